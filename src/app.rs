@@ -1,0 +1,349 @@
+//! The eframe app: three tabs, each a session. Worker events are drained in `logic` (which also
+//! runs while the window is hidden), user actions are handled in one place, settings persist.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use crate::cli::{Preset, StartOptions};
+use crate::export::{self, ExportError, RecordContext, Recorder};
+use crate::net::Wake;
+use crate::session::{EntryKind, Layout, LogEntry, Mode};
+use crate::tab::{Tab, TabAction, TabSettings};
+use crate::ui::{self, display_bar::DisplayAction};
+
+/// What the app remembers across restarts.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+struct Persisted {
+    active: Mode,
+    tcp_client: TabSettings,
+    tcp_server: TabSettings,
+    udp: TabSettings,
+}
+
+impl Default for Persisted {
+    fn default() -> Self {
+        Self {
+            active: Mode::TcpClient,
+            tcp_client: TabSettings::for_mode(Mode::TcpClient),
+            tcp_server: TabSettings::for_mode(Mode::TcpServer),
+            udp: TabSettings::for_mode(Mode::Udp),
+        }
+    }
+}
+
+/// The outcome of saving a log on a background thread.
+type SaveResult = (Mode, PathBuf, Result<usize, ExportError>);
+
+pub struct App {
+    active: Mode,
+    tabs: [Tab; 3],
+    wake: Wake,
+    address_choices: Vec<String>,
+    recorder: Option<Recorder>,
+    /// Shown in the status bar until replaced: the outcome of the last save, recording errors.
+    notice: Option<(String, bool)>,
+    saves: (Sender<SaveResult>, Receiver<SaveResult>),
+    saves_running: usize,
+}
+
+impl App {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
+        ui::fonts::install(&cc.egui_ctx);
+        let persisted: Persisted = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
+            .unwrap_or_default();
+        let ctx = cc.egui_ctx.clone();
+        let wake: Wake = Arc::new(move || ctx.request_repaint());
+        let mut app = Self {
+            active: persisted.active,
+            tabs: [
+                Tab::new(Mode::TcpClient, persisted.tcp_client),
+                Tab::new(Mode::TcpServer, persisted.tcp_server),
+                Tab::new(Mode::Udp, persisted.udp),
+            ],
+            wake,
+            address_choices: ui::connection_bar::local_address_choices(),
+            recorder: None,
+            notice: None,
+            saves: crossbeam_channel::unbounded(),
+            saves_running: 0,
+        };
+        app.apply_start_options(options);
+        app
+    }
+
+    fn apply_start_options(&mut self, options: StartOptions) {
+        if let Some(path) = &options.log {
+            match Recorder::start(path) {
+                Ok(recorder) => self.recorder = Some(recorder),
+                Err(error) => self.notice = Some((format!("Recording off: {error}"), true)),
+            }
+        }
+        let preset_mode = options.preset.as_ref().map(|preset| match preset {
+            Preset::TcpClient(_) => Mode::TcpClient,
+            Preset::TcpServer(_) => Mode::TcpServer,
+            Preset::Udp { .. } => Mode::Udp,
+        });
+        // Display options go to the preset's tab, or to every tab without a preset.
+        for tab in &mut self.tabs {
+            if preset_mode.is_none_or(|mode| mode == tab.mode) {
+                if let Some(encoding) = options.encoding {
+                    tab.settings.encoding = encoding;
+                }
+                if options.hex {
+                    tab.settings.layout = Layout::Hex;
+                }
+            }
+        }
+        let Some(preset) = options.preset else { return };
+        let tab = self.tab_mut(preset_mode.unwrap_or(Mode::TcpClient));
+        match preset {
+            Preset::TcpClient(target) => {
+                tab.settings.host = target.host;
+                tab.settings.port = target.port.to_string();
+            }
+            Preset::TcpServer(local) => set_local(&mut tab.settings, local),
+            Preset::Udp { local, to } => {
+                set_local(&mut tab.settings, local);
+                if let Some(to) = to {
+                    tab.settings.remote_host = to.host;
+                    tab.settings.remote_port = to.port.to_string();
+                }
+            }
+        }
+        let mode = tab.mode;
+        self.active = mode;
+        self.act(mode, TabAction::Start);
+    }
+
+    pub fn active_tab(&self) -> Mode {
+        self.active
+    }
+
+    pub fn tab(&self, mode: Mode) -> &Tab {
+        &self.tabs[mode as usize]
+    }
+
+    pub fn tab_mut(&mut self, mode: Mode) -> &mut Tab {
+        &mut self.tabs[mode as usize]
+    }
+
+    /// Saves a tab's log to `path` on a background thread (format from the extension). The
+    /// outcome shows in the status bar and in the tab's log. Used by "Save log…" after its
+    /// dialog, and callable without one.
+    pub fn save_log(&mut self, mode: Mode, path: PathBuf) {
+        let tab = self.tab(mode);
+        let context = record_context(tab);
+        // A snapshot, so the UI keeps running while the file is written.
+        let entries: Vec<LogEntry> = tab.session.log.iter().cloned().collect();
+        let done = self.saves.0.clone();
+        let wake = self.wake.clone();
+        let spawned = std::thread::Builder::new()
+            .name("save-log".into())
+            .spawn(move || {
+                let result = export::export_log(&path, &context, &entries);
+                let _ = done.send((mode, path, result));
+                wake();
+            });
+        match spawned {
+            Ok(_) => self.saves_running += 1,
+            Err(error) => self.notice = Some((format!("Cannot save: {error}"), true)),
+        }
+    }
+
+    /// Saves still being written.
+    pub fn saves_running(&self) -> usize {
+        self.saves_running
+    }
+
+    /// The status bar's message: the last save's outcome or a recording error.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_ref().map(|(text, _)| text.as_str())
+    }
+
+    fn act(&mut self, mode: Mode, action: TabAction) {
+        let wake = self.wake.clone();
+        let entries = self.tab_mut(mode).handle(action, &wake);
+        self.record(mode, entries);
+    }
+
+    fn record(&mut self, mode: Mode, entries: Vec<LogEntry>) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        let context = record_context(self.tab(mode));
+        for entry in entries {
+            recorder.record(entry, context);
+        }
+        if let Some(error) = recorder.take_error() {
+            self.notice = Some((
+                format!("Recording to {} failed: {error}", recorder.path().display()),
+                true,
+            ));
+        }
+    }
+
+    fn collect_saves(&mut self) {
+        while let Ok((mode, path, result)) = self.saves.1.try_recv() {
+            self.saves_running = self.saves_running.saturating_sub(1);
+            let (text, kind) = match result {
+                Ok(count) => {
+                    let text = format!("Saved {count} entries to {}", path.display());
+                    (text.clone(), EntryKind::Info(text))
+                }
+                Err(error) => {
+                    let text = format!("Save failed: {error}");
+                    (text.clone(), EntryKind::Error(text))
+                }
+            };
+            self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
+            let entry = self.tab_mut(mode).session.note(kind).clone();
+            self.record(mode, vec![entry]);
+        }
+    }
+
+    fn ask_and_save(&mut self, mode: Mode) {
+        let name = format!("sockscope-{}.jsonl", mode.as_str());
+        let dialog = rfd::FileDialog::new()
+            .set_title("Save log")
+            .set_file_name(name)
+            .add_filter("JSON lines", &["jsonl"])
+            .add_filter("CSV", &["csv"])
+            .add_filter("Text", &["txt"]);
+        if let Some(path) = dialog.save_file() {
+            self.save_log(mode, path);
+        }
+    }
+
+    fn tab_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            for mode in Mode::ALL {
+                let running = self.tab(mode).session.status.is_active();
+                let label = mode.to_string();
+                let response = ui.selectable_value(&mut self.active, mode, label);
+                if running {
+                    response.on_hover_text("Session running");
+                }
+            }
+        });
+    }
+
+    fn status_bar(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            if let Some(recorder) = &self.recorder {
+                ui.weak(format!("Recording to {}", recorder.path().display()));
+                ui.separator();
+            }
+            if let Some((text, is_error)) = &self.notice {
+                if *is_error {
+                    ui.colored_label(ui.visuals().error_fg_color, text);
+                } else {
+                    ui.label(text);
+                }
+            }
+        });
+    }
+
+    fn session_ui(&mut self, ui: &mut egui::Ui) {
+        let mode = self.active;
+        let mut actions: Vec<TabAction> = Vec::new();
+        let mut save = false;
+        let choices = &self.address_choices;
+        let tab = &mut self.tabs[mode as usize];
+        egui::Panel::top(("connection", mode)).show(ui, |ui| {
+            ui.add_space(4.0);
+            actions.extend(ui::connection_bar::show(ui, tab, choices));
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom(("send", mode))
+            .resizable(true)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                actions.extend(ui::send_box::show(ui, tab));
+                ui.add_space(4.0);
+            });
+        if mode == Mode::TcpServer {
+            egui::Panel::right("clients")
+                .resizable(true)
+                .default_size(330.0)
+                .show(ui, |ui| actions.extend(ui::client_list::show(ui, tab)));
+        }
+        egui::CentralPanel::default().show(ui, |ui| {
+            match ui::display_bar::show(ui, tab) {
+                Some(DisplayAction::Tab(action)) => actions.push(action),
+                Some(DisplayAction::SaveLog) => save = true,
+                None => {}
+            }
+            ui.separator();
+            ui::log_view::show(
+                ui,
+                &tab.session.log,
+                tab.settings.layout,
+                tab.settings.encoding,
+            );
+        });
+        for action in actions {
+            self.act(mode, action);
+        }
+        if save {
+            self.ask_and_save(mode);
+        }
+    }
+}
+
+fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
+    settings.host = local.ip().to_string();
+    settings.port = local.port().to_string();
+}
+
+fn record_context(tab: &Tab) -> RecordContext {
+    RecordContext {
+        mode: tab.mode,
+        encoding: tab.settings.encoding,
+        hex_text: tab.settings.layout == Layout::Hex,
+    }
+}
+
+impl eframe::App for App {
+    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        for mode in Mode::ALL {
+            let entries = self.tab_mut(mode).drain_events();
+            self.record(mode, entries);
+        }
+        self.collect_saves();
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        egui::Panel::top("tabs").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.tab_bar(ui);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        self.session_ui(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        let settings = |mode| self.tab(mode).settings.clone();
+        let persisted = Persisted {
+            active: self.active,
+            tcp_client: settings(Mode::TcpClient),
+            tcp_server: settings(Mode::TcpServer),
+            udp: settings(Mode::Udp),
+        };
+        eframe::set_value(storage, eframe::APP_KEY, &persisted);
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        // The recording must be complete when the app exits.
+        if let Some(recorder) = self.recorder.take() {
+            let _ = recorder.finish();
+        }
+    }
+}

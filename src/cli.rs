@@ -1,0 +1,190 @@
+//! Command-line presets: pick a tab, fill its fields and start the session at launch.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::codec::TextEncoding;
+use crate::net::RemoteTarget;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sockscope",
+    version,
+    about = "Network debugging assistant: TCP client, TCP server and UDP"
+)]
+pub struct Cli {
+    /// Connect a TCP client to HOST:PORT at launch (IPv6 as [::1]:9000).
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, group = "preset")]
+    pub tcp_client: Option<RemoteTarget>,
+
+    /// Listen as a TCP server on ADDR:PORT at launch (ADDR is an IP address).
+    #[arg(long, value_name = "ADDR:PORT", group = "preset")]
+    pub tcp_server: Option<SocketAddr>,
+
+    /// Open a UDP socket on ADDR:PORT at launch.
+    #[arg(long, value_name = "ADDR:PORT", group = "preset")]
+    pub udp: Option<SocketAddr>,
+
+    /// The UDP remote target.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp")]
+    pub to: Option<RemoteTarget>,
+
+    /// Text encoding for display and sending.
+    #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
+    pub encoding: Option<TextEncoding>,
+
+    /// Show received data as hex.
+    #[arg(long)]
+    pub hex: bool,
+
+    /// Record every event to FILE as it happens (.jsonl, .csv or .txt).
+    #[arg(long, value_name = "FILE", value_parser = parse_log_path)]
+    pub log: Option<PathBuf>,
+}
+
+/// What to start at launch, taken from the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StartOptions {
+    pub preset: Option<Preset>,
+    pub encoding: Option<TextEncoding>,
+    pub hex: bool,
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preset {
+    TcpClient(RemoteTarget),
+    TcpServer(SocketAddr),
+    Udp {
+        local: SocketAddr,
+        to: Option<RemoteTarget>,
+    },
+}
+
+impl From<Cli> for StartOptions {
+    fn from(cli: Cli) -> Self {
+        let preset = match (cli.tcp_client, cli.tcp_server, cli.udp) {
+            (Some(target), _, _) => Some(Preset::TcpClient(target)),
+            (_, Some(local), _) => Some(Preset::TcpServer(local)),
+            (_, _, Some(local)) => Some(Preset::Udp { local, to: cli.to }),
+            _ => None,
+        };
+        Self {
+            preset,
+            encoding: cli.encoding,
+            hex: cli.hex,
+            log: cli.log,
+        }
+    }
+}
+
+/// `HOST:PORT`, where HOST is a name, an IPv4 address or a bracketed IPv6 address.
+pub fn parse_host_port(text: &str) -> Result<RemoteTarget, String> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("'{text}' is not HOST:PORT"))?;
+    let host = match host.strip_prefix('[') {
+        Some(inner) => inner
+            .strip_suffix(']')
+            .ok_or("an IPv6 address needs a closing ']'")?,
+        None if host.contains(':') => {
+            return Err("write IPv6 addresses in brackets: [::1]:9000".into());
+        }
+        None => host,
+    };
+    if host.is_empty() {
+        return Err(format!("'{text}' has no host"));
+    }
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| format!("'{port}' is not a port (0-65535)"))?;
+    Ok(RemoteTarget {
+        host: host.to_owned(),
+        port,
+    })
+}
+
+fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
+    TextEncoding::ALL
+        .into_iter()
+        .find(|encoding| encoding.cli_name().eq_ignore_ascii_case(text))
+        .ok_or_else(|| "expected utf-8 or gbk".to_owned())
+}
+
+fn parse_log_path(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match crate::export::LogFormat::from_path(&path) {
+        Some(_) => Ok(path),
+        None => Err("the log file must end in .jsonl, .csv or .txt".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_host_port_forms() {
+        let target = |host: &str, port| RemoteTarget {
+            host: host.to_owned(),
+            port,
+        };
+        assert_eq!(
+            parse_host_port("127.0.0.1:9000"),
+            Ok(target("127.0.0.1", 9000))
+        );
+        assert_eq!(parse_host_port("[::1]:9000"), Ok(target("::1", 9000)));
+        assert_eq!(
+            parse_host_port("example.com:80"),
+            Ok(target("example.com", 80))
+        );
+        assert!(parse_host_port("::1:9000").is_err());
+        assert!(parse_host_port("host:99999").is_err());
+        assert!(parse_host_port("host").is_err());
+        assert!(parse_host_port(":80").is_err());
+    }
+
+    #[test]
+    fn builds_a_udp_preset_with_its_target() {
+        let cli = Cli::try_parse_from([
+            "sockscope",
+            "--udp",
+            "127.0.0.1:0",
+            "--to",
+            "[::1]:7",
+            "--encoding",
+            "GBK",
+            "--hex",
+        ]);
+        let options = StartOptions::from(
+            cli.map_err(|e| e.to_string())
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let to = Some(RemoteTarget {
+            host: "::1".to_owned(),
+            port: 7,
+        });
+        let local = SocketAddr::from(([127, 0, 0, 1], 0));
+        assert_eq!(options.preset, Some(Preset::Udp { local, to }));
+        assert_eq!(options.encoding, Some(TextEncoding::Gbk));
+        assert!(options.hex);
+    }
+
+    #[test]
+    fn rejects_two_presets_and_a_stray_to() {
+        assert!(
+            Cli::try_parse_from([
+                "sockscope",
+                "--udp",
+                "0.0.0.0:1",
+                "--tcp-server",
+                "0.0.0.0:2"
+            ])
+            .is_err()
+        );
+        assert!(Cli::try_parse_from(["sockscope", "--to", "127.0.0.1:1"]).is_err());
+        assert!(Cli::try_parse_from(["sockscope", "--log", "events.bin"]).is_err());
+    }
+}

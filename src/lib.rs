@@ -1,0 +1,22 @@
+//! Sockscope: a network debugging assistant for TCP clients, TCP servers and UDP.
+//!
+//! The library is the program; `main.rs` only parses the command line and opens the window.
+//!
+//! - [`net`]: socket workers, one thread per session, typed `Command`/`Event` channels.
+//! - [`codec`]: text encodings and hex, pure functions.
+//! - [`session`]: a session's state and its bounded log of raw bytes.
+//! - [`export`]: log file formats and continuous recording.
+//! - [`tab`]: one tab's controller between the widgets and its worker.
+//! - [`ui`]: the widgets; [`app`]: the eframe app.
+
+pub mod app;
+pub mod cli;
+pub mod codec;
+pub mod export;
+pub mod net;
+pub mod session;
+pub mod tab;
+pub mod ui;
+
+pub use app::App;
+pub use cli::{Cli, StartOptions};

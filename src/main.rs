@@ -1,0 +1,43 @@
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use clap::Parser;
+use sockscope::{App, Cli, StartOptions};
+
+fn main() -> eframe::Result {
+    let options = StartOptions::from(Cli::parse());
+    let context: Arc<OnceLock<egui::Context>> = Arc::default();
+    close_on_signal(Arc::clone(&context));
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Sockscope")
+            .with_app_id("sockscope")
+            .with_inner_size([1100.0, 720.0])
+            .with_min_inner_size([640.0, 400.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Sockscope",
+        native_options,
+        Box::new(move |cc| {
+            let _ = context.set(cc.egui_ctx.clone());
+            Ok(Box::new(App::new(cc, options)))
+        }),
+    )
+}
+
+/// Ctrl+C or SIGTERM closes the window the normal way, so the app saves its settings and
+/// finishes its recording. If the window does not close in time, exit anyway.
+fn close_on_signal(context: Arc<OnceLock<egui::Context>>) {
+    let installed = ctrlc::set_handler(move || {
+        if let Some(ctx) = context.get() {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            ctx.request_repaint();
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        std::process::exit(130);
+    });
+    if let Err(error) = installed {
+        eprintln!("sockscope: cannot handle Ctrl+C: {error}");
+    }
+}

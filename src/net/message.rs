@@ -1,0 +1,185 @@
+//! The whole contract between the UI and a worker: the UI sends [`Command`]s, the worker answers
+//! with [`Event`]s. Reading these two enums tells you everything a session can do.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+/// Identifies one accepted client of a TCP server session. Never reused within a session, so a
+/// stale selection in the UI can never point at a newer client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClientId(pub u64);
+
+/// Where a `Send` goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SendTarget {
+    /// TCP client: the connected server.
+    Peer,
+    /// TCP server: these clients; an empty list means every connected client.
+    Clients(Vec<ClientId>),
+    /// UDP: this target, or the last sender when `None`.
+    Datagram(Option<RemoteTarget>),
+}
+
+/// Where UDP sends go when the user gave a target. The worker resolves it (the UI never does DNS).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RemoteTarget {
+    /// An IP literal or a DNS name.
+    pub host: String,
+    pub port: u16,
+}
+
+/// What the UI asks a worker to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Put these bytes on the wire.
+    Send { bytes: Vec<u8>, to: SendTarget },
+    /// TCP server: start accepting again on this address (after `StopListening`).
+    Listen(SocketAddr),
+    /// TCP server: close the listening socket but keep the accepted clients connected.
+    StopListening,
+    /// TCP server: close one client.
+    DisconnectClient(ClientId),
+    /// TCP server: close every client.
+    DisconnectAllClients,
+    /// End the session: close every socket and stop the worker.
+    Shutdown,
+}
+
+/// Something that happened on a worker, stamped with when it happened there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub time: SystemTime,
+    pub kind: EventKind,
+}
+
+impl Event {
+    pub fn now(kind: EventKind) -> Self {
+        Self {
+            time: SystemTime::now(),
+            kind,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// TCP client: name resolved (or literal), now trying this address.
+    Connecting { peer: SocketAddr },
+    /// TCP client: connected.
+    Connected { local: SocketAddr, peer: SocketAddr },
+    /// TCP server: accepting on `local` (the port the OS chose when 0 was asked).
+    Listening { local: SocketAddr },
+    /// TCP server: no longer accepting; clients stay connected.
+    ListenStopped { local: SocketAddr },
+    /// TCP server: a client connected.
+    ClientConnected { id: ClientId, peer: SocketAddr },
+    /// TCP server: a client left, and why.
+    ClientDisconnected {
+        id: ClientId,
+        peer: SocketAddr,
+        reason: CloseReason,
+    },
+    /// UDP: socket bound to `local`.
+    Opened { local: SocketAddr },
+    /// Bytes arrived from `peer` (`client` set in server mode).
+    Received {
+        peer: SocketAddr,
+        client: Option<ClientId>,
+        bytes: Vec<u8>,
+    },
+    /// Bytes were handed to the OS for `peer` (`client` set in server mode).
+    Sent {
+        peer: SocketAddr,
+        client: Option<ClientId>,
+        bytes: Vec<u8>,
+    },
+    /// A send could not be done; nothing of it was put on the wire.
+    SendFailed {
+        peer: Option<SocketAddr>,
+        error: NetError,
+    },
+    /// A failure that does not end the session (e.g. accept failed, listen failed).
+    Warning(NetError),
+    /// The session is over and the worker has stopped; says why.
+    Closed(CloseReason),
+}
+
+/// Why a connection or session ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The user asked for it.
+    Requested,
+    /// The peer closed its side (orderly FIN / end of stream).
+    PeerClosed,
+    /// The server stopped listening and has no clients left.
+    Idle,
+    /// It failed.
+    Failed(NetError),
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Requested => f.write_str("closed by user"),
+            Self::PeerClosed => f.write_str("closed by peer"),
+            Self::Idle => f.write_str("stopped listening, no clients left"),
+            Self::Failed(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// A network failure, sorted into the cases a user needs to tell apart.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NetError {
+    #[error("cannot resolve host '{host}': {detail}")]
+    Dns { host: String, detail: String },
+    #[error("connection refused by {peer}")]
+    Refused { peer: SocketAddr },
+    #[error("timed out after {:.1} s connecting to {target}", after.as_secs_f64())]
+    TimedOut { target: String, after: Duration },
+    #[error("connection reset by peer")]
+    Reset,
+    #[error("address {addr} is already in use")]
+    AddrInUse { addr: SocketAddr },
+    #[error("permission denied for {addr} (ports below 1024 need privileges)")]
+    PermissionDenied { addr: SocketAddr },
+    #[error("address {addr} is not available on this machine")]
+    AddrNotAvailable { addr: SocketAddr },
+    #[error("no destination: set a remote host and port, or wait for a datagram to reply to")]
+    NoDestination,
+    #[error("not connected")]
+    NotConnected,
+    #[error("{context}: {detail}")]
+    Io { context: String, detail: String },
+}
+
+impl NetError {
+    /// Sorts an I/O error from binding `addr` into the cases users need to tell apart.
+    pub fn from_bind(addr: SocketAddr, error: &io::Error) -> Self {
+        match error.kind() {
+            io::ErrorKind::AddrInUse => Self::AddrInUse { addr },
+            io::ErrorKind::PermissionDenied => Self::PermissionDenied { addr },
+            io::ErrorKind::AddrNotAvailable => Self::AddrNotAvailable { addr },
+            _ => Self::io(format!("cannot bind {addr}"), error),
+        }
+    }
+
+    /// Sorts an I/O error on an established connection.
+    pub fn from_stream(context: &str, error: &io::Error) -> Self {
+        match error.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => Self::Reset,
+            _ => Self::io(context, error),
+        }
+    }
+
+    pub fn io(context: impl Into<String>, error: &io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            detail: error.to_string(),
+        }
+    }
+}

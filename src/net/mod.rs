@@ -1,0 +1,159 @@
+//! Socket workers: one background thread per session owns its sockets and runs a `mio` poll loop.
+//!
+//! The UI talks to a worker only through [`Worker`]: it sends [`Command`]s and drains [`Event`]s.
+//! No egui types live here; the UI passes a [`Wake`] callback that asks for a repaint.
+//!
+//! Why a poll loop rather than a thread per connection: the TCP server must grow to 10,000
+//! concurrent clients, and one readiness loop scales there without 10,000 stacks, while keeping
+//! every socket of a session on one thread (no locks around client state).
+
+mod message;
+mod outbox;
+mod socket;
+mod tcp_client;
+mod tcp_server;
+mod udp;
+
+use std::io;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TryIter};
+
+pub use message::{
+    ClientId, CloseReason, Command, Event, EventKind, NetError, RemoteTarget, SendTarget,
+};
+pub use tcp_client::TcpClientConfig;
+
+/// Called by a worker after it queued an event, so the UI wakes up and drains it.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// The default time allowed for DNS plus connect.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The biggest single read: one event per read of up to this many bytes.
+const READ_BUFFER_SIZE: usize = 64 * 1024;
+
+const WAKER_TOKEN: mio::Token = mio::Token(0);
+
+/// The UI's handle on a running worker. Dropping it asks the worker to shut down without waiting.
+pub struct Worker {
+    commands: Sender<Command>,
+    waker: Arc<mio::Waker>,
+    events: Receiver<Event>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Queues a command and wakes the worker. Returns false if the worker has already stopped.
+    pub fn send(&self, command: Command) -> bool {
+        self.commands.send(command).is_ok() && self.waker.wake().is_ok()
+    }
+
+    /// Every event queued so far, without blocking.
+    pub fn drain_events(&self) -> TryIter<'_, Event> {
+        self.events.try_iter()
+    }
+
+    /// The event channel, for tests that want to block with a deadline.
+    pub fn events(&self) -> &Receiver<Event> {
+        &self.events
+    }
+
+    /// Asks the worker to stop and waits for its thread to end.
+    pub fn shutdown_and_join(mut self) {
+        self.send(Command::Shutdown);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Detach: a worker still inside connect() finishes it, sees the Shutdown and exits.
+        let _ = self.commands.send(Command::Shutdown);
+        let _ = self.waker.wake();
+    }
+}
+
+/// The worker's side of the event channel.
+struct EventSink {
+    events: Sender<Event>,
+    wake: Wake,
+}
+
+impl EventSink {
+    /// Sends an event stamped now. Returns false when the UI has gone away.
+    fn emit(&self, kind: EventKind) -> bool {
+        let delivered = self.events.send(Event::now(kind)).is_ok();
+        (self.wake)();
+        delivered
+    }
+}
+
+/// What a worker thread starts with: its poll, its commands and where its events go.
+struct WorkerContext {
+    poll: mio::Poll,
+    commands: Receiver<Command>,
+    sink: EventSink,
+}
+
+fn spawn_worker(
+    name: String,
+    wake: Wake,
+    run: impl FnOnce(WorkerContext) + Send + 'static,
+) -> io::Result<Worker> {
+    let poll = mio::Poll::new()?;
+    let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
+    let (command_tx, command_rx) = crossbeam_channel::unbounded();
+    let (event_tx, event_rx) = crossbeam_channel::unbounded();
+    let context = WorkerContext {
+        poll,
+        commands: command_rx,
+        sink: EventSink {
+            events: event_tx,
+            wake,
+        },
+    };
+    let thread = std::thread::Builder::new()
+        .name(name)
+        .spawn(move || run(context))?;
+    Ok(Worker {
+        commands: command_tx,
+        waker,
+        events: event_rx,
+        thread: Some(thread),
+    })
+}
+
+/// Starts a TCP client session: resolve, connect (within the timeout), then exchange data.
+pub fn spawn_tcp_client(config: TcpClientConfig, wake: Wake) -> io::Result<Worker> {
+    let name = format!("tcp-client {}:{}", config.host, config.port);
+    spawn_worker(name, wake, move |context| tcp_client::run(context, &config))
+}
+
+/// Starts a TCP server session listening on `local`.
+pub fn spawn_tcp_server(local: std::net::SocketAddr, wake: Wake) -> io::Result<Worker> {
+    spawn_worker(format!("tcp-server {local}"), wake, move |context| {
+        tcp_server::run(context, local);
+    })
+}
+
+/// Starts a UDP session bound to `local`.
+pub fn spawn_udp(local: std::net::SocketAddr, wake: Wake) -> io::Result<Worker> {
+    spawn_worker(format!("udp {local}"), wake, move |context| {
+        udp::run(context, local);
+    })
+}
+
+/// Polls, retrying when a signal interrupts the wait.
+fn poll_once(poll: &mut mio::Poll, events: &mut mio::Events) -> io::Result<()> {
+    loop {
+        match poll.poll(events, None) {
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! TCP client session: resolve the host, connect within a deadline, then exchange data.
+
+use std::io;
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use super::outbox::{Outbox, ReadOutcome, read_available};
+use super::{
+    CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
+    WorkerContext, poll_once,
+};
+
+const STREAM_TOKEN: mio::Token = mio::Token(1);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TcpClientConfig {
+    /// An IP literal (IPv4 or IPv6, without brackets) or a DNS name.
+    pub host: String,
+    pub port: u16,
+    /// Covers name resolution and every connect attempt together.
+    pub connect_timeout: Duration,
+}
+
+pub(super) fn run(mut context: WorkerContext, config: &TcpClientConfig) {
+    let stream = match connect(config, &context.sink) {
+        Ok(stream) => stream,
+        Err(error) => {
+            context
+                .sink
+                .emit(EventKind::Closed(CloseReason::Failed(error)));
+            return;
+        }
+    };
+    let reason = match exchange(&mut context, stream) {
+        Ok(reason) => reason,
+        Err(error) => CloseReason::Failed(error),
+    };
+    context.sink.emit(EventKind::Closed(reason));
+}
+
+/// Resolves and connects, trying each address of the name in turn until the deadline.
+fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetError> {
+    let deadline = Instant::now() + config.connect_timeout;
+    let target = format!("{}:{}", config.host, config.port);
+    let timed_out = || NetError::TimedOut {
+        target: target.clone(),
+        after: config.connect_timeout,
+    };
+    let addresses = resolve_before(&config.host, config.port, deadline).ok_or_else(timed_out)??;
+    let mut last_error = NetError::Dns {
+        host: config.host.clone(),
+        detail: "no addresses found".to_owned(),
+    };
+    for peer in addresses {
+        let Some(remaining) = deadline.checked_duration_since(Instant::now()) else {
+            return Err(timed_out());
+        };
+        if !sink.emit(EventKind::Connecting { peer }) {
+            return Err(NetError::NotConnected);
+        }
+        match TcpStream::connect_timeout(&peer, remaining.max(Duration::from_millis(1))) {
+            Ok(stream) => return Ok(stream),
+            Err(error) => {
+                last_error = match error.kind() {
+                    io::ErrorKind::ConnectionRefused => NetError::Refused { peer },
+                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => timed_out(),
+                    _ => NetError::io(format!("cannot connect to {peer}"), &error),
+                };
+            }
+        }
+    }
+    Err(last_error)
+}
+
+/// Resolves on a helper thread so a hanging resolver cannot outlive the connect deadline.
+/// `None` means the deadline passed first.
+fn resolve_before(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Option<Result<Vec<SocketAddr>, NetError>> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let owned_host = host.to_owned();
+    let spawned = std::thread::Builder::new()
+        .name(format!("dns {host}"))
+        .spawn(move || {
+            let result = (owned_host.as_str(), port)
+                .to_socket_addrs()
+                .map(Iterator::collect)
+                .map_err(|error| NetError::Dns {
+                    host: owned_host.clone(),
+                    detail: error.to_string(),
+                });
+            let _ = tx.send(result);
+        });
+    if let Err(error) = spawned {
+        return Some(Err(NetError::io(
+            "cannot start the resolver thread",
+            &error,
+        )));
+    }
+    rx.recv_deadline(deadline).ok()
+}
+
+/// Runs the connected session until the peer or the user ends it.
+fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReason, NetError> {
+    let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
+    let local = stream.local_addr().map_err(io_error)?;
+    let peer = stream.peer_addr().map_err(io_error)?;
+    stream.set_nonblocking(true).map_err(io_error)?;
+    // Interactive tool: send small messages at once instead of waiting to coalesce them.
+    stream.set_nodelay(true).map_err(io_error)?;
+    let mut stream = mio::net::TcpStream::from_std(stream);
+    context
+        .poll
+        .registry()
+        .register(&mut stream, STREAM_TOKEN, mio::Interest::READABLE)
+        .map_err(io_error)?;
+    if !context.sink.emit(EventKind::Connected { local, peer }) {
+        return Ok(CloseReason::Requested);
+    }
+
+    let sink = &context.sink;
+    let mut outbox = Outbox::default();
+    let mut buffer = vec![0; READ_BUFFER_SIZE];
+    let mut events = mio::Events::with_capacity(64);
+    let mut was_writing = false;
+    loop {
+        poll_once(&mut context.poll, &mut events).map_err(|e| NetError::io("poll failed", &e))?;
+        for event in &events {
+            if event.token() != STREAM_TOKEN {
+                continue;
+            }
+            if event.is_readable() {
+                let on_data = |bytes: &[u8]| {
+                    sink.emit(EventKind::Received {
+                        peer,
+                        client: None,
+                        bytes: bytes.to_vec(),
+                    });
+                };
+                match read_available(&mut stream, &mut buffer, on_data) {
+                    Ok(ReadOutcome::Open) => {}
+                    Ok(ReadOutcome::Eof) => return Ok(CloseReason::PeerClosed),
+                    Err(error) => return Err(NetError::from_stream("receive failed", &error)),
+                }
+            }
+        }
+        for command in context.commands.try_iter() {
+            match command {
+                Command::Send {
+                    bytes,
+                    to: SendTarget::Peer,
+                } => outbox.push(bytes),
+                Command::Shutdown => return Ok(CloseReason::Requested),
+                other => {
+                    let detail = format!("{other:?} does not apply to a TCP client");
+                    let error = NetError::Io {
+                        context: "ignored command".to_owned(),
+                        detail,
+                    };
+                    sink.emit(EventKind::Warning(error));
+                }
+            }
+        }
+        let on_sent = |bytes| {
+            sink.emit(EventKind::Sent {
+                peer,
+                client: None,
+                bytes,
+            });
+        };
+        outbox
+            .flush(&mut stream, on_sent)
+            .map_err(|error| NetError::from_stream("send failed", &error))?;
+        // Ask for writability only while bytes wait, so an idle socket does not wake the loop.
+        let writing = !outbox.is_empty();
+        if writing != was_writing {
+            let interest = if writing {
+                mio::Interest::READABLE | mio::Interest::WRITABLE
+            } else {
+                mio::Interest::READABLE
+            };
+            context
+                .poll
+                .registry()
+                .reregister(&mut stream, STREAM_TOKEN, interest)
+                .map_err(io_error)?;
+            was_writing = writing;
+        }
+    }
+}

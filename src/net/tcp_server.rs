@@ -1,0 +1,289 @@
+//! TCP server session: one poll loop accepts clients and serves all of them.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::net::SocketAddr;
+
+use super::outbox::{Outbox, ReadOutcome, read_available};
+use super::socket::listen_tcp;
+use super::{
+    ClientId, CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
+    WorkerContext, poll_once,
+};
+
+const LISTENER_TOKEN: mio::Token = mio::Token(1);
+/// Client tokens are their id plus this, so a token maps straight back to its client.
+const FIRST_CLIENT_TOKEN: usize = 2;
+
+struct Client {
+    stream: mio::net::TcpStream,
+    peer: SocketAddr,
+    outbox: Outbox,
+    writing: bool,
+}
+
+struct Server {
+    listener: Option<(mio::net::TcpListener, SocketAddr)>,
+    clients: BTreeMap<ClientId, Client>,
+    next_id: u64,
+    buffer: Vec<u8>,
+}
+
+fn token_of(id: ClientId) -> mio::Token {
+    mio::Token(FIRST_CLIENT_TOKEN + id.0 as usize)
+}
+
+fn client_of(token: mio::Token) -> Option<ClientId> {
+    token
+        .0
+        .checked_sub(FIRST_CLIENT_TOKEN)
+        .map(|n| ClientId(n as u64))
+}
+
+pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
+    let mut server = Server {
+        listener: None,
+        clients: BTreeMap::new(),
+        next_id: 1,
+        buffer: vec![0; READ_BUFFER_SIZE],
+    };
+    if let Err(error) = server.listen(&context, local) {
+        context
+            .sink
+            .emit(EventKind::Closed(CloseReason::Failed(error)));
+        return;
+    }
+    let reason = server.serve(&mut context);
+    server.close_all_clients(&context.sink, &CloseReason::Requested);
+    context.sink.emit(EventKind::Closed(reason));
+}
+
+impl Server {
+    fn listen(&mut self, context: &WorkerContext, local: SocketAddr) -> Result<(), NetError> {
+        if let Some((_, current)) = &self.listener {
+            return Err(NetError::Io {
+                context: format!("cannot listen on {local}"),
+                detail: format!("already listening on {current}"),
+            });
+        }
+        let listener = listen_tcp(local)?;
+        let io_error = |error: io::Error| NetError::io(format!("cannot listen on {local}"), &error);
+        let bound = listener.local_addr().map_err(io_error)?;
+        let mut listener = mio::net::TcpListener::from_std(listener);
+        context
+            .poll
+            .registry()
+            .register(&mut listener, LISTENER_TOKEN, mio::Interest::READABLE)
+            .map_err(io_error)?;
+        self.listener = Some((listener, bound));
+        context.sink.emit(EventKind::Listening { local: bound });
+        Ok(())
+    }
+
+    fn stop_listening(&mut self, context: &WorkerContext) {
+        if let Some((mut listener, local)) = self.listener.take() {
+            let _ = context.poll.registry().deregister(&mut listener);
+            context.sink.emit(EventKind::ListenStopped { local });
+        }
+    }
+
+    /// Serves until the user shuts the session down, or nothing is left to serve.
+    fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
+        let mut events = mio::Events::with_capacity(1024);
+        loop {
+            if let Err(error) = poll_once(&mut context.poll, &mut events) {
+                return CloseReason::Failed(NetError::io("poll failed", &error));
+            }
+            for event in &events {
+                match event.token() {
+                    LISTENER_TOKEN => self.accept_all(context),
+                    token => {
+                        if let Some(id) = client_of(token) {
+                            self.on_client_ready(context, id, event.is_readable());
+                        }
+                    }
+                }
+            }
+            while let Ok(command) = context.commands.try_recv() {
+                if let Some(reason) = self.execute(context, command) {
+                    return reason;
+                }
+            }
+            if self.listener.is_none() && self.clients.is_empty() {
+                return CloseReason::Idle;
+            }
+        }
+    }
+
+    /// Carries out one command; `Some` ends the session.
+    fn execute(&mut self, context: &WorkerContext, command: Command) -> Option<CloseReason> {
+        match command {
+            Command::Send { bytes, to } => self.send(context, &bytes, &to),
+            Command::Listen(local) => {
+                if let Err(error) = self.listen(context, local) {
+                    context.sink.emit(EventKind::Warning(error));
+                }
+            }
+            Command::StopListening => self.stop_listening(context),
+            Command::DisconnectClient(id) => {
+                self.drop_client(context, id, CloseReason::Requested);
+            }
+            Command::DisconnectAllClients => {
+                self.close_all_clients(&context.sink, &CloseReason::Requested);
+            }
+            Command::Shutdown => return Some(CloseReason::Requested),
+        }
+        None
+    }
+
+    fn accept_all(&mut self, context: &WorkerContext) {
+        loop {
+            let Some((listener, _)) = &self.listener else {
+                return;
+            };
+            match listener.accept() {
+                Ok((mut stream, peer)) => {
+                    let id = ClientId(self.next_id);
+                    self.next_id += 1;
+                    let _ = stream.set_nodelay(true);
+                    let registered = context.poll.registry().register(
+                        &mut stream,
+                        token_of(id),
+                        mio::Interest::READABLE,
+                    );
+                    if let Err(error) = registered {
+                        let error = NetError::io(format!("cannot serve {peer}"), &error);
+                        context.sink.emit(EventKind::Warning(error));
+                        continue;
+                    }
+                    let client = Client {
+                        stream,
+                        peer,
+                        outbox: Outbox::default(),
+                        writing: false,
+                    };
+                    self.clients.insert(id, client);
+                    context.sink.emit(EventKind::ClientConnected { id, peer });
+                    // Data may already be waiting; edge-triggered polling would not report it.
+                    self.on_client_ready(context, id, true);
+                }
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                // A client that reset before we accepted it is no reason to stop listening.
+                Err(error) if error.kind() == io::ErrorKind::ConnectionAborted => {}
+                Err(error) => {
+                    // E.g. out of file descriptors: report and stay up for the clients we have.
+                    let error = NetError::io("accept failed", &error);
+                    context.sink.emit(EventKind::Warning(error));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Reads what a client sent and writes what waits for it.
+    fn on_client_ready(&mut self, context: &WorkerContext, id: ClientId, readable: bool) {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let sink = &context.sink;
+        let peer = client.peer;
+        if readable {
+            let on_data = |bytes: &[u8]| {
+                sink.emit(EventKind::Received {
+                    peer,
+                    client: Some(id),
+                    bytes: bytes.to_vec(),
+                });
+            };
+            match read_available(&mut client.stream, &mut self.buffer, on_data) {
+                Ok(ReadOutcome::Open) => {}
+                Ok(ReadOutcome::Eof) => {
+                    self.drop_client(context, id, CloseReason::PeerClosed);
+                    return;
+                }
+                Err(error) => {
+                    let error = NetError::from_stream("receive failed", &error);
+                    self.drop_client(context, id, CloseReason::Failed(error));
+                    return;
+                }
+            }
+        }
+        self.flush_client(context, id);
+    }
+
+    fn send(&mut self, context: &WorkerContext, bytes: &[u8], to: &SendTarget) {
+        let targets: Vec<ClientId> = match to {
+            SendTarget::Clients(ids) if !ids.is_empty() => ids.clone(),
+            SendTarget::Clients(_) => self.clients.keys().copied().collect(),
+            SendTarget::Peer | SendTarget::Datagram(_) => Vec::new(),
+        };
+        let mut reached = 0;
+        for id in targets {
+            if let Some(client) = self.clients.get_mut(&id) {
+                client.outbox.push(bytes.to_vec());
+                reached += 1;
+                self.flush_client(context, id);
+            }
+        }
+        if reached == 0 {
+            context.sink.emit(EventKind::SendFailed {
+                peer: None,
+                error: NetError::NotConnected,
+            });
+        }
+    }
+
+    fn flush_client(&mut self, context: &WorkerContext, id: ClientId) {
+        let Some(client) = self.clients.get_mut(&id) else {
+            return;
+        };
+        let peer = client.peer;
+        let on_sent = |bytes| {
+            context.sink.emit(EventKind::Sent {
+                peer,
+                client: Some(id),
+                bytes,
+            });
+        };
+        if let Err(error) = client.outbox.flush(&mut client.stream, on_sent) {
+            let error = NetError::from_stream("send failed", &error);
+            self.drop_client(context, id, CloseReason::Failed(error));
+            return;
+        }
+        let writing = !client.outbox.is_empty();
+        if writing != client.writing {
+            let interest = if writing {
+                mio::Interest::READABLE | mio::Interest::WRITABLE
+            } else {
+                mio::Interest::READABLE
+            };
+            let _ = context
+                .poll
+                .registry()
+                .reregister(&mut client.stream, token_of(id), interest);
+            client.writing = writing;
+        }
+    }
+
+    fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {
+        if let Some(mut client) = self.clients.remove(&id) {
+            let _ = context.poll.registry().deregister(&mut client.stream);
+            context.sink.emit(EventKind::ClientDisconnected {
+                id,
+                peer: client.peer,
+                reason,
+            });
+        }
+    }
+
+    fn close_all_clients(&mut self, sink: &EventSink, reason: &CloseReason) {
+        for (id, client) in std::mem::take(&mut self.clients) {
+            sink.emit(EventKind::ClientDisconnected {
+                id,
+                peer: client.peer,
+                reason: reason.clone(),
+            });
+        }
+    }
+}

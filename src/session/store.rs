@@ -1,0 +1,277 @@
+//! The bounded log store: raw entries in arrival order, oldest leaving first past a memory cap.
+//!
+//! It also keeps a line index so a view can show entries of any height while laying out only the
+//! rows on screen: each entry knows how many display lines came before it, in text and in hex
+//! layout. Line counts depend only on the raw bytes (a `\n` byte is a line break in UTF-8 and in
+//! GBK alike, since GBK trail bytes are never 0x0A), so switching encodings never re-indexes.
+
+use std::collections::VecDeque;
+
+use super::LogEntry;
+
+/// Bytes shown per hex line.
+pub const HEX_BYTES_PER_LINE: usize = 16;
+
+/// The default memory cap of a store.
+pub const DEFAULT_CAP_BYTES: usize = 256 * 1024 * 1024;
+
+/// How the view lays entries out into lines.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Layout {
+    /// Decoded text; one line per `\n`.
+    #[default]
+    Text,
+    /// Spaced hex, [`HEX_BYTES_PER_LINE`] bytes a line.
+    Hex,
+}
+
+impl Layout {
+    pub const ALL: [Self; 2] = [Self::Text, Self::Hex];
+}
+
+impl std::fmt::Display for Layout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Text => "Text",
+            Self::Hex => "Hex",
+        })
+    }
+}
+
+/// How many display lines `entry` takes in `layout`.
+pub fn line_count(entry: &LogEntry, layout: Layout) -> u64 {
+    match (entry.message(), layout) {
+        (Some(message), _) => text_line_count(message.as_bytes()),
+        (None, Layout::Text) => text_line_count(entry.bytes()),
+        (None, Layout::Hex) => entry.bytes().len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64,
+    }
+}
+
+/// Lines of text in `bytes`: a trailing newline ends the last line rather than starting one.
+fn text_line_count(bytes: &[u8]) -> u64 {
+    let breaks = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    let trailing = u64::from(bytes.last() == Some(&b'\n'));
+    (breaks + 1 - trailing).max(1)
+}
+
+struct Stored {
+    entry: LogEntry,
+    /// Display lines before this entry since the store began, per layout (Text, Hex).
+    first_line: [u64; 2],
+}
+
+/// One display line: which entry, and which of its lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineRef<'a> {
+    pub entry: &'a LogEntry,
+    /// Position of the entry among those stored now.
+    pub index: usize,
+    /// Which line of the entry (0 = its first).
+    pub line: usize,
+}
+
+pub struct LogStore {
+    entries: VecDeque<Stored>,
+    cap_bytes: usize,
+    used_bytes: usize,
+    /// Lines ever appended, per layout: the next entry's `first_line`.
+    lines_appended: [u64; 2],
+    evicted_entries: u64,
+    evicted_bytes: u64,
+}
+
+impl Default for LogStore {
+    fn default() -> Self {
+        Self::with_cap(DEFAULT_CAP_BYTES)
+    }
+}
+
+impl LogStore {
+    pub fn with_cap(cap_bytes: usize) -> Self {
+        Self {
+            entries: VecDeque::new(),
+            cap_bytes,
+            used_bytes: 0,
+            lines_appended: [0; 2],
+            evicted_entries: 0,
+            evicted_bytes: 0,
+        }
+    }
+
+    /// What an entry costs against the cap: its bookkeeping plus its payload.
+    fn cost(entry: &LogEntry) -> usize {
+        size_of::<Stored>() + entry.bytes().len() + entry.message().map_or(0, str::len)
+    }
+
+    /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
+    pub fn push(&mut self, entry: LogEntry) -> &LogEntry {
+        let cost = Self::cost(&entry);
+        while self.used_bytes + cost > self.cap_bytes && !self.entries.is_empty() {
+            self.evict_oldest();
+        }
+        let first_line = self.lines_appended;
+        for layout in Layout::ALL {
+            self.lines_appended[layout as usize] += line_count(&entry, layout);
+        }
+        self.used_bytes += cost;
+        self.entries.push_back(Stored { entry, first_line });
+        &self.entries[self.entries.len() - 1].entry
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some(oldest) = self.entries.pop_front() {
+            self.used_bytes -= Self::cost(&oldest.entry);
+            self.evicted_entries += 1;
+            self.evicted_bytes += oldest.entry.bytes().len() as u64;
+        }
+    }
+
+    /// Empties the view. Entries cleared on purpose are not counted as evicted.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.used_bytes = 0;
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogEntry> + ExactSizeIterator {
+        self.entries.iter().map(|stored| &stored.entry)
+    }
+
+    pub fn get(&self, index: usize) -> Option<&LogEntry> {
+        self.entries.get(index).map(|stored| &stored.entry)
+    }
+
+    /// Memory counted against the cap.
+    pub fn used_bytes(&self) -> usize {
+        self.used_bytes
+    }
+
+    pub fn cap_bytes(&self) -> usize {
+        self.cap_bytes
+    }
+
+    /// Entries, and payload bytes, that left the store to stay under the cap.
+    pub fn evicted(&self) -> (u64, u64) {
+        (self.evicted_entries, self.evicted_bytes)
+    }
+
+    fn first_stored_line(&self, layout: Layout) -> u64 {
+        self.entries
+            .front()
+            .map_or(self.lines_appended[layout as usize], |s| {
+                s.first_line[layout as usize]
+            })
+    }
+
+    /// Display lines of everything stored, in `layout`.
+    pub fn line_total(&self, layout: Layout) -> u64 {
+        self.lines_appended[layout as usize] - self.first_stored_line(layout)
+    }
+
+    /// The entry and line shown on display row `row` (0 = the first line of the oldest entry).
+    pub fn line(&self, layout: Layout, row: u64) -> Option<LineRef<'_>> {
+        let target = self.first_stored_line(layout) + row;
+        let at = layout as usize;
+        // The last entry whose first line is at or before the target.
+        let index = self
+            .entries
+            .partition_point(|s| s.first_line[at] <= target)
+            .checked_sub(1)?;
+        let stored = &self.entries[index];
+        let line = target - stored.first_line[at];
+        (line < line_count(&stored.entry, layout)).then_some(LineRef {
+            entry: &stored.entry,
+            index,
+            line: line as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::session::EntryKind;
+
+    fn rx(bytes: &[u8]) -> LogEntry {
+        LogEntry::new(SystemTime::now(), None, EntryKind::Rx(bytes.to_vec()))
+    }
+
+    #[test]
+    fn counts_text_lines_from_newline_bytes() {
+        assert_eq!(text_line_count(b""), 1);
+        assert_eq!(text_line_count(b"one"), 1);
+        assert_eq!(text_line_count(b"one\n"), 1);
+        assert_eq!(text_line_count(b"one\r\ntwo"), 2);
+        assert_eq!(text_line_count(b"\n\n"), 2);
+    }
+
+    #[test]
+    fn counts_hex_lines_by_sixteen() {
+        assert_eq!(line_count(&rx(&[0; 16]), Layout::Hex), 1);
+        assert_eq!(line_count(&rx(&[0; 17]), Layout::Hex), 2);
+        assert_eq!(line_count(&rx(&[]), Layout::Hex), 1);
+    }
+
+    #[test]
+    fn maps_rows_to_entries_and_lines() {
+        let mut store = LogStore::default();
+        store.push(rx(b"a\nb\nc"));
+        store.push(rx(b"d"));
+        store.push(rx(&[7; 40]));
+        assert_eq!(store.line_total(Layout::Text), 5);
+        assert_eq!(store.line_total(Layout::Hex), 5);
+        let row = |layout, n| store.line(layout, n).map(|r| (r.index, r.line));
+        assert_eq!(row(Layout::Text, 0), Some((0, 0)));
+        assert_eq!(row(Layout::Text, 2), Some((0, 2)));
+        assert_eq!(row(Layout::Text, 3), Some((1, 0)));
+        assert_eq!(row(Layout::Text, 4), Some((2, 0)));
+        assert_eq!(row(Layout::Text, 5), None);
+        assert_eq!(row(Layout::Hex, 1), Some((1, 0)));
+        assert_eq!(row(Layout::Hex, 4), Some((2, 2)));
+    }
+
+    #[test]
+    fn evicts_oldest_past_the_cap_and_counts_what_left() {
+        let entry_cost = LogStore::cost(&rx(&[0; 100]));
+        let mut store = LogStore::with_cap(entry_cost * 3);
+        for n in 0..10u8 {
+            store.push(rx(&[n; 100]));
+        }
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.evicted(), (7, 700));
+        assert!(store.used_bytes() <= store.cap_bytes());
+        assert_eq!(store.get(0).map(|e| e.bytes()[0]), Some(7));
+        // Rows restart at the oldest entry still stored.
+        assert_eq!(store.line_total(Layout::Text), 3);
+        assert_eq!(
+            store.line(Layout::Text, 0).map(|r| r.entry.bytes()[0]),
+            Some(7)
+        );
+    }
+
+    #[test]
+    fn clear_empties_without_counting_evictions() {
+        let mut store = LogStore::default();
+        store.push(rx(b"x"));
+        store.clear();
+        assert!(store.is_empty());
+        assert_eq!(store.line_total(Layout::Text), 0);
+        assert_eq!(store.evicted(), (0, 0));
+        store.push(rx(b"y"));
+        assert_eq!(
+            store.line(Layout::Text, 0).map(|r| r.entry.bytes()),
+            Some(&b"y"[..])
+        );
+    }
+}

@@ -1,0 +1,408 @@
+//! One tab's controller: its settings, its session and its worker. It turns what the user asked
+//! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
+
+use std::collections::BTreeSet;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::net::{
+    self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
+};
+use crate::session::{EntryKind, Layout, LogEntry, Mode, Session, Status};
+
+/// What a tab remembers across restarts.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct TabSettings {
+    /// TCP client: the server's host. TCP server and UDP: the local address.
+    pub host: String,
+    pub port: String,
+    /// UDP only: where sends go.
+    pub remote_host: String,
+    pub remote_port: String,
+    pub connect_timeout_secs: f64,
+    pub encoding: TextEncoding,
+    pub layout: Layout,
+    pub input_format: PayloadFormat,
+    pub send_text: String,
+}
+
+impl Default for TabSettings {
+    fn default() -> Self {
+        Self::for_mode(Mode::TcpClient)
+    }
+}
+
+impl TabSettings {
+    pub fn for_mode(mode: Mode) -> Self {
+        let (host, port) = match mode {
+            Mode::TcpClient => ("127.0.0.1", "8000"),
+            Mode::TcpServer => ("0.0.0.0", "8000"),
+            Mode::Udp => ("0.0.0.0", "8001"),
+        };
+        Self {
+            host: host.to_owned(),
+            port: port.to_owned(),
+            remote_host: if mode == Mode::Udp {
+                "127.0.0.1".to_owned()
+            } else {
+                String::new()
+            },
+            remote_port: if mode == Mode::Udp {
+                "8002".to_owned()
+            } else {
+                String::new()
+            },
+            connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+            encoding: TextEncoding::Utf8,
+            layout: Layout::Text,
+            input_format: PayloadFormat::Text,
+            send_text: String::new(),
+        }
+    }
+}
+
+/// A message shown beside the field it is about.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FieldErrors {
+    pub host: Option<String>,
+    pub port: Option<String>,
+    pub remote: Option<String>,
+    pub send: Option<String>,
+}
+
+/// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum TabAction {
+    /// Connect, listen or open, from the fields.
+    Start,
+    /// Disconnect, stop listening or close.
+    Stop,
+    /// Compose the send box and send it.
+    Send,
+    DisconnectClients(Vec<ClientId>),
+    DisconnectAllClients,
+    ClearLog,
+    ResetCounters,
+    /// Switch the send box between text and hex, converting what it holds when it can.
+    SetInputFormat(PayloadFormat),
+}
+
+pub struct Tab {
+    pub mode: Mode,
+    pub settings: TabSettings,
+    pub session: Session,
+    pub errors: FieldErrors,
+    /// TCP server: clients the user picked as send targets.
+    pub selected_clients: BTreeSet<ClientId>,
+    /// Set when a session comes up, so the send box takes keyboard focus once.
+    pub focus_send_box: bool,
+    worker: Option<Worker>,
+}
+
+impl Tab {
+    pub fn new(mode: Mode, settings: TabSettings) -> Self {
+        Self {
+            mode,
+            settings,
+            session: Session::new(mode),
+            errors: FieldErrors::default(),
+            selected_clients: BTreeSet::new(),
+            focus_send_box: false,
+            worker: None,
+        }
+    }
+
+    /// The button that starts or stops the session says this.
+    pub fn toggle_label(&self) -> &'static str {
+        match (self.mode, &self.session.status) {
+            (Mode::TcpClient, Status::Idle) => "Connect",
+            (Mode::TcpClient, _) => "Disconnect",
+            (Mode::TcpServer, Status::Starting | Status::Listening { .. }) => "Stop",
+            (Mode::TcpServer, _) => "Listen",
+            (Mode::Udp, Status::Idle) => "Open",
+            (Mode::Udp, _) => "Close",
+        }
+    }
+
+    /// Whether the toggle button starts (true) or stops (false) the session.
+    pub fn toggle_starts(&self) -> bool {
+        matches!(self.toggle_label(), "Connect" | "Listen" | "Open")
+    }
+
+    /// Whether the local endpoint fields can be edited now.
+    pub fn endpoint_editable(&self) -> bool {
+        self.toggle_starts()
+    }
+
+    /// Whether there is anything to send to.
+    pub fn can_send(&self) -> bool {
+        match self.mode {
+            Mode::TcpClient => matches!(self.session.status, Status::Connected { .. }),
+            Mode::TcpServer => !self.session.clients.is_empty(),
+            Mode::Udp => matches!(self.session.status, Status::Open { .. }),
+        }
+    }
+
+    /// Applies every event the worker has queued; returns the log entries they made, in order.
+    pub fn drain_events(&mut self) -> Vec<LogEntry> {
+        let Some(worker) = &self.worker else {
+            return Vec::new();
+        };
+        let mut entries = Vec::new();
+        let mut closed = false;
+        for event in worker.drain_events() {
+            let comes_up = matches!(
+                event.kind,
+                EventKind::Connected { .. }
+                    | EventKind::Listening { .. }
+                    | EventKind::Opened { .. }
+            );
+            closed |= matches!(event.kind, EventKind::Closed(_));
+            self.focus_send_box |= comes_up;
+            entries.push(self.session.apply(event).clone());
+        }
+        if closed {
+            self.worker = None;
+        }
+        let clients = &self.session.clients;
+        self.selected_clients
+            .retain(|id| clients.iter().any(|c| c.id == *id));
+        entries
+    }
+
+    /// Carries out a user action; returns the log entries it made itself (e.g. errors).
+    pub fn handle(&mut self, action: TabAction, wake: &Wake) -> Vec<LogEntry> {
+        let mut notes = Vec::new();
+        match action {
+            TabAction::Start => {
+                if let Some(note) = self.start(wake) {
+                    notes.push(note);
+                }
+            }
+            TabAction::Stop => notes.extend(self.stop()),
+            TabAction::Send => self.send(),
+            TabAction::DisconnectClients(ids) => {
+                for id in ids {
+                    self.command(Command::DisconnectClient(id));
+                }
+            }
+            TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
+            TabAction::ClearLog => self.session.log.clear(),
+            TabAction::ResetCounters => self.session.counters = Default::default(),
+            TabAction::SetInputFormat(format) => self.set_input_format(format),
+        }
+        notes
+    }
+
+    fn command(&self, command: Command) {
+        if let Some(worker) = &self.worker {
+            worker.send(command);
+        }
+    }
+
+    fn start(&mut self, wake: &Wake) -> Option<LogEntry> {
+        self.errors = FieldErrors::default();
+        let spawned = match self.mode {
+            Mode::TcpClient => {
+                let host = parse_host(&self.settings.host).map_err(|e| self.errors.host = Some(e));
+                let port =
+                    parse_port(&self.settings.port, false).map_err(|e| self.errors.port = Some(e));
+                let (Ok(host), Ok(port)) = (host, port) else {
+                    return None;
+                };
+                let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
+                let connect_timeout = Duration::from_secs_f64(seconds);
+                let config = TcpClientConfig {
+                    host,
+                    port,
+                    connect_timeout,
+                };
+                net::spawn_tcp_client(config, wake.clone())
+            }
+            Mode::TcpServer | Mode::Udp => {
+                let local = self.local_addr()?;
+                if let Some(worker) = &self.worker {
+                    // Still serving clients after Stop: listen again on the same worker.
+                    worker.send(Command::Listen(local));
+                    return None;
+                }
+                if self.mode == Mode::TcpServer {
+                    net::spawn_tcp_server(local, wake.clone())
+                } else {
+                    net::spawn_udp(local, wake.clone())
+                }
+            }
+        };
+        match spawned {
+            Ok(worker) => {
+                self.worker = Some(worker);
+                self.session.started();
+                None
+            }
+            Err(error) => {
+                let text = format!("Cannot start a worker thread: {error}");
+                Some(self.session.note(EntryKind::Error(text)).clone())
+            }
+        }
+    }
+
+    /// The local address from the Address and Port fields, or field errors.
+    fn local_addr(&mut self) -> Option<SocketAddr> {
+        let ip = parse_ip(&self.settings.host).map_err(|e| self.errors.host = Some(e));
+        let port = parse_port(&self.settings.port, true).map_err(|e| self.errors.port = Some(e));
+        Some(SocketAddr::new(ip.ok()?, port.ok()?))
+    }
+
+    fn stop(&mut self) -> Option<LogEntry> {
+        match (self.mode, &self.session.status) {
+            (Mode::TcpServer, _) => self.command(Command::StopListening),
+            // Connect may be blocked in the OS for up to its timeout: let the worker finish it
+            // alone; it will see the shutdown and close.
+            (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {
+                self.worker = None;
+                self.session.status = Status::Idle;
+                return Some(
+                    self.session
+                        .note(EntryKind::Info("Connect cancelled".into()))
+                        .clone(),
+                );
+            }
+            _ => self.command(Command::Shutdown),
+        }
+        None
+    }
+
+    fn send(&mut self) {
+        self.errors.send = None;
+        self.errors.remote = None;
+        let settings = &self.settings;
+        let bytes = match codec::compose(
+            &settings.send_text,
+            settings.input_format,
+            settings.encoding,
+        ) {
+            Ok(bytes) if bytes.is_empty() => {
+                self.errors.send = Some("Nothing to send: the send box is empty".to_owned());
+                return;
+            }
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.errors.send = Some(error.to_string());
+                return;
+            }
+        };
+        let to = match self.mode {
+            Mode::TcpClient => SendTarget::Peer,
+            Mode::TcpServer => SendTarget::Clients(self.selected_clients.iter().copied().collect()),
+            Mode::Udp => match self.remote_target() {
+                Ok(target) => SendTarget::Datagram(target),
+                Err(error) => {
+                    self.errors.remote = Some(error);
+                    return;
+                }
+            },
+        };
+        if self.worker.is_none() {
+            self.errors.send = Some("Not connected: start the session first".to_owned());
+            return;
+        }
+        self.command(Command::Send { bytes, to });
+    }
+
+    /// UDP: the remote target from its fields, or `None` (reply to the last sender) when empty.
+    fn remote_target(&self) -> Result<Option<RemoteTarget>, String> {
+        let host = self.settings.remote_host.trim();
+        let port = self.settings.remote_port.trim();
+        if host.is_empty() && port.is_empty() {
+            return Ok(None);
+        }
+        let host = parse_host(host)?;
+        let port = parse_port(port, false)?;
+        Ok(Some(RemoteTarget { host, port }))
+    }
+
+    fn set_input_format(&mut self, format: PayloadFormat) {
+        let settings = &mut self.settings;
+        if settings.input_format == format {
+            return;
+        }
+        let converted = match format {
+            PayloadFormat::Hex => {
+                codec::compose(&settings.send_text, PayloadFormat::Text, settings.encoding)
+                    .ok()
+                    .map(|bytes| codec::to_spaced_hex(&bytes))
+            }
+            PayloadFormat::Text => codec::parse_hex(&settings.send_text)
+                .ok()
+                .map(|bytes| settings.encoding.decode(&bytes).into_owned()),
+        };
+        if let Some(text) = converted {
+            settings.send_text = text;
+        }
+        settings.input_format = format;
+        self.errors.send = None;
+    }
+}
+
+/// A host field: a name or an IP literal; IPv6 may come in brackets.
+fn parse_host(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let host = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    if host.is_empty() {
+        return Err("Enter a host name or IP address".to_owned());
+    }
+    if host.contains(char::is_whitespace) {
+        return Err("A host name cannot contain spaces".to_owned());
+    }
+    Ok(host.to_owned())
+}
+
+/// A local address field: an IP literal (the UI does no DNS); IPv6 may come in brackets.
+fn parse_ip(text: &str) -> Result<IpAddr, String> {
+    let text = text.trim();
+    let inner = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    inner
+        .parse()
+        .map_err(|_| format!("'{text}' is not an IP address (e.g. 0.0.0.0, ::, 127.0.0.1)"))
+}
+
+/// A port field. Port 0 (let the OS choose) only makes sense for a local port.
+fn parse_port(text: &str, allow_zero: bool) -> Result<u16, String> {
+    let text = text.trim();
+    match text.parse::<u16>() {
+        Ok(0) if !allow_zero => Err("Port 0 cannot be connected to: use 1-65535".to_owned()),
+        Ok(port) => Ok(port),
+        Err(_) if text.is_empty() => Err("Enter a port".to_owned()),
+        Err(_) => Err(format!("'{text}' is not a port: use 0-65535")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validates_fields_with_messages() {
+        assert_eq!(parse_host(" [::1] "), Ok("::1".to_owned()));
+        assert!(parse_host("").is_err());
+        assert_eq!(parse_ip("[::]"), Ok(IpAddr::from([0u16; 8])));
+        assert!(
+            parse_ip("localhost")
+                .unwrap_err()
+                .contains("not an IP address")
+        );
+        assert_eq!(parse_port("0", true), Ok(0));
+        assert!(parse_port("0", false).is_err());
+        assert!(parse_port("70000", true).unwrap_err().contains("0-65535"));
+        assert_eq!(parse_port("", true), Err("Enter a port".to_owned()));
+    }
+}

@@ -1,0 +1,151 @@
+//! The fields and button that start a session, and the line saying where it stands.
+
+use crate::session::{Mode, Status};
+use crate::tab::{Tab, TabAction};
+
+/// Suggestions for a local address: any, loopback, and this machine's interfaces.
+pub fn local_address_choices() -> Vec<String> {
+    let mut choices: Vec<String> = ["0.0.0.0", "::", "127.0.0.1", "::1"]
+        .map(String::from)
+        .to_vec();
+    if let Ok(interfaces) = if_addrs::get_if_addrs() {
+        for interface in interfaces {
+            let ip = interface.ip().to_string();
+            if !choices.contains(&ip) {
+                choices.push(ip);
+            }
+        }
+    }
+    choices
+}
+
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Option<TabAction> {
+    let mut action = None;
+    let editable = tab.endpoint_editable();
+    ui.horizontal_wrapped(|ui| {
+        let host_label = if tab.mode == Mode::TcpClient {
+            "Host"
+        } else {
+            "Address"
+        };
+        ui.add_enabled_ui(editable, |ui| {
+            text_field(
+                ui,
+                host_label,
+                &mut tab.settings.host,
+                180.0,
+                tab.errors.host.as_deref(),
+            );
+            if tab.mode != Mode::TcpClient {
+                address_menu(ui, &mut tab.settings.host, address_choices);
+            }
+            text_field(
+                ui,
+                "Port",
+                &mut tab.settings.port,
+                60.0,
+                tab.errors.port.as_deref(),
+            );
+            if tab.mode == Mode::TcpClient {
+                let label = ui.label("Timeout (s)");
+                let timeout = egui::DragValue::new(&mut tab.settings.connect_timeout_secs)
+                    .range(0.1..=600.0)
+                    .speed(0.1)
+                    .max_decimals(1);
+                ui.add(timeout).labelled_by(label.id);
+            }
+        });
+        let toggle = egui::Button::new(tab.toggle_label()).min_size(egui::vec2(90.0, 0.0));
+        if ui.add(toggle).clicked() {
+            action = Some(if tab.toggle_starts() {
+                TabAction::Start
+            } else {
+                TabAction::Stop
+            });
+        }
+    });
+    if tab.mode == Mode::Udp {
+        ui.horizontal_wrapped(|ui| {
+            let error = tab.errors.remote.as_deref();
+            text_field(
+                ui,
+                "Remote host",
+                &mut tab.settings.remote_host,
+                180.0,
+                None,
+            );
+            text_field(
+                ui,
+                "Remote port",
+                &mut tab.settings.remote_port,
+                60.0,
+                error,
+            );
+            ui.weak("Leave both empty to reply to the last sender");
+        });
+    }
+    status_line(ui, tab);
+    action
+}
+
+/// A labelled single-line field with its error, if any, right after it.
+fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32, error: Option<&str>) {
+    let label = ui.label(label);
+    let edit = egui::TextEdit::singleline(value).desired_width(width);
+    ui.add(edit).labelled_by(label.id);
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+}
+
+fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
+    ui.menu_button("▼", |ui| {
+        for choice in choices {
+            if ui.selectable_label(value == choice, choice).clicked() {
+                value.clone_from(choice);
+                ui.close();
+            }
+        }
+    })
+    .response
+    .on_hover_text("Choose a local address");
+}
+
+fn status_line(ui: &mut egui::Ui, tab: &Tab) {
+    let session = &tab.session;
+    let (active, text) = match &session.status {
+        Status::Idle => match &session.last_end {
+            Some(reason) => (false, format!("Not running — last session: {reason}")),
+            None => (false, "Not running".to_owned()),
+        },
+        Status::Starting => (true, "Starting…".to_owned()),
+        Status::Connecting { peer } => (true, format!("Connecting to {peer}…")),
+        Status::Connected { local, peer } => {
+            (true, format!("Connected — local {local}, peer {peer}"))
+        }
+        Status::Listening { local } => (
+            true,
+            format!("Listening on {local} — {} client(s)", session.clients.len()),
+        ),
+        Status::Serving => (
+            true,
+            format!(
+                "Not listening — {} client(s) still connected",
+                session.clients.len()
+            ),
+        ),
+        Status::Open { local } => (true, format!("Open on {local}")),
+    };
+    let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
+    let color = if active {
+        egui::Color32::from_rgb(60, 170, 80)
+    } else if failed {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().weak_text_color()
+    };
+    ui.horizontal(|ui| {
+        ui.colored_label(color, "●");
+        ui.label(text);
+    });
+}

@@ -1,0 +1,86 @@
+//! Display choices (Text/Hex, UTF-8/GBK), counters, Clear and Save log.
+
+use crate::codec::TextEncoding;
+use crate::session::Layout;
+use crate::tab::{Tab, TabAction};
+
+/// What the display bar asks for beyond plain tab actions.
+#[must_use]
+pub enum DisplayAction {
+    Tab(TabAction),
+    SaveLog,
+}
+
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<DisplayAction> {
+    let mut action = None;
+    ui.horizontal_wrapped(|ui| {
+        for layout in Layout::ALL {
+            ui.selectable_value(&mut tab.settings.layout, layout, layout.to_string());
+        }
+        ui.separator();
+        for encoding in TextEncoding::ALL {
+            ui.selectable_value(&mut tab.settings.encoding, encoding, encoding.to_string());
+        }
+        ui.separator();
+        let counters = &tab.session.counters;
+        ui.monospace(format!(
+            "RX {} B ({})  TX {} B ({})",
+            group_digits(counters.rx_bytes),
+            counters.rx_messages,
+            group_digits(counters.tx_bytes),
+            counters.tx_messages
+        ))
+        .on_hover_text("Bytes (messages) received and sent since the last reset");
+        if ui.button("Reset counters").clicked() {
+            action = Some(DisplayAction::Tab(TabAction::ResetCounters));
+        }
+        ui.separator();
+        if ui
+            .button("Clear")
+            .on_hover_text("Empty the log view")
+            .clicked()
+        {
+            action = Some(DisplayAction::Tab(TabAction::ClearLog));
+        }
+        if ui
+            .button("Save log…")
+            .on_hover_text("Save as .txt, .csv or .jsonl")
+            .clicked()
+        {
+            action = Some(DisplayAction::SaveLog);
+        }
+        let (entries, bytes) = tab.session.log.evicted();
+        if entries > 0 {
+            ui.weak(format!(
+                "{} older entries ({} B) left the view to stay under the {} MiB cap",
+                group_digits(entries),
+                group_digits(bytes),
+                tab.session.log.cap_bytes() / (1024 * 1024)
+            ));
+        }
+    });
+    action
+}
+
+/// 1234567 → "1,234,567".
+pub fn group_digits(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn groups_digits_by_thousands() {
+        assert_eq!(super::group_digits(0), "0");
+        assert_eq!(super::group_digits(999), "999");
+        assert_eq!(super::group_digits(1_234_567), "1,234,567");
+    }
+}

@@ -1,0 +1,9 @@
+//! Drawing: one widget per file. Widgets read and edit a [`Tab`](crate::tab::Tab) and return
+//! what the user asked for; the app acts on it in one place.
+
+pub mod client_list;
+pub mod connection_bar;
+pub mod display_bar;
+pub mod fonts;
+pub mod log_view;
+pub mod send_box;
