@@ -335,9 +335,18 @@ impl Tab {
                     .ok()
                     .map(|bytes| codec::to_spaced_hex(&bytes))
             }
+            // Only when the bytes are text that encodes back to the same bytes.
             PayloadFormat::Text => codec::parse_hex(&settings.send_text)
                 .ok()
-                .map(|bytes| settings.encoding.decode(&bytes).into_owned()),
+                .and_then(|bytes| {
+                    let text = settings.encoding.decode(&bytes).into_owned();
+                    let same = settings
+                        .encoding
+                        .encode(&text)
+                        .is_ok_and(|back| *back == bytes[..]);
+                    (same && !text.contains(|c: char| c.is_control() && c != '\n' && c != '\t'))
+                        .then_some(text)
+                }),
         };
         if let Some(text) = converted {
             settings.send_text = text;

@@ -1,9 +1,9 @@
 //! Text encodings for turning typed text into bytes and received bytes into text.
 
 use std::borrow::Cow;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
-use encoding_rs::EncoderResult;
+use encoding_rs::{DecoderResult, EncoderResult};
 
 /// The character encodings a session can use for text payloads.
 #[derive(
@@ -32,6 +32,38 @@ impl TextEncoding {
             Self::Utf8 => String::from_utf8_lossy(bytes),
             // encoding_rs's GBK decoder is GB18030's, so four-byte sequences decode too.
             Self::Gbk => encoding_rs::GBK.decode_without_bom_handling(bytes).0,
+        }
+    }
+
+    /// Decodes bytes for display: each byte that is not part of a valid character is written
+    /// as `\xNN`, so the user sees exactly what arrived rather than a replacement mark.
+    pub fn decode_marked(self, bytes: &[u8]) -> String {
+        let encoding = match self {
+            Self::Utf8 => encoding_rs::UTF_8,
+            Self::Gbk => encoding_rs::GBK,
+        };
+        let mut decoder = encoding.new_decoder_without_bom_handling();
+        let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+        let mut rest = bytes;
+        loop {
+            let room = decoder
+                .max_utf8_buffer_length_without_replacement(rest.len())
+                .unwrap_or(rest.len() * 3 + 16);
+            text.reserve(room);
+            let (result, read) =
+                decoder.decode_to_string_without_replacement(rest, &mut text, true);
+            match result {
+                DecoderResult::InputEmpty => return text,
+                DecoderResult::OutputFull => {}
+                DecoderResult::Malformed(bad, unread) => {
+                    // The malformed bytes end `unread` bytes before the read position.
+                    let end = read - usize::from(unread);
+                    for byte in &rest[end - usize::from(bad)..end] {
+                        let _ = write!(text, "\\x{byte:02X}");
+                    }
+                }
+            }
+            rest = &rest[read..];
         }
     }
 
@@ -224,5 +256,21 @@ mod tests {
         assert_eq!(TextEncoding::Gbk.to_string(), "GBK");
         assert_eq!(TextEncoding::Utf8.cli_name(), "utf-8");
         assert_eq!(TextEncoding::Gbk.cli_name(), "gbk");
+    }
+
+    #[test]
+    fn decode_marked_shows_invalid_bytes_as_escapes() {
+        let utf8 = [b'a', 0xFF, 0xE4, 0xBD, 0xA0, 0xE4, 0xBD];
+        assert_eq!(
+            TextEncoding::Utf8.decode_marked(&utf8),
+            "a\\xFF你\\xE4\\xBD"
+        );
+        let gbk = [0xC4, 0xE3, 0x80, b'x', 0xC4];
+        assert_eq!(TextEncoding::Gbk.decode_marked(&gbk), "你€x\\xC4");
+        assert_eq!(TextEncoding::Gbk.decode_marked(&[0xFF, b'y']), "\\xFFy");
+        let all: Vec<u8> = (0..=255).collect();
+        let marked = TextEncoding::Utf8.decode_marked(&all);
+        assert!(marked.starts_with('\0') && marked.ends_with("\\xFF"));
+        assert!(!marked.contains('\u{FFFD}'));
     }
 }

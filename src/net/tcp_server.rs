@@ -55,6 +55,8 @@ pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
     }
     let reason = server.serve(&mut context);
     server.close_all_clients(&context.sink, &CloseReason::Requested);
+    // Close the listener before reporting Closed, so the port is free once the UI hears of it.
+    drop(server);
     context.sink.emit(EventKind::Closed(reason));
 }
 
@@ -83,6 +85,8 @@ impl Server {
     fn stop_listening(&mut self, context: &WorkerContext) {
         if let Some((mut listener, local)) = self.listener.take() {
             let _ = context.poll.registry().deregister(&mut listener);
+            // Close it before reporting: a connect right after ListenStopped must be refused.
+            drop(listener);
             context.sink.emit(EventKind::ListenStopped { local });
         }
     }
@@ -269,19 +273,23 @@ impl Server {
     fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {
         if let Some(mut client) = self.clients.remove(&id) {
             let _ = context.poll.registry().deregister(&mut client.stream);
-            context.sink.emit(EventKind::ClientDisconnected {
-                id,
-                peer: client.peer,
-                reason,
-            });
+            let peer = client.peer;
+            // Close the stream before reporting, so the client has already seen the close.
+            drop(client);
+            context
+                .sink
+                .emit(EventKind::ClientDisconnected { id, peer, reason });
         }
     }
 
     fn close_all_clients(&mut self, sink: &EventSink, reason: &CloseReason) {
         for (id, client) in std::mem::take(&mut self.clients) {
+            let peer = client.peer;
+            // Close the stream before reporting, as in `drop_client`.
+            drop(client);
             sink.emit(EventKind::ClientDisconnected {
                 id,
-                peer: client.peer,
+                peer,
                 reason: reason.clone(),
             });
         }

@@ -99,7 +99,7 @@ fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32, er
 }
 
 fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
-    ui.menu_button("▼", |ui| {
+    ui.menu_button(egui::RichText::new("▼").monospace(), |ui| {
         for choice in choices {
             if ui.selectable_label(value == choice, choice).clicked() {
                 value.clone_from(choice);
@@ -145,7 +145,9 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab) {
         ui.visuals().weak_text_color()
     };
     ui.horizontal(|ui| {
-        ui.colored_label(color, "●");
+        let size = ui.spacing().interact_size.y * 0.5;
+        let (dot, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
+        ui.painter().circle_filled(dot.center(), size * 0.45, color);
         ui.label(text);
     });
 }

@@ -136,10 +136,10 @@ fn hex_line(bytes: &[u8], n: usize) -> String {
     bytes.get(start..end).map(to_spaced_hex).unwrap_or_default()
 }
 
-/// The entry's lines as the view shows them: `\r\n` ends a line like `\n`; other control
-/// characters appear as `\xNN` so nothing that arrived is invisible.
+/// The entry's lines as the view shows them: `\r\n` ends a line like `\n`; invalid bytes and
+/// other control characters appear as `\xNN` so nothing that arrived is invisible.
 pub fn text_lines(bytes: &[u8], encoding: TextEncoding) -> Vec<String> {
-    let text = encoding.decode(bytes);
+    let text = encoding.decode_marked(bytes);
     let text = text.strip_suffix('\n').unwrap_or(&text);
     text.split('\n')
         .map(|line| {
@@ -174,6 +174,14 @@ mod tests {
         assert_eq!(
             crate::session::line_count(&entry, Layout::Text),
             lines.len() as u64
+        );
+    }
+
+    #[test]
+    fn marks_invalid_bytes() {
+        assert_eq!(
+            text_lines(b"ok\xFF\n", TextEncoding::Utf8),
+            vec!["ok\\xFF".to_owned()]
         );
     }
 

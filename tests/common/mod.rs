@@ -1,0 +1,80 @@
+//! Helpers for driving the real App with egui_kittest against real loopback peers.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+pub use egui_kittest::kittest::Queryable;
+use sockscope::{App, StartOptions};
+
+/// How long a background result may take before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(15);
+
+pub fn app_harness() -> Harness<'static, App> {
+    app_harness_with(StartOptions::default())
+}
+
+pub fn app_harness_with(options: StartOptions) -> Harness<'static, App> {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(move |cc| App::new(cc, options.clone()));
+    harness.step();
+    harness
+}
+
+/// Steps frames until `done` holds, failing with `what` (and what the screen shows) at the deadline.
+pub fn step_until(
+    harness: &mut Harness<'_, App>,
+    what: &str,
+    mut done: impl FnMut(&Harness<'_, App>) -> bool,
+) {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        harness.step();
+        if done(harness) {
+            return;
+        }
+        if Instant::now() > deadline {
+            panic!(
+                "timed out waiting for: {what}\nscreen:\n{:#?}",
+                harness.root()
+            );
+        }
+        // Give the worker threads a moment between frames, as a real frame rate would.
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether some widget's label contains `text`.
+pub fn shows(harness: &Harness<'_, App>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Replaces a text field's content the way a user does: focus, select all, type.
+pub fn type_into(harness: &mut Harness<'_, App>, role: Role, label: &str, text: &str) {
+    harness.get_by_role_and_label(role, label).focus();
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.step();
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.step();
+}
+
+pub fn type_field(harness: &mut Harness<'_, App>, label: &str, text: &str) {
+    type_into(harness, Role::TextInput, label, text);
+}
+
+pub fn type_send_box(harness: &mut Harness<'_, App>, text: &str) {
+    type_into(harness, Role::MultilineTextInput, "Send data", text);
+}
+
+/// Clicks a widget by its label and runs the frames the click and its outcome take.
+pub fn click(harness: &mut Harness<'_, App>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.step();
+    harness.step();
+}
+
+/// "你好，世界" in GBK.
+pub const NIHAO_GBK: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xCA, 0xC0, 0xBD, 0xE7];

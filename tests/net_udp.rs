@@ -1,0 +1,179 @@
+//! The UDP worker against real std UDP peers on loopback.
+
+mod common_net;
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
+
+use common_net::{
+    GBK_HELLO_WORLD, SILENCE, all_byte_values, expect_closed, expect_event,
+    ipv6_loopback_available, no_wake, recv_datagram, udp_peer,
+};
+use sockscope::net::{
+    CloseReason, Command, EventKind, NetError, RemoteTarget, SendTarget, Worker, spawn_udp,
+};
+
+/// Starts a UDP session on `ip` with an OS-chosen port; returns it with its bound address.
+fn spawn_on(ip: impl Into<std::net::IpAddr>) -> (Worker, SocketAddr) {
+    let worker = spawn_udp(SocketAddr::new(ip.into(), 0), no_wake()).expect("spawn the UDP worker");
+    let EventKind::Opened { local } =
+        expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
+    else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    assert_ne!(local.port(), 0, "Opened reports the port the OS chose");
+    (worker, local)
+}
+
+fn send(worker: &Worker, bytes: &[u8], target: Option<RemoteTarget>) {
+    let command = Command::Send {
+        bytes: bytes.to_vec(),
+        to: SendTarget::Datagram(target),
+    };
+    assert!(worker.send(command), "the worker stopped unexpectedly");
+}
+
+fn target(host: &str, peer: &UdpSocket) -> Option<RemoteTarget> {
+    Some(RemoteTarget {
+        host: host.to_owned(),
+        port: peer.local_addr().expect("peer address").port(),
+    })
+}
+
+fn expect_received(worker: &Worker) -> EventKind {
+    expect_event(worker, |kind| matches!(kind, EventKind::Received { .. }))
+}
+
+fn expect_sent(worker: &Worker) -> EventKind {
+    expect_event(worker, |kind| matches!(kind, EventKind::Sent { .. }))
+}
+
+fn received(peer: SocketAddr, bytes: &[u8]) -> EventKind {
+    EventKind::Received {
+        peer,
+        client: None,
+        bytes: bytes.to_vec(),
+    }
+}
+
+fn sent(peer: SocketAddr, bytes: &[u8]) -> EventKind {
+    EventKind::Sent {
+        peer,
+        client: None,
+        bytes: bytes.to_vec(),
+    }
+}
+
+#[test]
+fn receives_datagrams_and_replies_to_the_last_sender_or_a_named_target() {
+    let (worker, local) = spawn_on(Ipv4Addr::LOCALHOST);
+    let first = udp_peer("127.0.0.1");
+    let first_addr = first.local_addr().expect("peer address");
+
+    for payload in [b"hi".as_slice(), GBK_HELLO_WORLD] {
+        first.send_to(payload, local).expect("peer sends");
+        assert_eq!(expect_received(&worker), received(first_addr, payload));
+    }
+
+    // No target: the reply goes to whoever sent last.
+    send(&worker, b"reply", None);
+    assert_eq!(expect_sent(&worker), sent(first_addr, b"reply"));
+    assert_eq!(recv_datagram(&first), (b"reply".to_vec(), local));
+
+    // A named target: an IP literal, then a name (localhost comes from /etc/hosts, no DNS query).
+    let second = udp_peer("127.0.0.1");
+    let second_addr = second.local_addr().expect("peer address");
+    for host in ["127.0.0.1", "localhost"] {
+        let payload = format!("to {host}").into_bytes();
+        send(&worker, &payload, target(host, &second));
+        assert_eq!(expect_sent(&worker), sent(second_addr, &payload));
+        assert_eq!(recv_datagram(&second), (payload, local));
+    }
+    // Those went to the second peer only.
+    first
+        .set_read_timeout(Some(SILENCE))
+        .expect("shorten the read timeout");
+    let mut buffer = [0; 64];
+    let silent = first.recv_from(&mut buffer);
+    assert!(silent.is_err(), "the first peer got {silent:?}");
+}
+
+#[test]
+fn reply_before_any_datagram_fails_with_no_destination() {
+    let (worker, _) = spawn_on(Ipv4Addr::LOCALHOST);
+    send(&worker, b"to nobody", None);
+    assert_eq!(
+        expect_event(&worker, |kind| matches!(kind, EventKind::SendFailed { .. })),
+        EventKind::SendFailed {
+            peer: None,
+            error: NetError::NoDestination,
+        }
+    );
+    // The session survives the failed send.
+    assert!(
+        worker.send(Command::Shutdown),
+        "the worker is still running"
+    );
+    assert_eq!(expect_closed(&worker), CloseReason::Requested);
+}
+
+#[test]
+fn every_byte_value_and_a_60000_byte_datagram_cross_whole() {
+    let (worker, local) = spawn_on(Ipv4Addr::LOCALHOST);
+    let peer = udp_peer("127.0.0.1");
+    let peer_addr = peer.local_addr().expect("peer address");
+    let large: Vec<u8> = (0..60_000_u32)
+        .map(|i| u8::try_from(i % 251).expect("below 251"))
+        .collect();
+
+    for payload in [all_byte_values(), large] {
+        peer.send_to(&payload, local).expect("peer sends");
+        assert_eq!(expect_received(&worker), received(peer_addr, &payload));
+
+        send(&worker, &payload, None);
+        assert_eq!(expect_sent(&worker), sent(peer_addr, &payload));
+        assert_eq!(recv_datagram(&peer), (payload, local));
+    }
+}
+
+#[test]
+fn binding_a_port_in_use_fails_with_addr_in_use() {
+    let holder = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a std UDP socket");
+    let addr = holder.local_addr().expect("holder address");
+    let worker = spawn_udp(addr, no_wake()).expect("spawn the UDP worker");
+    assert_eq!(
+        expect_closed(&worker),
+        CloseReason::Failed(NetError::AddrInUse { addr })
+    );
+}
+
+#[test]
+fn works_over_ipv6_loopback() {
+    if !ipv6_loopback_available() {
+        eprintln!("skipped: [::1] cannot be bound on this machine");
+        return;
+    }
+    let (worker, local) = spawn_on(Ipv6Addr::LOCALHOST);
+    assert!(local.is_ipv6(), "{local}");
+    let peer = udp_peer("::1");
+    let peer_addr = peer.local_addr().expect("peer address");
+
+    peer.send_to(b"over v6", local).expect("peer sends");
+    assert_eq!(expect_received(&worker), received(peer_addr, b"over v6"));
+
+    send(&worker, b"reply v6", None);
+    assert_eq!(expect_sent(&worker), sent(peer_addr, b"reply v6"));
+    assert_eq!(recv_datagram(&peer), (b"reply v6".to_vec(), local));
+
+    send(&worker, b"to ::1", target("::1", &peer));
+    assert_eq!(expect_sent(&worker), sent(peer_addr, b"to ::1"));
+    assert_eq!(recv_datagram(&peer), (b"to ::1".to_vec(), local));
+}
+
+#[test]
+fn shutdown_closes_the_session_and_frees_the_port() {
+    let (worker, local) = spawn_on(Ipv4Addr::LOCALHOST);
+    assert!(worker.send(Command::Shutdown), "the worker is running");
+    assert_eq!(expect_closed(&worker), CloseReason::Requested);
+    UdpSocket::bind(local).expect("the port is free once the session reported Closed");
+    worker.shutdown_and_join();
+}

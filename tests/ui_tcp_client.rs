@@ -1,0 +1,147 @@
+//! Drives the TCP Client tab of the real App against a real loopback server.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+use sockscope::session::{Mode, Status};
+
+/// A one-connection server: greets in GBK, then forwards everything it reads to the test.
+fn gbk_greeting_server() -> (u16, mpsc::Receiver<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("local addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let Ok((mut stream, _)) = listener.accept() else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        let _ = stream.write_all(NIHAO_GBK);
+        let mut buffer = [0; 4096];
+        while let Ok(n @ 1..) = stream.read(&mut buffer) {
+            if tx.send(buffer[..n].to_vec()).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn connects_receives_gbk_and_sends_text() {
+    let (port, received) = gbk_greeting_server();
+    let mut harness = app_harness();
+    click(&mut harness, "TCP Client");
+    type_field(&mut harness, "Host", "127.0.0.1");
+    type_field(&mut harness, "Port", &port.to_string());
+    click(&mut harness, "GBK");
+    click(&mut harness, "Connect");
+
+    step_until(&mut harness, "the GBK greeting in the log", |h| {
+        shows(h, "你好，世界")
+    });
+    assert!(
+        harness.query_by_label("Disconnect").is_some(),
+        "Connect became Disconnect"
+    );
+    let status = harness.state().tab(Mode::TcpClient).session.status.clone();
+    let Status::Connected { local, peer } = status else {
+        panic!("not connected: {status:?}")
+    };
+    assert_eq!(peer.port(), port);
+    assert!(
+        shows(&harness, &format!("local {local}")),
+        "the local address is shown"
+    );
+
+    // The send box has focus once connected: typing goes straight into it.
+    type_send_box(&mut harness, "hello 世界");
+    click(&mut harness, "Send");
+    let bytes = received
+        .recv_timeout(DEADLINE)
+        .expect("the server got data");
+    let mut expected = b"hello ".to_vec();
+    expected.extend([0xCA, 0xC0, 0xBD, 0xE7]); // 世界 in GBK
+    assert_eq!(bytes, expected);
+    step_until(&mut harness, "TX counted", |h| {
+        h.state().tab(Mode::TcpClient).session.counters.tx_bytes == expected.len() as u64
+    });
+
+    // The same history switches to hex.
+    click(&mut harness, "Hex");
+    step_until(&mut harness, "hex of the greeting", |h| {
+        shows(h, "C4 E3 BA C3")
+    });
+
+    click(&mut harness, "Disconnect");
+    step_until(&mut harness, "back to Connect", |h| {
+        h.query_by_label("Connect").is_some()
+    });
+}
+
+#[test]
+fn invalid_hex_shows_where_and_sends_nothing() {
+    let (port, received) = gbk_greeting_server();
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &port.to_string());
+    click(&mut harness, "Connect");
+    step_until(&mut harness, "connected", |h| shows(h, "Connected — local"));
+
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "48 65 6G");
+    click(&mut harness, "Send");
+    step_until(&mut harness, "the hex error", |h| {
+        shows(h, "invalid hex digit 'G' at line 1, column 8")
+    });
+    assert_eq!(
+        harness
+            .state()
+            .tab(Mode::TcpClient)
+            .session
+            .counters
+            .tx_bytes,
+        0
+    );
+    assert!(
+        received.recv_timeout(Duration::from_millis(300)).is_err(),
+        "nothing was sent"
+    );
+
+    // Fixing it sends exactly those bytes.
+    type_send_box(&mut harness, "48 65 6c 6C 6f");
+    click(&mut harness, "Send");
+    assert_eq!(received.recv_timeout(DEADLINE).expect("sent"), b"Hello");
+}
+
+#[test]
+fn refused_connection_is_a_visible_state() {
+    let port = {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").port()
+    };
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &port.to_string());
+    click(&mut harness, "Connect");
+    step_until(&mut harness, "the refusal", |h| {
+        shows(h, "connection refused")
+    });
+    step_until(&mut harness, "back to Connect", |h| {
+        h.query_by_label("Connect").is_some()
+    });
+}
+
+#[test]
+fn bad_port_is_reported_beside_the_field() {
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", "99999");
+    click(&mut harness, "Connect");
+    assert!(shows(&harness, "'99999' is not a port"));
+    assert_eq!(
+        harness.state().tab(Mode::TcpClient).session.status,
+        Status::Idle
+    );
+}
