@@ -41,9 +41,15 @@ fn connected_pair(listener: &TcpListener, addr: SocketAddr) -> (Worker, TcpStrea
         Duration::from_secs(5),
         no_wake(),
     );
-    let (peer, _) = listener.accept().expect("accept the worker's connection");
     expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
-    (worker, with_timeout(peer))
+    (worker, accept(listener))
+}
+
+/// Accepts the worker's connection. Call it after `Connected`: the connection is queued by then,
+/// so a worker that never connects fails on the event deadline instead of hanging in accept().
+fn accept(listener: &TcpListener) -> TcpStream {
+    let (peer, _) = listener.accept().expect("accept the worker's connection");
+    with_timeout(peer)
 }
 
 fn send(worker: &Worker, bytes: &[u8]) {
@@ -58,12 +64,10 @@ fn send(worker: &Worker, bytes: &[u8]) {
 fn connects_and_exchanges_text_and_every_byte_value() {
     let (listener, addr) = loopback_listener();
     let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5), no_wake());
-    let (peer, _) = listener.accept().expect("accept the worker's connection");
-    let mut peer = with_timeout(peer);
-
     let seen = wait_for(&worker, deadline(), |kind| {
         matches!(kind, EventKind::Connected { .. })
     });
+    let mut peer = accept(&listener);
     assert!(
         seen.iter()
             .any(|event| event.kind == EventKind::Connecting { peer: addr }),
@@ -205,8 +209,6 @@ fn connects_over_ipv6_loopback() {
     let listener = TcpListener::bind("[::1]:0").expect("bind a std listener on [::1]");
     let addr = listener.local_addr().expect("listener address");
     let worker = spawn_client("::1", addr.port(), Duration::from_secs(5), no_wake());
-    let (peer, _) = listener.accept().expect("accept the worker's connection");
-    let mut peer = with_timeout(peer);
     let EventKind::Connected {
         local,
         peer: remote,
@@ -214,6 +216,7 @@ fn connects_over_ipv6_loopback() {
     else {
         unreachable!("expect_event returns the awaited event");
     };
+    let mut peer = accept(&listener);
     assert!(local.is_ipv6() && remote.is_ipv6(), "{local} / {remote}");
     assert_eq!(remote, addr);
     assert_eq!(local, peer.peer_addr().expect("accepted stream's peer"));
@@ -229,11 +232,10 @@ fn shutdown_closes_the_connection_and_wakes_the_ui() {
     let (listener, addr) = loopback_listener();
     let (wake, wakes) = counting_wake();
     let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5), wake);
-    let (peer, _) = listener.accept().expect("accept the worker's connection");
-    let mut peer = with_timeout(peer);
     let mut events = wait_for(&worker, deadline(), |kind| {
         matches!(kind, EventKind::Connected { .. })
     });
+    let mut peer = accept(&listener);
 
     assert!(worker.send(Command::Shutdown), "the worker is running");
     events.extend(wait_for(&worker, deadline(), |kind| {

@@ -51,11 +51,12 @@ pub fn shows(harness: &Harness<'_, App>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Replaces a text field's content the way a user does: focus, select all, type.
+/// Replaces a text field's content the way a user does: focus, select all, delete, type.
 pub fn type_into(harness: &mut Harness<'_, App>, role: Role, label: &str, text: &str) {
     harness.get_by_role_and_label(role, label).focus();
     harness.step();
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
     harness.step();
     harness.get_by_role_and_label(role, label).type_text(text);
     harness.step();

@@ -1,0 +1,64 @@
+//! Settings survive a restart: what `save` writes through eframe's storage, a new App reads back.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use egui_kittest::Harness;
+use sockscope::codec::TextEncoding;
+use sockscope::session::{Layout, Mode};
+use sockscope::{App, StartOptions};
+
+/// An in-memory stand-in for eframe's on-disk store (the harness has none).
+#[derive(Default)]
+struct MemoryStorage(HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn fields_encoding_and_tab_are_remembered() {
+    let mut harness = app_harness();
+    type_field(&mut harness, "Host", "example.test");
+    type_field(&mut harness, "Port", "4242");
+    click(&mut harness, "UDP");
+    type_field(&mut harness, "Remote host", "::1");
+    type_field(&mut harness, "Remote port", "5353");
+    click(&mut harness, "GBK");
+    click(&mut harness, "Hex");
+
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    drop(harness);
+
+    // Leaked: the creation context borrows the storage for the harness's whole life.
+    let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
+    let mut restored = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(|cc| {
+        cc.storage = Some(storage);
+        App::new(cc, StartOptions::default())
+    });
+    restored.step();
+    let app = restored.state();
+    assert_eq!(app.active_tab(), Mode::Udp);
+    let udp = &app.tab(Mode::Udp).settings;
+    assert_eq!((udp.remote_host.as_str(), udp.remote_port.as_str()), ("::1", "5353"));
+    assert_eq!(udp.encoding, TextEncoding::Gbk);
+    assert_eq!(udp.layout, Layout::Hex);
+    let client = &app.tab(Mode::TcpClient).settings;
+    assert_eq!((client.host.as_str(), client.port.as_str()), ("example.test", "4242"));
+    assert_eq!(client.encoding, TextEncoding::Utf8, "encoding is per tab");
+    // And the restored fields are what the UI shows.
+    let shown = restored.get_by_role_and_label(egui::accesskit::Role::TextInput, "Remote port").value();
+    assert_eq!(shown.as_deref(), Some("5353"));
+}
