@@ -166,24 +166,33 @@ impl App {
     }
 
     fn act(&mut self, mode: Mode, action: TabAction) {
-        let wake = self.wake.clone();
-        let entries = self.tab_mut(mode).handle(action, &wake);
-        self.record(mode, entries);
+        let tab = &mut self.tabs[mode as usize];
+        let context = record_context(tab);
+        let recorder = self.recorder.as_ref();
+        tab.handle(action, &self.wake, |entry| record(recorder, entry, context));
     }
 
-    fn record(&mut self, mode: Mode, entries: Vec<LogEntry>) {
-        let Some(recorder) = &self.recorder else {
-            return;
-        };
-        let context = record_context(self.tab(mode));
-        for entry in entries {
-            recorder.record(entry, context);
+    /// Applies what the workers reported since the last frame.
+    fn drain_events(&mut self) {
+        for tab in &mut self.tabs {
+            let context = record_context(tab);
+            let recorder = self.recorder.as_ref();
+            tab.drain_events(|entry| record(recorder, entry, context));
         }
-        if let Some(error) = recorder.take_error() {
-            self.notice = Some((
-                format!("Recording to {} failed: {error}", recorder.path().display()),
-                true,
-            ));
+        if let Some(recorder) = &self.recorder
+            && let Some(error) = recorder.take_error()
+        {
+            let text = format!("Recording to {} failed: {error}", recorder.path().display());
+            self.notice = Some((text, true));
+        }
+    }
+
+    /// Completes the recording file; later events are not recorded.
+    fn finish_recording(&mut self) {
+        if let Some(recorder) = self.recorder.take()
+            && let Err(error) = recorder.finish()
+        {
+            eprintln!("sockscope: recording failed: {error}");
         }
     }
 
@@ -201,8 +210,9 @@ impl App {
                 }
             };
             self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
-            let entry = self.tab_mut(mode).session.note(kind).clone();
-            self.record(mode, vec![entry]);
+            let tab = &mut self.tabs[mode as usize];
+            let context = record_context(tab);
+            record(self.recorder.as_ref(), tab.session.note(kind), context);
         }
     }
 
@@ -300,6 +310,12 @@ fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
     settings.port = local.port().to_string();
 }
 
+fn record(recorder: Option<&Recorder>, entry: &LogEntry, context: RecordContext) {
+    if let Some(recorder) = recorder {
+        recorder.record(entry.clone(), context);
+    }
+}
+
 fn record_context(tab: &Tab) -> RecordContext {
     RecordContext {
         mode: tab.mode,
@@ -310,10 +326,7 @@ fn record_context(tab: &Tab) -> RecordContext {
 
 impl eframe::App for App {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        for mode in Mode::ALL {
-            let entries = self.tab_mut(mode).drain_events();
-            self.record(mode, entries);
-        }
+        self.drain_events();
         self.collect_saves();
     }
 
@@ -337,13 +350,17 @@ impl eframe::App for App {
         };
         eframe::set_value(storage, eframe::APP_KEY, &persisted);
     }
+
+    fn on_exit(&mut self) {
+        // Whatever the workers said last goes into the recording before it closes.
+        self.drain_events();
+        self.finish_recording();
+    }
 }
 
 impl Drop for App {
     fn drop(&mut self) {
-        // The recording must be complete when the app exits.
-        if let Some(recorder) = self.recorder.take() {
-            let _ = recorder.finish();
-        }
+        // The recording must be complete however the app ends.
+        self.finish_recording();
     }
 }

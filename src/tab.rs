@@ -146,12 +146,9 @@ impl Tab {
         }
     }
 
-    /// Applies every event the worker has queued; returns the log entries they made, in order.
-    pub fn drain_events(&mut self) -> Vec<LogEntry> {
-        let Some(worker) = &self.worker else {
-            return Vec::new();
-        };
-        let mut entries = Vec::new();
+    /// Applies every event the worker has queued, showing each log entry made to `on_entry`.
+    pub fn drain_events(&mut self, mut on_entry: impl FnMut(&LogEntry)) {
+        let Some(worker) = &self.worker else { return };
         let mut closed = false;
         for event in worker.drain_events() {
             let comes_up = matches!(
@@ -162,7 +159,7 @@ impl Tab {
             );
             closed |= matches!(event.kind, EventKind::Closed(_));
             self.focus_send_box |= comes_up;
-            entries.push(self.session.apply(event).clone());
+            on_entry(self.session.apply(event));
         }
         if closed {
             self.worker = None;
@@ -170,19 +167,22 @@ impl Tab {
         let clients = &self.session.clients;
         self.selected_clients
             .retain(|id| clients.iter().any(|c| c.id == *id));
-        entries
     }
 
-    /// Carries out a user action; returns the log entries it made itself (e.g. errors).
-    pub fn handle(&mut self, action: TabAction, wake: &Wake) -> Vec<LogEntry> {
-        let mut notes = Vec::new();
+    /// Carries out a user action, showing any log entry it makes itself (e.g. an error) to
+    /// `on_entry`.
+    pub fn handle(&mut self, action: TabAction, wake: &Wake, on_entry: impl FnOnce(&LogEntry)) {
         match action {
             TabAction::Start => {
                 if let Some(note) = self.start(wake) {
-                    notes.push(note);
+                    on_entry(self.session.note(note));
                 }
             }
-            TabAction::Stop => notes.extend(self.stop()),
+            TabAction::Stop => {
+                if let Some(note) = self.stop() {
+                    on_entry(self.session.note(note));
+                }
+            }
             TabAction::Send => self.send(),
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
@@ -194,7 +194,6 @@ impl Tab {
             TabAction::ResetCounters => self.session.counters = Default::default(),
             TabAction::SetInputFormat(format) => self.set_input_format(format),
         }
-        notes
     }
 
     fn command(&self, command: Command) {
@@ -203,7 +202,8 @@ impl Tab {
         }
     }
 
-    fn start(&mut self, wake: &Wake) -> Option<LogEntry> {
+    /// Starts the session from the fields; returns a message to log if it could not.
+    fn start(&mut self, wake: &Wake) -> Option<EntryKind> {
         self.errors = FieldErrors::default();
         let spawned = match self.mode {
             Mode::TcpClient => {
@@ -242,10 +242,9 @@ impl Tab {
                 self.session.started();
                 None
             }
-            Err(error) => {
-                let text = format!("Cannot start a worker thread: {error}");
-                Some(self.session.note(EntryKind::Error(text)).clone())
-            }
+            Err(error) => Some(EntryKind::Error(format!(
+                "Cannot start a worker thread: {error}"
+            ))),
         }
     }
 
@@ -256,7 +255,8 @@ impl Tab {
         Some(SocketAddr::new(ip.ok()?, port.ok()?))
     }
 
-    fn stop(&mut self) -> Option<LogEntry> {
+    /// Stops the session; returns a message to log when the stop is immediate.
+    fn stop(&mut self) -> Option<EntryKind> {
         match (self.mode, &self.session.status) {
             (Mode::TcpServer, _) => self.command(Command::StopListening),
             // Connect may be blocked in the OS for up to its timeout: let the worker finish it
@@ -264,11 +264,7 @@ impl Tab {
             (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {
                 self.worker = None;
                 self.session.status = Status::Idle;
-                return Some(
-                    self.session
-                        .note(EntryKind::Info("Connect cancelled".into()))
-                        .clone(),
-                );
+                return Some(EntryKind::Info("Connect cancelled".into()));
             }
             _ => self.command(Command::Shutdown),
         }

@@ -28,24 +28,36 @@ fn save_log_writes_each_format_and_reports_failures() {
     type_send_box(&mut harness, "ok");
     click(&mut harness, "Send");
     assert_eq!(server.join().expect("server"), 2);
-    step_until(&mut harness, "TX logged", |h| h.state().tab(Mode::TcpClient).session.counters.tx_bytes == 2);
+    step_until(&mut harness, "TX logged", |h| {
+        h.state().tab(Mode::TcpClient).session.counters.tx_bytes == 2
+    });
 
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["log.jsonl", "log.csv", "log.txt"] {
-        harness.state_mut().save_log(Mode::TcpClient, dir.path().join(name));
+        harness
+            .state_mut()
+            .save_log(Mode::TcpClient, dir.path().join(name));
     }
-    step_until(&mut harness, "saves done", |h| h.state().saves_running() == 0);
+    step_until(&mut harness, "saves done", |h| {
+        h.state().saves_running() == 0
+    });
     assert!(shows(&harness, "Saved"), "the outcome is shown");
 
     let jsonl = std::fs::read_to_string(dir.path().join("log.jsonl")).expect("jsonl");
-    let lines: Vec<serde_json::Value> =
-        jsonl.lines().map(|line| serde_json::from_str(line).expect("json")).collect();
+    let lines: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json"))
+        .collect();
     let rx = lines.iter().find(|l| l["dir"] == "rx").expect("an rx line");
     assert_eq!(rx["hex"], "c4e3bac3a3accac0bde7");
     assert_eq!(rx["text"], "你好，世界");
     assert_eq!(rx["mode"], "tcp-client");
     assert_eq!(rx["peer"], format!("127.0.0.1:{port}"));
-    assert!(lines.iter().any(|l| l["dir"] == "tx" && l["text"] == "ok" && l["len"] == 2));
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["dir"] == "tx" && l["text"] == "ok" && l["len"] == 2)
+    );
     let csv = std::fs::read_to_string(dir.path().join("log.csv")).expect("csv");
     assert!(csv.starts_with("time,mode,dir,peer,len,hex,text\n"));
     assert!(csv.contains("c4e3bac3a3accac0bde7"));
@@ -53,8 +65,13 @@ fn save_log_writes_each_format_and_reports_failures() {
     assert!(txt.contains("你好，世界") && txt.contains(" TX "));
 
     // A path that cannot be written: a message, no panic, nothing else disturbed.
-    harness.state_mut().save_log(Mode::TcpClient, dir.path().join("missing").join("log.jsonl"));
-    step_until(&mut harness, "the failure", |h| h.state().saves_running() == 0);
+    harness.state_mut().save_log(
+        Mode::TcpClient,
+        dir.path().join("missing").join("log.jsonl"),
+    );
+    step_until(&mut harness, "the failure", |h| {
+        h.state().saves_running() == 0
+    });
     step_until(&mut harness, "failure shown", |h| shows(h, "Save failed"));
 }
 
@@ -69,7 +86,9 @@ fn a_million_entries_show_the_newest_at_the_bottom() {
         log.push(LogEntry::new(SystemTime::now(), peer, kind));
     }
     // The view sticks to the bottom and lays out only the rows on screen.
-    step_until(&mut harness, "the newest entry", |h| shows(h, "datagram 999999"));
+    step_until(&mut harness, "the newest entry", |h| {
+        shows(h, "datagram 999999")
+    });
     assert!(!shows(&harness, "datagram 0") && !shows(&harness, "datagram 500000"));
     let rows = harness.query_all_by_label_contains("datagram ").count();
     assert!(rows < 200, "only visible rows are laid out, got {rows}");

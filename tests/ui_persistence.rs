@@ -44,21 +44,31 @@ fn fields_encoding_and_tab_are_remembered() {
 
     // Leaked: the creation context borrows the storage for the harness's whole life.
     let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
-    let mut restored = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(|cc| {
-        cc.storage = Some(storage);
-        App::new(cc, StartOptions::default())
-    });
+    let mut restored = Harness::builder()
+        .with_size(egui::vec2(1200.0, 800.0))
+        .build_eframe(|cc| {
+            cc.storage = Some(storage);
+            App::new(cc, StartOptions::default())
+        });
     restored.step();
     let app = restored.state();
     assert_eq!(app.active_tab(), Mode::Udp);
     let udp = &app.tab(Mode::Udp).settings;
-    assert_eq!((udp.remote_host.as_str(), udp.remote_port.as_str()), ("::1", "5353"));
+    assert_eq!(
+        (udp.remote_host.as_str(), udp.remote_port.as_str()),
+        ("::1", "5353")
+    );
     assert_eq!(udp.encoding, TextEncoding::Gbk);
     assert_eq!(udp.layout, Layout::Hex);
     let client = &app.tab(Mode::TcpClient).settings;
-    assert_eq!((client.host.as_str(), client.port.as_str()), ("example.test", "4242"));
+    assert_eq!(
+        (client.host.as_str(), client.port.as_str()),
+        ("example.test", "4242")
+    );
     assert_eq!(client.encoding, TextEncoding::Utf8, "encoding is per tab");
     // And the restored fields are what the UI shows.
-    let shown = restored.get_by_role_and_label(egui::accesskit::Role::TextInput, "Remote port").value();
+    let shown = restored
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Remote port")
+        .value();
     assert_eq!(shown.as_deref(), Some("5353"));
 }

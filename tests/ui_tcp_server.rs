@@ -24,7 +24,10 @@ fn start_server(harness: &mut egui_kittest::Harness<'static, sockscope::App>) ->
     step_until(harness, "listening", |h| listening_port(h).is_some());
     let port = listening_port(harness).expect("listening");
     assert!(shows(harness, &format!("Listening on 127.0.0.1:{port}")));
-    assert!(harness.query_by_label("Stop").is_some(), "Listen became Stop");
+    assert!(
+        harness.query_by_label("Stop").is_some(),
+        "Listen became Stop"
+    );
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
@@ -42,7 +45,9 @@ fn read_exactly(stream: &mut TcpStream, len: usize) -> Vec<u8> {
 
 /// Nothing arrives within a short while (used to check a send skipped this client).
 fn reads_nothing(stream: &mut TcpStream) -> bool {
-    stream.set_read_timeout(Some(Duration::from_millis(300))).expect("timeout");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("timeout");
     let mut byte = [0];
     let nothing = matches!(stream.read(&mut byte), Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut));
     stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
@@ -56,8 +61,13 @@ fn serves_many_clients_selects_targets_and_disconnects() {
     let mut a = client(addr);
     let mut b = client(addr);
     let b_name = b.local_addr().expect("addr").to_string();
-    step_until(&mut harness, "two clients listed", |h| shows(h, "Clients (2)"));
-    assert!(harness.query_by_label(&b_name).is_some(), "client B is listed by address");
+    step_until(&mut harness, "two clients listed", |h| {
+        shows(h, "Clients (2)")
+    });
+    assert!(
+        harness.query_by_label(&b_name).is_some(),
+        "client B is listed by address"
+    );
 
     // GBK text from a client shows decoded, with its address.
     click(&mut harness, "GBK");
@@ -98,9 +108,17 @@ fn stop_keeps_clients_and_disconnect_all_closes_them() {
     step_until(&mut harness, "client listed", |h| shows(h, "Clients (1)"));
 
     click(&mut harness, "Stop");
-    step_until(&mut harness, "not listening", |h| shows(h, "Not listening — 1 client(s) still connected"));
-    assert!(harness.query_by_label("Listen").is_some(), "Stop became Listen");
-    assert!(TcpStream::connect(addr).is_err(), "no new clients after Stop");
+    step_until(&mut harness, "not listening", |h| {
+        shows(h, "Not listening — 1 client(s) still connected")
+    });
+    assert!(
+        harness.query_by_label("Listen").is_some(),
+        "Stop became Listen"
+    );
+    assert!(
+        TcpStream::connect(addr).is_err(),
+        "no new clients after Stop"
+    );
 
     // The connected client still talks both ways.
     a.write_all(b"still here").expect("write");
@@ -112,7 +130,9 @@ fn stop_keeps_clients_and_disconnect_all_closes_them() {
     click(&mut harness, "Disconnect all");
     let mut rest = Vec::new();
     a.read_to_end(&mut rest).expect("A reads to the end");
-    step_until(&mut harness, "session over", |h| h.state().tab(Mode::TcpServer).session.status == Status::Idle);
+    step_until(&mut harness, "session over", |h| {
+        h.state().tab(Mode::TcpServer).session.status == Status::Idle
+    });
 }
 
 #[test]
@@ -124,8 +144,12 @@ fn port_in_use_is_a_clear_message() {
     type_field(&mut harness, "Address", "127.0.0.1");
     type_field(&mut harness, "Port", &port.to_string());
     click(&mut harness, "Listen");
-    step_until(&mut harness, "the in-use message", |h| shows(h, "is already in use"));
-    step_until(&mut harness, "back to Listen", |h| h.query_by_label("Listen").is_some());
+    step_until(&mut harness, "the in-use message", |h| {
+        shows(h, "is already in use")
+    });
+    step_until(&mut harness, "back to Listen", |h| {
+        h.query_by_label("Listen").is_some()
+    });
 }
 
 #[test]
@@ -135,5 +159,8 @@ fn address_that_is_not_an_ip_is_refused_beside_the_field() {
     type_field(&mut harness, "Address", "my-laptop");
     click(&mut harness, "Listen");
     assert!(shows(&harness, "'my-laptop' is not an IP address"));
-    assert_eq!(harness.state().tab(Mode::TcpServer).session.status, Status::Idle);
+    assert_eq!(
+        harness.state().tab(Mode::TcpServer).session.status,
+        Status::Idle
+    );
 }

@@ -24,9 +24,16 @@ fn open_udp(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> Soc
     type_field(harness, "Address", "127.0.0.1");
     type_field(harness, "Port", "0");
     click(harness, "Open");
-    step_until(harness, "open", |h| matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. }));
-    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else { unreachable!() };
-    assert!(harness.query_by_label("Close").is_some(), "Open became Close");
+    step_until(harness, "open", |h| {
+        matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. })
+    });
+    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else {
+        unreachable!()
+    };
+    assert!(
+        harness.query_by_label("Close").is_some(),
+        "Open became Close"
+    );
     local
 }
 
@@ -54,14 +61,20 @@ fn logs_senders_replies_to_the_last_one_and_sends_to_the_target() {
 
     // With a target: it goes there.
     type_field(&mut harness, "Remote host", "127.0.0.1");
-    type_field(&mut harness, "Remote port", &second.local_addr().expect("addr").port().to_string());
+    type_field(
+        &mut harness,
+        "Remote port",
+        &second.local_addr().expect("addr").port().to_string(),
+    );
     click(&mut harness, "Hex input");
     type_send_box(&mut harness, "00 ff 7F");
     click(&mut harness, "Send");
     assert_eq!(receive(&second).0, [0x00, 0xFF, 0x7F]);
 
     click(&mut harness, "Close");
-    step_until(&mut harness, "closed", |h| h.query_by_label("Open").is_some());
+    step_until(&mut harness, "closed", |h| {
+        h.query_by_label("Open").is_some()
+    });
 }
 
 #[test]
@@ -82,7 +95,11 @@ fn ctrl_enter_sends_and_clear_and_reset_empty_the_view() {
     let peer = peer();
     open_udp(&mut harness);
     type_field(&mut harness, "Remote host", "127.0.0.1");
-    type_field(&mut harness, "Remote port", &peer.local_addr().expect("addr").port().to_string());
+    type_field(
+        &mut harness,
+        "Remote port",
+        &peer.local_addr().expect("addr").port().to_string(),
+    );
     type_send_box(&mut harness, "ping");
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
     harness.step();

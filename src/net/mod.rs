@@ -9,6 +9,7 @@
 
 mod message;
 mod outbox;
+mod resolve;
 mod socket;
 mod tcp_client;
 mod tcp_server;
@@ -96,6 +97,8 @@ impl EventSink {
 /// What a worker thread starts with: its poll, its commands and where its events go.
 struct WorkerContext {
     poll: mio::Poll,
+    /// Wakes `poll`, for helper threads (e.g. name lookups) that finish while it waits.
+    waker: Arc<mio::Waker>,
     commands: Receiver<Command>,
     sink: EventSink,
 }
@@ -111,6 +114,7 @@ fn spawn_worker(
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
     let context = WorkerContext {
         poll,
+        waker: Arc::clone(&waker),
         commands: command_rx,
         sink: EventSink {
             events: event_tx,

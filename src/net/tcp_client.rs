@@ -1,10 +1,11 @@
 //! TCP client session: resolve the host, connect within a deadline, then exchange data.
 
 use std::io;
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use super::outbox::{Outbox, ReadOutcome, read_available};
+use super::resolve::resolve;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
     WorkerContext, poll_once,
@@ -46,7 +47,10 @@ fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetE
         target: target.clone(),
         after: config.connect_timeout,
     };
-    let addresses = resolve_before(&config.host, config.port, deadline).ok_or_else(timed_out)??;
+    // A hanging resolver cannot outlive the deadline: the lookup thread is left to finish alone.
+    let addresses = resolve(&config.host, config.port, || {})
+        .recv_deadline(deadline)
+        .map_err(|_| timed_out())??;
     let mut last_error = NetError::Dns {
         host: config.host.clone(),
         detail: "no addresses found".to_owned(),
@@ -70,36 +74,6 @@ fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetE
         }
     }
     Err(last_error)
-}
-
-/// Resolves on a helper thread so a hanging resolver cannot outlive the connect deadline.
-/// `None` means the deadline passed first.
-fn resolve_before(
-    host: &str,
-    port: u16,
-    deadline: Instant,
-) -> Option<Result<Vec<SocketAddr>, NetError>> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let owned_host = host.to_owned();
-    let spawned = std::thread::Builder::new()
-        .name(format!("dns {host}"))
-        .spawn(move || {
-            let result = (owned_host.as_str(), port)
-                .to_socket_addrs()
-                .map(Iterator::collect)
-                .map_err(|error| NetError::Dns {
-                    host: owned_host.clone(),
-                    detail: error.to_string(),
-                });
-            let _ = tx.send(result);
-        });
-    if let Err(error) = spawned {
-        return Some(Err(NetError::io(
-            "cannot start the resolver thread",
-            &error,
-        )));
-    }
-    rx.recv_deadline(deadline).ok()
 }
 
 /// Runs the connected session until the peer or the user ends it.

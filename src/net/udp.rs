@@ -1,9 +1,13 @@
 //! UDP session: one bound socket; each datagram is one event.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
+use std::sync::Arc;
 
+use crossbeam_channel::Receiver;
+
+use super::resolve::{Resolution, resolve};
 use super::socket::bind_udp;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SendTarget, WorkerContext,
@@ -14,13 +18,21 @@ const SOCKET_TOKEN: mio::Token = mio::Token(1);
 /// The largest UDP payload; a smaller buffer would truncate datagrams.
 const MAX_DATAGRAM: usize = 65_536;
 
+struct Lookup {
+    target: RemoteTarget,
+    answer: Receiver<Resolution>,
+    waiting: Vec<Vec<u8>>,
+}
+
 struct UdpSession {
     socket: mio::net::UdpSocket,
     local: SocketAddr,
     /// Who sent the last datagram: the reply target when the user gave none.
     last_sender: Option<SocketAddr>,
-    /// The last name resolved, so repeated sends to one host do not resolve each time.
-    resolved: Option<(RemoteTarget, SocketAddr)>,
+    /// Targets already resolved, so repeated sends to one host do not look it up each time.
+    resolved: HashMap<RemoteTarget, SocketAddr>,
+    /// Lookups in flight, each with the datagrams waiting for it, in the order they were sent.
+    lookups: Vec<Lookup>,
     /// Datagrams waiting for the socket buffer to drain.
     pending: VecDeque<(SocketAddr, Vec<u8>)>,
     writing: bool,
@@ -49,7 +61,8 @@ fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetErr
         socket,
         local: bound,
         last_sender: None,
-        resolved: None,
+        resolved: HashMap::new(),
+        lookups: Vec::new(),
         pending: VecDeque::new(),
         writing: false,
     })
@@ -75,7 +88,7 @@ impl UdpSession {
                         bytes,
                         to: SendTarget::Datagram(target),
                     } => {
-                        self.queue(&context.sink, bytes, target.as_ref());
+                        self.queue(context, bytes, target);
                     }
                     Command::Shutdown => return CloseReason::Requested,
                     other => {
@@ -88,6 +101,7 @@ impl UdpSession {
                     }
                 }
             }
+            self.finish_lookups(&context.sink);
             self.flush(context);
         }
     }
@@ -124,42 +138,77 @@ impl UdpSession {
         }
     }
 
-    fn queue(&mut self, sink: &EventSink, bytes: Vec<u8>, target: Option<&RemoteTarget>) {
-        let destination = match target {
-            Some(target) => self.resolve(target),
-            None => self.last_sender.ok_or(NetError::NoDestination),
+    fn queue(&mut self, context: &WorkerContext, bytes: Vec<u8>, target: Option<RemoteTarget>) {
+        let Some(target) = target else {
+            match self.last_sender {
+                Some(peer) => self.pending.push_back((peer, bytes)),
+                None => {
+                    let error = NetError::NoDestination;
+                    context
+                        .sink
+                        .emit(EventKind::SendFailed { peer: None, error });
+                }
+            }
+            return;
         };
-        match destination {
-            Ok(peer) => self.pending.push_back((peer, bytes)),
-            Err(error) => {
-                sink.emit(EventKind::SendFailed { peer: None, error });
+        if let Some(peer) = self.resolved.get(&target) {
+            self.pending.push_back((*peer, bytes));
+        } else if let Some(lookup) = self.lookups.iter_mut().find(|l| l.target == target) {
+            lookup.waiting.push(bytes);
+        } else {
+            let waker = Arc::clone(&context.waker);
+            let answer = resolve(&target.host, target.port, move || {
+                let _ = waker.wake();
+            });
+            self.lookups.push(Lookup {
+                target,
+                answer,
+                waiting: vec![bytes],
+            });
+        }
+    }
+
+    /// Queues the datagrams of every lookup that has finished, or reports why it failed.
+    fn finish_lookups(&mut self, sink: &EventSink) {
+        let mut index = 0;
+        while index < self.lookups.len() {
+            let Ok(resolution) = self.lookups[index].answer.try_recv() else {
+                index += 1;
+                continue;
+            };
+            let lookup = self.lookups.remove(index);
+            match self.pick_address(&lookup.target, resolution) {
+                Ok(peer) => {
+                    self.resolved.insert(lookup.target, peer);
+                    self.pending
+                        .extend(lookup.waiting.into_iter().map(|bytes| (peer, bytes)));
+                }
+                Err(error) => {
+                    for _ in lookup.waiting {
+                        let error = error.clone();
+                        sink.emit(EventKind::SendFailed { peer: None, error });
+                    }
+                }
             }
         }
     }
 
-    /// Resolves the target, preferring an address of the socket's own family.
-    fn resolve(&mut self, target: &RemoteTarget) -> Result<SocketAddr, NetError> {
-        if let Some((cached, addr)) = &self.resolved
-            && cached == target
-        {
-            return Ok(*addr);
-        }
-        let dns_error = |detail: String| NetError::Dns {
-            host: target.host.clone(),
-            detail,
-        };
-        let addresses: Vec<SocketAddr> = (target.host.as_str(), target.port)
-            .to_socket_addrs()
-            .map_err(|error| dns_error(error.to_string()))?
-            .collect();
-        let addr = addresses
+    /// Prefers an address of the socket's own family: an IPv4 socket cannot send to IPv6.
+    fn pick_address(
+        &self,
+        target: &RemoteTarget,
+        resolution: Resolution,
+    ) -> Result<SocketAddr, NetError> {
+        let addresses = resolution?;
+        addresses
             .iter()
             .find(|addr| addr.is_ipv4() == self.local.is_ipv4())
             .or(addresses.first())
             .copied()
-            .ok_or_else(|| dns_error("no addresses found".to_owned()))?;
-        self.resolved = Some((target.clone(), addr));
-        Ok(addr)
+            .ok_or_else(|| NetError::Dns {
+                host: target.host.clone(),
+                detail: "no addresses found".to_owned(),
+            })
     }
 
     fn flush(&mut self, context: &WorkerContext) {
