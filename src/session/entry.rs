@@ -76,6 +76,16 @@ pub enum EntryKind {
     Error(String),
 }
 
+impl EntryKind {
+    /// The status message, for info and error entries.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            Self::Info(text) | Self::Error(text) => Some(text),
+            Self::Rx(_) | Self::Tx(_) => None,
+        }
+    }
+}
+
 /// One event of a session, as kept in the log store and written to log files.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
@@ -108,9 +118,6 @@ impl LogEntry {
 
     /// The status message, for info and error entries.
     pub fn message(&self) -> Option<&str> {
-        match &self.kind {
-            EntryKind::Info(text) | EntryKind::Error(text) => Some(text),
-            EntryKind::Rx(_) | EntryKind::Tx(_) => None,
-        }
+        self.kind.message()
     }
 }

@@ -63,6 +63,8 @@ pub struct Session {
     pub status: Status,
     /// Why the last session ended, until a new one starts.
     pub last_end: Option<CloseReason>,
+    /// The same, as the log said it.
+    last_end_text: Option<String>,
     pub counters: Counters,
     /// TCP server: connected clients, in order of arrival.
     pub clients: Vec<ClientInfo>,
@@ -75,6 +77,7 @@ impl Session {
             mode,
             status: Status::Idle,
             last_end: None,
+            last_end_text: None,
             counters: Counters::default(),
             clients: Vec::new(),
             log: LogStore::default(),
@@ -85,6 +88,7 @@ impl Session {
     pub fn started(&mut self) {
         self.status = Status::Starting;
         self.last_end = None;
+        self.last_end_text = None;
     }
 
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save.
@@ -173,6 +177,7 @@ impl Session {
             EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
             EventKind::Closed(reason) => {
                 let kind = self.closed_message(&reason);
+                self.last_end_text = kind.message().map(str::to_owned);
                 self.status = Status::Idle;
                 self.clients.clear();
                 self.last_end = Some(reason);
@@ -183,23 +188,48 @@ impl Session {
     }
 
     fn closed_message(&self, reason: &CloseReason) -> EntryKind {
-        let what = match self.mode {
-            Mode::TcpClient => "Connection",
-            Mode::TcpServer => "Server",
-            Mode::Udp => "UDP socket",
+        let starting = matches!(self.status, Status::Starting | Status::Connecting { .. });
+        let (failed_start, lost, closed) = match self.mode {
+            Mode::TcpClient => ("Connect failed", "Connection lost", "Disconnected"),
+            Mode::TcpServer => ("Listen failed", "Server failed", "Server stopped"),
+            Mode::Udp => ("Open failed", "UDP socket failed", "UDP socket closed"),
         };
         match reason {
-            CloseReason::Failed(error) => {
-                let failed_to_start =
-                    matches!(self.status, Status::Starting | Status::Connecting { .. });
-                let verb = if failed_to_start {
-                    "could not start"
-                } else {
-                    "failed"
-                };
-                EntryKind::Error(format!("{what} {verb}: {error}"))
+            CloseReason::Failed(error) if starting => {
+                EntryKind::Error(format!("{failed_start}: {error}"))
             }
-            other => EntryKind::Info(format!("{what} closed: {other}")),
+            CloseReason::Failed(error) => EntryKind::Error(format!("{lost}: {error}")),
+            other => EntryKind::Info(format!("{closed}: {other}")),
+        }
+    }
+
+    /// One line saying where the session stands, for the status line under the fields.
+    pub fn status_text(&self) -> String {
+        match &self.status {
+            Status::Idle => self.last_end_text.clone().unwrap_or_else(|| {
+                match self.mode {
+                    Mode::TcpClient => "Not connected",
+                    Mode::TcpServer => "Not listening",
+                    Mode::Udp => "Closed",
+                }
+                .to_owned()
+            }),
+            Status::Starting => match self.mode {
+                Mode::TcpClient => "Resolving…".to_owned(),
+                Mode::TcpServer | Mode::Udp => "Starting…".to_owned(),
+            },
+            Status::Connecting { peer } => format!("Connecting to {peer}…"),
+            Status::Connected { local, peer } => format!("Connected — local {local}, peer {peer}"),
+            Status::Listening { local } => {
+                format!("Listening on {local} — {} client(s)", self.clients.len())
+            }
+            Status::Serving => {
+                format!(
+                    "Not listening — {} client(s) still connected",
+                    self.clients.len()
+                )
+            }
+            Status::Open { local } => format!("Open on {local}"),
         }
     }
 
@@ -207,5 +237,140 @@ impl Session {
         if let Some(client) = id.and_then(|id| self.clients.iter_mut().find(|c| c.id == id)) {
             update(client);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::NetError;
+
+    fn apply(session: &mut Session, kind: EventKind) -> LogEntry {
+        session.apply(Event::now(kind)).clone()
+    }
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    #[test]
+    fn a_refused_connect_says_so_and_returns_to_idle() {
+        let mut session = Session::new(Mode::TcpClient);
+        session.started();
+        assert_eq!(session.status_text(), "Resolving…");
+        apply(&mut session, EventKind::Connecting { peer: addr(9) });
+        let entry = apply(
+            &mut session,
+            EventKind::Closed(CloseReason::Failed(NetError::Refused { peer: addr(9) })),
+        );
+        assert_eq!(
+            entry.kind,
+            EntryKind::Error("Connect failed: connection refused by 127.0.0.1:9".into())
+        );
+        assert_eq!(session.status, Status::Idle);
+        assert_eq!(
+            session.status_text(),
+            "Connect failed: connection refused by 127.0.0.1:9"
+        );
+        session.started();
+        assert_eq!(
+            session.last_end, None,
+            "a new attempt forgets the old failure"
+        );
+    }
+
+    #[test]
+    fn a_reset_after_connecting_is_a_lost_connection() {
+        let mut session = Session::new(Mode::TcpClient);
+        session.started();
+        apply(
+            &mut session,
+            EventKind::Connected {
+                local: addr(5000),
+                peer: addr(9),
+            },
+        );
+        assert_eq!(
+            session.status_text(),
+            "Connected — local 127.0.0.1:5000, peer 127.0.0.1:9"
+        );
+        let entry = apply(
+            &mut session,
+            EventKind::Closed(CloseReason::Failed(NetError::Reset)),
+        );
+        assert_eq!(
+            entry.kind,
+            EntryKind::Error("Connection lost: connection reset by peer".into())
+        );
+    }
+
+    #[test]
+    fn counts_traffic_per_session_and_per_client() {
+        let mut session = Session::new(Mode::TcpServer);
+        session.started();
+        apply(&mut session, EventKind::Listening { local: addr(80) });
+        let id = ClientId(1);
+        apply(
+            &mut session,
+            EventKind::ClientConnected {
+                id,
+                peer: addr(4000),
+            },
+        );
+        let rx = apply(
+            &mut session,
+            EventKind::Received {
+                peer: addr(4000),
+                client: Some(id),
+                bytes: b"abc".to_vec(),
+            },
+        );
+        assert_eq!(
+            (rx.direction(), rx.bytes(), rx.peer),
+            (Direction::Rx, &b"abc"[..], Some(addr(4000)))
+        );
+        apply(
+            &mut session,
+            EventKind::Sent {
+                peer: addr(4000),
+                client: Some(id),
+                bytes: b"hello".to_vec(),
+            },
+        );
+        assert_eq!(
+            session.counters,
+            Counters {
+                rx_bytes: 3,
+                tx_bytes: 5,
+                rx_messages: 1,
+                tx_messages: 1
+            }
+        );
+        assert_eq!(
+            (session.clients[0].bytes_in, session.clients[0].bytes_out),
+            (3, 5)
+        );
+        assert_eq!(
+            session.status_text(),
+            "Listening on 127.0.0.1:80 — 1 client(s)"
+        );
+
+        apply(&mut session, EventKind::ListenStopped { local: addr(80) });
+        assert_eq!(session.status, Status::Serving);
+        let left = apply(
+            &mut session,
+            EventKind::ClientDisconnected {
+                id,
+                peer: addr(4000),
+                reason: CloseReason::PeerClosed,
+            },
+        );
+        assert_eq!(left.message(), Some("Client disconnected: closed by peer"));
+        assert!(session.clients.is_empty());
+        apply(&mut session, EventKind::Closed(CloseReason::Idle));
+        assert_eq!(
+            session.status_text(),
+            "Server stopped: stopped listening, no clients left"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The fields and button that start a session, and the line saying where it stands.
 
-use crate::session::{Mode, Status};
+use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
@@ -113,31 +113,8 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
 
 fn status_line(ui: &mut egui::Ui, tab: &Tab) {
     let session = &tab.session;
-    let (active, text) = match &session.status {
-        Status::Idle => match &session.last_end {
-            Some(reason) => (false, format!("Not running — last session: {reason}")),
-            None => (false, "Not running".to_owned()),
-        },
-        Status::Starting => (true, "Starting…".to_owned()),
-        Status::Connecting { peer } => (true, format!("Connecting to {peer}…")),
-        Status::Connected { local, peer } => {
-            (true, format!("Connected — local {local}, peer {peer}"))
-        }
-        Status::Listening { local } => (
-            true,
-            format!("Listening on {local} — {} client(s)", session.clients.len()),
-        ),
-        Status::Serving => (
-            true,
-            format!(
-                "Not listening — {} client(s) still connected",
-                session.clients.len()
-            ),
-        ),
-        Status::Open { local } => (true, format!("Open on {local}")),
-    };
     let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
-    let color = if active {
+    let color = if session.status.is_active() {
         egui::Color32::from_rgb(60, 170, 80)
     } else if failed {
         ui.visuals().error_fg_color
@@ -148,6 +125,6 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab) {
         let size = ui.spacing().interact_size.y * 0.5;
         let (dot, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), size * 0.45, color);
-        ui.label(text);
+        ui.label(session.status_text());
     });
 }
