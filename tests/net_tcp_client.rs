@@ -256,3 +256,26 @@ fn shutdown_closes_the_connection_and_wakes_the_ui() {
         events.len()
     );
 }
+
+#[test]
+fn a_send_larger_than_the_socket_buffers_arrives_whole_and_in_order() {
+    let (listener, addr) = loopback_listener();
+    let (worker, mut peer) = connected_pair(&listener, addr);
+    // 8 MiB cannot fit in the kernel's buffers, so the worker must wait for writability
+    // (the peer reads only after everything is queued) and resume where it stopped.
+    let big: Vec<u8> = (0..8 * 1024 * 1024u32).map(|n| (n % 251) as u8).collect();
+    send(&worker, &big);
+    send(&worker, b"after");
+    let mut expected = big.clone();
+    expected.extend_from_slice(b"after");
+    assert!(
+        read_exactly(&mut peer, expected.len()) == expected,
+        "bytes arrive whole and in order"
+    );
+    assert_eq!(
+        expect_sent(&worker).len(),
+        big.len(),
+        "Sent reports the whole payload once"
+    );
+    assert_eq!(expect_sent(&worker), b"after");
+}

@@ -161,3 +161,24 @@ fn poll_once(poll: &mut mio::Poll, events: &mut mio::Events) -> io::Result<()> {
         }
     }
 }
+
+/// Asks for writability only while bytes wait to be written, so an idle socket does not keep
+/// waking the loop. `writing` is what is registered now; it is updated.
+fn want_writable(
+    registry: &mio::Registry,
+    source: &mut impl mio::event::Source,
+    token: mio::Token,
+    writing: &mut bool,
+    want: bool,
+) -> io::Result<()> {
+    if *writing != want {
+        let interest = if want {
+            mio::Interest::READABLE | mio::Interest::WRITABLE
+        } else {
+            mio::Interest::READABLE
+        };
+        registry.reregister(source, token, interest)?;
+        *writing = want;
+    }
+    Ok(())
+}

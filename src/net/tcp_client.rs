@@ -8,7 +8,7 @@ use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::resolve::resolve;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, poll_once,
+    WorkerContext, poll_once, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -98,7 +98,7 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
     let mut outbox = Outbox::default();
     let mut buffer = vec![0; READ_BUFFER_SIZE];
     let mut events = mio::Events::with_capacity(64);
-    let mut was_writing = false;
+    let mut writing = false;
     loop {
         poll_once(&mut context.poll, &mut events).map_err(|e| NetError::io("poll failed", &e))?;
         for event in &events {
@@ -147,20 +147,8 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
         outbox
             .flush(&mut stream, on_sent)
             .map_err(|error| NetError::from_stream("send failed", &error))?;
-        // Ask for writability only while bytes wait, so an idle socket does not wake the loop.
-        let writing = !outbox.is_empty();
-        if writing != was_writing {
-            let interest = if writing {
-                mio::Interest::READABLE | mio::Interest::WRITABLE
-            } else {
-                mio::Interest::READABLE
-            };
-            context
-                .poll
-                .registry()
-                .reregister(&mut stream, STREAM_TOKEN, interest)
-                .map_err(io_error)?;
-            was_writing = writing;
-        }
+        let want = !outbox.is_empty();
+        let registry = context.poll.registry();
+        want_writable(registry, &mut stream, STREAM_TOKEN, &mut writing, want).map_err(io_error)?;
     }
 }

@@ -8,7 +8,7 @@ use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::socket::listen_tcp;
 use super::{
     ClientId, CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, poll_once,
+    WorkerContext, poll_once, want_writable,
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
@@ -255,19 +255,15 @@ impl Server {
             self.drop_client(context, id, CloseReason::Failed(error));
             return;
         }
-        let writing = !client.outbox.is_empty();
-        if writing != client.writing {
-            let interest = if writing {
-                mio::Interest::READABLE | mio::Interest::WRITABLE
-            } else {
-                mio::Interest::READABLE
-            };
-            let _ = context
-                .poll
-                .registry()
-                .reregister(&mut client.stream, token_of(id), interest);
-            client.writing = writing;
-        }
+        let want = !client.outbox.is_empty();
+        let registry = context.poll.registry();
+        let _ = want_writable(
+            registry,
+            &mut client.stream,
+            token_of(id),
+            &mut client.writing,
+            want,
+        );
     }
 
     fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {

@@ -11,7 +11,7 @@ use super::resolve::{Resolution, resolve};
 use super::socket::bind_udp;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SendTarget, WorkerContext,
-    poll_once,
+    poll_once, want_writable,
 };
 
 const SOCKET_TOKEN: mio::Token = mio::Token(1);
@@ -233,18 +233,14 @@ impl UdpSession {
                 }
             }
         }
-        let writing = !self.pending.is_empty();
-        if writing != self.writing {
-            let interest = if writing {
-                mio::Interest::READABLE | mio::Interest::WRITABLE
-            } else {
-                mio::Interest::READABLE
-            };
-            let _ = context
-                .poll
-                .registry()
-                .reregister(&mut self.socket, SOCKET_TOKEN, interest);
-            self.writing = writing;
-        }
+        let want = !self.pending.is_empty();
+        let registry = context.poll.registry();
+        let _ = want_writable(
+            registry,
+            &mut self.socket,
+            SOCKET_TOKEN,
+            &mut self.writing,
+            want,
+        );
     }
 }
