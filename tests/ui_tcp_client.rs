@@ -145,3 +145,41 @@ fn bad_port_is_reported_beside_the_field() {
         Status::Idle
     );
 }
+
+#[test]
+fn connects_to_an_ipv6_host_typed_in_brackets() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        eprintln!("skipped: this machine has no IPv6 loopback");
+        return;
+    };
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        if let Ok((mut stream, _)) = listener.accept() {
+            let _ = stream.write_all(b"over IPv6");
+            let _ = stream.read(&mut [0; 1]);
+        }
+    });
+    let mut harness = app_harness();
+    type_field(&mut harness, "Host", "[::1]");
+    type_field(&mut harness, "Port", &port.to_string());
+    click(&mut harness, "Connect");
+    step_until(&mut harness, "IPv6 data", |h| shows(h, "over IPv6"));
+    assert!(shows(&harness, &format!("peer [::1]:{port}")));
+}
+
+#[test]
+fn an_unresolvable_host_is_a_visible_state() {
+    // A label over 63 characters: glibc rejects it without sending any DNS query, so this
+    // test never talks to the machine's (non-loopback) resolver.
+    let host = format!("{}.invalid", "a".repeat(64));
+    let mut harness = app_harness();
+    type_field(&mut harness, "Host", &host);
+    type_field(&mut harness, "Port", "80");
+    click(&mut harness, "Connect");
+    step_until(&mut harness, "the DNS failure", |h| {
+        shows(h, "Connect failed: cannot resolve host")
+    });
+    step_until(&mut harness, "back to Connect", |h| {
+        h.query_by_label("Connect").is_some()
+    });
+}
