@@ -1,0 +1,104 @@
+# Shared helpers for running the real app under Xvfb. Source it; every wait is bounded.
+
+XVFB_PACKAGES="xvfb xauth libgl1-mesa-dri libegl1 libxkbcommon-x11-0 libxcursor1 libxi6 imagemagick xdotool python3"
+
+# Installs Xvfb, Mesa, ImageMagick and xdotool when any is missing (CI runs as root).
+xvfb_install() {
+    local missing=0 tool
+    for tool in Xvfb xdotool import identify python3; do
+        command -v "$tool" >/dev/null || missing=1
+    done
+    dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || missing=1
+    [ $missing -eq 1 ] || return 0
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $XVFB_PACKAGES >/dev/null
+}
+
+BACKGROUND_PIDS=()
+cleanup_background() {
+    for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap cleanup_background EXIT
+
+# Starts Xvfb on the first free display from :90 up and exports DISPLAY.
+xvfb_start() {
+    local n
+    for n in $(seq 90 99); do
+        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+    done
+    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    BACKGROUND_PIDS+=($!)
+    export DISPLAY=":$n"
+    local deadline=$((SECONDS + 20))
+    until xdotool getdisplaygeometry >/dev/null 2>&1; do
+        [ $SECONDS -lt $deadline ] || { echo "FAIL: Xvfb did not start"; return 1; }
+        sleep 0.2
+    done
+}
+
+# Prints the id of the first window named $1, waiting up to $2 seconds.
+wait_window() {
+    local deadline=$((SECONDS + $2)) wid
+    while :; do
+        wid=$(xdotool search --name "^$1\$" 2>/dev/null | head -n 1 || true)
+        [ -n "$wid" ] && { echo "$wid"; return 0; }
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.2
+    done
+}
+
+# Waits up to $2 seconds until file $1 contains the fixed string $3.
+wait_file_contains() {
+    local deadline=$((SECONDS + $2))
+    until [ -f "$1" ] && grep -qF -- "$3" "$1"; do
+        [ $SECONDS -lt $deadline ] || return 1
+        sleep 0.1
+    done
+}
+
+# A free TCP/UDP port on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Starts the release app with its own settings folder (so runs do not depend on each other),
+# records its pid in APP_PID. Arguments go to sockscope.
+start_app() {
+    local home
+    home=$(mktemp -d)
+    HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
+        target/release/sockscope "$@" >"$home/app.log" 2>&1 &
+    APP_PID=$!
+    APP_LOG="$home/app.log"
+    BACKGROUND_PIDS+=($APP_PID)
+}
+
+# Asks the app to quit with SIGTERM and waits up to $1 seconds for it.
+stop_app() {
+    kill -TERM "$APP_PID" 2>/dev/null || true
+    local deadline=$((SECONDS + $1))
+    while kill -0 "$APP_PID" 2>/dev/null; do
+        [ $SECONDS -lt $deadline ] || { echo "FAIL: the app did not exit on SIGTERM"; return 1; }
+        sleep 0.1
+    done
+}
+
+# Types ASCII text into the focused widget of window $1 and sends it with Ctrl+Enter.
+type_and_send() {
+    xdotool windowfocus --sync "$1"
+    xdotool type --delay 20 "$2"
+    xdotool key ctrl+Return
+}
+
+# Fails unless PNG $1 has real content: many colours and non-zero contrast.
+check_not_blank() {
+    local colours
+    colours=$(identify -format '%k' "$1")
+    if [ "$colours" -lt 20 ]; then
+        echo "FAIL: screenshot $1 looks blank ($colours colours)"
+        return 1
+    fi
+    echo "PASS: screenshot $1 has $colours colours"
+}
