@@ -14,7 +14,7 @@ port=$(free_port)
 log="$work/smoke.jsonl"
 
 start_app --tcp-server "127.0.0.1:$port" --encoding gbk --log "$log"
-wid=$(wait_window Sockscope 60) || { echo "FAIL: no Sockscope window"; cat "$APP_LOG"; exit 1; }
+wid=$(app_window)
 echo "PASS: window $wid is up"
 wait_file_contains "$log" 30 "Listening on 127.0.0.1:$port" || { echo "FAIL: not listening"; exit 1; }
 

@@ -85,6 +85,18 @@ stop_app() {
     done
 }
 
+# The app's window id, or a failure that says what the app printed.
+app_window() {
+    local wid
+    if wid=$(wait_window Sockscope "${1:-60}"); then
+        echo "$wid"
+        return 0
+    fi
+    echo "FAIL: no Sockscope window (app $(kill -0 "$APP_PID" 2>/dev/null && echo running || echo exited))" >&2
+    cat "$APP_LOG" >&2
+    return 1
+}
+
 # Types ASCII text into the focused widget of window $1 and sends it with Ctrl+Enter.
 type_and_send() {
     xdotool windowfocus --sync "$1"

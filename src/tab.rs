@@ -349,6 +349,8 @@ impl Tab {
         }
         settings.input_format = format;
         self.errors.send = None;
+        // Clicking the radio took focus from the box; give it back so typing goes on there.
+        self.focus_send_box = true;
     }
 }
 

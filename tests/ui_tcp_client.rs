@@ -92,6 +92,12 @@ fn invalid_hex_shows_where_and_sends_nothing() {
     step_until(&mut harness, "connected", |h| shows(h, "Connected — local"));
 
     click(&mut harness, "Hex input");
+    // The box keeps keyboard focus across the switch: typing goes straight in.
+    assert!(
+        harness
+            .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Send data")
+            .is_focused()
+    );
     type_send_box(&mut harness, "48 65 6G");
     click(&mut harness, "Send");
     step_until(&mut harness, "the hex error", |h| {

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Makes screenshots/*.png: each tab of the release app under Xvfb with real loopback traffic.
+# Clicks use window coordinates of the default 1100x720 layout; look at the results.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/xvfb-lib.sh
+
+xvfb_install
+cargo build --release --quiet
+xvfb_start
+mkdir -p screenshots
+peers=.ci/peers/screenshot_peers.py
+
+click() { xdotool mousemove --window "$1" "$2" "$3" click 1; sleep 0.3; }
+shoot() { sleep 1; import -window "$1" "screenshots/$2.png"; check_not_blank "screenshots/$2.png"; }
+# Positions in the default window (see the screenshots).
+HEX_INPUT_X=203
+
+# TCP Client: a device greets in GBK; we send text, then a hex frame.
+port=$(free_port)
+timeout 90 python3 "$peers" tcp-device "$port" &
+BACKGROUND_PIDS+=($!)
+sleep 0.5
+start_app --tcp-client "127.0.0.1:$port" --encoding gbk
+wid=$(app_window)
+sleep 2
+type_and_send "$wid" "READ STATUS"
+sleep 1
+click "$wid" $HEX_INPUT_X 628
+xdotool key ctrl+a BackSpace
+xdotool type --delay 20 "AA 55 01 02 FF"
+xdotool key ctrl+Return
+shoot "$wid" tcp-client
+stop_app 15
+
+# TCP Server: three clients, GBK text and a binary frame; a reply to all of them.
+port=$(free_port)
+start_app --tcp-server "127.0.0.1:$port" --encoding gbk
+wid=$(app_window)
+sleep 1
+timeout 90 python3 "$peers" tcp-clients "$port" &
+BACKGROUND_PIDS+=($!)
+sleep 2.5
+type_and_send "$wid" "ACK all"
+shoot "$wid" tcp-server
+stop_app 15
+
+# UDP: a peer sends GBK and a binary datagram and answers; we reply in hex.
+port=$(free_port)
+peer_port=$(free_port)
+start_app --udp "127.0.0.1:$port" --to "127.0.0.1:$peer_port" --encoding gbk
+wid=$(app_window)
+sleep 1
+timeout 90 python3 "$peers" udp-peer "$peer_port" "$port" &
+BACKGROUND_PIDS+=($!)
+sleep 1.5
+type_and_send "$wid" "PING"
+sleep 0.5
+click "$wid" $HEX_INPUT_X 628
+xdotool key ctrl+a BackSpace
+xdotool type --delay 20 "01 03 00 00 00 0A"
+xdotool key ctrl+Return
+shoot "$wid" udp
+stop_app 15
+echo "screenshots: written to screenshots/"
