@@ -1,6 +1,7 @@
 //! Turning what the user types into bytes, and bytes into something readable.
 
 pub mod hex;
+pub mod stream;
 pub mod text;
 
 use std::fmt;

@@ -1,6 +1,7 @@
 //! A session's state without any UI: its status, clients, counters and log of raw bytes.
 //! [`Session::apply`] is the one place worker events change it.
 
+mod carry;
 mod entry;
 mod store;
 

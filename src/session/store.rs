@@ -5,9 +5,13 @@
 //! layout. Line counts depend only on the raw bytes (a `\n` byte is a line break in UTF-8 and in
 //! GBK alike, since GBK trail bytes are never 0x0A), so switching encodings never re-indexes.
 
-use std::collections::VecDeque;
+use std::borrow::Cow;
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
 
-use super::LogEntry;
+use super::carry::{Carry, StreamTail};
+use super::{Direction, LogEntry};
+use crate::codec::TextEncoding;
 
 /// Bytes shown per hex line.
 pub const HEX_BYTES_PER_LINE: usize = 16;
@@ -60,7 +64,12 @@ struct Stored {
     entry: LogEntry,
     /// Display lines before this entry since the store began, per layout (Text, Hex).
     first_line: [u64; 2],
+    /// Characters split with its stream's neighbours, per encoding.
+    carries: [Carry; 2],
 }
+
+/// Bytes that belong together for decoding: one peer, one direction.
+type StreamKey = (Option<SocketAddr>, Direction);
 
 /// One display line: which entry, and which of its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +89,10 @@ pub struct LogStore {
     lines_appended: [u64; 2],
     evicted_entries: u64,
     evicted_bytes: u64,
+    /// Entries ever pushed: the next entry's sequence number.
+    pushed: u64,
+    /// Each stream's last entry (by sequence number) and the character it may end in.
+    streams: HashMap<StreamKey, (u64, StreamTail)>,
 }
 
 impl Default for LogStore {
@@ -97,6 +110,43 @@ impl LogStore {
             lines_appended: [0; 2],
             evicted_entries: 0,
             evicted_bytes: 0,
+            pushed: 0,
+            streams: HashMap::new(),
+        }
+    }
+
+    /// Where entry number `sequence` is stored now, if it still is.
+    fn index_of(&self, sequence: u64) -> Option<usize> {
+        let first = self.pushed - self.entries.len() as u64;
+        sequence
+            .checked_sub(first)
+            .map(|i| i as usize)
+            .filter(|&i| i < self.entries.len())
+    }
+
+    /// Links a data entry to the previous entry of its stream; status messages stand alone.
+    fn link_stream(&mut self, entry: &LogEntry) -> [Carry; 2] {
+        let direction = entry.direction();
+        if !matches!(direction, Direction::Rx | Direction::Tx) {
+            return [Carry::default(); 2];
+        }
+        let key = (entry.peer, direction);
+        let (previous, mut tail) = match self.streams.get(&key) {
+            Some(&(last, tail)) => (self.index_of(last), tail),
+            None => (None, StreamTail::default()),
+        };
+        let previous = previous.map(|index| &mut self.entries[index].carries);
+        let carries = tail.link(entry.bytes(), previous);
+        self.streams.insert(key, (self.pushed, tail));
+        carries
+    }
+
+    /// The bytes entry `index` shows in `encoding`: with a character split from the previous
+    /// entry of its stream completed, and one split into the next left to it.
+    pub fn shown_bytes(&self, index: usize, encoding: TextEncoding) -> Cow<'_, [u8]> {
+        match self.entries.get(index) {
+            Some(stored) => stored.carries[encoding as usize].display(stored.entry.bytes()),
+            None => Cow::Borrowed(&[]),
         }
     }
 
@@ -116,7 +166,13 @@ impl LogStore {
             self.lines_appended[layout as usize] += line_count(&entry, layout);
         }
         self.used_bytes += cost;
-        self.entries.push_back(Stored { entry, first_line });
+        let carries = self.link_stream(&entry);
+        self.entries.push_back(Stored {
+            entry,
+            first_line,
+            carries,
+        });
+        self.pushed += 1;
         &self.entries[self.entries.len() - 1].entry
     }
 
@@ -131,6 +187,7 @@ impl LogStore {
     /// Empties the view. Entries cleared on purpose are not counted as evicted.
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.streams.clear();
         self.used_bytes = 0;
     }
 
@@ -257,6 +314,48 @@ mod tests {
         assert_eq!(
             store.line(Layout::Text, 0).map(|r| r.entry.bytes()[0]),
             Some(7)
+        );
+    }
+
+    fn rx_from(port: u16, bytes: &[u8]) -> LogEntry {
+        let peer = Some(SocketAddr::from(([127, 0, 0, 1], port)));
+        LogEntry::new(SystemTime::now(), peer, EntryKind::Rx(bytes.to_vec()))
+    }
+
+    #[test]
+    fn a_character_split_across_reads_shows_whole_in_the_later_entry() {
+        let mut store = LogStore::default();
+        store.push(rx_from(1, &[b'a', 0xE4])); // 你 = E4 BD A0
+        store.push(rx_from(2, b"other peer"));
+        store.push(rx_from(1, &[0xBD, 0xA0, b'b']));
+        let utf8 =
+            |index| TextEncoding::Utf8.decode_marked(&store.shown_bytes(index, TextEncoding::Utf8));
+        assert_eq!([utf8(0), utf8(1), utf8(2)], ["a", "other peer", "你b"]);
+        // The same bytes in GBK pair up differently: E4 BD is 浣, A0 62 is 燽.
+        let gbk =
+            |index| TextEncoding::Gbk.decode_marked(&store.shown_bytes(index, TextEncoding::Gbk));
+        assert_eq!([gbk(0), gbk(2)], ["a", "浣燽"]);
+        // Hex shows each read's own bytes.
+        assert_eq!(store.get(0).map(LogEntry::bytes), Some(&[b'a', 0xE4][..]));
+    }
+
+    #[test]
+    fn directions_are_separate_streams() {
+        let mut store = LogStore::default();
+        store.push(rx_from(1, &[0xE4]));
+        let peer = Some(SocketAddr::from(([127, 0, 0, 1], 1)));
+        store.push(LogEntry::new(
+            SystemTime::now(),
+            peer,
+            EntryKind::Tx(vec![0xBD, 0xA0]),
+        ));
+        assert_eq!(
+            TextEncoding::Utf8.decode_marked(&store.shown_bytes(0, TextEncoding::Utf8)),
+            "\\xE4"
+        );
+        assert_eq!(
+            TextEncoding::Utf8.decode_marked(&store.shown_bytes(1, TextEncoding::Utf8)),
+            "\\xBD\\xA0"
         );
     }
 

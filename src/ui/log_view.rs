@@ -37,7 +37,8 @@ pub fn show(ui: &mut egui::Ui, log: &LogStore, layout: Layout, encoding: TextEnc
                             .as_ref()
                             .is_none_or(|(index, _)| *index != line.index)
                         {
-                            decoded = Some((line.index, text_lines(line.entry.bytes(), encoding)));
+                            let shown = log.shown_bytes(line.index, encoding);
+                            decoded = Some((line.index, text_lines(&shown, encoding)));
                         }
                         decoded
                             .as_ref()
