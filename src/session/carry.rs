@@ -101,7 +101,7 @@ mod tests {
                 TextEncoding::Utf8 => text.as_bytes().to_vec(),
                 TextEncoding::Gbk => encoding
                     .encode("Hi 你好, 世界 ok")
-                    .map(|b| b.into_owned())
+                    .map(Cow::into_owned)
                     .unwrap_or_default(),
             };
             let expected = encoding.decode_marked(&bytes);
