@@ -95,7 +95,7 @@ impl App {
                     tab.settings.encoding = encoding;
                 }
                 if options.hex {
-                    tab.settings.layout = Layout::Hex;
+                    tab.settings.view.layout = Layout::Hex;
                 }
             }
         }
@@ -292,7 +292,7 @@ impl App {
             ui::log_view::show(
                 ui,
                 &tab.session.log,
-                tab.settings.layout,
+                &tab.settings.view,
                 tab.settings.encoding,
             );
         });
@@ -320,7 +320,7 @@ fn record_context(tab: &Tab) -> RecordContext {
     RecordContext {
         mode: tab.mode,
         encoding: tab.settings.encoding,
-        hex_text: tab.settings.layout == Layout::Hex,
+        hex_text: tab.settings.view.layout == Layout::Hex,
     }
 }
 

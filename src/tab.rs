@@ -9,7 +9,7 @@ use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::net::{
     self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
 };
-use crate::session::{EntryKind, Layout, LogEntry, Mode, Session, Status};
+use crate::session::{EntryKind, LogEntry, Mode, Session, Status, ViewOptions};
 
 /// What a tab remembers across restarts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -23,7 +23,7 @@ pub struct TabSettings {
     pub remote_port: String,
     pub connect_timeout_secs: f64,
     pub encoding: TextEncoding,
-    pub layout: Layout,
+    pub view: ViewOptions,
     pub input_format: PayloadFormat,
     pub send_text: String,
 }
@@ -56,7 +56,7 @@ impl TabSettings {
             },
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
             encoding: TextEncoding::Utf8,
-            layout: Layout::Text,
+            view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
             send_text: String::new(),
         }

@@ -59,7 +59,7 @@ fn fields_encoding_and_tab_are_remembered() {
         ("::1", "5353")
     );
     assert_eq!(udp.encoding, TextEncoding::Gbk);
-    assert_eq!(udp.layout, Layout::Hex);
+    assert_eq!(udp.view.layout, Layout::Hex);
     let client = &app.tab(Mode::TcpClient).settings;
     assert_eq!(
         (client.host.as_str(), client.port.as_str()),

@@ -43,3 +43,61 @@ fn a_character_split_across_two_reads_shows_whole() {
     click(&mut harness, "Hex");
     assert!(shows(&harness, "3E E4 BD") && shows(&harness, "A0 E5 A5 BD 3C"));
 }
+
+/// Connects the TCP Client tab to a fresh listener and returns the accepted peer.
+fn connected(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> std::net::TcpStream {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    type_field(harness, "Port", &port.to_string());
+    click(harness, "Connect");
+    let (peer, _) = listener.accept().expect("accept");
+    step_until(harness, "connected", |h| shows(h, "Connected — local"));
+    peer
+}
+
+#[test]
+fn both_view_shows_offsets_hex_and_text_side_by_side() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    let mut bytes = b"Hi \xE4\xBD\xA0\xE5\xA5\xBD\xFF 0123456789".to_vec();
+    bytes.push(b'!');
+    peer.write_all(&bytes).expect("write");
+    step_until(&mut harness, "the data", |h| shows(h, "Hi 你好"));
+    assert!(
+        shows(&harness, "\\xFF"),
+        "the invalid byte is shown as an escape in Text"
+    );
+
+    click(&mut harness, "Both");
+    let first = "0000  48 69 20 E4 BD A0 E5 A5 BD FF 20 30 31 32 33 34  Hi 你好· 01234";
+    let second = "0010  35 36 37 38 39 21";
+    step_until(&mut harness, "the dump", |h| {
+        shows(h, first) && shows(h, second)
+    });
+    assert!(shows(&harness, "56789!"), "text beside the second line");
+}
+
+#[test]
+fn control_characters_show_on_request_and_time_columns_change() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    peer.write_all(b"line one\r\nline two\tend\r\n")
+        .expect("write");
+    step_until(&mut harness, "two lines", |h| {
+        shows(h, "line one") && shows(h, "line two\tend")
+    });
+    assert!(!shows(&harness, "line one\\r\\n"));
+
+    click(&mut harness, "Show \\r\\n");
+    step_until(&mut harness, "escapes", |h| {
+        shows(h, "line one\\r\\n") && shows(h, "line two\\tend\\r\\n")
+    });
+
+    let year = chrono::Local::now().format("%Y-%m-%d").to_string();
+    assert!(!shows(&harness, &year));
+    click(&mut harness, "Date & time");
+    step_until(&mut harness, "dates", |h| shows(h, &format!("{year} ")));
+
+    click(&mut harness, "Δt");
+    step_until(&mut harness, "deltas", |h| shows(h, "    +0.0"));
+}

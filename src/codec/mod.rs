@@ -7,7 +7,7 @@ pub mod text;
 use std::fmt;
 
 pub use hex::{HexError, parse_hex, to_hex, to_spaced_hex};
-pub use text::{EncodeError, TextEncoding};
+pub use text::{EncodeError, MarkedText, TextEncoding};
 
 /// How the send box's input is read.
 #[derive(

@@ -11,13 +11,9 @@ pub const MAX_TAIL: usize = 3;
 /// `bytes` must begin at a character boundary. Bytes that can never become a valid character
 /// are not a tail: they are invalid now and stay so.
 pub fn incomplete_tail(encoding: TextEncoding, bytes: &[u8]) -> usize {
-    let sequence_at = match encoding {
-        TextEncoding::Utf8 => utf8_sequence,
-        TextEncoding::Gbk => gbk_sequence,
-    };
     let mut at = 0;
     while at < bytes.len() {
-        match sequence_at(&bytes[at..]) {
+        match sequence_at(encoding, &bytes[at..]) {
             Sequence::Complete(len) | Sequence::Invalid(len) => at += len,
             Sequence::Unfinished => return bytes.len() - at,
         }
@@ -33,11 +29,7 @@ pub fn starts_character(encoding: TextEncoding, tail: &[u8], next: &[u8]) -> boo
     joined[..tail.len()].copy_from_slice(tail);
     joined[tail.len()..tail.len() + take].copy_from_slice(&next[..take]);
     let joined = &joined[..tail.len() + take];
-    let sequence = match encoding {
-        TextEncoding::Utf8 => utf8_sequence(joined),
-        TextEncoding::Gbk => gbk_sequence(joined),
-    };
-    match sequence {
+    match sequence_at(encoding, joined) {
         Sequence::Complete(len) => len > tail.len(),
         Sequence::Unfinished => true,
         Sequence::Invalid(_) => false,
@@ -85,8 +77,10 @@ fn utf8_sequence(bytes: &[u8]) -> Sequence {
     }
 }
 
-/// GBK as encoding_rs decodes it (the GB18030 decoder): one byte up to 0x80, two bytes with a
-/// lead 0x81-0xFE and a trail 0x40-0x7E or 0x80-0xFE, or four bytes lead, digit, lead, digit.
+/// GBK as encoding_rs decodes it (the WHATWG GB18030 decoder): one byte up to 0x80, two bytes
+/// with a lead 0x81-0xFE and a trail 0x40-0x7E or 0x80-0xFE, or four bytes lead, digit, lead,
+/// digit. Which bytes an error consumes (and which are read again) follows encoding_rs, which
+/// decodes the valid runs; tests compare the two on random bytes.
 fn gbk_sequence(bytes: &[u8]) -> Sequence {
     let lead_range = 0x81..=0xFE;
     let digit = 0x30..=0x39;
@@ -104,22 +98,128 @@ fn gbk_sequence(bytes: &[u8]) -> Sequence {
         return Sequence::Complete(2);
     }
     if !digit.contains(&second) {
-        return Sequence::Invalid(1);
+        return Sequence::Invalid(if second.is_ascii() { 1 } else { 2 });
     }
     let Some(&third) = bytes.get(2) else {
         return Sequence::Unfinished;
     };
     if !lead_range.contains(&third) {
-        return Sequence::Invalid(2);
+        return Sequence::Invalid(1);
     }
     let Some(&fourth) = bytes.get(3) else {
         return Sequence::Unfinished;
     };
-    if digit.contains(&fourth) {
-        Sequence::Complete(4)
-    } else {
-        Sequence::Invalid(3)
+    if !digit.contains(&fourth) {
+        return Sequence::Invalid(1);
     }
+    // Four-byte codes outside the ranges GB18030 maps are errors too; encoding_rs consumes all
+    // four bytes of such a code (the WHATWG text would re-read three of them).
+    let pointer = (usize::from(bytes[0]) - 0x81) * 12600
+        + (usize::from(second) - 0x30) * 1260
+        + (usize::from(third) - 0x81) * 10
+        + (usize::from(fourth) - 0x30);
+    if (39420..189_000).contains(&pointer) || pointer > 1_237_575 {
+        return Sequence::Invalid(4);
+    }
+    Sequence::Complete(4)
+}
+
+/// The runs of bytes that are not part of any character, as (start, length), in order. An
+/// unfinished character at the end counts as invalid: nothing more is coming for these bytes.
+pub fn invalid_bytes(encoding: TextEncoding, bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        match sequence_at(encoding, &bytes[at..]) {
+            Sequence::Complete(len) => at += len,
+            Sequence::Invalid(len) => {
+                runs.push((at, len));
+                at += len;
+            }
+            Sequence::Unfinished => {
+                runs.push((at, bytes.len() - at));
+                break;
+            }
+        }
+    }
+    runs
+}
+
+/// One character of decoded bytes, or one byte that is not part of any.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Piece {
+    /// Where it starts in the bytes.
+    pub start: usize,
+    pub len: usize,
+    /// `None` for an invalid byte (then `len` is 1).
+    pub ch: Option<char>,
+}
+
+/// Decodes `bytes` character by character, keeping each one's byte offset: what a hex dump needs
+/// to put text beside its bytes. Unfinished characters at the end count as invalid bytes.
+pub fn pieces(encoding: TextEncoding, bytes: &[u8]) -> Vec<Piece> {
+    let mut pieces = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    let invalid = |start| Piece {
+        start,
+        len: 1,
+        ch: None,
+    };
+    while at < bytes.len() {
+        let len = match sequence_at(encoding, &bytes[at..]) {
+            Sequence::Complete(len) => len,
+            Sequence::Invalid(len) => {
+                pieces.extend((at..at + len).map(invalid));
+                at += len;
+                continue;
+            }
+            Sequence::Unfinished => {
+                pieces.extend((at..bytes.len()).map(invalid));
+                break;
+            }
+        };
+        match decode_one(encoding, &bytes[at..at + len]) {
+            Some(ch) => pieces.push(Piece {
+                start: at,
+                len,
+                ch: Some(ch),
+            }),
+            // A well-formed GBK pair with no character: the trail is re-read if it is ASCII.
+            None if bytes[at + 1].is_ascii() => {
+                pieces.push(invalid(at));
+                at += 1;
+                continue;
+            }
+            None => pieces.extend((at..at + len).map(invalid)),
+        }
+        at += len;
+    }
+    pieces
+}
+
+fn sequence_at(encoding: TextEncoding, bytes: &[u8]) -> Sequence {
+    match encoding {
+        TextEncoding::Utf8 => utf8_sequence(bytes),
+        TextEncoding::Gbk => gbk_sequence(bytes),
+    }
+}
+
+/// The character of one well-formed sequence, if the encoding maps it.
+fn decode_one(encoding: TextEncoding, sequence: &[u8]) -> Option<char> {
+    if let [byte] = sequence
+        && byte.is_ascii()
+    {
+        return Some(char::from(*byte));
+    }
+    let text = match encoding {
+        TextEncoding::Utf8 => std::str::from_utf8(sequence)
+            .ok()
+            .map(std::borrow::Cow::Borrowed),
+        TextEncoding::Gbk => {
+            encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(sequence)
+        }
+    }?;
+    text.chars().next()
 }
 
 #[cfg(test)]
@@ -162,5 +262,91 @@ mod tests {
         );
         // A trail byte in the lead range is read as part of the pair, not as a new lead.
         assert_eq!(incomplete_tail(TextEncoding::Gbk, &[0xC4, 0xE3, 0xC4]), 1);
+    }
+
+    /// The text `pieces` gives, written as the view writes it.
+    fn pieces_text(encoding: TextEncoding, bytes: &[u8]) -> String {
+        pieces(encoding, bytes)
+            .iter()
+            .map(|piece| match piece.ch {
+                Some(ch) => ch.to_string(),
+                None => format!("\\x{:02X}", bytes[piece.start]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pieces_keep_byte_offsets() {
+        let bytes = "a你".as_bytes();
+        let found = pieces(TextEncoding::Utf8, bytes);
+        assert_eq!(
+            found[1],
+            Piece {
+                start: 1,
+                len: 3,
+                ch: Some('你')
+            }
+        );
+        let gbk = pieces(TextEncoding::Gbk, &[0xC4, 0xE3, 0xFF, 0x80]);
+        let chars: Vec<_> = gbk.iter().map(|p| (p.start, p.ch)).collect();
+        assert_eq!(chars, [(0, Some('你')), (2, None), (3, Some('€'))]);
+    }
+
+    /// Random bytes weighted towards the interesting ranges, from a fixed seed.
+    fn random_buffers() -> impl Iterator<Item = Vec<u8>> {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet: Vec<u8> = [
+            0x00, 0x0A, 0x30, 0x39, 0x41, 0x7F, 0x80, 0x81, 0xA0, 0xA1, 0xBF, 0xC2, 0xC4, 0xE0,
+            0xE3, 0xE4, 0xED, 0xF0, 0xF4, 0xFE, 0xFF,
+        ]
+        .to_vec();
+        (0..20_000).map(move |_| {
+            let len = (next() % 12) as usize;
+            (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 3 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect()
+        })
+    }
+
+    #[test]
+    fn the_marked_text_is_encoding_rs_text_with_escapes_for_its_replacements() {
+        // Without its marks, our text is what encoding_rs decodes without its U+FFFD.
+        for bytes in random_buffers() {
+            for encoding in TextEncoding::ALL {
+                let marked = encoding.decode_marked(&bytes);
+                let mut ours = marked.text.clone();
+                for range in marked.marks.iter().rev() {
+                    ours.replace_range(range.clone(), "");
+                }
+                let theirs = encoding.decode(&bytes).replace('\u{FFFD}', "");
+                assert_eq!(ours, theirs, "{encoding} {bytes:02X?}");
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_agree_with_the_bulk_decoder_on_random_bytes() {
+        for bytes in random_buffers() {
+            for encoding in TextEncoding::ALL {
+                assert_eq!(
+                    pieces_text(encoding, &bytes),
+                    encoding.decode_marked(&bytes).text,
+                    "{encoding} {bytes:02X?}"
+                );
+            }
+        }
     }
 }

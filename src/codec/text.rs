@@ -2,8 +2,9 @@
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::ops::Range;
 
-use encoding_rs::{DecoderResult, EncoderResult};
+use encoding_rs::EncoderResult;
 
 /// The character encodings a session can use for text payloads.
 #[derive(
@@ -36,34 +37,33 @@ impl TextEncoding {
     }
 
     /// Decodes bytes for display: each byte that is not part of a valid character is written
-    /// as `\xNN`, so the user sees exactly what arrived rather than a replacement mark.
-    pub fn decode_marked(self, bytes: &[u8]) -> String {
-        let encoding = match self {
-            Self::Utf8 => encoding_rs::UTF_8,
-            Self::Gbk => encoding_rs::GBK,
+    /// as `\xNN` (and marked), so the user sees exactly what arrived, not a replacement mark.
+    /// Which bytes are invalid follows the WHATWG decoders that encoding_rs implements.
+    pub fn decode_marked(self, bytes: &[u8]) -> MarkedText {
+        let mut marked = MarkedText {
+            text: String::with_capacity(bytes.len() + 8),
+            marks: Vec::new(),
         };
-        let mut decoder = encoding.new_decoder_without_bom_handling();
-        let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
-        let mut rest = bytes;
-        loop {
-            let room = decoder
-                .max_utf8_buffer_length_without_replacement(rest.len())
-                .unwrap_or(rest.len() * 3 + 16);
-            text.reserve(room);
-            let (result, read) =
-                decoder.decode_to_string_without_replacement(rest, &mut text, true);
-            match result {
-                DecoderResult::InputEmpty => return text,
-                DecoderResult::OutputFull => {}
-                DecoderResult::Malformed(bad, unread) => {
-                    // The malformed bytes end `unread` bytes before the read position.
-                    let end = read - usize::from(unread);
-                    for byte in &rest[end - usize::from(bad)..end] {
-                        let _ = write!(text, "\\x{byte:02X}");
-                    }
-                }
-            }
-            rest = &rest[read..];
+        let mut run_start = 0;
+        for (start, len) in super::stream::invalid_bytes(self, bytes) {
+            self.decode_valid_run(&bytes[run_start..start], &mut marked);
+            marked.mark_bytes(&bytes[start..start + len]);
+            run_start = start + len;
+        }
+        self.decode_valid_run(&bytes[run_start..], &mut marked);
+        marked
+    }
+
+    /// Appends a run the scanner found valid, decoded in bulk.
+    fn decode_valid_run(self, run: &[u8], marked: &mut MarkedText) {
+        let decoded = match self {
+            Self::Utf8 => std::str::from_utf8(run).ok().map(Cow::Borrowed),
+            Self::Gbk => encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(run),
+        };
+        match decoded {
+            Some(text) => marked.text.push_str(&text),
+            // Not expected (the scanner follows the same grammar); never lose the bytes.
+            None => marked.mark_bytes(run),
         }
     }
 
@@ -77,6 +77,31 @@ impl TextEncoding {
             return Ok(Cow::Borrowed(text.as_bytes()));
         }
         encode_gbk(text).map(Cow::Owned)
+    }
+}
+
+/// Decoded text in which some spans stand for bytes rather than characters.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MarkedText {
+    pub text: String,
+    /// Byte ranges of `text` that are `\xNN` escapes for bytes outside any character.
+    pub marks: Vec<Range<usize>>,
+}
+
+impl MarkedText {
+    /// Appends bytes as marked `\xNN` escapes.
+    fn mark_bytes(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let start = self.text.len();
+        for byte in bytes {
+            let _ = write!(self.text, "\\x{byte:02X}");
+        }
+        match self.marks.last_mut() {
+            Some(last) if last.end == start => last.end = self.text.len(),
+            _ => self.marks.push(start..self.text.len()),
+        }
     }
 }
 
@@ -261,15 +286,17 @@ mod tests {
     #[test]
     fn decode_marked_shows_invalid_bytes_as_escapes() {
         let utf8 = [b'a', 0xFF, 0xE4, 0xBD, 0xA0, 0xE4, 0xBD];
-        assert_eq!(
-            TextEncoding::Utf8.decode_marked(&utf8),
-            "a\\xFF你\\xE4\\xBD"
-        );
+        let marked = TextEncoding::Utf8.decode_marked(&utf8);
+        assert_eq!(marked.text, "a\\xFF你\\xE4\\xBD");
+        assert_eq!(marked.marks, [1..5, 8..16]);
         let gbk = [0xC4, 0xE3, 0x80, b'x', 0xC4];
-        assert_eq!(TextEncoding::Gbk.decode_marked(&gbk), "你€x\\xC4");
-        assert_eq!(TextEncoding::Gbk.decode_marked(&[0xFF, b'y']), "\\xFFy");
+        assert_eq!(TextEncoding::Gbk.decode_marked(&gbk).text, "你€x\\xC4");
+        assert_eq!(
+            TextEncoding::Gbk.decode_marked(&[0xFF, b'y']).text,
+            "\\xFFy"
+        );
         let all: Vec<u8> = (0..=255).collect();
-        let marked = TextEncoding::Utf8.decode_marked(&all);
+        let marked = TextEncoding::Utf8.decode_marked(&all).text;
         assert!(marked.starts_with('\0') && marked.ends_with("\\xFF"));
         assert!(!marked.contains('\u{FFFD}'));
     }

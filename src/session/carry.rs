@@ -20,6 +20,11 @@ pub struct Carry {
 }
 
 impl Carry {
+    /// How many bytes from the previous entry come first in [`Self::display`].
+    pub fn borrowed_len(&self) -> usize {
+        usize::from(self.borrowed_len)
+    }
+
     /// The bytes an entry shows: what it borrowed, then its own, less what it handed on.
     pub fn display<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let borrowed = &self.borrowed[..usize::from(self.borrowed_len)];
@@ -88,7 +93,9 @@ mod tests {
         entries
             .iter()
             .map(|(piece, carries)| {
-                encoding.decode_marked(&carries[encoding as usize].display(piece))
+                encoding
+                    .decode_marked(&carries[encoding as usize].display(piece))
+                    .text
             })
             .collect()
     }
@@ -104,7 +111,7 @@ mod tests {
                     .map(Cow::into_owned)
                     .unwrap_or_default(),
             };
-            let expected = encoding.decode_marked(&bytes);
+            let expected = encoding.decode_marked(&bytes).text;
             for cut in 1..bytes.len() {
                 let pieces = shown(encoding, &bytes, &[cut]);
                 assert_eq!(pieces.concat(), expected, "{encoding} cut at {cut}");

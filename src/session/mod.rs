@@ -4,12 +4,14 @@
 mod carry;
 mod entry;
 mod store;
+mod view;
 
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
 pub use entry::{Direction, EntryKind, LogEntry, Mode};
 pub use store::{DEFAULT_CAP_BYTES, HEX_BYTES_PER_LINE, Layout, LineRef, LogStore, line_count};
+pub use view::{Timestamps, ViewOptions};
 
 use crate::net::{ClientId, CloseReason, Event, EventKind};
 

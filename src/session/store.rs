@@ -29,10 +29,20 @@ pub enum Layout {
     Text,
     /// Spaced hex, [`HEX_BYTES_PER_LINE`] bytes a line.
     Hex,
+    /// A hex dump with offsets, the decoded text beside each line of bytes.
+    Both,
 }
 
 impl Layout {
-    pub const ALL: [Self; 2] = [Self::Text, Self::Hex];
+    pub const ALL: [Self; 3] = [Self::Text, Self::Hex, Self::Both];
+
+    /// Which line index serves this layout: Hex and Both break lines at the same bytes.
+    fn slot(self) -> usize {
+        match self {
+            Self::Text => 0,
+            Self::Hex | Self::Both => 1,
+        }
+    }
 }
 
 impl std::fmt::Display for Layout {
@@ -40,6 +50,7 @@ impl std::fmt::Display for Layout {
         f.write_str(match self {
             Self::Text => "Text",
             Self::Hex => "Hex",
+            Self::Both => "Both",
         })
     }
 }
@@ -49,7 +60,9 @@ pub fn line_count(entry: &LogEntry, layout: Layout) -> u64 {
     match (entry.message(), layout) {
         (Some(message), _) => text_line_count(message.as_bytes()),
         (None, Layout::Text) => text_line_count(entry.bytes()),
-        (None, Layout::Hex) => entry.bytes().len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64,
+        (None, Layout::Hex | Layout::Both) => {
+            entry.bytes().len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64
+        }
     }
 }
 
@@ -62,7 +75,7 @@ fn text_line_count(bytes: &[u8]) -> u64 {
 
 struct Stored {
     entry: LogEntry,
-    /// Display lines before this entry since the store began, per layout (Text, Hex).
+    /// Display lines before this entry since the store began: text lines, hex lines.
     first_line: [u64; 2],
     /// Characters split with its stream's neighbours, per encoding.
     carries: [Carry; 2],
@@ -144,9 +157,18 @@ impl LogStore {
     /// The bytes entry `index` shows in `encoding`: with a character split from the previous
     /// entry of its stream completed, and one split into the next left to it.
     pub fn shown_bytes(&self, index: usize, encoding: TextEncoding) -> Cow<'_, [u8]> {
+        self.shown(index, encoding).0
+    }
+
+    /// [`Self::shown_bytes`], with how many of them were borrowed from the previous entry (they
+    /// come first; the entry's own bytes follow).
+    pub fn shown(&self, index: usize, encoding: TextEncoding) -> (Cow<'_, [u8]>, usize) {
         match self.entries.get(index) {
-            Some(stored) => stored.carries[encoding as usize].display(stored.entry.bytes()),
-            None => Cow::Borrowed(&[]),
+            Some(stored) => {
+                let carry = &stored.carries[encoding as usize];
+                (carry.display(stored.entry.bytes()), carry.borrowed_len())
+            }
+            None => (Cow::Borrowed(&[]), 0),
         }
     }
 
@@ -162,8 +184,8 @@ impl LogStore {
             self.evict_oldest();
         }
         let first_line = self.lines_appended;
-        for layout in Layout::ALL {
-            self.lines_appended[layout as usize] += line_count(&entry, layout);
+        for layout in [Layout::Text, Layout::Hex] {
+            self.lines_appended[layout.slot()] += line_count(&entry, layout);
         }
         self.used_bytes += cost;
         let carries = self.link_stream(&entry);
@@ -224,20 +246,20 @@ impl LogStore {
     fn first_stored_line(&self, layout: Layout) -> u64 {
         self.entries
             .front()
-            .map_or(self.lines_appended[layout as usize], |s| {
-                s.first_line[layout as usize]
+            .map_or(self.lines_appended[layout.slot()], |s| {
+                s.first_line[layout.slot()]
             })
     }
 
     /// Display lines of everything stored, in `layout`.
     pub fn line_total(&self, layout: Layout) -> u64 {
-        self.lines_appended[layout as usize] - self.first_stored_line(layout)
+        self.lines_appended[layout.slot()] - self.first_stored_line(layout)
     }
 
     /// The entry and line shown on display row `row` (0 = the first line of the oldest entry).
     pub fn line(&self, layout: Layout, row: u64) -> Option<LineRef<'_>> {
         let target = self.first_stored_line(layout) + row;
-        let at = layout as usize;
+        let at = layout.slot();
         // The last entry whose first line is at or before the target.
         let index = self
             .entries
@@ -328,12 +350,18 @@ mod tests {
         store.push(rx_from(1, &[b'a', 0xE4])); // 你 = E4 BD A0
         store.push(rx_from(2, b"other peer"));
         store.push(rx_from(1, &[0xBD, 0xA0, b'b']));
-        let utf8 =
-            |index| TextEncoding::Utf8.decode_marked(&store.shown_bytes(index, TextEncoding::Utf8));
+        let utf8 = |index| {
+            TextEncoding::Utf8
+                .decode_marked(&store.shown_bytes(index, TextEncoding::Utf8))
+                .text
+        };
         assert_eq!([utf8(0), utf8(1), utf8(2)], ["a", "other peer", "你b"]);
         // The same bytes in GBK pair up differently: E4 BD is 浣, A0 62 is 燽.
-        let gbk =
-            |index| TextEncoding::Gbk.decode_marked(&store.shown_bytes(index, TextEncoding::Gbk));
+        let gbk = |index| {
+            TextEncoding::Gbk
+                .decode_marked(&store.shown_bytes(index, TextEncoding::Gbk))
+                .text
+        };
         assert_eq!([gbk(0), gbk(2)], ["a", "浣燽"]);
         // Hex shows each read's own bytes.
         assert_eq!(store.get(0).map(LogEntry::bytes), Some(&[b'a', 0xE4][..]));
@@ -350,11 +378,15 @@ mod tests {
             EntryKind::Tx(vec![0xBD, 0xA0]),
         ));
         assert_eq!(
-            TextEncoding::Utf8.decode_marked(&store.shown_bytes(0, TextEncoding::Utf8)),
+            TextEncoding::Utf8
+                .decode_marked(&store.shown_bytes(0, TextEncoding::Utf8))
+                .text,
             "\\xE4"
         );
         assert_eq!(
-            TextEncoding::Utf8.decode_marked(&store.shown_bytes(1, TextEncoding::Utf8)),
+            TextEncoding::Utf8
+                .decode_marked(&store.shown_bytes(1, TextEncoding::Utf8))
+                .text,
             "\\xBD\\xA0"
         );
     }

@@ -1,7 +1,7 @@
 //! Display choices (Text/Hex, UTF-8/GBK), counters, Clear and Save log.
 
 use crate::codec::TextEncoding;
-use crate::session::Layout;
+use crate::session::{Layout, Timestamps};
 use crate::tab::{Tab, TabAction};
 
 /// What the display bar asks for beyond plain tab actions.
@@ -14,9 +14,18 @@ pub enum DisplayAction {
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<DisplayAction> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
+        let view = &mut tab.settings.view;
         for layout in Layout::ALL {
-            ui.selectable_value(&mut tab.settings.layout, layout, layout.to_string());
+            ui.selectable_value(&mut view.layout, layout, layout.to_string());
         }
+        ui.checkbox(&mut view.show_controls, "Show \\r\\n")
+            .on_hover_text("Show line ends, tabs and other control characters as escapes");
+        ui.separator();
+        for style in Timestamps::ALL {
+            ui.selectable_value(&mut view.timestamps, style, style.label());
+        }
+        ui.checkbox(&mut view.show_delta, "Δt")
+            .on_hover_text("Time since the previous entry, in seconds");
         ui.separator();
         for encoding in TextEncoding::ALL {
             ui.selectable_value(&mut tab.settings.encoding, encoding, encoding.to_string());

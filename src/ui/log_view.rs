@@ -1,55 +1,121 @@
 //! The receive log: one row per display line, laying out only the rows on screen.
 
 use std::fmt::Write as _;
+use std::time::SystemTime;
 
 use chrono::{DateTime, Local};
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, TextStyle};
 
-use crate::codec::{TextEncoding, to_spaced_hex};
-use crate::session::{Direction, HEX_BYTES_PER_LINE, Layout, LogEntry, LogStore};
+use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
+use crate::codec::TextEncoding;
+use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
 
 /// Width of the peer column in characters ("255.255.255.255:65535" fits).
 const PEER_WIDTH: usize = 21;
 
-pub fn show(ui: &mut egui::Ui, log: &LogStore, layout: Layout, encoding: TextEncoding) {
+pub fn show(ui: &mut egui::Ui, log: &LogStore, options: &ViewOptions, encoding: TextEncoding) {
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
+    let layout = options.layout;
     let total_rows = usize::try_from(log.line_total(layout)).unwrap_or(usize::MAX);
-    let colors = Colors::new(ui.visuals());
+    let style = RowStyle {
+        font,
+        colors: Colors::new(ui.visuals()),
+        options: *options,
+    };
     egui::ScrollArea::both()
         .id_salt("log")
         .auto_shrink(false)
         .stick_to_bottom(true)
         .show_rows(ui, row_height, total_rows, |ui, rows| {
             ui.spacing_mut().item_spacing.y = 0.0;
-            // Text lines of the entry drawn last, so a tall entry is decoded once per frame.
-            let mut decoded: Option<(usize, Vec<String>)> = None;
+            // The lines of the entry drawn last, so a tall entry is laid out once per frame.
+            let mut cached: Option<(usize, Vec<Line>)> = None;
             for row in rows {
                 let Some(line) = log.line(layout, row as u64) else {
                     break;
                 };
-                let text = match (line.entry.message(), layout) {
-                    (Some(message), _) => nth_line(message, line.line),
-                    (None, Layout::Hex) => hex_line(line.entry.bytes(), line.line),
-                    (None, Layout::Text) => {
-                        if decoded
-                            .as_ref()
-                            .is_none_or(|(index, _)| *index != line.index)
-                        {
-                            let shown = log.shown_bytes(line.index, encoding);
-                            decoded = Some((line.index, text_lines(&shown, encoding)));
-                        }
-                        decoded
-                            .as_ref()
-                            .and_then(|(_, lines)| lines.get(line.line).cloned())
-                            .unwrap_or_default()
-                    }
-                };
-                let job = row_job(line.entry, line.line == 0, &text, &font, &colors);
+                if cached
+                    .as_ref()
+                    .is_none_or(|(index, _)| *index != line.index)
+                {
+                    cached = Some((
+                        line.index,
+                        entry_lines(log, line.index, line.entry, options, encoding),
+                    ));
+                }
+                let data = cached
+                    .as_ref()
+                    .and_then(|(_, lines)| lines.get(line.line))
+                    .cloned()
+                    .unwrap_or_default();
+                let previous = line
+                    .index
+                    .checked_sub(1)
+                    .and_then(|i| log.get(i))
+                    .map(|e| e.time);
+                let job = style.row(line.entry, line.line == 0, previous, &data);
                 ui.add(egui::Label::new(job).extend());
             }
         });
+}
+
+/// Every display line of one entry in the current layout.
+fn entry_lines(
+    log: &LogStore,
+    index: usize,
+    entry: &LogEntry,
+    options: &ViewOptions,
+    encoding: TextEncoding,
+) -> Vec<Line> {
+    if let Some(message) = entry.message() {
+        return message
+            .split('\n')
+            .map(|text| Line {
+                text: text.to_owned(),
+                marks: Vec::new(),
+            })
+            .collect();
+    }
+    let bytes = entry.bytes();
+    let rows = bytes
+        .len()
+        .div_ceil(crate::session::HEX_BYTES_PER_LINE)
+        .max(1);
+    match options.layout {
+        Layout::Text => text_lines(
+            &log.shown_bytes(index, encoding),
+            encoding,
+            options.show_controls,
+        ),
+        Layout::Hex => (0..rows)
+            .map(|n| Line {
+                text: hex_line(bytes, n),
+                marks: Vec::new(),
+            })
+            .collect(),
+        Layout::Both => {
+            let (shown, borrowed) = log.shown(index, encoding);
+            let texts = dump_text_lines(bytes.len(), &shown, borrowed, encoding);
+            texts
+                .into_iter()
+                .enumerate()
+                .map(|(n, text)| {
+                    let prefix = dump_prefix(bytes, n);
+                    let shift = prefix.len();
+                    let marks = text
+                        .marks
+                        .into_iter()
+                        .map(|(range, mark)| (range.start + shift..range.end + shift, mark));
+                    Line {
+                        text: prefix + &text.text,
+                        marks: marks.collect(),
+                    }
+                })
+                .collect()
+        }
+    }
 }
 
 struct Colors {
@@ -58,8 +124,9 @@ struct Colors {
     strong: Color32,
     rx: Color32,
     tx: Color32,
-    info: Color32,
     error: Color32,
+    invalid: Color32,
+    control: Color32,
 }
 
 impl Colors {
@@ -78,8 +145,15 @@ impl Colors {
                 Color32::from_rgb(120, 170, 255),
                 Color32::from_rgb(30, 80, 200),
             ),
-            info: visuals.weak_text_color(),
             error: visuals.error_fg_color,
+            invalid: pick(
+                Color32::from_rgb(255, 150, 60),
+                Color32::from_rgb(190, 80, 0),
+            ),
+            control: pick(
+                Color32::from_rgb(200, 140, 230),
+                Color32::from_rgb(130, 50, 160),
+            ),
         }
     }
 
@@ -87,115 +161,82 @@ impl Colors {
         match direction {
             Direction::Rx => self.rx,
             Direction::Tx => self.tx,
-            Direction::Info => self.info,
+            Direction::Info => self.weak,
             Direction::Error => self.error,
         }
     }
 }
 
-/// One row: time, direction and peer on an entry's first line, blanks under them after.
-fn row_job(entry: &LogEntry, first: bool, data: &str, font: &FontId, colors: &Colors) -> LayoutJob {
-    let mut job = LayoutJob::default();
-    let format = |color| TextFormat::simple(font.clone(), color);
-    let direction = entry.direction();
-    let mut prefix = String::with_capacity(48);
-    if first {
+struct RowStyle {
+    font: FontId,
+    colors: Colors,
+    options: ViewOptions,
+}
+
+impl RowStyle {
+    /// One row: the entry's time, Δt, direction and peer on its first line, blanks under them
+    /// on the lines after, then the data with its marked spans coloured.
+    fn row(
+        &self,
+        entry: &LogEntry,
+        first: bool,
+        previous: Option<SystemTime>,
+        data: &Line,
+    ) -> LayoutJob {
+        let mut job = LayoutJob::default();
+        let format = |color| TextFormat::simple(self.font.clone(), color);
+        let (times, direction, peer) = self.prefix(entry, previous);
+        if first {
+            job.append(&times, 0.0, format(self.colors.weak));
+            job.append(&direction, 0.0, format(self.colors.of(entry.direction())));
+            job.append(&peer, 0.0, format(self.colors.weak));
+        } else {
+            let width = times.len() + direction.len() + peer.len();
+            job.append(&" ".repeat(width), 0.0, format(self.colors.weak));
+        }
+        let plain = match entry.direction() {
+            Direction::Rx | Direction::Tx => self.colors.strong,
+            Direction::Info => self.colors.text,
+            Direction::Error => self.colors.error,
+        };
+        let mut at = 0;
+        for (range, mark) in &data.marks {
+            job.append(&data.text[at..range.start], 0.0, format(plain));
+            let color = match mark {
+                Mark::Invalid => self.colors.invalid,
+                Mark::Control => self.colors.control,
+            };
+            job.append(&data.text[range.clone()], 0.0, format(color));
+            at = range.end;
+        }
+        job.append(&data.text[at..], 0.0, format(plain));
+        job
+    }
+
+    /// The columns before the data, each followed by a space: time and Δt, direction, peer.
+    fn prefix(&self, entry: &LogEntry, previous: Option<SystemTime>) -> (String, String, String) {
+        let mut prefix = String::with_capacity(48);
         let time: DateTime<Local> = entry.time.into();
-        let _ = write!(prefix, "{} ", time.format("%H:%M:%S%.3f"));
-        job.append(&prefix, 0.0, format(colors.weak));
-        job.append(
-            &format!("{:<5} ", direction.label()),
-            0.0,
-            format(colors.of(direction)),
-        );
-        let peer = entry.peer.map(|p| p.to_string()).unwrap_or_default();
-        job.append(&format!("{peer:<PEER_WIDTH$} "), 0.0, format(colors.weak));
-    } else {
-        let blank = " ".repeat(13 + 6 + PEER_WIDTH + 1);
-        job.append(&blank, 0.0, format(colors.weak));
-    }
-    let data_color = match direction {
-        Direction::Rx | Direction::Tx => colors.strong,
-        Direction::Info => colors.text,
-        Direction::Error => colors.error,
-    };
-    job.append(data, 0.0, format(data_color));
-    job
-}
-
-fn nth_line(text: &str, n: usize) -> String {
-    text.split('\n')
-        .nth(n)
-        .unwrap_or_default()
-        .trim_end_matches('\r')
-        .to_owned()
-}
-
-fn hex_line(bytes: &[u8], n: usize) -> String {
-    let start = n * HEX_BYTES_PER_LINE;
-    let end = (start + HEX_BYTES_PER_LINE).min(bytes.len());
-    bytes.get(start..end).map(to_spaced_hex).unwrap_or_default()
-}
-
-/// The entry's lines as the view shows them: `\r\n` ends a line like `\n`; invalid bytes and
-/// other control characters appear as `\xNN` so nothing that arrived is invisible.
-pub fn text_lines(bytes: &[u8], encoding: TextEncoding) -> Vec<String> {
-    let text = encoding.decode_marked(bytes);
-    let text = text.strip_suffix('\n').unwrap_or(&text);
-    text.split('\n')
-        .map(|line| {
-            let line = line.strip_suffix('\r').unwrap_or(line);
-            let mut shown = String::with_capacity(line.len());
-            for ch in line.chars() {
-                if ch.is_control() && ch != '\t' {
-                    let _ = write!(shown, "\\x{:02X}", u32::from(ch));
-                } else {
-                    shown.push(ch);
-                }
+        match self.options.timestamps {
+            Timestamps::Off => {}
+            Timestamps::Time => {
+                let _ = write!(prefix, "{} ", time.format("%H:%M:%S%.3f"));
             }
-            shown
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_lines_and_shows_control_bytes() {
-        let lines = text_lines(b"a\r\nb\x00c\n", TextEncoding::Utf8);
-        assert_eq!(lines, vec!["a".to_owned(), "b\\x00c".to_owned()]);
-        // The store counts the same number of lines.
-        let entry = LogEntry::new(
-            std::time::SystemTime::now(),
-            None,
-            crate::session::EntryKind::Rx(b"a\r\nb\x00c\n".to_vec()),
-        );
-        assert_eq!(
-            crate::session::line_count(&entry, Layout::Text),
-            lines.len() as u64
-        );
-    }
-
-    #[test]
-    fn marks_invalid_bytes() {
-        assert_eq!(
-            text_lines(b"ok\xFF\n", TextEncoding::Utf8),
-            vec!["ok\\xFF".to_owned()]
-        );
-    }
-
-    #[test]
-    fn decodes_gbk_lines() {
-        let lines = text_lines(&[0xC4, 0xE3, 0xBA, 0xC3, b'\n', b'x'], TextEncoding::Gbk);
-        assert_eq!(lines, vec!["你好".to_owned(), "x".to_owned()]);
-    }
-
-    #[test]
-    fn hex_lines_hold_sixteen_bytes() {
-        let bytes: Vec<u8> = (0..20).collect();
-        assert_eq!(hex_line(&bytes, 1), "10 11 12 13");
-        assert_eq!(hex_line(&bytes, 2), "");
+            Timestamps::DateTime => {
+                let _ = write!(prefix, "{} ", time.format("%Y-%m-%d %H:%M:%S%.3f"));
+            }
+        }
+        if self.options.show_delta {
+            let delta = previous.and_then(|p| entry.time.duration_since(p).ok());
+            match delta {
+                Some(delta) => {
+                    let _ = write!(prefix, "{:>+10.3} ", delta.as_secs_f64());
+                }
+                None => prefix.push_str(&" ".repeat(11)),
+            }
+        }
+        let direction = format!("{:<5} ", entry.direction().label());
+        let peer = entry.peer.map(|p| p.to_string()).unwrap_or_default();
+        (prefix, direction, format!("{peer:<PEER_WIDTH$} "))
     }
 }

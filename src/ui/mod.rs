@@ -5,5 +5,6 @@ pub mod client_list;
 pub mod connection_bar;
 pub mod display_bar;
 pub mod fonts;
+pub mod log_lines;
 pub mod log_view;
 pub mod send_box;

@@ -1,0 +1,226 @@
+//! What each display line of an entry says, with the spans to colour: pure, no egui types.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use crate::codec::stream::pieces;
+use crate::codec::{MarkedText, TextEncoding, to_spaced_hex};
+use crate::session::HEX_BYTES_PER_LINE;
+
+/// Why a span of a line is drawn apart from the text around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mark {
+    /// A byte that is not part of any character in the encoding.
+    Invalid,
+    /// A control character shown as an escape or a dot.
+    Control,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Line {
+    pub text: String,
+    pub marks: Vec<(Range<usize>, Mark)>,
+}
+
+impl Line {
+    fn push(&mut self, text: &str, mark: Option<Mark>) {
+        let start = self.text.len();
+        self.text.push_str(text);
+        let Some(mark) = mark else { return };
+        match self.marks.last_mut() {
+            Some((range, last)) if range.end == start && *last == mark => {
+                range.end = self.text.len();
+            }
+            _ => self.marks.push((start..self.text.len(), mark)),
+        }
+    }
+}
+
+/// An entry's text lines. Lines break at `\n` (a final `\n` ends the last line); `\r\n` is part
+/// of the break. With `show_controls`, `\r`, `\n` and `\t` show as escapes at their place. Other
+/// control characters always show as escapes, and invalid bytes as `\xNN`.
+pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> Vec<Line> {
+    let MarkedText { text, marks } = encoding.decode_marked(bytes);
+    let mut lines = Vec::new();
+    let mut line = Line::default();
+    let mut marks = marks.iter().peekable();
+    let mut chars = text.char_indices().peekable();
+    let mut buffer = [0; 4];
+    while let Some((at, ch)) = chars.next() {
+        while marks.peek().is_some_and(|mark| mark.end <= at) {
+            marks.next();
+        }
+        if marks.peek().is_some_and(|mark| mark.contains(&at)) {
+            line.push(ch.encode_utf8(&mut buffer), Some(Mark::Invalid));
+            continue;
+        }
+        match ch {
+            '\n' => {
+                if show_controls {
+                    line.push("\\n", Some(Mark::Control));
+                }
+                lines.push(std::mem::take(&mut line));
+            }
+            '\r' if !show_controls && chars.peek().is_some_and(|&(_, next)| next == '\n') => {}
+            '\r' => line.push("\\r", Some(Mark::Control)),
+            '\t' if show_controls => line.push("\\t", Some(Mark::Control)),
+            '\t' => line.push("\t", None),
+            ch if ch.is_control() => line.push(&control_escape(ch), Some(Mark::Control)),
+            ch => line.push(ch.encode_utf8(&mut buffer), None),
+        }
+    }
+    // A final `\n` ends the last line rather than starting an empty one.
+    if !text.ends_with('\n') || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn control_escape(ch: char) -> String {
+    match u32::from(ch) {
+        code @ 0..=0x7F => format!("\\x{code:02X}"),
+        code => format!("\\u{{{code:04X}}}"),
+    }
+}
+
+/// Hex line `n` of an entry's bytes.
+pub fn hex_line(bytes: &[u8], n: usize) -> String {
+    let start = n * HEX_BYTES_PER_LINE;
+    let end = (start + HEX_BYTES_PER_LINE).min(bytes.len());
+    bytes.get(start..end).map(to_spaced_hex).unwrap_or_default()
+}
+
+/// The text column of a hex dump: one line per [`HEX_BYTES_PER_LINE`] bytes of the entry's own
+/// bytes, each with the characters that start in those bytes. `shown` is what the entry shows
+/// (see `LogStore::shown`): `borrowed` bytes from the previous entry first, which finish a
+/// character begun there and so belong to the first line. Invalid bytes and control characters
+/// show as a marked `·`.
+pub fn dump_text_lines(
+    own_len: usize,
+    shown: &[u8],
+    borrowed: usize,
+    encoding: TextEncoding,
+) -> Vec<Line> {
+    let rows = own_len.div_ceil(HEX_BYTES_PER_LINE).max(1);
+    let mut lines = vec![Line::default(); rows];
+    let mut buffer = [0; 4];
+    for piece in pieces(encoding, shown) {
+        let row = (piece.start.saturating_sub(borrowed) / HEX_BYTES_PER_LINE).min(rows - 1);
+        let line = &mut lines[row];
+        match piece.ch {
+            None => line.push("·", Some(Mark::Invalid)),
+            Some(ch) if ch.is_control() => line.push("·", Some(Mark::Control)),
+            Some(ch) => line.push(ch.encode_utf8(&mut buffer), None),
+        }
+    }
+    lines
+}
+
+/// A hex dump line: offset, then the bytes padded to a full line, then two spaces.
+pub fn dump_prefix(bytes: &[u8], n: usize) -> String {
+    let digits = format!("{:X}", bytes.len().saturating_sub(1)).len().max(4);
+    let mut prefix = format!("{:0digits$X}  ", n * HEX_BYTES_PER_LINE);
+    let hex = hex_line(bytes, n);
+    let _ = write!(
+        prefix,
+        "{hex:<width$}  ",
+        width = HEX_BYTES_PER_LINE * 3 - 1
+    );
+    prefix
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(lines: &[Line]) -> Vec<&str> {
+        lines.iter().map(|line| line.text.as_str()).collect()
+    }
+
+    #[test]
+    fn breaks_lines_and_hides_or_shows_controls() {
+        let bytes = b"a\r\nb\tc\x00\n";
+        assert_eq!(
+            texts(&text_lines(bytes, TextEncoding::Utf8, false)),
+            ["a", "b\tc\\x00"]
+        );
+        let shown = text_lines(bytes, TextEncoding::Utf8, true);
+        assert_eq!(texts(&shown), ["a\\r\\n", "b\\tc\\x00\\n"]);
+        assert_eq!(shown[0].marks, [(1..5, Mark::Control)]);
+    }
+
+    #[test]
+    fn line_counts_match_the_store_in_both_modes() {
+        use crate::session::{EntryKind, Layout, LogEntry, line_count};
+        for bytes in [
+            &b""[..],
+            b"\n",
+            b"x\n\n",
+            b"a\r\nb",
+            b"\r\r\n",
+            b"\xFF\n\xFE",
+        ] {
+            let entry = LogEntry::new(
+                std::time::SystemTime::now(),
+                None,
+                EntryKind::Rx(bytes.to_vec()),
+            );
+            for show_controls in [false, true] {
+                let lines = text_lines(bytes, TextEncoding::Utf8, show_controls).len() as u64;
+                assert_eq!(
+                    lines,
+                    line_count(&entry, Layout::Text),
+                    "{bytes:?} {show_controls}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn marks_invalid_bytes_apart_from_controls() {
+        let lines = text_lines(&[b'o', b'k', 0xFF, 0x01], TextEncoding::Utf8, false);
+        assert_eq!(lines[0].text, "ok\\xFF\\x01");
+        assert_eq!(
+            lines[0].marks,
+            [(2..6, Mark::Invalid), (6..10, Mark::Control)]
+        );
+    }
+
+    #[test]
+    fn decodes_gbk_lines() {
+        let lines = text_lines(
+            &[0xC4, 0xE3, 0xBA, 0xC3, b'\n', b'x'],
+            TextEncoding::Gbk,
+            false,
+        );
+        assert_eq!(texts(&lines), ["你好", "x"]);
+    }
+
+    #[test]
+    fn dump_text_puts_each_character_on_the_line_where_it_starts() {
+        // 15 ASCII bytes, then 你 (3 bytes) across the 16-byte line boundary, then an invalid byte.
+        let mut bytes = b"0123456789abcde".to_vec();
+        bytes.extend("你".as_bytes());
+        bytes.push(0xFF);
+        let lines = dump_text_lines(bytes.len(), &bytes, 0, TextEncoding::Utf8);
+        assert_eq!(texts(&lines), ["0123456789abcde你", "·"]);
+        assert_eq!(lines[1].marks, [(0..2, Mark::Invalid)]);
+        // "BD A0 FF" is 8 of the 47 columns that 16 bytes take.
+        let padding = " ".repeat(47 - 8);
+        assert_eq!(dump_prefix(&bytes, 1), format!("0010  BD A0 FF{padding}  "));
+    }
+
+    #[test]
+    fn dump_text_shows_a_borrowed_character_on_the_first_line() {
+        // The entry's own bytes are BD A0 41; E4 was borrowed from the previous entry.
+        let lines = dump_text_lines(3, &[0xE4, 0xBD, 0xA0, b'A'], 1, TextEncoding::Utf8);
+        assert_eq!(texts(&lines), ["你A"]);
+    }
+
+    #[test]
+    fn hex_lines_hold_sixteen_bytes() {
+        let bytes: Vec<u8> = (0..20).collect();
+        assert_eq!(hex_line(&bytes, 1), "10 11 12 13");
+        assert_eq!(hex_line(&bytes, 2), "");
+    }
+}
