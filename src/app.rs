@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -288,6 +289,7 @@ impl App {
                 Some(DisplayAction::SaveLog) => save = true,
                 None => {}
             }
+            actions.extend(ui::framing_bar::show(ui, tab));
             ui.separator();
             ui::log_view::show(
                 ui,
@@ -325,9 +327,17 @@ fn record_context(tab: &Tab) -> RecordContext {
 }
 
 impl eframe::App for App {
-    fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.drain_events();
         self.collect_saves();
+        // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
+        let now = SystemTime::now();
+        for tab in &mut self.tabs {
+            tab.session.tick(now);
+            if let Some(due) = tab.session.next_frame_due() {
+                ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());
+            }
+        }
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

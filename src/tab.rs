@@ -9,7 +9,7 @@ use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::net::{
     self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
 };
-use crate::session::{EntryKind, LogEntry, Mode, Session, Status, ViewOptions};
+use crate::session::{EntryKind, Framing, LogEntry, MAX_FRAME, Mode, Session, Status, ViewOptions};
 
 /// What a tab remembers across restarts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -26,6 +26,83 @@ pub struct TabSettings {
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
     pub send_text: String,
+    pub framing: FramingFields,
+}
+
+/// The framing choice as the user types it; [`FramingFields::parse`] makes it a [`Framing`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FramingFields {
+    pub kind: FramingKind,
+    pub delimiter_hex: String,
+    pub length: String,
+    pub gap_ms: String,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FramingKind {
+    #[default]
+    PerRead,
+    Lines,
+    Delimiter,
+    FixedLength,
+    IdleGap,
+}
+
+impl FramingKind {
+    pub const ALL: [Self; 5] = [
+        Self::PerRead,
+        Self::Lines,
+        Self::Delimiter,
+        Self::FixedLength,
+        Self::IdleGap,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PerRead => "Per read",
+            Self::Lines => "By line",
+            Self::Delimiter => "By delimiter",
+            Self::FixedLength => "Fixed length",
+            Self::IdleGap => "Idle gap",
+        }
+    }
+}
+
+impl Default for FramingFields {
+    fn default() -> Self {
+        Self {
+            kind: FramingKind::PerRead,
+            delimiter_hex: "0D 0A".to_owned(),
+            length: "16".to_owned(),
+            gap_ms: "50".to_owned(),
+        }
+    }
+}
+
+impl FramingFields {
+    /// The framing these fields describe, or what is wrong with them.
+    pub fn parse(&self) -> Result<Framing, String> {
+        Ok(match self.kind {
+            FramingKind::PerRead => Framing::PerRead,
+            FramingKind::Lines => Framing::Lines,
+            FramingKind::Delimiter => match codec::parse_hex(&self.delimiter_hex) {
+                Ok(bytes) if bytes.is_empty() => {
+                    return Err("Enter the delimiter bytes in hex".into());
+                }
+                Ok(bytes) => Framing::Delimiter(bytes),
+                Err(error) => return Err(format!("Delimiter: {error}")),
+            },
+            FramingKind::FixedLength => match self.length.trim().parse::<usize>() {
+                Ok(length @ 1..=MAX_FRAME) => Framing::FixedLength(length),
+                _ => return Err(format!("Length: a number of bytes from 1 to {MAX_FRAME}")),
+            },
+            FramingKind::IdleGap => match self.gap_ms.trim().parse::<u64>() {
+                Ok(ms @ 1..=60_000) => Framing::IdleGap(ms),
+                _ => return Err("Gap: milliseconds from 1 to 60000".into()),
+            },
+        })
+    }
 }
 
 impl Default for TabSettings {
@@ -59,6 +136,7 @@ impl TabSettings {
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
             send_text: String::new(),
+            framing: FramingFields::default(),
         }
     }
 }
@@ -70,6 +148,7 @@ pub struct FieldErrors {
     pub port: Option<String>,
     pub remote: Option<String>,
     pub send: Option<String>,
+    pub framing: Option<String>,
 }
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
@@ -88,6 +167,8 @@ pub enum TabAction {
     ResetCounters,
     /// Switch the send box between text and hex, converting what it holds when it can.
     SetInputFormat(PayloadFormat),
+    /// The framing fields changed: use them if they are valid.
+    ApplyFraming,
 }
 
 pub struct Tab {
@@ -104,7 +185,7 @@ pub struct Tab {
 
 impl Tab {
     pub fn new(mode: Mode, settings: TabSettings) -> Self {
-        Self {
+        let mut tab = Self {
             mode,
             settings,
             session: Session::new(mode),
@@ -112,7 +193,9 @@ impl Tab {
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
             worker: None,
-        }
+        };
+        tab.apply_framing();
+        tab
     }
 
     /// The button that starts or stops the session says this.
@@ -159,7 +242,7 @@ impl Tab {
             );
             closed |= matches!(event.kind, EventKind::Closed(_));
             self.focus_send_box |= comes_up;
-            on_entry(self.session.apply(event));
+            self.session.apply(event, &mut on_entry);
         }
         if closed {
             self.worker = None;
@@ -193,6 +276,17 @@ impl Tab {
             TabAction::ClearLog => self.session.log.clear(),
             TabAction::ResetCounters => self.session.counters = Default::default(),
             TabAction::SetInputFormat(format) => self.set_input_format(format),
+            TabAction::ApplyFraming => self.apply_framing(),
+        }
+    }
+
+    fn apply_framing(&mut self) {
+        match self.settings.framing.parse() {
+            Ok(framing) => {
+                self.session.set_framing(&framing);
+                self.errors.framing = None;
+            }
+            Err(error) => self.errors.framing = Some(error),
         }
     }
 

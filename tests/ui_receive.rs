@@ -101,3 +101,52 @@ fn control_characters_show_on_request_and_time_columns_change() {
     click(&mut harness, "Δt");
     step_until(&mut harness, "deltas", |h| shows(h, "    +0.0"));
 }
+
+#[test]
+fn framing_by_line_delimiter_and_idle_gap() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    let rx = |h: &egui_kittest::Harness<'_, sockscope::App>| -> Vec<Vec<u8>> {
+        let log = &h.state().tab(Mode::TcpClient).session.log;
+        log.iter()
+            .filter(|e| e.direction() == sockscope::session::Direction::Rx)
+            .map(|e| e.bytes().to_vec())
+            .collect()
+    };
+
+    click(&mut harness, "By line");
+    peer.write_all(b"alpha\r\nbe").expect("write");
+    step_until(&mut harness, "the first line", |h| rx(h).len() == 1);
+    assert!(shows(&harness, "2 B wait for the end of their entry"));
+    peer.write_all(b"ta\n").expect("write");
+    step_until(&mut harness, "the second line", |h| rx(h).len() == 2);
+    assert_eq!(rx(&harness), [b"alpha\r\n".to_vec(), b"beta\n".to_vec()]);
+
+    // A delimiter in hex; a bad one is reported beside its field and changes nothing.
+    click(&mut harness, "By delimiter");
+    type_field(&mut harness, "Delimiter (hex)", "AA 5G");
+    step_until(&mut harness, "the delimiter error", |h| {
+        shows(h, "Delimiter: invalid hex digit 'G'")
+    });
+    type_field(&mut harness, "Delimiter (hex)", "AA 55");
+    step_until(&mut harness, "the error gone", |h| {
+        !shows(h, "Delimiter: invalid")
+    });
+    peer.write_all(&[1, 2, 0xAA, 0x55, 3]).expect("write");
+    step_until(&mut harness, "the framed bytes", |h| rx(h).len() == 3);
+    assert_eq!(rx(&harness)[2], [1, 2, 0xAA, 0x55]);
+
+    // Idle gap: the waiting byte and a new burst become entries once the line goes quiet.
+    click(&mut harness, "Idle gap");
+    type_field(&mut harness, "Gap (ms)", "30");
+    step_until(
+        &mut harness,
+        "the byte left from the delimiter framing",
+        |h| rx(h).len() == 4,
+    );
+    peer.write_all(b"burst").expect("write");
+    step_until(&mut harness, "the burst after the gap", |h| {
+        rx(h).len() == 5
+    });
+    assert_eq!(rx(&harness)[3..], [b"\x03".to_vec(), b"burst".to_vec()]);
+}

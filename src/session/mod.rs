@@ -3,13 +3,16 @@
 
 mod carry;
 mod entry;
+mod framing;
 mod store;
 mod view;
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
 pub use entry::{Direction, EntryKind, LogEntry, Mode};
+pub use framing::{Framer, Framing, MAX_FRAME};
 pub use store::{DEFAULT_CAP_BYTES, HEX_BYTES_PER_LINE, Layout, LineRef, LogStore, line_count};
 pub use view::{Timestamps, ViewOptions};
 
@@ -72,6 +75,10 @@ pub struct Session {
     /// TCP server: connected clients, in order of arrival.
     pub clients: Vec<ClientInfo>,
     pub log: LogStore,
+    /// How received TCP bytes become entries (UDP: always one per datagram).
+    framing: Framing,
+    /// Each TCP peer's bytes waiting for the end of their frame.
+    framers: HashMap<SocketAddr, Framer>,
 }
 
 impl Session {
@@ -84,6 +91,85 @@ impl Session {
             counters: Counters::default(),
             clients: Vec::new(),
             log: LogStore::default(),
+            framing: Framing::PerRead,
+            framers: HashMap::new(),
+        }
+    }
+
+    pub fn framing(&self) -> &Framing {
+        &self.framing
+    }
+
+    /// Changes how new bytes become entries; bytes waiting under the old framing show first.
+    pub fn set_framing(&mut self, framing: &Framing) {
+        if self.framing != *framing {
+            self.flush_frames(None);
+            self.framing = framing.clone();
+        }
+    }
+
+    /// Received bytes not shown yet because their frame has not ended.
+    pub fn pending_frame_bytes(&self) -> usize {
+        self.framers.values().map(Framer::pending).sum()
+    }
+
+    /// Shows the frames whose idle gap has passed by `now`.
+    pub fn tick(&mut self, now: SystemTime) {
+        let framing = &self.framing;
+        let due: Vec<_> = self
+            .framers
+            .iter_mut()
+            .filter_map(|(peer, framer)| framer.tick(framing, now).map(|frame| (*peer, frame)))
+            .collect();
+        for (peer, (bytes, time)) in due {
+            self.log
+                .push(LogEntry::new(time, Some(peer), EntryKind::Rx(bytes)));
+        }
+    }
+
+    /// When the next idle-gap frame is due, if any waits.
+    pub fn next_frame_due(&self) -> Option<SystemTime> {
+        self.framers
+            .values()
+            .filter_map(|framer| framer.due(&self.framing))
+            .min()
+    }
+
+    /// Shows what is pending from `peer` (or from everyone) as frames: its stream ended.
+    fn flush_frames(&mut self, peer: Option<SocketAddr>) {
+        let mut frames: Vec<_> = self
+            .framers
+            .iter_mut()
+            .filter(|(from, _)| peer.is_none_or(|peer| peer == **from))
+            .filter_map(|(from, framer)| framer.flush().map(|frame| (*from, frame)))
+            .collect();
+        frames.sort_by_key(|(_, (_, time))| *time);
+        for (from, (bytes, time)) in frames {
+            self.log
+                .push(LogEntry::new(time, Some(from), EntryKind::Rx(bytes)));
+        }
+        match peer {
+            Some(peer) => {
+                self.framers.remove(&peer);
+            }
+            None => self.framers.clear(),
+        }
+    }
+
+    /// Puts an entry in the log; received TCP bytes go through their peer's framer.
+    fn show(&mut self, entry: LogEntry) {
+        let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
+        match (entry.kind, entry.peer) {
+            (EntryKind::Rx(bytes), Some(peer)) if framed => {
+                let framer = self.framers.entry(peer).or_default();
+                for (frame, time) in framer.push(&self.framing, bytes, entry.time) {
+                    self.log
+                        .push(LogEntry::new(time, Some(peer), EntryKind::Rx(frame)));
+                }
+            }
+            (kind, peer) => {
+                self.log.push(LogEntry::new(entry.time, peer, kind));
+            }
         }
     }
 
@@ -103,8 +189,9 @@ impl Session {
         self.log.push(entry)
     }
 
-    /// Applies one worker event and returns the log entry it made.
-    pub fn apply(&mut self, event: Event) -> &LogEntry {
+    /// Applies one worker event. `record` sees the log entry it makes, as it came (received
+    /// bytes one read at a time); the view shows it through the framing.
+    pub fn apply(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
         let Event { time, kind } = event;
         let info = |text: String| EntryKind::Info(text);
         let (peer, kind) = match kind {
@@ -147,6 +234,7 @@ impl Session {
             }
             EventKind::ClientDisconnected { id, peer, reason } => {
                 self.clients.retain(|client| client.id != id);
+                self.flush_frames(Some(peer));
                 let text = format!("Client disconnected: {reason}");
                 let kind = match reason {
                     CloseReason::Failed(_) => EntryKind::Error(text),
@@ -179,6 +267,7 @@ impl Session {
             }
             EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
             EventKind::Closed(reason) => {
+                self.flush_frames(None);
                 let kind = self.closed_message(&reason);
                 self.last_end_text = kind.message().map(str::to_owned);
                 self.status = Status::Idle;
@@ -187,7 +276,9 @@ impl Session {
                 (None, kind)
             }
         };
-        self.push(LogEntry::new(time, peer, kind))
+        let entry = LogEntry::new(time, peer, kind);
+        record(&entry);
+        self.show(entry);
     }
 
     fn closed_message(&self, reason: &CloseReason) -> EntryKind {
@@ -248,8 +339,11 @@ mod tests {
     use super::*;
     use crate::net::NetError;
 
+    /// Applies an event and returns the entry it recorded.
     fn apply(session: &mut Session, kind: EventKind) -> LogEntry {
-        session.apply(Event::now(kind)).clone()
+        let mut recorded = None;
+        session.apply(Event::now(kind), |entry| recorded = Some(entry.clone()));
+        recorded.expect("every event makes an entry")
     }
 
     fn addr(port: u16) -> SocketAddr {
@@ -375,5 +469,37 @@ mod tests {
             session.status_text(),
             "Server stopped: stopped listening, no clients left"
         );
+    }
+
+    #[test]
+    fn framing_changes_the_view_but_the_recording_keeps_every_read() {
+        let mut session = Session::new(Mode::TcpClient);
+        session.set_framing(&Framing::Lines);
+        let mut recorded = Vec::new();
+        for read in [&b"one\ntw"[..], b"o\nthr", b"ee"] {
+            let kind = EventKind::Received {
+                peer: addr(9),
+                client: None,
+                bytes: read.to_vec(),
+            };
+            session.apply(Event::now(kind), |entry| {
+                recorded.push(entry.bytes().to_vec());
+            });
+        }
+        assert_eq!(
+            recorded,
+            [b"one\ntw".to_vec(), b"o\nthr".to_vec(), b"ee".to_vec()]
+        );
+        let shown: Vec<_> = session.log.iter().map(|e| e.bytes().to_vec()).collect();
+        assert_eq!(shown, [b"one\n".to_vec(), b"two\n".to_vec()]);
+        assert_eq!(session.pending_frame_bytes(), 5);
+        assert_eq!(
+            session.counters.rx_bytes, 13,
+            "counters count every byte at once"
+        );
+        // When the stream ends, what waited is shown too.
+        apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
+        let last_rx = session.log.iter().rfind(|e| e.direction() == Direction::Rx);
+        assert_eq!(last_rx.map(LogEntry::bytes), Some(&b"three"[..]));
     }
 }

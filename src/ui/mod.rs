@@ -5,6 +5,7 @@ pub mod client_list;
 pub mod connection_bar;
 pub mod display_bar;
 pub mod fonts;
+pub mod framing_bar;
 pub mod log_lines;
 pub mod log_view;
 pub mod send_box;

@@ -1,0 +1,219 @@
+//! How received bytes become log entries: one per read, per line, per delimiter, per fixed
+//! length, or per burst (a new entry after a silence). Framing changes what the view shows,
+//! never the bytes recorded: the recorder gets every read as it came.
+
+use std::time::{Duration, SystemTime};
+
+/// The longest a frame may grow while waiting for its end; past it, what is there is shown, so
+/// a peer that never sends a line end cannot hold bytes back without limit.
+pub const MAX_FRAME: usize = 1024 * 1024;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Framing {
+    /// One entry per read (per datagram in UDP).
+    #[default]
+    PerRead,
+    /// One entry per line, ending in `\n` (so `\r\n` too).
+    Lines,
+    /// One entry per occurrence of these bytes, which end it.
+    Delimiter(Vec<u8>),
+    /// One entry per this many bytes.
+    FixedLength(usize),
+    /// One entry per burst: a new entry after this many milliseconds without data.
+    IdleGap(u64),
+}
+
+impl Framing {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::PerRead => "Per read",
+            Self::Lines => "By line",
+            Self::Delimiter(_) => "By delimiter",
+            Self::FixedLength(_) => "Fixed length",
+            Self::IdleGap(_) => "Idle gap",
+        }
+    }
+}
+
+/// One stream's bytes waiting for the end of their frame.
+#[derive(Debug, Default)]
+pub struct Framer {
+    pending: Vec<u8>,
+    /// When the last byte arrived.
+    last_arrival: Option<SystemTime>,
+}
+
+/// A finished frame and when its last byte arrived.
+pub type Frame = (Vec<u8>, SystemTime);
+
+impl Framer {
+    /// Bytes held back, waiting for their frame's end.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Takes in one read; returns the frames it completes.
+    pub fn push(&mut self, framing: &Framing, bytes: Vec<u8>, time: SystemTime) -> Vec<Frame> {
+        self.last_arrival = Some(time);
+        let mut frames = Vec::new();
+        match framing {
+            Framing::PerRead => frames.push((bytes, time)),
+            Framing::Lines => self.split_after(b"\n", &bytes, time, &mut frames),
+            Framing::Delimiter(delimiter) if !delimiter.is_empty() => {
+                self.split_after(delimiter, &bytes, time, &mut frames);
+            }
+            Framing::FixedLength(length) if *length > 0 => {
+                self.pending.extend_from_slice(&bytes);
+                while self.pending.len() >= *length {
+                    let rest = self.pending.split_off(*length);
+                    frames.push((std::mem::replace(&mut self.pending, rest), time));
+                }
+            }
+            // Idle gap, and the degenerate settings above: wait (the gap, or the size limit).
+            _ => self.pending.extend_from_slice(&bytes),
+        }
+        if self.pending.len() >= MAX_FRAME {
+            frames.extend(self.flush());
+        }
+        frames
+    }
+
+    /// Cuts pending + `bytes` after each `delimiter`; keeps the unfinished rest pending.
+    fn split_after(
+        &mut self,
+        delimiter: &[u8],
+        bytes: &[u8],
+        time: SystemTime,
+        frames: &mut Vec<Frame>,
+    ) {
+        // Only the tail of what was pending can hold the start of a delimiter split across reads.
+        let mut search_from = self.pending.len().saturating_sub(delimiter.len() - 1);
+        self.pending.extend_from_slice(bytes);
+        while let Some(at) = find(&self.pending[search_from..], delimiter) {
+            let end = search_from + at + delimiter.len();
+            let rest = self.pending.split_off(end);
+            frames.push((std::mem::replace(&mut self.pending, rest), time));
+            search_from = 0;
+        }
+    }
+
+    /// With an idle gap: the frame that `now` ends, if the gap has passed since the last byte.
+    pub fn tick(&mut self, framing: &Framing, now: SystemTime) -> Option<Frame> {
+        let Framing::IdleGap(millis) = framing else {
+            return None;
+        };
+        let quiet = now.duration_since(self.last_arrival?).unwrap_or_default();
+        (quiet >= Duration::from_millis(*millis))
+            .then(|| self.flush())
+            .flatten()
+    }
+
+    /// When the pending frame is due, with an idle gap.
+    pub fn due(&self, framing: &Framing) -> Option<SystemTime> {
+        let Framing::IdleGap(millis) = framing else {
+            return None;
+        };
+        (!self.pending.is_empty()).then_some(self.last_arrival? + Duration::from_millis(*millis))
+    }
+
+    /// Whatever is pending, as a frame: the stream ended or the framing changed.
+    pub fn flush(&mut self) -> Option<Frame> {
+        let time = self.last_arrival?;
+        (!self.pending.is_empty()).then(|| (std::mem::take(&mut self.pending), time))
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames_of(framing: &Framing, reads: &[&[u8]]) -> (Vec<Vec<u8>>, usize) {
+        let mut framer = Framer::default();
+        let now = SystemTime::now();
+        let frames = reads
+            .iter()
+            .flat_map(|read| framer.push(framing, read.to_vec(), now))
+            .map(|(bytes, _)| bytes)
+            .collect();
+        (frames, framer.pending())
+    }
+
+    #[test]
+    fn per_read_keeps_reads() {
+        assert_eq!(
+            frames_of(&Framing::PerRead, &[b"ab", b"c"]),
+            (vec![b"ab".to_vec(), b"c".to_vec()], 0)
+        );
+    }
+
+    #[test]
+    fn lines_end_at_newline_across_reads() {
+        let (frames, pending) = frames_of(&Framing::Lines, &[b"one\r", b"\ntwo\nthr", b"ee"]);
+        assert_eq!(frames, [b"one\r\n".to_vec(), b"two\n".to_vec()]);
+        assert_eq!(pending, 5);
+    }
+
+    #[test]
+    fn a_delimiter_split_across_reads_still_ends_a_frame() {
+        let framing = Framing::Delimiter(vec![0xAA, 0x55]);
+        let (frames, pending) = frames_of(&framing, &[&[1, 2, 0xAA], &[0x55, 3, 0xAA, 0x55, 4]]);
+        assert_eq!(frames, [vec![1, 2, 0xAA, 0x55], vec![3, 0xAA, 0x55]]);
+        assert_eq!(pending, 1);
+    }
+
+    #[test]
+    fn fixed_length_cuts_every_n_bytes() {
+        let (frames, pending) = frames_of(&Framing::FixedLength(3), &[b"abcd", b"efgh"]);
+        assert_eq!(frames, [b"abc".to_vec(), b"def".to_vec()]);
+        assert_eq!(pending, 2);
+    }
+
+    #[test]
+    fn idle_gap_ends_a_burst_after_the_silence() {
+        let framing = Framing::IdleGap(50);
+        let mut framer = Framer::default();
+        let start = SystemTime::now();
+        assert!(framer.push(&framing, b"ab".to_vec(), start).is_empty());
+        assert!(
+            framer
+                .push(&framing, b"cd".to_vec(), start + Duration::from_millis(30))
+                .is_empty()
+        );
+        let due = framer.due(&framing);
+        assert_eq!(due, Some(start + Duration::from_millis(80)));
+        assert_eq!(
+            framer.tick(&framing, start + Duration::from_millis(79)),
+            None
+        );
+        let frame = framer.tick(&framing, start + Duration::from_millis(80));
+        assert_eq!(frame.map(|(bytes, _)| bytes), Some(b"abcd".to_vec()));
+        assert_eq!(framer.due(&framing), None);
+    }
+
+    #[test]
+    fn a_frame_never_grows_past_the_limit() {
+        let big = vec![b'x'; MAX_FRAME + 10];
+        let (frames, pending) = frames_of(&Framing::Lines, &[&big]);
+        assert_eq!(
+            (frames.len(), frames[0].len(), pending),
+            (1, MAX_FRAME + 10, 0)
+        );
+    }
+
+    #[test]
+    fn flush_hands_over_what_is_pending() {
+        let mut framer = Framer::default();
+        framer.push(&Framing::Lines, b"partial".to_vec(), SystemTime::now());
+        assert_eq!(
+            framer.flush().map(|(bytes, _)| bytes),
+            Some(b"partial".to_vec())
+        );
+        assert_eq!(framer.flush(), None);
+    }
+}
