@@ -296,6 +296,7 @@ impl App {
                 &tab.session.log,
                 &tab.settings.view,
                 tab.settings.encoding,
+                tab.paused_at,
             );
         });
         for action in actions {

@@ -169,6 +169,8 @@ pub enum TabAction {
     SetInputFormat(PayloadFormat),
     /// The framing fields changed: use them if they are valid.
     ApplyFraming,
+    /// Freeze the view (data is still counted, recorded and kept), or let it run again.
+    TogglePause,
 }
 
 pub struct Tab {
@@ -180,6 +182,8 @@ pub struct Tab {
     pub selected_clients: BTreeSet<ClientId>,
     /// Set when a session comes up, so the send box takes keyboard focus once.
     pub focus_send_box: bool,
+    /// While the display is paused: the first entry it does not show.
+    pub paused_at: Option<u64>,
     worker: Option<Worker>,
 }
 
@@ -192,6 +196,7 @@ impl Tab {
             errors: FieldErrors::default(),
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
+            paused_at: None,
             worker: None,
         };
         tab.apply_framing();
@@ -218,6 +223,12 @@ impl Tab {
     /// Whether the local endpoint fields can be edited now.
     pub fn endpoint_editable(&self) -> bool {
         self.toggle_starts()
+    }
+
+    /// Entries that arrived while the display was paused.
+    pub fn arrived_while_paused(&self) -> Option<u64> {
+        self.paused_at
+            .map(|at| self.session.log.pushed().saturating_sub(at))
     }
 
     /// Whether there is anything to send to.
@@ -273,10 +284,19 @@ impl Tab {
                 }
             }
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
-            TabAction::ClearLog => self.session.log.clear(),
+            TabAction::ClearLog => {
+                self.session.log.clear();
+                self.paused_at = self.paused_at.map(|_| self.session.log.pushed());
+            }
             TabAction::ResetCounters => self.session.counters = Default::default(),
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
+            TabAction::TogglePause => {
+                self.paused_at = match self.paused_at {
+                    Some(_) => None,
+                    None => Some(self.session.log.pushed()),
+                };
+            }
         }
     }
 

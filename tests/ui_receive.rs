@@ -150,3 +150,25 @@ fn framing_by_line_delimiter_and_idle_gap() {
     });
     assert_eq!(rx(&harness)[3..], [b"\x03".to_vec(), b"burst".to_vec()]);
 }
+
+#[test]
+fn pause_freezes_the_view_while_data_is_still_counted() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    peer.write_all(b"before pause").expect("write");
+    step_until(&mut harness, "the first data", |h| shows(h, "before pause"));
+
+    click(&mut harness, "Pause");
+    peer.write_all(b"during pause").expect("write");
+    let rx = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        h.state().tab(Mode::TcpClient).session.counters.rx_messages
+    };
+    step_until(&mut harness, "the second read counted", |h| rx(h) == 2);
+    step_until(&mut harness, "the badge", |h| shows(h, "+1 new"));
+    assert!(!shows(&harness, "during pause"), "the view is frozen");
+    assert!(shows(&harness, "RX 24 B (2)"), "counters keep counting");
+
+    click(&mut harness, "Resume");
+    step_until(&mut harness, "the held data", |h| shows(h, "during pause"));
+    assert!(!shows(&harness, "+1 new"));
+}

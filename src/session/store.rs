@@ -256,6 +256,27 @@ impl LogStore {
         self.lines_appended[layout.slot()] - self.first_stored_line(layout)
     }
 
+    /// Entries ever pushed (the next entry's sequence number).
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
+    /// Display lines of the stored entries pushed before entry number `sequence`: what a view
+    /// paused at that entry shows.
+    pub fn lines_before(&self, layout: Layout, sequence: u64) -> u64 {
+        if sequence >= self.pushed {
+            return self.line_total(layout);
+        }
+        let first = self.pushed - self.entries.len() as u64;
+        match sequence.checked_sub(first) {
+            Some(index) => {
+                self.entries[index as usize].first_line[layout.slot()]
+                    - self.first_stored_line(layout)
+            }
+            None => 0,
+        }
+    }
+
     /// The entry and line shown on display row `row` (0 = the first line of the oldest entry).
     pub fn line(&self, layout: Layout, row: u64) -> Option<LineRef<'_>> {
         let target = self.first_stored_line(layout) + row;
@@ -389,6 +410,17 @@ mod tests {
                 .text,
             "\\xBD\\xA0"
         );
+    }
+
+    #[test]
+    fn lines_before_an_entry_serve_a_paused_view() {
+        let mut store = LogStore::default();
+        store.push(rx(b"a\nb"));
+        let paused_at = store.pushed();
+        store.push(rx(b"c"));
+        assert_eq!(store.lines_before(Layout::Text, paused_at), 2);
+        assert_eq!(store.lines_before(Layout::Text, store.pushed()), 3);
+        assert_eq!(store.lines_before(Layout::Hex, paused_at), 1);
     }
 
     #[test]

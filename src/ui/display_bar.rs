@@ -44,6 +44,22 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<DisplayAction> {
             action = Some(DisplayAction::Tab(TabAction::ResetCounters));
         }
         ui.separator();
+        let paused = tab.paused_at.is_some();
+        let pause = if paused { "Resume" } else { "Pause" };
+        let hint = "Freeze the view; data is still counted, recorded and kept";
+        if ui
+            .selectable_label(paused, pause)
+            .on_hover_text(hint)
+            .clicked()
+        {
+            action = Some(DisplayAction::Tab(TabAction::TogglePause));
+        }
+        if let Some(arrived) = tab.arrived_while_paused() {
+            let badge = egui::RichText::new(format!("+{} new", group_digits(arrived)))
+                .color(ui.visuals().warn_fg_color);
+            ui.label(badge)
+                .on_hover_text("Entries that arrived while paused");
+        }
         if ui
             .button("Clear")
             .on_hover_text("Empty the log view")

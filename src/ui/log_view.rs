@@ -14,11 +14,19 @@ use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOpti
 /// Width of the peer column in characters ("255.255.255.255:65535" fits).
 const PEER_WIDTH: usize = 21;
 
-pub fn show(ui: &mut egui::Ui, log: &LogStore, options: &ViewOptions, encoding: TextEncoding) {
+/// Shows the log; with `paused_at`, only the entries pushed before that entry number.
+pub fn show(
+    ui: &mut egui::Ui,
+    log: &LogStore,
+    options: &ViewOptions,
+    encoding: TextEncoding,
+    paused_at: Option<u64>,
+) {
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
-    let total_rows = usize::try_from(log.line_total(layout)).unwrap_or(usize::MAX);
+    let lines = paused_at.map_or_else(|| log.line_total(layout), |at| log.lines_before(layout, at));
+    let total_rows = usize::try_from(lines).unwrap_or(usize::MAX);
     let style = RowStyle {
         font,
         colors: Colors::new(ui.visuals()),
