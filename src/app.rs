@@ -14,6 +14,10 @@ use crate::session::{EntryKind, Layout, LogEntry, Mode};
 use crate::tab::{Tab, TabAction, TabSettings};
 use crate::ui::{self, display_bar::DisplayAction};
 
+/// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
+/// frame short when a new filter meets a long history.
+const FILTER_BUDGET_PER_FRAME: usize = 50_000;
+
 /// What the app remembers across restarts.
 #[derive(serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -290,10 +294,12 @@ impl App {
                 None => {}
             }
             actions.extend(ui::framing_bar::show(ui, tab));
+            ui::filter_bar::show(ui, tab);
             ui.separator();
             ui::log_view::show(
                 ui,
                 &tab.session.log,
+                tab.filter.as_ref(),
                 &tab.settings.view,
                 tab.settings.encoding,
                 tab.paused_at,
@@ -334,6 +340,10 @@ impl eframe::App for App {
         // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
         let now = SystemTime::now();
         for tab in &mut self.tabs {
+            // A new or changed filter over a long history is tested over several frames.
+            if !tab.refresh_filter(FILTER_BUDGET_PER_FRAME) {
+                ctx.request_repaint();
+            }
             tab.session.tick(now);
             if let Some(due) = tab.session.next_frame_due() {
                 ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());

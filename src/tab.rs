@@ -9,7 +9,10 @@ use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::net::{
     self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
 };
-use crate::session::{EntryKind, Framing, LogEntry, MAX_FRAME, Mode, Session, Status, ViewOptions};
+use crate::session::{
+    EntryKind, FilterFields, FilterIndex, Framing, LogEntry, MAX_FRAME, Mode, Session, Status,
+    ViewOptions,
+};
 
 /// What a tab remembers across restarts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +30,7 @@ pub struct TabSettings {
     pub input_format: PayloadFormat,
     pub send_text: String,
     pub framing: FramingFields,
+    pub filter: FilterFields,
 }
 
 /// The framing choice as the user types it; [`FramingFields::parse`] makes it a [`Framing`].
@@ -137,6 +141,7 @@ impl TabSettings {
             input_format: PayloadFormat::Text,
             send_text: String::new(),
             framing: FramingFields::default(),
+            filter: FilterFields::default(),
         }
     }
 }
@@ -149,6 +154,7 @@ pub struct FieldErrors {
     pub remote: Option<String>,
     pub send: Option<String>,
     pub framing: Option<String>,
+    pub filter: Option<String>,
 }
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
@@ -184,6 +190,10 @@ pub struct Tab {
     pub focus_send_box: bool,
     /// While the display is paused: the first entry it does not show.
     pub paused_at: Option<u64>,
+    /// The entries the filter lets through, while a filter is set.
+    pub filter: Option<FilterIndex>,
+    /// What `filter` was built from, to notice when the user changes it.
+    filter_built_from: Option<(FilterFields, TextEncoding)>,
     worker: Option<Worker>,
 }
 
@@ -197,6 +207,8 @@ impl Tab {
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
             paused_at: None,
+            filter: None,
+            filter_built_from: None,
             worker: None,
         };
         tab.apply_framing();
@@ -223,6 +235,35 @@ impl Tab {
     /// Whether the local endpoint fields can be edited now.
     pub fn endpoint_editable(&self) -> bool {
         self.toggle_starts()
+    }
+
+    /// Brings the filter up to date with its fields and the log, testing at most `budget`
+    /// entries; returns false while entries remain untested.
+    pub fn refresh_filter(&mut self, budget: usize) -> bool {
+        let fields = &self.settings.filter;
+        if !fields.is_active() {
+            self.filter = None;
+            self.filter_built_from = None;
+            self.errors.filter = None;
+            return true;
+        }
+        let key = (fields.clone(), self.settings.encoding);
+        if self.filter_built_from.as_ref() != Some(&key) {
+            match fields.compile(self.settings.encoding) {
+                Ok(matcher) => {
+                    self.filter = Some(FilterIndex::new(matcher));
+                    self.errors.filter = None;
+                }
+                Err(error) => {
+                    self.filter = None;
+                    self.errors.filter = Some(error);
+                }
+            }
+            self.filter_built_from = Some(key);
+        }
+        self.filter
+            .as_mut()
+            .is_none_or(|filter| filter.update(&self.session.log, budget))
     }
 
     /// Entries that arrived while the display was paused.

@@ -172,3 +172,65 @@ fn pause_freezes_the_view_while_data_is_still_counted() {
     step_until(&mut harness, "the held data", |h| shows(h, "during pause"));
     assert!(!shows(&harness, "+1 new"));
 }
+
+#[test]
+fn filter_by_text_hex_direction_and_peer_over_the_whole_history() {
+    let mut harness = app_harness();
+    click(&mut harness, "TCP Server");
+    type_field(&mut harness, "Address", "127.0.0.1");
+    type_field(&mut harness, "Port", "0");
+    click(&mut harness, "Listen");
+    step_until(&mut harness, "listening", |h| {
+        matches!(
+            h.state().tab(Mode::TcpServer).session.status,
+            sockscope::session::Status::Listening { .. }
+        )
+    });
+    let sockscope::session::Status::Listening { local } =
+        harness.state().tab(Mode::TcpServer).session.status
+    else {
+        unreachable!()
+    };
+    let mut a = std::net::TcpStream::connect(local).expect("connect a");
+    let mut b = std::net::TcpStream::connect(local).expect("connect b");
+    a.write_all(b"temperature=23").expect("write");
+    step_until(&mut harness, "a's data", |h| shows(h, "temperature=23"));
+    b.write_all(&[0xAA, 0x55, b'h', b'u', b'm']).expect("write");
+    step_until(&mut harness, "b's data", |h| shows(h, "hum"));
+
+    type_field(&mut harness, "Filter", "TEMP");
+    step_until(&mut harness, "one match", |h| {
+        shows(h, "1 of ") && !shows(h, "hum")
+    });
+    assert!(shows(&harness, "temperature=23") && !shows(&harness, "Client connected"));
+
+    // New data is tested as it arrives.
+    a.write_all(b" temperature=24").expect("write");
+    step_until(&mut harness, "the new match", |h| {
+        shows(h, "temperature=24") && shows(h, "2 of ")
+    });
+
+    // A byte pattern; a bad one is reported beside the field.
+    click(&mut harness, "Hex pattern");
+    step_until(&mut harness, "the hex error", |h| {
+        shows(h, "Filter: invalid hex digit 'T'")
+    });
+    type_field(&mut harness, "Filter", "aa55");
+    step_until(&mut harness, "the byte match", |h| {
+        shows(h, "hum") && !shows(h, "temperature")
+    });
+
+    // By peer and direction.
+    type_field(&mut harness, "Filter", "");
+    let a_port = a.local_addr().expect("addr").port();
+    type_field(&mut harness, "Peer", &format!(":{a_port}"));
+    click(&mut harness, "Info");
+    step_until(&mut harness, "a's data only", |h| {
+        shows(h, "temperature=24") && !shows(h, "hum") && !shows(h, "Client connected")
+    });
+
+    click(&mut harness, "Clear filter");
+    step_until(&mut harness, "everything again", |h| {
+        shows(h, "hum") && shows(h, "Client connected")
+    });
+}

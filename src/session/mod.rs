@@ -3,6 +3,7 @@
 
 mod carry;
 mod entry;
+mod filter;
 mod framing;
 mod store;
 mod view;
@@ -12,6 +13,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 pub use entry::{Direction, EntryKind, LogEntry, Mode};
+pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use store::{DEFAULT_CAP_BYTES, HEX_BYTES_PER_LINE, Layout, LineRef, LogStore, line_count};
 pub use view::{Timestamps, ViewOptions};

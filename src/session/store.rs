@@ -37,7 +37,7 @@ impl Layout {
     pub const ALL: [Self; 3] = [Self::Text, Self::Hex, Self::Both];
 
     /// Which line index serves this layout: Hex and Both break lines at the same bytes.
-    fn slot(self) -> usize {
+    pub(crate) fn slot(self) -> usize {
         match self {
             Self::Text => 0,
             Self::Hex | Self::Both => 1,
@@ -128,8 +128,13 @@ impl LogStore {
         }
     }
 
+    /// The sequence number of the oldest entry stored (or of the next one, when empty).
+    pub fn first_sequence(&self) -> u64 {
+        self.pushed - self.entries.len() as u64
+    }
+
     /// Where entry number `sequence` is stored now, if it still is.
-    fn index_of(&self, sequence: u64) -> Option<usize> {
+    pub fn index_of(&self, sequence: u64) -> Option<usize> {
         let first = self.pushed - self.entries.len() as u64;
         sequence
             .checked_sub(first)

@@ -9,15 +9,17 @@ use egui::{Color32, FontId, TextStyle};
 
 use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
 use crate::codec::TextEncoding;
-use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
+use crate::session::{Direction, FilterIndex, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
 
 /// Width of the peer column in characters ("255.255.255.255:65535" fits).
 const PEER_WIDTH: usize = 21;
 
-/// Shows the log; with `paused_at`, only the entries pushed before that entry number.
+/// Shows the log, or the entries `filter` lets through; with `paused_at`, only the entries
+/// pushed before that entry number.
 pub fn show(
     ui: &mut egui::Ui,
     log: &LogStore,
+    filter: Option<&FilterIndex>,
     options: &ViewOptions,
     encoding: TextEncoding,
     paused_at: Option<u64>,
@@ -25,7 +27,12 @@ pub fn show(
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
-    let lines = paused_at.map_or_else(|| log.line_total(layout), |at| log.lines_before(layout, at));
+    let lines = match (filter, paused_at) {
+        (None, None) => log.line_total(layout),
+        (None, Some(at)) => log.lines_before(layout, at),
+        (Some(filter), None) => filter.line_total(layout),
+        (Some(filter), Some(at)) => filter.lines_before(layout, at),
+    };
     let total_rows = usize::try_from(lines).unwrap_or(usize::MAX);
     let style = RowStyle {
         font,
@@ -41,9 +48,11 @@ pub fn show(
             // The lines of the entry drawn last, so a tall entry is laid out once per frame.
             let mut cached: Option<(usize, Vec<Line>)> = None;
             for row in rows {
-                let Some(line) = log.line(layout, row as u64) else {
-                    break;
+                let line = match filter {
+                    Some(filter) => filter.line(log, layout, row as u64),
+                    None => log.line(layout, row as u64),
                 };
+                let Some(line) = line else { break };
                 if cached
                     .as_ref()
                     .is_none_or(|(index, _)| *index != line.index)

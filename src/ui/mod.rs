@@ -4,6 +4,7 @@
 pub mod client_list;
 pub mod connection_bar;
 pub mod display_bar;
+pub mod filter_bar;
 pub mod fonts;
 pub mod framing_bar;
 pub mod log_lines;

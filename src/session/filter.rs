@@ -1,0 +1,324 @@
+//! Filtering the log: which entries to show, by text or byte pattern, direction and peer. The
+//! index of matches is built incrementally, a budget of entries per call, so a long history
+//! never stalls a frame; new entries are tested as they arrive.
+
+use std::collections::VecDeque;
+
+use super::{Direction, Layout, LineRef, LogStore, line_count};
+use crate::codec::{TextEncoding, parse_hex};
+
+/// The filter as the user types it. Persisted per tab.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FilterFields {
+    /// Text to look for in the decoded data (case-insensitive), or hex bytes with `hex`.
+    pub pattern: String,
+    pub hex: bool,
+    pub rx: bool,
+    pub tx: bool,
+    /// Info and error lines.
+    pub info: bool,
+    /// Part of the peer address, e.g. `:50412` or `192.168.`.
+    pub peer: String,
+}
+
+impl Default for FilterFields {
+    fn default() -> Self {
+        Self {
+            pattern: String::new(),
+            hex: false,
+            rx: true,
+            tx: true,
+            info: true,
+            peer: String::new(),
+        }
+    }
+}
+
+impl FilterFields {
+    pub fn is_active(&self) -> bool {
+        !self.pattern.trim().is_empty()
+            || !self.rx
+            || !self.tx
+            || !self.info
+            || !self.peer.trim().is_empty()
+    }
+
+    /// The matcher these fields describe, or what is wrong with the hex pattern.
+    pub fn compile(&self, encoding: TextEncoding) -> Result<Matcher, String> {
+        let pattern = self.pattern.trim();
+        let needle = match (pattern.is_empty(), self.hex) {
+            (true, _) => Needle::Any,
+            (false, true) => Needle::Bytes(parse_hex(pattern).map_err(|e| format!("Filter: {e}"))?),
+            (false, false) => Needle::Text(pattern.to_lowercase()),
+        };
+        Ok(Matcher {
+            needle,
+            encoding,
+            rx: self.rx,
+            tx: self.tx,
+            info: self.info,
+            peer: self.peer.trim().to_owned(),
+        })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Needle {
+    Any,
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// A compiled filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Matcher {
+    needle: Needle,
+    encoding: TextEncoding,
+    rx: bool,
+    tx: bool,
+    info: bool,
+    peer: String,
+}
+
+impl Matcher {
+    /// Whether stored entry `index` passes.
+    pub fn matches(&self, store: &LogStore, index: usize) -> bool {
+        let Some(entry) = store.get(index) else {
+            return false;
+        };
+        let direction_shown = match entry.direction() {
+            Direction::Rx => self.rx,
+            Direction::Tx => self.tx,
+            Direction::Info | Direction::Error => self.info,
+        };
+        if !direction_shown {
+            return false;
+        }
+        if !self.peer.is_empty()
+            && !entry
+                .peer
+                .is_some_and(|peer| peer.to_string().contains(&self.peer))
+        {
+            return false;
+        }
+        match (&self.needle, entry.message()) {
+            (Needle::Any, _) => true,
+            (Needle::Text(text), Some(message)) => message.to_lowercase().contains(text),
+            (Needle::Text(text), None) => {
+                let shown = store.shown_bytes(index, self.encoding);
+                self.encoding
+                    .decode_marked(&shown)
+                    .text
+                    .to_lowercase()
+                    .contains(text)
+            }
+            (Needle::Bytes(_), Some(_)) => false,
+            (Needle::Bytes(bytes), None) => entry
+                .bytes()
+                .windows(bytes.len())
+                .any(|w| w == bytes.as_slice()),
+        }
+    }
+}
+
+/// The entries that pass a filter, with a line index of their own for the view.
+pub struct FilterIndex {
+    matcher: Matcher,
+    /// The next entry (by sequence number) to test.
+    next: u64,
+    /// Matching entries: sequence number and display lines before it in the filtered view.
+    matches: VecDeque<(u64, [u64; 2])>,
+    /// Lines ever added to the filtered view: the next match's first line.
+    lines: [u64; 2],
+}
+
+impl FilterIndex {
+    pub fn new(matcher: Matcher) -> Self {
+        Self {
+            matcher,
+            next: 0,
+            matches: VecDeque::new(),
+            lines: [0; 2],
+        }
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// Tests up to `budget` entries not tested yet; returns true once every entry is tested.
+    pub fn update(&mut self, store: &LogStore, budget: usize) -> bool {
+        let first = store.first_sequence();
+        while self
+            .matches
+            .front()
+            .is_some_and(|(sequence, _)| *sequence < first)
+        {
+            self.matches.pop_front();
+        }
+        self.next = self.next.max(first);
+        let end = store.pushed().min(self.next + budget as u64);
+        for sequence in self.next..end {
+            let Some(index) = store.index_of(sequence) else {
+                continue;
+            };
+            if self.matcher.matches(store, index) {
+                self.matches.push_back((sequence, self.lines));
+                if let Some(entry) = store.get(index) {
+                    self.lines[0] += line_count(entry, Layout::Text);
+                    self.lines[1] += line_count(entry, Layout::Hex);
+                }
+            }
+        }
+        self.next = end;
+        self.next == store.pushed()
+    }
+
+    /// Entries tested so far, of those stored.
+    pub fn tested(&self, store: &LogStore) -> u64 {
+        self.next.saturating_sub(store.first_sequence())
+    }
+
+    /// How many stored entries pass.
+    pub fn matched(&self) -> usize {
+        self.matches.len()
+    }
+
+    fn first_line(&self, layout: Layout) -> u64 {
+        self.matches
+            .front()
+            .map_or(self.lines[layout.slot()], |(_, first)| first[layout.slot()])
+    }
+
+    pub fn line_total(&self, layout: Layout) -> u64 {
+        self.lines[layout.slot()] - self.first_line(layout)
+    }
+
+    /// Lines of the matches pushed before entry number `sequence` (for a paused view).
+    pub fn lines_before(&self, layout: Layout, sequence: u64) -> u64 {
+        let at = self.matches.partition_point(|(s, _)| *s < sequence);
+        match self.matches.get(at) {
+            Some((_, first)) => first[layout.slot()] - self.first_line(layout),
+            None => self.line_total(layout),
+        }
+    }
+
+    /// The entry and line on filtered row `row`.
+    pub fn line<'a>(&self, store: &'a LogStore, layout: Layout, row: u64) -> Option<LineRef<'a>> {
+        let target = self.first_line(layout) + row;
+        let slot = layout.slot();
+        let at = self
+            .matches
+            .partition_point(|(_, first)| first[slot] <= target)
+            .checked_sub(1)?;
+        let (sequence, first) = self.matches[at];
+        let index = store.index_of(sequence)?;
+        let entry = store.get(index)?;
+        let line = target - first[slot];
+        (line < line_count(entry, layout)).then_some(LineRef {
+            entry,
+            index,
+            line: line as usize,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::session::{EntryKind, LogEntry};
+
+    fn store_with(entries: &[(EntryKind, u16)]) -> LogStore {
+        let mut store = LogStore::default();
+        for (kind, port) in entries {
+            let peer = Some(std::net::SocketAddr::from(([127, 0, 0, 1], *port)));
+            store.push(LogEntry::new(SystemTime::now(), peer, kind.clone()));
+        }
+        store
+    }
+
+    fn matching(store: &LogStore, fields: &FilterFields) -> Vec<String> {
+        let mut index = FilterIndex::new(fields.compile(TextEncoding::Gbk).expect("valid"));
+        while !index.update(store, 2) {}
+        (0..index.line_total(Layout::Text))
+            .filter_map(|row| index.line(store, Layout::Text, row))
+            .map(|line| {
+                String::from_utf8_lossy(line.entry.bytes()).into_owned()
+                    + line.entry.message().unwrap_or_default()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn filters_by_text_bytes_direction_and_peer() {
+        let store = store_with(&[
+            (EntryKind::Rx(b"Temperature OK".to_vec()), 1),
+            (EntryKind::Tx(b"read temp".to_vec()), 1),
+            (EntryKind::Info("Client connected".into()), 2),
+            (EntryKind::Rx(vec![0xAA, 0x55, 0x01]), 2),
+            (EntryKind::Rx(vec![0xC4, 0xE3, 0xBA, 0xC3]), 2), // 你好 in GBK
+        ]);
+        let fields = |f: fn(&mut FilterFields)| {
+            let mut fields = FilterFields::default();
+            f(&mut fields);
+            fields
+        };
+        assert_eq!(
+            matching(&store, &fields(|f| f.pattern = "TEMP".into())),
+            ["Temperature OK", "read temp"]
+        );
+        assert_eq!(matching(&store, &fields(|f| f.tx = false)).len(), 4);
+        assert_eq!(
+            matching(&store, &fields(|f| f.pattern = "你好".into())).len(),
+            1
+        );
+        let hex = fields(|f| {
+            f.pattern = "aa 55".into();
+            f.hex = true;
+        });
+        assert_eq!(matching(&store, &hex).len(), 1);
+        assert_eq!(matching(&store, &fields(|f| f.peer = ":2".into())).len(), 3);
+        assert_eq!(matching(&store, &fields(|f| f.info = false)).len(), 4);
+        let bad = fields(|f| {
+            f.pattern = "zz".into();
+            f.hex = true;
+        });
+        assert!(bad.compile(TextEncoding::Utf8).is_err());
+    }
+
+    #[test]
+    fn keeps_up_with_new_entries_and_evictions() {
+        let mut store = LogStore::with_cap(4 * (size_of::<LogEntry>() + 200));
+        let fields = FilterFields {
+            pattern: "keep".into(),
+            ..FilterFields::default()
+        };
+        let mut index = FilterIndex::new(fields.compile(TextEncoding::Utf8).expect("valid"));
+        for n in 0..20 {
+            let text = if n % 2 == 0 {
+                format!("keep {n}")
+            } else {
+                format!("drop {n}")
+            };
+            store.push(LogEntry::new(
+                SystemTime::now(),
+                None,
+                EntryKind::Rx(text.into_bytes()),
+            ));
+            assert!(index.update(&store, 100));
+        }
+        // Only what is still stored is listed.
+        let rows: Vec<_> = (0..index.line_total(Layout::Text))
+            .filter_map(|row| index.line(&store, Layout::Text, row))
+            .map(|line| String::from_utf8_lossy(line.entry.bytes()).into_owned())
+            .collect();
+        assert!(
+            rows.len() < 10 && rows.iter().all(|r| r.starts_with("keep")),
+            "{rows:?}"
+        );
+        assert_eq!(rows.last().map(String::as_str), Some("keep 18"));
+    }
+}
