@@ -1,161 +1,20 @@
 //! One tab's controller: its settings, its session and its worker. It turns what the user asked
 //! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
 
+mod settings;
+
 use std::collections::BTreeSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::net::{
     self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
 };
-use crate::session::{
-    EntryKind, FilterFields, FilterIndex, Framing, LogEntry, MAX_FRAME, Mode, Session, Status,
-    ViewOptions,
-};
+use crate::session::{EntryKind, FilterFields, FilterIndex, LogEntry, Mode, Session, Status};
 
-/// What a tab remembers across restarts.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct TabSettings {
-    /// TCP client: the server's host. TCP server and UDP: the local address.
-    pub host: String,
-    pub port: String,
-    /// UDP only: where sends go.
-    pub remote_host: String,
-    pub remote_port: String,
-    pub connect_timeout_secs: f64,
-    pub encoding: TextEncoding,
-    pub view: ViewOptions,
-    pub input_format: PayloadFormat,
-    pub send_text: String,
-    pub framing: FramingFields,
-    pub filter: FilterFields,
-}
-
-/// The framing choice as the user types it; [`FramingFields::parse`] makes it a [`Framing`].
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct FramingFields {
-    pub kind: FramingKind,
-    pub delimiter_hex: String,
-    pub length: String,
-    pub gap_ms: String,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum FramingKind {
-    #[default]
-    PerRead,
-    Lines,
-    Delimiter,
-    FixedLength,
-    IdleGap,
-}
-
-impl FramingKind {
-    pub const ALL: [Self; 5] = [
-        Self::PerRead,
-        Self::Lines,
-        Self::Delimiter,
-        Self::FixedLength,
-        Self::IdleGap,
-    ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::PerRead => "Per read",
-            Self::Lines => "By line",
-            Self::Delimiter => "By delimiter",
-            Self::FixedLength => "Fixed length",
-            Self::IdleGap => "Idle gap",
-        }
-    }
-}
-
-impl Default for FramingFields {
-    fn default() -> Self {
-        Self {
-            kind: FramingKind::PerRead,
-            delimiter_hex: "0D 0A".to_owned(),
-            length: "16".to_owned(),
-            gap_ms: "50".to_owned(),
-        }
-    }
-}
-
-impl FramingFields {
-    /// The framing these fields describe, or what is wrong with them.
-    pub fn parse(&self) -> Result<Framing, String> {
-        Ok(match self.kind {
-            FramingKind::PerRead => Framing::PerRead,
-            FramingKind::Lines => Framing::Lines,
-            FramingKind::Delimiter => match codec::parse_hex(&self.delimiter_hex) {
-                Ok(bytes) if bytes.is_empty() => {
-                    return Err("Enter the delimiter bytes in hex".into());
-                }
-                Ok(bytes) => Framing::Delimiter(bytes),
-                Err(error) => return Err(format!("Delimiter: {error}")),
-            },
-            FramingKind::FixedLength => match self.length.trim().parse::<usize>() {
-                Ok(length @ 1..=MAX_FRAME) => Framing::FixedLength(length),
-                _ => return Err(format!("Length: a number of bytes from 1 to {MAX_FRAME}")),
-            },
-            FramingKind::IdleGap => match self.gap_ms.trim().parse::<u64>() {
-                Ok(ms @ 1..=60_000) => Framing::IdleGap(ms),
-                _ => return Err("Gap: milliseconds from 1 to 60000".into()),
-            },
-        })
-    }
-}
-
-impl Default for TabSettings {
-    fn default() -> Self {
-        Self::for_mode(Mode::TcpClient)
-    }
-}
-
-impl TabSettings {
-    pub fn for_mode(mode: Mode) -> Self {
-        let (host, port) = match mode {
-            Mode::TcpClient => ("127.0.0.1", "8000"),
-            Mode::TcpServer => ("0.0.0.0", "8000"),
-            Mode::Udp => ("0.0.0.0", "8001"),
-        };
-        Self {
-            host: host.to_owned(),
-            port: port.to_owned(),
-            remote_host: if mode == Mode::Udp {
-                "127.0.0.1".to_owned()
-            } else {
-                String::new()
-            },
-            remote_port: if mode == Mode::Udp {
-                "8002".to_owned()
-            } else {
-                String::new()
-            },
-            connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
-            encoding: TextEncoding::Utf8,
-            view: ViewOptions::default(),
-            input_format: PayloadFormat::Text,
-            send_text: String::new(),
-            framing: FramingFields::default(),
-            filter: FilterFields::default(),
-        }
-    }
-}
-
-/// A message shown beside the field it is about.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct FieldErrors {
-    pub host: Option<String>,
-    pub port: Option<String>,
-    pub remote: Option<String>,
-    pub send: Option<String>,
-    pub framing: Option<String>,
-    pub filter: Option<String>,
-}
+pub use settings::{FieldErrors, FramingFields, FramingKind, TabSettings};
+use settings::{parse_host, parse_ip, parse_port};
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -506,65 +365,5 @@ impl Tab {
         self.errors.send = None;
         // Clicking the radio took focus from the box; give it back so typing goes on there.
         self.focus_send_box = true;
-    }
-}
-
-/// A host field: a name or an IP literal; IPv6 may come in brackets.
-fn parse_host(text: &str) -> Result<String, String> {
-    let text = text.trim();
-    let host = text
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .unwrap_or(text);
-    if host.is_empty() {
-        return Err("Enter a host name or IP address".to_owned());
-    }
-    if host.contains(char::is_whitespace) {
-        return Err("A host name cannot contain spaces".to_owned());
-    }
-    Ok(host.to_owned())
-}
-
-/// A local address field: an IP literal (the UI does no DNS); IPv6 may come in brackets.
-fn parse_ip(text: &str) -> Result<IpAddr, String> {
-    let text = text.trim();
-    let inner = text
-        .strip_prefix('[')
-        .and_then(|t| t.strip_suffix(']'))
-        .unwrap_or(text);
-    inner
-        .parse()
-        .map_err(|_| format!("'{text}' is not an IP address (e.g. 0.0.0.0, ::, 127.0.0.1)"))
-}
-
-/// A port field. Port 0 (let the OS choose) only makes sense for a local port.
-fn parse_port(text: &str, allow_zero: bool) -> Result<u16, String> {
-    let text = text.trim();
-    match text.parse::<u16>() {
-        Ok(0) if !allow_zero => Err("Port 0 cannot be connected to: use 1-65535".to_owned()),
-        Ok(port) => Ok(port),
-        Err(_) if text.is_empty() => Err("Enter a port".to_owned()),
-        Err(_) => Err(format!("'{text}' is not a port: use 0-65535")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn validates_fields_with_messages() {
-        assert_eq!(parse_host(" [::1] "), Ok("::1".to_owned()));
-        assert!(parse_host("").is_err());
-        assert_eq!(parse_ip("[::]"), Ok(IpAddr::from([0u16; 8])));
-        assert!(
-            parse_ip("localhost")
-                .unwrap_err()
-                .contains("not an IP address")
-        );
-        assert_eq!(parse_port("0", true), Ok(0));
-        assert!(parse_port("0", false).is_err());
-        assert!(parse_port("70000", true).unwrap_err().contains("0-65535"));
-        assert_eq!(parse_port("", true), Err("Enter a port".to_owned()));
     }
 }
