@@ -291,19 +291,13 @@ impl App {
             match ui::display_bar::show(ui, tab) {
                 Some(DisplayAction::Tab(action)) => actions.push(action),
                 Some(DisplayAction::SaveLog) => save = true,
+                Some(DisplayAction::Copy { hex }) => ui.ctx().copy_text(tab.selection_text(hex)),
                 None => {}
             }
             actions.extend(ui::framing_bar::show(ui, tab));
             ui::filter_bar::show(ui, tab);
             ui.separator();
-            ui::log_view::show(
-                ui,
-                &tab.session.log,
-                tab.filter.as_ref(),
-                &tab.settings.view,
-                tab.settings.encoding,
-                tab.paused_at,
-            );
+            actions.extend(ui::log_view::show(ui, tab));
         });
         for action in actions {
             self.act(mode, action);

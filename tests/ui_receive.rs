@@ -234,3 +234,54 @@ fn filter_by_text_hex_direction_and_peer_over_the_whole_history() {
         shows(h, "hum") && shows(h, "Client connected")
     });
 }
+
+/// The text the last frame put on the clipboard, if any.
+fn copied(harness: &egui_kittest::Harness<'_, sockscope::App>) -> Option<String> {
+    harness
+        .output()
+        .platform_output
+        .commands
+        .iter()
+        .find_map(|command| match command {
+            egui::OutputCommand::CopyText(text) => Some(text.clone()),
+            _ => None,
+        })
+}
+
+#[test]
+fn selected_entries_copy_as_text_or_hex() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    for (n, word) in ["alpha", "beta", "gamma"].into_iter().enumerate() {
+        peer.write_all(word.as_bytes()).expect("write");
+        let reads = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+            h.state().tab(Mode::TcpClient).session.counters.rx_messages
+        };
+        step_until(&mut harness, word, |h| reads(h) == n as u64 + 1);
+    }
+    step_until(&mut harness, "the rows", |h| shows(h, "gamma"));
+
+    harness.get_by_label_contains("beta").click();
+    harness.step();
+    harness
+        .get_by_label_contains("gamma")
+        .click_modifiers(egui::Modifiers::SHIFT);
+    harness.step();
+    let selected = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        h.state().tab(Mode::TcpClient).selected.len()
+    };
+    step_until(&mut harness, "two selected", |h| selected(h) == 2);
+
+    harness.get_by_label("Copy as hex").click();
+    harness.step();
+    assert_eq!(
+        copied(&harness).as_deref(),
+        Some("62 65 74 61\n67 61 6D 6D 61")
+    );
+    harness.get_by_label("Copy as text").click();
+    harness.step();
+    assert_eq!(copied(&harness).as_deref(), Some("beta\ngamma"));
+
+    click(&mut harness, "Deselect");
+    assert_eq!(selected(&harness), 0);
+}

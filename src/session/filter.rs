@@ -180,6 +180,13 @@ impl FilterIndex {
         self.next.saturating_sub(store.first_sequence())
     }
 
+    /// Whether entry number `sequence` passes (once tested).
+    pub fn contains(&self, sequence: u64) -> bool {
+        self.matches
+            .binary_search_by_key(&sequence, |(s, _)| *s)
+            .is_ok()
+    }
+
     /// How many stored entries pass.
     pub fn matched(&self) -> usize {
         self.matches.len()

@@ -36,6 +36,13 @@ pub enum TabAction {
     ApplyFraming,
     /// Freeze the view (data is still counted, recorded and kept), or let it run again.
     TogglePause,
+    /// Select or deselect an entry (by sequence number); `extend` selects the range from the
+    /// last clicked entry.
+    SelectEntry {
+        sequence: u64,
+        extend: bool,
+    },
+    ClearSelection,
 }
 
 pub struct Tab {
@@ -49,6 +56,10 @@ pub struct Tab {
     pub focus_send_box: bool,
     /// While the display is paused: the first entry it does not show.
     pub paused_at: Option<u64>,
+    /// Selected entries, by sequence number, for copying.
+    pub selected: BTreeSet<u64>,
+    /// The entry clicked last: where a Shift-click range starts.
+    select_anchor: Option<u64>,
     /// The entries the filter lets through, while a filter is set.
     pub filter: Option<FilterIndex>,
     /// What `filter` was built from, to notice when the user changes it.
@@ -66,6 +77,8 @@ impl Tab {
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
             paused_at: None,
+            selected: BTreeSet::new(),
+            select_anchor: None,
             filter: None,
             filter_built_from: None,
             worker: None,
@@ -123,6 +136,51 @@ impl Tab {
         self.filter
             .as_mut()
             .is_none_or(|filter| filter.update(&self.session.log, budget))
+    }
+
+    fn select(&mut self, sequence: u64, extend: bool) {
+        match self.select_anchor.filter(|_| extend) {
+            Some(anchor) => {
+                let (from, to) = (anchor.min(sequence), anchor.max(sequence));
+                let shown = |s: &u64| {
+                    self.filter
+                        .as_ref()
+                        .is_none_or(|filter| filter.contains(*s))
+                };
+                self.selected.extend((from..=to).filter(shown));
+            }
+            None => {
+                if !self.selected.remove(&sequence) {
+                    self.selected.insert(sequence);
+                }
+            }
+        }
+        self.select_anchor = Some(sequence);
+    }
+
+    /// The selected entries still stored, one a line: decoded text (as the view shows it), or
+    /// spaced hex; status messages as they are.
+    pub fn selection_text(&self, hex: bool) -> String {
+        let log = &self.session.log;
+        let encoding = self.settings.encoding;
+        let lines: Vec<String> = self
+            .selected
+            .iter()
+            .filter_map(|&sequence| log.index_of(sequence))
+            .filter_map(|index| {
+                let entry = log.get(index)?;
+                Some(match (entry.message(), hex) {
+                    (Some(message), _) => message.to_owned(),
+                    (None, true) => codec::to_spaced_hex(entry.bytes()),
+                    (None, false) => {
+                        encoding
+                            .decode_marked(&log.shown_bytes(index, encoding))
+                            .text
+                    }
+                })
+            })
+            .collect();
+        lines.join("\n")
     }
 
     /// Entries that arrived while the display was paused.
@@ -186,11 +244,17 @@ impl Tab {
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
             TabAction::ClearLog => {
                 self.session.log.clear();
+                self.selected.clear();
                 self.paused_at = self.paused_at.map(|_| self.session.log.pushed());
             }
             TabAction::ResetCounters => self.session.counters = Default::default(),
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
+            TabAction::SelectEntry { sequence, extend } => self.select(sequence, extend),
+            TabAction::ClearSelection => {
+                self.selected.clear();
+                self.select_anchor = None;
+            }
             TabAction::TogglePause => {
                 self.paused_at = match self.paused_at {
                     Some(_) => None,

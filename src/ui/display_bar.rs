@@ -9,6 +9,10 @@ use crate::tab::{Tab, TabAction};
 pub enum DisplayAction {
     Tab(TabAction),
     SaveLog,
+    /// Copy the selected entries to the clipboard, as text or as hex.
+    Copy {
+        hex: bool,
+    },
 }
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<DisplayAction> {
@@ -73,6 +77,31 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<DisplayAction> {
             .clicked()
         {
             action = Some(DisplayAction::SaveLog);
+        }
+        // Always present, so selecting a row never moves the rows under the pointer.
+        ui.separator();
+        let selected = tab.selected.len();
+        let tip = format!(
+            "{} selected; Shift-click a row for a range",
+            group_digits(selected as u64)
+        );
+        let none = "Click rows to select them; Shift-click for a range";
+        for (label, copy) in [
+            ("Copy as text", Some(false)),
+            ("Copy as hex", Some(true)),
+            ("Deselect", None),
+        ] {
+            let button = ui.add_enabled(selected > 0, egui::Button::new(label));
+            if button
+                .on_hover_text(&tip)
+                .on_disabled_hover_text(none)
+                .clicked()
+            {
+                action = Some(match copy {
+                    Some(hex) => DisplayAction::Copy { hex },
+                    None => DisplayAction::Tab(TabAction::ClearSelection),
+                });
+            }
         }
         let (entries, bytes) = tab.session.log.evicted();
         if entries > 0 {

@@ -9,21 +9,21 @@ use egui::{Color32, FontId, TextStyle};
 
 use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
 use crate::codec::TextEncoding;
-use crate::session::{Direction, FilterIndex, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
+use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
+use crate::tab::{Tab, TabAction};
 
 /// Width of the peer column in characters ("255.255.255.255:65535" fits).
 const PEER_WIDTH: usize = 21;
 
-/// Shows the log, or the entries `filter` lets through; with `paused_at`, only the entries
-/// pushed before that entry number.
-pub fn show(
-    ui: &mut egui::Ui,
-    log: &LogStore,
-    filter: Option<&FilterIndex>,
-    options: &ViewOptions,
-    encoding: TextEncoding,
-    paused_at: Option<u64>,
-) {
+/// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
+/// from before the pause. Clicking a row selects its entry (Shift extends the selection).
+pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
+    let log = &tab.session.log;
+    let filter = tab.filter.as_ref();
+    let options = &tab.settings.view;
+    let encoding = tab.settings.encoding;
+    let paused_at = tab.paused_at;
+    let mut action = None;
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
@@ -73,9 +73,29 @@ pub fn show(
                     .and_then(|i| log.get(i))
                     .map(|e| e.time);
                 let job = style.row(line.entry, line.line == 0, previous, &data);
-                ui.add(egui::Label::new(job).extend());
+                let sequence = log.first_sequence() + line.index as u64;
+                let label = egui::Label::new(job).extend().sense(egui::Sense::click());
+                // The highlight goes behind the row without changing its layout.
+                let background = ui.painter().add(egui::Shape::Noop);
+                let response = ui.add(label);
+                if tab.selected.contains(&sequence) {
+                    let fill = ui.visuals().selection.bg_fill;
+                    let shape = egui::Shape::rect_filled(response.rect, 0.0, fill);
+                    ui.painter().set(background, shape);
+                }
+                if response.clicked() {
+                    // The click's own modifiers travel with its pointer events.
+                    let extend = ui.input(|input| {
+                        input.modifiers.shift
+                            || input.events.iter().any(|event| {
+                                matches!(event, egui::Event::PointerButton { modifiers, .. } if modifiers.shift)
+                            })
+                    });
+                    action = Some(TabAction::SelectEntry { sequence, extend });
+                }
             }
         });
+    action
 }
 
 /// Every display line of one entry in the current layout.
