@@ -7,6 +7,10 @@ use std::collections::VecDeque;
 use super::{Direction, Layout, LineRef, LogStore, line_count};
 use crate::codec::{TextEncoding, parse_hex};
 
+/// The most data one [`FilterIndex::update`] reads, so a frame stays short even when every
+/// entry is large.
+pub const BYTES_PER_UPDATE: usize = 8 * 1024 * 1024;
+
 /// The filter as the user types it. Persisted per tab.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -147,7 +151,8 @@ impl FilterIndex {
         &self.matcher
     }
 
-    /// Tests up to `budget` entries not tested yet; returns true once every entry is tested.
+    /// Tests entries not tested yet, stopping after `budget` entries or [`BYTES_PER_UPDATE`]
+    /// bytes (a text filter decodes each entry); returns true once every entry is tested.
     pub fn update(&mut self, store: &LogStore, budget: usize) -> bool {
         let first = store.first_sequence();
         while self
@@ -159,19 +164,23 @@ impl FilterIndex {
         }
         self.next = self.next.max(first);
         let end = store.pushed().min(self.next + budget as u64);
-        for sequence in self.next..end {
+        let mut bytes = 0;
+        while self.next < end && bytes < BYTES_PER_UPDATE {
+            let sequence = self.next;
+            self.next += 1;
             let Some(index) = store.index_of(sequence) else {
                 continue;
             };
+            let Some(entry) = store.get(index) else {
+                continue;
+            };
+            bytes += entry.bytes().len();
             if self.matcher.matches(store, index) {
                 self.matches.push_back((sequence, self.lines));
-                if let Some(entry) = store.get(index) {
-                    self.lines[0] += line_count(entry, Layout::Text);
-                    self.lines[1] += line_count(entry, Layout::Hex);
-                }
+                self.lines[0] += line_count(entry, Layout::Text);
+                self.lines[1] += line_count(entry, Layout::Hex);
             }
         }
-        self.next = end;
         self.next == store.pushed()
     }
 
@@ -327,5 +336,30 @@ mod tests {
             "{rows:?}"
         );
         assert_eq!(rows.last().map(String::as_str), Some("keep 18"));
+    }
+
+    #[test]
+    fn a_long_scan_of_large_entries_is_spread_over_updates() {
+        let mut store = LogStore::default();
+        for _ in 0..20 {
+            store.push(LogEntry::new(
+                SystemTime::now(),
+                None,
+                EntryKind::Rx(vec![b'x'; 1024 * 1024]),
+            ));
+        }
+        let fields = FilterFields {
+            pattern: "y".into(),
+            ..FilterFields::default()
+        };
+        let mut index = FilterIndex::new(fields.compile(TextEncoding::Utf8).expect("valid"));
+        assert!(
+            !index.update(&store, 50_000),
+            "20 MiB is more than one update reads"
+        );
+        assert_eq!(index.tested(&store), 8);
+        assert!(!index.update(&store, 50_000));
+        assert!(index.update(&store, 50_000));
+        assert_eq!(index.matched(), 0);
     }
 }
