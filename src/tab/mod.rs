@@ -87,21 +87,28 @@ impl Tab {
         tab
     }
 
-    /// The button that starts or stops the session says this.
-    pub fn toggle_label(&self) -> &'static str {
-        match (self.mode, &self.session.status) {
-            (Mode::TcpClient, Status::Idle) => "Connect",
-            (Mode::TcpClient, _) => "Disconnect",
-            (Mode::TcpServer, Status::Starting | Status::Listening { .. }) => "Stop",
-            (Mode::TcpServer, _) => "Listen",
-            (Mode::Udp, Status::Idle) => "Open",
-            (Mode::Udp, _) => "Close",
+    /// Whether the toggle button starts the session (or stops it). A server that stopped
+    /// listening but still has clients can listen again.
+    pub fn toggle_starts(&self) -> bool {
+        match self.mode {
+            Mode::TcpServer => !matches!(
+                self.session.status,
+                Status::Starting | Status::Listening { .. }
+            ),
+            Mode::TcpClient | Mode::Udp => self.session.status == Status::Idle,
         }
     }
 
-    /// Whether the toggle button starts (true) or stops (false) the session.
-    pub fn toggle_starts(&self) -> bool {
-        matches!(self.toggle_label(), "Connect" | "Listen" | "Open")
+    /// The button that starts or stops the session says this.
+    pub fn toggle_label(&self) -> &'static str {
+        match (self.mode, self.toggle_starts()) {
+            (Mode::TcpClient, true) => "Connect",
+            (Mode::TcpClient, false) => "Disconnect",
+            (Mode::TcpServer, true) => "Listen",
+            (Mode::TcpServer, false) => "Stop",
+            (Mode::Udp, true) => "Open",
+            (Mode::Udp, false) => "Close",
+        }
     }
 
     /// Whether the local endpoint fields can be edited now.
