@@ -15,6 +15,8 @@ click() { xdotool mousemove --window "$1" "$2" "$3" click 1; sleep 0.3; }
 shoot() { sleep 1; import -window "$1" "screenshots/$2.png"; check_not_blank "screenshots/$2.png"; }
 # Positions in the default window (see the screenshots).
 HEX_INPUT_X=203
+BOTH_X=120
+DISPLAY_ROW_Y=109
 
 # TCP Client: a device greets in GBK; we send text, then a hex frame.
 port=$(free_port)
@@ -31,6 +33,9 @@ xdotool key ctrl+a BackSpace
 xdotool type --delay 20 "AA 55 01 02 FF"
 xdotool key ctrl+Return
 shoot "$wid" tcp-client
+# The same history as a hex dump with the GBK text beside it, invalid bytes marked.
+click "$wid" $BOTH_X $DISPLAY_ROW_Y
+shoot "$wid" both
 stop_app 15
 
 # TCP Server: three clients, GBK text and a binary frame; a reply to all of them.

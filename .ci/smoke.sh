@@ -9,7 +9,7 @@ source .ci/xvfb-lib.sh
 xvfb_install
 cargo build --release --quiet
 xvfb_start
-work=$(mktemp -d)
+temp_dir work
 port=$(free_port)
 log="$work/smoke.jsonl"
 
@@ -24,12 +24,19 @@ import socket, sys
 port, out = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), timeout=50)
 s.sendall("你好，世界".encode("gbk") + bytes([0, 1, 2, 0xFF]))
+open(out + ".addr", "w").write("%s:%d" % s.getsockname())
 want, got = b"smoke reply", b""
 while len(got) < len(want):
     chunk = s.recv(64)
     if not chunk:
         break
     got += chunk
+# Anything more than what was typed would show up within this time.
+s.settimeout(0.5)
+try:
+    got += s.recv(64)
+except socket.timeout:
+    pass
 open(out, "wb").write(got)
 PY
 client=$!
@@ -44,12 +51,15 @@ mkdir -p target
 import -window root target/smoke.png
 check_not_blank target/smoke.png
 stop_app 15
-echo "PASS: the app exited on SIGTERM"
+[ "$APP_STATUS" -eq 0 ] || { echo "FAIL: on SIGTERM the app exited with $APP_STATUS, not 0"; exit 1; }
+echo "PASS: the app closed its window and exited 0 on SIGTERM"
 
-python3 - "$log" "$port" <<'PY'
+python3 - "$log" "$port" "$(cat "$work/client.out.addr")" <<'PY' || { echo "FAIL: the .jsonl check above"; exit 1; }
 import json, re, sys
-path, port = sys.argv[1], sys.argv[2]
-lines = [json.loads(line) for line in open(path, encoding="utf-8")]
+path, port, client = sys.argv[1], sys.argv[2], sys.argv[3]
+raw = open(path, encoding="utf-8").read()
+assert raw.endswith("\n"), "the last record is complete"
+lines = [json.loads(line) for line in raw.splitlines()]
 keys = {"time", "mode", "dir", "peer", "len", "hex", "text"}
 for line in lines:
     assert set(line) == keys, line
@@ -59,11 +69,12 @@ for line in lines:
 rx = b"".join(bytes.fromhex(l["hex"]) for l in lines if l["dir"] == "rx")
 assert rx == "你好，世界".encode("gbk") + bytes([0, 1, 2, 0xFF]), rx
 assert any(l["dir"] == "rx" and l["text"].startswith("你好，世界") for l in lines)
-assert any(l["dir"] == "tx" and l["text"] == "smoke reply" for l in lines)
+assert all(l["peer"] == client for l in lines if l["dir"] in ("rx", "tx")), client
+assert any(l["dir"] == "tx" and l["text"] == "smoke reply" and l["hex"] == b"smoke reply".hex() for l in lines)
 assert any(l["dir"] == "info" and l["peer"] is None and "Listening on 127.0.0.1:" + port in l["text"] for l in lines)
 print(f"PASS: {len(lines)} .jsonl records, rx bytes exact")
 PY
 
 # The CLI test that needs a display: a preset plus --log, checked line by line.
-cargo test --quiet --test cli -- --ignored
+timeout 900 cargo test --quiet --test cli -- --ignored || { echo "FAIL: cargo test --test cli -- --ignored"; exit 1; }
 echo "smoke: 1 passed, 0 failed"

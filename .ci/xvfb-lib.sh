@@ -17,10 +17,31 @@ xvfb_install() {
 }
 
 BACKGROUND_PIDS=()
+TEMP_DIRS=()
+# On exit: SIGTERM everything started here (Xvfb last), SIGKILL what is still up after 2 s,
+# and remove the temporary folders. Keeps the script's exit status.
 cleanup_background() {
-    for pid in "${BACKGROUND_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    local status=$? pid i
+    for ((i = ${#BACKGROUND_PIDS[@]} - 1; i >= 0; i--)); do
+        kill "${BACKGROUND_PIDS[i]}" 2>/dev/null || true
+    done
+    for pid in "${BACKGROUND_PIDS[@]}"; do
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    [ ${#TEMP_DIRS[@]} -eq 0 ] || rm -rf "${TEMP_DIRS[@]}"
+    return $status
 }
 trap cleanup_background EXIT
+
+# `temp_dir NAME` sets variable NAME to a new temporary folder, removed on exit. (Not
+# `$(...)`: a subshell could not register the folder for removal.)
+temp_dir() {
+    local dir
+    dir=$(mktemp -d)
+    TEMP_DIRS+=("$dir")
+    printf -v "$1" '%s' "$dir"
+}
 
 # Starts Xvfb on the first free display from :90 up and exports DISPLAY.
 xvfb_start() {
@@ -68,6 +89,7 @@ free_port() {
 start_app() {
     local home
     home=$(mktemp -d)
+    TEMP_DIRS+=("$home")
     HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
         target/release/sockscope "$@" >"$home/app.log" 2>&1 &
     APP_PID=$!
@@ -75,7 +97,8 @@ start_app() {
     BACKGROUND_PIDS+=($APP_PID)
 }
 
-# Asks the app to quit with SIGTERM and waits up to $1 seconds for it.
+# Asks the app to quit with SIGTERM and waits up to $1 seconds for it; its exit code goes to
+# APP_STATUS (0 when the window closed normally, so the recording is complete).
 stop_app() {
     kill -TERM "$APP_PID" 2>/dev/null || true
     local deadline=$((SECONDS + $1))
@@ -83,6 +106,8 @@ stop_app() {
         [ $SECONDS -lt $deadline ] || { echo "FAIL: the app did not exit on SIGTERM"; return 1; }
         sleep 0.1
     done
+    APP_STATUS=0
+    wait "$APP_PID" 2>/dev/null || APP_STATUS=$?
 }
 
 # The app's window id, or a failure that says what the app printed.
@@ -98,19 +123,21 @@ app_window() {
 }
 
 # Types ASCII text into the focused widget of window $1 and sends it with Ctrl+Enter.
+# Bounded: `windowfocus --sync` would wait forever for a window that never takes focus.
 type_and_send() {
-    xdotool windowfocus --sync "$1"
-    xdotool type --delay 20 "$2"
-    xdotool key ctrl+Return
+    timeout 10 xdotool windowfocus --sync "$1"
+    timeout 30 xdotool type --delay 20 "$2"
+    timeout 10 xdotool key ctrl+Return
 }
 
 # Fails unless PNG $1 has real content: many colours and non-zero contrast.
 check_not_blank() {
-    local colours
+    local colours deviation
     colours=$(identify -format '%k' "$1")
-    if [ "$colours" -lt 20 ]; then
-        echo "FAIL: screenshot $1 looks blank ($colours colours)"
+    deviation=$(identify -format '%[fx:standard_deviation]' "$1")
+    if [ "$colours" -lt 20 ] || ! awk -v d="$deviation" 'BEGIN { exit !(d > 0.01) }'; then
+        echo "FAIL: screenshot $1 looks blank ($colours colours, standard deviation $deviation)"
         return 1
     fi
-    echo "PASS: screenshot $1 has $colours colours"
+    echo "PASS: screenshot $1 has $colours colours, standard deviation $deviation"
 }

@@ -1,11 +1,15 @@
 //! The real binary: clap's errors for bad arguments, and a preset recording its session.
 //!
-//! `preset_with_log_records_jsonl` opens a window, so it is ignored by plain `cargo test`;
-//! `.ci/run` runs it under Xvfb with `cargo test --test cli -- --ignored`.
+//! `preset_with_log_records_jsonl` opens a window, so it is ignored by plain `cargo test`.
+//! `.ci/smoke.sh` (called by `.ci/run`) runs it under Xvfb, with DISPLAY set to its server:
+//! `cargo test --test cli -- --ignored`. By hand: `DISPLAY=:99 cargo test --test cli --
+//! --include-ignored` with `Xvfb :99 -screen 0 1280x800x24 -nolisten tcp &` running.
+//! Without a display the app exits at once and the test fails with its stderr; it never hangs.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::process::{Command, Stdio};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_sockscope");
@@ -62,7 +66,7 @@ fn help_lists_the_presets() {
 
 /// Polls `path` until `done` holds for its lines, or fails at the deadline.
 fn wait_for_lines(
-    path: &std::path::Path,
+    path: &Path,
     what: &str,
     done: impl Fn(&[serde_json::Value]) -> bool,
 ) -> Vec<serde_json::Value> {
@@ -71,6 +75,7 @@ fn wait_for_lines(
         let lines: Vec<serde_json::Value> = std::fs::read_to_string(path)
             .unwrap_or_default()
             .lines()
+            // The last line may still be half written.
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect();
         if done(&lines) {
@@ -96,7 +101,8 @@ fn preset_with_log_records_jsonl() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("session.jsonl");
     let home = dir.path().join("home");
-    let mut app = Command::new(BINARY)
+    let stderr_path = dir.path().join("stderr.txt");
+    let child = Command::new(BINARY)
         .args([
             "--tcp-client",
             &format!("127.0.0.1:{port}"),
@@ -107,18 +113,19 @@ fn preset_with_log_records_jsonl() {
         .arg(&log)
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).expect("stderr file"))
         .spawn()
         .expect("start sockscope");
+    let mut app = KillOnDrop(child);
 
-    listener.set_nonblocking(false).expect("blocking");
-    let (mut peer, _) = listener.accept().expect("the preset connects at launch");
+    let mut peer = accept_from(&listener, &mut app.0, &stderr_path);
     peer.write_all(&sent).expect("send");
     drop(peer);
 
     let peer_text = format!("127.0.0.1:{port}");
-    let lines = wait_for_lines(&log, "the rx data and the close", |lines| {
+    wait_for_lines(&log, "the rx data and the close", |lines| {
         let rx: usize = lines
             .iter()
             .filter(|l| l["dir"] == "rx")
@@ -126,20 +133,32 @@ fn preset_with_log_records_jsonl() {
             .sum::<u64>() as usize;
         rx == sent.len()
             && lines.iter().any(|l| {
-                l["text"]
-                    .as_str()
-                    .is_some_and(|t| t.starts_with("Disconnected"))
+                l["dir"] == "info"
+                    && l["text"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("Disconnected"))
             })
     });
-    Command::new("kill")
-        .args(["-TERM", &app.id().to_string()])
+    let status = Command::new("kill")
+        .args(["-TERM", &app.0.id().to_string()])
         .status()
-        .expect("kill");
+        .expect("run kill");
+    assert!(status.success(), "kill -TERM {}", app.0.id());
     let deadline = Instant::now() + Duration::from_secs(15);
-    while app.try_wait().expect("wait").is_none() {
+    let exit = loop {
+        if let Some(exit) = app.0.try_wait().expect("wait") {
+            break exit;
+        }
         assert!(Instant::now() < deadline, "the app exits on SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
-    }
+    };
+    assert!(
+        exit.success(),
+        "SIGTERM closes the window and exits cleanly: {exit}; stderr: {}",
+        read_lossy(&stderr_path)
+    );
+    // Read again after the exit: the recording must be complete, not just flushed.
+    let lines = parse_lines(&log);
 
     let time =
         |line: &serde_json::Value| line["time"].as_str().map(str::to_owned).unwrap_or_default();
@@ -160,8 +179,10 @@ fn preset_with_log_records_jsonl() {
             "offset: {stamp}"
         );
     }
+    for rx in lines.iter().filter(|l| l["dir"] == "rx") {
+        assert_eq!(rx["peer"], peer_text.as_str(), "{rx}");
+    }
     let first_rx = lines.iter().find(|l| l["dir"] == "rx").expect("rx");
-    assert_eq!(first_rx["peer"], peer_text.as_str());
     assert!(
         first_rx["text"]
             .as_str()
@@ -172,7 +193,7 @@ fn preset_with_log_records_jsonl() {
         l["dir"] == "info"
             && l["text"]
                 .as_str()
-                .is_some_and(|t| t.starts_with("Connecting to"))
+                .is_some_and(|t| t.starts_with(&format!("Connecting to {peer_text}")))
     }));
     let mut rest = String::new();
     let _ = std::fs::File::open(&log).and_then(|mut f| f.read_to_string(&mut rest));
@@ -184,4 +205,62 @@ fn decode_hex(hex: &str) -> Vec<u8> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
         .collect()
+}
+
+/// Every line of a finished `.jsonl` file; each must be a JSON object with the record's keys.
+fn parse_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("read the log");
+    text.lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("not JSON ({error}): {line}"));
+            for key in ["time", "mode", "dir", "peer", "len", "hex", "text"] {
+                assert!(value.get(key).is_some(), "no {key:?} in {line}");
+            }
+            value
+        })
+        .collect()
+}
+
+/// Waits (bounded) for the app's preset to connect, failing early if the app exits first.
+fn accept_from(listener: &TcpListener, app: &mut Child, stderr: &Path) -> TcpStream {
+    listener.set_nonblocking(true).expect("nonblocking");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false).expect("blocking");
+                return stream;
+            }
+            Err(error) if error.kind() == ErrorKind::WouldBlock => {}
+            Err(error) => panic!("accept: {error}"),
+        }
+        if let Some(exit) = app.try_wait().expect("wait") {
+            panic!(
+                "sockscope exited ({exit}) before connecting; is there a display? stderr: {}",
+                read_lossy(stderr)
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the preset did not connect within 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read_lossy(path: &Path) -> String {
+    String::from_utf8_lossy(&std::fs::read(path).unwrap_or_default()).into_owned()
+}
+
+/// Kills the app if the test fails before stopping it, so no window outlives the test.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
 }
