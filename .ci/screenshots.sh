@@ -5,9 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/xvfb-lib.sh
 
-xvfb_install
-cargo build --release --quiet
-xvfb_start
+xvfb_prepare
 mkdir -p screenshots
 peers=.ci/peers/screenshot_peers.py
 

@@ -6,9 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/xvfb-lib.sh
 
-xvfb_install
-cargo build --release --quiet
-xvfb_start
+xvfb_prepare
 temp_dir work
 port=$(free_port)
 log="$work/smoke.jsonl"

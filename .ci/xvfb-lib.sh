@@ -1,5 +1,12 @@
 # Shared helpers for running the real app under Xvfb. Source it; every wait is bounded.
 
+# What every real-window script starts with: the packages, the release build, a display.
+xvfb_prepare() {
+    xvfb_install
+    cargo build --release --quiet
+    xvfb_start
+}
+
 XVFB_PACKAGES="xvfb xauth libgl1-mesa-dri libegl1 libxkbcommon-x11-0 libxcursor1 libxi6 imagemagick xdotool python3"
 
 # Installs Xvfb, Mesa, ImageMagick and xdotool when any is missing (CI runs as root).

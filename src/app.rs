@@ -165,11 +165,6 @@ impl App {
         self.saves_running
     }
 
-    /// The status bar's message: the last save's outcome or a recording error.
-    pub fn notice(&self) -> Option<&str> {
-        self.notice.as_ref().map(|(text, _)| text.as_str())
-    }
-
     fn act(&mut self, mode: Mode, action: TabAction) {
         let tab = &mut self.tabs[mode as usize];
         let context = record_context(tab);

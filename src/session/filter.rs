@@ -147,10 +147,6 @@ impl FilterIndex {
         }
     }
 
-    pub fn matcher(&self) -> &Matcher {
-        &self.matcher
-    }
-
     /// Tests entries not tested yet, stopping after `budget` entries or [`BYTES_PER_UPDATE`]
     /// bytes (a text filter decodes each entry); returns true once every entry is tested.
     pub fn update(&mut self, store: &LogStore, budget: usize) -> bool {

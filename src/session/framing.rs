@@ -23,18 +23,6 @@ pub enum Framing {
     IdleGap(u64),
 }
 
-impl Framing {
-    pub fn label(&self) -> &'static str {
-        match self {
-            Self::PerRead => "Per read",
-            Self::Lines => "By line",
-            Self::Delimiter(_) => "By delimiter",
-            Self::FixedLength(_) => "Fixed length",
-            Self::IdleGap(_) => "Idle gap",
-        }
-    }
-}
-
 /// One stream's bytes waiting for the end of their frame.
 #[derive(Debug, Default)]
 pub struct Framer {

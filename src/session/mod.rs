@@ -98,10 +98,6 @@ impl Session {
         }
     }
 
-    pub fn framing(&self) -> &Framing {
-        &self.framing
-    }
-
     /// Changes how new bytes become entries; bytes waiting under the old framing show first.
     pub fn set_framing(&mut self, framing: &Framing) {
         if self.framing != *framing {

@@ -253,15 +253,14 @@ impl RowStyle {
     /// The columns before the data, each followed by a space: time and Δt, direction, peer.
     fn prefix(&self, entry: &LogEntry, previous: Option<SystemTime>) -> (String, String, String) {
         let mut prefix = String::with_capacity(48);
-        let time: DateTime<Local> = entry.time.into();
-        match self.options.timestamps {
-            Timestamps::Off => {}
-            Timestamps::Time => {
-                let _ = write!(prefix, "{} ", time.format("%H:%M:%S%.3f"));
-            }
-            Timestamps::DateTime => {
-                let _ = write!(prefix, "{} ", time.format("%Y-%m-%d %H:%M:%S%.3f"));
-            }
+        let pattern = match self.options.timestamps {
+            Timestamps::Off => None,
+            Timestamps::Time => Some("%H:%M:%S%.3f "),
+            Timestamps::DateTime => Some("%Y-%m-%d %H:%M:%S%.3f "),
+        };
+        if let Some(pattern) = pattern {
+            let time: DateTime<Local> = entry.time.into();
+            let _ = write!(prefix, "{}", time.format(pattern));
         }
         if self.options.show_delta {
             let delta = previous.and_then(|p| entry.time.duration_since(p).ok());
