@@ -2,14 +2,18 @@
 //! Both use the formats in [`format`](mod@format).
 
 pub mod format;
+pub mod raw_capture;
 pub mod recorder;
+mod writer_thread;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use format::{LogFormat, RecordContext, write_header, write_record};
-pub use recorder::Recorder;
+pub use raw_capture::{RawCapture, RawOptions};
+pub use recorder::{DEFAULT_ROTATE_BYTES, Recorder, part_path};
+pub use writer_thread::Progress;
 
 use crate::session::LogEntry;
 

@@ -1,29 +1,20 @@
-//! Continuous recording for `--log FILE`, on a thread of its own so the UI
-//! thread never waits on the disk.
+//! Continuous recording (the Record toggle and `--log FILE`): every entry streams to a log file
+//! on a writer thread, rotated into numbered files at a size limit.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-
+use super::writer_thread::{Progress, Sink, WriterThread};
 use super::{ExportError, LogFormat, RecordContext, format_for, write_header, write_record};
 use crate::session::LogEntry;
 
-/// Longest time a written record may sit in the buffer before it reaches the file.
-const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
+/// Where a recording moves on to its next file, unless told otherwise.
+pub const DEFAULT_ROTATE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Appends every entry it is given to a log file, until finished or dropped.
 pub struct Recorder {
-    path: PathBuf,
-    /// `None` once closed; dropping it is what tells the thread to stop.
-    sender: Option<Sender<Pending>>,
-    /// `None` once joined, so `finish` and `Drop` join only once.
-    thread: Option<JoinHandle<()>>,
-    errors: Arc<Mutex<ErrorSlot>>,
+    writer: WriterThread<Pending>,
 }
 
 /// One entry on its way to the recorder thread, with its tab's mode and how to show it.
@@ -33,171 +24,144 @@ struct Pending {
     context: RecordContext,
 }
 
-/// The first write error, and whether `take_error` has handed it out yet.
-#[derive(Default)]
-struct ErrorSlot {
-    first: Option<String>,
-    reported: bool,
-}
-
-impl ErrorSlot {
-    fn set(&mut self, message: String) {
-        self.first.get_or_insert(message);
-    }
-}
-
 impl Recorder {
-    /// Creates (or truncates) the file and writes its header before returning,
-    /// so a bad path is reported right away.
+    /// [`start_rotating`](Self::start_rotating) at the default size limit.
     pub fn start(path: &Path) -> Result<Self, ExportError> {
-        let format = format_for(path)?;
-        let file = File::create(path).map_err(ExportError::io(path))?;
-        let mut writer = BufWriter::new(file);
-        write_header(&mut writer, format)
-            .and_then(|()| writer.flush())
-            .map_err(ExportError::io(path))?;
-
-        let (sender, receiver) = crossbeam_channel::unbounded();
-        let errors = Arc::default();
-        let worker = Worker {
-            writer: Some(writer),
-            format,
-            path: path.to_path_buf(),
-            errors: Arc::clone(&errors),
-        };
-        let thread = thread::Builder::new()
-            .name("log-recorder".into())
-            .spawn(move || worker.run(&receiver))
-            .map_err(ExportError::io(path))?;
-        Ok(Self {
-            path: path.to_path_buf(),
-            sender: Some(sender),
-            thread: Some(thread),
-            errors,
-        })
+        Self::start_rotating(path, DEFAULT_ROTATE_BYTES)
     }
 
-    /// The file being written.
+    /// Creates (or truncates) the file and writes its header before returning, so a bad path is
+    /// reported right away. When a file would grow past `rotate_at` bytes, later records go to
+    /// `NAME.2.EXT`, `NAME.3.EXT`, … (see [`part_path`]); a record is never split.
+    pub fn start_rotating(path: &Path, rotate_at: u64) -> Result<Self, ExportError> {
+        let format = format_for(path)?;
+        let (writer, header_bytes) = open_part(path, format)?;
+        let sink = LogSink {
+            base: path.to_path_buf(),
+            format,
+            rotate_at: rotate_at.max(1),
+            part: 1,
+            current: path.to_path_buf(),
+            writer,
+            written: header_bytes,
+            header_bytes,
+            scratch: Vec::new(),
+        };
+        let writer = WriterThread::spawn("log-recorder", path, sink, header_bytes as usize)?;
+        Ok(Self { writer })
+    }
+
+    /// The first file of the recording.
     pub fn path(&self) -> &Path {
-        &self.path
+        self.writer.path()
+    }
+
+    /// Bytes and files written so far.
+    pub fn progress(&self) -> &Progress {
+        self.writer.progress()
     }
 
     /// Queues an entry for writing; never blocks.
     pub fn record(&self, entry: LogEntry, context: RecordContext) {
-        if let Some(sender) = &self.sender {
-            // Fails only if the thread is gone, which `finish` reports.
-            let _ = sender.send(Pending { entry, context });
-        }
+        self.writer.send(Pending { entry, context });
     }
 
     /// The first write error, once: later calls return `None` so the UI shows it a single time.
     pub fn take_error(&self) -> Option<String> {
-        let mut slot = lock(&self.errors);
-        if slot.reported {
-            return None;
-        }
-        slot.reported = slot.first.is_some();
-        slot.first.clone()
+        self.writer.take_error()
     }
 
     /// Writes out everything queued, closes the file and returns the first
     /// write error, even one already handed out by `take_error`.
-    pub fn finish(mut self) -> Result<(), String> {
-        self.close();
-        lock(&self.errors).first.clone().map_or(Ok(()), Err)
-    }
-
-    /// Closes the channel and waits for the thread to write what is queued.
-    fn close(&mut self) {
-        drop(self.sender.take());
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            lock(&self.errors).set(format!("log recorder for {} crashed", self.path.display()));
-        }
+    pub fn finish(self) -> Result<(), String> {
+        self.writer.finish()
     }
 }
 
-/// Dropping completes the file, so it is whole when the app exits.
-impl Drop for Recorder {
-    fn drop(&mut self) {
-        self.close();
+/// The file for part `number` of a recording at `base`: `base` itself for part 1, then
+/// `NAME.2.EXT`, `NAME.3.EXT`, … beside it, so the parts sort and keep their format.
+pub fn part_path(base: &Path, number: u32) -> PathBuf {
+    if number <= 1 {
+        return base.to_path_buf();
     }
+    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+    let name = match base.extension() {
+        Some(extension) => format!("{stem}.{number}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{number}"),
+    };
+    base.with_file_name(name)
 }
 
-fn lock(errors: &Mutex<ErrorSlot>) -> MutexGuard<'_, ErrorSlot> {
-    // The slot is a plain value, still meaningful after a panic elsewhere.
-    errors.lock().unwrap_or_else(PoisonError::into_inner)
+/// Creates a part file with its header written and flushed; returns the header's size.
+fn open_part(path: &Path, format: LogFormat) -> Result<(BufWriter<File>, u64), ExportError> {
+    let file = File::create(path).map_err(ExportError::io(path))?;
+    let mut writer = BufWriter::with_capacity(256 * 1024, file);
+    let mut header = Vec::new();
+    write_header(&mut header, format).map_err(ExportError::io(path))?;
+    writer
+        .write_all(&header)
+        .and_then(|()| writer.flush())
+        .map_err(ExportError::io(path))?;
+    Ok((writer, header.len() as u64))
 }
 
-/// The recorder thread's side.
-struct Worker {
-    /// `None` after a write error: later records are dropped.
-    writer: Option<BufWriter<File>>,
+/// The recorder thread's side: formats records and rotates files.
+struct LogSink {
+    base: PathBuf,
     format: LogFormat,
-    path: PathBuf,
-    errors: Arc<Mutex<ErrorSlot>>,
+    rotate_at: u64,
+    /// The part being written, and its file.
+    part: u32,
+    current: PathBuf,
+    writer: BufWriter<File>,
+    /// Bytes in the current part, its header included.
+    written: u64,
+    header_bytes: u64,
+    /// One record, formatted, before it goes to the file: its size decides the rotation.
+    scratch: Vec<u8>,
 }
 
-impl Worker {
-    fn run(mut self, receiver: &Receiver<Pending>) {
-        // When buffered records must reach the file; `None` while nothing is buffered.
-        let mut flush_due: Option<Instant> = None;
-        loop {
-            // Block without a timeout when nothing is buffered, so an idle or failed recorder sleeps.
-            let received = match flush_due {
-                Some(due) => receiver.recv_deadline(due),
-                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
-            match received {
-                Ok(pending) => {
-                    if self.write(&pending) {
-                        flush_due.get_or_insert_with(|| Instant::now() + FLUSH_INTERVAL);
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
-            }
-            // Checked after every record too, so a steady stream still gets flushed.
-            if flush_due.is_some_and(|due| Instant::now() >= due) {
-                self.flush();
-                flush_due = None;
-            }
+impl LogSink {
+    fn rotate(&mut self) -> Result<(), ExportError> {
+        self.flush()?;
+        self.part += 1;
+        self.current = part_path(&self.base, self.part);
+        let (writer, header_bytes) = open_part(&self.current, self.format)?;
+        self.writer = writer;
+        self.written = header_bytes;
+        Ok(())
+    }
+}
+
+impl Sink for LogSink {
+    type Item = Pending;
+
+    fn write(&mut self, pending: &Pending, progress: &Progress) -> Result<(), ExportError> {
+        self.scratch.clear();
+        write_record(
+            &mut self.scratch,
+            self.format,
+            &pending.context,
+            &pending.entry,
+        )
+        .map_err(ExportError::io(&self.current))?;
+        let size = self.scratch.len() as u64;
+        // A part always takes its first record, however large, so rotation cannot loop.
+        if self.written > self.header_bytes && self.written + size > self.rotate_at {
+            self.rotate()?;
+            progress.add_file();
+            progress.add_bytes(self.header_bytes as usize);
         }
-        self.flush();
+        self.writer
+            .write_all(&self.scratch)
+            .map_err(ExportError::io(&self.current))?;
+        self.written += size;
+        progress.add_bytes(self.scratch.len());
+        Ok(())
     }
 
-    /// Writes one record into the buffer; false if there is no file to write to.
-    fn write(&mut self, pending: &Pending) -> bool {
-        let Some(writer) = &mut self.writer else {
-            return false;
-        };
-        let result = write_record(writer, self.format, &pending.context, &pending.entry);
-        self.check(result)
-    }
-
-    fn flush(&mut self) {
-        if let Some(writer) = &mut self.writer {
-            let result = writer.flush();
-            self.check(result);
-        }
-    }
-
-    /// On error, records it and gives up the file; returns whether `result` was Ok.
-    fn check(&mut self, result: io::Result<()>) -> bool {
-        let Err(source) = result else {
-            return true;
-        };
-        if let Some(writer) = self.writer.take() {
-            // Discard the buffer, or dropping the writer would try writing it again.
-            let _ = writer.into_parts();
-        }
-        let error = ExportError::Io {
-            path: self.path.clone(),
-            source,
-        };
-        lock(&self.errors).set(error.to_string());
-        false
+    fn flush(&mut self) -> Result<(), ExportError> {
+        self.writer.flush().map_err(ExportError::io(&self.current))
     }
 }
 
@@ -208,7 +172,8 @@ mod tests {
     use crate::codec::TextEncoding;
     use crate::session::{EntryKind, Mode};
     use std::fs;
-    use std::time::SystemTime;
+    use std::thread;
+    use std::time::{Duration, Instant, SystemTime};
 
     fn rx(text: &str) -> LogEntry {
         LogEntry::new(
@@ -291,6 +256,54 @@ mod tests {
         }
         drop(recorder);
         assert_eq!(line_count(&path), 1001);
+    }
+
+    #[test]
+    fn rotates_into_numbered_parts_without_splitting_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.csv");
+        // Each record is about 70 bytes: a 1,000-byte limit takes a dozen or so per part.
+        let recorder = Recorder::start_rotating(&path, 1000).unwrap();
+        let texts: Vec<String> = (0..200).map(|n| format!("record {n:03}")).collect();
+        for text in &texts {
+            recorder.record(rx(text), context(Mode::Udp, TextEncoding::Utf8, false));
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while recorder.progress().files() < 2 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert!(recorder.progress().files() >= 2);
+        recorder.finish().unwrap();
+
+        let mut found = Vec::new();
+        let mut part = 1;
+        while part_path(&path, part).exists() {
+            let text = fs::read_to_string(part_path(&path, part)).unwrap();
+            assert!(text.len() <= 1000, "part {part} is {} bytes", text.len());
+            let mut lines = text.lines();
+            assert_eq!(lines.next(), Some("time,mode,dir,peer,len,hex,text"));
+            found.extend(lines.map(|line| line.rsplit(',').next().unwrap().to_owned()));
+            part += 1;
+        }
+        assert!(part > 10, "only {} parts", part - 1);
+        assert_eq!(found, texts);
+        assert_eq!(part_path(&path, 2), dir.path().join("big.2.csv"));
+    }
+
+    #[test]
+    fn a_record_larger_than_the_limit_gets_a_part_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.jsonl");
+        let recorder = Recorder::start_rotating(&path, 100).unwrap();
+        for text in ["small", &"x".repeat(500), "after"] {
+            recorder.record(rx(text), context(Mode::Udp, TextEncoding::Utf8, false));
+        }
+        recorder.finish().unwrap();
+        let counts: Vec<usize> = (1..=3)
+            .map(|part| line_count(&part_path(&path, part)))
+            .collect();
+        assert_eq!(counts, [1, 1, 1]);
+        assert!(!part_path(&path, 4).exists());
     }
 
     #[test]

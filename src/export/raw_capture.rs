@@ -1,0 +1,284 @@
+//! "Save received data to file": the raw bytes of every read, appended byte-exact as in a file
+//! download, optionally one file per peer and with the sent bytes beside them.
+
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use super::ExportError;
+use super::writer_thread::{Progress, Sink, WriterThread};
+use crate::session::{Direction, LogEntry};
+
+/// Files kept open at once; past it they are closed and reopened for appending when needed, so a
+/// server with thousands of clients does not run out of file handles.
+const MAX_OPEN_FILES: usize = 64;
+
+/// What goes into which file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RawOptions {
+    /// One file per peer (`NAME_127.0.0.1-5000.EXT`) instead of one for all.
+    pub per_peer: bool,
+    /// Also save sent bytes, to `NAME.tx.EXT` (per peer: `NAME_PEER.tx.EXT`).
+    pub include_tx: bool,
+}
+
+pub struct RawCapture {
+    options: RawOptions,
+    writer: WriterThread<Chunk>,
+}
+
+struct Chunk {
+    file: PathBuf,
+    bytes: Vec<u8>,
+}
+
+impl RawCapture {
+    /// Creates (or truncates) the file at `path` before returning, so a bad path is reported
+    /// right away; per-peer files appear as their peers send.
+    pub fn start(path: &Path, options: RawOptions) -> Result<Self, ExportError> {
+        let mut sink = RawSink::default();
+        sink.open(path)?;
+        let writer = WriterThread::spawn("raw-capture", path, sink, 0)?;
+        Ok(Self { options, writer })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.writer.path()
+    }
+
+    pub fn options(&self) -> RawOptions {
+        self.options
+    }
+
+    /// Bytes and files written so far.
+    pub fn progress(&self) -> &Progress {
+        self.writer.progress()
+    }
+
+    /// Queues the bytes of `entry` if it is data this capture keeps; never blocks.
+    pub fn capture(&self, entry: &LogEntry) {
+        let tx = match entry.direction() {
+            Direction::Rx => false,
+            Direction::Tx if self.options.include_tx => true,
+            _ => return,
+        };
+        if entry.bytes().is_empty() {
+            return;
+        }
+        let peer = entry.peer.filter(|_| self.options.per_peer);
+        let file = capture_path(self.path(), peer, tx);
+        self.writer.send(Chunk {
+            file,
+            bytes: entry.bytes().to_vec(),
+        });
+    }
+
+    pub fn take_error(&self) -> Option<String> {
+        self.writer.take_error()
+    }
+
+    /// Writes out what is queued and closes the files; returns the first write error.
+    pub fn finish(self) -> Result<(), String> {
+        self.writer.finish()
+    }
+}
+
+/// The file that data from `peer` (when saved per peer) in one direction goes to, beside `base`.
+pub fn capture_path(base: &Path, peer: Option<SocketAddr>, tx: bool) -> PathBuf {
+    if peer.is_none() && !tx {
+        return base.to_path_buf();
+    }
+    let stem = base.file_stem().unwrap_or_default().to_string_lossy();
+    let mut name = stem.into_owned();
+    if let Some(peer) = peer {
+        // No `:` or brackets: they are not allowed in Windows file names.
+        let ip = peer.ip().to_string().replace(':', "_");
+        name.push_str(&format!("_{ip}-{}", peer.port()));
+    }
+    if tx {
+        name.push_str(".tx");
+    }
+    if let Some(extension) = base.extension() {
+        name.push('.');
+        name.push_str(&extension.to_string_lossy());
+    }
+    base.with_file_name(name)
+}
+
+/// The writer thread's side: a buffered file per destination.
+#[derive(Default)]
+struct RawSink {
+    open: HashMap<PathBuf, BufWriter<File>>,
+    /// Files this capture has created: reopened later, they are appended to, not truncated.
+    created: HashSet<PathBuf>,
+}
+
+impl RawSink {
+    fn open(&mut self, path: &Path) -> Result<&mut BufWriter<File>, ExportError> {
+        if !self.open.contains_key(path) && self.open.len() >= MAX_OPEN_FILES {
+            self.flush()?;
+            self.open.clear();
+        }
+        match self.open.entry(path.to_path_buf()) {
+            Entry::Occupied(open) => Ok(open.into_mut()),
+            Entry::Vacant(slot) => {
+                let fresh = self.created.insert(path.to_path_buf());
+                let file = OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .truncate(fresh)
+                    .append(!fresh)
+                    .open(path)
+                    .map_err(ExportError::io(path))?;
+                Ok(slot.insert(BufWriter::with_capacity(256 * 1024, file)))
+            }
+        }
+    }
+}
+
+impl Sink for RawSink {
+    type Item = Chunk;
+
+    fn write(&mut self, chunk: &Chunk, progress: &Progress) -> Result<(), ExportError> {
+        let new_file = !self.created.contains(&chunk.file);
+        let writer = self.open(&chunk.file)?;
+        writer
+            .write_all(&chunk.bytes)
+            .map_err(ExportError::io(&chunk.file))?;
+        if new_file {
+            progress.add_file();
+        }
+        progress.add_bytes(chunk.bytes.len());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ExportError> {
+        for (path, writer) in &mut self.open {
+            writer.flush().map_err(ExportError::io(path))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::session::EntryKind;
+    use std::fs;
+    use std::time::SystemTime;
+
+    fn entry(port: u16, kind: EntryKind) -> LogEntry {
+        let peer = SocketAddr::from(([127, 0, 0, 1], port));
+        LogEntry::new(SystemTime::now(), Some(peer), kind)
+    }
+
+    #[test]
+    fn names_files_per_peer_and_direction() {
+        let base = Path::new("/tmp/cap/rx.bin");
+        let v4: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let v6: SocketAddr = "[::1]:6000".parse().unwrap();
+        let name = |peer, tx| capture_path(base, peer, tx).to_string_lossy().into_owned();
+        assert_eq!(name(None, false), "/tmp/cap/rx.bin");
+        assert_eq!(name(None, true), "/tmp/cap/rx.tx.bin");
+        assert_eq!(name(Some(v4), false), "/tmp/cap/rx_127.0.0.1-5000.bin");
+        assert_eq!(name(Some(v6), true), "/tmp/cap/rx___1-6000.tx.bin");
+        let bare = capture_path(Path::new("dump"), Some(v4), false);
+        assert_eq!(bare, Path::new("dump_127.0.0.1-5000"));
+    }
+
+    #[test]
+    fn appends_received_bytes_byte_exact_and_skips_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rx.bin");
+        let capture = RawCapture::start(&path, RawOptions::default()).unwrap();
+        let all: Vec<u8> = (0..=255).collect();
+        capture.capture(&entry(1, EntryKind::Rx(all[..100].to_vec())));
+        capture.capture(&entry(1, EntryKind::Tx(b"not saved".to_vec())));
+        capture.capture(&entry(1, EntryKind::Info("not data".into())));
+        capture.capture(&entry(2, EntryKind::Rx(all[100..].to_vec())));
+        assert_eq!(capture.progress().files(), 1);
+        capture.finish().unwrap();
+        assert_eq!(fs::read(&path).unwrap(), all);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn per_peer_with_tx_writes_a_file_for_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cap.dat");
+        let options = RawOptions {
+            per_peer: true,
+            include_tx: true,
+        };
+        let capture = RawCapture::start(&path, options).unwrap();
+        capture.capture(&entry(1, EntryKind::Rx(b"one ".to_vec())));
+        capture.capture(&entry(2, EntryKind::Rx(b"two".to_vec())));
+        capture.capture(&entry(1, EntryKind::Tx(b"to one".to_vec())));
+        capture.capture(&entry(1, EntryKind::Rx(b"more".to_vec())));
+        let progress =
+            |capture: &RawCapture| (capture.progress().bytes(), capture.progress().files());
+        // The writer thread counts as it writes: wait for all of it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while progress(&capture) != (17, 4) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(
+            progress(&capture),
+            (17, 4),
+            "bytes and files, base included"
+        );
+        capture.finish().unwrap();
+        let read = |name: &str| fs::read(dir.path().join(name)).unwrap();
+        assert_eq!(read("cap_127.0.0.1-1.dat"), b"one more");
+        assert_eq!(read("cap_127.0.0.1-2.dat"), b"two");
+        assert_eq!(read("cap_127.0.0.1-1.tx.dat"), b"to one");
+        assert_eq!(read("cap.dat"), b"", "the chosen file is created at start");
+    }
+
+    #[test]
+    fn more_peers_than_open_files_still_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.bin");
+        let options = RawOptions {
+            per_peer: true,
+            include_tx: false,
+        };
+        let capture = RawCapture::start(&path, options).unwrap();
+        let peers = MAX_OPEN_FILES as u16 * 2;
+        for round in 0..3u8 {
+            for port in 1..=peers {
+                capture.capture(&entry(port, EntryKind::Rx(vec![round])));
+            }
+        }
+        capture.finish().unwrap();
+        for port in 1..=peers {
+            let file = dir.path().join(format!("many_127.0.0.1-{port}.bin"));
+            assert_eq!(fs::read(file).unwrap(), [0, 1, 2], "port {port}");
+        }
+    }
+
+    #[test]
+    fn start_in_missing_directory_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing").join("rx.bin");
+        assert!(RawCapture::start(&path, RawOptions::default()).is_err());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn disk_full_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.bin");
+        std::os::unix::fs::symlink("/dev/full", &path).unwrap();
+        let capture = RawCapture::start(&path, RawOptions::default()).unwrap();
+        // Larger than the buffer, so the write itself fails, not only the flush.
+        capture.capture(&entry(1, EntryKind::Rx(vec![7; 300 * 1024])));
+        let error = capture.finish().err().unwrap();
+        assert!(error.contains("full.bin"), "{error}");
+    }
+}
