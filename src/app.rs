@@ -12,7 +12,7 @@ use crate::export::{self, ExportError, RecordContext, Recorder};
 use crate::net::Wake;
 use crate::session::{EntryKind, Layout, LogEntry, Mode};
 use crate::tab::{Tab, TabAction, TabSettings};
-use crate::ui::{self, display_bar::DisplayAction};
+use crate::ui::{self, capture_bar::CaptureAction, selection_bar::SelectionAction};
 
 /// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
 /// frame short when a new filter meets a long history.
@@ -142,7 +142,7 @@ impl App {
     /// dialog, and callable without one.
     pub fn save_log(&mut self, mode: Mode, path: PathBuf) {
         let tab = self.tab(mode);
-        let context = record_context(tab);
+        let context = tab.record_context();
         // A snapshot, so the UI keeps running while the file is written.
         let entries: Vec<LogEntry> = tab.session.log.iter().cloned().collect();
         let done = self.saves.0.clone();
@@ -167,7 +167,7 @@ impl App {
 
     fn act(&mut self, mode: Mode, action: TabAction) {
         let tab = &mut self.tabs[mode as usize];
-        let context = record_context(tab);
+        let context = tab.record_context();
         let recorder = self.recorder.as_ref();
         tab.handle(action, &self.wake, |entry| record(recorder, entry, context));
     }
@@ -175,7 +175,7 @@ impl App {
     /// Applies what the workers reported since the last frame.
     fn drain_events(&mut self) {
         for tab in &mut self.tabs {
-            let context = record_context(tab);
+            let context = tab.record_context();
             let recorder = self.recorder.as_ref();
             tab.drain_events(|entry| record(recorder, entry, context));
         }
@@ -187,12 +187,17 @@ impl App {
         }
     }
 
-    /// Completes the recording file; later events are not recorded.
+    /// Completes every recording and data file; later events are not recorded.
     fn finish_recording(&mut self) {
         if let Some(recorder) = self.recorder.take()
             && let Err(error) = recorder.finish()
         {
             eprintln!("sockscope: recording failed: {error}");
+        }
+        for tab in &mut self.tabs {
+            for failure in tab.finish_capture() {
+                eprintln!("sockscope: {}: {failure}", tab.mode);
+            }
         }
     }
 
@@ -211,8 +216,9 @@ impl App {
             };
             self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
             let tab = &mut self.tabs[mode as usize];
-            let context = record_context(tab);
-            record(self.recorder.as_ref(), tab.session.note(kind), context);
+            let context = tab.record_context();
+            let recorder = self.recorder.as_ref();
+            tab.note(kind, |entry| record(recorder, entry, context));
         }
     }
 
@@ -227,6 +233,37 @@ impl App {
         if let Some(path) = dialog.save_file() {
             self.save_log(mode, path);
         }
+    }
+
+    /// Asks for the Record file (or with `raw`, the Save data file), then turns it on. Browse…
+    /// is only offered while the file is off.
+    fn ask_and_capture(&mut self, mode: Mode, raw: bool) {
+        let (title, name) = if raw {
+            ("Save received data to", format!("sockscope-{}.bin", mode.as_str()))
+        } else {
+            ("Record to", format!("sockscope-{}.jsonl", mode.as_str()))
+        };
+        let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
+        if !raw {
+            dialog = dialog
+                .add_filter("JSON lines", &["jsonl"])
+                .add_filter("CSV", &["csv"])
+                .add_filter("Text", &["txt"]);
+        }
+        let Some(path) = dialog.save_file() else { return };
+        let fields = &mut self.tab_mut(mode).settings.capture;
+        let path = path.display().to_string();
+        if raw {
+            fields.raw_path = path;
+        } else {
+            fields.record_path = path;
+        }
+        let toggle = if raw {
+            TabAction::ToggleRawCapture
+        } else {
+            TabAction::ToggleRecording
+        };
+        self.act(mode, toggle);
     }
 
     fn tab_bar(&mut self, ui: &mut egui::Ui) {
@@ -261,7 +298,7 @@ impl App {
     fn session_ui(&mut self, ui: &mut egui::Ui) {
         let mode = self.active;
         let mut actions: Vec<TabAction> = Vec::new();
-        let mut save = false;
+        let mut capture_action = None;
         let choices = &self.address_choices;
         let tab = &mut self.tabs[mode as usize];
         egui::Panel::top(("connection", mode)).show(ui, |ui| {
@@ -283,22 +320,36 @@ impl App {
                 .show(ui, |ui| actions.extend(ui::client_list::show(ui, tab)));
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            match ui::display_bar::show(ui, tab) {
-                Some(DisplayAction::Tab(action)) => actions.push(action),
-                Some(DisplayAction::SaveLog) => save = true,
-                Some(DisplayAction::Copy { hex }) => ui.ctx().copy_text(tab.selection_text(hex)),
-                None => {}
-            }
+            actions.extend(ui::display_bar::show(ui, tab));
             actions.extend(ui::framing_bar::show(ui, tab));
             ui::filter_bar::show(ui, tab);
+            match ui::capture_bar::show(ui, tab) {
+                Some(CaptureAction::Tab(action)) => actions.push(action),
+                other => capture_action = other,
+            }
+            if !tab.selected.is_empty() {
+                // Below the rows, so selecting never moves the row under the pointer.
+                egui::Panel::bottom(("selection", mode)).show(ui, |ui| {
+                    match ui::selection_bar::show(ui, tab) {
+                        Some(SelectionAction::Copy { hex }) => {
+                            ui.ctx().copy_text(tab.selection_text(hex));
+                        }
+                        Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
+                        None => {}
+                    }
+                });
+            }
             ui.separator();
             actions.extend(ui::log_view::show(ui, tab));
         });
         for action in actions {
             self.act(mode, action);
         }
-        if save {
-            self.ask_and_save(mode);
+        match capture_action {
+            Some(CaptureAction::SaveLog) => self.ask_and_save(mode),
+            Some(CaptureAction::BrowseRecord) => self.ask_and_capture(mode, false),
+            Some(CaptureAction::BrowseRaw) => self.ask_and_capture(mode, true),
+            Some(CaptureAction::Tab(_)) | None => {}
         }
     }
 }
@@ -311,14 +362,6 @@ fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
 fn record(recorder: Option<&Recorder>, entry: &LogEntry, context: RecordContext) {
     if let Some(recorder) = recorder {
         recorder.record(entry.clone(), context);
-    }
-}
-
-fn record_context(tab: &Tab) -> RecordContext {
-    RecordContext {
-        mode: tab.mode,
-        encoding: tab.settings.encoding,
-        hex_text: tab.settings.view.layout == Layout::Hex,
     }
 }
 

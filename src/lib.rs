@@ -17,6 +17,7 @@ pub mod net;
 pub mod session;
 pub mod tab;
 pub mod ui;
+pub mod units;
 
 pub use app::App;
 pub use cli::{Cli, StartOptions};

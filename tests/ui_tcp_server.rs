@@ -82,7 +82,7 @@ fn serves_many_clients_selects_targets_and_disconnects() {
 
     // Select B: Send goes to B only.
     click(&mut harness, &b_name);
-    assert!(shows(&harness, "Send goes to 1 selected client(s)"));
+    assert!(shows(&harness, "Send goes to 1 client selected"));
     type_send_box(&mut harness, "only b");
     click(&mut harness, "Send");
     assert_eq!(read_exactly(&mut b, 6), b"only b");
@@ -109,7 +109,7 @@ fn stop_keeps_clients_and_disconnect_all_closes_them() {
 
     click(&mut harness, "Stop");
     step_until(&mut harness, "not listening", |h| {
-        shows(h, "Not listening — 1 client(s) still connected")
+        shows(h, "Not listening — 1 client still connected")
     });
     assert!(
         harness.query_by_label("Listen").is_some(),

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub use format::{LogFormat, RecordContext, write_header, write_record};
 pub use raw_capture::{RawCapture, RawOptions};
 pub use recorder::{DEFAULT_ROTATE_BYTES, Recorder, part_path};
-pub use writer_thread::Progress;
+pub use writer_thread::{Progress, Written};
 
 use crate::session::LogEntry;
 

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
-use super::writer_thread::{Progress, Sink, WriterThread};
+use super::writer_thread::{Progress, Sink, Written, WriterThread};
 use crate::session::{Direction, LogEntry};
 
 /// Files kept open at once; past it they are closed and reopened for appending when needed, so a
@@ -82,7 +82,7 @@ impl RawCapture {
     }
 
     /// Writes out what is queued and closes the files; returns the first write error.
-    pub fn finish(self) -> Result<(), String> {
+    pub fn finish(self) -> Result<Written, String> {
         self.writer.finish()
     }
 }

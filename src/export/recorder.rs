@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::writer_thread::{Progress, Sink, WriterThread};
+use super::writer_thread::{Progress, Sink, Written, WriterThread};
 use super::{ExportError, LogFormat, RecordContext, format_for, write_header, write_record};
 use crate::session::LogEntry;
 
@@ -73,7 +73,7 @@ impl Recorder {
 
     /// Writes out everything queued, closes the file and returns the first
     /// write error, even one already handed out by `take_error`.
-    pub fn finish(self) -> Result<(), String> {
+    pub fn finish(self) -> Result<Written, String> {
         self.writer.finish()
     }
 }

@@ -47,6 +47,20 @@ impl Progress {
     pub fn files(&self) -> u64 {
         self.files.load(Ordering::Relaxed)
     }
+
+    pub fn written(&self) -> Written {
+        Written {
+            bytes: self.bytes(),
+            files: self.files(),
+        }
+    }
+}
+
+/// What a finished writer wrote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub bytes: u64,
+    pub files: u64,
 }
 
 /// A running writer: queue items with `send`, then `finish` (or drop) to complete the files.
@@ -129,11 +143,14 @@ impl<T: Send + 'static> WriterThread<T> {
         slot.first.clone()
     }
 
-    /// Writes out everything queued, closes the files and returns the first write error, even
-    /// one already handed out by `take_error`.
-    pub fn finish(mut self) -> Result<(), String> {
+    /// Writes out everything queued, closes the files and returns what was written, or the
+    /// first write error, even one already handed out by `take_error`.
+    pub fn finish(mut self) -> Result<Written, String> {
         self.close();
-        lock(&self.shared.errors).first.clone().map_or(Ok(()), Err)
+        match lock(&self.shared.errors).first.clone() {
+            Some(error) => Err(error),
+            None => Ok(self.shared.progress.written()),
+        }
     }
 
     /// Closes the channel and waits for the thread to write what is queued.

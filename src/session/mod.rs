@@ -8,6 +8,7 @@ mod framing;
 mod store;
 mod view;
 
+use crate::units::count;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -212,7 +213,7 @@ impl Session {
                 self.status = Status::Serving;
                 let clients = self.clients.len();
                 let text =
-                    format!("Stopped listening on {local}; {clients} client(s) stay connected");
+                    format!("Stopped listening on {local}; {} still connected", count(clients as u64, "client"));
                 (None, info(text))
             }
             EventKind::Opened { local } => {
@@ -313,13 +314,11 @@ impl Session {
             Status::Connecting { peer } => format!("Connecting to {peer}…"),
             Status::Connected { local, peer } => format!("Connected — local {local}, peer {peer}"),
             Status::Listening { local } => {
-                format!("Listening on {local} — {} client(s)", self.clients.len())
+                format!("Listening on {local} — {}", count(self.clients.len() as u64, "client"))
             }
             Status::Serving => {
-                format!(
-                    "Not listening — {} client(s) still connected",
-                    self.clients.len()
-                )
+                let clients = count(self.clients.len() as u64, "client");
+                format!("Not listening — {clients} still connected")
             }
             Status::Open { local } => format!("Open on {local}"),
         }
@@ -447,7 +446,7 @@ mod tests {
         );
         assert_eq!(
             session.status_text(),
-            "Listening on 127.0.0.1:80 — 1 client(s)"
+            "Listening on 127.0.0.1:80 — 1 client"
         );
 
         apply(&mut session, EventKind::ListenStopped { local: addr(80) });

@@ -211,6 +211,14 @@ impl LogStore {
         }
     }
 
+    /// Changes the cap, evicting the oldest entries at once if the log is now over it.
+    pub fn set_cap(&mut self, cap_bytes: usize) {
+        self.cap_bytes = cap_bytes;
+        while self.used_bytes > self.cap_bytes && !self.entries.is_empty() {
+            self.evict_oldest();
+        }
+    }
+
     /// Empties the view. Entries cleared on purpose are not counted as evicted.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -426,6 +434,22 @@ mod tests {
         assert_eq!(store.lines_before(Layout::Text, paused_at), 2);
         assert_eq!(store.lines_before(Layout::Text, store.pushed()), 3);
         assert_eq!(store.lines_before(Layout::Hex, paused_at), 1);
+    }
+
+    #[test]
+    fn lowering_the_cap_evicts_at_once() {
+        let mut store = LogStore::with_cap(1 << 20);
+        for _ in 0..10 {
+            store.push(rx(&[b'x'; 1000]));
+        }
+        let one = store.used_bytes() / 10;
+        store.set_cap(one * 3);
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.evicted(), (7, 7000));
+        assert_eq!(store.first_sequence(), 7);
+        store.set_cap(1 << 20);
+        store.push(rx(b"y"));
+        assert_eq!(store.len(), 4, "a higher cap keeps what is left");
     }
 
     #[test]

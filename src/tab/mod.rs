@@ -1,6 +1,7 @@
 //! One tab's controller: its settings, its session and its worker. It turns what the user asked
 //! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
 
+mod capture;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -8,13 +9,17 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::export::RecordContext;
 use crate::net::{
     self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
 };
-use crate::session::{EntryKind, FilterFields, FilterIndex, LogEntry, Mode, Session, Status};
+use crate::session::{
+    EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
+};
 
-pub use settings::{FieldErrors, FramingFields, FramingKind, TabSettings};
-use settings::{parse_host, parse_ip, parse_port};
+pub use capture::Capture;
+pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
+use settings::{parse_host, parse_ip, parse_mib, parse_port};
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +48,12 @@ pub enum TabAction {
         extend: bool,
     },
     ClearSelection,
+    /// Start or stop the Record toggle's file.
+    ToggleRecording,
+    /// Start or stop saving received data to a file.
+    ToggleRawCapture,
+    /// The memory cap field changed: use it if it is valid.
+    ApplyMemoryCap,
 }
 
 pub struct Tab {
@@ -64,6 +75,8 @@ pub struct Tab {
     pub filter: Option<FilterIndex>,
     /// What `filter` was built from, to notice when the user changes it.
     filter_built_from: Option<(FilterFields, TextEncoding)>,
+    /// The files this tab writes: Record and Save data.
+    pub capture: Capture,
     worker: Option<Worker>,
 }
 
@@ -81,9 +94,11 @@ impl Tab {
             select_anchor: None,
             filter: None,
             filter_built_from: None,
+            capture: Capture::default(),
             worker: None,
         };
         tab.apply_framing();
+        tab.apply_memory_cap();
         tab
     }
 
@@ -205,9 +220,36 @@ impl Tab {
         }
     }
 
-    /// Applies every event the worker has queued, showing each log entry made to `on_entry`.
+    /// How this tab's entries are written to log files.
+    pub fn record_context(&self) -> RecordContext {
+        RecordContext {
+            mode: self.mode,
+            encoding: self.settings.encoding,
+            hex_text: self.settings.view.layout == Layout::Hex,
+        }
+    }
+
+    /// Logs a note of the tab's own, into its files and to `on_entry`.
+    pub fn note(&mut self, kind: EntryKind, on_entry: impl FnOnce(&LogEntry)) {
+        let context = self.record_context();
+        let entry = self.session.note(kind);
+        self.capture.keep(entry, context);
+        on_entry(entry);
+    }
+
+    /// Applies every event the worker has queued, writing each log entry made to the tab's
+    /// files and showing it to `on_entry`.
     pub fn drain_events(&mut self, mut on_entry: impl FnMut(&LogEntry)) {
+        for note in self.poll_capture() {
+            self.note(note, &mut on_entry);
+        }
         let Some(worker) = &self.worker else { return };
+        let context = self.record_context();
+        let capture = &self.capture;
+        let mut on_entry = |entry: &LogEntry| {
+            capture.keep(entry, context);
+            on_entry(entry);
+        };
         let mut closed = false;
         for event in worker.drain_events() {
             let comes_up = matches!(
@@ -234,14 +276,25 @@ impl Tab {
         match action {
             TabAction::Start => {
                 if let Some(note) = self.start(wake) {
-                    on_entry(self.session.note(note));
+                    self.note(note, on_entry);
                 }
             }
             TabAction::Stop => {
                 if let Some(note) = self.stop() {
-                    on_entry(self.session.note(note));
+                    self.note(note, on_entry);
                 }
             }
+            TabAction::ToggleRecording => {
+                if let Some(note) = self.toggle_recording() {
+                    self.note(note, on_entry);
+                }
+            }
+            TabAction::ToggleRawCapture => {
+                if let Some(note) = self.toggle_raw_capture() {
+                    self.note(note, on_entry);
+                }
+            }
+            TabAction::ApplyMemoryCap => self.apply_memory_cap(),
             TabAction::Send => self.send(),
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
@@ -281,6 +334,17 @@ impl Tab {
         }
     }
 
+    fn apply_memory_cap(&mut self) {
+        match parse_mib(&self.settings.memory_cap_mib, "Keep") {
+            Ok(bytes) => {
+                let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
+                self.session.log.set_cap(bytes);
+                self.errors.memory_cap = None;
+            }
+            Err(error) => self.errors.memory_cap = Some(error),
+        }
+    }
+
     fn command(&self, command: Command) {
         if let Some(worker) = &self.worker {
             worker.send(command);
@@ -289,7 +353,9 @@ impl Tab {
 
     /// Starts the session from the fields; returns a message to log if it could not.
     fn start(&mut self, wake: &Wake) -> Option<EntryKind> {
-        self.errors = FieldErrors::default();
+        // Only the fields Start reads: the others keep their own messages.
+        self.errors.host = None;
+        self.errors.port = None;
         let spawned = match self.mode {
             Mode::TcpClient => {
                 let host = parse_host(&self.settings.host).map_err(|e| self.errors.host = Some(e));

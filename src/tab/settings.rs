@@ -2,10 +2,12 @@
 //! parsing of host, address, port and framing fields into values (with messages for the user).
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::export::{self, RawOptions};
 use crate::net;
-use crate::session::{FilterFields, Framing, MAX_FRAME, Mode, ViewOptions};
+use crate::session::{DEFAULT_CAP_BYTES, FilterFields, Framing, MAX_FRAME, Mode, ViewOptions};
 
 /// What a tab remembers across restarts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -24,6 +26,63 @@ pub struct TabSettings {
     pub send_text: String,
     pub framing: FramingFields,
     pub filter: FilterFields,
+    pub capture: CaptureFields,
+    /// The in-memory log's cap, in MiB, as typed.
+    pub memory_cap_mib: String,
+}
+
+/// The Record and Save data rows as the user fills them in.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CaptureFields {
+    pub record_path: String,
+    /// Where a recording moves on to its next file, in MiB, as typed.
+    pub split_mib: String,
+    pub raw_path: String,
+    pub raw: RawOptions,
+}
+
+impl Default for CaptureFields {
+    fn default() -> Self {
+        Self {
+            record_path: String::new(),
+            split_mib: mib_text(export::DEFAULT_ROTATE_BYTES),
+            raw_path: String::new(),
+            raw: RawOptions::default(),
+        }
+    }
+}
+
+/// The largest memory cap and split size one can type: far beyond any sane use, small enough
+/// that the byte count cannot overflow.
+const MAX_MIB: u64 = 1024 * 1024;
+
+fn mib_text(bytes: u64) -> String {
+    (bytes / (1024 * 1024)).to_string()
+}
+
+/// A size field in MiB, as bytes.
+pub(super) fn parse_mib(text: &str, what: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(mib @ 1..=MAX_MIB) => Ok(mib * 1024 * 1024),
+        _ => Err(format!("{what}: a whole number of MiB from 1 to {MAX_MIB}")),
+    }
+}
+
+/// A file path field: not empty, and in a folder that exists.
+pub(super) fn parse_path(text: &str) -> Result<PathBuf, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("Type a file path or choose one with Browse…".to_owned());
+    }
+    let path = PathBuf::from(text);
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder
+        && !folder.is_dir()
+    {
+        return Err(format!("No such folder: {}", folder.display()));
+    }
+    Ok(path)
 }
 
 /// The framing choice as the user types it; [`FramingFields::parse`] makes it a [`Framing`].
@@ -135,6 +194,8 @@ impl TabSettings {
             send_text: String::new(),
             framing: FramingFields::default(),
             filter: FilterFields::default(),
+            capture: CaptureFields::default(),
+            memory_cap_mib: mib_text(DEFAULT_CAP_BYTES as u64),
         }
     }
 }
@@ -148,6 +209,11 @@ pub struct FieldErrors {
     pub send: Option<String>,
     pub framing: Option<String>,
     pub filter: Option<String>,
+    pub memory_cap: Option<String>,
+    /// The Record row: a bad path or split size, or why the recording stopped.
+    pub record: Option<String>,
+    /// The Save data row, likewise.
+    pub raw: Option<String>,
 }
 
 /// A host field: a name or an IP literal; IPv6 may come in brackets.
@@ -207,5 +273,12 @@ mod tests {
         assert!(parse_port("0", false).is_err());
         assert!(parse_port("70000", true).unwrap_err().contains("0-65535"));
         assert_eq!(parse_port("", true), Err("Enter a port".to_owned()));
+        assert_eq!(parse_mib(" 16 ", "Keep"), Ok(16 << 20));
+        assert!(parse_mib("0", "Keep").unwrap_err().starts_with("Keep: "));
+        assert!(parse_mib("1.5", "Keep").is_err());
+        assert!(parse_path(" ").is_err());
+        assert_eq!(parse_path("log.jsonl"), Ok(PathBuf::from("log.jsonl")));
+        let missing = parse_path("/no/such/folder/log.jsonl").unwrap_err();
+        assert!(missing.contains("/no/such/folder"), "{missing}");
     }
 }

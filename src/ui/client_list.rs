@@ -3,7 +3,7 @@
 use chrono::{DateTime, Local};
 
 use crate::tab::{Tab, TabAction};
-use crate::ui::display_bar::group_digits;
+use crate::units::{count, group_digits};
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
     let mut action = None;
@@ -11,8 +11,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
     ui.heading(format!("Clients ({})", clients.len()));
     let target = match tab.selected_clients.len() {
         0 if clients.is_empty() => "No clients connected".to_owned(),
-        0 => format!("Send goes to all {} client(s)", clients.len()),
-        n => format!("Send goes to {n} selected client(s)"),
+        0 => format!("Send goes to all {}", count(clients.len() as u64, "client")),
+        n => format!("Send goes to {} selected", count(n as u64, "client")),
     };
     ui.weak(target);
     ui.horizontal(|ui| {

@@ -2,6 +2,7 @@
 
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
+use crate::units::group_digits;
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
 pub fn local_address_choices() -> Vec<String> {
@@ -21,6 +22,7 @@ pub fn local_address_choices() -> Vec<String> {
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Option<TabAction> {
     let mut action = None;
+    let mut reset_counters = false;
     let editable = tab.endpoint_editable();
     ui.horizontal_wrapped(|ui| {
         let host_label = if tab.mode == Mode::TcpClient {
@@ -84,8 +86,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Opt
             ui.weak("Leave both empty to reply to the last sender");
         });
     }
-    status_line(ui, tab);
-    action
+    status_line(ui, tab, &mut reset_counters);
+    action.or(reset_counters.then_some(TabAction::ResetCounters))
 }
 
 /// A labelled single-line field with its error, if any, right after it.
@@ -111,7 +113,8 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
     .on_hover_text("Choose a local address");
 }
 
-fn status_line(ui: &mut egui::Ui, tab: &Tab) {
+/// Where the session stands, with the counters on the right.
+fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
     let session = &tab.session;
     let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
     let color = if session.status.is_active() {
@@ -126,5 +129,17 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab) {
         let (dot, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), size * 0.45, color);
         ui.label(session.status_text());
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            *reset_counters = ui.button("Reset counters").clicked();
+            let counters = &session.counters;
+            ui.monospace(format!(
+                "RX {} B ({})  TX {} B ({})",
+                group_digits(counters.rx_bytes),
+                counters.rx_messages,
+                group_digits(counters.tx_bytes),
+                counters.tx_messages
+            ))
+            .on_hover_text("Bytes (messages) received and sent since the last reset");
+        });
     });
 }

@@ -1,7 +1,7 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
 use crate::tab::Tab;
-use crate::ui::display_bar::group_digits;
+use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) {
     ui.horizontal_wrapped(|ui| {

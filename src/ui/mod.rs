@@ -1,6 +1,7 @@
 //! Drawing: one widget per file. Widgets read and edit a [`Tab`](crate::tab::Tab) and return
 //! what the user asked for; the app acts on it in one place.
 
+pub mod capture_bar;
 pub mod client_list;
 pub mod connection_bar;
 pub mod display_bar;
@@ -9,4 +10,5 @@ pub mod fonts;
 pub mod framing_bar;
 pub mod log_lines;
 pub mod log_view;
+pub mod selection_bar;
 pub mod send_box;

@@ -1,0 +1,200 @@
+//! A tab's files: Record (every entry, formatted, rotating into numbered parts) and Save data
+//! (the raw bytes). Both write on threads of their own; a write error ends the file with a
+//! message beside its toggle, never the session.
+
+use std::path::{Path, PathBuf};
+use std::thread::{self, JoinHandle};
+
+use super::Tab;
+use super::settings::{parse_mib, parse_path};
+use crate::export::{RawCapture, RecordContext, Recorder, Written};
+use crate::session::{EntryKind, LogEntry};
+use crate::units::{bytes_text, count};
+
+/// The files a tab writes while their toggles are on.
+#[derive(Default)]
+pub struct Capture {
+    pub recorder: Option<Recorder>,
+    pub raw: Option<RawCapture>,
+    /// Files still being completed after their toggle went off.
+    finishing: Vec<Finishing>,
+}
+
+struct Finishing {
+    what: &'static str,
+    path: PathBuf,
+    thread: JoinHandle<Result<Written, String>>,
+}
+
+impl Capture {
+    /// Hands an entry to whichever files are on.
+    pub fn keep(&self, entry: &LogEntry, context: RecordContext) {
+        if let Some(recorder) = &self.recorder {
+            recorder.record(entry.clone(), context);
+        }
+        if let Some(raw) = &self.raw {
+            raw.capture(entry);
+        }
+    }
+
+    /// Whether files are still being completed after a stop.
+    pub fn is_finishing(&self) -> bool {
+        !self.finishing.is_empty()
+    }
+
+    /// Completes a file on a thread, so a long queue never holds up the UI.
+    fn finish_later(
+        &mut self,
+        what: &'static str,
+        path: &Path,
+        finish: impl FnOnce() -> Result<Written, String> + Send + 'static,
+    ) {
+        let path = path.to_path_buf();
+        // If no thread can start, the closure is dropped here, and dropping a writer
+        // completes its file: the UI waits rather than lose the file's tail.
+        match thread::Builder::new()
+            .name("finish-capture".into())
+            .spawn(finish)
+        {
+            Ok(thread) => self.finishing.push(Finishing { what, path, thread }),
+            Err(error) => eprintln!("sockscope: finished {what} without a thread: {error}"),
+        }
+    }
+
+    /// Notes for the files whose completion ended since the last call.
+    fn collect_finished(&mut self) -> Vec<EntryKind> {
+        let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut self.finishing)
+            .into_iter()
+            .partition(|finishing| finishing.thread.is_finished());
+        self.finishing = running;
+        done.into_iter().map(Finishing::outcome).collect()
+    }
+}
+
+impl Finishing {
+    fn outcome(self) -> EntryKind {
+        let what = self.what;
+        let path = self.path.display();
+        match self.thread.join() {
+            Ok(Ok(written)) => EntryKind::Info(format!(
+                "{what} complete: {} in {}, {path}",
+                bytes_text(written.bytes),
+                count(written.files, "file")
+            )),
+            Ok(Err(error)) => EntryKind::Error(format!("{what} failed: {error}")),
+            Err(_) => EntryKind::Error(format!("{what} to {path} crashed")),
+        }
+    }
+}
+
+impl Tab {
+    /// Starts or stops Record from its fields; returns a note for the log.
+    pub(super) fn toggle_recording(&mut self) -> Option<EntryKind> {
+        if let Some(recorder) = self.capture.recorder.take() {
+            let path = recorder.path().to_path_buf();
+            self.capture
+                .finish_later("Recording", &path, move || recorder.finish());
+            return Some(EntryKind::Info(format!("Recording stopped: {}", path.display())));
+        }
+        self.errors.record = None;
+        let fields = &self.settings.capture;
+        let started = parse_path(&fields.record_path).and_then(|path| {
+            let split = parse_mib(&fields.split_mib, "Split at")?;
+            let recorder = Recorder::start_rotating(&path, split).map_err(|e| e.to_string())?;
+            Ok((recorder, split))
+        });
+        match started {
+            Ok((recorder, split)) => {
+                let note = format!(
+                    "Recording to {}, a new file every {}",
+                    recorder.path().display(),
+                    bytes_text(split)
+                );
+                self.capture.recorder = Some(recorder);
+                Some(EntryKind::Info(note))
+            }
+            Err(error) => {
+                self.errors.record = Some(error);
+                None
+            }
+        }
+    }
+
+    /// Starts or stops Save data from its fields; returns a note for the log.
+    pub(super) fn toggle_raw_capture(&mut self) -> Option<EntryKind> {
+        if let Some(raw) = self.capture.raw.take() {
+            let path = raw.path().to_path_buf();
+            self.capture
+                .finish_later("Saving data", &path, move || raw.finish());
+            return Some(EntryKind::Info(format!(
+                "Saving data stopped: {}",
+                path.display()
+            )));
+        }
+        self.errors.raw = None;
+        let fields = &self.settings.capture;
+        let started = parse_path(&fields.raw_path).and_then(|path| {
+            RawCapture::start(&path, fields.raw).map_err(|error| error.to_string())
+        });
+        match started {
+            Ok(raw) => {
+                let note = format!("Saving received data to {}", raw.path().display());
+                self.capture.raw = Some(raw);
+                Some(EntryKind::Info(note))
+            }
+            Err(error) => {
+                self.errors.raw = Some(error);
+                None
+            }
+        }
+    }
+
+    /// Turns off files that failed (the message goes beside their toggle) and reports files
+    /// completed after a stop.
+    pub(super) fn poll_capture(&mut self) -> Vec<EntryKind> {
+        let mut notes = self.capture.collect_finished();
+        if let Some(error) = self.capture.recorder.as_ref().and_then(Recorder::take_error) {
+            self.errors.record = Some(format!("Stopped: {error}"));
+            notes.push(EntryKind::Error(format!("Recording stopped: {error}")));
+            if let Some(recorder) = self.capture.recorder.take() {
+                self.capture
+                    .finish_later("Recording", &recorder.path().to_path_buf(), move || {
+                        recorder.finish()
+                    });
+            }
+        }
+        if let Some(error) = self.capture.raw.as_ref().and_then(RawCapture::take_error) {
+            self.errors.raw = Some(format!("Stopped: {error}"));
+            notes.push(EntryKind::Error(format!("Saving data stopped: {error}")));
+            if let Some(raw) = self.capture.raw.take() {
+                self.capture
+                    .finish_later("Saving data", &raw.path().to_path_buf(), move || {
+                        raw.finish()
+                    });
+            }
+        }
+        notes
+    }
+
+    /// Completes every file now, waiting for the disk: for when the app exits. Returns what
+    /// failed.
+    pub fn finish_capture(&mut self) -> Vec<String> {
+        let mut failures = Vec::new();
+        if let Some(recorder) = self.capture.recorder.take()
+            && let Err(error) = recorder.finish()
+        {
+            failures.push(format!("recording failed: {error}"));
+        }
+        if let Some(raw) = self.capture.raw.take()
+            && let Err(error) = raw.finish()
+        {
+            failures.push(format!("saving data failed: {error}"));
+        }
+        for finishing in std::mem::take(&mut self.capture.finishing) {
+            if let EntryKind::Error(error) = finishing.outcome() {
+                failures.push(error);
+            }
+        }
+        failures
+    }
+}
