@@ -83,7 +83,7 @@ impl App {
 
     fn apply_start_options(&mut self, options: StartOptions) {
         if let Some(path) = &options.log {
-            match Recorder::start(path) {
+            match Recorder::start_rotating(path, options.split_bytes) {
                 Ok(recorder) => self.recorder = Some(recorder),
                 Err(error) => self.notice = Some((format!("Recording off: {error}"), true)),
             }
@@ -102,6 +102,10 @@ impl App {
                 if options.hex {
                     tab.settings.view.layout = Layout::Hex;
                 }
+            }
+            if let Some(mib) = options.keep_mib {
+                tab.settings.memory_cap_mib = mib.to_string();
+                tab.handle(TabAction::ApplyMemoryCap, &self.wake, |_| {});
             }
         }
         let Some(preset) = options.preset else { return };
@@ -122,6 +126,11 @@ impl App {
         }
         let mode = tab.mode;
         self.active = mode;
+        // Before Start, so the file has every byte.
+        if let Some(path) = options.save_data {
+            self.tab_mut(mode).settings.capture.raw_path = path.display().to_string();
+            self.act(mode, TabAction::ToggleRawCapture);
+        }
         self.act(mode, TabAction::Start);
     }
 
@@ -239,7 +248,10 @@ impl App {
     /// is only offered while the file is off.
     fn ask_and_capture(&mut self, mode: Mode, raw: bool) {
         let (title, name) = if raw {
-            ("Save received data to", format!("sockscope-{}.bin", mode.as_str()))
+            (
+                "Save received data to",
+                format!("sockscope-{}.bin", mode.as_str()),
+            )
         } else {
             ("Record to", format!("sockscope-{}.jsonl", mode.as_str()))
         };
@@ -250,7 +262,9 @@ impl App {
                 .add_filter("CSV", &["csv"])
                 .add_filter("Text", &["txt"]);
         }
-        let Some(path) = dialog.save_file() else { return };
+        let Some(path) = dialog.save_file() else {
+            return;
+        };
         let fields = &mut self.tab_mut(mode).settings.capture;
         let path = path.display().to_string();
         if raw {
@@ -329,15 +343,16 @@ impl App {
             }
             if !tab.selected.is_empty() {
                 // Below the rows, so selecting never moves the row under the pointer.
-                egui::Panel::bottom(("selection", mode)).show(ui, |ui| {
-                    match ui::selection_bar::show(ui, tab) {
+                egui::Panel::bottom(("selection", mode)).show(
+                    ui,
+                    |ui| match ui::selection_bar::show(ui, tab) {
                         Some(SelectionAction::Copy { hex }) => {
                             ui.ctx().copy_text(tab.selection_text(hex));
                         }
                         Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
                         None => {}
-                    }
-                });
+                    },
+                );
             }
             ui.separator();
             actions.extend(ui::log_view::show(ui, tab));

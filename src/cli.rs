@@ -42,15 +42,45 @@ pub struct Cli {
     /// Record every event to FILE as it happens (.jsonl, .csv or .txt).
     #[arg(long, value_name = "FILE", value_parser = parse_log_path)]
     pub log: Option<PathBuf>,
+
+    /// Where --log goes on in a new file (FILE.2.jsonl, FILE.3.jsonl, …), in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub split_mib: u64,
+
+    /// Save the preset session's received bytes to FILE, byte for byte.
+    #[arg(long, value_name = "FILE", requires = "preset")]
+    pub save_data: Option<PathBuf>,
+
+    /// Memory for each tab's log, in MiB; past it the oldest entries leave the view.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub keep_mib: Option<u64>,
 }
 
 /// What to start at launch, taken from the command line.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StartOptions {
     pub preset: Option<Preset>,
     pub encoding: Option<TextEncoding>,
     pub hex: bool,
     pub log: Option<PathBuf>,
+    /// Where `log` goes on in a new file, in bytes.
+    pub split_bytes: u64,
+    pub save_data: Option<PathBuf>,
+    pub keep_mib: Option<u64>,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        Self {
+            preset: None,
+            encoding: None,
+            hex: false,
+            log: None,
+            split_bytes: crate::export::DEFAULT_ROTATE_BYTES,
+            save_data: None,
+            keep_mib: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +106,9 @@ impl From<Cli> for StartOptions {
             encoding: cli.encoding,
             hex: cli.hex,
             log: cli.log,
+            split_bytes: cli.split_mib * 1024 * 1024,
+            save_data: cli.save_data,
+            keep_mib: cli.keep_mib,
         }
     }
 }

@@ -9,28 +9,6 @@ use std::time::Duration;
 use common::*;
 use sockscope::session::{Mode, Status};
 
-fn listening_port(harness: &egui_kittest::Harness<'_, sockscope::App>) -> Option<u16> {
-    match harness.state().tab(Mode::TcpServer).session.status {
-        Status::Listening { local } => Some(local.port()),
-        _ => None,
-    }
-}
-
-fn start_server(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> SocketAddr {
-    click(harness, "TCP Server");
-    type_field(harness, "Address", "127.0.0.1");
-    type_field(harness, "Port", "0");
-    click(harness, "Listen");
-    step_until(harness, "listening", |h| listening_port(h).is_some());
-    let port = listening_port(harness).expect("listening");
-    assert!(shows(harness, &format!("Listening on 127.0.0.1:{port}")));
-    assert!(
-        harness.query_by_label("Stop").is_some(),
-        "Listen became Stop"
-    );
-    SocketAddr::from(([127, 0, 0, 1], port))
-}
-
 fn client(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect");
     stream.set_read_timeout(Some(DEADLINE)).expect("timeout");

@@ -5,7 +5,7 @@ mod common;
 use std::net::{SocketAddr, UdpSocket};
 
 use common::*;
-use sockscope::session::{Mode, Status};
+use sockscope::session::Mode;
 
 fn peer() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
@@ -17,24 +17,6 @@ fn receive(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
     let mut buffer = [0; 2048];
     let (n, from) = socket.recv_from(&mut buffer).expect("a datagram");
     (buffer[..n].to_vec(), from)
-}
-
-fn open_udp(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> SocketAddr {
-    click(harness, "UDP");
-    type_field(harness, "Address", "127.0.0.1");
-    type_field(harness, "Port", "0");
-    click(harness, "Open");
-    step_until(harness, "open", |h| {
-        matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. })
-    });
-    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else {
-        unreachable!()
-    };
-    assert!(
-        harness.query_by_label("Close").is_some(),
-        "Open became Close"
-    );
-    local
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use super::ExportError;
-use super::writer_thread::{Progress, Sink, Written, WriterThread};
+use super::writer_thread::{Progress, Sink, WriterThread, Written};
 use crate::session::{Direction, LogEntry};
 
 /// Files kept open at once; past it they are closed and reopened for appending when needed, so a

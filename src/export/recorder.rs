@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::writer_thread::{Progress, Sink, Written, WriterThread};
+use super::writer_thread::{Progress, Sink, WriterThread, Written};
 use super::{ExportError, LogFormat, RecordContext, format_for, write_header, write_record};
 use crate::session::LogEntry;
 

@@ -212,8 +212,10 @@ impl Session {
             EventKind::ListenStopped { local } => {
                 self.status = Status::Serving;
                 let clients = self.clients.len();
-                let text =
-                    format!("Stopped listening on {local}; {} still connected", count(clients as u64, "client"));
+                let text = format!(
+                    "Stopped listening on {local}; {} still connected",
+                    count(clients as u64, "client")
+                );
                 (None, info(text))
             }
             EventKind::Opened { local } => {
@@ -314,7 +316,10 @@ impl Session {
             Status::Connecting { peer } => format!("Connecting to {peer}…"),
             Status::Connected { local, peer } => format!("Connected — local {local}, peer {peer}"),
             Status::Listening { local } => {
-                format!("Listening on {local} — {}", count(self.clients.len() as u64, "client"))
+                format!(
+                    "Listening on {local} — {}",
+                    count(self.clients.len() as u64, "client")
+                )
             }
             Status::Serving => {
                 let clients = count(self.clients.len() as u64, "client");

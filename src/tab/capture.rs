@@ -2,7 +2,7 @@
 //! (the raw bytes). Both write on threads of their own; a write error ends the file with a
 //! message beside its toggle, never the session.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 
 use super::Tab;
@@ -46,10 +46,9 @@ impl Capture {
     fn finish_later(
         &mut self,
         what: &'static str,
-        path: &Path,
+        path: PathBuf,
         finish: impl FnOnce() -> Result<Written, String> + Send + 'static,
     ) {
-        let path = path.to_path_buf();
         // If no thread can start, the closure is dropped here, and dropping a writer
         // completes its file: the UI waits rather than lose the file's tail.
         match thread::Builder::new()
@@ -59,6 +58,22 @@ impl Capture {
             Ok(thread) => self.finishing.push(Finishing { what, path, thread }),
             Err(error) => eprintln!("sockscope: finished {what} without a thread: {error}"),
         }
+    }
+
+    /// Turns Record off, completing its file on a thread; returns the file.
+    fn stop_recording(&mut self) -> Option<PathBuf> {
+        let recorder = self.recorder.take()?;
+        let path = recorder.path().to_path_buf();
+        self.finish_later("Recording", path.clone(), move || recorder.finish());
+        Some(path)
+    }
+
+    /// Turns Save data off, completing its files on a thread; returns the (first) file.
+    fn stop_raw(&mut self) -> Option<PathBuf> {
+        let raw = self.raw.take()?;
+        let path = raw.path().to_path_buf();
+        self.finish_later("Saving data", path.clone(), move || raw.finish());
+        Some(path)
     }
 
     /// Notes for the files whose completion ended since the last call.
@@ -90,11 +105,11 @@ impl Finishing {
 impl Tab {
     /// Starts or stops Record from its fields; returns a note for the log.
     pub(super) fn toggle_recording(&mut self) -> Option<EntryKind> {
-        if let Some(recorder) = self.capture.recorder.take() {
-            let path = recorder.path().to_path_buf();
-            self.capture
-                .finish_later("Recording", &path, move || recorder.finish());
-            return Some(EntryKind::Info(format!("Recording stopped: {}", path.display())));
+        if let Some(path) = self.capture.stop_recording() {
+            return Some(EntryKind::Info(format!(
+                "Recording stopped: {}",
+                path.display()
+            )));
         }
         self.errors.record = None;
         let fields = &self.settings.capture;
@@ -122,10 +137,7 @@ impl Tab {
 
     /// Starts or stops Save data from its fields; returns a note for the log.
     pub(super) fn toggle_raw_capture(&mut self) -> Option<EntryKind> {
-        if let Some(raw) = self.capture.raw.take() {
-            let path = raw.path().to_path_buf();
-            self.capture
-                .finish_later("Saving data", &path, move || raw.finish());
+        if let Some(path) = self.capture.stop_raw() {
             return Some(EntryKind::Info(format!(
                 "Saving data stopped: {}",
                 path.display()
@@ -153,25 +165,20 @@ impl Tab {
     /// completed after a stop.
     pub(super) fn poll_capture(&mut self) -> Vec<EntryKind> {
         let mut notes = self.capture.collect_finished();
-        if let Some(error) = self.capture.recorder.as_ref().and_then(Recorder::take_error) {
+        if let Some(error) = self
+            .capture
+            .recorder
+            .as_ref()
+            .and_then(Recorder::take_error)
+        {
             self.errors.record = Some(format!("Stopped: {error}"));
             notes.push(EntryKind::Error(format!("Recording stopped: {error}")));
-            if let Some(recorder) = self.capture.recorder.take() {
-                self.capture
-                    .finish_later("Recording", &recorder.path().to_path_buf(), move || {
-                        recorder.finish()
-                    });
-            }
+            self.capture.stop_recording();
         }
         if let Some(error) = self.capture.raw.as_ref().and_then(RawCapture::take_error) {
             self.errors.raw = Some(format!("Stopped: {error}"));
             notes.push(EntryKind::Error(format!("Saving data stopped: {error}")));
-            if let Some(raw) = self.capture.raw.take() {
-                self.capture
-                    .finish_later("Saving data", &raw.path().to_path_buf(), move || {
-                        raw.finish()
-                    });
-            }
+            self.capture.stop_raw();
         }
         notes
     }

@@ -29,7 +29,11 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         let fields = &mut tab.settings.capture;
         ui.add_enabled_ui(!recording, |ui| {
             path_field(ui, &mut fields.record_path, "capture.jsonl", toggle.id);
-            if ui.button("Browse…").on_hover_text("Choose the log file").clicked() {
+            if ui
+                .button("Browse…")
+                .on_hover_text("Choose the log file")
+                .clicked()
+            {
                 action = Some(CaptureAction::BrowseRecord);
             }
             let label = ui.label("Split at");
@@ -69,7 +73,11 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         let fields = &mut tab.settings.capture;
         ui.add_enabled_ui(!saving, |ui| {
             path_field(ui, &mut fields.raw_path, "received.bin", toggle.id);
-            if ui.button("Browse…").on_hover_text("Choose the data file").clicked() {
+            if ui
+                .button("Browse…")
+                .on_hover_text("Choose the data file")
+                .clicked()
+            {
                 action = Some(CaptureAction::BrowseRaw);
             }
             ui.checkbox(&mut fields.raw.per_peer, "Per peer")

@@ -36,7 +36,7 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
         let mut auto_newline = fields.kind == FramingKind::PerRead;
         let hint = "On: every read starts a new row (Per read). \
                     Off: reads run together and rows break only at the line ends in the data \
-                    (By line); a partial line shows at once.";
+                    (By line); a partial line waits for its end.";
         if ui
             .checkbox(&mut auto_newline, "Auto newline")
             .on_hover_text(hint)

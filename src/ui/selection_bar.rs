@@ -13,8 +13,11 @@ pub enum SelectionAction {
 pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<SelectionAction> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{} selected", group_digits(tab.selected.len() as u64)))
-            .on_hover_text("Click rows to select them; Shift-click for a range");
+        ui.label(format!(
+            "{} selected",
+            group_digits(tab.selected.len() as u64)
+        ))
+        .on_hover_text("Click rows to select them; Shift-click for a range");
         if ui.button("Copy as text").clicked() {
             action = Some(SelectionAction::Copy { hex: false });
         }

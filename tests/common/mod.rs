@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 pub use egui_kittest::kittest::Queryable;
+use sockscope::session::{Mode, Status};
 use sockscope::{App, StartOptions};
+use std::net::SocketAddr;
 
 /// How long a background result may take before a test fails.
 pub const DEADLINE: Duration = Duration::from_secs(15);
@@ -77,5 +79,54 @@ pub fn click(harness: &mut Harness<'_, App>, label: &str) {
     harness.step();
 }
 
+/// Clicks a checkbox by its label: for checkboxes that also name a text field.
+pub fn tick(harness: &mut Harness<'_, App>, label: &str) {
+    harness.get_by_role_and_label(Role::CheckBox, label).click();
+    harness.step();
+    harness.step();
+}
+
 /// "你好，世界" in GBK.
 pub const NIHAO_GBK: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xCA, 0xC0, 0xBD, 0xE7];
+
+pub fn listening_port(harness: &Harness<'_, App>) -> Option<u16> {
+    match harness.state().tab(Mode::TcpServer).session.status {
+        Status::Listening { local } => Some(local.port()),
+        _ => None,
+    }
+}
+
+/// Listens on 127.0.0.1 and an ephemeral port in the TCP Server tab.
+pub fn start_server(harness: &mut Harness<'static, App>) -> SocketAddr {
+    click(harness, "TCP Server");
+    type_field(harness, "Address", "127.0.0.1");
+    type_field(harness, "Port", "0");
+    click(harness, "Listen");
+    step_until(harness, "listening", |h| listening_port(h).is_some());
+    let port = listening_port(harness).expect("listening");
+    assert!(shows(harness, &format!("Listening on 127.0.0.1:{port}")));
+    assert!(
+        harness.query_by_label("Stop").is_some(),
+        "Listen became Stop"
+    );
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+/// Opens the UDP tab on 127.0.0.1 and an ephemeral port.
+pub fn open_udp(harness: &mut Harness<'static, App>) -> SocketAddr {
+    click(harness, "UDP");
+    type_field(harness, "Address", "127.0.0.1");
+    type_field(harness, "Port", "0");
+    click(harness, "Open");
+    step_until(harness, "open", |h| {
+        matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. })
+    });
+    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else {
+        unreachable!()
+    };
+    assert!(
+        harness.query_by_label("Close").is_some(),
+        "Open became Close"
+    );
+    local
+}
