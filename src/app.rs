@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
@@ -17,6 +18,14 @@ use crate::ui::{self, capture_bar::CaptureAction, selection_bar::SelectionAction
 /// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
 /// frame short when a new filter meets a long history.
 const FILTER_BUDGET_PER_FRAME: usize = 50_000;
+
+/// Set when the app starts closing, so a signal handler waits for the files to complete.
+static EXIT_STARTED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the app has begun to close (and complete its files).
+pub fn exit_started() -> bool {
+    EXIT_STARTED.load(Ordering::Relaxed)
+}
 
 /// What the app remembers across restarts.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -420,6 +429,7 @@ impl eframe::App for App {
     }
 
     fn on_exit(&mut self) {
+        EXIT_STARTED.store(true, Ordering::Relaxed);
         // Whatever the workers said last goes into the recording before it closes.
         self.drain_events();
         self.finish_recording();

@@ -27,13 +27,18 @@ fn main() -> eframe::Result {
 }
 
 /// Ctrl+C or SIGTERM closes the window the normal way, so the app saves its settings and
-/// finishes its recording. If the window does not close in time, exit anyway.
+/// finishes its recording. If the window does not start closing in time, exit anyway.
 fn close_on_signal(context: Arc<OnceLock<egui::Context>>) {
     let installed = ctrlc::set_handler(move || {
         if let Some(ctx) = context.get() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             ctx.request_repaint();
             std::thread::sleep(Duration::from_secs(5));
+            // Closing has begun: completing a large recording may take a while, and cutting
+            // it short would lose its tail. The process ends when `run_native` returns.
+            while sockscope::app::exit_started() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
         }
         std::process::exit(130);
     });

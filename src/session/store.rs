@@ -94,6 +94,20 @@ pub struct LineRef<'a> {
     pub line: usize,
 }
 
+/// How many characters `value` takes when written, without allocating.
+fn display_width(value: &impl std::fmt::Display) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            self.0 += text.chars().count();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    let _ = std::fmt::write(&mut count, format_args!("{value}"));
+    count.0
+}
+
 pub struct LogStore {
     entries: VecDeque<Stored>,
     cap_bytes: usize,
@@ -106,6 +120,8 @@ pub struct LogStore {
     pushed: u64,
     /// Each stream's last entry (by sequence number) and the character it may end in.
     streams: HashMap<StreamKey, (u64, StreamTail)>,
+    /// The longest peer address written so far, in characters: the peer column's width.
+    peer_width: usize,
 }
 
 impl Default for LogStore {
@@ -125,6 +141,7 @@ impl LogStore {
             evicted_bytes: 0,
             pushed: 0,
             streams: HashMap::new(),
+            peer_width: 0,
         }
     }
 
@@ -193,6 +210,9 @@ impl LogStore {
             self.lines_appended[layout.slot()] += line_count(&entry, layout);
         }
         self.used_bytes += cost;
+        if let Some(peer) = entry.peer {
+            self.peer_width = self.peer_width.max(display_width(&peer));
+        }
         let carries = self.link_stream(&entry);
         self.entries.push_back(Stored {
             entry,
@@ -224,6 +244,13 @@ impl LogStore {
         self.entries.clear();
         self.streams.clear();
         self.used_bytes = 0;
+        self.peer_width = 0;
+    }
+
+    /// The width of the peer column: the longest peer address written, in characters. It only
+    /// grows (until Clear), so the data column does not jump while scrolling.
+    pub fn peer_width(&self) -> usize {
+        self.peer_width
     }
 
     pub fn len(&self) -> usize {
@@ -311,6 +338,7 @@ impl LogStore {
 
 #[cfg(test)]
 mod tests {
+    use std::net::SocketAddr;
     use std::time::SystemTime;
 
     use super::*;
@@ -434,6 +462,24 @@ mod tests {
         assert_eq!(store.lines_before(Layout::Text, paused_at), 2);
         assert_eq!(store.lines_before(Layout::Text, store.pushed()), 3);
         assert_eq!(store.lines_before(Layout::Hex, paused_at), 1);
+    }
+
+    #[test]
+    fn the_peer_column_fits_the_longest_peer_so_far() {
+        let mut store = LogStore::default();
+        assert_eq!(store.peer_width(), 0);
+        store.push(rx_from(80, b"a"));
+        assert_eq!(store.peer_width(), "127.0.0.1:80".len());
+        let v6: SocketAddr = "[2001:db8::1]:65535".parse().unwrap();
+        store.push(LogEntry::new(
+            SystemTime::now(),
+            Some(v6),
+            EntryKind::Rx(b"b".to_vec()),
+        ));
+        store.push(rx_from(1, b"c"));
+        assert_eq!(store.peer_width(), "[2001:db8::1]:65535".len());
+        store.clear();
+        assert_eq!(store.peer_width(), 0);
     }
 
     #[test]

@@ -91,12 +91,13 @@ fn memory_cap(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
     let log = &tab.session.log;
     let (entries, bytes) = log.evicted();
     if entries > 0 {
-        ui.weak(format!(
-            "{} older entries ({}) left memory",
-            group_digits(entries),
-            bytes_text(bytes)
-        ))
-        .on_hover_text("Record keeps every entry in a file");
+        ui.weak(format!("−{} entries", group_digits(entries)))
+            .on_hover_text(format!(
+                "{} older entries ({}) left memory to stay under the cap. \
+                 Record keeps every entry in a file.",
+                group_digits(entries),
+                bytes_text(bytes)
+            ));
     }
     response.lost_focus()
 }

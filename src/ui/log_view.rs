@@ -12,9 +12,6 @@ use crate::codec::TextEncoding;
 use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
 use crate::tab::{Tab, TabAction};
 
-/// Width of the peer column in characters ("255.255.255.255:65535" fits).
-const PEER_WIDTH: usize = 21;
-
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
 pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
@@ -38,6 +35,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         font,
         colors: Colors::new(ui.visuals()),
         options: *options,
+        peer_width: log.peer_width(),
     };
     egui::ScrollArea::both()
         .id_salt("log")
@@ -45,6 +43,13 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         .stick_to_bottom(true)
         .show_rows(ui, row_height, total_rows, |ui, rows| {
             ui.spacing_mut().item_spacing.y = 0.0;
+            // Fewer rows than fit, yet not from the top: the log shrank (entries left memory)
+            // under a scroll offset egui clamps only after this frame. Draw again, or an idle
+            // window would keep showing blank space under the last row.
+            let fit = (ui.clip_rect().height() / row_height) as usize;
+            if rows.start > 0 && rows.len() + 1 < fit {
+                ui.ctx().request_repaint();
+            }
             // The lines of the entry drawn last, so a tall entry is laid out once per frame.
             let mut cached: Option<(usize, Vec<Line>)> = None;
             for row in rows {
@@ -208,6 +213,8 @@ struct RowStyle {
     font: FontId,
     colors: Colors,
     options: ViewOptions,
+    /// In characters; 0 when no entry has a peer, and the column is left out.
+    peer_width: usize,
 }
 
 impl RowStyle {
@@ -272,7 +279,13 @@ impl RowStyle {
             }
         }
         let direction = format!("{:<5} ", entry.direction().label());
-        let peer = entry.peer.map(|p| p.to_string()).unwrap_or_default();
-        (prefix, direction, format!("{peer:<PEER_WIDTH$} "))
+        let peer = match self.peer_width {
+            0 => String::new(),
+            width => {
+                let peer = entry.peer.map(|p| p.to_string()).unwrap_or_default();
+                format!("{peer:<width$} ")
+            }
+        };
+        (prefix, direction, peer)
     }
 }
