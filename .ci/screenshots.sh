@@ -15,6 +15,10 @@ shoot() { sleep 1; import -window "$1" "screenshots/$2.png"; check_not_blank "sc
 HEX_INPUT_X=203
 BOTH_X=120
 DISPLAY_ROW_Y=109
+RECORD_ROW_Y=178
+SEND_BOX_Y=665
+RECORD_PATH_X=290
+temp_dir files
 
 # TCP Client: a device greets in GBK; we send text, then a hex frame.
 port=$(free_port)
@@ -38,15 +42,24 @@ stop_app 15
 
 # TCP Server: three clients, GBK text and a binary frame; a reply to all of them.
 port=$(free_port)
-start_app --tcp-server "127.0.0.1:$port" --encoding gbk
+start_app --tcp-server "127.0.0.1:$port" --encoding gbk --save-data "$files/received.bin"
 wid=$(app_window)
 sleep 1
+# Record, turned on in the window: type the file, tick the box.
+click "$wid" $RECORD_PATH_X $RECORD_ROW_Y
+timeout 10 xdotool windowfocus --sync "$wid"
+xdotool type --delay 20 "$files/server.jsonl"
+sleep 0.5
+click "$wid" 110 $RECORD_ROW_Y
+click "$wid" 500 $SEND_BOX_Y
 timeout 90 python3 "$peers" tcp-clients "$port" &
 BACKGROUND_PIDS+=($!)
 sleep 2.5
 type_and_send "$wid" "ACK all"
 shoot "$wid" tcp-server
 stop_app 15
+grep -q '"text":"ACK all"' "$files/server.jsonl" || { echo "FAIL: Record did not record the reply"; exit 1; }
+[ -s "$files/received.bin" ] || { echo "FAIL: Save data saved nothing"; exit 1; }
 
 # UDP: a peer sends GBK and a binary datagram and answers; we reply in hex.
 port=$(free_port)

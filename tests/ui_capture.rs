@@ -152,10 +152,7 @@ fn bad_file_fields_are_explained_and_nothing_starts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut harness = app_harness();
     tick(&mut harness, "Record to");
-    assert!(shows(
-        &harness,
-        "Type a file path or choose one with Browse…"
-    ));
+    assert!(shows(&harness, "Type a file path, or Browse…"));
 
     let unknown = dir.path().join("capture.bin");
     type_field(&mut harness, "Record to", &unknown.display().to_string());

@@ -73,7 +73,7 @@ pub(super) fn parse_mib(text: &str, what: &str) -> Result<u64, String> {
 pub(super) fn parse_path(text: &str) -> Result<PathBuf, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("Type a file path or choose one with Browse…".to_owned());
+        return Err("Type a file path, or Browse…".to_owned());
     }
     let path = PathBuf::from(text);
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());

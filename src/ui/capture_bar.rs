@@ -18,6 +18,15 @@ pub enum CaptureAction {
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
+        // First, so a message at the end of the row can wrap without moving it.
+        if ui
+            .button("Save log…")
+            .on_hover_text("Save the log as it is now, as .txt, .csv or .jsonl")
+            .clicked()
+        {
+            action = Some(CaptureAction::SaveLog);
+        }
+        ui.separator();
         let recording = tab.capture.recorder.is_some();
         let mut on = recording;
         let toggle = ui
@@ -52,14 +61,6 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
             ));
         }
         error_label(ui, tab.errors.record.as_deref());
-        ui.separator();
-        if ui
-            .button("Save log…")
-            .on_hover_text("Save the log as it is now, as .txt, .csv or .jsonl")
-            .clicked()
-        {
-            action = Some(CaptureAction::SaveLog);
-        }
     });
     ui.horizontal_wrapped(|ui| {
         let saving = tab.capture.raw.is_some();
