@@ -94,6 +94,54 @@ fn a_million_entries_show_the_newest_at_the_bottom() {
     assert!(rows < 200, "only visible rows are laid out, got {rows}");
 }
 
+/// Wheel-scrolls the log by `pages` (positive: towards older rows).
+fn scroll_log(harness: &mut egui_kittest::Harness<'_, sockscope::App>, pages: f32) {
+    harness.event(egui::Event::PointerMoved(egui::pos2(300.0, 450.0)));
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Page,
+        delta: egui::vec2(0.0, pages),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom() {
+    let mut harness = app_harness();
+    let local = open_udp(&mut harness);
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let mut send = |harness: &mut egui_kittest::Harness<'_, sockscope::App>, text: &str| {
+        let before = harness.state().tab(Mode::Udp).session.counters.rx_messages;
+        peer.send_to(text.as_bytes(), local).expect("send");
+        step_until(harness, text, |h| {
+            h.state().tab(Mode::Udp).session.counters.rx_messages > before
+        });
+    };
+    for n in 0..150 {
+        send(&mut harness, &format!("line {n:03}"));
+    }
+    assert!(shows(&harness, "line 149"), "following the newest");
+
+    scroll_log(&mut harness, 3.0);
+    assert!(!shows(&harness, "line 149"), "scrolled up");
+    send(&mut harness, "while reading");
+    harness.step();
+    assert!(
+        !shows(&harness, "while reading"),
+        "new data does not pull the view down"
+    );
+
+    scroll_log(&mut harness, -100.0);
+    assert!(shows(&harness, "while reading"), "back at the bottom");
+    send(&mut harness, "following again");
+    step_until(&mut harness, "the view follows again", |h| {
+        shows(h, "following again")
+    });
+}
+
 /// Ten million entries: the view still lays out only what is on screen, and a frame at the
 /// bottom, in the middle and under a filter stays short. Heavy (about 2 GB), so run on demand:
 /// `cargo test --release --test ui_log -- --ignored --nocapture`; it prints frame times.
@@ -140,16 +188,8 @@ fn ten_million_entries_stay_smooth() {
     assert!(rows < 200, "only visible rows are laid out, got {rows}");
 
     // Scroll up a long way with the wheel over the log, as a user would.
-    harness.event(egui::Event::PointerMoved(egui::pos2(300.0, 450.0)));
     for _ in 0..20 {
-        harness.event(egui::Event::MouseWheel {
-            unit: egui::MouseWheelUnit::Page,
-            delta: egui::vec2(0.0, 1000.0),
-            phase: egui::TouchPhase::Move,
-            source: egui::MouseWheelSource::Wheel,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
+        scroll_log(&mut harness, 1000.0);
     }
     frame_times(&mut harness, "scrolled up");
     assert!(!shows(&harness, &format!("datagram {}", ENTRIES - 1)));
