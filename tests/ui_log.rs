@@ -113,7 +113,7 @@ fn auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom() {
     let mut harness = app_harness();
     let local = open_udp(&mut harness);
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
-    let mut send = |harness: &mut egui_kittest::Harness<'_, sockscope::App>, text: &str| {
+    let send = |harness: &mut egui_kittest::Harness<'_, sockscope::App>, text: &str| {
         let before = harness.state().tab(Mode::Udp).session.counters.rx_messages;
         peer.send_to(text.as_bytes(), local).expect("send");
         step_until(harness, text, |h| {
