@@ -1,11 +1,15 @@
 //! Turning what the user types into bytes, and bytes into something readable.
 
+pub mod checksum;
+pub mod escape;
 pub mod hex;
 pub mod stream;
 pub mod text;
 
 use std::fmt;
 
+pub use checksum::{ByteOrder, Checksum};
+pub use escape::{EscapeError, EscapedError, encode_escaped};
 pub use hex::{HexError, parse_hex, to_hex, to_spaced_hex};
 pub use text::{EncodeError, MarkedText, TextEncoding};
 
@@ -41,6 +45,44 @@ pub enum ComposeError {
     Hex(#[from] HexError),
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    #[error(transparent)]
+    Escape(#[from] EscapeError),
+}
+
+impl From<EscapedError> for ComposeError {
+    fn from(error: EscapedError) -> Self {
+        match error {
+            EscapedError::Escape(error) => Self::Escape(error),
+            EscapedError::Encode(error) => Self::Encode(error),
+        }
+    }
+}
+
+/// Everything that turns the send box's input into the bytes Send puts on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SendSpec {
+    pub format: PayloadFormat,
+    /// Encodes text input.
+    pub encoding: TextEncoding,
+    /// Text input only: read `\r \n \t \\ \0 \xNN`.
+    pub escapes: bool,
+    /// Computed over the payload and put right after it.
+    pub checksum: Checksum,
+    pub order: ByteOrder,
+    /// Goes last, after the checksum: it ends the frame (a line end, say).
+    pub suffix: Vec<u8>,
+}
+
+/// The wire bytes for `input`: the payload, its checksum, then the suffix.
+pub fn compose_frame(input: &str, spec: &SendSpec) -> Result<Vec<u8>, ComposeError> {
+    let mut bytes = match (spec.format, spec.escapes) {
+        (PayloadFormat::Text, true) => encode_escaped(input, spec.encoding)?,
+        (format, _) => compose(input, format, spec.encoding)?,
+    };
+    let checksum = spec.checksum.bytes(&bytes, spec.order);
+    bytes.extend_from_slice(&checksum);
+    bytes.extend_from_slice(&spec.suffix);
+    Ok(bytes)
 }
 
 /// The bytes to send for the send box's input.
@@ -93,6 +135,45 @@ mod tests {
             err.to_string(),
             "'😀' (U+1F600) at line 1, column 1 cannot be encoded in GBK"
         );
+    }
+
+    fn spec(format: PayloadFormat) -> SendSpec {
+        SendSpec {
+            format,
+            encoding: TextEncoding::Gbk,
+            escapes: false,
+            checksum: Checksum::None,
+            order: ByteOrder::BigEndian,
+            suffix: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn frames_are_payload_then_checksum_then_suffix() {
+        let modbus = SendSpec {
+            checksum: Checksum::Crc16Modbus,
+            order: ByteOrder::LittleEndian,
+            ..spec(PayloadFormat::Hex)
+        };
+        assert_eq!(
+            compose_frame("0x01,0x03 00 00 00 0a", &modbus).unwrap(),
+            [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD]
+        );
+        let line = SendSpec {
+            escapes: true,
+            checksum: Checksum::Sum8,
+            suffix: b"\r\n".to_vec(),
+            ..spec(PayloadFormat::Text)
+        };
+        assert_eq!(
+            compose_frame(r"A\x01", &line).unwrap(),
+            [b'A', 0x01, 0x42, b'\r', b'\n']
+        );
+        // Escapes off: a backslash is just a backslash.
+        let plain = spec(PayloadFormat::Text);
+        assert_eq!(compose_frame(r"\n", &plain).unwrap(), b"\\n");
+        let err = compose_frame(r"\q", &line).unwrap_err();
+        assert!(matches!(err, ComposeError::Escape(_)), "{err:?}");
     }
 
     #[test]

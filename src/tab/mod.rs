@@ -2,6 +2,7 @@
 //! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
 
 mod capture;
+mod send_settings;
 mod settings;
 
 use std::collections::BTreeSet;
@@ -18,6 +19,7 @@ use crate::session::{
 };
 
 pub use capture::Capture;
+pub use send_settings::{Append, SendFields};
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
 
@@ -77,11 +79,22 @@ pub struct Tab {
     filter_built_from: Option<(FilterFields, TextEncoding)>,
     /// The files this tab writes: Record and Save data.
     pub capture: Capture,
+    /// The send preview and what it was worked out from.
+    preview: Preview,
     worker: Option<Worker>,
+}
+
+struct Preview {
+    input: String,
+    format: PayloadFormat,
+    encoding: TextEncoding,
+    fields: SendFields,
+    bytes: Result<Vec<u8>, String>,
 }
 
 impl Tab {
     pub fn new(mode: Mode, settings: TabSettings) -> Self {
+        let preview = Preview::of(&settings);
         let mut tab = Self {
             mode,
             settings,
@@ -95,6 +108,7 @@ impl Tab {
             filter: None,
             filter_built_from: None,
             capture: Capture::default(),
+            preview,
             worker: None,
         };
         tab.apply_framing();
@@ -422,22 +436,35 @@ impl Tab {
         None
     }
 
+    /// The bytes Send would put on the wire now, or why it cannot.
+    pub fn wire_bytes(&self) -> Result<Vec<u8>, String> {
+        wire_bytes(&self.settings)
+    }
+
+    /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
+    /// changed: the preview asks every frame.
+    pub fn preview(&mut self) -> &Result<Vec<u8>, String> {
+        let settings = &self.settings;
+        let cached = &self.preview;
+        if cached.input != settings.send_text
+            || cached.format != settings.input_format
+            || cached.encoding != settings.encoding
+            || cached.fields != settings.send
+        {
+            self.preview = Preview::of(settings);
+            // The last Send's complaint was about what has just changed.
+            self.errors.send = None;
+        }
+        &self.preview.bytes
+    }
+
     fn send(&mut self) {
         self.errors.send = None;
         self.errors.remote = None;
-        let settings = &self.settings;
-        let bytes = match codec::compose(
-            &settings.send_text,
-            settings.input_format,
-            settings.encoding,
-        ) {
-            Ok(bytes) if bytes.is_empty() => {
-                self.errors.send = Some("Nothing to send: the send box is empty".to_owned());
-                return;
-            }
+        let bytes = match self.wire_bytes() {
             Ok(bytes) => bytes,
             Err(error) => {
-                self.errors.send = Some(error.to_string());
+                self.errors.send = Some(error);
                 return;
             }
         };
@@ -502,5 +529,29 @@ impl Tab {
         self.errors.send = None;
         // Clicking the radio took focus from the box; give it back so typing goes on there.
         self.focus_send_box = true;
+    }
+}
+
+/// The bytes Send would put on the wire for these settings, or why it cannot.
+fn wire_bytes(settings: &TabSettings) -> Result<Vec<u8>, String> {
+    let spec = settings
+        .send
+        .spec(settings.input_format, settings.encoding)?;
+    match codec::compose_frame(&settings.send_text, &spec) {
+        Ok(bytes) if bytes.is_empty() => Err("Nothing to send: the send box is empty".to_owned()),
+        Ok(bytes) => Ok(bytes),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+impl Preview {
+    fn of(settings: &TabSettings) -> Self {
+        Self {
+            input: settings.send_text.clone(),
+            format: settings.input_format,
+            encoding: settings.encoding,
+            fields: settings.send.clone(),
+            bytes: wire_bytes(settings),
+        }
     }
 }

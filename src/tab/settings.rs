@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use super::send_settings::SendFields;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
 use crate::net;
@@ -24,6 +25,7 @@ pub struct TabSettings {
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
     pub send_text: String,
+    pub send: SendFields,
     pub framing: FramingFields,
     pub filter: FilterFields,
     pub capture: CaptureFields,
@@ -192,6 +194,7 @@ impl TabSettings {
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
             send_text: String::new(),
+            send: SendFields::default(),
             framing: FramingFields::default(),
             filter: FilterFields::default(),
             capture: CaptureFields::default(),

@@ -1,9 +1,14 @@
-//! The multi-line send box with its Text/Hex input choice, Send button and inline error.
+//! The multi-line send box: Text/Hex input, escapes, encoding, what to append, a checksum, the
+//! Send button, and a live preview of the exact bytes Send puts on the wire.
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
-use crate::codec::PayloadFormat;
-use crate::tab::{Tab, TabAction};
+use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding, to_spaced_hex};
+use crate::tab::{Append, Tab, TabAction};
+use crate::units::count;
+
+/// Bytes the preview lists before it only counts them.
+const PREVIEW_BYTES: usize = 64;
 
 const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 
@@ -22,13 +27,17 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
                     action = Some(TabAction::SetInputFormat(format));
                 }
             }
-            ui.weak(format!(
-                "encoding {} · Ctrl+Enter sends",
-                tab.settings.encoding
-            ));
+            let text_input = tab.settings.input_format == PayloadFormat::Text;
+            ui.add_enabled_ui(text_input, |ui| {
+                ui.checkbox(&mut tab.settings.send.escapes, "Escapes")
+                    .on_hover_text("Read \\r \\n \\t \\\\ \\0 and \\xNN (a raw byte) in the text");
+                encoding_choice(ui, tab);
+            });
+            ui.weak("Ctrl+Enter sends");
             label.id
         })
         .inner;
+    ui.horizontal_wrapped(|ui| frame_options(ui, tab));
     // Ctrl+Enter must be taken before the text box sees it as a newline.
     let focused = ui.memory(|memory| memory.has_focus(box_id));
     if focused && ui.input_mut(|input| input.consume_shortcut(&SEND_SHORTCUT)) {
@@ -64,8 +73,89 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
             action = Some(TabAction::Send);
         }
     });
-    if let Some(error) = &tab.errors.send {
-        ui.colored_label(ui.visuals().error_fg_color, error);
+    // One line under the box: what Send would do now, or why it cannot.
+    let error_color = ui.visuals().error_fg_color;
+    let send_error = tab.errors.send.clone();
+    match (&send_error, tab.preview()) {
+        (Some(error), _) | (None, Err(error)) => {
+            ui.colored_label(error_color, error);
+        }
+        (None, Ok(bytes)) => {
+            let shown = &bytes[..bytes.len().min(PREVIEW_BYTES)];
+            let more = if bytes.len() > PREVIEW_BYTES {
+                " …"
+            } else {
+                ""
+            };
+            ui.weak(
+                egui::RichText::new(format!(
+                    "Sends {}: {}{more}",
+                    count(bytes.len() as u64, "byte"),
+                    to_spaced_hex(shown)
+                ))
+                .monospace(),
+            );
+        }
     }
     action
+}
+
+/// The text encoding for sending: the display's, or one set apart.
+fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab) {
+    let display = tab.settings.encoding;
+    let chosen = &mut tab.settings.send.encoding;
+    let name = |choice: Option<TextEncoding>| match choice {
+        None => format!("{display}, as shown"),
+        Some(encoding) => encoding.to_string(),
+    };
+    egui::ComboBox::from_label("Send encoding")
+        .selected_text(name(*chosen))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(chosen, None, name(None));
+            for encoding in TextEncoding::ALL {
+                ui.selectable_value(chosen, Some(encoding), encoding.to_string());
+            }
+        });
+}
+
+/// Append, checksum and byte order.
+fn frame_options(ui: &mut egui::Ui, tab: &mut Tab) {
+    let fields = &mut tab.settings.send;
+    egui::ComboBox::from_label("Append")
+        .selected_text(fields.append.label())
+        .show_ui(ui, |ui| {
+            for append in Append::ALL {
+                ui.selectable_value(&mut fields.append, append, append.label());
+            }
+        });
+    if fields.append == Append::Custom {
+        let label = ui.label("bytes (hex)");
+        let edit = egui::TextEdit::singleline(&mut fields.custom_hex)
+            .desired_width(80.0)
+            .font(egui::TextStyle::Monospace);
+        ui.add(edit).labelled_by(label.id);
+    }
+    ui.separator();
+    let before = fields.checksum;
+    egui::ComboBox::from_label("Checksum")
+        .selected_text(fields.checksum.to_string())
+        .show_ui(ui, |ui| {
+            for checksum in Checksum::ALL {
+                ui.selectable_value(&mut fields.checksum, checksum, checksum.to_string());
+            }
+        });
+    if fields.checksum != before {
+        // Each algorithm's protocols have their habit: Modbus sends its CRC low byte first.
+        fields.order = fields.checksum.usual_order();
+    }
+    if fields.checksum.width() > 1 {
+        egui::ComboBox::from_label("Byte order")
+            .selected_text(fields.order.to_string())
+            .show_ui(ui, |ui| {
+                for order in [ByteOrder::BigEndian, ByteOrder::LittleEndian] {
+                    ui.selectable_value(&mut fields.order, order, order.to_string());
+                }
+            });
+    }
+    ui.weak("after the data: checksum, then the appended bytes");
 }

@@ -1,0 +1,117 @@
+//! The send box's options as the user sets them: escapes, what to append, a checksum, and the
+//! text encoding when it differs from the display's.
+
+use crate::codec::{self, ByteOrder, Checksum, PayloadFormat, SendSpec, TextEncoding};
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct SendFields {
+    /// Text input: read `\r \n \t \\ \0 \xNN`.
+    pub escapes: bool,
+    pub append: Append,
+    /// The bytes `Append::Custom` adds, in hex, as typed.
+    pub custom_hex: String,
+    pub checksum: Checksum,
+    pub order: ByteOrder,
+    /// `None`: the same encoding as the display.
+    pub encoding: Option<TextEncoding>,
+}
+
+impl Default for SendFields {
+    fn default() -> Self {
+        Self {
+            escapes: false,
+            append: Append::Nothing,
+            custom_hex: "03".to_owned(),
+            checksum: Checksum::None,
+            order: ByteOrder::BigEndian,
+            encoding: None,
+        }
+    }
+}
+
+/// What goes after the payload and its checksum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Append {
+    #[default]
+    Nothing,
+    CrLf,
+    Lf,
+    Custom,
+}
+
+impl Append {
+    pub const ALL: [Self; 4] = [Self::Nothing, Self::CrLf, Self::Lf, Self::Custom];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Nothing => "Nothing",
+            Self::CrLf => "CR LF",
+            Self::Lf => "LF",
+            Self::Custom => "Custom",
+        }
+    }
+}
+
+impl SendFields {
+    /// How Send turns the box into bytes, or what is wrong with the custom bytes.
+    pub fn spec(
+        &self,
+        format: PayloadFormat,
+        display_encoding: TextEncoding,
+    ) -> Result<SendSpec, String> {
+        let suffix = match self.append {
+            Append::Nothing => Vec::new(),
+            Append::CrLf => b"\r\n".to_vec(),
+            Append::Lf => b"\n".to_vec(),
+            Append::Custom => match codec::parse_hex(&self.custom_hex) {
+                Ok(bytes) if bytes.is_empty() => {
+                    return Err("Append: type the bytes in hex, e.g. 03".to_owned());
+                }
+                Ok(bytes) => bytes,
+                Err(error) => return Err(format!("Append: {error}")),
+            },
+        };
+        Ok(SendSpec {
+            format,
+            encoding: self.encoding.unwrap_or(display_encoding),
+            escapes: self.escapes,
+            checksum: self.checksum,
+            order: self.order,
+            suffix,
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_the_spec_from_the_fields() {
+        let mut fields = SendFields {
+            append: Append::CrLf,
+            ..SendFields::default()
+        };
+        let spec = fields.spec(PayloadFormat::Text, TextEncoding::Gbk).unwrap();
+        assert_eq!(spec.suffix, b"\r\n");
+        assert_eq!(spec.encoding, TextEncoding::Gbk, "same as the display");
+        fields.encoding = Some(TextEncoding::Utf8);
+        fields.append = Append::Custom;
+        fields.custom_hex = "0x16, 0x03".to_owned();
+        let spec = fields.spec(PayloadFormat::Text, TextEncoding::Gbk).unwrap();
+        assert_eq!(
+            (spec.suffix, spec.encoding),
+            (vec![0x16, 0x03], TextEncoding::Utf8)
+        );
+        fields.custom_hex = "0G".to_owned();
+        let error = fields
+            .spec(PayloadFormat::Hex, TextEncoding::Gbk)
+            .unwrap_err();
+        assert!(
+            error.starts_with("Append: invalid hex digit 'G'"),
+            "{error}"
+        );
+    }
+}
