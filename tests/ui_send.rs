@@ -151,3 +151,57 @@ fn bad_escapes_and_append_bytes_are_explained_and_nothing_is_sent() {
     click(&mut harness, "Send");
     assert_eq!(read_exactly(&mut peer, 4), [b'o', b'k', 0x16, 0x03]);
 }
+
+#[test]
+fn repeat_sends_the_box_a_set_number_of_times_and_stops_on_request() {
+    let mut harness = app_harness();
+    let local = open_udp(&mut harness);
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let port = peer.local_addr().expect("addr").port();
+    type_field(&mut harness, "Remote port", &port.to_string());
+    type_send_box(&mut harness, "beat");
+    type_field(&mut harness, "Repeat every", "1");
+    type_field(&mut harness, "times", "100");
+    click(&mut harness, "Start repeat");
+    let mut buffer = [0; 16];
+    for index in 0..100 {
+        let (len, from) = peer.recv_from(&mut buffer).expect("a beat");
+        assert_eq!(
+            (&buffer[..len], from),
+            (&b"beat"[..], local),
+            "beat {index}"
+        );
+    }
+    step_until(&mut harness, "the cycle ends", |h| {
+        shows(h, "100 sent of 100, ended") && shows(h, "Cyclic send done: 100 sends")
+    });
+
+    // Until stopped: Stop ends it at once, and the log says how many went out.
+    type_field(&mut harness, "times", "");
+    type_field(&mut harness, "Repeat every", "5");
+    click(&mut harness, "Start repeat");
+    for _ in 0..3 {
+        peer.recv_from(&mut buffer).expect("a beat");
+    }
+    click(&mut harness, "Stop repeat");
+    step_until(&mut harness, "stopped", |h| shows(h, "Cyclic send stopped"));
+    assert!(harness.query_by_label("Start repeat").is_some());
+}
+
+#[test]
+fn repeat_fields_are_checked_before_anything_is_sent() {
+    let mut harness = app_harness();
+    open_udp(&mut harness);
+    type_send_box(&mut harness, "beat");
+    type_field(&mut harness, "Repeat every", "0");
+    click(&mut harness, "Start repeat");
+    assert!(shows(&harness, "Every: milliseconds from 1"));
+    type_field(&mut harness, "Repeat every", "10");
+    type_field(&mut harness, "times", "-3");
+    click(&mut harness, "Start repeat");
+    assert!(shows(&harness, "Times: a count from 1"));
+    let tab = harness.state().tab(Mode::Udp);
+    assert!(tab.session.cycle.is_none());
+    assert_eq!(tab.session.counters.tx_messages, 0);
+}

@@ -43,8 +43,22 @@ pub enum Command {
     DisconnectClient(ClientId),
     /// TCP server: close every client.
     DisconnectAllClients,
+    /// Send the same bytes again and again, timed on the worker.
+    StartCycle(CycleSpec),
+    /// Stop the cyclic send now.
+    StopCycle,
     /// End the session: close every socket and stop the worker.
     Shutdown,
+}
+
+/// A cyclic send: `bytes` to `to` every `interval`, `count` times or until stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CycleSpec {
+    pub bytes: Vec<u8>,
+    pub to: SendTarget,
+    pub interval: Duration,
+    /// `None`: until stopped.
+    pub count: Option<u64>,
 }
 
 /// Something that happened on a worker, stamped with when it happened there.
@@ -102,6 +116,8 @@ pub enum EventKind {
     },
     /// A failure that does not end the session (e.g. accept failed, listen failed).
     Warning(NetError),
+    /// The cyclic send's sends so far; `running` is false once it ended or was stopped.
+    CycleProgress { sent: u64, running: bool },
     /// The session is over and the worker has stopped; says why.
     Closed(CloseReason),
 }

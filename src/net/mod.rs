@@ -7,6 +7,7 @@
 //! concurrent clients, and one readiness loop scales there without 10,000 stacks, while keeping
 //! every socket of a session on one thread (no locks around client state).
 
+mod cycle;
 mod message;
 mod outbox;
 mod resolve;
@@ -18,12 +19,13 @@ mod udp;
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TryIter};
 
+use cycle::Cycle;
 pub use message::{
-    ClientId, CloseReason, Command, Event, EventKind, NetError, RemoteTarget, SendTarget,
+    ClientId, CloseReason, Command, CycleSpec, Event, EventKind, NetError, RemoteTarget, SendTarget,
 };
 pub use tcp_client::TcpClientConfig;
 
@@ -101,6 +103,55 @@ struct WorkerContext {
     waker: Arc<mio::Waker>,
     commands: Receiver<Command>,
     sink: EventSink,
+    /// The cyclic send, while one runs.
+    cycle: Option<Cycle>,
+}
+
+impl WorkerContext {
+    /// Waits for socket events, or until the cyclic send's next send is due.
+    fn poll(&mut self, events: &mut mio::Events) -> io::Result<()> {
+        let timeout = self
+            .cycle
+            .as_ref()
+            .and_then(Cycle::next_due)
+            .map(|due| due.saturating_duration_since(Instant::now()));
+        loop {
+            match self.poll.poll(events, timeout) {
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// The commands to carry out now: the UI's (cyclic send control handled here), then the
+    /// cyclic sends that are due.
+    fn take_commands(&mut self) -> Vec<Command> {
+        let mut commands = Vec::new();
+        for command in self.commands.try_iter() {
+            match command {
+                Command::StartCycle(spec) => {
+                    self.cycle = Some(Cycle::start(spec, Instant::now()));
+                }
+                Command::StopCycle => {
+                    if let Some(cycle) = self.cycle.take() {
+                        self.sink.emit(cycle.stopped());
+                    }
+                }
+                other => commands.push(other),
+            }
+        }
+        if let Some(cycle) = &mut self.cycle {
+            let now = Instant::now();
+            commands.extend(cycle.take_due(now));
+            if let Some(progress) = cycle.report(now) {
+                self.sink.emit(progress);
+            }
+            if cycle.is_done() {
+                self.cycle = None;
+            }
+        }
+        commands
+    }
 }
 
 fn spawn_worker(
@@ -120,6 +171,7 @@ fn spawn_worker(
             events: event_tx,
             wake,
         },
+        cycle: None,
     };
     let thread = std::thread::Builder::new()
         .name(name)
@@ -150,16 +202,6 @@ pub fn spawn_udp(local: std::net::SocketAddr, wake: Wake) -> io::Result<Worker> 
     spawn_worker(format!("udp {local}"), wake, move |context| {
         udp::run(context, local);
     })
-}
-
-/// Polls, retrying when a signal interrupts the wait.
-fn poll_once(poll: &mut mio::Poll, events: &mut mio::Events) -> io::Result<()> {
-    loop {
-        match poll.poll(events, None) {
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            other => return other,
-        }
-    }
 }
 
 /// Asks for writability only while bytes wait to be written, so an idle socket does not keep

@@ -8,7 +8,7 @@ use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::resolve::resolve;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, poll_once, want_writable,
+    WorkerContext, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -94,20 +94,21 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
         return Ok(CloseReason::Requested);
     }
 
-    let sink = &context.sink;
     let mut outbox = Outbox::default();
     let mut buffer = vec![0; READ_BUFFER_SIZE];
     let mut events = mio::Events::with_capacity(64);
     let mut writing = false;
     loop {
-        poll_once(&mut context.poll, &mut events).map_err(|e| NetError::io("poll failed", &e))?;
+        context
+            .poll(&mut events)
+            .map_err(|e| NetError::io("poll failed", &e))?;
         for event in &events {
             if event.token() != STREAM_TOKEN {
                 continue;
             }
             if event.is_readable() {
                 let on_data = |bytes: &[u8]| {
-                    sink.emit(EventKind::Received {
+                    context.sink.emit(EventKind::Received {
                         peer,
                         client: None,
                         bytes: bytes.to_vec(),
@@ -120,7 +121,7 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
                 }
             }
         }
-        for command in context.commands.try_iter() {
+        for command in context.take_commands() {
             match command {
                 Command::Send {
                     bytes,
@@ -133,12 +134,12 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
                         context: "ignored command".to_owned(),
                         detail,
                     };
-                    sink.emit(EventKind::Warning(error));
+                    context.sink.emit(EventKind::Warning(error));
                 }
             }
         }
         let on_sent = |bytes| {
-            sink.emit(EventKind::Sent {
+            context.sink.emit(EventKind::Sent {
                 peer,
                 client: None,
                 bytes,

@@ -8,7 +8,7 @@ use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::socket::listen_tcp;
 use super::{
     ClientId, CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, poll_once, want_writable,
+    WorkerContext, want_writable,
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
@@ -95,7 +95,7 @@ impl Server {
     fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
         let mut events = mio::Events::with_capacity(1024);
         loop {
-            if let Err(error) = poll_once(&mut context.poll, &mut events) {
+            if let Err(error) = context.poll(&mut events) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -108,7 +108,7 @@ impl Server {
                     }
                 }
             }
-            while let Ok(command) = context.commands.try_recv() {
+            for command in context.take_commands() {
                 if let Some(reason) = self.execute(context, command) {
                     return reason;
                 }
@@ -136,6 +136,8 @@ impl Server {
                 self.close_all_clients(&context.sink, &CloseReason::Requested);
             }
             Command::Shutdown => return Some(CloseReason::Requested),
+            // The worker context runs cyclic sends and never passes these on.
+            Command::StartCycle(_) | Command::StopCycle => {}
         }
         None
     }

@@ -11,7 +11,7 @@ use super::resolve::{Resolution, resolve};
 use super::socket::bind_udp;
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SendTarget, WorkerContext,
-    poll_once, want_writable,
+    want_writable,
 };
 
 const SOCKET_TOKEN: mio::Token = mio::Token(1);
@@ -73,7 +73,7 @@ impl UdpSession {
         let mut events = mio::Events::with_capacity(64);
         let mut buffer = vec![0; MAX_DATAGRAM];
         loop {
-            if let Err(error) = poll_once(&mut context.poll, &mut events) {
+            if let Err(error) = context.poll(&mut events) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             let readable = events
@@ -82,7 +82,7 @@ impl UdpSession {
             if readable && let Err(error) = self.receive_all(&context.sink, &mut buffer) {
                 return CloseReason::Failed(error);
             }
-            while let Ok(command) = context.commands.try_recv() {
+            for command in context.take_commands() {
                 match command {
                     Command::Send {
                         bytes,

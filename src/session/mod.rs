@@ -82,6 +82,17 @@ pub struct Session {
     framing: Framing,
     /// Each TCP peer's bytes waiting for the end of their frame.
     framers: HashMap<SocketAddr, Framer>,
+    /// The cyclic send: running, or how the last one ended.
+    pub cycle: Option<CycleState>,
+}
+
+/// A cyclic send as the worker last reported it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CycleState {
+    pub sent: u64,
+    /// `None`: until stopped.
+    pub count: Option<u64>,
+    pub running: bool,
 }
 
 impl Session {
@@ -96,6 +107,7 @@ impl Session {
             log: LogStore::default(),
             framing: Framing::PerRead,
             framers: HashMap::new(),
+            cycle: None,
         }
     }
 
@@ -175,6 +187,7 @@ impl Session {
     /// A worker was started for this session.
     pub fn started(&mut self) {
         self.status = Status::Starting;
+        self.cycle = None;
         self.last_end = None;
         self.last_end_text = None;
     }
@@ -267,7 +280,24 @@ impl Session {
                 (peer, EntryKind::Error(format!("Send failed: {error}")))
             }
             EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
+            EventKind::CycleProgress { sent, running } => {
+                let Some(cycle) = &mut self.cycle else { return };
+                cycle.sent = sent;
+                cycle.running = running;
+                if running {
+                    return;
+                }
+                let what = match cycle.count {
+                    Some(count) if sent >= count => "done",
+                    _ => "stopped",
+                };
+                let sends = count(sent, "send");
+                (None, info(format!("Cyclic send {what}: {sends}")))
+            }
             EventKind::Closed(reason) => {
+                if let Some(cycle) = &mut self.cycle {
+                    cycle.running = false;
+                }
                 self.flush_frames(None);
                 let kind = self.closed_message(&reason);
                 self.last_end_text = kind.message().map(str::to_owned);

@@ -12,14 +12,15 @@ use std::time::Duration;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
 use crate::net::{
-    self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
+    self, ClientId, Command, CycleSpec, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake,
+    Worker,
 };
 use crate::session::{
-    EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
+    CycleState, EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
 };
 
 pub use capture::Capture;
-pub use send_settings::{Append, SendFields};
+pub use send_settings::{Append, CycleFields, SendFields};
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
 
@@ -56,6 +57,8 @@ pub enum TabAction {
     ToggleRawCapture,
     /// The memory cap field changed: use it if it is valid.
     ApplyMemoryCap,
+    /// Start the cyclic send of the send box, or stop it.
+    ToggleCycle,
 }
 
 pub struct Tab {
@@ -273,6 +276,11 @@ impl Tab {
                     | EventKind::Opened { .. }
             );
             closed |= matches!(event.kind, EventKind::Closed(_));
+            // A cyclic send that cannot send (no clients left, say) stops rather than fail on.
+            let cycling = self.session.cycle.is_some_and(|cycle| cycle.running);
+            if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
+                worker.send(Command::StopCycle);
+            }
             self.focus_send_box |= comes_up;
             self.session.apply(event, &mut on_entry);
         }
@@ -310,6 +318,7 @@ impl Tab {
             }
             TabAction::ApplyMemoryCap => self.apply_memory_cap(),
             TabAction::Send => self.send(),
+            TabAction::ToggleCycle => self.toggle_cycle(),
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
                     self.command(Command::DisconnectClient(id));
@@ -459,31 +468,75 @@ impl Tab {
     }
 
     fn send(&mut self) {
+        if let Some((bytes, to)) = self.outgoing() {
+            self.command(Command::Send { bytes, to });
+        }
+    }
+
+    /// What Send would send and where, or `None` with the reason beside its field.
+    fn outgoing(&mut self) -> Option<(Vec<u8>, SendTarget)> {
         self.errors.send = None;
         self.errors.remote = None;
-        let bytes = match self.wire_bytes() {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                self.errors.send = Some(error);
-                return;
-            }
-        };
+        let bytes = self
+            .wire_bytes()
+            .map_err(|error| self.errors.send = Some(error))
+            .ok()?;
         let to = match self.mode {
             Mode::TcpClient => SendTarget::Peer,
             Mode::TcpServer => SendTarget::Clients(self.selected_clients.iter().copied().collect()),
-            Mode::Udp => match self.remote_target() {
-                Ok(target) => SendTarget::Datagram(target),
-                Err(error) => {
-                    self.errors.remote = Some(error);
+            Mode::Udp => SendTarget::Datagram(
+                self.remote_target()
+                    .map_err(|error| self.errors.remote = Some(error))
+                    .ok()?,
+            ),
+        };
+        if self.worker.is_none() {
+            self.errors.send = Some("Not connected: start the session first".to_owned());
+            return None;
+        }
+        Some((bytes, to))
+    }
+
+    /// Starts the cyclic send from the send box and the cycle fields, or stops it.
+    fn toggle_cycle(&mut self) {
+        if self.session.cycle.is_some_and(|cycle| cycle.running) {
+            self.command(Command::StopCycle);
+            return;
+        }
+        self.errors.cycle = None;
+        let fields = &self.settings.cycle;
+        let interval = match fields.interval_ms.trim().parse::<u64>() {
+            Ok(ms @ 1..=86_400_000) => Duration::from_millis(ms),
+            _ => {
+                self.errors.cycle = Some("Every: milliseconds from 1 to 86400000".to_owned());
+                return;
+            }
+        };
+        let count = match fields.count.trim() {
+            "" => None,
+            text => match text.parse::<u64>() {
+                Ok(count @ 1..) => Some(count),
+                _ => {
+                    let message = "Times: a count from 1, or empty for until stopped";
+                    self.errors.cycle = Some(message.to_owned());
                     return;
                 }
             },
         };
-        if self.worker.is_none() {
-            self.errors.send = Some("Not connected: start the session first".to_owned());
+        let Some((bytes, to)) = self.outgoing() else {
             return;
-        }
-        self.command(Command::Send { bytes, to });
+        };
+        self.session.cycle = Some(CycleState {
+            sent: 0,
+            count,
+            running: true,
+        });
+        self.command(Command::StartCycle(CycleSpec {
+            bytes,
+            to,
+            interval,
+            count,
+        }));
     }
 
     /// UDP: the remote target from its fields, or `None` (reply to the last sender) when empty.

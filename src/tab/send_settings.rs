@@ -30,6 +30,24 @@ impl Default for SendFields {
     }
 }
 
+/// The cyclic send's fields, as typed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CycleFields {
+    pub interval_ms: String,
+    /// Empty: until stopped.
+    pub count: String,
+}
+
+impl Default for CycleFields {
+    fn default() -> Self {
+        Self {
+            interval_ms: "1000".to_owned(),
+            count: String::new(),
+        }
+    }
+}
+
 /// What goes after the payload and its checksum.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Append {

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::send_settings::SendFields;
+use super::send_settings::{CycleFields, SendFields};
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
 use crate::net;
@@ -26,6 +26,7 @@ pub struct TabSettings {
     pub input_format: PayloadFormat,
     pub send_text: String,
     pub send: SendFields,
+    pub cycle: CycleFields,
     pub framing: FramingFields,
     pub filter: FilterFields,
     pub capture: CaptureFields,
@@ -195,6 +196,7 @@ impl TabSettings {
             input_format: PayloadFormat::Text,
             send_text: String::new(),
             send: SendFields::default(),
+            cycle: CycleFields::default(),
             framing: FramingFields::default(),
             filter: FilterFields::default(),
             capture: CaptureFields::default(),
@@ -213,6 +215,8 @@ pub struct FieldErrors {
     pub framing: Option<String>,
     pub filter: Option<String>,
     pub memory_cap: Option<String>,
+    /// The cyclic send's interval or count.
+    pub cycle: Option<String>,
     /// The Record row: a bad path or split size, or why the recording stopped.
     pub record: Option<String>,
     /// The Save data row, likewise.

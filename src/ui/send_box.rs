@@ -5,7 +5,7 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding, to_spaced_hex};
 use crate::tab::{Append, Tab, TabAction};
-use crate::units::count;
+use crate::units::{count, group_digits};
 
 /// Bytes the preview lists before it only counts them.
 const PREVIEW_BYTES: usize = 64;
@@ -38,6 +38,11 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         })
         .inner;
     ui.horizontal_wrapped(|ui| frame_options(ui, tab));
+    ui.horizontal_wrapped(|ui| {
+        if repeat_row(ui, tab) {
+            action = Some(TabAction::ToggleCycle);
+        }
+    });
     // Ctrl+Enter must be taken before the text box sees it as a newline.
     let focused = ui.memory(|memory| memory.has_focus(box_id));
     if focused && ui.input_mut(|input| input.consume_shortcut(&SEND_SHORTCUT)) {
@@ -98,6 +103,48 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         }
     }
     action
+}
+
+/// The cyclic send: interval, count, start/stop and progress. True when the button was clicked.
+fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
+    let cycle = tab.session.cycle;
+    let running = cycle.is_some_and(|cycle| cycle.running);
+    let fields = &mut tab.settings.cycle;
+    ui.add_enabled_ui(!running, |ui| {
+        let label = ui.label("Repeat every");
+        let edit = egui::TextEdit::singleline(&mut fields.interval_ms).desired_width(56.0);
+        ui.add(edit).labelled_by(label.id);
+        ui.label("ms,");
+        let edit = egui::TextEdit::singleline(&mut fields.count)
+            .hint_text("∞")
+            .desired_width(56.0);
+        let times = ui.add(edit);
+        let label = ui.label("times");
+        times
+            .labelled_by(label.id)
+            .on_hover_text("Leave empty to repeat until stopped");
+    });
+    let button = if running {
+        "Stop repeat"
+    } else {
+        "Start repeat"
+    };
+    let clicked = ui
+        .add_enabled(running || tab.can_send(), egui::Button::new(button))
+        .on_hover_text("Send the box again and again; the n-th send is due at start + n × interval")
+        .on_disabled_hover_text("Start a session first")
+        .clicked();
+    if let Some(cycle) = cycle {
+        let of = cycle
+            .count
+            .map_or_else(String::new, |count| format!(" of {}", group_digits(count)));
+        let state = if cycle.running { "" } else { ", ended" };
+        ui.weak(format!("{} sent{of}{state}", group_digits(cycle.sent)));
+    }
+    if let Some(error) = &tab.errors.cycle {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    clicked
 }
 
 /// The text encoding for sending: the display's, or one set apart.

@@ -1,0 +1,118 @@
+//! Cyclic send on the workers, against real loopback peers: complete, in order, on schedule,
+//! and stopped at once.
+
+mod common_net;
+
+use std::net::{SocketAddr, UdpSocket};
+use std::time::{Duration, Instant};
+
+use common_net::{
+    SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
+};
+use sockscope::net::{
+    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, Worker, spawn_tcp_server, spawn_udp,
+};
+
+fn udp_session() -> Worker {
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    let worker = spawn_udp(local, no_wake()).expect("spawn");
+    expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }));
+    worker
+}
+
+fn to_peer(peer: &UdpSocket) -> SendTarget {
+    SendTarget::Datagram(Some(RemoteTarget {
+        host: "127.0.0.1".to_owned(),
+        port: peer.local_addr().expect("addr").port(),
+    }))
+}
+
+fn ended(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::CycleProgress { running: false, .. })
+}
+
+#[test]
+fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
+    let worker = udp_session();
+    let peer = udp_peer("127.0.0.1");
+    let started = Instant::now();
+    worker.send(Command::StartCycle(CycleSpec {
+        bytes: b"tick".to_vec(),
+        to: to_peer(&peer),
+        interval: Duration::from_millis(1),
+        count: Some(1000),
+    }));
+    for index in 0..1000 {
+        let (bytes, _) = recv_datagram(&peer);
+        assert_eq!(bytes, b"tick", "datagram {index}");
+    }
+    let events = wait_for(&worker, common_net::deadline(), ended);
+    assert!(matches!(
+        events.last().map(|event| &event.kind),
+        Some(EventKind::CycleProgress {
+            sent: 1000,
+            running: false
+        })
+    ));
+    // The 1,000th send is due 999 ms after the first: it cannot have come sooner.
+    assert!(started.elapsed() >= Duration::from_millis(999));
+    let mut buffer = [0; 16];
+    peer.set_read_timeout(Some(SILENCE)).expect("timeout");
+    assert!(
+        peer.recv_from(&mut buffer).is_err(),
+        "nothing after the count"
+    );
+}
+
+#[test]
+fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    let worker = spawn_tcp_server(local, no_wake()).expect("spawn");
+    let EventKind::Listening { local } =
+        expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
+    else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    let mut client = connect(local);
+    expect_event(&worker, |kind| {
+        matches!(kind, EventKind::ClientConnected { .. })
+    });
+    worker.send(Command::StartCycle(CycleSpec {
+        bytes: b"line\r\n".to_vec(),
+        to: SendTarget::Clients(Vec::new()),
+        interval: Duration::from_millis(1),
+        count: Some(1000),
+    }));
+    let received = read_exactly(&mut client, 6000);
+    assert_eq!(received, b"line\r\n".repeat(1000));
+    wait_for(&worker, common_net::deadline(), ended);
+}
+
+#[test]
+fn stop_is_immediate_and_the_count_says_what_went_out() {
+    let worker = udp_session();
+    let peer = udp_peer("127.0.0.1");
+    worker.send(Command::StartCycle(CycleSpec {
+        bytes: vec![0xAA],
+        to: to_peer(&peer),
+        interval: Duration::from_millis(2),
+        count: None,
+    }));
+    for _ in 0..10 {
+        recv_datagram(&peer);
+    }
+    worker.send(Command::StopCycle);
+    let events = wait_for(&worker, common_net::deadline(), ended);
+    let Some(EventKind::CycleProgress { sent, .. }) = events.last().map(|event| &event.kind) else {
+        unreachable!("wait_for ends with the awaited event");
+    };
+    let sent = usize::try_from(*sent).expect("count");
+    assert!(sent >= 10);
+    // Exactly `sent` datagrams in all, then silence.
+    for _ in 10..sent {
+        recv_datagram(&peer);
+    }
+    let mut buffer = [0; 16];
+    peer.set_read_timeout(Some(SILENCE)).expect("timeout");
+    assert!(peer.recv_from(&mut buffer).is_err(), "nothing after Stop");
+}
