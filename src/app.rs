@@ -13,7 +13,9 @@ use crate::export::{self, ExportError, RecordContext, Recorder};
 use crate::net::Wake;
 use crate::session::{EntryKind, Layout, LogEntry, Mode};
 use crate::tab::{Tab, TabAction, TabSettings};
-use crate::ui::{self, capture_bar::CaptureAction, selection_bar::SelectionAction};
+use crate::ui::{
+    self, capture_bar::CaptureAction, selection_bar::SelectionAction, send_box::SendBoxAction,
+};
 
 /// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
 /// frame short when a new filter meets a long history.
@@ -178,6 +180,12 @@ impl App {
         }
     }
 
+    /// Sends a file's bytes from the tab's session (read by its worker). Used by "Send file…"
+    /// after its dialog and by dropping a file; callable without either.
+    pub fn send_file(&mut self, mode: Mode, path: PathBuf) {
+        self.act(mode, TabAction::SendFile(path));
+    }
+
     /// Saves still being written.
     pub fn saves_running(&self) -> usize {
         self.saves_running
@@ -329,11 +337,16 @@ impl App {
             actions.extend(ui::connection_bar::show(ui, tab, choices));
             ui.add_space(2.0);
         });
+        let mut browse_file = false;
         egui::Panel::bottom(("send", mode))
             .resizable(true)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                actions.extend(ui::send_box::show(ui, tab));
+                match ui::send_box::show(ui, tab) {
+                    Some(SendBoxAction::Tab(action)) => actions.push(action),
+                    Some(SendBoxAction::BrowseFile) => browse_file = true,
+                    None => {}
+                }
                 ui.add_space(4.0);
             });
         if mode == Mode::TcpServer {
@@ -368,6 +381,21 @@ impl App {
         });
         for action in actions {
             self.act(mode, action);
+        }
+        if browse_file && let Some(path) = rfd::FileDialog::new().set_title("Send file").pick_file()
+        {
+            self.send_file(mode, path);
+        }
+        // A file dropped anywhere on the window goes to the tab in view.
+        let dropped = ui.input(|input| {
+            input
+                .raw
+                .dropped_files
+                .first()
+                .map(|file| file.path().to_path_buf())
+        });
+        if let Some(path) = dropped {
+            self.send_file(mode, path);
         }
         match capture_action {
             Some(CaptureAction::SaveLog) => self.ask_and_save(mode),

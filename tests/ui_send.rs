@@ -205,3 +205,61 @@ fn repeat_fields_are_checked_before_anything_is_sent() {
     assert!(tab.session.cycle.is_none());
     assert_eq!(tab.session.counters.tx_messages, 0);
 }
+
+/// A file as the window system hands it over when the user drops it on the window.
+#[derive(Debug)]
+struct Dropped(std::path::PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|error| error.to_string())
+    }
+}
+
+#[test]
+fn a_file_dropped_on_the_window_is_sent_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("firmware.bin");
+    let bytes: Vec<u8> = (0..3_000_000u32).map(|n| (n % 253) as u8).collect();
+    std::fs::write(&path, &bytes).expect("write");
+
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    let reader = std::thread::spawn(move || read_exactly(&mut peer, 3_000_000));
+    harness
+        .input_mut()
+        .dropped_files
+        .push(std::sync::Arc::new(Dropped(path)));
+    harness.step();
+    step_until(&mut harness, "the file is sent", |h| {
+        shows(h, "File sent: firmware.bin, 3,000,000 B")
+    });
+    assert_eq!(reader.join().expect("peer"), bytes);
+    assert_eq!(sent_bytes(&harness), 3_000_000, "counted as sent");
+}
+
+#[test]
+fn udp_file_fields_are_checked_before_anything_is_sent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("data.bin");
+    std::fs::write(&path, b"0123456789").expect("write");
+    let mut harness = app_harness();
+    open_udp(&mut harness);
+    type_field(&mut harness, "File in datagrams of", "70000");
+    harness.state_mut().send_file(Mode::Udp, path.clone());
+    harness.step();
+    assert!(shows(&harness, "Datagram: bytes from 1 to 65507"));
+    type_field(&mut harness, "File in datagrams of", "4");
+    type_field(&mut harness, "bytes, every", "-1");
+    harness.state_mut().send_file(Mode::Udp, path);
+    harness.step();
+    assert!(shows(&harness, "Pace: milliseconds from 0 to 60000"));
+    assert_eq!(
+        harness.state().tab(Mode::Udp).session.counters.tx_messages,
+        0
+    );
+}

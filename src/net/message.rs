@@ -47,8 +47,23 @@ pub enum Command {
     StartCycle(CycleSpec),
     /// Stop the cyclic send now.
     StopCycle,
+    /// Send a file's bytes, read on the worker as the socket takes them.
+    SendFile(FileSpec),
+    /// Stop sending the file (what is already queued still goes out).
+    CancelFile,
     /// End the session: close every socket and stop the worker.
     Shutdown,
+}
+
+/// A file to send and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileSpec {
+    pub path: std::path::PathBuf,
+    pub to: SendTarget,
+    /// UDP: bytes per datagram. TCP: `None`, the file streams whole.
+    pub datagram: Option<usize>,
+    /// Time between datagrams (or chunks); `None`: as fast as the socket takes them.
+    pub pace: Option<Duration>,
 }
 
 /// A cyclic send: `bytes` to `to` every `interval`, `count` times or until stopped.
@@ -118,6 +133,13 @@ pub enum EventKind {
     Warning(NetError),
     /// The cyclic send's sends so far; `running` is false once it ended or was stopped.
     CycleProgress { sent: u64, running: bool },
+    /// Send file: bytes of the file handed to the socket so far, of `total`; `running` is
+    /// false once all went, or it was cancelled, or reading failed (reported before).
+    FileProgress {
+        sent: u64,
+        total: u64,
+        running: bool,
+    },
     /// The session is over and the worker has stopped; says why.
     Closed(CloseReason),
 }

@@ -8,6 +8,7 @@
 //! every socket of a session on one thread (no locks around client state).
 
 mod cycle;
+mod file_send;
 mod message;
 mod outbox;
 mod resolve;
@@ -24,8 +25,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryIter};
 
 use cycle::Cycle;
+use file_send::FileSend;
 pub use message::{
-    ClientId, CloseReason, Command, CycleSpec, Event, EventKind, NetError, RemoteTarget, SendTarget,
+    ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
+    SendTarget,
 };
 pub use tcp_client::TcpClientConfig;
 
@@ -105,16 +108,21 @@ struct WorkerContext {
     sink: EventSink,
     /// The cyclic send, while one runs.
     cycle: Option<Cycle>,
+    /// The file being sent, while one is.
+    file: Option<FileSend>,
 }
 
 impl WorkerContext {
-    /// Waits for socket events, or until the cyclic send's next send is due.
-    fn poll(&mut self, events: &mut mio::Events) -> io::Result<()> {
-        let timeout = self
-            .cycle
-            .as_ref()
-            .and_then(Cycle::next_due)
-            .map(|due| due.saturating_duration_since(Instant::now()));
+    /// Waits for socket events, or until the cyclic send or the file has something due.
+    /// `backlog` is what the worker has queued for its sockets.
+    fn poll(&mut self, events: &mut mio::Events, backlog: usize) -> io::Result<()> {
+        let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
+        let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
+        let due = match (cycle, file) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let timeout = due.map(|due| due.saturating_duration_since(Instant::now()));
         loop {
             match self.poll.poll(events, timeout) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -123,12 +131,35 @@ impl WorkerContext {
         }
     }
 
-    /// The commands to carry out now: the UI's (cyclic send control handled here), then the
-    /// cyclic sends that are due.
-    fn take_commands(&mut self) -> Vec<Command> {
+    /// The commands to carry out now: the UI's (cyclic send and file control handled here),
+    /// then the cyclic sends and file chunks that are due. `backlog` is what the worker has
+    /// queued for its sockets: the file is read only while it is small.
+    fn take_commands(&mut self, backlog: usize) -> Vec<Command> {
         let mut commands = Vec::new();
         for command in self.commands.try_iter() {
             match command {
+                Command::SendFile(spec) => {
+                    if let Some(file) = self.file.take() {
+                        self.sink.emit(file.progress(false));
+                    }
+                    match FileSend::open(spec, Instant::now()) {
+                        Ok(file) => self.file = Some(file),
+                        Err(error) => {
+                            self.sink.emit(EventKind::SendFailed { peer: None, error });
+                            let progress = EventKind::FileProgress {
+                                sent: 0,
+                                total: 0,
+                                running: false,
+                            };
+                            self.sink.emit(progress);
+                        }
+                    }
+                }
+                Command::CancelFile => {
+                    if let Some(file) = self.file.take() {
+                        self.sink.emit(file.progress(false));
+                    }
+                }
                 Command::StartCycle(spec) => {
                     self.cycle = Some(Cycle::start(spec, Instant::now()));
                 }
@@ -148,6 +179,36 @@ impl WorkerContext {
             }
             if cycle.is_done() {
                 self.cycle = None;
+            }
+        }
+        if let Some(file) = &mut self.file {
+            let now = Instant::now();
+            let mut backlog = backlog;
+            match file.take_due(now, backlog) {
+                Ok(chunks) => {
+                    // Read just now, so not yet written: the file is not finished while they wait.
+                    backlog += chunks
+                        .iter()
+                        .map(|command| match command {
+                            Command::Send { bytes, .. } => bytes.len(),
+                            _ => 0,
+                        })
+                        .sum::<usize>();
+                    commands.extend(chunks);
+                }
+                Err(error) => {
+                    let error = NetError::io("reading the file failed", &error);
+                    self.sink.emit(EventKind::SendFailed { peer: None, error });
+                    self.sink.emit(file.progress(false));
+                    self.file = None;
+                    return commands;
+                }
+            }
+            if let Some(progress) = file.report(now, backlog) {
+                self.sink.emit(progress);
+            }
+            if file.is_finished(backlog) {
+                self.file = None;
             }
         }
         commands
@@ -172,6 +233,7 @@ fn spawn_worker(
             wake,
         },
         cycle: None,
+        file: None,
     };
     let thread = std::thread::Builder::new()
         .name(name)

@@ -10,13 +10,21 @@ pub(super) struct Outbox {
     queue: VecDeque<Vec<u8>>,
     /// How much of the front payload is already written.
     written: usize,
+    /// Bytes not yet written, over all payloads.
+    unwritten: usize,
 }
 
 impl Outbox {
     pub fn push(&mut self, bytes: Vec<u8>) {
         if !bytes.is_empty() {
+            self.unwritten += bytes.len();
             self.queue.push_back(bytes);
         }
+    }
+
+    /// Bytes waiting to be written.
+    pub fn unwritten(&self) -> usize {
+        self.unwritten
     }
 
     pub fn is_empty(&self) -> bool {
@@ -35,6 +43,7 @@ impl Outbox {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
                     self.written += n;
+                    self.unwritten -= n;
                     if self.written == front.len() {
                         self.written = 0;
                         if let Some(done) = self.queue.pop_front() {

@@ -100,7 +100,7 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
     let mut writing = false;
     loop {
         context
-            .poll(&mut events)
+            .poll(&mut events, outbox.unwritten())
             .map_err(|e| NetError::io("poll failed", &e))?;
         for event in &events {
             if event.token() != STREAM_TOKEN {
@@ -121,7 +121,7 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
                 }
             }
         }
-        for command in context.take_commands() {
+        for command in context.take_commands(outbox.unwritten()) {
             match command {
                 Command::Send {
                     bytes,

@@ -95,7 +95,7 @@ impl Server {
     fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
         let mut events = mio::Events::with_capacity(1024);
         loop {
-            if let Err(error) = context.poll(&mut events) {
+            if let Err(error) = context.poll(&mut events, self.backlog()) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -108,7 +108,7 @@ impl Server {
                     }
                 }
             }
-            for command in context.take_commands() {
+            for command in context.take_commands(self.backlog()) {
                 if let Some(reason) = self.execute(context, command) {
                     return reason;
                 }
@@ -117,6 +117,14 @@ impl Server {
                 return CloseReason::Idle;
             }
         }
+    }
+
+    /// Bytes queued for clients, not yet written: a file is read only while this is small.
+    fn backlog(&self) -> usize {
+        self.clients
+            .values()
+            .map(|client| client.outbox.unwritten())
+            .sum()
     }
 
     /// Carries out one command; `Some` ends the session.
@@ -137,7 +145,10 @@ impl Server {
             }
             Command::Shutdown => return Some(CloseReason::Requested),
             // The worker context runs cyclic sends and never passes these on.
-            Command::StartCycle(_) | Command::StopCycle => {}
+            Command::StartCycle(_)
+            | Command::StopCycle
+            | Command::SendFile(_)
+            | Command::CancelFile => {}
         }
         None
     }

@@ -73,7 +73,7 @@ impl UdpSession {
         let mut events = mio::Events::with_capacity(64);
         let mut buffer = vec![0; MAX_DATAGRAM];
         loop {
-            if let Err(error) = context.poll(&mut events) {
+            if let Err(error) = context.poll(&mut events, self.backlog()) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             let readable = events
@@ -82,7 +82,7 @@ impl UdpSession {
             if readable && let Err(error) = self.receive_all(&context.sink, &mut buffer) {
                 return CloseReason::Failed(error);
             }
-            for command in context.take_commands() {
+            for command in context.take_commands(self.backlog()) {
                 match command {
                     Command::Send {
                         bytes,
@@ -104,6 +104,18 @@ impl UdpSession {
             self.finish_lookups(&context.sink);
             self.flush(context);
         }
+    }
+
+    /// Bytes of datagrams not yet sent (queued, or waiting for a name lookup).
+    fn backlog(&self) -> usize {
+        let queued: usize = self.pending.iter().map(|(_, bytes)| bytes.len()).sum();
+        let waiting: usize = self
+            .lookups
+            .iter()
+            .flat_map(|lookup| &lookup.waiting)
+            .map(Vec::len)
+            .sum();
+        queued + waiting
     }
 
     fn receive_all(&mut self, sink: &EventSink, buffer: &mut [u8]) -> Result<(), NetError> {

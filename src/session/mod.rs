@@ -8,7 +8,7 @@ mod framing;
 mod store;
 mod view;
 
-use crate::units::count;
+use crate::units::{bytes_text, count};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -84,6 +84,47 @@ pub struct Session {
     framers: HashMap<SocketAddr, Framer>,
     /// The cyclic send: running, or how the last one ended.
     pub cycle: Option<CycleState>,
+    /// Send file: running, or how the last one ended.
+    pub file: Option<FileState>,
+}
+
+/// A file send as the worker last reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileState {
+    pub name: String,
+    pub sent: u64,
+    pub total: u64,
+    pub running: bool,
+    pub started: SystemTime,
+    /// When the worker last reported.
+    pub updated: SystemTime,
+}
+
+impl FileState {
+    pub fn new(name: String, now: SystemTime) -> Self {
+        Self {
+            name,
+            sent: 0,
+            total: 0,
+            running: true,
+            started: now,
+            updated: now,
+        }
+    }
+
+    /// Bytes per second so far.
+    pub fn rate(&self) -> f64 {
+        let seconds = self
+            .updated
+            .duration_since(self.started)
+            .unwrap_or_default()
+            .as_secs_f64();
+        if seconds > 0.0 {
+            self.sent as f64 / seconds
+        } else {
+            0.0
+        }
+    }
 }
 
 /// A cyclic send as the worker last reported it.
@@ -108,6 +149,7 @@ impl Session {
             framing: Framing::PerRead,
             framers: HashMap::new(),
             cycle: None,
+            file: None,
         }
     }
 
@@ -188,6 +230,7 @@ impl Session {
     pub fn started(&mut self) {
         self.status = Status::Starting;
         self.cycle = None;
+        self.file = None;
         self.last_end = None;
         self.last_end_text = None;
     }
@@ -294,9 +337,46 @@ impl Session {
                 let sends = count(sent, "send");
                 (None, info(format!("Cyclic send {what}: {sends}")))
             }
+            EventKind::FileProgress {
+                sent,
+                total,
+                running,
+            } => {
+                let Some(file) = &mut self.file else { return };
+                file.sent = sent;
+                file.total = total;
+                file.running = running;
+                file.updated = time;
+                if running {
+                    return;
+                }
+                let text = if sent == total && total > 0 {
+                    format!(
+                        "File sent: {}, {} in {:.1} s ({}/s)",
+                        file.name,
+                        bytes_text(sent),
+                        file.updated
+                            .duration_since(file.started)
+                            .unwrap_or_default()
+                            .as_secs_f64(),
+                        bytes_text(file.rate() as u64)
+                    )
+                } else {
+                    format!(
+                        "File send stopped after {} of {}: {}",
+                        bytes_text(sent),
+                        bytes_text(total),
+                        file.name
+                    )
+                };
+                (None, info(text))
+            }
             EventKind::Closed(reason) => {
                 if let Some(cycle) = &mut self.cycle {
                     cycle.running = false;
+                }
+                if let Some(file) = &mut self.file {
+                    file.running = false;
                 }
                 self.flush_frames(None);
                 let kind = self.closed_message(&reason);

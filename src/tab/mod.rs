@@ -7,20 +7,22 @@ mod settings;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
 use crate::net::{
-    self, ClientId, Command, CycleSpec, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake,
-    Worker,
+    self, ClientId, Command, CycleSpec, EventKind, FileSpec, RemoteTarget, SendTarget,
+    TcpClientConfig, Wake, Worker,
 };
 use crate::session::{
-    CycleState, EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
+    CycleState, EntryKind, FileState, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session,
+    Status,
 };
 
 pub use capture::Capture;
-pub use send_settings::{Append, CycleFields, SendFields};
+pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
 
@@ -59,6 +61,9 @@ pub enum TabAction {
     ApplyMemoryCap,
     /// Start the cyclic send of the send box, or stop it.
     ToggleCycle,
+    /// Send this file's bytes.
+    SendFile(PathBuf),
+    CancelFile,
 }
 
 pub struct Tab {
@@ -319,6 +324,8 @@ impl Tab {
             TabAction::ApplyMemoryCap => self.apply_memory_cap(),
             TabAction::Send => self.send(),
             TabAction::ToggleCycle => self.toggle_cycle(),
+            TabAction::SendFile(path) => self.send_file(path),
+            TabAction::CancelFile => self.command(Command::CancelFile),
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
                     self.command(Command::DisconnectClient(id));
@@ -481,6 +488,12 @@ impl Tab {
             .wire_bytes()
             .map_err(|error| self.errors.send = Some(error))
             .ok()?;
+        Some((bytes, self.send_target()?))
+    }
+
+    /// Where sends go now, or `None` with the reason beside its field.
+    fn send_target(&mut self) -> Option<SendTarget> {
+        self.errors.remote = None;
         let to = match self.mode {
             Mode::TcpClient => SendTarget::Peer,
             Mode::TcpServer => SendTarget::Clients(self.selected_clients.iter().copied().collect()),
@@ -494,7 +507,39 @@ impl Tab {
             self.errors.send = Some("Not connected: start the session first".to_owned());
             return None;
         }
-        Some((bytes, to))
+        Some(to)
+    }
+
+    /// Starts sending a file (the worker reads it), or says why not beside the send box.
+    fn send_file(&mut self, path: PathBuf) {
+        self.errors.send = None;
+        self.errors.file = None;
+        if self.session.file.as_ref().is_some_and(|file| file.running) {
+            self.errors.file = Some("A file is being sent: cancel it first".to_owned());
+            return;
+        }
+        let (datagram, pace) = match self.mode {
+            Mode::Udp => match self.settings.file.parse() {
+                Ok((datagram, pace)) => (Some(datagram), pace),
+                Err(error) => {
+                    self.errors.file = Some(error);
+                    return;
+                }
+            },
+            Mode::TcpClient | Mode::TcpServer => (None, None),
+        };
+        let Some(to) = self.send_target() else { return };
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |name| name.to_string_lossy().into_owned(),
+        );
+        self.session.file = Some(FileState::new(name, SystemTime::now()));
+        self.command(Command::SendFile(FileSpec {
+            path,
+            to,
+            datagram,
+            pace,
+        }));
     }
 
     /// Starts the cyclic send from the send box and the cycle fields, or stops it.

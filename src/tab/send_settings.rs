@@ -1,6 +1,8 @@
 //! The send box's options as the user sets them: escapes, what to append, a checksum, and the
 //! text encoding when it differs from the display's.
 
+use std::time::Duration;
+
 use crate::codec::{self, ByteOrder, Checksum, PayloadFormat, SendSpec, TextEncoding};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -45,6 +47,44 @@ impl Default for CycleFields {
             interval_ms: "1000".to_owned(),
             count: String::new(),
         }
+    }
+}
+
+/// How UDP sends a file, as typed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct FileFields {
+    pub datagram: String,
+    /// Milliseconds between datagrams; 0 or empty: as fast as the socket takes them.
+    pub pace_ms: String,
+}
+
+impl Default for FileFields {
+    fn default() -> Self {
+        Self {
+            datagram: "1024".to_owned(),
+            pace_ms: "0".to_owned(),
+        }
+    }
+}
+
+/// The largest UDP payload over IPv4.
+const MAX_DATAGRAM: usize = 65_507;
+
+impl FileFields {
+    /// The datagram size and the pacing, or what is wrong with them.
+    pub fn parse(&self) -> Result<(usize, Option<Duration>), String> {
+        let Ok(datagram @ 1..=MAX_DATAGRAM) = self.datagram.trim().parse::<usize>() else {
+            return Err(format!("Datagram: bytes from 1 to {MAX_DATAGRAM}"));
+        };
+        let pace = match self.pace_ms.trim() {
+            "" | "0" => None,
+            text => match text.parse::<u64>() {
+                Ok(ms @ 1..=60_000) => Some(Duration::from_millis(ms)),
+                _ => return Err("Pace: milliseconds from 0 to 60000".to_owned()),
+            },
+        };
+        Ok((datagram, pace))
     }
 }
 

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::send_settings::{CycleFields, SendFields};
+use super::send_settings::{CycleFields, FileFields, SendFields};
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
 use crate::net;
@@ -27,6 +27,7 @@ pub struct TabSettings {
     pub send_text: String,
     pub send: SendFields,
     pub cycle: CycleFields,
+    pub file: FileFields,
     pub framing: FramingFields,
     pub filter: FilterFields,
     pub capture: CaptureFields,
@@ -197,6 +198,7 @@ impl TabSettings {
             send_text: String::new(),
             send: SendFields::default(),
             cycle: CycleFields::default(),
+            file: FileFields::default(),
             framing: FramingFields::default(),
             filter: FilterFields::default(),
             capture: CaptureFields::default(),
@@ -217,6 +219,8 @@ pub struct FieldErrors {
     pub memory_cap: Option<String>,
     /// The cyclic send's interval or count.
     pub cycle: Option<String>,
+    /// Send file: the datagram size or pacing, or a file already on its way.
+    pub file: Option<String>,
     /// The Record row: a bad path or split size, or why the recording stopped.
     pub record: Option<String>,
     /// The Save data row, likewise.

@@ -5,14 +5,31 @@ use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding, to_spaced_hex};
 use crate::tab::{Append, Tab, TabAction};
-use crate::units::{count, group_digits};
+use crate::units::{bytes_text, count, group_digits};
 
 /// Bytes the preview lists before it only counts them.
 const PREVIEW_BYTES: usize = 64;
 
 const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
+/// What the send box asks for beyond plain tab actions.
+#[must_use]
+pub enum SendBoxAction {
+    Tab(TabAction),
+    /// Choose a file in a dialog, then send it.
+    BrowseFile,
+}
+
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<SendBoxAction> {
+    let mut browse = false;
+    let action = show_box(ui, tab, &mut browse);
+    if browse {
+        return Some(SendBoxAction::BrowseFile);
+    }
+    action.map(SendBoxAction::Tab)
+}
+
+fn show_box(ui: &mut egui::Ui, tab: &mut Tab, browse: &mut bool) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
@@ -34,6 +51,12 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
                 encoding_choice(ui, tab);
             });
             ui.weak("Ctrl+Enter sends");
+            ui.separator();
+            *browse = ui
+                .add_enabled(tab.can_send(), egui::Button::new("Send file…"))
+                .on_hover_text("Send a file's bytes (or drop a file on the window)")
+                .on_disabled_hover_text("Start a session first")
+                .clicked();
             label.id
         })
         .inner;
@@ -43,6 +66,9 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
             action = Some(TabAction::ToggleCycle);
         }
     });
+    if let Some(file_action) = file_row(ui, tab) {
+        action = Some(file_action);
+    }
     // Ctrl+Enter must be taken before the text box sees it as a newline.
     let focused = ui.memory(|memory| memory.has_focus(box_id));
     if focused && ui.input_mut(|input| input.consume_shortcut(&SEND_SHORTCUT)) {
@@ -145,6 +171,59 @@ fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     clicked
+}
+
+/// Send file: UDP's datagram size and pacing, the progress of a file on its way with Cancel,
+/// and a hint while a file is dragged over the window.
+fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
+    let mut action = None;
+    let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
+    let running = tab.session.file.as_ref().is_some_and(|file| file.running);
+    let udp = tab.mode == crate::session::Mode::Udp;
+    if !(udp || running || hovering || tab.errors.file.is_some()) {
+        return None;
+    }
+    ui.horizontal_wrapped(|ui| {
+        if udp {
+            ui.add_enabled_ui(!running, |ui| {
+                let fields = &mut tab.settings.file;
+                let label = ui.label("File in datagrams of");
+                let edit = egui::TextEdit::singleline(&mut fields.datagram).desired_width(56.0);
+                ui.add(edit).labelled_by(label.id);
+                let label = ui.label("bytes, every");
+                let edit = egui::TextEdit::singleline(&mut fields.pace_ms).desired_width(40.0);
+                ui.add(edit)
+                    .labelled_by(label.id)
+                    .on_hover_text("Milliseconds between datagrams; 0: as fast as possible");
+                ui.label("ms");
+            });
+        }
+        if let Some(file) = tab.session.file.as_ref().filter(|file| file.running) {
+            let fraction = if file.total > 0 {
+                file.sent as f32 / file.total as f32
+            } else {
+                0.0
+            };
+            ui.add(egui::ProgressBar::new(fraction).desired_width(160.0));
+            ui.weak(format!(
+                "{}: {} of {}, {}/s",
+                file.name,
+                bytes_text(file.sent),
+                bytes_text(file.total),
+                bytes_text(file.rate() as u64)
+            ));
+            if ui.button("Cancel").clicked() {
+                action = Some(TabAction::CancelFile);
+            }
+        }
+        if hovering {
+            ui.strong("Drop the file to send it");
+        }
+        if let Some(error) = &tab.errors.file {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+    action
 }
 
 /// The text encoding for sending: the display's, or one set apart.
