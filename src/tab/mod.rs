@@ -3,26 +3,24 @@
 
 mod capture;
 mod send_settings;
+mod sending;
 mod settings;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
-use crate::net::{
-    self, ClientId, Command, CycleSpec, EventKind, FileSpec, RemoteTarget, SendTarget,
-    TcpClientConfig, Wake, Worker,
-};
+use crate::net::{self, ClientId, Command, EventKind, TcpClientConfig, Wake, Worker};
 use crate::session::{
-    CycleState, EntryKind, FileState, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session,
-    Status,
+    EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
 };
 
 pub use capture::Capture;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
+use sending::Preview;
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
 
@@ -90,14 +88,6 @@ pub struct Tab {
     /// The send preview and what it was worked out from.
     preview: Preview,
     worker: Option<Worker>,
-}
-
-struct Preview {
-    input: String,
-    format: PayloadFormat,
-    encoding: TextEncoding,
-    fields: SendFields,
-    bytes: Result<Vec<u8>, String>,
 }
 
 impl Tab {
@@ -450,206 +440,5 @@ impl Tab {
             _ => self.command(Command::Shutdown),
         }
         None
-    }
-
-    /// The bytes Send would put on the wire now, or why it cannot.
-    pub fn wire_bytes(&self) -> Result<Vec<u8>, String> {
-        wire_bytes(&self.settings)
-    }
-
-    /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
-    /// changed: the preview asks every frame.
-    pub fn preview(&mut self) -> &Result<Vec<u8>, String> {
-        let settings = &self.settings;
-        let cached = &self.preview;
-        if cached.input != settings.send_text
-            || cached.format != settings.input_format
-            || cached.encoding != settings.encoding
-            || cached.fields != settings.send
-        {
-            self.preview = Preview::of(settings);
-            // The last Send's complaint was about what has just changed.
-            self.errors.send = None;
-        }
-        &self.preview.bytes
-    }
-
-    fn send(&mut self) {
-        if let Some((bytes, to)) = self.outgoing() {
-            self.command(Command::Send { bytes, to });
-        }
-    }
-
-    /// What Send would send and where, or `None` with the reason beside its field.
-    fn outgoing(&mut self) -> Option<(Vec<u8>, SendTarget)> {
-        self.errors.send = None;
-        self.errors.remote = None;
-        let bytes = self
-            .wire_bytes()
-            .map_err(|error| self.errors.send = Some(error))
-            .ok()?;
-        Some((bytes, self.send_target()?))
-    }
-
-    /// Where sends go now, or `None` with the reason beside its field.
-    fn send_target(&mut self) -> Option<SendTarget> {
-        self.errors.remote = None;
-        let to = match self.mode {
-            Mode::TcpClient => SendTarget::Peer,
-            Mode::TcpServer => SendTarget::Clients(self.selected_clients.iter().copied().collect()),
-            Mode::Udp => SendTarget::Datagram(
-                self.remote_target()
-                    .map_err(|error| self.errors.remote = Some(error))
-                    .ok()?,
-            ),
-        };
-        if self.worker.is_none() {
-            self.errors.send = Some("Not connected: start the session first".to_owned());
-            return None;
-        }
-        Some(to)
-    }
-
-    /// Starts sending a file (the worker reads it), or says why not beside the send box.
-    fn send_file(&mut self, path: PathBuf) {
-        self.errors.send = None;
-        self.errors.file = None;
-        if self.session.file.as_ref().is_some_and(|file| file.running) {
-            self.errors.file = Some("A file is being sent: cancel it first".to_owned());
-            return;
-        }
-        let (datagram, pace) = match self.mode {
-            Mode::Udp => match self.settings.file.parse() {
-                Ok((datagram, pace)) => (Some(datagram), pace),
-                Err(error) => {
-                    self.errors.file = Some(error);
-                    return;
-                }
-            },
-            Mode::TcpClient | Mode::TcpServer => (None, None),
-        };
-        let Some(to) = self.send_target() else { return };
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |name| name.to_string_lossy().into_owned(),
-        );
-        self.session.file = Some(FileState::new(name, SystemTime::now()));
-        self.command(Command::SendFile(FileSpec {
-            path,
-            to,
-            datagram,
-            pace,
-        }));
-    }
-
-    /// Starts the cyclic send from the send box and the cycle fields, or stops it.
-    fn toggle_cycle(&mut self) {
-        if self.session.cycle.is_some_and(|cycle| cycle.running) {
-            self.command(Command::StopCycle);
-            return;
-        }
-        self.errors.cycle = None;
-        let fields = &self.settings.cycle;
-        let interval = match fields.interval_ms.trim().parse::<u64>() {
-            Ok(ms @ 1..=86_400_000) => Duration::from_millis(ms),
-            _ => {
-                self.errors.cycle = Some("Every: milliseconds from 1 to 86400000".to_owned());
-                return;
-            }
-        };
-        let count = match fields.count.trim() {
-            "" => None,
-            text => match text.parse::<u64>() {
-                Ok(count @ 1..) => Some(count),
-                _ => {
-                    let message = "Times: a count from 1, or empty for until stopped";
-                    self.errors.cycle = Some(message.to_owned());
-                    return;
-                }
-            },
-        };
-        let Some((bytes, to)) = self.outgoing() else {
-            return;
-        };
-        self.session.cycle = Some(CycleState {
-            sent: 0,
-            count,
-            running: true,
-        });
-        self.command(Command::StartCycle(CycleSpec {
-            bytes,
-            to,
-            interval,
-            count,
-        }));
-    }
-
-    /// UDP: the remote target from its fields, or `None` (reply to the last sender) when empty.
-    fn remote_target(&self) -> Result<Option<RemoteTarget>, String> {
-        let host = self.settings.remote_host.trim();
-        let port = self.settings.remote_port.trim();
-        if host.is_empty() && port.is_empty() {
-            return Ok(None);
-        }
-        let host = parse_host(host)?;
-        let port = parse_port(port, false)?;
-        Ok(Some(RemoteTarget { host, port }))
-    }
-
-    fn set_input_format(&mut self, format: PayloadFormat) {
-        let settings = &mut self.settings;
-        if settings.input_format == format {
-            return;
-        }
-        let converted = match format {
-            PayloadFormat::Hex => {
-                codec::compose(&settings.send_text, PayloadFormat::Text, settings.encoding)
-                    .ok()
-                    .map(|bytes| codec::to_spaced_hex(&bytes))
-            }
-            // Only when the bytes are text that encodes back to the same bytes.
-            PayloadFormat::Text => codec::parse_hex(&settings.send_text)
-                .ok()
-                .and_then(|bytes| {
-                    let text = settings.encoding.decode(&bytes).into_owned();
-                    let same = settings
-                        .encoding
-                        .encode(&text)
-                        .is_ok_and(|back| *back == bytes[..]);
-                    (same && !text.contains(|c: char| c.is_control() && c != '\n' && c != '\t'))
-                        .then_some(text)
-                }),
-        };
-        if let Some(text) = converted {
-            settings.send_text = text;
-        }
-        settings.input_format = format;
-        self.errors.send = None;
-        // Clicking the radio took focus from the box; give it back so typing goes on there.
-        self.focus_send_box = true;
-    }
-}
-
-/// The bytes Send would put on the wire for these settings, or why it cannot.
-fn wire_bytes(settings: &TabSettings) -> Result<Vec<u8>, String> {
-    let spec = settings
-        .send
-        .spec(settings.input_format, settings.encoding)?;
-    match codec::compose_frame(&settings.send_text, &spec) {
-        Ok(bytes) if bytes.is_empty() => Err("Nothing to send: the send box is empty".to_owned()),
-        Ok(bytes) => Ok(bytes),
-        Err(error) => Err(error.to_string()),
-    }
-}
-
-impl Preview {
-    fn of(settings: &TabSettings) -> Self {
-        Self {
-            input: settings.send_text.clone(),
-            format: settings.input_format,
-            encoding: settings.encoding,
-            fields: settings.send.clone(),
-            bytes: wire_bytes(settings),
-        }
     }
 }
