@@ -37,6 +37,12 @@ fn fields_encoding_and_tab_are_remembered() {
     type_field(&mut harness, "Remote port", "5353");
     click(&mut harness, "GBK");
     click(&mut harness, "Hex");
+    // A quick command (shared by all tabs) and the send options.
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "AA 55");
+    click(&mut harness, "Commands…");
+    type_field(&mut harness, "New command name", "Sync");
+    click(&mut harness, "Add from send box");
 
     let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
@@ -66,6 +72,12 @@ fn fields_encoding_and_tab_are_remembered() {
         ("example.test", "4242")
     );
     assert_eq!(client.encoding, TextEncoding::Utf8, "encoding is per tab");
+    let commands = app.quick_commands();
+    assert_eq!(commands.len(), 1);
+    assert_eq!(
+        (commands[0].name.as_str(), commands[0].payload.text.as_str()),
+        ("Sync", "AA 55")
+    );
     // And the restored fields are what the UI shows.
     let shown = restored
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Remote port")

@@ -2,6 +2,7 @@
 //! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
 
 mod capture;
+pub mod payloads;
 mod send_settings;
 mod sending;
 mod settings;
@@ -19,6 +20,7 @@ use crate::session::{
 };
 
 pub use capture::Capture;
+use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
@@ -62,6 +64,10 @@ pub enum TabAction {
     /// Send this file's bytes.
     SendFile(PathBuf),
     CancelFile,
+    /// Send a quick command (named) as saved, leaving the send box alone.
+    SendPayload(String, Payload),
+    /// Put a kept payload (from the history or a quick command) in the send box.
+    LoadPayload(Payload),
 }
 
 pub struct Tab {
@@ -316,6 +322,8 @@ impl Tab {
             TabAction::ToggleCycle => self.toggle_cycle(),
             TabAction::SendFile(path) => self.send_file(path),
             TabAction::CancelFile => self.command(Command::CancelFile),
+            TabAction::SendPayload(name, payload) => self.send_payload(&name, &payload),
+            TabAction::LoadPayload(payload) => self.load_payload(payload),
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
                     self.command(Command::DisconnectClient(id));

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
 use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
@@ -45,7 +46,33 @@ impl Tab {
     pub(super) fn send(&mut self) {
         if let Some((bytes, to)) = self.outgoing() {
             self.command(Command::Send { bytes, to });
+            let sent = box_payload(&self.settings);
+            remember(&mut self.settings.history, sent);
         }
+    }
+
+    /// Sends a kept payload (a quick command) as it was saved, leaving the send box alone.
+    pub(super) fn send_payload(&mut self, name: &str, payload: &Payload) {
+        self.errors.send = None;
+        let bytes = match payload.wire_bytes(self.settings.encoding) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.errors.send = Some(format!("{name}: {error}"));
+                return;
+            }
+        };
+        if let Some(to) = self.send_target() {
+            self.command(Command::Send { bytes, to });
+            remember(&mut self.settings.history, payload.clone());
+        }
+    }
+
+    /// Puts a kept payload in the send box, options and all.
+    pub(super) fn load_payload(&mut self, payload: Payload) {
+        self.settings.send_text = payload.text;
+        self.settings.input_format = payload.format;
+        self.settings.send = payload.send;
+        self.focus_send_box = true;
     }
 
     /// What Send would send and where, or `None` with the reason beside its field.
@@ -200,13 +227,15 @@ impl Tab {
 
 /// The bytes Send would put on the wire for these settings, or why it cannot.
 fn wire_bytes(settings: &TabSettings) -> Result<Vec<u8>, String> {
-    let spec = settings
-        .send
-        .spec(settings.input_format, settings.encoding)?;
-    match codec::compose_frame(&settings.send_text, &spec) {
-        Ok(bytes) if bytes.is_empty() => Err("Nothing to send: the send box is empty".to_owned()),
-        Ok(bytes) => Ok(bytes),
-        Err(error) => Err(error.to_string()),
+    box_payload(settings).wire_bytes(settings.encoding)
+}
+
+/// What the send box holds now.
+fn box_payload(settings: &TabSettings) -> Payload {
+    Payload {
+        text: settings.send_text.clone(),
+        format: settings.input_format,
+        send: settings.send.clone(),
     }
 }
 

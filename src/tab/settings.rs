@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use super::payloads::Payload;
 use super::send_settings::{CycleFields, FileFields, SendFields};
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
@@ -26,6 +27,8 @@ pub struct TabSettings {
     pub input_format: PayloadFormat,
     pub send_text: String,
     pub send: SendFields,
+    /// The last sends, newest first.
+    pub history: Vec<Payload>,
     pub cycle: CycleFields,
     pub file: FileFields,
     pub framing: FramingFields,
@@ -197,6 +200,7 @@ impl TabSettings {
             input_format: PayloadFormat::Text,
             send_text: String::new(),
             send: SendFields::default(),
+            history: Vec::new(),
             cycle: CycleFields::default(),
             file: FileFields::default(),
             framing: FramingFields::default(),

@@ -10,5 +10,6 @@ pub mod fonts;
 pub mod framing_bar;
 pub mod log_lines;
 pub mod log_view;
+pub mod quick_commands;
 pub mod selection_bar;
 pub mod send_box;

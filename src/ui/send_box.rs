@@ -4,6 +4,7 @@
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding, to_spaced_hex};
+use crate::tab::payloads::Payload;
 use crate::tab::{Append, Tab, TabAction};
 use crate::units::{bytes_text, count, group_digits};
 
@@ -18,18 +19,21 @@ pub enum SendBoxAction {
     Tab(TabAction),
     /// Choose a file in a dialog, then send it.
     BrowseFile,
+    /// Open or close the Quick commands window.
+    ToggleCommands,
 }
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<SendBoxAction> {
-    let mut browse = false;
-    let action = show_box(ui, tab, &mut browse);
-    if browse {
-        return Some(SendBoxAction::BrowseFile);
-    }
-    action.map(SendBoxAction::Tab)
+    let mut asked = None;
+    let action = show_box(ui, tab, &mut asked);
+    asked.or(action.map(SendBoxAction::Tab))
 }
 
-fn show_box(ui: &mut egui::Ui, tab: &mut Tab, browse: &mut bool) -> Option<TabAction> {
+fn show_box(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    asked: &mut Option<SendBoxAction>,
+) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
@@ -52,11 +56,24 @@ fn show_box(ui: &mut egui::Ui, tab: &mut Tab, browse: &mut bool) -> Option<TabAc
             });
             ui.weak("Ctrl+Enter sends");
             ui.separator();
-            *browse = ui
+            if ui
                 .add_enabled(tab.can_send(), egui::Button::new("Send file…"))
                 .on_hover_text("Send a file's bytes (or drop a file on the window)")
                 .on_disabled_hover_text("Start a session first")
-                .clicked();
+                .clicked()
+            {
+                *asked = Some(SendBoxAction::BrowseFile);
+            }
+            if let Some(payload) = history_menu(ui, &tab.settings.history) {
+                action = Some(TabAction::LoadPayload(payload));
+            }
+            if ui
+                .button("Commands…")
+                .on_hover_text("Quick commands: named payloads, Ctrl+1..9")
+                .clicked()
+            {
+                *asked = Some(SendBoxAction::ToggleCommands);
+            }
             label.id
         })
         .inner;
@@ -224,6 +241,29 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         }
     });
     action
+}
+
+/// The last sends, newest first: a click puts one back in the box.
+fn history_menu(ui: &mut egui::Ui, history: &[Payload]) -> Option<Payload> {
+    let mut chosen = None;
+    ui.add_enabled_ui(!history.is_empty(), |ui| {
+        ui.menu_button("History", |ui| {
+            egui::ScrollArea::vertical()
+                .max_height(360.0)
+                .show(ui, |ui| {
+                    for payload in history {
+                        if ui.button(payload.summary()).clicked() {
+                            chosen = Some(payload.clone());
+                            ui.close();
+                        }
+                    }
+                });
+        })
+        .response
+        .on_hover_text("The last 100 sends")
+        .on_disabled_hover_text("Nothing sent yet");
+    });
+    chosen
 }
 
 /// The text encoding for sending: the display's, or one set apart.

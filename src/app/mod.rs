@@ -8,13 +8,17 @@ use std::time::SystemTime;
 
 use crossbeam_channel::{Receiver, Sender};
 
+mod quick;
+
 use crate::cli::{Preset, StartOptions};
 use crate::export::{self, ExportError, RecordContext, Recorder};
 use crate::net::Wake;
 use crate::session::{EntryKind, Layout, LogEntry, Mode};
+use crate::tab::payloads::QuickCommand;
 use crate::tab::{Tab, TabAction, TabSettings};
 use crate::ui::{
-    self, capture_bar::CaptureAction, selection_bar::SelectionAction, send_box::SendBoxAction,
+    self, capture_bar::CaptureAction, quick_commands::QuickWindow, selection_bar::SelectionAction,
+    send_box::SendBoxAction,
 };
 
 /// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
@@ -37,6 +41,7 @@ struct Persisted {
     tcp_client: TabSettings,
     tcp_server: TabSettings,
     udp: TabSettings,
+    quick_commands: Vec<QuickCommand>,
 }
 
 impl Default for Persisted {
@@ -46,6 +51,7 @@ impl Default for Persisted {
             tcp_client: TabSettings::for_mode(Mode::TcpClient),
             tcp_server: TabSettings::for_mode(Mode::TcpServer),
             udp: TabSettings::for_mode(Mode::Udp),
+            quick_commands: Vec::new(),
         }
     }
 }
@@ -63,6 +69,9 @@ pub struct App {
     notice: Option<(String, bool)>,
     saves: (Sender<SaveResult>, Receiver<SaveResult>),
     saves_running: usize,
+    /// Shared by all tabs.
+    quick_commands: Vec<QuickCommand>,
+    quick_window: QuickWindow,
 }
 
 impl App {
@@ -87,6 +96,8 @@ impl App {
             notice: None,
             saves: crossbeam_channel::unbounded(),
             saves_running: 0,
+            quick_commands: persisted.quick_commands,
+            quick_window: QuickWindow::default(),
         };
         app.apply_start_options(options);
         app
@@ -338,6 +349,7 @@ impl App {
             ui.add_space(2.0);
         });
         let mut browse_file = false;
+        let mut toggle_commands = false;
         egui::Panel::bottom(("send", mode))
             .resizable(true)
             .show(ui, |ui| {
@@ -345,6 +357,7 @@ impl App {
                 match ui::send_box::show(ui, tab) {
                     Some(SendBoxAction::Tab(action)) => actions.push(action),
                     Some(SendBoxAction::BrowseFile) => browse_file = true,
+                    Some(SendBoxAction::ToggleCommands) => toggle_commands = true,
                     None => {}
                 }
                 ui.add_space(4.0);
@@ -381,6 +394,9 @@ impl App {
         });
         for action in actions {
             self.act(mode, action);
+        }
+        if toggle_commands {
+            self.quick_window.open = !self.quick_window.open;
         }
         if browse_file && let Some(path) = rfd::FileDialog::new().set_title("Send file").pick_file()
         {
@@ -442,7 +458,10 @@ impl eframe::App for App {
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let ctx = ui.ctx().clone();
+        self.quick_shortcuts(&ctx);
         self.session_ui(ui);
+        self.quick_window(&ctx);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -452,6 +471,7 @@ impl eframe::App for App {
             tcp_client: settings(Mode::TcpClient),
             tcp_server: settings(Mode::TcpServer),
             udp: settings(Mode::Udp),
+            quick_commands: self.quick_commands.clone(),
         };
         eframe::set_value(storage, eframe::APP_KEY, &persisted);
     }

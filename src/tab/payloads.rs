@@ -1,0 +1,172 @@
+//! Payloads the user keeps: each tab's send history (the last 100 sends) and the named quick
+//! commands shared by all tabs, with their JSON import and export. No UI here.
+
+use std::path::Path;
+
+use super::send_settings::SendFields;
+use crate::codec::{self, PayloadFormat, TextEncoding};
+
+/// How many sends the history keeps.
+pub const HISTORY_LEN: usize = 100;
+
+/// What the send box held: its text, how to read it, and its options (escapes, append,
+/// checksum, encoding), so the same bytes can be sent again.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Payload {
+    pub text: String,
+    pub format: PayloadFormat,
+    pub send: SendFields,
+}
+
+impl Payload {
+    /// The wire bytes, with `display_encoding` for text when the payload sets none apart.
+    pub fn wire_bytes(&self, display_encoding: TextEncoding) -> Result<Vec<u8>, String> {
+        let spec = self.send.spec(self.format, display_encoding)?;
+        match codec::compose_frame(&self.text, &spec) {
+            Ok(bytes) if bytes.is_empty() => {
+                Err("Nothing to send: the send box is empty".to_owned())
+            }
+            Ok(bytes) => Ok(bytes),
+            Err(error) => Err(error.to_string()),
+        }
+    }
+
+    /// One line for a menu: the format and the start of the text.
+    pub fn summary(&self) -> String {
+        const SHOWN: usize = 40;
+        let flat: String = self
+            .text
+            .chars()
+            .map(|ch| if ch.is_control() { '⏎' } else { ch })
+            .take(SHOWN + 1)
+            .collect();
+        let text = if flat.chars().count() > SHOWN {
+            let cut: String = flat.chars().take(SHOWN).collect();
+            format!("{cut}…")
+        } else {
+            flat
+        };
+        format!("[{}] {text}", self.format)
+    }
+}
+
+/// Puts `payload` first in `history`, without a second copy, keeping [`HISTORY_LEN`].
+pub fn remember(history: &mut Vec<Payload>, payload: Payload) {
+    history.retain(|kept| *kept != payload);
+    history.insert(0, payload);
+    history.truncate(HISTORY_LEN);
+}
+
+/// A named payload, sent with one click or Ctrl+1..9.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QuickCommand {
+    pub name: String,
+    pub payload: Payload,
+}
+
+/// The file format of Export/Import: a version, so later formats can still read this one.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct CommandFile {
+    sockscope_quick_commands: u32,
+    commands: Vec<QuickCommand>,
+}
+
+/// Writes `commands` as JSON to `path`.
+pub fn export_commands(path: &Path, commands: &[QuickCommand]) -> Result<(), String> {
+    let file = CommandFile {
+        sockscope_quick_commands: 1,
+        commands: commands.to_vec(),
+    };
+    let json = serde_json::to_string_pretty(&file).map_err(|error| error.to_string())?;
+    std::fs::write(path, json + "\n")
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
+/// Reads quick commands written by [`export_commands`].
+pub fn import_commands(path: &Path) -> Result<Vec<QuickCommand>, String> {
+    let json = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+    let file: CommandFile = serde_json::from_str(&json).map_err(|error| {
+        format!(
+            "{} is not a Sockscope quick command file: {error}",
+            path.display()
+        )
+    })?;
+    Ok(file.commands)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::codec::Checksum;
+
+    fn text(text: &str) -> Payload {
+        Payload {
+            text: text.to_owned(),
+            ..Payload::default()
+        }
+    }
+
+    #[test]
+    fn history_keeps_the_newest_first_without_copies() {
+        let mut history = Vec::new();
+        for n in 0..150 {
+            remember(&mut history, text(&n.to_string()));
+        }
+        assert_eq!(history.len(), HISTORY_LEN);
+        assert_eq!(history[0].text, "149");
+        remember(&mut history, text("120"));
+        assert_eq!(history[0].text, "120");
+        assert_eq!(history.iter().filter(|p| p.text == "120").count(), 1);
+        assert_eq!(history.len(), HISTORY_LEN);
+    }
+
+    #[test]
+    fn a_payload_sends_with_its_own_options() {
+        let modbus = Payload {
+            text: "01 03 00 00 00 0A".to_owned(),
+            format: PayloadFormat::Hex,
+            send: SendFields {
+                checksum: Checksum::Crc16Modbus,
+                order: Checksum::Crc16Modbus.usual_order(),
+                ..SendFields::default()
+            },
+        };
+        assert_eq!(
+            modbus.wire_bytes(TextEncoding::Gbk).unwrap(),
+            [1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]
+        );
+        assert_eq!(modbus.summary(), "[Hex] 01 03 00 00 00 0A");
+        assert!(text("").wire_bytes(TextEncoding::Utf8).is_err());
+        let long = text(&format!("a\r\n{}", "b".repeat(60)));
+        assert_eq!(long.summary().chars().count(), "[Text] ".len() + 41);
+    }
+
+    #[test]
+    fn commands_round_trip_through_a_file_and_bad_files_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("commands.json");
+        let commands = vec![
+            QuickCommand {
+                name: "Ping".to_owned(),
+                payload: text("PING\\r\\n"),
+            },
+            QuickCommand {
+                name: "读取".to_owned(),
+                payload: text("读"),
+            },
+        ];
+        export_commands(&path, &commands).unwrap();
+        assert_eq!(import_commands(&path).unwrap(), commands);
+        std::fs::write(&path, "{\"not\": 1}").unwrap();
+        let error = import_commands(&path).unwrap_err();
+        assert!(
+            error.contains("not a Sockscope quick command file"),
+            "{error}"
+        );
+        assert!(import_commands(&dir.path().join("missing.json")).is_err());
+    }
+}

@@ -1,0 +1,120 @@
+//! The Quick commands window: named payloads shared by all tabs, sent with one click or
+//! Ctrl+1..9; added from the send box, renamed, reordered, deleted, exported and imported.
+
+use crate::tab::payloads::QuickCommand;
+
+/// What the user asked of the quick commands.
+#[must_use]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuickAction {
+    Send(usize),
+    /// Put the command in the send box.
+    Load(usize),
+    /// Replace the command's payload with the send box's.
+    SetFromBox(usize),
+    MoveUp(usize),
+    Delete(usize),
+    /// Add the send box as a new command named as typed.
+    AddFromBox,
+    Export,
+    Import,
+}
+
+/// The window's own state: whether it is open, the name for the next command, and the last
+/// import/export message.
+#[derive(Default)]
+pub struct QuickWindow {
+    pub open: bool,
+    pub new_name: String,
+    pub message: Option<(String, bool)>,
+}
+
+pub fn show(
+    ctx: &egui::Context,
+    window: &mut QuickWindow,
+    commands: &mut [QuickCommand],
+) -> Option<QuickAction> {
+    let mut action = None;
+    let mut open = window.open;
+    egui::Window::new("Quick commands")
+        .open(&mut open)
+        .default_width(520.0)
+        .show(ctx, |ui| {
+            if commands.is_empty() {
+                ui.weak("None yet: type a payload in the send box, name it below, and add it.");
+            }
+            egui::Grid::new("quick commands")
+                .striped(true)
+                .show(ui, |ui| {
+                    for (index, command) in commands.iter_mut().enumerate() {
+                        action = action.take().or(row(ui, index, command));
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.horizontal(|ui| {
+                let label = ui.label("New command name");
+                let edit = egui::TextEdit::singleline(&mut window.new_name).desired_width(160.0);
+                ui.add(edit).labelled_by(label.id);
+                if ui.button("Add from send box").clicked() {
+                    action = Some(QuickAction::AddFromBox);
+                }
+            });
+            ui.horizontal(|ui| {
+                if ui.button("Export…").clicked() {
+                    action = Some(QuickAction::Export);
+                }
+                if ui.button("Import…").clicked() {
+                    action = Some(QuickAction::Import);
+                }
+                match &window.message {
+                    Some((text, true)) => {
+                        ui.colored_label(ui.visuals().error_fg_color, text);
+                    }
+                    Some((text, false)) => {
+                        ui.weak(text);
+                    }
+                    None => {}
+                }
+            });
+        });
+    window.open = open;
+    action
+}
+
+fn row(ui: &mut egui::Ui, index: usize, command: &mut QuickCommand) -> Option<QuickAction> {
+    let mut action = None;
+    let number = index + 1;
+    let send = ui
+        .button(format!("Send {number}"))
+        .on_hover_text(command.payload.summary());
+    if send.clicked() {
+        action = Some(QuickAction::Send(index));
+    }
+    let edit = egui::TextEdit::singleline(&mut command.name).desired_width(140.0);
+    ui.add(edit).labelled_by(send.id);
+    if number <= 9 {
+        ui.weak(format!("Ctrl+{number}"));
+    } else {
+        ui.label("");
+    }
+    ui.horizontal(|ui| {
+        let buttons = [
+            ("Load", "Put it in the send box", QuickAction::Load(index)),
+            (
+                "Set from box",
+                "Replace it with the send box",
+                QuickAction::SetFromBox(index),
+            ),
+            ("↑", "Move up", QuickAction::MoveUp(index)),
+            ("✕", "Delete", QuickAction::Delete(index)),
+        ];
+        for (label, hint, chosen) in buttons {
+            let button = egui::Button::new(label);
+            if ui.add(button).on_hover_text(hint).clicked() {
+                action = Some(chosen);
+            }
+        }
+    });
+    action
+}

@@ -1,0 +1,147 @@
+//! History and quick commands in the real App, against a real loopback peer: one click (or
+//! Ctrl+N) sends the saved bytes; add, rename, reorder, delete, export and import.
+
+mod common;
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+
+use common::*;
+use egui::accesskit::Role;
+use sockscope::codec::PayloadFormat;
+use sockscope::session::Mode;
+
+fn connected(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> TcpStream {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    type_field(harness, "Port", &port.to_string());
+    click(harness, "Connect");
+    let (peer, _) = listener.accept().expect("accept");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(harness, "connected", |h| {
+        h.state().tab(Mode::TcpClient).can_send()
+    });
+    peer
+}
+
+fn read_exactly(peer: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    peer.read_exact(&mut bytes).expect("the bytes");
+    bytes
+}
+
+/// Clicks the button with this label (the command's name field is labelled by it too).
+fn press(harness: &mut egui_kittest::Harness<'static, sockscope::App>, label: &str) {
+    harness.get_by_role_and_label(Role::Button, label).click();
+    harness.step();
+    harness.step();
+}
+
+fn send_box(harness: &egui_kittest::Harness<'static, sockscope::App>) -> String {
+    harness
+        .state()
+        .tab(Mode::TcpClient)
+        .settings
+        .send_text
+        .clone()
+}
+
+#[test]
+fn history_puts_an_earlier_send_back_in_the_box() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    for text in ["first", "second"] {
+        type_send_box(&mut harness, text);
+        click(&mut harness, "Send");
+        assert_eq!(read_exactly(&mut peer, text.len()), text.as_bytes());
+    }
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "FF");
+    click(&mut harness, "History");
+    click(&mut harness, "[Text] first");
+    assert_eq!(send_box(&harness), "first");
+    let tab = harness.state().tab(Mode::TcpClient);
+    assert_eq!(
+        tab.settings.input_format,
+        PayloadFormat::Text,
+        "its format too"
+    );
+    let history: Vec<&str> = tab
+        .settings
+        .history
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(history, ["second", "first"], "newest first");
+}
+
+#[test]
+fn quick_commands_send_with_a_click_or_ctrl_n_and_can_be_managed() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    click(&mut harness, "Commands…");
+
+    // Two commands from the send box, each with its own format and options.
+    click(&mut harness, "Escapes");
+    type_send_box(&mut harness, r"PING\r\n");
+    type_field(&mut harness, "New command name", "Ping");
+    click(&mut harness, "Add from send box");
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "01 02");
+    type_field(&mut harness, "New command name", "Raw");
+    click(&mut harness, "Add from send box");
+    type_send_box(&mut harness, "unsent");
+
+    press(&mut harness, "Send 1");
+    assert_eq!(read_exactly(&mut peer, 6), b"PING\r\n");
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num2);
+    harness.step();
+    assert_eq!(read_exactly(&mut peer, 2), [1, 2]);
+    assert_eq!(send_box(&harness), "unsent", "the send box is left alone");
+
+    // Rename, move Raw up, then delete Ping (now second).
+    type_into(&mut harness, Role::TextInput, "Send 1", "Ping twice");
+    assert_eq!(harness.state().quick_commands()[0].name, "Ping twice");
+    harness
+        .query_all_by_label("↑")
+        .nth(1)
+        .expect("row 2's ↑")
+        .click();
+    harness.step();
+    harness.step();
+    let names: Vec<&str> = harness
+        .state()
+        .quick_commands()
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["Raw", "Ping twice"]);
+    harness
+        .query_all_by_label("✕")
+        .nth(1)
+        .expect("row 2's ✕")
+        .click();
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().quick_commands().len(), 1);
+
+    // Export, then import: the same commands come back after the ones there are.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("commands.json");
+    harness.state_mut().export_commands(&file);
+    harness.step();
+    assert!(shows(&harness, "Exported 1 to"));
+    harness.state_mut().import_commands(&file);
+    harness.step();
+    assert!(shows(&harness, "Imported 1 from"));
+    let commands = harness.state().quick_commands();
+    assert_eq!(commands.len(), 2);
+    assert_eq!(commands[0], commands[1]);
+    std::fs::write(&file, "not json").expect("write");
+    harness.state_mut().import_commands(&file);
+    harness.step();
+    assert!(shows(&harness, "is not a Sockscope quick command file"));
+
+    press(&mut harness, "Send 2");
+    assert_eq!(read_exactly(&mut peer, 2), [1, 2]);
+}
