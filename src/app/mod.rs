@@ -72,6 +72,8 @@ pub struct App {
     /// Shared by all tabs.
     quick_commands: Vec<QuickCommand>,
     quick_window: QuickWindow,
+    /// Whether the Auto-reply window (of the tab in view) is open.
+    auto_reply_open: bool,
 }
 
 impl App {
@@ -98,6 +100,7 @@ impl App {
             saves_running: 0,
             quick_commands: persisted.quick_commands,
             quick_window: QuickWindow::default(),
+            auto_reply_open: false,
         };
         app.apply_start_options(options);
         app
@@ -358,6 +361,9 @@ impl App {
                     Some(SendBoxAction::Tab(action)) => actions.push(action),
                     Some(SendBoxAction::BrowseFile) => browse_file = true,
                     Some(SendBoxAction::ToggleCommands) => toggle_commands = true,
+                    Some(SendBoxAction::ToggleAutoReply) => {
+                        self.auto_reply_open = !self.auto_reply_open;
+                    }
                     None => {}
                 }
                 ui.add_space(4.0);
@@ -445,6 +451,7 @@ impl eframe::App for App {
                 ctx.request_repaint();
             }
             tab.session.tick(now);
+            tab.answer_arrivals();
             if let Some(due) = tab.session.next_frame_due() {
                 ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());
             }
@@ -462,6 +469,10 @@ impl eframe::App for App {
         self.quick_shortcuts(&ctx);
         self.session_ui(ui);
         self.quick_window(&ctx);
+        if self.auto_reply_open {
+            let tab = &mut self.tabs[self.active as usize];
+            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab);
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

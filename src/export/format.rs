@@ -179,7 +179,7 @@ fn txt_line(ctx: &RecordContext, entry: &LogEntry, time: &DateTime<FixedOffset>)
     let mut line = format!(
         "{} {} {peer} ",
         time.format("%Y-%m-%d %H:%M:%S%.3f"),
-        entry.direction().label()
+        entry.label()
     );
     if let Some(message) = entry.message() {
         push_escaped(&mut line, message);

@@ -72,6 +72,8 @@ impl Direction {
 pub enum EntryKind {
     Rx(Vec<u8>),
     Tx(Vec<u8>),
+    /// Sent by an auto-reply rule.
+    AutoTx(Vec<u8>),
     Info(String),
     Error(String),
 }
@@ -81,7 +83,7 @@ impl EntryKind {
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::Info(text) | Self::Error(text) => Some(text),
-            Self::Rx(_) | Self::Tx(_) => None,
+            Self::Rx(_) | Self::Tx(_) | Self::AutoTx(_) => None,
         }
     }
 }
@@ -102,7 +104,7 @@ impl LogEntry {
     pub fn direction(&self) -> Direction {
         match self.kind {
             EntryKind::Rx(_) => Direction::Rx,
-            EntryKind::Tx(_) => Direction::Tx,
+            EntryKind::Tx(_) | EntryKind::AutoTx(_) => Direction::Tx,
             EntryKind::Info(_) => Direction::Info,
             EntryKind::Error(_) => Direction::Error,
         }
@@ -111,7 +113,7 @@ impl LogEntry {
     /// The bytes that crossed the wire; empty for status messages.
     pub fn bytes(&self) -> &[u8] {
         match &self.kind {
-            EntryKind::Rx(bytes) | EntryKind::Tx(bytes) => bytes,
+            EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
             EntryKind::Info(_) | EntryKind::Error(_) => &[],
         }
     }
@@ -119,5 +121,13 @@ impl LogEntry {
     /// The status message, for info and error entries.
     pub fn message(&self) -> Option<&str> {
         self.kind.message()
+    }
+
+    /// The direction column: the direction, or AUTO for an auto-reply.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            EntryKind::AutoTx(_) => "AUTO",
+            _ => self.direction().label(),
+        }
     }
 }

@@ -9,7 +9,7 @@ mod store;
 mod view;
 
 use crate::units::{bytes_text, count};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -86,7 +86,13 @@ pub struct Session {
     pub cycle: Option<CycleState>,
     /// Send file: running, or how the last one ended.
     pub file: Option<FileState>,
+    /// Auto-replies on their way, so their Sent events are logged as auto.
+    auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
 }
+
+/// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
+/// not keep memory forever.
+const AUTO_PENDING_MAX: usize = 1000;
 
 /// A file send as the worker last reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,6 +156,7 @@ impl Session {
             framers: HashMap::new(),
             cycle: None,
             file: None,
+            auto_pending: VecDeque::new(),
         }
     }
 
@@ -235,6 +242,14 @@ impl Session {
         self.last_end_text = None;
     }
 
+    /// Notes an auto-reply sent to `peer`, so it is logged as AUTO when the worker sends it.
+    pub fn expect_auto_reply(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
+        if self.auto_pending.len() == AUTO_PENDING_MAX {
+            self.auto_pending.pop_front();
+        }
+        self.auto_pending.push_back((peer, bytes));
+    }
+
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save.
     pub fn note(&mut self, kind: EntryKind) -> &LogEntry {
         self.push(LogEntry::new(SystemTime::now(), None, kind))
@@ -317,7 +332,14 @@ impl Session {
                 self.counters.tx_bytes += bytes.len() as u64;
                 self.counters.tx_messages += 1;
                 self.client_traffic(client, |c| c.bytes_out += bytes.len() as u64);
-                (Some(peer), EntryKind::Tx(bytes))
+                let auto = self
+                    .auto_pending
+                    .iter()
+                    .position(|(to, reply)| *to == peer && *reply == bytes);
+                match auto.and_then(|at| self.auto_pending.remove(at)) {
+                    Some(_) => (Some(peer), EntryKind::AutoTx(bytes)),
+                    None => (Some(peer), EntryKind::Tx(bytes)),
+                }
             }
             EventKind::SendFailed { peer, error } => {
                 (peer, EntryKind::Error(format!("Send failed: {error}")))

@@ -1,6 +1,7 @@
 //! One tab's controller: its settings, its session and its worker. It turns what the user asked
 //! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
 
+pub mod auto_reply;
 mod capture;
 pub mod payloads;
 mod send_settings;
@@ -14,11 +15,14 @@ use std::time::Duration;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
-use crate::net::{self, ClientId, Command, EventKind, TcpClientConfig, Wake, Worker};
+use crate::net::{
+    self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
+};
 use crate::session::{
     EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
 };
 
+use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
@@ -93,6 +97,12 @@ pub struct Tab {
     pub capture: Capture,
     /// The send preview and what it was worked out from.
     preview: Preview,
+    /// The auto-reply rules in bytes, what they were built from, and each rule's problem.
+    auto_replies: AutoReplies,
+    auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
+    pub auto_errors: Vec<Option<String>>,
+    /// The next entry (by sequence number) the auto-reply rules have not seen.
+    auto_next: u64,
     worker: Option<Worker>,
 }
 
@@ -113,6 +123,10 @@ impl Tab {
             filter_built_from: None,
             capture: Capture::default(),
             preview,
+            auto_replies: AutoReplies::default(),
+            auto_built_from: None,
+            auto_errors: Vec::new(),
+            auto_next: 0,
             worker: None,
         };
         tab.apply_framing();
@@ -221,6 +235,54 @@ impl Tab {
             })
             .collect();
         lines.join("\n")
+    }
+
+    /// Runs the auto-reply rules over the entries that arrived since the last call, as the view
+    /// shows them (framed), and sends each match's reply back to whoever sent it.
+    pub fn answer_arrivals(&mut self) {
+        self.refresh_auto_replies();
+        let log = &self.session.log;
+        let from = self.auto_next.max(log.first_sequence());
+        self.auto_next = log.pushed();
+        if self.auto_replies.is_empty() || self.worker.is_none() {
+            return;
+        }
+        let replies: Vec<(SocketAddr, Vec<u8>)> = (from..self.auto_next)
+            .filter_map(|sequence| log.get(log.index_of(sequence)?))
+            .filter(|entry| matches!(entry.kind, EntryKind::Rx(_)))
+            .filter_map(|entry| Some((entry.peer?, self.auto_replies.reply_to(entry.bytes())?)))
+            .collect();
+        for (peer, reply) in replies {
+            let to = match self.mode {
+                Mode::TcpClient => SendTarget::Peer,
+                Mode::TcpServer => {
+                    let client = self.session.clients.iter().find(|c| c.peer == peer);
+                    let Some(client) = client else { continue };
+                    SendTarget::Clients(vec![client.id])
+                }
+                Mode::Udp => SendTarget::Datagram(Some(RemoteTarget {
+                    host: peer.ip().to_string(),
+                    port: peer.port(),
+                })),
+            };
+            self.session.expect_auto_reply(peer, reply.clone());
+            self.command(Command::Send { bytes: reply, to });
+        }
+    }
+
+    /// Rebuilds the auto-reply rules when they or the encoding changed.
+    fn refresh_auto_replies(&mut self) {
+        let (rules, encoding) = (&self.settings.auto_replies, self.settings.encoding);
+        let current = self
+            .auto_built_from
+            .as_ref()
+            .is_some_and(|(built, built_encoding)| built == rules && *built_encoding == encoding);
+        if !current {
+            let (replies, errors) = AutoReplies::compile(rules, encoding);
+            self.auto_replies = replies;
+            self.auto_errors = errors;
+            self.auto_built_from = Some((rules.clone(), encoding));
+        }
     }
 
     /// Entries that arrived while the display was paused.

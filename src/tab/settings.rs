@@ -4,6 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
+use super::auto_reply::ReplyRule;
 use super::payloads::Payload;
 use super::send_settings::{CycleFields, FileFields, SendFields};
 use crate::codec::{self, PayloadFormat, TextEncoding};
@@ -29,6 +30,7 @@ pub struct TabSettings {
     pub send: SendFields,
     /// The last sends, newest first.
     pub history: Vec<Payload>,
+    pub auto_replies: Vec<ReplyRule>,
     pub cycle: CycleFields,
     pub file: FileFields,
     pub framing: FramingFields,
@@ -201,6 +203,7 @@ impl TabSettings {
             send_text: String::new(),
             send: SendFields::default(),
             history: Vec::new(),
+            auto_replies: Vec::new(),
             cycle: CycleFields::default(),
             file: FileFields::default(),
             framing: FramingFields::default(),

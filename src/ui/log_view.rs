@@ -278,7 +278,7 @@ impl RowStyle {
                 None => prefix.push_str(&" ".repeat(11)),
             }
         }
-        let direction = format!("{:<5} ", entry.direction().label());
+        let direction = format!("{:<5} ", entry.label());
         let peer = match self.peer_width {
             0 => String::new(),
             width => {

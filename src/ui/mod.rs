@@ -1,6 +1,7 @@
 //! Drawing: one widget per file. Widgets read and edit a [`Tab`](crate::tab::Tab) and return
 //! what the user asked for; the app acts on it in one place.
 
+pub mod auto_reply;
 pub mod capture_bar;
 pub mod client_list;
 pub mod connection_bar;

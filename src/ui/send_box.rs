@@ -21,6 +21,8 @@ pub enum SendBoxAction {
     BrowseFile,
     /// Open or close the Quick commands window.
     ToggleCommands,
+    /// Open or close the tab's Auto-reply window.
+    ToggleAutoReply,
 }
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<SendBoxAction> {
@@ -73,6 +75,23 @@ fn show_box(
                 .clicked()
             {
                 *asked = Some(SendBoxAction::ToggleCommands);
+            }
+            let rules = tab
+                .settings
+                .auto_replies
+                .iter()
+                .filter(|r| r.enabled)
+                .count();
+            let auto_label = match rules {
+                0 => "Auto-reply…".to_owned(),
+                n => format!("Auto-reply ({n} on)…"),
+            };
+            if ui
+                .button(auto_label)
+                .on_hover_text("Reply to what arrives, by rules")
+                .clicked()
+            {
+                *asked = Some(SendBoxAction::ToggleAutoReply);
             }
             label.id
         })

@@ -1,0 +1,127 @@
+//! Auto-reply in the real App against real loopback peers: a rule answers the client that sent
+//! the match (and no other), echo sends back what arrived, rules see framed entries, and replies
+//! are logged as AUTO.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{TcpStream, UdpSocket};
+
+use common::*;
+use egui::accesskit::Role;
+use sockscope::session::{EntryKind, Mode};
+
+fn read_exactly(peer: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    peer.read_exact(&mut bytes).expect("the bytes");
+    bytes
+}
+
+fn auto_entries(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode) -> usize {
+    harness
+        .state()
+        .tab(mode)
+        .session
+        .log
+        .iter()
+        .filter(|entry| matches!(entry.kind, EntryKind::AutoTx(_)))
+        .count()
+}
+
+#[test]
+fn a_rule_answers_the_client_that_sent_the_match() {
+    let mut harness = app_harness();
+    let server = start_server(&mut harness);
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "When 1", "PING");
+    type_field(&mut harness, "Reply 1", r"PONG\r\n");
+
+    let mut asking = TcpStream::connect(server).expect("connect");
+    let mut quiet = TcpStream::connect(server).expect("connect");
+    quiet
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .expect("timeout");
+    asking.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(&mut harness, "two clients", |h| {
+        h.state().tab(Mode::TcpServer).session.clients.len() == 2
+    });
+    asking.write_all(b"PING").expect("send");
+    // Rules run as the app draws frames.
+    let reply = std::thread::spawn(move || read_exactly(&mut asking, 6));
+    step_until(&mut harness, "the reply logged", |h| {
+        auto_entries(h, Mode::TcpServer) == 1
+    });
+    assert_eq!(reply.join().expect("reply"), b"PONG\r\n");
+    assert!(shows(&harness, "AUTO"), "marked as auto in the log");
+    let mut byte = [0; 1];
+    assert!(
+        quiet.read(&mut byte).is_err(),
+        "the other client got nothing"
+    );
+    assert!(shows(&harness, "Auto-reply (1 on)…"));
+}
+
+#[test]
+fn echo_sends_back_exactly_what_arrived() {
+    let mut harness = app_harness();
+    let local = open_udp(&mut harness);
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add echo rule");
+    let peer = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let sent = [0x00, 0x01, 0xC4, 0xE3, 0xFF];
+    peer.send_to(&sent, local).expect("send");
+    // The reply is sent as the app draws frames: step until the peer has it.
+    peer.set_nonblocking(true).expect("nonblocking");
+    let mut buffer = [0; 64];
+    let mut got = None;
+    step_until(&mut harness, "the echo", |_| {
+        got = got.or_else(|| peer.recv_from(&mut buffer).ok());
+        got.is_some()
+    });
+    let (len, from) = got.expect("the echo");
+    assert_eq!((&buffer[..len], from), (&sent[..], local));
+    step_until(&mut harness, "logged as auto", |h| {
+        auto_entries(h, Mode::Udp) == 1
+    });
+}
+
+#[test]
+fn rules_see_framed_lines_and_bad_rules_are_explained() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &port.to_string());
+    click(&mut harness, "By line");
+    click(&mut harness, "Connect");
+    let (mut peer, _) = listener.accept().expect("accept");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "When 1", "status?");
+    type_field(&mut harness, "Reply 1", r"OK\n");
+    // "status?" arrives in two reads; the rule sees the one framed line.
+    peer.write_all(b"sta").expect("send");
+    step_until(&mut harness, "the first part waits", |h| {
+        shows(h, "3 B wait for the end of their entry")
+    });
+    peer.write_all(b"tus?\n").expect("send");
+    let reply = std::thread::spawn(move || read_exactly(&mut peer, 3));
+    step_until(&mut harness, "the reply", |h| {
+        auto_entries(h, Mode::TcpClient) == 1
+    });
+    assert_eq!(reply.join().expect("reply"), b"OK\n");
+
+    // A bad hex pattern is explained where it was typed.
+    click(&mut harness, "Add rule");
+    harness
+        .query_all_by_role_and_label(Role::CheckBox, "Hex")
+        .nth(2)
+        .expect("rule 2's Hex box")
+        .click();
+    harness.step();
+    type_field(&mut harness, "When 2", "ZZ");
+    type_field(&mut harness, "Reply 2", "x");
+    assert!(shows(&harness, "When: invalid hex digit 'Z'"));
+}
