@@ -10,6 +10,7 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab) {
     egui::Window::new(title)
         .open(open)
         .default_width(640.0)
+        .default_pos([20.0, 380.0])
         .show(ctx, |ui| {
             ui.weak(
                 "Each entry that arrives (as framed in the view) is tested against the rules in \
@@ -18,7 +19,7 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab) {
             let mut delete = None;
             let errors = &tab.auto_errors;
             for (index, rule) in tab.settings.auto_replies.iter_mut().enumerate() {
-                ui.horizontal_wrapped(|ui| {
+                ui.horizontal(|ui| {
                     if rule_row(ui, index, rule) {
                         delete = Some(index);
                     }

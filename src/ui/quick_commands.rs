@@ -39,18 +39,16 @@ pub fn show(
     egui::Window::new("Quick commands")
         .open(&mut open)
         .default_width(520.0)
+        .default_pos([640.0, 230.0])
         .show(ctx, |ui| {
             if commands.is_empty() {
                 ui.weak("None yet: type a payload in the send box, name it below, and add it.");
             }
-            egui::Grid::new("quick commands")
-                .striped(true)
-                .show(ui, |ui| {
-                    for (index, command) in commands.iter_mut().enumerate() {
-                        action = action.take().or(row(ui, index, command));
-                        ui.end_row();
-                    }
+            for (index, command) in commands.iter_mut().enumerate() {
+                ui.horizontal(|ui| {
+                    action = action.take().or(row(ui, index, command));
                 });
+            }
             ui.separator();
             ui.horizontal(|ui| {
                 let label = ui.label("New command name");
@@ -95,26 +93,22 @@ fn row(ui: &mut egui::Ui, index: usize, command: &mut QuickCommand) -> Option<Qu
     ui.add(edit).labelled_by(send.id);
     if number <= 9 {
         ui.weak(format!("Ctrl+{number}"));
-    } else {
-        ui.label("");
     }
-    ui.horizontal(|ui| {
-        let buttons = [
-            ("Load", "Put it in the send box", QuickAction::Load(index)),
-            (
-                "Set from box",
-                "Replace it with the send box",
-                QuickAction::SetFromBox(index),
-            ),
-            ("↑", "Move up", QuickAction::MoveUp(index)),
-            ("✕", "Delete", QuickAction::Delete(index)),
-        ];
-        for (label, hint, chosen) in buttons {
-            let button = egui::Button::new(label);
-            if ui.add(button).on_hover_text(hint).clicked() {
-                action = Some(chosen);
-            }
+    let buttons = [
+        ("Load", "Put it in the send box", QuickAction::Load(index)),
+        (
+            "Set from box",
+            "Replace it with the send box",
+            QuickAction::SetFromBox(index),
+        ),
+        ("↑", "Move up", QuickAction::MoveUp(index)),
+        ("✕", "Delete", QuickAction::Delete(index)),
+    ];
+    for (label, hint, chosen) in buttons {
+        let button = egui::Button::new(label);
+        if ui.add(button).on_hover_text(hint).clicked() {
+            action = Some(chosen);
         }
-    });
+    }
     action
 }

@@ -143,7 +143,11 @@ fn show_box(
     // One line under the box: what Send would do now, or why it cannot.
     let error_color = ui.visuals().error_fg_color;
     let send_error = tab.errors.send.clone();
+    let empty = tab.settings.send_text.is_empty();
     match (&send_error, tab.preview()) {
+        (None, Err(_)) if empty => {
+            ui.weak("Type what to send: the exact bytes show here");
+        }
         (Some(error), _) | (None, Err(error)) => {
             ui.colored_label(error_color, error);
         }
