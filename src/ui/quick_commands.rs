@@ -65,16 +65,16 @@ pub fn show(
                 if ui.button("Import…").clicked() {
                     action = Some(QuickAction::Import);
                 }
-                match &window.message {
-                    Some((text, true)) => {
-                        ui.colored_label(ui.visuals().error_fg_color, text);
-                    }
-                    Some((text, false)) => {
-                        ui.weak(text);
-                    }
-                    None => {}
-                }
             });
+            // On a line of its own, wrapped: a long path must not widen the window.
+            if let Some((text, is_error)) = &window.message {
+                let color = if *is_error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().weak_text_color()
+                };
+                ui.add(egui::Label::new(egui::RichText::new(text).color(color)).wrap());
+            }
         });
     window.open = open;
     action
