@@ -229,7 +229,9 @@ fn a_file_dropped_on_the_window_is_sent_whole() {
 
     let mut harness = app_harness();
     let mut peer = connected(&mut harness);
-    let reader = std::thread::spawn(move || read_exactly(&mut peer, 3_000_000));
+    // The peer stays open until the end: closing first could end the session before the
+    // worker reports the file complete (which the log would then say instead).
+    let reader = std::thread::spawn(move || (read_exactly(&mut peer, 3_000_000), peer));
     harness
         .input_mut()
         .dropped_files
@@ -238,7 +240,8 @@ fn a_file_dropped_on_the_window_is_sent_whole() {
     step_until(&mut harness, "the file is sent", |h| {
         shows(h, "File sent: firmware.bin, 3,000,000 B")
     });
-    assert_eq!(reader.join().expect("peer"), bytes);
+    let (received, _peer) = reader.join().expect("peer");
+    assert_eq!(received, bytes);
     assert_eq!(sent_bytes(&harness), 3_000_000, "counted as sent");
 }
 

@@ -397,11 +397,23 @@ impl Session {
                 if let Some(cycle) = &mut self.cycle {
                     cycle.running = false;
                 }
-                if let Some(file) = &mut self.file {
+                // A file still on its way ends with the session: say how far it got.
+                let file_note = self.file.as_mut().filter(|file| file.running).map(|file| {
                     file.running = false;
-                }
+                    format!(
+                        " (sending {} ended after {} of {} was read)",
+                        file.name,
+                        bytes_text(file.sent),
+                        bytes_text(file.total)
+                    )
+                });
                 self.flush_frames(None);
-                let kind = self.closed_message(&reason);
+                let mut kind = self.closed_message(&reason);
+                if let (Some(note), EntryKind::Info(text) | EntryKind::Error(text)) =
+                    (file_note, &mut kind)
+                {
+                    text.push_str(&note);
+                }
                 self.last_end_text = kind.message().map(str::to_owned);
                 self.status = Status::Idle;
                 self.clients.clear();
@@ -508,6 +520,26 @@ mod tests {
             session.last_end, None,
             "a new attempt forgets the old failure"
         );
+    }
+
+    #[test]
+    fn a_file_cut_short_by_the_session_says_how_far_it_got() {
+        let mut session = Session::new(Mode::TcpClient);
+        session.started();
+        session.file = Some(FileState::new("fw.bin".into(), SystemTime::now()));
+        let progress = EventKind::FileProgress {
+            sent: 1000,
+            total: 4000,
+            running: true,
+        };
+        session.apply(Event::now(progress), |_| panic!("progress is not logged"));
+        let entry = apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
+        let text = entry.message().expect("a message");
+        assert!(
+            text.ends_with("(sending fw.bin ended after 1,000 B of 4,000 B was read)"),
+            "{text}"
+        );
+        assert!(session.file.as_ref().is_some_and(|file| !file.running));
     }
 
     #[test]
