@@ -11,12 +11,6 @@ use common::*;
 use egui::accesskit::Role;
 use sockscope::session::{EntryKind, Mode};
 
-fn read_exactly(peer: &mut TcpStream, len: usize) -> Vec<u8> {
-    let mut bytes = vec![0; len];
-    peer.read_exact(&mut bytes).expect("the bytes");
-    bytes
-}
-
 fn auto_entries(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode) -> usize {
     harness
         .state()

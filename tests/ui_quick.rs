@@ -3,32 +3,10 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-
 use common::*;
 use egui::accesskit::Role;
 use sockscope::codec::PayloadFormat;
 use sockscope::session::Mode;
-
-fn connected(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> TcpStream {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    type_field(harness, "Port", &port.to_string());
-    click(harness, "Connect");
-    let (peer, _) = listener.accept().expect("accept");
-    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    step_until(harness, "connected", |h| {
-        h.state().tab(Mode::TcpClient).can_send()
-    });
-    peer
-}
-
-fn read_exactly(peer: &mut TcpStream, len: usize) -> Vec<u8> {
-    let mut bytes = vec![0; len];
-    peer.read_exact(&mut bytes).expect("the bytes");
-    bytes
-}
 
 /// Clicks the button with this label (the command's name field is labelled by it too).
 fn press(harness: &mut egui_kittest::Harness<'static, sockscope::App>, label: &str) {
@@ -49,7 +27,7 @@ fn send_box(harness: &egui_kittest::Harness<'static, sockscope::App>) -> String 
 #[test]
 fn history_puts_an_earlier_send_back_in_the_box() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     for text in ["first", "second"] {
         type_send_box(&mut harness, text);
         click(&mut harness, "Send");
@@ -78,7 +56,7 @@ fn history_puts_an_earlier_send_back_in_the_box() {
 #[test]
 fn quick_commands_send_with_a_click_or_ctrl_n_and_can_be_managed() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     click(&mut harness, "Commands…");
 
     // Two commands from the send box, each with its own format and options.

@@ -3,26 +3,9 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
-
 use common::*;
 use egui::accesskit::Role;
 use sockscope::session::Mode;
-
-/// Connects the TCP Client tab to a fresh listener and returns the server side.
-fn connected(harness: &mut egui_kittest::Harness<'static, sockscope::App>) -> TcpStream {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    type_field(harness, "Port", &port.to_string());
-    click(harness, "Connect");
-    let (peer, _) = listener.accept().expect("accept");
-    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    step_until(harness, "connected", |h| {
-        h.state().tab(Mode::TcpClient).can_send()
-    });
-    peer
-}
 
 /// Opens a combo box by its label and picks an option.
 fn choose(harness: &mut egui_kittest::Harness<'static, sockscope::App>, combo: &str, option: &str) {
@@ -44,12 +27,6 @@ fn choose(harness: &mut egui_kittest::Harness<'static, sockscope::App>, combo: &
     harness.step();
 }
 
-fn read_exactly(peer: &mut TcpStream, len: usize) -> Vec<u8> {
-    let mut bytes = vec![0; len];
-    peer.read_exact(&mut bytes).expect("the bytes");
-    bytes
-}
-
 fn sent_bytes(harness: &egui_kittest::Harness<'static, sockscope::App>) -> u64 {
     harness
         .state()
@@ -62,7 +39,7 @@ fn sent_bytes(harness: &egui_kittest::Harness<'static, sockscope::App>) -> u64 {
 #[test]
 fn escapes_checksum_and_append_go_on_the_wire_as_previewed() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     click(&mut harness, "Escapes");
     type_send_box(&mut harness, r"AT\x01");
     choose(&mut harness, "Append", "CR LF");
@@ -79,7 +56,7 @@ fn escapes_checksum_and_append_go_on_the_wire_as_previewed() {
 #[test]
 fn a_modbus_frame_gets_its_crc_low_byte_first() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     click(&mut harness, "Hex input");
     type_send_box(&mut harness, "01 03 00 00 00 0A");
     choose(&mut harness, "Checksum", "CRC-16/MODBUS");
@@ -105,7 +82,7 @@ fn a_modbus_frame_gets_its_crc_low_byte_first() {
 #[test]
 fn the_send_encoding_can_differ_from_the_display() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     type_send_box(&mut harness, "你好");
     assert!(
         shows(&harness, "Sends 6 bytes: E4 BD A0 E5 A5 BD"),
@@ -130,7 +107,7 @@ fn the_send_encoding_can_differ_from_the_display() {
 #[test]
 fn bad_escapes_and_append_bytes_are_explained_and_nothing_is_sent() {
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     click(&mut harness, "Escapes");
     type_send_box(&mut harness, r"ok\q");
     assert!(shows(&harness, r"unknown escape '\q'"));
@@ -228,7 +205,7 @@ fn a_file_dropped_on_the_window_is_sent_whole() {
     std::fs::write(&path, &bytes).expect("write");
 
     let mut harness = app_harness();
-    let mut peer = connected(&mut harness);
+    let mut peer = connected_client(&mut harness);
     // The peer stays open until the end: closing first could end the session before the
     // worker reports the file complete (which the log would then say instead).
     let reader = std::thread::spawn(move || (read_exactly(&mut peer, 3_000_000), peer));

@@ -130,3 +130,24 @@ pub fn open_udp(harness: &mut Harness<'static, App>) -> SocketAddr {
     );
     local
 }
+
+/// Connects the TCP Client tab to a fresh loopback listener; returns the server's side.
+pub fn connected_client(harness: &mut Harness<'static, App>) -> std::net::TcpStream {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    type_field(harness, "Port", &port.to_string());
+    click(harness, "Connect");
+    let (peer, _) = listener.accept().expect("accept");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(harness, "connected", |h| {
+        h.state().tab(Mode::TcpClient).can_send()
+    });
+    peer
+}
+
+/// Reads exactly `len` bytes from a peer (within its read timeout).
+pub fn read_exactly(peer: &mut std::net::TcpStream, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    std::io::Read::read_exact(peer, &mut bytes).expect("the bytes");
+    bytes
+}
