@@ -11,7 +11,13 @@ pub const MAX_TAIL: usize = 3;
 /// `bytes` must begin at a character boundary. Bytes that can never become a valid character
 /// are not a tail: they are invalid now and stay so.
 pub fn incomplete_tail(encoding: TextEncoding, bytes: &[u8]) -> usize {
-    let mut at = 0;
+    // Only the last character can be unfinished: scan from a boundary near the end, not from
+    // the start (a 64 KiB read would otherwise be scanned twice per read, once per encoding).
+    incomplete_tail_from(encoding, bytes, boundary_near_end(encoding, bytes))
+}
+
+/// [`incomplete_tail`], scanning from `at`, which must be a character boundary.
+fn incomplete_tail_from(encoding: TextEncoding, bytes: &[u8], mut at: usize) -> usize {
     while at < bytes.len() {
         match sequence_at(encoding, &bytes[at..]) {
             Sequence::Complete(len) | Sequence::Invalid(len) => at += len,
@@ -19,6 +25,38 @@ pub fn incomplete_tail(encoding: TextEncoding, bytes: &[u8]) -> usize {
         }
     }
     0
+}
+
+/// A character boundary a few bytes before the end of `bytes` (or 0), found without scanning
+/// from the start. UTF-8: any byte that is not a continuation byte starts a character (a lead
+/// that goes unfinished leaves it to be read again). GBK is not self-synchronising, but bytes
+/// 0x00-0x2F and 0x3A-0x3F are never inside a multi-byte character (trail bytes are 0x40 and
+/// up, four-byte digits 0x30-0x39) and a failed sequence leaves them to be read again, so a
+/// character starts right after one; and of two ASCII bytes in a row the second always starts
+/// a character (an ASCII byte can end a character or fail one, never begin one that goes on).
+fn boundary_near_end(encoding: TextEncoding, bytes: &[u8]) -> usize {
+    // The longest character is 4 bytes: a boundary this far back sees the last one whole.
+    let Some(from) = bytes.len().checked_sub(MAX_TAIL + 1) else {
+        return 0;
+    };
+    match encoding {
+        TextEncoding::Utf8 => (0..=from)
+            .rev()
+            .find(|&at| !matches!(bytes[at], 0x80..=0xBF))
+            .unwrap_or(0),
+        TextEncoding::Gbk => (0..=from)
+            .rev()
+            .find_map(|at| {
+                if matches!(bytes[at], 0x00..=0x2F | 0x3A..=0x3F) {
+                    Some(at + 1)
+                } else if at > 0 && bytes[at].is_ascii() && bytes[at - 1].is_ascii() {
+                    Some(at)
+                } else {
+                    None
+                }
+            })
+            .unwrap_or(0),
+    }
 }
 
 /// Whether `tail`, the unfinished end of one entry, goes on in `next`: true when the first
@@ -290,6 +328,42 @@ mod tests {
         let gbk = pieces(TextEncoding::Gbk, &[0xC4, 0xE3, 0xFF, 0x80]);
         let chars: Vec<_> = gbk.iter().map(|p| (p.start, p.ch)).collect();
         assert_eq!(chars, [(0, Some('你')), (2, None), (3, Some('€'))]);
+    }
+
+    #[test]
+    fn the_tail_found_near_the_end_is_the_tail_found_from_the_start() {
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Few bytes that end the GBK search, so it often has to look far back.
+        let alphabet = [
+            0x20, 0x30, 0x39, 0x41, 0x5A, 0x7F, 0x80, 0x81, 0xA1, 0xBF, 0xC4, 0xE4, 0xF0, 0xFE,
+            0xFF,
+        ];
+        for _ in 0..50_000 {
+            let len = (next() % 40) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 5 == 0 {
+                        (r >> 8) as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            for encoding in TextEncoding::ALL {
+                assert_eq!(
+                    incomplete_tail(encoding, &bytes),
+                    incomplete_tail_from(encoding, &bytes, 0),
+                    "{encoding} {bytes:02X?}"
+                );
+            }
+        }
     }
 
     /// Random bytes weighted towards the interesting ranges, from a fixed seed.

@@ -64,7 +64,7 @@ impl StreamTail {
                 }
             }
             // The new end of the stream: the unfinished character the shown bytes end in.
-            let shown = carry.display(bytes).into_owned();
+            let shown = carry.display(bytes);
             let len = incomplete_tail(encoding, &shown);
             let mut end = [0; MAX_TAIL];
             end[..len].copy_from_slice(&shown[shown.len() - len..]);

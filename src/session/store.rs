@@ -68,7 +68,7 @@ pub fn line_count(entry: &LogEntry, layout: Layout) -> u64 {
 
 /// Lines of text in `bytes`: a trailing newline ends the last line rather than starting one.
 fn text_line_count(bytes: &[u8]) -> u64 {
-    let breaks = bytes.iter().filter(|&&b| b == b'\n').count() as u64;
+    let breaks = memchr::memchr_iter(b'\n', bytes).count() as u64;
     let trailing = u64::from(bytes.last() == Some(&b'\n'));
     (breaks + 1 - trailing).max(1)
 }
