@@ -5,10 +5,11 @@ mod carry;
 mod entry;
 mod filter;
 mod framing;
+mod progress;
 mod store;
 mod view;
 
-use crate::units::{bytes_text, count};
+use crate::units::count;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -16,6 +17,7 @@ use std::time::SystemTime;
 pub use entry::{Direction, EntryKind, LogEntry, Mode};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
+pub use progress::{CycleState, FileState};
 pub use store::{DEFAULT_CAP_BYTES, HEX_BYTES_PER_LINE, Layout, LineRef, LogStore, line_count};
 pub use view::{Timestamps, ViewOptions};
 
@@ -93,54 +95,6 @@ pub struct Session {
 /// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
 /// not keep memory forever.
 const AUTO_PENDING_MAX: usize = 1000;
-
-/// A file send as the worker last reported it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileState {
-    pub name: String,
-    pub sent: u64,
-    pub total: u64,
-    pub running: bool,
-    pub started: SystemTime,
-    /// When the worker last reported.
-    pub updated: SystemTime,
-}
-
-impl FileState {
-    pub fn new(name: String, now: SystemTime) -> Self {
-        Self {
-            name,
-            sent: 0,
-            total: 0,
-            running: true,
-            started: now,
-            updated: now,
-        }
-    }
-
-    /// Bytes per second so far.
-    pub fn rate(&self) -> f64 {
-        let seconds = self
-            .updated
-            .duration_since(self.started)
-            .unwrap_or_default()
-            .as_secs_f64();
-        if seconds > 0.0 {
-            self.sent as f64 / seconds
-        } else {
-            0.0
-        }
-    }
-}
-
-/// A cyclic send as the worker last reported it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CycleState {
-    pub sent: u64,
-    /// `None`: until stopped.
-    pub count: Option<u64>,
-    pub running: bool,
-}
 
 impl Session {
     pub fn new(mode: Mode) -> Self {
@@ -346,67 +300,26 @@ impl Session {
             }
             EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
             EventKind::CycleProgress { sent, running } => {
-                let Some(cycle) = &mut self.cycle else { return };
-                cycle.sent = sent;
-                cycle.running = running;
-                if running {
+                let Some(kind) = self.cycle_progress(sent, running) else {
                     return;
-                }
-                let what = match cycle.count {
-                    Some(count) if sent >= count => "done",
-                    _ => "stopped",
                 };
-                let sends = count(sent, "send");
-                (None, info(format!("Cyclic send {what}: {sends}")))
+                (None, kind)
             }
             EventKind::FileProgress {
                 sent,
                 total,
                 running,
             } => {
-                let Some(file) = &mut self.file else { return };
-                file.sent = sent;
-                file.total = total;
-                file.running = running;
-                file.updated = time;
-                if running {
+                let Some(kind) = self.file_progress(time, sent, total, running) else {
                     return;
-                }
-                let text = if sent == total && total > 0 {
-                    format!(
-                        "File sent: {}, {} in {:.1} s ({}/s)",
-                        file.name,
-                        bytes_text(sent),
-                        file.updated
-                            .duration_since(file.started)
-                            .unwrap_or_default()
-                            .as_secs_f64(),
-                        bytes_text(file.rate() as u64)
-                    )
-                } else {
-                    format!(
-                        "File send stopped after {} of {}: {}",
-                        bytes_text(sent),
-                        bytes_text(total),
-                        file.name
-                    )
                 };
-                (None, info(text))
+                (None, kind)
             }
             EventKind::Closed(reason) => {
                 if let Some(cycle) = &mut self.cycle {
                     cycle.running = false;
                 }
-                // A file still on its way ends with the session: say how far it got.
-                let file_note = self.file.as_mut().filter(|file| file.running).map(|file| {
-                    file.running = false;
-                    format!(
-                        " (sending {} ended after {} of {} was read)",
-                        file.name,
-                        bytes_text(file.sent),
-                        bytes_text(file.total)
-                    )
-                });
+                let file_note = self.file_cut_short();
                 self.flush_frames(None);
                 let mut kind = self.closed_message(&reason);
                 if let (Some(note), EntryKind::Info(text) | EntryKind::Error(text)) =

@@ -1,0 +1,125 @@
+//! What the session knows of the sends that run on the worker, a cyclic send and a file, from
+//! their progress events, and the log lines for how they ended.
+
+use std::time::SystemTime;
+
+use super::{EntryKind, Session};
+use crate::units::{bytes_text, count};
+
+/// A file send as the worker last reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileState {
+    pub name: String,
+    pub sent: u64,
+    pub total: u64,
+    pub running: bool,
+    pub started: SystemTime,
+    /// When the worker last reported.
+    pub updated: SystemTime,
+}
+
+impl FileState {
+    pub fn new(name: String, now: SystemTime) -> Self {
+        Self {
+            name,
+            sent: 0,
+            total: 0,
+            running: true,
+            started: now,
+            updated: now,
+        }
+    }
+
+    /// Bytes per second so far.
+    pub fn rate(&self) -> f64 {
+        let seconds = self
+            .updated
+            .duration_since(self.started)
+            .unwrap_or_default()
+            .as_secs_f64();
+        if seconds > 0.0 {
+            self.sent as f64 / seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A cyclic send as the worker last reported it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CycleState {
+    pub sent: u64,
+    /// `None`: until stopped.
+    pub count: Option<u64>,
+    pub running: bool,
+}
+
+impl Session {
+    /// Takes a cyclic send's progress; returns the log line once it has ended.
+    pub(super) fn cycle_progress(&mut self, sent: u64, running: bool) -> Option<EntryKind> {
+        let cycle = self.cycle.as_mut()?;
+        cycle.sent = sent;
+        cycle.running = running;
+        if running {
+            return None;
+        }
+        let what = match cycle.count {
+            Some(count) if sent >= count => "done",
+            _ => "stopped",
+        };
+        let sends = count(sent, "send");
+        Some(EntryKind::Info(format!("Cyclic send {what}: {sends}")))
+    }
+
+    /// Takes a file send's progress; returns the log line once it has ended.
+    pub(super) fn file_progress(
+        &mut self,
+        time: SystemTime,
+        sent: u64,
+        total: u64,
+        running: bool,
+    ) -> Option<EntryKind> {
+        let file = self.file.as_mut()?;
+        file.sent = sent;
+        file.total = total;
+        file.running = running;
+        file.updated = time;
+        if running {
+            return None;
+        }
+        let text = if sent == total && total > 0 {
+            let seconds = file
+                .updated
+                .duration_since(file.started)
+                .unwrap_or_default()
+                .as_secs_f64();
+            format!(
+                "File sent: {}, {} in {seconds:.1} s ({}/s)",
+                file.name,
+                bytes_text(sent),
+                bytes_text(file.rate() as u64)
+            )
+        } else {
+            format!(
+                "File send stopped after {} of {}: {}",
+                bytes_text(sent),
+                bytes_text(total),
+                file.name
+            )
+        };
+        Some(EntryKind::Info(text))
+    }
+
+    /// When the session ends with a file still on its way: says how far it got (to add to the
+    /// closing line).
+    pub(super) fn file_cut_short(&mut self) -> Option<String> {
+        let file = self.file.as_mut().filter(|file| file.running)?;
+        file.running = false;
+        Some(format!(
+            " (sending {} ended after {} of {} was read)",
+            file.name,
+            bytes_text(file.sent),
+            bytes_text(file.total)
+        ))
+    }
+}
