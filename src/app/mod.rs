@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -21,9 +21,15 @@ use crate::ui::{
     send_box::SendBoxAction,
 };
 
-/// Entries a filter tests per frame: enough to keep up with any flood, few enough to keep a
-/// frame short when a new filter meets a long history.
-const FILTER_BUDGET_PER_FRAME: usize = 50_000;
+/// How long a frame may spend testing entries against a new filter over a long history; the
+/// rest is tested over the next frames. Short enough to keep frames under 8 ms.
+const FILTER_BUDGET_PER_FRAME: Duration = Duration::from_millis(4);
+/// Entries a filter tests between looks at the clock.
+const FILTER_STEP: usize = 4_000;
+/// How long a frame may spend taking in the workers' events: a third of a 60 Hz frame. The
+/// rest is for drawing and for a busy machine's hiccups, so a flood cannot make the window
+/// stutter; what is left waits for the next frame.
+const INGEST_BUDGET_PER_FRAME: Duration = Duration::from_millis(6);
 
 /// Set when the app starts closing, so a signal handler waits for the files to complete.
 static EXIT_STARTED: AtomicBool = AtomicBool::new(false);
@@ -212,12 +218,15 @@ impl App {
         tab.handle(action, &self.wake, |entry| record(recorder, entry, context));
     }
 
-    /// Applies what the workers reported since the last frame.
-    fn drain_events(&mut self) {
+    /// Applies what the workers reported since the last frame, until `deadline` if given.
+    /// Returns whether events were left for the next frame.
+    fn drain_events(&mut self, deadline: Option<Instant>) -> bool {
+        let mut behind = false;
         for tab in &mut self.tabs {
             let context = tab.record_context();
             let recorder = self.recorder.as_ref();
-            tab.drain_events(|entry| record(recorder, entry, context));
+            tab.drain_events(deadline, |entry| record(recorder, entry, context));
+            behind |= tab.behind_by().is_some();
         }
         if let Some(recorder) = &self.recorder
             && let Some(error) = recorder.take_error()
@@ -225,6 +234,7 @@ impl App {
             let text = format!("Recording to {} failed: {error}", recorder.path().display());
             self.notice = Some((text, true));
         }
+        behind
     }
 
     /// Completes every recording and data file; later events are not recorded.
@@ -441,13 +451,20 @@ fn record(recorder: Option<&Recorder>, entry: &LogEntry, context: RecordContext)
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.drain_events();
+        if self.drain_events(Some(Instant::now() + INGEST_BUDGET_PER_FRAME)) {
+            ctx.request_repaint();
+        }
         self.collect_saves();
         // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
         let now = SystemTime::now();
         for tab in &mut self.tabs {
             // A new or changed filter over a long history is tested over several frames.
-            if !tab.refresh_filter(FILTER_BUDGET_PER_FRAME) {
+            let filter_until = Instant::now() + FILTER_BUDGET_PER_FRAME;
+            let mut filtered = tab.refresh_filter(FILTER_STEP);
+            while !filtered && Instant::now() < filter_until {
+                filtered = tab.refresh_filter(FILTER_STEP);
+            }
+            if !filtered {
                 ctx.request_repaint();
             }
             tab.session.tick(now);
@@ -490,7 +507,7 @@ impl eframe::App for App {
     fn on_exit(&mut self) {
         EXIT_STARTED.store(true, Ordering::Relaxed);
         // Whatever the workers said last goes into the recording before it closes.
-        self.drain_events();
+        self.drain_events(None);
         self.finish_recording();
     }
 }

@@ -28,8 +28,10 @@ fn incomplete_tail_from(encoding: TextEncoding, bytes: &[u8], mut at: usize) -> 
 }
 
 /// A character boundary a few bytes before the end of `bytes` (or 0), found without scanning
-/// from the start. UTF-8: any byte that is not a continuation byte starts a character (a lead
-/// that goes unfinished leaves it to be read again). GBK is not self-synchronising, but bytes
+/// from the start. UTF-8: a scan from any byte agrees with a scan from the start from the
+/// first byte that is not a continuation byte on (no sequence, valid or not, takes one in as
+/// a continuation), and before that no sequence can be unfinished: its lead would be more than
+/// a character's length from the end. So the scan may start right at `len - 5`. GBK is not self-synchronising, but bytes
 /// 0x00-0x2F and 0x3A-0x3F are never inside a multi-byte character (trail bytes are 0x40 and
 /// up, four-byte digits 0x30-0x39) and a failed sequence leaves them to be read again, so a
 /// character starts right after one; and of two ASCII bytes in a row the second always starts
@@ -40,10 +42,7 @@ fn boundary_near_end(encoding: TextEncoding, bytes: &[u8]) -> usize {
         return 0;
     };
     match encoding {
-        TextEncoding::Utf8 => (0..=from)
-            .rev()
-            .find(|&at| !matches!(bytes[at], 0x80..=0xBF))
-            .unwrap_or(0),
+        TextEncoding::Utf8 => from,
         TextEncoding::Gbk => (0..=from)
             .rev()
             .find_map(|at| {

@@ -9,6 +9,7 @@
 
 mod cycle;
 mod file_send;
+mod flow;
 mod message;
 mod outbox;
 mod resolve;
@@ -22,10 +23,12 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TryIter};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use cycle::Cycle;
 use file_send::FileSend;
+use flow::Flow;
+pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
     SendTarget,
@@ -48,6 +51,7 @@ pub struct Worker {
     commands: Sender<Command>,
     waker: Arc<mio::Waker>,
     events: Receiver<Event>,
+    flow: Arc<Flow>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -57,14 +61,29 @@ impl Worker {
         self.commands.send(command).is_ok() && self.waker.wake().is_ok()
     }
 
-    /// Every event queued so far, without blocking.
-    pub fn drain_events(&self) -> TryIter<'_, Event> {
-        self.events.try_iter()
+    /// The events queued so far, without blocking. The caller may stop early: the rest wait.
+    pub fn drain_events(&self) -> impl Iterator<Item = Event> + '_ {
+        self.flow.taking();
+        self.events.try_iter().inspect(|event| self.taken(event))
     }
 
-    /// The event channel, for tests that want to block with a deadline.
-    pub fn events(&self) -> &Receiver<Event> {
-        &self.events
+    /// The next event, waiting for it until `deadline` (for tests and benchmarks).
+    pub fn next_event(&self, deadline: Instant) -> Result<Event, RecvTimeoutError> {
+        self.flow.taking();
+        let event = self.events.recv_deadline(deadline)?;
+        self.taken(&event);
+        Ok(event)
+    }
+
+    /// Received bytes the UI has not taken yet. At [`QUEUE_LIMIT`] the worker stops reading.
+    pub fn queued_bytes(&self) -> usize {
+        self.flow.queued_bytes()
+    }
+
+    fn taken(&self, event: &Event) {
+        if self.flow.taken(event) {
+            let _ = self.waker.wake();
+        }
     }
 
     /// Asks the worker to stop and waits for its thread to end.
@@ -87,15 +106,26 @@ impl Drop for Worker {
 /// The worker's side of the event channel.
 struct EventSink {
     events: Sender<Event>,
+    flow: Arc<Flow>,
     wake: Wake,
 }
 
 impl EventSink {
     /// Sends an event stamped now. Returns false when the UI has gone away.
     fn emit(&self, kind: EventKind) -> bool {
-        let delivered = self.events.send(Event::now(kind)).is_ok();
-        (self.wake)();
+        let event = Event::now(kind);
+        self.flow.queue(&event);
+        let delivered = self.events.send(event).is_ok();
+        if self.flow.ui_needs_waking() {
+            (self.wake)();
+        }
         delivered
+    }
+
+    /// Whether to stop reading because the UI is behind; the UI wakes the worker when it
+    /// has caught up.
+    fn must_pause(&self) -> bool {
+        self.flow.must_pause()
     }
 }
 
@@ -114,15 +144,20 @@ struct WorkerContext {
 
 impl WorkerContext {
     /// Waits for socket events, or until the cyclic send or the file has something due.
-    /// `backlog` is what the worker has queued for its sockets.
-    fn poll(&mut self, events: &mut mio::Events, backlog: usize) -> io::Result<()> {
+    /// `backlog` is what the worker has queued for its sockets; `unread` says bytes were left
+    /// in a socket, to be read at once unless the UI is too far behind to take them.
+    fn poll(&mut self, events: &mut mio::Events, backlog: usize, unread: bool) -> io::Result<()> {
         let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
         let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
         let due = match (cycle, file) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let timeout = due.map(|due| due.saturating_duration_since(Instant::now()));
+        let timeout = if unread && !self.sink.must_pause() {
+            Some(Duration::ZERO)
+        } else {
+            due.map(|due| due.saturating_duration_since(Instant::now()))
+        };
         loop {
             match self.poll.poll(events, timeout) {
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
@@ -224,12 +259,14 @@ fn spawn_worker(
     let waker = Arc::new(mio::Waker::new(poll.registry(), WAKER_TOKEN)?);
     let (command_tx, command_rx) = crossbeam_channel::unbounded();
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
+    let flow = Arc::new(Flow::default());
     let context = WorkerContext {
         poll,
         waker: Arc::clone(&waker),
         commands: command_rx,
         sink: EventSink {
             events: event_tx,
+            flow: Arc::clone(&flow),
             wake,
         },
         cycle: None,
@@ -242,6 +279,7 @@ fn spawn_worker(
         commands: command_tx,
         waker,
         events: event_rx,
+        flow,
         thread: Some(thread),
     })
 }

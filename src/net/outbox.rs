@@ -66,18 +66,35 @@ pub(super) enum ReadOutcome {
     Open,
     /// The peer closed its side.
     Eof,
+    /// Stopped before the socket was drained (its turn was over, or `on_data` asked to
+    /// stop): read again later, as an edge-triggered poll will not report it again.
+    Unfinished,
 }
 
-/// Reads until the socket would block, handing each chunk to `on_data`.
+/// Reads in one turn at most: a peer that sends faster than we read must not keep the
+/// worker from its commands and its other sockets.
+const READS_PER_TURN: usize = 16;
+
+/// Reads until the socket would block or its turn is over, handing each chunk to `on_data`,
+/// which returns whether to go on.
 pub(super) fn read_available(
     stream: &mut impl io::Read,
     buffer: &mut [u8],
-    mut on_data: impl FnMut(&[u8]),
+    mut on_data: impl FnMut(&[u8]) -> bool,
 ) -> io::Result<ReadOutcome> {
+    let mut reads = 0;
     loop {
+        if reads == READS_PER_TURN {
+            return Ok(ReadOutcome::Unfinished);
+        }
+        reads += 1;
         match stream.read(buffer) {
             Ok(0) => return Ok(ReadOutcome::Eof),
-            Ok(n) => on_data(&buffer[..n]),
+            Ok(n) => {
+                if !on_data(&buffer[..n]) {
+                    return Ok(ReadOutcome::Unfinished);
+                }
+            }
             Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
                 return Ok(ReadOutcome::Open);
             }

@@ -7,6 +7,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::NetError;
 
+/// What a UDP socket asks the OS to buffer: a few thousand datagrams of a flood.
+const UDP_RECEIVE_BUFFER: usize = 8 * 1024 * 1024;
+
 fn new_socket(local: SocketAddr, kind: Type, protocol: Protocol) -> io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(local), kind, Some(protocol))?;
     // "::" should also take IPv4 peers on every OS (Windows defaults to IPv6 only).
@@ -36,6 +39,9 @@ pub(super) fn listen_tcp(local: SocketAddr) -> Result<TcpListener, NetError> {
 pub(super) fn bind_udp(local: SocketAddr) -> Result<UdpSocket, NetError> {
     let bind = || -> io::Result<UdpSocket> {
         let socket = new_socket(local, Type::DGRAM, Protocol::UDP)?;
+        // Room for a burst while the worker is busy (the OS may grant less: Linux caps it at
+        // net.core.rmem_max). Failing to get it is no reason not to open.
+        let _ = socket.set_recv_buffer_size(UDP_RECEIVE_BUFFER);
         socket.bind(&local.into())?;
         socket.set_nonblocking(true)?;
         Ok(socket.into())

@@ -98,27 +98,31 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
     let mut buffer = vec![0; READ_BUFFER_SIZE];
     let mut events = mio::Events::with_capacity(64);
     let mut writing = false;
+    // Bytes were left unread because the UI was behind.
+    let mut unread = false;
     loop {
         context
-            .poll(&mut events, outbox.unwritten())
+            .poll(&mut events, outbox.unwritten(), unread)
             .map_err(|e| NetError::io("poll failed", &e))?;
-        for event in &events {
-            if event.token() != STREAM_TOKEN {
-                continue;
-            }
-            if event.is_readable() {
-                let on_data = |bytes: &[u8]| {
-                    context.sink.emit(EventKind::Received {
-                        peer,
-                        client: None,
-                        bytes: bytes.to_vec(),
-                    });
-                };
-                match read_available(&mut stream, &mut buffer, on_data) {
-                    Ok(ReadOutcome::Open) => {}
-                    Ok(ReadOutcome::Eof) => return Ok(CloseReason::PeerClosed),
-                    Err(error) => return Err(NetError::from_stream("receive failed", &error)),
-                }
+        let readable = events
+            .iter()
+            .any(|event| event.token() == STREAM_TOKEN && event.is_readable());
+        if (readable || unread) && context.sink.must_pause() {
+            unread = true;
+        } else if readable || unread {
+            let on_data = |bytes: &[u8]| {
+                context.sink.emit(EventKind::Received {
+                    peer,
+                    client: None,
+                    bytes: bytes.to_vec(),
+                });
+                !context.sink.must_pause()
+            };
+            match read_available(&mut stream, &mut buffer, on_data) {
+                Ok(ReadOutcome::Open) => unread = false,
+                Ok(ReadOutcome::Unfinished) => unread = true,
+                Ok(ReadOutcome::Eof) => return Ok(CloseReason::PeerClosed),
+                Err(error) => return Err(NetError::from_stream("receive failed", &error)),
             }
         }
         for command in context.take_commands(outbox.unwritten()) {

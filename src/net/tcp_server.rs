@@ -1,6 +1,6 @@
 //! TCP server session: one poll loop accepts clients and serves all of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::SocketAddr;
 
@@ -25,6 +25,10 @@ struct Client {
 struct Server {
     listener: Option<(mio::net::TcpListener, SocketAddr)>,
     clients: BTreeMap<ClientId, Client>,
+    /// Clients with bytes left unread because the UI was behind.
+    unread: BTreeSet<ClientId>,
+    /// Where reading the unread goes on, so that every client gets its turn.
+    unread_turn: ClientId,
     next_id: u64,
     buffer: Vec<u8>,
 }
@@ -44,6 +48,8 @@ pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
     let mut server = Server {
         listener: None,
         clients: BTreeMap::new(),
+        unread: BTreeSet::new(),
+        unread_turn: ClientId(0),
         next_id: 1,
         buffer: vec![0; READ_BUFFER_SIZE],
     };
@@ -95,7 +101,8 @@ impl Server {
     fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
         let mut events = mio::Events::with_capacity(1024);
         loop {
-            if let Err(error) = context.poll(&mut events, self.backlog()) {
+            let unread = !self.unread.is_empty();
+            if let Err(error) = context.poll(&mut events, self.backlog(), unread) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -113,9 +120,33 @@ impl Server {
                     return reason;
                 }
             }
+            self.read_unread(context);
             if self.listener.is_none() && self.clients.is_empty() {
                 return CloseReason::Idle;
             }
+        }
+    }
+
+    /// Reads what was left unread while the UI was behind, taking turns from where the last
+    /// round stopped.
+    fn read_unread(&mut self, context: &WorkerContext) {
+        if self.unread.is_empty() {
+            return;
+        }
+        let turn = self.unread_turn;
+        let in_turn: Vec<ClientId> = self
+            .unread
+            .range(turn..)
+            .chain(self.unread.range(..turn))
+            .copied()
+            .collect();
+        for id in in_turn {
+            if context.sink.must_pause() {
+                self.unread_turn = id;
+                return;
+            }
+            self.unread.remove(&id);
+            self.on_client_ready(context, id, true);
         }
     }
 
@@ -205,16 +236,22 @@ impl Server {
         };
         let sink = &context.sink;
         let peer = client.peer;
-        if readable {
+        if readable && sink.must_pause() {
+            self.unread.insert(id);
+        } else if readable {
             let on_data = |bytes: &[u8]| {
                 sink.emit(EventKind::Received {
                     peer,
                     client: Some(id),
                     bytes: bytes.to_vec(),
                 });
+                !sink.must_pause()
             };
             match read_available(&mut client.stream, &mut self.buffer, on_data) {
                 Ok(ReadOutcome::Open) => {}
+                Ok(ReadOutcome::Unfinished) => {
+                    self.unread.insert(id);
+                }
                 Ok(ReadOutcome::Eof) => {
                     self.drop_client(context, id, CloseReason::PeerClosed);
                     return;

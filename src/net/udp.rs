@@ -17,6 +17,8 @@ use super::{
 const SOCKET_TOKEN: mio::Token = mio::Token(1);
 /// The largest UDP payload; a smaller buffer would truncate datagrams.
 const MAX_DATAGRAM: usize = 65_536;
+/// Datagrams received in one turn at most, so a flood cannot hold up commands and sends.
+const DATAGRAMS_PER_TURN: usize = 256;
 
 struct Lookup {
     target: RemoteTarget,
@@ -36,6 +38,8 @@ struct UdpSession {
     /// Datagrams waiting for the socket buffer to drain.
     pending: VecDeque<(SocketAddr, Vec<u8>)>,
     writing: bool,
+    /// Datagrams were left in the socket's buffer because the UI was behind.
+    unread: bool,
 }
 
 pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
@@ -65,6 +69,7 @@ fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetErr
         lookups: Vec::new(),
         pending: VecDeque::new(),
         writing: false,
+        unread: false,
     })
 }
 
@@ -73,13 +78,15 @@ impl UdpSession {
         let mut events = mio::Events::with_capacity(64);
         let mut buffer = vec![0; MAX_DATAGRAM];
         loop {
-            if let Err(error) = context.poll(&mut events, self.backlog()) {
+            if let Err(error) = context.poll(&mut events, self.backlog(), self.unread) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             let readable = events
                 .iter()
                 .any(|e| e.token() == SOCKET_TOKEN && e.is_readable());
-            if readable && let Err(error) = self.receive_all(&context.sink, &mut buffer) {
+            if (readable || self.unread)
+                && let Err(error) = self.receive_all(&context.sink, &mut buffer)
+            {
                 return CloseReason::Failed(error);
             }
             for command in context.take_commands(self.backlog()) {
@@ -118,8 +125,14 @@ impl UdpSession {
         queued + waiting
     }
 
+    /// Receives until the socket would block, its turn is over, or the UI is too far behind;
+    /// then the datagrams wait in the socket's buffer (`unread`).
     fn receive_all(&mut self, sink: &EventSink, buffer: &mut [u8]) -> Result<(), NetError> {
-        loop {
+        for _ in 0..DATAGRAMS_PER_TURN {
+            self.unread = sink.must_pause();
+            if self.unread {
+                return Ok(());
+            }
             match self.socket.recv_from(buffer) {
                 Ok((n, peer)) => {
                     self.last_sender = Some(peer);
@@ -148,6 +161,9 @@ impl UdpSession {
                 }
             }
         }
+        // The turn is over: the rest after the commands.
+        self.unread = true;
+        Ok(())
     }
 
     fn queue(&mut self, context: &WorkerContext, bytes: Vec<u8>, target: Option<RemoteTarget>) {

@@ -52,10 +52,15 @@ impl Framer {
             }
             Framing::FixedLength(length) if *length > 0 => {
                 self.pending.extend_from_slice(&bytes);
-                while self.pending.len() >= *length {
-                    let rest = self.pending.split_off(*length);
-                    frames.push((std::mem::replace(&mut self.pending, rest), time));
-                }
+                let whole = self.pending.len() / length * length;
+                // Each frame its own exact allocation, and the rest moved down once: cutting
+                // the pending buffer frame by frame would copy it once per frame.
+                frames.extend(
+                    self.pending[..whole]
+                        .chunks_exact(*length)
+                        .map(|frame| (frame.to_vec(), time)),
+                );
+                self.pending.drain(..whole);
             }
             // Idle gap, and the degenerate settings above: wait (the gap, or the size limit).
             _ => self.pending.extend_from_slice(&bytes),
@@ -77,12 +82,16 @@ impl Framer {
         // Only the tail of what was pending can hold the start of a delimiter split across reads.
         let mut search_from = self.pending.len().saturating_sub(delimiter.len() - 1);
         self.pending.extend_from_slice(bytes);
-        while let Some(at) = find(&self.pending[search_from..], delimiter) {
+        let finder = memchr::memmem::Finder::new(delimiter);
+        let mut start = 0;
+        // Each frame its own exact allocation, and the rest moved down once (see above).
+        while let Some(at) = finder.find(&self.pending[search_from..]) {
             let end = search_from + at + delimiter.len();
-            let rest = self.pending.split_off(end);
-            frames.push((std::mem::replace(&mut self.pending, rest), time));
-            search_from = 0;
+            frames.push((self.pending[start..end].to_vec(), time));
+            start = end;
+            search_from = end;
         }
+        self.pending.drain(..start);
     }
 
     /// With an idle gap: the frame that `now` ends, if the gap has passed since the last byte.
@@ -109,12 +118,6 @@ impl Framer {
         let time = self.last_arrival?;
         (!self.pending.is_empty()).then(|| (std::mem::take(&mut self.pending), time))
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }
 
 #[cfg(test)]

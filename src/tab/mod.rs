@@ -11,12 +11,13 @@ mod settings;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
 use crate::net::{
-    self, ClientId, Command, EventKind, RemoteTarget, SendTarget, TcpClientConfig, Wake, Worker,
+    self, ClientId, Command, EventKind, QUEUE_LIMIT, RemoteTarget, SendTarget, TcpClientConfig,
+    Wake, Worker,
 };
 use crate::session::{
     EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
@@ -104,6 +105,8 @@ pub struct Tab {
     /// The next entry (by sequence number) the auto-reply rules have not seen.
     auto_next: u64,
     worker: Option<Worker>,
+    /// The last frame left events in the worker's queue: the view is behind the wire.
+    behind: bool,
 }
 
 impl Tab {
@@ -123,6 +126,7 @@ impl Tab {
             filter_built_from: None,
             capture: Capture::default(),
             preview,
+            behind: false,
             auto_replies: AutoReplies::default(),
             auto_built_from: None,
             auto_errors: Vec::new(),
@@ -300,6 +304,12 @@ impl Tab {
         }
     }
 
+    /// Received bytes not yet shown because the view is behind the wire, if it is.
+    pub fn behind_by(&self) -> Option<usize> {
+        let queued = self.worker.as_ref().map_or(0, Worker::queued_bytes);
+        (self.behind || queued >= QUEUE_LIMIT).then_some(queued)
+    }
+
     /// How this tab's entries are written to log files.
     pub fn record_context(&self) -> RecordContext {
         RecordContext {
@@ -317,12 +327,14 @@ impl Tab {
         on_entry(entry);
     }
 
-    /// Applies every event the worker has queued, writing each log entry made to the tab's
-    /// files and showing it to `on_entry`.
-    pub fn drain_events(&mut self, mut on_entry: impl FnMut(&LogEntry)) {
+    /// Applies the events the worker has queued, writing each log entry made to the tab's
+    /// files and showing it to `on_entry`. Stops at `deadline` if one is given, so a flood
+    /// cannot stall the frame; the rest wait in the queue, and the tab is marked `behind`.
+    pub fn drain_events(&mut self, deadline: Option<Instant>, mut on_entry: impl FnMut(&LogEntry)) {
         for note in self.poll_capture() {
             self.note(note, &mut on_entry);
         }
+        self.behind = false;
         let Some(worker) = &self.worker else { return };
         let context = self.record_context();
         let capture = &self.capture;
@@ -346,6 +358,10 @@ impl Tab {
             }
             self.focus_send_box |= comes_up;
             self.session.apply(event, &mut on_entry);
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                self.behind = true;
+                break;
+            }
         }
         if closed {
             self.worker = None;

@@ -34,38 +34,55 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         }
     });
     ui.separator();
-    egui::ScrollArea::vertical()
+    client_table(ui, tab);
+    action
+}
+
+/// One row per client, laid out only for the rows in view: a server can hold 10,000.
+fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
+    let row_height = ui
+        .text_style_height(&egui::TextStyle::Monospace)
+        .max(ui.spacing().interact_size.y);
+    let clients = &tab.session.clients;
+    egui_extras::TableBuilder::new(ui)
         .id_salt("clients")
+        .striped(true)
         .auto_shrink(false)
-        .show(ui, |ui| {
-            egui::Grid::new("client grid")
-                .striped(true)
-                .num_columns(4)
-                .show(ui, |ui| {
-                    ui.strong("Client");
-                    ui.strong("Since");
-                    ui.strong("In");
-                    ui.strong("Out");
-                    ui.end_row();
-                    for client in clients {
-                        let mut selected = tab.selected_clients.contains(&client.id);
-                        if ui
-                            .checkbox(&mut selected, client.peer.to_string())
-                            .changed()
-                        {
-                            if selected {
-                                tab.selected_clients.insert(client.id);
-                            } else {
-                                tab.selected_clients.remove(&client.id);
-                            }
+        .column(egui_extras::Column::auto().at_least(150.0))
+        .columns(egui_extras::Column::auto(), 3)
+        .header(row_height, |mut header| {
+            for title in ["Client", "Since", "In", "Out"] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(row_height, clients.len(), |mut row| {
+                let client = &clients[row.index()];
+                row.col(|ui| {
+                    let mut selected = tab.selected_clients.contains(&client.id);
+                    if ui
+                        .checkbox(&mut selected, client.peer.to_string())
+                        .changed()
+                    {
+                        if selected {
+                            tab.selected_clients.insert(client.id);
+                        } else {
+                            tab.selected_clients.remove(&client.id);
                         }
-                        let since: DateTime<Local> = client.connected_at.into();
-                        ui.monospace(since.format("%H:%M:%S").to_string());
-                        ui.monospace(group_digits(client.bytes_in));
-                        ui.monospace(group_digits(client.bytes_out));
-                        ui.end_row();
                     }
                 });
+                row.col(|ui| {
+                    let since: DateTime<Local> = client.connected_at.into();
+                    ui.monospace(since.format("%H:%M:%S").to_string());
+                });
+                row.col(|ui| {
+                    ui.monospace(group_digits(client.bytes_in));
+                });
+                row.col(|ui| {
+                    ui.monospace(group_digits(client.bytes_out));
+                });
+            });
         });
-    action
 }

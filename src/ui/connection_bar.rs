@@ -2,7 +2,7 @@
 
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
-use crate::units::group_digits;
+use crate::units::{bytes_text, group_digits};
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
 pub fn local_address_choices() -> Vec<String> {
@@ -113,6 +113,10 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
     .on_hover_text("Choose a local address");
 }
 
+const BEHIND_HELP: &str = "More arrives than the view can take in a frame. These bytes are \
+received and wait to be shown, recorded and counted: none is lost. While 16 MiB wait, \
+reading pauses, so TCP senders slow down and UDP datagrams wait in the socket buffer.";
+
 /// Where the session stands, with the counters on the right.
 fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
     let session = &tab.session;
@@ -140,6 +144,11 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
                 counters.tx_messages
             ))
             .on_hover_text("Bytes (messages) received and sent since the last reset");
+            if let Some(queued) = tab.behind_by() {
+                let text = format!("Behind: {} waiting", bytes_text(queued as u64));
+                ui.colored_label(ui.visuals().warn_fg_color, text)
+                    .on_hover_text(BEHIND_HELP);
+            }
         });
     });
 }

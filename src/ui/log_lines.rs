@@ -1,5 +1,6 @@
 //! What each display line of an entry says, with the spans to colour: pure, no egui types.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::ops::Range;
 
@@ -16,10 +17,21 @@ pub enum Mark {
     Control,
 }
 
+/// Characters shown of one text line at most. A longer line (a 64 KiB read without a line
+/// break, say) is cut there, with a note of its size: laying out all of it would cost a
+/// frame's time per row. Hex and Both show every byte, and copying takes the whole entry.
+pub const MAX_LINE_CHARS: usize = 1000;
+
+/// Bytes of one line decoded at most: room for `MAX_LINE_CHARS` characters of four bytes and
+/// one more, so a character cut in two here is never among those shown.
+const MAX_LINE_BYTES: usize = (MAX_LINE_CHARS + 1) * 4;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Line {
     pub text: String,
     pub marks: Vec<(Range<usize>, Mark)>,
+    /// The line was cut at `MAX_LINE_CHARS`: its whole length in bytes.
+    pub cut: Option<usize>,
 }
 
 impl Line {
@@ -40,13 +52,20 @@ impl Line {
 /// of the break. With `show_controls`, `\r`, `\n` and `\t` show as escapes at their place. Other
 /// control characters always show as escapes, and invalid bytes as `\xNN`.
 pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> Vec<Line> {
-    let MarkedText { text, marks } = encoding.decode_marked(bytes);
+    let (bytes, lengths) = cut_long_lines(bytes);
+    let MarkedText { text, marks } = encoding.decode_marked(&bytes);
     let mut lines = Vec::new();
     let mut line = Line::default();
+    let mut shown_chars = 0;
     let mut marks = marks.iter().peekable();
     let mut chars = text.char_indices().peekable();
     let mut buffer = [0; 4];
     while let Some((at, ch)) = chars.next() {
+        if shown_chars == MAX_LINE_CHARS && ch != '\n' {
+            line.cut = lengths.get(lines.len()).copied();
+            continue;
+        }
+        shown_chars += 1;
         while marks.peek().is_some_and(|mark| mark.end <= at) {
             marks.next();
         }
@@ -60,6 +79,7 @@ pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> 
                     line.push("\\n", Some(Mark::Control));
                 }
                 lines.push(std::mem::take(&mut line));
+                shown_chars = 0;
             }
             '\r' if !show_controls && chars.peek().is_some_and(|&(_, next)| next == '\n') => {}
             '\r' => line.push("\\r", Some(Mark::Control)),
@@ -74,6 +94,31 @@ pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> 
         lines.push(line);
     }
     lines
+}
+
+/// The bytes with every line cut to `MAX_LINE_BYTES` (line breaks kept), and each line's
+/// length before the cut. `\n` is one byte in every encoding offered and never part of a
+/// character, so lines can be found and cut before decoding.
+fn cut_long_lines(bytes: &[u8]) -> (Cow<'_, [u8]>, Vec<usize>) {
+    let mut lengths = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+        lengths.push(end - start);
+        start = end + 1;
+    }
+    if lengths.iter().all(|&length| length <= MAX_LINE_BYTES) {
+        return (Cow::Borrowed(bytes), lengths);
+    }
+    let mut kept = Vec::with_capacity(bytes.len().min(lengths.len() * (MAX_LINE_BYTES + 1)));
+    let mut start = 0;
+    for &length in &lengths {
+        kept.extend_from_slice(&bytes[start..start + length.min(MAX_LINE_BYTES)]);
+        if let Some(&b'\n') = bytes.get(start + length) {
+            kept.push(b'\n');
+        }
+        start += length + 1;
+    }
+    (Cow::Owned(kept), lengths)
 }
 
 fn control_escape(ch: char) -> String {
@@ -174,6 +219,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn cuts_long_lines_and_says_how_long_they_were() {
+        let long = "é".repeat(3000);
+        let bytes = format!("short\n{long}\r\n{}\nend", "x".repeat(MAX_LINE_CHARS));
+        let lines = text_lines(bytes.as_bytes(), TextEncoding::Utf8, false);
+        assert_eq!(lines.len(), 4, "as many lines as the store counts");
+        assert_eq!((lines[0].text.as_str(), lines[0].cut), ("short", None));
+        assert_eq!(lines[1].text, "é".repeat(MAX_LINE_CHARS));
+        assert_eq!(
+            lines[1].cut,
+            Some(6001),
+            "3000 two-byte characters and the \\r"
+        );
+        assert_eq!(lines[1].marks, [], "no character cut in two shows");
+        assert_eq!(lines[2].cut, None, "exactly the limit is shown whole");
+        assert_eq!((lines[3].text.as_str(), lines[3].cut), ("end", None));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_
 use crate::codec::TextEncoding;
 use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
 use crate::tab::{Tab, TabAction};
+use crate::units::group_digits;
 
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
@@ -116,7 +117,7 @@ fn entry_lines(
             .split('\n')
             .map(|text| Line {
                 text: text.to_owned(),
-                marks: Vec::new(),
+                ..Line::default()
             })
             .collect();
     }
@@ -134,7 +135,7 @@ fn entry_lines(
         Layout::Hex => (0..rows)
             .map(|n| Line {
                 text: hex_line(bytes, n),
-                marks: Vec::new(),
+                ..Line::default()
             })
             .collect(),
         Layout::Both => {
@@ -153,6 +154,7 @@ fn entry_lines(
                     Line {
                         text: prefix + &text.text,
                         marks: marks.collect(),
+                        cut: None,
                     }
                 })
                 .collect()
@@ -254,6 +256,13 @@ impl RowStyle {
             at = range.end;
         }
         job.append(&data.text[at..], 0.0, format(plain));
+        if let Some(length) = data.cut {
+            let note = format!(
+                " … {} bytes in all: Hex shows every one",
+                group_digits(length as u64)
+            );
+            job.append(&note, 0.0, format(self.colors.control));
+        }
         job
     }
 

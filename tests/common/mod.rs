@@ -86,6 +86,18 @@ pub fn tick(harness: &mut Harness<'_, App>, label: &str) {
     harness.step();
 }
 
+/// Turns the mouse wheel over the log by `pages` (up is positive); the next frame scrolls.
+pub fn wheel_over_log(harness: &mut Harness<'_, App>, pages: f32) {
+    harness.event(egui::Event::PointerMoved(egui::pos2(300.0, 450.0)));
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Page,
+        delta: egui::vec2(0.0, pages),
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+        modifiers: egui::Modifiers::NONE,
+    });
+}
+
 /// "你好，世界" in GBK.
 pub const NIHAO_GBK: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xCA, 0xC0, 0xBD, 0xE7];
 

@@ -59,7 +59,7 @@ pub fn wait_for(
 ) -> Vec<Event> {
     let mut seen = Vec::new();
     loop {
-        match worker.events().recv_deadline(deadline) {
+        match worker.next_event(deadline) {
             Ok(event) => {
                 let finished = done(&event.kind);
                 seen.push(event);

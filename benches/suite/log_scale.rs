@@ -1,0 +1,129 @@
+//! The log view holding 10,000,000 entries: frame times at the bottom, scrolled up, and
+//! under a filter; and the memory each entry costs beyond its payload.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use sockscope::App;
+use sockscope::session::{EntryKind, LogEntry, Mode};
+
+use crate::app_run::{Frames, app, resident_bytes};
+use crate::common::wheel_over_log;
+use crate::report::{Report, Row};
+
+const ENTRIES: u64 = 10_000_000;
+/// Frames measured in each position.
+const FRAMES: usize = 60;
+
+fn frames(
+    harness: &mut Harness<'static, App>,
+    all: &mut Frames,
+    mut between: impl FnMut(&mut Harness<'static, App>),
+) -> Frames {
+    let mut these = Frames::default();
+    for _ in 0..FRAMES {
+        between(harness);
+        let took = these.step(harness);
+        all.record(took);
+    }
+    these
+}
+
+pub fn run(report: &mut Report) {
+    let mut harness = app(None);
+    harness.get_by_label("UDP").click();
+    harness.step();
+    let tab = harness.state_mut().tab_mut(Mode::Udp);
+    tab.session.log.set_cap(usize::MAX);
+    let peer = "127.0.0.1:9".parse().ok();
+    let before = resident_bytes();
+    let mut payload_bytes = 0;
+    let fill = Instant::now();
+    for n in 0..ENTRIES {
+        let payload = format!("datagram {n}").into_bytes();
+        payload_bytes += payload.len() as u64;
+        tab.session.log.push(LogEntry::new(
+            SystemTime::now(),
+            peer,
+            EntryKind::Rx(payload),
+        ));
+    }
+    let fill = fill.elapsed();
+    let after = resident_bytes();
+    let overhead = match (before, after) {
+        (Some(before), Some(after)) => {
+            Some((after.saturating_sub(before) as f64 - payload_bytes as f64) / ENTRIES as f64)
+        }
+        _ => None,
+    };
+    let mut all = Frames::default();
+    let bottom = frames(&mut harness, &mut all, |_| {});
+    let scrolled = frames(&mut harness, &mut all, |h| wheel_over_log(h, 3.0));
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter")
+        .focus();
+    harness.step();
+    harness
+        .get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter")
+        .type_text("datagram 99999");
+    let mut filtering = Frames::default();
+    filtering.run_until(&mut harness, Duration::from_secs(120), |h| {
+        h.query_all_by_label_contains("entries match")
+            .next()
+            .is_some()
+    });
+    let filtered = frames(&mut harness, &mut all, |h| wheel_over_log(h, 0.2));
+    let matched = harness
+        .query_all_by_label_contains("111 of 10,000,000 entries match")
+        .next()
+        .is_some();
+    assert!(matched, "the filter found the 111 entries");
+
+    let p99 = all.quantile_ms(0.99);
+    report.row(Row {
+        benchmark: "Log view with 10M entries: frame time".to_owned(),
+        baseline: None,
+        measured: format!(
+            "p99 {p99:.1} ms (bottom {:.1}, scrolling {:.1}, filtered {:.1}; filter built over {} frames, worst {:.1} ms)",
+            bottom.quantile_ms(0.99),
+            scrolled.quantile_ms(0.99),
+            filtered.quantile_ms(0.99),
+            filtering.count(),
+            filtering.quantile_ms(1.0),
+        ),
+        ratio: None,
+        target: "p99 ≤ 8 ms".to_owned(),
+        met: Some(p99 <= 8.0 && filtering.quantile_ms(0.99) <= 8.0),
+    });
+    report.row(Row {
+        benchmark: "Log view with 10M entries: memory per entry".to_owned(),
+        baseline: None,
+        measured: overhead.map_or_else(
+            || "not measured (no /proc here)".to_owned(),
+            |bytes| {
+                format!(
+                    "{bytes:.0} B + payload (filled in {:.1} s)",
+                    fill.as_secs_f64()
+                )
+            },
+        ),
+        ratio: None,
+        target: "≤ 64 B + payload".to_owned(),
+        met: overhead.map(|bytes| bytes <= 64.0),
+    });
+    report.figures(
+        "log_scale",
+        serde_json::json!({
+            "entries": ENTRIES,
+            "payload_bytes": payload_bytes,
+            "overhead_bytes_per_entry": overhead,
+            "fill_s": fill.as_secs_f64(),
+            "frames": all.summary(),
+            "bottom": bottom.summary(),
+            "scrolling": scrolled.summary(),
+            "filter_building": filtering.summary(),
+            "filtered": filtered.summary(),
+        }),
+    );
+}

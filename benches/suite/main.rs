@@ -1,0 +1,63 @@
+//! The benchmark suite: floods and scale, each against a baseline measured in the same run
+//! where it has one. `cargo bench` runs it all (release); `cargo bench -- NAME` runs the
+//! benchmarks whose name contains NAME. Prints a table and writes target/bench-results.json.
+#![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)] // a benchmark reports, and stops on setup failure
+
+mod app_run;
+// The UI tests' helpers: driving the App the way a user does.
+mod clients;
+mod cold_start;
+#[path = "../../tests/common/mod.rs"]
+mod common;
+mod lines;
+mod log_scale;
+mod report;
+mod tcp_flood;
+mod udp_flood;
+
+use report::Report;
+
+type Bench = fn(&mut Report);
+
+const BENCHES: &[(&str, Bench)] = &[
+    ("cold_start", cold_start::run),
+    ("tcp_flood", tcp_flood::run),
+    ("udp_flood", udp_flood::run),
+    ("lines", lines::run),
+    ("clients", clients::run),
+    ("log_scale", log_scale::run),
+];
+
+/// Set in the processes this benchmark starts for a part: the App's cold start, or the
+/// clients of the 10,000-client benchmark.
+pub const ROLE_VAR: &str = "SOCKSCOPE_BENCH_ROLE";
+
+fn main() {
+    match std::env::var(ROLE_VAR).as_deref() {
+        Ok(cold_start::ROLE) => return cold_start::child(),
+        Ok(clients::ROLE) => return clients::child(),
+        _ => {}
+    }
+    let filters: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let mut report = Report::default();
+    let start = std::time::Instant::now();
+    for (name, bench) in BENCHES {
+        if filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str())) {
+            println!("{name}…");
+            let began = std::time::Instant::now();
+            bench(&mut report);
+            println!("  ({:.0} s)", began.elapsed().as_secs_f64());
+        }
+    }
+    println!();
+    print!("{}", report.table());
+    println!("all in {:.0} s", start.elapsed().as_secs_f64());
+    let path = std::path::Path::new("target/bench-results.json");
+    match std::fs::write(path, format!("{:#}\n", report.json())) {
+        Ok(()) => println!("figures written to {}", path.display()),
+        Err(error) => println!("could not write {}: {error}", path.display()),
+    }
+}

@@ -1,0 +1,112 @@
+//! 1,400-byte datagrams sent as fast as one thread can into the App's UDP tab, against a
+//! plain recv loop in the same run: how many of them each receives.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use sockscope::session::Mode;
+
+use crate::app_run::{Frames, udp_app};
+use crate::report::{Report, Row};
+
+const DATAGRAMS: u64 = 500_000;
+const SIZE: usize = 1400;
+/// Once the sender is done, a receiver that got nothing for this long has had everything.
+const QUIET: Duration = Duration::from_millis(300);
+
+/// Sends `DATAGRAMS` datagrams to `target`; sets `done` when finished.
+fn sender(target: SocketAddr, done: Arc<AtomicBool>) -> thread::JoinHandle<Duration> {
+    thread::spawn(move || {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+        let datagram = vec![0xA5; SIZE];
+        let start = Instant::now();
+        for _ in 0..DATAGRAMS {
+            // A full buffer on loopback drops at the receiver, not here; errors are counted
+            // as drops the same way for both receivers.
+            let _ = socket.send_to(&datagram, target);
+        }
+        done.store(true, Ordering::SeqCst);
+        start.elapsed()
+    })
+}
+
+fn baseline() -> (u64, Duration) {
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_millis(20)))
+        .expect("timeout");
+    let target = socket.local_addr().expect("addr");
+    let done = Arc::new(AtomicBool::new(false));
+    let client = sender(target, Arc::clone(&done));
+    let mut buffer = vec![0; 65536];
+    let mut received = 0;
+    let mut last = Instant::now();
+    loop {
+        match socket.recv_from(&mut buffer) {
+            Ok(_) => {
+                received += 1;
+                last = Instant::now();
+            }
+            Err(_) if done.load(Ordering::SeqCst) && last.elapsed() > QUIET => break,
+            Err(_) => {}
+        }
+    }
+    (received, client.join().expect("sender"))
+}
+
+fn through_the_app() -> (u64, Duration, Frames) {
+    let (mut harness, local) = udp_app();
+    let done = Arc::new(AtomicBool::new(false));
+    let client = sender(local, Arc::clone(&done));
+    let mut frames = Frames::default();
+    let mut seen = 0;
+    let mut last = Instant::now();
+    loop {
+        frames.step(&mut harness);
+        let received = harness.state().tab(Mode::Udp).session.counters.rx_messages;
+        if received != seen {
+            seen = received;
+            last = Instant::now();
+        } else if done.load(Ordering::SeqCst) && last.elapsed() > QUIET {
+            break;
+        }
+    }
+    (seen, client.join().expect("sender"), frames)
+}
+
+pub fn run(report: &mut Report) {
+    let (plain, plain_send) = baseline();
+    let (ours, our_send, frames) = through_the_app();
+    let ratio = ours as f64 / plain as f64;
+    let percent = |n: u64| n as f64 * 100.0 / DATAGRAMS as f64;
+    report.row(Row {
+        benchmark: format!("UDP flood, {}k datagrams of {SIZE} bytes", DATAGRAMS / 1000),
+        baseline: Some(format!("{plain} ({:.0}%)", percent(plain))),
+        measured: format!("{ours} ({:.0}%)", percent(ours)),
+        ratio: Some(ratio),
+        target: "≥ 90%".to_owned(),
+        met: Some(ratio >= 0.9),
+    });
+    println!(
+        "  sent in {:.2} s (baseline run) and {:.2} s (Sockscope run); frame p99 {:.1} ms",
+        plain_send.as_secs_f64(),
+        our_send.as_secs_f64(),
+        frames.quantile_ms(0.99)
+    );
+    report.figures(
+        "udp_flood",
+        serde_json::json!({
+            "datagrams_sent": DATAGRAMS,
+            "datagram_bytes": SIZE,
+            "baseline_received": plain,
+            "sockscope_received": ours,
+            "ratio": ratio,
+            "baseline_send_s": plain_send.as_secs_f64(),
+            "sockscope_send_s": our_send.as_secs_f64(),
+            "frames": frames.summary(),
+        }),
+    );
+}

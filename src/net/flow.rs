@@ -1,0 +1,136 @@
+//! Flow control between a worker and the UI: how many received bytes wait in the event
+//! channel, and who must wake whom.
+//!
+//! Why: the UI takes events once a frame, within a time budget. Under a flood the worker reads
+//! faster than that, and an unbounded channel would grow without limit. Past
+//! [`QUEUE_LIMIT`] bytes the worker stops reading: a TCP peer is then slowed by the kernel's
+//! flow control (nothing is lost), a UDP peer's datagrams wait in the socket buffer. The worker
+//! keeps serving commands meanwhile, so Stop and Disconnect still answer at once.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::{Event, EventKind};
+
+/// Received bytes that may wait for the UI before the worker stops reading.
+pub const QUEUE_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What a worker and its UI share about the event channel.
+#[derive(Default)]
+pub(super) struct Flow {
+    /// Bytes of `Received` events in the channel.
+    queued_bytes: AtomicUsize,
+    /// The UI was asked to repaint for events it has not started to take. Saves one repaint
+    /// request per event, which under a datagram flood would cost more than the datagrams.
+    ui_woken: AtomicBool,
+    /// The worker stopped reading because the queue was full; the UI wakes it once it took
+    /// enough.
+    reading_paused: AtomicBool,
+}
+
+/// The bytes an event adds to the queue.
+fn queued_size(event: &Event) -> usize {
+    match &event.kind {
+        EventKind::Received { bytes, .. } => bytes.len(),
+        _ => 0,
+    }
+}
+
+impl Flow {
+    /// Worker side, before sending an event: counts it (before, as the UI may take it at once).
+    pub fn queue(&self, event: &Event) {
+        self.queued_bytes
+            .fetch_add(queued_size(event), Ordering::SeqCst);
+    }
+
+    /// Worker side, after sending an event: whether the UI needs waking for it.
+    pub fn ui_needs_waking(&self) -> bool {
+        !self.ui_woken.swap(true, Ordering::SeqCst)
+    }
+
+    /// Worker side: whether to stop reading now. Once it says so, the UI wakes the worker
+    /// when the queue has room again.
+    pub fn must_pause(&self) -> bool {
+        if self.queued_bytes.load(Ordering::SeqCst) < QUEUE_LIMIT {
+            return false;
+        }
+        self.reading_paused.store(true, Ordering::SeqCst);
+        // The UI may have taken the queue down between the two loads without seeing the flag.
+        self.queued_bytes.load(Ordering::SeqCst) >= QUEUE_LIMIT
+    }
+
+    /// UI side, before taking events: later events wake the UI again.
+    pub fn taking(&self) {
+        self.ui_woken.store(false, Ordering::SeqCst);
+    }
+
+    /// UI side: counts a taken event. Returns whether the worker needs waking to read again.
+    pub fn taken(&self, event: &Event) -> bool {
+        let size = queued_size(event);
+        if size == 0 {
+            return false;
+        }
+        let left = self.queued_bytes.fetch_sub(size, Ordering::SeqCst) - size;
+        left <= QUEUE_LIMIT / 2 && self.reading_paused.swap(false, Ordering::SeqCst)
+    }
+
+    /// Received bytes waiting for the UI.
+    pub fn queued_bytes(&self) -> usize {
+        self.queued_bytes.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::SocketAddr;
+
+    fn received(size: usize) -> Event {
+        Event::now(EventKind::Received {
+            peer: SocketAddr::from(([127, 0, 0, 1], 9)),
+            client: None,
+            bytes: vec![0; size],
+        })
+    }
+
+    #[test]
+    fn the_ui_is_woken_once_per_batch_it_takes() {
+        let flow = Flow::default();
+        for _ in 0..3 {
+            flow.queue(&received(10));
+        }
+        assert!(flow.ui_needs_waking(), "the first event wakes the UI");
+        assert!(!flow.ui_needs_waking(), "the UI is already awake");
+        flow.taking();
+        assert!(flow.ui_needs_waking(), "a new batch wakes it again");
+        assert_eq!(flow.queued_bytes(), 30);
+    }
+
+    #[test]
+    fn a_full_queue_pauses_reading_until_half_of_it_was_taken() {
+        let flow = Flow::default();
+        let chunk = QUEUE_LIMIT / 4;
+        let events: Vec<Event> = (0..4).map(|_| received(chunk)).collect();
+        for event in &events[..3] {
+            flow.queue(event);
+            assert!(!flow.must_pause());
+        }
+        flow.queue(&events[3]);
+        assert!(flow.must_pause(), "full at the limit");
+        assert!(
+            !flow.taken(&events[0]),
+            "three quarters left: still over half"
+        );
+        assert!(flow.taken(&events[1]), "half left: the worker is woken");
+        assert!(!flow.taken(&events[2]), "woken once only");
+        assert!(!flow.must_pause());
+    }
+
+    #[test]
+    fn events_without_bytes_do_not_count() {
+        let flow = Flow::default();
+        let note = Event::now(EventKind::Warning(super::super::NetError::NotConnected));
+        flow.queue(&note);
+        assert_eq!(flow.queued_bytes(), 0);
+        assert!(!flow.taken(&note));
+    }
+}
