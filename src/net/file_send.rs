@@ -146,16 +146,16 @@ fn read_full(file: &mut File, buffer: &mut [u8]) -> io::Result<usize> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+#[allow(clippy::expect_used)] // a failed expect is a failed test
 mod tests {
     use super::*;
     use crate::net::SendTarget;
     use std::io::Write;
 
     fn file_of(len: usize) -> tempfile::NamedTempFile {
-        let mut file = tempfile::NamedTempFile::new().unwrap();
+        let mut file = tempfile::NamedTempFile::new().expect("a temporary file");
         let bytes: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-        file.write_all(&bytes).unwrap();
+        file.write_all(&bytes).expect("the file's bytes");
         file
     }
 
@@ -186,14 +186,18 @@ mod tests {
     fn reads_only_while_the_queue_has_room() {
         let file = file_of(3 * HIGH_WATER);
         let now = Instant::now();
-        let mut send = FileSend::open(spec(&file, None, None), now).unwrap();
-        let first = send.take_due(now, 0).unwrap();
+        let mut send = FileSend::open(spec(&file, None, None), now).expect("the file opens");
+        let first = send.take_due(now, 0).expect("the file reads");
         assert_eq!(lengths(&first).iter().sum::<usize>(), HIGH_WATER);
         assert_eq!(send.next_due(HIGH_WATER), None, "full: wait for the socket");
-        assert!(send.take_due(now, HIGH_WATER).unwrap().is_empty());
+        assert!(
+            send.take_due(now, HIGH_WATER)
+                .expect("the file reads")
+                .is_empty()
+        );
         let rest = [
-            send.take_due(now, 0).unwrap(),
-            send.take_due(now, 0).unwrap(),
+            send.take_due(now, 0).expect("the file reads"),
+            send.take_due(now, 0).expect("the file reads"),
         ];
         assert!(send.is_done());
         assert_eq!(
@@ -214,11 +218,18 @@ mod tests {
     fn udp_datagrams_are_paced_from_the_start() {
         let file = file_of(2500);
         let now = Instant::now();
-        let mut send = FileSend::open(spec(&file, Some(1000), Some(10)), now).unwrap();
-        assert_eq!(lengths(&send.take_due(now, 0).unwrap()), [1000]);
+        let mut send =
+            FileSend::open(spec(&file, Some(1000), Some(10)), now).expect("the file opens");
+        assert_eq!(
+            lengths(&send.take_due(now, 0).expect("the file reads")),
+            [1000]
+        );
         assert_eq!(send.next_due(0), Some(now + Duration::from_millis(10)));
         let later = now + Duration::from_millis(25);
-        assert_eq!(lengths(&send.take_due(later, 0).unwrap()), [1000, 500]);
+        assert_eq!(
+            lengths(&send.take_due(later, 0).expect("the file reads")),
+            [1000, 500]
+        );
         assert!(send.is_done());
         assert_eq!(
             send.next_due(1500),
@@ -238,7 +249,9 @@ mod tests {
             datagram: None,
             pace: None,
         };
-        let error = FileSend::open(spec, Instant::now()).err().unwrap();
+        let error = FileSend::open(spec, Instant::now())
+            .err()
+            .expect("a missing file fails");
         assert!(error.to_string().contains("/no/such/file.bin"), "{error}");
     }
 }
