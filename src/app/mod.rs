@@ -24,8 +24,6 @@ use crate::ui::{
 /// How long a frame may spend testing entries against a new filter over a long history; the
 /// rest is tested over the next frames. Short enough to keep frames under 8 ms.
 const FILTER_BUDGET_PER_FRAME: Duration = Duration::from_millis(4);
-/// Entries a filter tests between looks at the clock.
-const FILTER_STEP: usize = 4_000;
 /// How long a frame may spend taking in the workers' events: a third of a 60 Hz frame. The
 /// rest is for drawing and for a busy machine's hiccups, so a flood cannot make the window
 /// stutter; what is left waits for the next frame.
@@ -459,12 +457,7 @@ impl eframe::App for App {
         let now = SystemTime::now();
         for tab in &mut self.tabs {
             // A new or changed filter over a long history is tested over several frames.
-            let filter_until = Instant::now() + FILTER_BUDGET_PER_FRAME;
-            let mut filtered = tab.refresh_filter(FILTER_STEP);
-            while !filtered && Instant::now() < filter_until {
-                filtered = tab.refresh_filter(FILTER_STEP);
-            }
-            if !filtered {
+            if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
                 ctx.request_repaint();
             }
             tab.session.tick(now);

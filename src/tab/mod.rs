@@ -167,9 +167,9 @@ impl Tab {
         self.toggle_starts()
     }
 
-    /// Brings the filter up to date with its fields and the log, testing at most `budget`
-    /// entries; returns false while entries remain untested.
-    pub fn refresh_filter(&mut self, budget: usize) -> bool {
+    /// Brings the filter up to date with its fields and the log, testing entries until
+    /// `deadline`; returns false while entries remain untested.
+    pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
         let fields = &self.settings.filter;
         if !fields.is_active() {
             self.filter = None;
@@ -191,9 +191,19 @@ impl Tab {
             }
             self.filter_built_from = Some(key);
         }
-        self.filter
-            .as_mut()
-            .is_none_or(|filter| filter.update(&self.session.log, budget))
+        let Some(filter) = &mut self.filter else {
+            return true;
+        };
+        // Entries tested between looks at the clock.
+        const STEP: usize = 4_000;
+        loop {
+            if filter.update(&self.session.log, STEP) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
     }
 
     fn select(&mut self, sequence: u64, extend: bool) {

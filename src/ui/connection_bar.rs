@@ -113,10 +113,6 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
     .on_hover_text("Choose a local address");
 }
 
-const BEHIND_HELP: &str = "More arrives than the view can take in a frame. These bytes are \
-received and wait to be shown, recorded and counted: none is lost. While 16 MiB wait, \
-reading pauses, so TCP senders slow down and UDP datagrams wait in the socket buffer.";
-
 /// Where the session stands, with the counters on the right.
 fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
     let session = &tab.session;
@@ -146,8 +142,15 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
             .on_hover_text("Bytes (messages) received and sent since the last reset");
             if let Some(queued) = tab.behind_by() {
                 let text = format!("Behind: {} waiting", bytes_text(queued as u64));
+                let help = format!(
+                    "More arrives than the view can take in a frame. These bytes are received \
+                     and wait to be shown, recorded and counted: none is lost. While {} wait, \
+                     reading pauses, so TCP senders slow down and UDP datagrams wait in the \
+                     socket buffer.",
+                    bytes_text(crate::net::QUEUE_LIMIT as u64)
+                );
                 ui.colored_label(ui.visuals().warn_fg_color, text)
-                    .on_hover_text(BEHIND_HELP);
+                    .on_hover_text(help);
             }
         });
     });
