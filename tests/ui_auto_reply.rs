@@ -9,7 +9,7 @@ use std::net::{TcpStream, UdpSocket};
 
 use common::*;
 use egui::accesskit::Role;
-use sockscope::session::{EntryKind, Mode};
+use sockscope::session::{EntryTag, Mode};
 
 fn auto_entries(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode) -> usize {
     harness
@@ -18,7 +18,7 @@ fn auto_entries(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode)
         .session
         .log
         .iter()
-        .filter(|entry| matches!(entry.kind, EntryKind::AutoTx(_)))
+        .filter(|entry| entry.tag == EntryTag::AutoTx)
         .count()
 }
 

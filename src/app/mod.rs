@@ -182,7 +182,7 @@ impl App {
         let tab = self.tab(mode);
         let context = tab.record_context();
         // A snapshot, so the UI keeps running while the file is written.
-        let entries: Vec<LogEntry> = tab.session.log.iter().cloned().collect();
+        let entries: Vec<LogEntry> = tab.session.log.iter().map(|e| e.to_entry()).collect();
         let done = self.saves.0.clone();
         let wake = self.wake.clone();
         let spawned = std::thread::Builder::new()

@@ -86,6 +86,61 @@ impl EntryKind {
             Self::Rx(_) | Self::Tx(_) | Self::AutoTx(_) => None,
         }
     }
+
+    pub fn tag(&self) -> EntryTag {
+        match self {
+            Self::Rx(_) => EntryTag::Rx,
+            Self::Tx(_) => EntryTag::Tx,
+            Self::AutoTx(_) => EntryTag::AutoTx,
+            Self::Info(_) => EntryTag::Info,
+            Self::Error(_) => EntryTag::Error,
+        }
+    }
+
+    /// The bytes or the message's text, and the kind they were: how a store keeps an entry.
+    pub(crate) fn into_parts(self) -> (EntryTag, Vec<u8>) {
+        let tag = self.tag();
+        let payload = match self {
+            Self::Rx(bytes) | Self::Tx(bytes) | Self::AutoTx(bytes) => bytes,
+            Self::Info(text) | Self::Error(text) => text.into_bytes(),
+        };
+        (tag, payload)
+    }
+}
+
+/// An entry's kind without its payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryTag {
+    Rx,
+    Tx,
+    /// Sent by an auto-reply rule.
+    AutoTx,
+    Info,
+    Error,
+}
+
+impl EntryTag {
+    pub fn direction(self) -> Direction {
+        match self {
+            Self::Rx => Direction::Rx,
+            Self::Tx | Self::AutoTx => Direction::Tx,
+            Self::Info => Direction::Info,
+            Self::Error => Direction::Error,
+        }
+    }
+
+    /// Whether the payload is bytes that crossed the wire (not a status message).
+    pub fn is_data(self) -> bool {
+        matches!(self, Self::Rx | Self::Tx | Self::AutoTx)
+    }
+
+    /// The direction column: the direction, or AUTO for an auto-reply.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AutoTx => "AUTO",
+            _ => self.direction().label(),
+        }
+    }
 }
 
 /// One event of a session, as kept in the log store and written to log files.
@@ -102,12 +157,7 @@ impl LogEntry {
     }
 
     pub fn direction(&self) -> Direction {
-        match self.kind {
-            EntryKind::Rx(_) => Direction::Rx,
-            EntryKind::Tx(_) | EntryKind::AutoTx(_) => Direction::Tx,
-            EntryKind::Info(_) => Direction::Info,
-            EntryKind::Error(_) => Direction::Error,
-        }
+        self.kind.tag().direction()
     }
 
     /// The bytes that crossed the wire; empty for status messages.
@@ -125,9 +175,78 @@ impl LogEntry {
 
     /// The direction column: the direction, or AUTO for an auto-reply.
     pub fn label(&self) -> &'static str {
-        match self.kind {
-            EntryKind::AutoTx(_) => "AUTO",
-            _ => self.direction().label(),
+        self.kind.tag().label()
+    }
+
+    /// The same entry, borrowed the way a store hands its entries out.
+    pub fn entry_ref(&self) -> EntryRef<'_> {
+        let payload = match &self.kind {
+            EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
+            EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
+        };
+        EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
+    }
+}
+
+/// A stored entry, borrowed: its bytes (or message) stay where the store keeps them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EntryRef<'a> {
+    pub time: SystemTime,
+    pub peer: Option<SocketAddr>,
+    pub tag: EntryTag,
+    /// The bytes; for a status message, its UTF-8 text.
+    payload: &'a [u8],
+}
+
+impl<'a> EntryRef<'a> {
+    pub(crate) fn new(
+        time: SystemTime,
+        peer: Option<SocketAddr>,
+        tag: EntryTag,
+        payload: &'a [u8],
+    ) -> Self {
+        Self {
+            time,
+            peer,
+            tag,
+            payload,
         }
+    }
+
+    pub fn direction(&self) -> Direction {
+        self.tag.direction()
+    }
+
+    /// The bytes that crossed the wire; empty for status messages.
+    pub fn bytes(&self) -> &'a [u8] {
+        if self.tag.is_data() {
+            self.payload
+        } else {
+            &[]
+        }
+    }
+
+    /// The status message, for info and error entries.
+    pub fn message(&self) -> Option<&'a str> {
+        // Messages are stored from `String`s, so the bytes are always UTF-8.
+        (!self.tag.is_data()).then(|| std::str::from_utf8(self.payload).unwrap_or_default())
+    }
+
+    /// The direction column: the direction, or AUTO for an auto-reply.
+    pub fn label(&self) -> &'static str {
+        self.tag.label()
+    }
+
+    /// An owned copy, e.g. for a snapshot written to a file on another thread.
+    pub fn to_entry(&self) -> LogEntry {
+        let bytes = self.payload.to_vec();
+        let kind = match self.tag {
+            EntryTag::Rx => EntryKind::Rx(bytes),
+            EntryTag::Tx => EntryKind::Tx(bytes),
+            EntryTag::AutoTx => EntryKind::AutoTx(bytes),
+            EntryTag::Info => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
+            EntryTag::Error => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
+        };
+        LogEntry::new(self.time, self.peer, kind)
     }
 }

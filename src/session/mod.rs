@@ -1,6 +1,7 @@
 //! A session's state without any UI: its status, clients, counters and log of raw bytes.
 //! [`Session::apply`] is the one place worker events change it.
 
+mod arena;
 mod carry;
 mod entry;
 mod filter;
@@ -14,7 +15,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
-pub use entry::{Direction, EntryKind, LogEntry, Mode};
+pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use progress::{CycleState, FileState};
@@ -204,13 +205,12 @@ impl Session {
         self.auto_pending.push_back((peer, bytes));
     }
 
-    /// Logs a message of the UI's own (not from a worker), e.g. a failed save.
-    pub fn note(&mut self, kind: EntryKind) -> &LogEntry {
-        self.push(LogEntry::new(SystemTime::now(), None, kind))
-    }
-
-    fn push(&mut self, entry: LogEntry) -> &LogEntry {
-        self.log.push(entry)
+    /// Logs a message of the UI's own (not from a worker), e.g. a failed save; `record` sees
+    /// the entry first.
+    pub fn note(&mut self, kind: EntryKind, record: impl FnOnce(&LogEntry)) {
+        let entry = LogEntry::new(SystemTime::now(), None, kind);
+        record(&entry);
+        self.log.push(entry);
     }
 
     /// Applies one worker event. `record` sees the log entry it makes, as it came (received
@@ -579,6 +579,6 @@ mod tests {
         // When the stream ends, what waited is shown too.
         apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
         let last_rx = session.log.iter().rfind(|e| e.direction() == Direction::Rx);
-        assert_eq!(last_rx.map(LogEntry::bytes), Some(&b"three"[..]));
+        assert_eq!(last_rx.map(|e| e.bytes()), Some(&b"three"[..]));
     }
 }

@@ -6,11 +6,13 @@
 //! GBK alike, since GBK trail bytes are never 0x0A), so switching encodings never re-indexes.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::arena::{Arena, BlockQueue, Span};
 use super::carry::{Carry, StreamTail};
-use super::{Direction, LogEntry};
+use super::{Direction, EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
 
 /// Bytes shown per hex line.
@@ -56,13 +58,18 @@ impl std::fmt::Display for Layout {
 }
 
 /// How many display lines `entry` takes in `layout`.
-pub fn line_count(entry: &LogEntry, layout: Layout) -> u64 {
-    match (entry.message(), layout) {
-        (Some(message), _) => text_line_count(message.as_bytes()),
-        (None, Layout::Text) => text_line_count(entry.bytes()),
-        (None, Layout::Hex | Layout::Both) => {
-            entry.bytes().len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64
+pub fn line_count(entry: EntryRef<'_>, layout: Layout) -> u64 {
+    let payload = entry.message().map_or(entry.bytes(), str::as_bytes);
+    payload_line_count(entry.tag, payload, layout)
+}
+
+fn payload_line_count(tag: EntryTag, payload: &[u8], layout: Layout) -> u64 {
+    match layout {
+        Layout::Hex | Layout::Both if tag.is_data() => {
+            payload.len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64
         }
+        // Messages take one line per line of text in every layout.
+        _ => text_line_count(payload),
     }
 }
 
@@ -73,21 +80,64 @@ fn text_line_count(bytes: &[u8]) -> u64 {
     (breaks + 1 - trailing).max(1)
 }
 
-struct Stored {
-    entry: LogEntry,
+/// An entry as stored: fixed size, its payload in the arena.
+#[derive(Clone, Copy)]
+struct Header {
+    /// Nanoseconds since the Unix epoch.
+    time_ns: u64,
     /// Display lines before this entry since the store began: text lines, hex lines.
     first_line: [u64; 2],
+    payload: Span,
+    /// Index into the peer table, or [`NO_PEER`].
+    peer: u32,
     /// Characters split with its stream's neighbours, per encoding.
     carries: [Carry; 2],
+    tag: EntryTag,
 }
 
-/// Bytes that belong together for decoding: one peer, one direction.
-type StreamKey = (Option<SocketAddr>, Direction);
+const NO_PEER: u32 = u32::MAX;
+
+fn to_nanos(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    })
+}
+
+/// Peer addresses, each stored once and named by a number in the headers.
+#[derive(Default)]
+struct Peers {
+    addresses: Vec<SocketAddr>,
+    ids: HashMap<SocketAddr, u32>,
+    /// The last one looked up: floods come from one peer at a time.
+    last: Option<(SocketAddr, u32)>,
+}
+
+impl Peers {
+    fn id(&mut self, peer: Option<SocketAddr>) -> u32 {
+        let Some(peer) = peer else { return NO_PEER };
+        if let Some((last, id)) = self.last
+            && last == peer
+        {
+            return id;
+        }
+        let next = self.addresses.len() as u32;
+        let id = *self.ids.entry(peer).or_insert(next);
+        if id == next {
+            self.addresses.push(peer);
+        }
+        self.last = Some((peer, id));
+        id
+    }
+
+    fn get(&self, id: u32) -> Option<SocketAddr> {
+        self.addresses.get(id as usize).copied()
+    }
+}
 
 /// One display line: which entry, and which of its lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LineRef<'a> {
-    pub entry: &'a LogEntry,
+    pub entry: EntryRef<'a>,
     /// Position of the entry among those stored now.
     pub index: usize,
     /// Which line of the entry (0 = its first).
@@ -109,7 +159,9 @@ fn display_width(value: &impl std::fmt::Display) -> usize {
 }
 
 pub struct LogStore {
-    entries: VecDeque<Stored>,
+    headers: BlockQueue<Header>,
+    payloads: Arena,
+    peers: Peers,
     cap_bytes: usize,
     used_bytes: usize,
     /// Lines ever appended, per layout: the next entry's `first_line`.
@@ -118,8 +170,9 @@ pub struct LogStore {
     evicted_bytes: u64,
     /// Entries ever pushed: the next entry's sequence number.
     pushed: u64,
-    /// Each stream's last entry (by sequence number) and the character it may end in.
-    streams: HashMap<StreamKey, (u64, StreamTail)>,
+    /// Per peer id (after a slot for no peer), per direction (received, sent): the stream's
+    /// last entry by sequence number, and the character it may end in.
+    streams: Vec<[Option<(u64, StreamTail)>; 2]>,
     /// The longest peer address written so far, in characters: the peer column's width.
     peer_width: usize,
 }
@@ -133,46 +186,53 @@ impl Default for LogStore {
 impl LogStore {
     pub fn with_cap(cap_bytes: usize) -> Self {
         Self {
-            entries: VecDeque::new(),
+            headers: BlockQueue::new(),
+            payloads: Arena::default(),
+            peers: Peers::default(),
             cap_bytes,
             used_bytes: 0,
             lines_appended: [0; 2],
             evicted_entries: 0,
             evicted_bytes: 0,
             pushed: 0,
-            streams: HashMap::new(),
+            streams: Vec::new(),
             peer_width: 0,
         }
     }
 
     /// The sequence number of the oldest entry stored (or of the next one, when empty).
     pub fn first_sequence(&self) -> u64 {
-        self.pushed - self.entries.len() as u64
+        self.pushed - self.headers.len() as u64
     }
 
     /// Where entry number `sequence` is stored now, if it still is.
     pub fn index_of(&self, sequence: u64) -> Option<usize> {
-        let first = self.pushed - self.entries.len() as u64;
         sequence
-            .checked_sub(first)
+            .checked_sub(self.first_sequence())
             .map(|i| i as usize)
-            .filter(|&i| i < self.entries.len())
+            .filter(|&i| i < self.headers.len())
     }
 
     /// Links a data entry to the previous entry of its stream; status messages stand alone.
-    fn link_stream(&mut self, entry: &LogEntry) -> [Carry; 2] {
-        let direction = entry.direction();
-        if !matches!(direction, Direction::Rx | Direction::Tx) {
-            return [Carry::default(); 2];
+    fn link_stream(&mut self, peer: u32, tag: EntryTag, bytes: &[u8]) -> [Carry; 2] {
+        let direction = match tag.direction() {
+            Direction::Rx => 0,
+            Direction::Tx => 1,
+            Direction::Info | Direction::Error => return [Carry::default(); 2],
+        };
+        let slot = peer.wrapping_add(1) as usize;
+        if self.streams.len() <= slot {
+            self.streams.resize(slot + 1, [None; 2]);
         }
-        let key = (entry.peer, direction);
-        let (previous, mut tail) = match self.streams.get(&key) {
-            Some(&(last, tail)) => (self.index_of(last), tail),
+        let (previous, mut tail) = match self.streams[slot][direction] {
+            Some((last, tail)) => (self.index_of(last), tail),
             None => (None, StreamTail::default()),
         };
-        let previous = previous.map(|index| &mut self.entries[index].carries);
-        let carries = tail.link(entry.bytes(), previous);
-        self.streams.insert(key, (self.pushed, tail));
+        let previous = previous
+            .and_then(|index| self.headers.get_mut(index))
+            .map(|header| &mut header.carries);
+        let carries = tail.link(bytes, previous);
+        self.streams[slot][direction] = Some((self.pushed, tail));
         carries
     }
 
@@ -185,63 +245,85 @@ impl LogStore {
     /// [`Self::shown_bytes`], with how many of them were borrowed from the previous entry (they
     /// come first; the entry's own bytes follow).
     pub fn shown(&self, index: usize, encoding: TextEncoding) -> (Cow<'_, [u8]>, usize) {
-        match self.entries.get(index) {
-            Some(stored) => {
-                let carry = &stored.carries[encoding as usize];
-                (carry.display(stored.entry.bytes()), carry.borrowed_len())
+        match self.headers.get(index) {
+            Some(header) => {
+                let carry = &header.carries[encoding as usize];
+                let bytes = self.payloads.get(header.payload);
+                (carry.display(bytes), carry.borrowed_len())
             }
             None => (Cow::Borrowed(&[]), 0),
         }
     }
 
-    /// What an entry costs against the cap: its bookkeeping plus its payload.
-    fn cost(entry: &LogEntry) -> usize {
-        size_of::<Stored>() + entry.bytes().len() + entry.message().map_or(0, str::len)
+    /// What an entry costs against the cap: its header plus its payload.
+    fn cost(payload_len: usize) -> usize {
+        size_of::<Header>() + payload_len
+    }
+
+    fn entry(&self, header: &Header) -> EntryRef<'_> {
+        EntryRef::new(
+            UNIX_EPOCH + Duration::from_nanos(header.time_ns),
+            self.peers.get(header.peer),
+            header.tag,
+            self.payloads.get(header.payload),
+        )
     }
 
     /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
-    pub fn push(&mut self, entry: LogEntry) -> &LogEntry {
-        let cost = Self::cost(&entry);
-        while self.used_bytes + cost > self.cap_bytes && !self.entries.is_empty() {
+    pub fn push(&mut self, entry: LogEntry) -> EntryRef<'_> {
+        let LogEntry { time, peer, kind } = entry;
+        let (tag, payload) = kind.into_parts();
+        let cost = Self::cost(payload.len());
+        while self.used_bytes + cost > self.cap_bytes && self.headers.len() > 0 {
             self.evict_oldest();
         }
         let first_line = self.lines_appended;
         for layout in [Layout::Text, Layout::Hex] {
-            self.lines_appended[layout.slot()] += line_count(&entry, layout);
+            self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
         }
         self.used_bytes += cost;
-        if let Some(peer) = entry.peer {
+        if let Some(peer) = peer {
             self.peer_width = self.peer_width.max(display_width(&peer));
         }
-        let carries = self.link_stream(&entry);
-        self.entries.push_back(Stored {
-            entry,
+        let peer = self.peers.id(peer);
+        let carries = self.link_stream(peer, tag, &payload);
+        let header = Header {
+            time_ns: to_nanos(time),
             first_line,
+            payload: self.payloads.put(payload),
+            peer,
             carries,
-        });
+            tag,
+        };
+        self.headers.push_back(header);
         self.pushed += 1;
-        &self.entries[self.entries.len() - 1].entry
+        self.entry(&header)
     }
 
     fn evict_oldest(&mut self) {
-        if let Some(oldest) = self.entries.pop_front() {
-            self.used_bytes -= Self::cost(&oldest.entry);
+        if let Some(oldest) = self.headers.pop_front() {
+            self.used_bytes -= Self::cost(oldest.payload.len());
+            self.payloads.release(oldest.payload);
             self.evicted_entries += 1;
-            self.evicted_bytes += oldest.entry.bytes().len() as u64;
+            if oldest.tag.is_data() {
+                self.evicted_bytes += oldest.payload.len() as u64;
+            }
         }
     }
 
     /// Changes the cap, evicting the oldest entries at once if the log is now over it.
     pub fn set_cap(&mut self, cap_bytes: usize) {
         self.cap_bytes = cap_bytes;
-        while self.used_bytes > self.cap_bytes && !self.entries.is_empty() {
+        while self.used_bytes > self.cap_bytes && self.headers.len() > 0 {
             self.evict_oldest();
         }
     }
 
     /// Empties the view. Entries cleared on purpose are not counted as evicted.
     pub fn clear(&mut self) {
-        self.entries.clear();
+        self.headers.clear();
+        self.payloads.clear();
+        self.peers = Peers::default();
         self.streams.clear();
         self.used_bytes = 0;
         self.peer_width = 0;
@@ -254,19 +336,19 @@ impl LogStore {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.headers.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.headers.len() == 0
     }
 
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogEntry> + ExactSizeIterator {
-        self.entries.iter().map(|stored| &stored.entry)
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = EntryRef<'_>> {
+        (0..self.len()).filter_map(|index| self.get(index))
     }
 
-    pub fn get(&self, index: usize) -> Option<&LogEntry> {
-        self.entries.get(index).map(|stored| &stored.entry)
+    pub fn get(&self, index: usize) -> Option<EntryRef<'_>> {
+        self.headers.get(index).map(|header| self.entry(header))
     }
 
     /// Memory counted against the cap.
@@ -284,10 +366,10 @@ impl LogStore {
     }
 
     fn first_stored_line(&self, layout: Layout) -> u64 {
-        self.entries
+        self.headers
             .front()
-            .map_or(self.lines_appended[layout.slot()], |s| {
-                s.first_line[layout.slot()]
+            .map_or(self.lines_appended[layout.slot()], |header| {
+                header.first_line[layout.slot()]
             })
     }
 
@@ -307,12 +389,11 @@ impl LogStore {
         if sequence >= self.pushed {
             return self.line_total(layout);
         }
-        let first = self.pushed - self.entries.len() as u64;
-        match sequence.checked_sub(first) {
-            Some(index) => {
-                self.entries[index as usize].first_line[layout.slot()]
-                    - self.first_stored_line(layout)
-            }
+        match self
+            .index_of(sequence)
+            .and_then(|index| self.headers.get(index))
+        {
+            Some(header) => header.first_line[layout.slot()] - self.first_stored_line(layout),
             None => 0,
         }
     }
@@ -323,13 +404,14 @@ impl LogStore {
         let at = layout.slot();
         // The last entry whose first line is at or before the target.
         let index = self
-            .entries
-            .partition_point(|s| s.first_line[at] <= target)
+            .headers
+            .partition_point(|header| header.first_line[at] <= target)
             .checked_sub(1)?;
-        let stored = &self.entries[index];
-        let line = target - stored.first_line[at];
-        (line < line_count(&stored.entry, layout)).then_some(LineRef {
-            entry: &stored.entry,
+        let header = self.headers.get(index)?;
+        let entry = self.entry(header);
+        let line = target - header.first_line[at];
+        (line < line_count(entry, layout)).then_some(LineRef {
+            entry,
             index,
             line: line as usize,
         })
@@ -349,6 +431,32 @@ mod tests {
     }
 
     #[test]
+    fn a_header_fits_in_less_than_64_bytes() {
+        assert!(size_of::<Header>() <= 56, "{}", size_of::<Header>());
+    }
+
+    #[test]
+    fn entries_come_back_as_they_went_in() {
+        let mut store = LogStore::default();
+        let peer = Some(SocketAddr::from(([127, 0, 0, 1], 7)));
+        let time = SystemTime::now();
+        let entries = [
+            LogEntry::new(time, peer, EntryKind::Rx(b"in".to_vec())),
+            LogEntry::new(time, peer, EntryKind::AutoTx(b"auto".to_vec())),
+            LogEntry::new(time, None, EntryKind::Info("Listening".into())),
+            LogEntry::new(time, None, EntryKind::Error("Send failed: 你好".into())),
+            LogEntry::new(time, peer, EntryKind::Tx(vec![0xA5; 70_000])),
+        ];
+        for entry in &entries {
+            store.push(entry.clone());
+        }
+        let back: Vec<LogEntry> = store.iter().map(|entry| entry.to_entry()).collect();
+        assert_eq!(back, entries);
+        assert_eq!(store.get(2).and_then(|e| e.message()), Some("Listening"));
+        assert_eq!(store.get(2).map(|e| e.bytes().len()), Some(0));
+    }
+
+    #[test]
     fn counts_text_lines_from_newline_bytes() {
         assert_eq!(text_line_count(b""), 1);
         assert_eq!(text_line_count(b"one"), 1);
@@ -359,9 +467,9 @@ mod tests {
 
     #[test]
     fn counts_hex_lines_by_sixteen() {
-        assert_eq!(line_count(&rx(&[0; 16]), Layout::Hex), 1);
-        assert_eq!(line_count(&rx(&[0; 17]), Layout::Hex), 2);
-        assert_eq!(line_count(&rx(&[]), Layout::Hex), 1);
+        assert_eq!(line_count(rx(&[0; 16]).entry_ref(), Layout::Hex), 1);
+        assert_eq!(line_count(rx(&[0; 17]).entry_ref(), Layout::Hex), 2);
+        assert_eq!(line_count(rx(&[]).entry_ref(), Layout::Hex), 1);
     }
 
     #[test]
@@ -384,7 +492,7 @@ mod tests {
 
     #[test]
     fn evicts_oldest_past_the_cap_and_counts_what_left() {
-        let entry_cost = LogStore::cost(&rx(&[0; 100]));
+        let entry_cost = LogStore::cost(100);
         let mut store = LogStore::with_cap(entry_cost * 3);
         for n in 0..10u8 {
             store.push(rx(&[n; 100]));
@@ -426,7 +534,7 @@ mod tests {
         };
         assert_eq!([gbk(0), gbk(2)], ["a", "浣燽"]);
         // Hex shows each read's own bytes.
-        assert_eq!(store.get(0).map(LogEntry::bytes), Some(&[b'a', 0xE4][..]));
+        assert_eq!(store.get(0).map(|e| e.bytes()), Some(&[b'a', 0xE4][..]));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::net::{
     Wake, Worker,
 };
 use crate::session::{
-    EntryKind, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
+    EntryKind, EntryTag, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
 };
 
 use auto_reply::{AutoReplies, ReplyRule};
@@ -263,7 +263,7 @@ impl Tab {
         }
         let replies: Vec<(SocketAddr, Vec<u8>)> = (from..self.auto_next)
             .filter_map(|sequence| log.get(log.index_of(sequence)?))
-            .filter(|entry| matches!(entry.kind, EntryKind::Rx(_)))
+            .filter(|entry| entry.tag == EntryTag::Rx)
             .filter_map(|entry| Some((entry.peer?, self.auto_replies.reply_to(entry.bytes())?)))
             .collect();
         for (peer, reply) in replies {
@@ -332,9 +332,11 @@ impl Tab {
     /// Logs a note of the tab's own, into its files and to `on_entry`.
     pub fn note(&mut self, kind: EntryKind, on_entry: impl FnOnce(&LogEntry)) {
         let context = self.record_context();
-        let entry = self.session.note(kind);
-        self.capture.keep(entry, context);
-        on_entry(entry);
+        let capture = &self.capture;
+        self.session.note(kind, |entry| {
+            capture.keep(entry, context);
+            on_entry(entry);
+        });
     }
 
     /// Applies the events the worker has queued, writing each log entry made to the tab's

@@ -214,7 +214,7 @@ mod tests {
                 let lines = text_lines(bytes, TextEncoding::Utf8, show_controls).len() as u64;
                 assert_eq!(
                     lines,
-                    line_count(&entry, Layout::Text),
+                    line_count(entry.entry_ref(), Layout::Text),
                     "{bytes:?} {show_controls}"
                 );
             }

@@ -9,7 +9,7 @@ use egui::{Color32, FontId, TextStyle};
 
 use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
 use crate::codec::TextEncoding;
-use crate::session::{Direction, Layout, LogEntry, LogStore, Timestamps, ViewOptions};
+use crate::session::{Direction, EntryRef, Layout, LogStore, Timestamps, ViewOptions};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;
 
@@ -108,7 +108,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
 fn entry_lines(
     log: &LogStore,
     index: usize,
-    entry: &LogEntry,
+    entry: EntryRef<'_>,
     options: &ViewOptions,
     encoding: TextEncoding,
 ) -> Vec<Line> {
@@ -224,7 +224,7 @@ impl RowStyle {
     /// on the lines after, then the data with its marked spans coloured.
     fn row(
         &self,
-        entry: &LogEntry,
+        entry: EntryRef<'_>,
         first: bool,
         previous: Option<SystemTime>,
         data: &Line,
@@ -267,7 +267,11 @@ impl RowStyle {
     }
 
     /// The columns before the data, each followed by a space: time and Δt, direction, peer.
-    fn prefix(&self, entry: &LogEntry, previous: Option<SystemTime>) -> (String, String, String) {
+    fn prefix(
+        &self,
+        entry: EntryRef<'_>,
+        previous: Option<SystemTime>,
+    ) -> (String, String, String) {
         let mut prefix = String::with_capacity(48);
         let pattern = match self.options.timestamps {
             Timestamps::Off => None,
