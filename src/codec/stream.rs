@@ -19,6 +19,16 @@ pub fn incomplete_tail(encoding: TextEncoding, bytes: &[u8]) -> usize {
 /// [`incomplete_tail`], scanning from `at`, which must be a character boundary.
 fn incomplete_tail_from(encoding: TextEncoding, bytes: &[u8], mut at: usize) -> usize {
     while at < bytes.len() {
+        // Whole two-byte GBK characters, in a tight loop: binary data has no ASCII to resume
+        // from, so its scan starts at the beginning of the entry.
+        if encoding == TextEncoding::Gbk {
+            while let [0x81..=0xFE, 0x40..=0x7E | 0x80..=0xFE, ..] = bytes[at..] {
+                at += 2;
+            }
+            if at == bytes.len() {
+                break;
+            }
+        }
         match sequence_at(encoding, &bytes[at..]) {
             Sequence::Complete(len) | Sequence::Invalid(len) => at += len,
             Sequence::Unfinished => return bytes.len() - at,

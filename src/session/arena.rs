@@ -213,10 +213,13 @@ impl Arena {
         {
             chunk.bytes = Vec::new();
         }
-        // Freed chunks at the front leave the list, so it stays as long as what is kept.
-        while self.chunks.front().is_some_and(|chunk| chunk.live == 0)
-            && self.packing != Some(self.first)
-        {
+        // Freed chunks at the front leave the list, so it stays as long as what is kept. The
+        // packing chunk goes too once it is the oldest and empty: left there, it would hold
+        // back every chunk freed behind it.
+        while self.chunks.front().is_some_and(|chunk| chunk.live == 0) {
+            if self.packing == Some(self.first) {
+                self.packing = None;
+            }
             self.chunks.pop_front();
             self.first = self.first.wrapping_add(1);
         }
@@ -303,10 +306,33 @@ mod tests {
         for span in &spans[per_chunk + 1..] {
             arena.release(*span);
         }
-        assert_eq!(arena.held(), CHUNK, "only the chunk still packing is held");
+        assert_eq!(
+            arena.held(),
+            0,
+            "the packing chunk, oldest and empty, left too"
+        );
+        assert!(arena.chunks.is_empty());
         arena.clear();
         assert_eq!(arena.held(), 0);
         let e = arena.put(b"again".to_vec());
         assert_eq!(arena.get(e), b"again");
+    }
+
+    #[test]
+    fn a_packing_chunk_holds_back_nothing_once_its_payloads_are_gone() {
+        let mut arena = Arena::default();
+        let note = arena.put(b"Client connected".to_vec());
+        let mut reads: VecDeque<Span> = VecDeque::new();
+        for _ in 0..1000 {
+            reads.push_back(arena.put(vec![0x5A; PACKED_MAX * 4]));
+            if reads.len() > 10 {
+                let oldest = reads.pop_front().unwrap_or_default();
+                arena.release(oldest);
+            }
+            if reads.len() == 5 {
+                arena.release(note);
+            }
+        }
+        assert_eq!(arena.chunks.len(), 10, "only the chunks still kept");
     }
 }

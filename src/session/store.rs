@@ -18,8 +18,9 @@ use crate::codec::TextEncoding;
 /// Bytes shown per hex line.
 pub const HEX_BYTES_PER_LINE: usize = 16;
 
-/// The default memory cap of a store.
-pub const DEFAULT_CAP_BYTES: usize = 256 * 1024 * 1024;
+/// The default memory cap of a store: with the program, its fonts and a full event queue, the
+/// process stays under 300 MB however long a flood runs.
+pub const DEFAULT_CAP_BYTES: usize = 224 * 1024 * 1024;
 
 /// How the view lays entries out into lines.
 #[derive(
