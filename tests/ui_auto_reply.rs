@@ -15,7 +15,7 @@ fn auto_entries(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode)
     harness
         .state()
         .tab(mode)
-        .session
+        .session()
         .log
         .iter()
         .filter(|entry| entry.tag == EntryTag::AutoTx)
@@ -38,7 +38,7 @@ fn a_rule_answers_the_client_that_sent_the_match() {
         .expect("timeout");
     asking.set_read_timeout(Some(DEADLINE)).expect("timeout");
     step_until(&mut harness, "two clients", |h| {
-        h.state().tab(Mode::TcpServer).session.clients.len() == 2
+        h.state().tab(Mode::TcpServer).session().clients.len() == 2
     });
     asking.write_all(b"PING").expect("send");
     // Rules run as the app draws frames.

@@ -80,7 +80,7 @@ fn a_recorded_transfer_matches_what_was_sent_by_sha256() {
         stream.write_all(&sent).expect("send");
     });
     step_until(&mut harness, "every byte counted", |h| {
-        h.state().tab(Mode::TcpServer).session.counters.rx_bytes == SIZE as u64
+        h.state().tab(Mode::TcpServer).session().counters.rx_bytes == SIZE as u64
     });
     peer.join().expect("peer");
     tick(&mut harness, "Record to");
@@ -115,17 +115,17 @@ fn save_data_per_peer_with_sent_data_writes_a_file_each() {
     let mut one = TcpStream::connect(server).expect("connect");
     let mut two = TcpStream::connect(server).expect("connect");
     step_until(&mut harness, "two clients", |h| {
-        h.state().tab(Mode::TcpServer).session.clients.len() == 2
+        h.state().tab(Mode::TcpServer).session().clients.len() == 2
     });
     one.write_all(b"from one").expect("send");
     two.write_all(&[0xFF, 0x00, 0xFE]).expect("send");
     step_until(&mut harness, "both received", |h| {
-        h.state().tab(Mode::TcpServer).session.counters.rx_bytes == 11
+        h.state().tab(Mode::TcpServer).session().counters.rx_bytes == 11
     });
     type_send_box(&mut harness, "to all");
     click(&mut harness, "Send");
     step_until(&mut harness, "sent to both", |h| {
-        h.state().tab(Mode::TcpServer).session.counters.tx_bytes == 12
+        h.state().tab(Mode::TcpServer).session().counters.tx_bytes == 12
     });
     tick(&mut harness, "Save data to");
     step_until(&mut harness, "files complete", |h| {
@@ -222,16 +222,14 @@ fn the_memory_cap_evicts_the_oldest_and_says_so() {
     let peer = UdpSocket::bind("127.0.0.1:0").expect("bind");
     let datagram = vec![b'x'; 60_000];
     for _ in 0..40 {
-        peer.send_to(&datagram, local).expect("send");
-        // Paced by what arrives, so the socket buffer never drops one.
-        let before = harness.state().tab(Mode::Udp).session.counters.rx_messages;
-        step_until(&mut harness, "datagram in", |h| {
-            h.state().tab(Mode::Udp).session.counters.rx_messages > before
-        });
+        send_datagram_counted(&mut harness, &peer, local, &datagram);
     }
-    let log = &harness.state().tab(Mode::Udp).session.log;
-    assert!(log.used_bytes() <= 1024 * 1024);
-    assert!(log.evicted().0 >= 20, "evicted {:?}", log.evicted());
+    {
+        let session = harness.state().tab(Mode::Udp).session();
+        assert!(session.log.used_bytes() <= 1024 * 1024);
+        let evicted = session.log.evicted();
+        assert!(evicted.0 >= 20, "evicted {evicted:?}");
+    }
     step_until(&mut harness, "the eviction shown", |h| {
         shows(h, "−") && shows(h, " entries")
     });

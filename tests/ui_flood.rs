@@ -31,7 +31,7 @@ fn rx_bytes(harness: &egui_kittest::Harness<'_, sockscope::App>) -> u64 {
     harness
         .state()
         .tab(Mode::TcpServer)
-        .session
+        .session()
         .counters
         .rx_bytes
 }
@@ -73,7 +73,7 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
     });
     let written = flood.join().expect("the flooding client");
     step_until(&mut harness, "the session ended", |h| {
-        !h.state().tab(Mode::TcpServer).session.status.is_active()
+        !h.state().tab(Mode::TcpServer).session().status.is_active()
     });
     assert!(
         !shows(&harness, "Behind:"),

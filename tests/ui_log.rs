@@ -29,7 +29,7 @@ fn save_log_writes_each_format_and_reports_failures() {
     click(&mut harness, "Send");
     assert_eq!(server.join().expect("server"), 2);
     step_until(&mut harness, "TX logged", |h| {
-        h.state().tab(Mode::TcpClient).session.counters.tx_bytes == 2
+        h.state().tab(Mode::TcpClient).session().counters.tx_bytes == 2
     });
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -79,11 +79,15 @@ fn save_log_writes_each_format_and_reports_failures() {
 fn a_million_entries_show_the_newest_at_the_bottom() {
     let mut harness = app_harness();
     click(&mut harness, "UDP");
-    let log = &mut harness.state_mut().tab_mut(Mode::Udp).session.log;
-    let peer = "127.0.0.1:9".parse().ok();
-    for n in 0..1_000_000u32 {
-        let kind = EntryKind::Rx(format!("datagram {n}").into_bytes());
-        log.push(LogEntry::new(SystemTime::now(), peer, kind));
+    {
+        let mut session = harness.state().tab(Mode::Udp).session();
+        let peer = "127.0.0.1:9".parse().ok();
+        for n in 0..1_000_000u32 {
+            let kind = EntryKind::Rx(format!("datagram {n}").into_bytes());
+            session
+                .log
+                .push(LogEntry::new(SystemTime::now(), peer, kind));
+        }
     }
     // The view sticks to the bottom and lays out only the rows on screen.
     step_until(&mut harness, "the newest entry", |h| {
@@ -107,11 +111,7 @@ fn auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom() {
     let local = open_udp(&mut harness);
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     let send = |harness: &mut egui_kittest::Harness<'_, sockscope::App>, text: &str| {
-        let before = harness.state().tab(Mode::Udp).session.counters.rx_messages;
-        peer.send_to(text.as_bytes(), local).expect("send");
-        step_until(harness, text, |h| {
-            h.state().tab(Mode::Udp).session.counters.rx_messages > before
-        });
+        send_datagram_counted(harness, &peer, local, text.as_bytes());
     };
     for n in 0..150 {
         send(&mut harness, &format!("line {n:03}"));

@@ -23,7 +23,7 @@ fn a_character_split_across_two_reads_shows_whole() {
     let rx_entries = |h: &egui_kittest::Harness<'_, sockscope::App>| {
         h.state()
             .tab(Mode::TcpClient)
-            .session
+            .session()
             .log
             .iter()
             .filter(|e| !e.bytes().is_empty())
@@ -107,7 +107,7 @@ fn framing_by_line_delimiter_and_idle_gap() {
     let mut harness = app_harness();
     let mut peer = connected(&mut harness);
     let rx = |h: &egui_kittest::Harness<'_, sockscope::App>| -> Vec<Vec<u8>> {
-        let log = &h.state().tab(Mode::TcpClient).session.log;
+        let log = &h.state().tab(Mode::TcpClient).session().log;
         log.iter()
             .filter(|e| e.direction() == sockscope::session::Direction::Rx)
             .map(|e| e.bytes().to_vec())
@@ -161,7 +161,11 @@ fn pause_freezes_the_view_while_data_is_still_counted() {
     click(&mut harness, "Pause");
     peer.write_all(b"during pause").expect("write");
     let rx = |h: &egui_kittest::Harness<'_, sockscope::App>| {
-        h.state().tab(Mode::TcpClient).session.counters.rx_messages
+        h.state()
+            .tab(Mode::TcpClient)
+            .session()
+            .counters
+            .rx_messages
     };
     step_until(&mut harness, "the second read counted", |h| rx(h) == 2);
     step_until(&mut harness, "the badge", |h| shows(h, "+1 new"));
@@ -182,12 +186,12 @@ fn filter_by_text_hex_direction_and_peer_over_the_whole_history() {
     click(&mut harness, "Listen");
     step_until(&mut harness, "listening", |h| {
         matches!(
-            h.state().tab(Mode::TcpServer).session.status,
+            h.state().tab(Mode::TcpServer).session().status,
             sockscope::session::Status::Listening { .. }
         )
     });
     let sockscope::session::Status::Listening { local } =
-        harness.state().tab(Mode::TcpServer).session.status
+        harness.state().tab(Mode::TcpServer).session().status
     else {
         unreachable!()
     };
@@ -255,7 +259,11 @@ fn selected_entries_copy_as_text_or_hex() {
     for (n, word) in ["alpha", "beta", "gamma"].into_iter().enumerate() {
         peer.write_all(word.as_bytes()).expect("write");
         let reads = |h: &egui_kittest::Harness<'_, sockscope::App>| {
-            h.state().tab(Mode::TcpClient).session.counters.rx_messages
+            h.state()
+                .tab(Mode::TcpClient)
+                .session()
+                .counters
+                .rx_messages
         };
         step_until(&mut harness, word, |h| reads(h) == n as u64 + 1);
     }

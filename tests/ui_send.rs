@@ -31,7 +31,7 @@ fn sent_bytes(harness: &egui_kittest::Harness<'static, sockscope::App>) -> u64 {
     harness
         .state()
         .tab(Mode::TcpClient)
-        .session
+        .session()
         .counters
         .tx_bytes
 }
@@ -179,8 +179,8 @@ fn repeat_fields_are_checked_before_anything_is_sent() {
     click(&mut harness, "Start repeat");
     assert!(shows(&harness, "Times: a count from 1"));
     let tab = harness.state().tab(Mode::Udp);
-    assert!(tab.session.cycle.is_none());
-    assert_eq!(tab.session.counters.tx_messages, 0);
+    assert!(tab.session().cycle.is_none());
+    assert_eq!(tab.session().counters.tx_messages, 0);
 }
 
 /// A file as the window system hands it over when the user drops it on the window.
@@ -239,7 +239,12 @@ fn udp_file_fields_are_checked_before_anything_is_sent() {
     harness.step();
     assert!(shows(&harness, "Pace: milliseconds from 0 to 60000"));
     assert_eq!(
-        harness.state().tab(Mode::Udp).session.counters.tx_messages,
+        harness
+            .state()
+            .tab(Mode::Udp)
+            .session()
+            .counters
+            .tx_messages,
         0
     );
 }

@@ -48,7 +48,12 @@ fn connects_receives_gbk_and_sends_text() {
         harness.query_by_label("Disconnect").is_some(),
         "Connect became Disconnect"
     );
-    let status = harness.state().tab(Mode::TcpClient).session.status.clone();
+    let status = harness
+        .state()
+        .tab(Mode::TcpClient)
+        .session()
+        .status
+        .clone();
     let Status::Connected { local, peer } = status else {
         panic!("not connected: {status:?}")
     };
@@ -68,7 +73,7 @@ fn connects_receives_gbk_and_sends_text() {
     expected.extend([0xCA, 0xC0, 0xBD, 0xE7]); // 世界 in GBK
     assert_eq!(bytes, expected);
     step_until(&mut harness, "TX counted", |h| {
-        h.state().tab(Mode::TcpClient).session.counters.tx_bytes == expected.len() as u64
+        h.state().tab(Mode::TcpClient).session().counters.tx_bytes == expected.len() as u64
     });
 
     // The same history switches to hex.
@@ -107,7 +112,7 @@ fn invalid_hex_shows_where_and_sends_nothing() {
         harness
             .state()
             .tab(Mode::TcpClient)
-            .session
+            .session()
             .counters
             .tx_bytes,
         0
@@ -147,7 +152,7 @@ fn bad_port_is_reported_beside_the_field() {
     click(&mut harness, "Connect");
     assert!(shows(&harness, "'99999' is not a port"));
     assert_eq!(
-        harness.state().tab(Mode::TcpClient).session.status,
+        harness.state().tab(Mode::TcpClient).session().status,
         Status::Idle
     );
 }

@@ -109,7 +109,7 @@ fn stop_keeps_clients_and_disconnect_all_closes_them() {
     let mut rest = Vec::new();
     a.read_to_end(&mut rest).expect("A reads to the end");
     step_until(&mut harness, "session over", |h| {
-        h.state().tab(Mode::TcpServer).session.status == Status::Idle
+        h.state().tab(Mode::TcpServer).session().status == Status::Idle
     });
 }
 
@@ -138,7 +138,7 @@ fn address_that_is_not_an_ip_is_refused_beside_the_field() {
     click(&mut harness, "Listen");
     assert!(shows(&harness, "'my-laptop' is not an IP address"));
     assert_eq!(
-        harness.state().tab(Mode::TcpServer).session.status,
+        harness.state().tab(Mode::TcpServer).session().status,
         Status::Idle
     );
 }

@@ -68,7 +68,10 @@ fn bad_remote_port_is_shown_and_nothing_is_sent() {
     type_send_box(&mut harness, "x");
     click(&mut harness, "Send");
     assert!(shows(&harness, "'port' is not a port"));
-    assert_eq!(harness.state().tab(Mode::Udp).session.counters.tx_bytes, 0);
+    assert_eq!(
+        harness.state().tab(Mode::Udp).session().counters.tx_bytes,
+        0
+    );
 }
 
 #[test]
@@ -91,6 +94,6 @@ fn ctrl_enter_sends_and_clear_and_reset_empty_the_view() {
     click(&mut harness, "Reset counters");
     assert!(shows(&harness, "TX 0 B (0)"));
     click(&mut harness, "Clear");
-    assert!(harness.state().tab(Mode::Udp).session.log.is_empty());
+    assert!(harness.state().tab(Mode::Udp).session().log.is_empty());
     assert!(!shows(&harness, "ping"), "the view is empty");
 }

@@ -29,11 +29,11 @@ pub fn tcp_server_app() -> (Harness<'static, App>, SocketAddr) {
     let mut frames = Frames::default();
     frames.run_until(&mut harness, Duration::from_secs(10), |h| {
         matches!(
-            h.state().tab(Mode::TcpServer).session.status,
+            h.state().tab(Mode::TcpServer).session().status,
             Status::Listening { .. }
         )
     });
-    let Status::Listening { local } = harness.state().tab(Mode::TcpServer).session.status else {
+    let Status::Listening { local } = harness.state().tab(Mode::TcpServer).session().status else {
         panic!("the TCP Server tab did not start listening");
     };
     (harness, local)
@@ -48,9 +48,12 @@ pub fn udp_app() -> (Harness<'static, App>, SocketAddr) {
     let mut harness = app(Some(preset));
     let mut frames = Frames::default();
     frames.run_until(&mut harness, Duration::from_secs(10), |h| {
-        matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. })
+        matches!(
+            h.state().tab(Mode::Udp).session().status,
+            Status::Open { .. }
+        )
     });
-    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else {
+    let Status::Open { local } = harness.state().tab(Mode::Udp).session().status else {
         panic!("the UDP tab did not open");
     };
     (harness, local)

@@ -121,7 +121,7 @@ pub fn run(report: &mut Report) {
     let start = Instant::now();
     let mut accepting = Frames::default();
     let clients = |h: &egui_kittest::Harness<'static, sockscope::App>| {
-        h.state().tab(Mode::TcpServer).session.clients.len()
+        h.state().tab(Mode::TcpServer).session().clients.len()
     };
     accepting.run_until(&mut harness, Duration::from_secs(120), |h| {
         clients(h) == CLIENTS
@@ -163,7 +163,7 @@ pub fn run(report: &mut Report) {
     let broadcast = reached.map_or(Duration::MAX, |at| at.duration_since(sent_at));
     // The clients have it all; the tab counts it as its workers' reports come in.
     let sent = |h: &egui_kittest::Harness<'static, sockscope::App>| {
-        h.state().tab(Mode::TcpServer).session.counters.tx_bytes
+        h.state().tab(Mode::TcpServer).session().counters.tx_bytes
     };
     broadcasting.run_until(&mut harness, Duration::from_secs(60), |h| {
         sent(h) == (CLIENTS * BROADCAST) as u64

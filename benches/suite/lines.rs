@@ -23,7 +23,7 @@ pub fn run(report: &mut Report) {
         .click();
     harness.step();
     harness.step();
-    let before = harness.state().tab(Mode::TcpServer).session.log.pushed();
+    let before = harness.state().tab(Mode::TcpServer).session().log.pushed();
 
     let start = Instant::now();
     let client = thread::spawn(move || {
@@ -37,14 +37,14 @@ pub fn run(report: &mut Report) {
     });
     let mut frames = Frames::default();
     let done = |h: &egui_kittest::Harness<'static, sockscope::App>| {
-        let session = &h.state().tab(Mode::TcpServer).session;
+        let session = h.state().tab(Mode::TcpServer).session();
         // The connect note is an entry too.
         session.log.pushed() > before + LINES
     };
     frames.run_until(&mut harness, Duration::from_secs(300), done);
     let elapsed = start.elapsed().as_secs_f64();
     client.join().expect("sender");
-    let session = &harness.state().tab(Mode::TcpServer).session;
+    let session = harness.state().tab(Mode::TcpServer).session();
     assert_eq!(session.counters.rx_bytes, LINES * LINE as u64);
     let rate = LINES as f64 / elapsed;
     report.row(Row {

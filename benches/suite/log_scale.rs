@@ -35,7 +35,7 @@ pub fn run(report: &mut Report) {
     harness.get_by_label("UDP").click();
     harness.step();
     let tab = harness.state_mut().tab_mut(Mode::Udp);
-    tab.session.log.set_cap(usize::MAX);
+    tab.session().log.set_cap(usize::MAX);
     let peer = "127.0.0.1:9".parse().ok();
     let before = resident_bytes();
     let mut payload_bytes = 0;
@@ -43,7 +43,7 @@ pub fn run(report: &mut Report) {
     for n in 0..ENTRIES {
         let payload = format!("datagram {n}").into_bytes();
         payload_bytes += payload.len() as u64;
-        tab.session.log.push(LogEntry::new(
+        tab.session().log.push(LogEntry::new(
             SystemTime::now(),
             peer,
             EntryKind::Rx(payload),

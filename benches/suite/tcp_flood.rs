@@ -76,7 +76,7 @@ fn through_the_app(total: u64) -> Flood {
         let received = harness
             .state()
             .tab(Mode::TcpServer)
-            .session
+            .session()
             .counters
             .rx_bytes;
         if received >= next_sample {

@@ -66,7 +66,12 @@ fn through_the_app() -> (u64, Duration, Frames) {
     let mut last = Instant::now();
     loop {
         frames.step(&mut harness);
-        let received = harness.state().tab(Mode::Udp).session.counters.rx_messages;
+        let received = harness
+            .state()
+            .tab(Mode::Udp)
+            .session()
+            .counters
+            .rx_messages;
         if received != seen {
             seen = received;
             last = Instant::now();

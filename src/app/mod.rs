@@ -24,10 +24,8 @@ use crate::ui::{
 /// How long a frame may spend testing entries against a new filter over a long history; the
 /// rest is tested over the next frames. Short enough to keep frames under 8 ms.
 const FILTER_BUDGET_PER_FRAME: Duration = Duration::from_millis(4);
-/// How long a frame may spend taking in the workers' events: a third of a 60 Hz frame. The
-/// rest is for drawing and for a busy machine's hiccups, so a flood cannot make the window
-/// stutter; what is left waits for the next frame.
-const INGEST_BUDGET_PER_FRAME: Duration = Duration::from_millis(6);
+/// How often the status line's "Behind" figure is refreshed while a tab is behind.
+const BEHIND_REFRESH: Duration = Duration::from_millis(100);
 
 /// Set when the app starts closing, so a signal handler waits for the files to complete.
 static EXIT_STARTED: AtomicBool = AtomicBool::new(false);
@@ -113,7 +111,12 @@ impl App {
     fn apply_start_options(&mut self, options: StartOptions) {
         if let Some(path) = &options.log {
             match Recorder::start_rotating(path, options.split_bytes) {
-                Ok(recorder) => self.recorder = Some(recorder),
+                Ok(recorder) => {
+                    self.recorder = Some(recorder);
+                    for tab in &mut self.tabs {
+                        tab.record_all = true;
+                    }
+                }
                 Err(error) => self.notice = Some((format!("Recording off: {error}"), true)),
             }
         }
@@ -182,7 +185,7 @@ impl App {
         let tab = self.tab(mode);
         let context = tab.record_context();
         // A snapshot, so the UI keeps running while the file is written.
-        let entries: Vec<LogEntry> = tab.session.log.iter().map(|e| e.to_entry()).collect();
+        let entries: Vec<LogEntry> = tab.session().log.iter().map(|e| e.to_entry()).collect();
         let done = self.saves.0.clone();
         let wake = self.wake.clone();
         let spawned = std::thread::Builder::new()
@@ -216,14 +219,14 @@ impl App {
         tab.handle(action, &self.wake, |entry| record(recorder, entry, context));
     }
 
-    /// Applies what the workers reported since the last frame, until `deadline` if given.
-    /// Returns whether events were left for the next frame.
-    fn drain_events(&mut self, deadline: Option<Instant>) -> bool {
+    /// Takes in what the intake threads applied since the last frame. Returns whether a tab
+    /// is behind the wire.
+    fn drain_events(&mut self) -> bool {
         let mut behind = false;
         for tab in &mut self.tabs {
             let context = tab.record_context();
             let recorder = self.recorder.as_ref();
-            tab.drain_events(deadline, |entry| record(recorder, entry, context));
+            tab.drain_events(|entry| record(recorder, entry, context));
             behind |= tab.behind_by().is_some();
         }
         if let Some(recorder) = &self.recorder
@@ -322,7 +325,7 @@ impl App {
     fn tab_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             for mode in Mode::ALL {
-                let running = self.tab(mode).session.status.is_active();
+                let running = self.tab(mode).session().status.is_active();
                 let label = mode.to_string();
                 let response = ui.selectable_value(&mut self.active, mode, label);
                 if running {
@@ -449,40 +452,15 @@ fn record(recorder: Option<&Recorder>, entry: &LogEntry, context: RecordContext)
 
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        if self.drain_events(Some(Instant::now() + INGEST_BUDGET_PER_FRAME)) {
-            ctx.request_repaint();
-        }
-        self.collect_saves();
-        // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
-        let now = SystemTime::now();
-        for tab in &mut self.tabs {
-            // A new or changed filter over a long history is tested over several frames.
-            if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
-                ctx.request_repaint();
-            }
-            tab.session.tick(now);
-            tab.answer_arrivals();
-            if let Some(due) = tab.session.next_frame_due() {
-                ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());
-            }
-        }
+        self.hold_sessions(true);
+        self.frame_logic(ctx);
+        self.hold_sessions(false);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("tabs").show(ui, |ui| {
-            ui.add_space(4.0);
-            self.tab_bar(ui);
-            ui.add_space(2.0);
-        });
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        let ctx = ui.ctx().clone();
-        self.quick_shortcuts(&ctx);
-        self.session_ui(ui);
-        self.quick_window(&ctx);
-        if self.auto_reply_open {
-            let tab = &mut self.tabs[self.active as usize];
-            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab);
-        }
+        self.hold_sessions(true);
+        self.frame_ui(ui);
+        self.hold_sessions(false);
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -500,8 +478,60 @@ impl eframe::App for App {
     fn on_exit(&mut self) {
         EXIT_STARTED.store(true, Ordering::Relaxed);
         // Whatever the workers said last goes into the recording before it closes.
-        self.drain_events(None);
+        self.drain_events();
         self.finish_recording();
+    }
+}
+
+impl App {
+    /// While a frame is built, the intake threads keep off the sessions, so the frame's many
+    /// short looks at them never wait for a busy intake thread to be scheduled.
+    fn hold_sessions(&self, held: bool) {
+        for tab in &self.tabs {
+            if held {
+                tab.begin_frame();
+            } else {
+                tab.end_frame();
+            }
+        }
+    }
+
+    fn frame_logic(&mut self, ctx: &egui::Context) {
+        if self.drain_events() {
+            // The status line says how far behind; the intake wakes the UI for what it applies.
+            ctx.request_repaint_after(BEHIND_REFRESH);
+        }
+        self.collect_saves();
+        // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
+        let now = SystemTime::now();
+        for tab in &mut self.tabs {
+            // A new or changed filter over a long history is tested over several frames.
+            if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
+                ctx.request_repaint();
+            }
+            tab.session().tick(now);
+            tab.answer_arrivals();
+            if let Some(due) = tab.session().next_frame_due() {
+                ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());
+            }
+        }
+    }
+
+    fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::top("tabs").show(ui, |ui| {
+            ui.add_space(4.0);
+            self.tab_bar(ui);
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
+        let ctx = ui.ctx().clone();
+        self.quick_shortcuts(&ctx);
+        self.session_ui(ui);
+        self.quick_window(&ctx);
+        if self.auto_reply_open {
+            let tab = &mut self.tabs[self.active as usize];
+            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab);
+        }
     }
 }
 

@@ -75,6 +75,13 @@ impl Worker {
         Ok(event)
     }
 
+    /// The next event if one is queued, without waiting.
+    pub fn try_next_event(&self) -> Option<Event> {
+        let event = self.events.try_recv().ok()?;
+        self.taken(&event);
+        Some(event)
+    }
+
     /// Received bytes the UI has not taken yet. At [`QUEUE_LIMIT`] the worker stops reading.
     pub fn queued_bytes(&self) -> usize {
         self.flow.queued_bytes()

@@ -37,6 +37,11 @@ impl Capture {
         }
     }
 
+    /// Whether a file is on: Record or Save data.
+    pub fn is_on(&self) -> bool {
+        self.recorder.is_some() || self.raw.is_some()
+    }
+
     /// Whether files are still being completed after a stop.
     pub fn is_finishing(&self) -> bool {
         !self.finishing.is_empty()

@@ -1,8 +1,10 @@
 //! One tab's controller: its settings, its session and its worker. It turns what the user asked
-//! for ([`TabAction`]) into worker commands and worker events into session state. No drawing here.
+//! for ([`TabAction`]) into worker commands; its intake thread turns worker events into session
+//! state. No drawing here.
 
 pub mod auto_reply;
 mod capture;
+mod intake;
 pub mod payloads;
 mod send_settings;
 mod sending;
@@ -13,11 +15,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use parking_lot::MappedMutexGuard;
+
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::RecordContext;
 use crate::net::{
-    self, ClientId, Command, EventKind, QUEUE_LIMIT, RemoteTarget, SendTarget, TcpClientConfig,
-    Wake, Worker,
+    self, ClientId, Command, QUEUE_LIMIT, RemoteTarget, SendTarget, TcpClientConfig, Wake,
 };
 use crate::session::{
     EntryKind, EntryTag, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
@@ -25,6 +28,8 @@ use crate::session::{
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
+use intake::Intake;
+pub use intake::SharedSession;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
@@ -78,7 +83,10 @@ pub enum TabAction {
 pub struct Tab {
     pub mode: Mode,
     pub settings: TabSettings,
-    pub session: Session,
+    /// Shared with the intake thread while a worker runs.
+    session: SharedSession,
+    /// Also hand every entry to a recording of the whole app (`--log`).
+    pub record_all: bool,
     pub errors: FieldErrors,
     /// TCP server: clients the user picked as send targets.
     pub selected_clients: BTreeSet<ClientId>,
@@ -104,9 +112,7 @@ pub struct Tab {
     pub auto_errors: Vec<Option<String>>,
     /// The next entry (by sequence number) the auto-reply rules have not seen.
     auto_next: u64,
-    worker: Option<Worker>,
-    /// The last frame left events in the worker's queue: the view is behind the wire.
-    behind: bool,
+    worker: Option<Intake>,
 }
 
 impl Tab {
@@ -115,7 +121,8 @@ impl Tab {
         let mut tab = Self {
             mode,
             settings,
-            session: Session::new(mode),
+            session: SharedSession::new(Session::new(mode)),
+            record_all: false,
             errors: FieldErrors::default(),
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
@@ -126,7 +133,6 @@ impl Tab {
             filter_built_from: None,
             capture: Capture::default(),
             preview,
-            behind: false,
             auto_replies: AutoReplies::default(),
             auto_built_from: None,
             auto_errors: Vec::new(),
@@ -143,10 +149,10 @@ impl Tab {
     pub fn toggle_starts(&self) -> bool {
         match self.mode {
             Mode::TcpServer => !matches!(
-                self.session.status,
+                self.session.lock().status,
                 Status::Starting | Status::Listening { .. }
             ),
-            Mode::TcpClient | Mode::Udp => self.session.status == Status::Idle,
+            Mode::TcpClient | Mode::Udp => self.session.lock().status == Status::Idle,
         }
     }
 
@@ -197,7 +203,7 @@ impl Tab {
         // Entries tested between looks at the clock.
         const STEP: usize = 4_000;
         loop {
-            if filter.update(&self.session.log, STEP) {
+            if filter.update(&self.session.lock().log, STEP) {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -229,7 +235,7 @@ impl Tab {
     /// The selected entries still stored, one a line: decoded text (as the view shows it), or
     /// spaced hex; status messages as they are.
     pub fn selection_text(&self, hex: bool) -> String {
-        let log = &self.session.log;
+        let log = &self.session.lock().log;
         let encoding = self.settings.encoding;
         let lines: Vec<String> = self
             .selected
@@ -255,22 +261,26 @@ impl Tab {
     /// shows them (framed), and sends each match's reply back to whoever sent it.
     pub fn answer_arrivals(&mut self) {
         self.refresh_auto_replies();
-        let log = &self.session.log;
-        let from = self.auto_next.max(log.first_sequence());
-        self.auto_next = log.pushed();
-        if self.auto_replies.is_empty() || self.worker.is_none() {
-            return;
-        }
-        let replies: Vec<(SocketAddr, Vec<u8>)> = (from..self.auto_next)
-            .filter_map(|sequence| log.get(log.index_of(sequence)?))
-            .filter(|entry| entry.tag == EntryTag::Rx)
-            .filter_map(|entry| Some((entry.peer?, self.auto_replies.reply_to(entry.bytes())?)))
-            .collect();
+        let replies: Vec<(SocketAddr, Vec<u8>)> = {
+            let session = self.session.lock();
+            let log = &session.log;
+            let from = self.auto_next.max(log.first_sequence());
+            self.auto_next = log.pushed();
+            if self.auto_replies.is_empty() || self.worker.is_none() {
+                return;
+            }
+            (from..self.auto_next)
+                .filter_map(|sequence| log.get(log.index_of(sequence)?))
+                .filter(|entry| entry.tag == EntryTag::Rx)
+                .filter_map(|entry| Some((entry.peer?, self.auto_replies.reply_to(entry.bytes())?)))
+                .collect()
+        };
         for (peer, reply) in replies {
             let to = match self.mode {
                 Mode::TcpClient => SendTarget::Peer,
                 Mode::TcpServer => {
-                    let client = self.session.clients.iter().find(|c| c.peer == peer);
+                    let session = self.session.lock();
+                    let client = session.clients.iter().find(|c| c.peer == peer);
                     let Some(client) = client else { continue };
                     SendTarget::Clients(vec![client.id])
                 }
@@ -279,7 +289,7 @@ impl Tab {
                     port: peer.port(),
                 })),
             };
-            self.session.expect_auto_reply(peer, reply.clone());
+            self.session.lock().expect_auto_reply(peer, reply.clone());
             self.command(Command::Send { bytes: reply, to });
         }
     }
@@ -302,22 +312,44 @@ impl Tab {
     /// Entries that arrived while the display was paused.
     pub fn arrived_while_paused(&self) -> Option<u64> {
         self.paused_at
-            .map(|at| self.session.log.pushed().saturating_sub(at))
+            .map(|at| self.session.lock().log.pushed().saturating_sub(at))
     }
 
     /// Whether there is anything to send to.
     pub fn can_send(&self) -> bool {
         match self.mode {
-            Mode::TcpClient => matches!(self.session.status, Status::Connected { .. }),
-            Mode::TcpServer => !self.session.clients.is_empty(),
-            Mode::Udp => matches!(self.session.status, Status::Open { .. }),
+            Mode::TcpClient => matches!(self.session.lock().status, Status::Connected { .. }),
+            Mode::TcpServer => !self.session.lock().clients.is_empty(),
+            Mode::Udp => matches!(self.session.lock().status, Status::Open { .. }),
         }
     }
 
-    /// Received bytes not yet shown because the view is behind the wire, if it is.
+    /// Received bytes not yet taken in, when that is enough to say the view is behind the wire
+    /// (the worker stops reading at [`QUEUE_LIMIT`]).
     pub fn behind_by(&self) -> Option<usize> {
-        let queued = self.worker.as_ref().map_or(0, Worker::queued_bytes);
-        (self.behind || queued >= QUEUE_LIMIT).then_some(queued)
+        let queued = self.worker.as_ref().map_or(0, Intake::queued_bytes);
+        (queued >= QUEUE_LIMIT / 2).then_some(queued)
+    }
+
+    /// The session, locked until the guard drops: the intake thread waits meanwhile. Never
+    /// call this while holding its guard.
+    pub fn session(&self) -> MappedMutexGuard<'_, Session> {
+        self.session.lock()
+    }
+
+    /// A frame starts: the session is the UI's until [`Self::end_frame`].
+    pub fn begin_frame(&self) {
+        self.session.begin_frame();
+    }
+
+    pub fn end_frame(&self) {
+        self.session.end_frame();
+    }
+
+    /// A handle on the session that does not borrow the tab, for drawing that changes the tab
+    /// while it reads the session.
+    pub fn shared_session(&self) -> SharedSession {
+        self.session.clone()
     }
 
     /// How this tab's entries are written to log files.
@@ -330,62 +362,60 @@ impl Tab {
     }
 
     /// Logs a note of the tab's own, into its files and to `on_entry`.
-    pub fn note(&mut self, kind: EntryKind, on_entry: impl FnOnce(&LogEntry)) {
+    pub fn note(&mut self, kind: EntryKind, mut on_entry: impl FnMut(&LogEntry)) {
+        // What the intake applied before goes to the files first, to keep their order.
+        self.take_arrivals(&mut on_entry);
         let context = self.record_context();
         let capture = &self.capture;
-        self.session.note(kind, |entry| {
+        self.session.lock().note(kind, |entry| {
             capture.keep(entry, context);
             on_entry(entry);
         });
     }
 
-    /// Applies the events the worker has queued, writing each log entry made to the tab's
-    /// files and showing it to `on_entry`. Stops at `deadline` if one is given, so a flood
-    /// cannot stall the frame; the rest wait in the queue, and the tab is marked `behind`.
-    pub fn drain_events(&mut self, deadline: Option<Instant>, mut on_entry: impl FnMut(&LogEntry)) {
+    /// Takes in what the intake thread did since the last frame: writes its entries to the
+    /// tab's files and shows them to `on_entry`, and notes a session that came up or ended.
+    pub fn drain_events(&mut self, mut on_entry: impl FnMut(&LogEntry)) {
         for note in self.poll_capture() {
             self.note(note, &mut on_entry);
         }
-        self.behind = false;
-        let Some(worker) = &self.worker else { return };
-        let context = self.record_context();
-        let capture = &self.capture;
-        let mut on_entry = |entry: &LogEntry| {
-            capture.keep(entry, context);
-            on_entry(entry);
-        };
-        let mut closed = false;
-        for event in worker.drain_events() {
-            let comes_up = matches!(
-                event.kind,
-                EventKind::Connected { .. }
-                    | EventKind::Listening { .. }
-                    | EventKind::Opened { .. }
-            );
-            closed |= matches!(event.kind, EventKind::Closed(_));
-            // A cyclic send that cannot send (no clients left, say) stops rather than fail on.
-            let cycling = self.session.cycle.is_some_and(|cycle| cycle.running);
-            if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
-                worker.send(Command::StopCycle);
-            }
-            self.focus_send_box |= comes_up;
-            self.session.apply(event, &mut on_entry);
-            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
-                self.behind = true;
-                break;
-            }
-        }
-        if closed {
-            self.worker = None;
-        }
-        let clients = &self.session.clients;
+        self.take_arrivals(&mut on_entry);
+        self.sync_recording();
+        let session = self.session.lock();
+        let clients = &session.clients;
         self.selected_clients
             .retain(|id| clients.iter().any(|c| c.id == *id));
     }
 
+    fn take_arrivals(&mut self, on_entry: &mut impl FnMut(&LogEntry)) {
+        let arrivals = self.session.take_arrivals();
+        let context = self.record_context();
+        for entry in &arrivals.to_record {
+            self.capture.keep(entry, context);
+            on_entry(entry);
+        }
+        self.focus_send_box |= arrivals.came_up;
+        if arrivals.closed {
+            self.worker = None;
+        }
+    }
+
+    /// Tells the intake whether to keep entries for files: only while some file wants them.
+    fn sync_recording(&self) {
+        let recording = self.record_all || self.capture.is_on();
+        self.session.set_recording(recording);
+    }
+
     /// Carries out a user action, showing any log entry it makes itself (e.g. an error) to
     /// `on_entry`.
-    pub fn handle(&mut self, action: TabAction, wake: &Wake, on_entry: impl FnOnce(&LogEntry)) {
+    pub fn handle(&mut self, action: TabAction, wake: &Wake, mut on_entry: impl FnMut(&LogEntry)) {
+        // Entries applied before the action reach the files it may close.
+        self.take_arrivals(&mut on_entry);
+        self.handle_action(action, wake, on_entry);
+        self.sync_recording();
+    }
+
+    fn handle_action(&mut self, action: TabAction, wake: &Wake, on_entry: impl FnMut(&LogEntry)) {
         match action {
             TabAction::Start => {
                 if let Some(note) = self.start(wake) {
@@ -421,11 +451,11 @@ impl Tab {
             }
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
             TabAction::ClearLog => {
-                self.session.log.clear();
+                self.session.lock().log.clear();
                 self.selected.clear();
-                self.paused_at = self.paused_at.map(|_| self.session.log.pushed());
+                self.paused_at = self.paused_at.map(|_| self.session.lock().log.pushed());
             }
-            TabAction::ResetCounters => self.session.counters = Default::default(),
+            TabAction::ResetCounters => self.session.lock().counters = Default::default(),
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
             TabAction::SelectEntry { sequence, extend } => self.select(sequence, extend),
@@ -436,7 +466,7 @@ impl Tab {
             TabAction::TogglePause => {
                 self.paused_at = match self.paused_at {
                     Some(_) => None,
-                    None => Some(self.session.log.pushed()),
+                    None => Some(self.session.lock().log.pushed()),
                 };
             }
         }
@@ -445,7 +475,7 @@ impl Tab {
     fn apply_framing(&mut self) {
         match self.settings.framing.parse() {
             Ok(framing) => {
-                self.session.set_framing(&framing);
+                self.session.lock().set_framing(&framing);
                 self.errors.framing = None;
             }
             Err(error) => self.errors.framing = Some(error),
@@ -456,7 +486,7 @@ impl Tab {
         match parse_mib(&self.settings.memory_cap_mib, "Keep") {
             Ok(bytes) => {
                 let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
-                self.session.log.set_cap(bytes);
+                self.session.lock().log.set_cap(bytes);
                 self.errors.memory_cap = None;
             }
             Err(error) => self.errors.memory_cap = Some(error),
@@ -489,7 +519,7 @@ impl Tab {
                     port,
                     connect_timeout,
                 };
-                net::spawn_tcp_client(config, wake.clone())
+                net::spawn_tcp_client(config, no_wake())
             }
             Mode::TcpServer | Mode::Udp => {
                 let local = self.local_addr()?;
@@ -499,21 +529,28 @@ impl Tab {
                     return None;
                 }
                 if self.mode == Mode::TcpServer {
-                    net::spawn_tcp_server(local, wake.clone())
+                    net::spawn_tcp_server(local, no_wake())
                 } else {
-                    net::spawn_udp(local, wake.clone())
+                    net::spawn_udp(local, no_wake())
                 }
             }
         };
-        match spawned {
-            Ok(worker) => {
-                self.worker = Some(worker);
-                self.session.started();
+        // Before the intake starts, so the worker's first event lands on a starting session.
+        let previous = self.session.lock().status.clone();
+        self.session.lock().started();
+        let started =
+            spawned.and_then(|worker| Intake::start(worker, self.session.clone(), wake.clone()));
+        match started {
+            Ok(intake) => {
+                self.worker = Some(intake);
                 None
             }
-            Err(error) => Some(EntryKind::Error(format!(
-                "Cannot start a worker thread: {error}"
-            ))),
+            Err(error) => {
+                self.session.lock().status = previous;
+                Some(EntryKind::Error(format!(
+                    "Cannot start a worker thread: {error}"
+                )))
+            }
         }
     }
 
@@ -526,17 +563,24 @@ impl Tab {
 
     /// Stops the session; returns a message to log when the stop is immediate.
     fn stop(&mut self) -> Option<EntryKind> {
-        match (self.mode, &self.session.status) {
+        let status = self.session.lock().status.clone();
+        match (self.mode, status) {
             (Mode::TcpServer, _) => self.command(Command::StopListening),
             // Connect may be blocked in the OS for up to its timeout: let the worker finish it
             // alone; it will see the shutdown and close.
             (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {
                 self.worker = None;
-                self.session.status = Status::Idle;
+                self.session.lock().status = Status::Idle;
                 return Some(EntryKind::Info("Connect cancelled".into()));
             }
             _ => self.command(Command::Shutdown),
         }
         None
     }
+}
+
+/// Workers wake their consumer after queuing events; the intake thread waits on the channel
+/// itself, so the worker's wake has nothing to do.
+fn no_wake() -> Wake {
+    std::sync::Arc::new(|| {})
 }

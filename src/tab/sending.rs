@@ -109,7 +109,13 @@ impl Tab {
     pub(super) fn send_file(&mut self, path: PathBuf) {
         self.errors.send = None;
         self.errors.file = None;
-        if self.session.file.as_ref().is_some_and(|file| file.running) {
+        if self
+            .session
+            .lock()
+            .file
+            .as_ref()
+            .is_some_and(|file| file.running)
+        {
             self.errors.file = Some("A file is being sent: cancel it first".to_owned());
             return;
         }
@@ -128,7 +134,7 @@ impl Tab {
             || path.display().to_string(),
             |name| name.to_string_lossy().into_owned(),
         );
-        self.session.file = Some(FileState::new(name, SystemTime::now()));
+        self.session.lock().file = Some(FileState::new(name, SystemTime::now()));
         self.command(Command::SendFile(FileSpec {
             path,
             to,
@@ -139,7 +145,7 @@ impl Tab {
 
     /// Starts the cyclic send from the send box and the cycle fields, or stops it.
     pub(super) fn toggle_cycle(&mut self) {
-        if self.session.cycle.is_some_and(|cycle| cycle.running) {
+        if self.session.lock().cycle.is_some_and(|cycle| cycle.running) {
             self.command(Command::StopCycle);
             return;
         }
@@ -166,7 +172,7 @@ impl Tab {
         let Some((bytes, to)) = self.outgoing() else {
             return;
         };
-        self.session.cycle = Some(CycleState {
+        self.session.lock().cycle = Some(CycleState {
             sent: 0,
             count,
             running: true,

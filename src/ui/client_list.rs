@@ -7,7 +7,9 @@ use crate::units::{count, group_digits};
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
     let mut action = None;
-    let clients = &tab.session.clients;
+    let shared = tab.shared_session();
+    let session = shared.lock();
+    let clients = &session.clients;
     ui.heading(format!("Clients ({})", clients.len()));
     let target = match tab.selected_clients.len() {
         0 if clients.is_empty() => "No clients connected".to_owned(),
@@ -34,6 +36,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         }
     });
     ui.separator();
+    drop(session);
     client_table(ui, tab);
     action
 }
@@ -43,7 +46,9 @@ fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
     let row_height = ui
         .text_style_height(&egui::TextStyle::Monospace)
         .max(ui.spacing().interact_size.y);
-    let clients = &tab.session.clients;
+    let shared = tab.shared_session();
+    let session = shared.lock();
+    let clients = &session.clients;
     egui_extras::TableBuilder::new(ui)
         .id_salt("clients")
         .striped(true)

@@ -115,7 +115,7 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
 
 /// Where the session stands, with the counters on the right.
 fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
-    let session = &tab.session;
+    let session = tab.session();
     let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
     let color = if session.status.is_active() {
         egui::Color32::from_rgb(60, 170, 80)
@@ -143,8 +143,8 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
             if let Some(queued) = tab.behind_by() {
                 let text = format!("Behind: {} waiting", bytes_text(queued as u64));
                 let help = format!(
-                    "More arrives than the view can take in a frame. These bytes are received \
-                     and wait to be shown, recorded and counted: none is lost. While {} wait, \
+                    "More arrives than Sockscope can take in. These bytes are received and \
+                     wait to be shown, recorded and counted: none is lost. While {} wait, \
                      reading pauses, so TCP senders slow down and UDP datagrams wait in the \
                      socket buffer.",
                     bytes_text(crate::net::QUEUE_LIMIT as u64)

@@ -33,7 +33,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) {
         if let Some(error) = &tab.errors.filter {
             ui.colored_label(ui.visuals().error_fg_color, error);
         } else if let Some(filter) = &tab.filter {
-            let log = &tab.session.log;
+            let log = &tab.session().log;
             let tested = filter.tested(log);
             let text = if tested < log.len() as u64 {
                 format!("filtering… {}%", tested * 100 / (log.len() as u64).max(1))

@@ -16,7 +16,7 @@ use crate::units::group_digits;
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
 pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
-    let log = &tab.session.log;
+    let log = &tab.session().log;
     let filter = tab.filter.as_ref();
     let options = &tab.settings.view;
     let encoding = tab.settings.encoding;

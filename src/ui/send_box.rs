@@ -173,7 +173,7 @@ fn show_box(
 
 /// The cyclic send: interval, count, start/stop and progress. True when the button was clicked.
 fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
-    let cycle = tab.session.cycle;
+    let cycle = tab.session().cycle;
     let running = cycle.is_some_and(|cycle| cycle.running);
     let fields = &mut tab.settings.cycle;
     ui.add_enabled_ui(!running, |ui| {
@@ -218,7 +218,7 @@ fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
 fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
     let mut action = None;
     let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
-    let running = tab.session.file.as_ref().is_some_and(|file| file.running);
+    let running = tab.session().file.as_ref().is_some_and(|file| file.running);
     let udp = tab.mode == crate::session::Mode::Udp;
     if !(udp || running || hovering || tab.errors.file.is_some()) {
         return None;
@@ -238,7 +238,7 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
                 ui.label("ms");
             });
         }
-        if let Some(file) = tab.session.file.as_ref().filter(|file| file.running) {
+        if let Some(file) = tab.session().file.as_ref().filter(|file| file.running) {
             let fraction = if file.total > 0 {
                 file.sent as f32 / file.total as f32
             } else {

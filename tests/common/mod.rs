@@ -26,6 +26,10 @@ pub fn app_harness_with(options: StartOptions) -> Harness<'static, App> {
 }
 
 /// Steps frames until `done` holds, failing with `what` (and what the screen shows) at the deadline.
+///
+/// The intake threads change sessions between frames, so a condition read from a session can
+/// hold before any frame has drawn it: two more frames let the UI take it in (one to see it,
+/// one for what it asked for then, such as focus).
 pub fn step_until(
     harness: &mut Harness<'_, App>,
     what: &str,
@@ -35,6 +39,8 @@ pub fn step_until(
     loop {
         harness.step();
         if done(harness) {
+            harness.step();
+            harness.step();
             return;
         }
         if Instant::now() > deadline {
@@ -102,7 +108,7 @@ pub fn wheel_over_log(harness: &mut Harness<'_, App>, pages: f32) {
 pub const NIHAO_GBK: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xCA, 0xC0, 0xBD, 0xE7];
 
 pub fn listening_port(harness: &Harness<'_, App>) -> Option<u16> {
-    match harness.state().tab(Mode::TcpServer).session.status {
+    match harness.state().tab(Mode::TcpServer).session().status {
         Status::Listening { local } => Some(local.port()),
         _ => None,
     }
@@ -131,9 +137,12 @@ pub fn open_udp(harness: &mut Harness<'static, App>) -> SocketAddr {
     type_field(harness, "Port", "0");
     click(harness, "Open");
     step_until(harness, "open", |h| {
-        matches!(h.state().tab(Mode::Udp).session.status, Status::Open { .. })
+        matches!(
+            h.state().tab(Mode::Udp).session().status,
+            Status::Open { .. }
+        )
     });
-    let Status::Open { local } = harness.state().tab(Mode::Udp).session.status else {
+    let Status::Open { local } = harness.state().tab(Mode::Udp).session().status else {
         unreachable!()
     };
     assert!(
@@ -162,4 +171,18 @@ pub fn read_exactly(peer: &mut std::net::TcpStream, len: usize) -> Vec<u8> {
     let mut bytes = vec![0; len];
     std::io::Read::read_exact(peer, &mut bytes).expect("the bytes");
     bytes
+}
+
+/// Sends one datagram to the UDP tab at `local` and steps until it is counted: paced by what
+/// arrives, so the socket buffer never drops one.
+pub fn send_datagram_counted(
+    harness: &mut Harness<'_, App>,
+    peer: &std::net::UdpSocket,
+    local: SocketAddr,
+    bytes: &[u8],
+) {
+    let counted = |h: &Harness<'_, App>| h.state().tab(Mode::Udp).session().counters.rx_messages;
+    let before = counted(harness);
+    peer.send_to(bytes, local).expect("send");
+    step_until(harness, "the datagram counted", |h| counted(h) > before);
 }
