@@ -130,6 +130,10 @@ pub struct Arena {
     first: u32,
     /// The chunk small payloads are packed into now.
     packing: Option<u32>,
+    /// A packing chunk's buffer kept when it was freed, for the next one: a fresh 1 MiB
+    /// buffer costs a map, 256 page faults and an unmap, a datagram flood needs one every
+    /// few hundred datagrams.
+    spare: Option<Vec<u8>>,
 }
 
 impl Arena {
@@ -157,7 +161,10 @@ impl Arena {
             if let Some(full) = self.packing.take() {
                 self.free_if_unused(full);
             }
-            self.packing = Some(self.push_chunk(Vec::with_capacity(CHUNK)));
+            let mut buffer = self.spare.take().unwrap_or_default();
+            buffer.clear();
+            buffer.reserve_exact(CHUNK);
+            self.packing = Some(self.push_chunk(buffer));
         }
         let number = self.packing.unwrap_or_default();
         let Some(chunk) = self.chunk_mut(number) else {
@@ -211,7 +218,10 @@ impl Arena {
             && chunk.live == 0
             && packing != Some(number)
         {
-            chunk.bytes = Vec::new();
+            let freed = std::mem::take(&mut chunk.bytes);
+            if freed.capacity() == CHUNK {
+                self.spare = Some(freed);
+            }
         }
         // Freed chunks at the front leave the list, so it stays as long as what is kept. The
         // packing chunk goes too once it is the oldest and empty: left there, it would hold
@@ -229,6 +239,7 @@ impl Arena {
         self.first = self.first.wrapping_add(self.chunks.len() as u32);
         self.chunks.clear();
         self.packing = None;
+        self.spare = None;
     }
 
     /// Bytes held by chunks (kept payloads and the room left in the packing chunk).

@@ -114,20 +114,24 @@ struct Peers {
 }
 
 impl Peers {
-    fn id(&mut self, peer: Option<SocketAddr>) -> u32 {
-        let Some(peer) = peer else { return NO_PEER };
+    /// The peer's number, and the peer again if it is new here.
+    fn id(&mut self, peer: Option<SocketAddr>) -> (u32, Option<SocketAddr>) {
+        let Some(peer) = peer else {
+            return (NO_PEER, None);
+        };
         if let Some((last, id)) = self.last
             && last == peer
         {
-            return id;
+            return (id, None);
         }
         let next = self.addresses.len() as u32;
         let id = *self.ids.entry(peer).or_insert(next);
-        if id == next {
+        let new = (id == next).then(|| {
             self.addresses.push(peer);
-        }
+            peer
+        });
         self.last = Some((peer, id));
-        id
+        (id, new)
     }
 
     fn get(&self, id: u32) -> Option<SocketAddr> {
@@ -283,10 +287,10 @@ impl LogStore {
             self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
         }
         self.used_bytes += cost;
-        if let Some(peer) = peer {
-            self.peer_width = self.peer_width.max(display_width(&peer));
+        let (peer, new_peer) = self.peers.id(peer);
+        if let Some(address) = new_peer {
+            self.peer_width = self.peer_width.max(display_width(&address));
         }
-        let peer = self.peers.id(peer);
         let carries = self.link_stream(peer, tag, &payload);
         let header = Header {
             time_ns: to_nanos(time),
