@@ -12,6 +12,7 @@ mod file_send;
 mod flow;
 mod message;
 mod outbox;
+mod recycle;
 mod resolve;
 mod socket;
 mod tcp_client;
@@ -33,6 +34,8 @@ pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
     SendTarget,
 };
+use recycle::ReadBuffer;
+pub use recycle::Recycler;
 pub use tcp_client::TcpClientConfig;
 
 /// Called by a worker after it queued an event, so the UI wakes up and drains it.
@@ -48,6 +51,8 @@ const WAKER_TOKEN: mio::Token = mio::Token(0);
 
 /// The UI's handle on a running worker. Dropping it asks the worker to shut down without waiting.
 pub struct Worker {
+    /// Buffers the worker's received bytes came in, to be handed back when done with.
+    recycler: Recycler,
     commands: Sender<Command>,
     waker: Arc<mio::Waker>,
     events: Receiver<Event>,
@@ -80,6 +85,12 @@ impl Worker {
         let event = self.events.try_recv().ok()?;
         self.taken(&event);
         Some(event)
+    }
+
+    /// Where to hand back the buffers of received bytes once they are no longer needed: the
+    /// worker reuses them for later reads.
+    pub fn recycler(&self) -> Recycler {
+        self.recycler.clone()
     }
 
     /// Received bytes the UI has not taken yet. At [`QUEUE_LIMIT`] the worker stops reading.
@@ -115,9 +126,15 @@ struct EventSink {
     events: Sender<Event>,
     flow: Arc<Flow>,
     wake: Wake,
+    recycler: Recycler,
 }
 
 impl EventSink {
+    /// A read buffer whose full reads leave without a copy.
+    fn read_buffer(&self) -> ReadBuffer {
+        ReadBuffer::new(self.recycler.clone())
+    }
+
     /// Sends an event stamped now. Returns false when the UI has gone away.
     fn emit(&self, kind: EventKind) -> bool {
         let event = Event::now(kind);
@@ -267,6 +284,7 @@ fn spawn_worker(
     let (command_tx, command_rx) = crossbeam_channel::unbounded();
     let (event_tx, event_rx) = crossbeam_channel::unbounded();
     let flow = Arc::new(Flow::default());
+    let recycler = Recycler::default();
     let context = WorkerContext {
         poll,
         waker: Arc::clone(&waker),
@@ -275,6 +293,7 @@ fn spawn_worker(
             events: event_tx,
             flow: Arc::clone(&flow),
             wake,
+            recycler: recycler.clone(),
         },
         cycle: None,
         file: None,
@@ -283,6 +302,7 @@ fn spawn_worker(
         .name(name)
         .spawn(move || run(context))?;
     Ok(Worker {
+        recycler,
         commands: command_tx,
         waker,
         events: event_rx,

@@ -3,6 +3,8 @@
 use std::collections::VecDeque;
 use std::io::{self, Write};
 
+use super::ReadBuffer;
+
 /// A FIFO of payloads for one stream. A payload counts as sent once every byte of it was
 /// accepted by the OS.
 #[derive(Default)]
@@ -79,8 +81,8 @@ const READS_PER_TURN: usize = 16;
 /// which returns whether to go on.
 pub(super) fn read_available(
     stream: &mut impl io::Read,
-    buffer: &mut [u8],
-    mut on_data: impl FnMut(&[u8]) -> bool,
+    buffer: &mut ReadBuffer,
+    mut on_data: impl FnMut(Vec<u8>) -> bool,
 ) -> io::Result<ReadOutcome> {
     let mut reads = 0;
     loop {
@@ -88,10 +90,10 @@ pub(super) fn read_available(
             return Ok(ReadOutcome::Unfinished);
         }
         reads += 1;
-        match stream.read(buffer) {
+        match stream.read(buffer.space()) {
             Ok(0) => return Ok(ReadOutcome::Eof),
             Ok(n) => {
-                if !on_data(&buffer[..n]) {
+                if !on_data(buffer.take(n)) {
                     return Ok(ReadOutcome::Unfinished);
                 }
             }

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::resolve::resolve;
 use super::{
-    CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, want_writable,
+    CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -95,7 +94,7 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
     }
 
     let mut outbox = Outbox::default();
-    let mut buffer = vec![0; READ_BUFFER_SIZE];
+    let mut buffer = context.sink.read_buffer();
     let mut events = mio::Events::with_capacity(64);
     let mut writing = false;
     // Bytes were left unread because the UI was behind.
@@ -110,11 +109,11 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
         if (readable || unread) && context.sink.must_pause() {
             unread = true;
         } else if readable || unread {
-            let on_data = |bytes: &[u8]| {
+            let on_data = |bytes: Vec<u8>| {
                 context.sink.emit(EventKind::Received {
                     peer,
                     client: None,
-                    bytes: bytes.to_vec(),
+                    bytes,
                 });
                 !context.sink.must_pause()
             };

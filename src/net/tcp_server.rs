@@ -4,11 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::SocketAddr;
 
+use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::socket::listen_tcp;
 use super::{
-    ClientId, CloseReason, Command, EventKind, EventSink, NetError, READ_BUFFER_SIZE, SendTarget,
-    WorkerContext, want_writable,
+    ClientId, CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext,
+    want_writable,
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
@@ -30,7 +31,7 @@ struct Server {
     /// Where reading the unread goes on, so that every client gets its turn.
     unread_turn: ClientId,
     next_id: u64,
-    buffer: Vec<u8>,
+    buffer: ReadBuffer,
 }
 
 fn token_of(id: ClientId) -> mio::Token {
@@ -51,7 +52,7 @@ pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
         unread: BTreeSet::new(),
         unread_turn: ClientId(0),
         next_id: 1,
-        buffer: vec![0; READ_BUFFER_SIZE],
+        buffer: context.sink.read_buffer(),
     };
     if let Err(error) = server.listen(&context, local) {
         context
@@ -239,11 +240,11 @@ impl Server {
         if readable && sink.must_pause() {
             self.unread.insert(id);
         } else if readable {
-            let on_data = |bytes: &[u8]| {
+            let on_data = |bytes: Vec<u8>| {
                 sink.emit(EventKind::Received {
                     peer,
                     client: Some(id),
-                    bytes: bytes.to_vec(),
+                    bytes,
                 });
                 !sink.must_pause()
             };

@@ -4,6 +4,8 @@
 
 use std::collections::VecDeque;
 
+use crate::net::Recycler;
+
 /// Records per block: enough that the block list stays short, few enough that a new block is a
 /// small allocation (a single growing buffer would copy all of a huge log at once, mid-frame).
 const BLOCK: usize = 4096;
@@ -134,9 +136,16 @@ pub struct Arena {
     /// buffer costs a map, 256 page faults and an unmap, a datagram flood needs one every
     /// few hundred datagrams.
     spare: Option<Vec<u8>>,
+    /// Where freed payload buffers go to carry later reads.
+    recycler: Option<Recycler>,
 }
 
 impl Arena {
+    /// Hands freed payload buffers to `recycler` from now on.
+    pub fn recycle_into(&mut self, recycler: Recycler) {
+        self.recycler = Some(recycler);
+    }
+
     /// Keeps `bytes`, and says where.
     pub fn put(&mut self, mut bytes: Vec<u8>) -> Span {
         // Entries are bounded far below 4 GiB (reads, frames and messages all are).
@@ -221,6 +230,8 @@ impl Arena {
             let freed = std::mem::take(&mut chunk.bytes);
             if freed.capacity() == CHUNK {
                 self.spare = Some(freed);
+            } else if let Some(recycler) = &self.recycler {
+                recycler.give(freed);
             }
         }
         // Freed chunks at the front leave the list, so it stays as long as what is kept. The

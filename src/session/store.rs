@@ -14,6 +14,7 @@ use super::arena::{Arena, BlockQueue, Span};
 use super::carry::{Carry, StreamTail};
 use super::{Direction, EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
+use crate::net::Recycler;
 
 /// Bytes shown per hex line.
 pub const HEX_BYTES_PER_LINE: usize = 16;
@@ -314,6 +315,11 @@ impl LogStore {
                 self.evicted_bytes += oldest.payload.len() as u64;
             }
         }
+    }
+
+    /// Hands the buffers of evicted payloads to `recycler`, for the worker's later reads.
+    pub fn recycle_into(&mut self, recycler: Recycler) {
+        self.payloads.recycle_into(recycler);
     }
 
     /// Changes the cap, evicting the oldest entries at once if the log is now over it.

@@ -538,8 +538,10 @@ impl Tab {
         // Before the intake starts, so the worker's first event lands on a starting session.
         let previous = self.session.lock().status.clone();
         self.session.lock().started();
-        let started =
-            spawned.and_then(|worker| Intake::start(worker, self.session.clone(), wake.clone()));
+        let started = spawned.and_then(|worker| {
+            self.session.lock().log.recycle_into(worker.recycler());
+            Intake::start(worker, self.session.clone(), wake.clone())
+        });
         match started {
             Ok(intake) => {
                 self.worker = Some(intake);
