@@ -136,10 +136,7 @@ impl Intake {
             let (worker, stop) = (Arc::clone(&worker), Arc::clone(&stop));
             thread::Builder::new()
                 .name("intake".into())
-                .spawn(move || {
-                    yield_to_ui();
-                    run(&worker, &shared, &wake, &stop);
-                })?
+                .spawn(move || run(&worker, &shared, &wake, &stop))?
         };
         Ok(Self {
             worker,
@@ -164,18 +161,6 @@ impl Drop for Intake {
         self.stop.store(true, Ordering::SeqCst);
         // The intake holds the worker too, so its own Drop would come too late to stop it.
         self.worker.send(Command::Shutdown);
-    }
-}
-
-/// Lowers the intake thread's priority a little, so that on a machine with fewer cores than
-/// busy threads (under a flood: the peer, the worker and the intake) the UI thread still gets
-/// the CPU when it builds a frame. The worker keeps its priority: a UDP socket it does not read
-/// drops datagrams. When the UI is idle the intake runs as fast as before.
-fn yield_to_ui() {
-    #[cfg(target_os = "linux")]
-    {
-        // On Linux priorities are per thread, and a thread id names just this one.
-        let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), 5);
     }
 }
 
