@@ -19,12 +19,15 @@ mod tcp_client;
 mod tcp_server;
 mod udp;
 
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use parking_lot::Mutex;
 
 use cycle::Cycle;
 use file_send::FileSend;
@@ -55,7 +58,9 @@ pub struct Worker {
     recycler: Recycler,
     commands: Sender<Command>,
     waker: Arc<mio::Waker>,
-    events: Receiver<Event>,
+    events: Receiver<Vec<Event>>,
+    /// The rest of the last batch taken from `events`.
+    taken_batch: Mutex<VecDeque<Event>>,
     flow: Arc<Flow>,
     thread: Option<JoinHandle<()>>,
 }
@@ -69,20 +74,31 @@ impl Worker {
     /// The events queued so far, without blocking. The caller may stop early: the rest wait.
     pub fn drain_events(&self) -> impl Iterator<Item = Event> + '_ {
         self.flow.taking();
-        self.events.try_iter().inspect(|event| self.taken(event))
+        std::iter::from_fn(|| self.try_next_event())
     }
 
-    /// The next event, waiting for it until `deadline` (for tests and benchmarks).
+    /// The next event, waiting for it until `deadline`.
     pub fn next_event(&self, deadline: Instant) -> Result<Event, RecvTimeoutError> {
         self.flow.taking();
-        let event = self.events.recv_deadline(deadline)?;
-        self.taken(&event);
-        Ok(event)
+        if let Some(event) = self.try_next_event() {
+            return Ok(event);
+        }
+        let batch = self.events.recv_deadline(deadline)?;
+        self.taken_batch.lock().extend(batch);
+        self.try_next_event().ok_or(RecvTimeoutError::Timeout)
     }
 
     /// The next event if one is queued, without waiting.
     pub fn try_next_event(&self) -> Option<Event> {
-        let event = self.events.try_recv().ok()?;
+        let event = {
+            let mut batch = self.taken_batch.lock();
+            if batch.is_empty()
+                && let Ok(next) = self.events.try_recv()
+            {
+                batch.extend(next);
+            }
+            batch.pop_front()?
+        };
         self.taken(&event);
         Some(event)
     }
@@ -121,12 +137,31 @@ impl Drop for Worker {
     }
 }
 
-/// The worker's side of the event channel.
+/// The worker's side of the event channel. Received and sent bytes go out in batches, one per
+/// turn of the poll loop (or per [`BATCH_MAX`] events): under a datagram flood, a channel
+/// message and a wake-up call per datagram cost the worker more than receiving it.
 struct EventSink {
-    events: Sender<Event>,
+    events: Sender<Vec<Event>>,
+    /// Events not sent yet; sent before the worker waits, and before any event that is not
+    /// received or sent bytes.
+    batch: RefCell<Vec<Event>>,
+    /// The UI was there at the last send.
+    delivered: Cell<bool>,
     flow: Arc<Flow>,
     wake: Wake,
     recycler: Recycler,
+}
+
+/// Events in one batch at most.
+const BATCH_MAX: usize = 256;
+
+/// Received or sent bytes of this size or more are not batched.
+const BATCH_BYTES_MAX: usize = 16 * 1024;
+
+impl Drop for EventSink {
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 impl EventSink {
@@ -135,11 +170,38 @@ impl EventSink {
         ReadBuffer::new(self.recycler.clone())
     }
 
-    /// Sends an event stamped now. Returns false when the UI has gone away.
+    /// Queues an event stamped now: bytes received or sent wait for the end of the turn, other
+    /// events go at once (with what waited before them). Returns false when the UI has gone
+    /// away.
     fn emit(&self, kind: EventKind) -> bool {
         let event = Event::now(kind);
         self.flow.queue(&event);
-        let delivered = self.events.send(event).is_ok();
+        // Large reads go at once: a few of them are already a batch's worth.
+        let bytes = match &event.kind {
+            EventKind::Received { bytes, .. } | EventKind::Sent { bytes, .. } => {
+                bytes.len() < BATCH_BYTES_MAX
+            }
+            _ => false,
+        };
+        let batched = {
+            let mut batch = self.batch.borrow_mut();
+            batch.push(event);
+            batch.len()
+        };
+        if bytes && batched < BATCH_MAX {
+            return self.delivered.get();
+        }
+        self.flush()
+    }
+
+    /// Sends what waits. Returns false when the UI has gone away.
+    fn flush(&self) -> bool {
+        let batch = self.batch.take();
+        if batch.is_empty() {
+            return self.delivered.get();
+        }
+        let delivered = self.events.send(batch).is_ok();
+        self.delivered.set(delivered);
         if self.flow.ui_needs_waking() {
             (self.wake)();
         }
@@ -171,6 +233,7 @@ impl WorkerContext {
     /// `backlog` is what the worker has queued for its sockets; `unread` says bytes were left
     /// in a socket, to be read at once unless the UI is too far behind to take them.
     fn poll(&mut self, events: &mut mio::Events, backlog: usize, unread: bool) -> io::Result<()> {
+        self.sink.flush();
         let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
         let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
         let due = match (cycle, file) {
@@ -291,6 +354,8 @@ fn spawn_worker(
         commands: command_rx,
         sink: EventSink {
             events: event_tx,
+            batch: RefCell::default(),
+            delivered: Cell::new(true),
             flow: Arc::clone(&flow),
             wake,
             recycler: recycler.clone(),
@@ -306,6 +371,7 @@ fn spawn_worker(
         commands: command_tx,
         waker,
         events: event_rx,
+        taken_batch: Mutex::default(),
         flow,
         thread: Some(thread),
     })
@@ -350,4 +416,64 @@ fn want_writable(
         *writing = want;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sink() -> (EventSink, Receiver<Vec<Event>>) {
+        let (events, batches) = crossbeam_channel::unbounded();
+        let sink = EventSink {
+            events,
+            batch: RefCell::default(),
+            delivered: Cell::new(true),
+            flow: Arc::default(),
+            wake: Arc::new(|| {}),
+            recycler: Recycler::default(),
+        };
+        (sink, batches)
+    }
+
+    fn received(bytes: &[u8]) -> EventKind {
+        EventKind::Received {
+            peer: ([127, 0, 0, 1], 9).into(),
+            client: None,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    #[test]
+    fn small_reads_wait_for_the_next_event_of_another_kind_and_keep_their_order() {
+        let (sink, batches) = sink();
+        sink.emit(received(b"one"));
+        sink.emit(received(b"two"));
+        assert!(
+            batches.try_recv().is_err(),
+            "bytes wait for the end of the turn"
+        );
+        let local = ([127, 0, 0, 1], 1).into();
+        sink.emit(EventKind::Opened { local });
+        let batch = batches.try_recv().expect("one batch");
+        let kinds: Vec<_> = batch.into_iter().map(|event| event.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                received(b"one"),
+                received(b"two"),
+                EventKind::Opened { local }
+            ]
+        );
+    }
+
+    #[test]
+    fn large_reads_go_at_once_and_what_waits_goes_when_the_sink_is_dropped() {
+        let (sink, batches) = sink();
+        sink.emit(received(&[0; BATCH_BYTES_MAX]));
+        assert_eq!(batches.try_recv().map(|batch| batch.len()), Ok(1));
+        sink.emit(received(b"last"));
+        drop(sink);
+        let batch = batches.try_recv().expect("sent on drop");
+        assert_eq!(batch[0].kind, received(b"last"));
+    }
 }
