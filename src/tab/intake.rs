@@ -3,8 +3,8 @@
 //!
 //! Why a thread: applying events (framing, the line index, the store) on the UI thread could
 //! only use the slice of each frame left after drawing, so a flood was taken in at a third of
-//! the wire's pace, and the worker stopped reading for the rest of every frame. Here intake
-//! runs all the time, in short batches, so a frame that wants the session waits at most one.
+//! the wire's pace, and the worker stopped reading for the rest of every frame. Here the intake
+//! runs between frames, in short batches, and keeps off the session while a frame is built.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -124,7 +124,8 @@ impl SharedSession {
 pub struct Intake {
     worker: Arc<Worker>,
     stop: Arc<AtomicBool>,
-    _thread: Option<JoinHandle<()>>,
+    /// Not joined: a detached intake ends on its own once it sees `stop`.
+    _thread: JoinHandle<()>,
 }
 
 impl Intake {
@@ -141,7 +142,7 @@ impl Intake {
         Ok(Self {
             worker,
             stop,
-            _thread: Some(thread),
+            _thread: thread,
         })
     }
 
