@@ -1,8 +1,9 @@
-//! Flow control between a worker and the UI: how many received bytes wait in the event
-//! channel, and who must wake whom.
+//! Flow control between a worker and whoever takes its events (the UI, in this file's words;
+//! in the app, the tab's intake thread): how many received bytes wait in the event channel,
+//! and who must wake whom.
 //!
-//! Why: the UI takes events once a frame, within a time budget. Under a flood the worker reads
-//! faster than that, and an unbounded channel would grow without limit. Past
+//! Why: under a flood the worker can read faster than its events are taken in, and an
+//! unbounded channel would grow without limit. Past
 //! [`QUEUE_LIMIT`] bytes the worker stops reading: a TCP peer is then slowed by the kernel's
 //! flow control (nothing is lost), a UDP peer's datagrams wait in the socket buffer. The worker
 //! keeps serving commands meanwhile, so Stop and Disconnect still answer at once.
