@@ -85,7 +85,7 @@ fn a_recorded_transfer_matches_what_was_sent_by_sha256() {
     peer.join().expect("peer");
     tick(&mut harness, "Record to");
     tick(&mut harness, "Save data to");
-    step_until(&mut harness, "both files complete", |h| {
+    step_until_within(&mut harness, "both files complete", FILE_DEADLINE, |h| {
         shows(h, "Recording complete") && shows(h, "Saving data complete")
     });
 
@@ -128,7 +128,7 @@ fn save_data_per_peer_with_sent_data_writes_a_file_each() {
         h.state().tab(Mode::TcpServer).session().counters.tx_bytes == 12
     });
     tick(&mut harness, "Save data to");
-    step_until(&mut harness, "files complete", |h| {
+    step_until_within(&mut harness, "files complete", FILE_DEADLINE, |h| {
         shows(h, "Saving data complete")
     });
 

@@ -33,9 +33,23 @@ pub fn app_harness_with(options: StartOptions) -> Harness<'static, App> {
 pub fn step_until(
     harness: &mut Harness<'_, App>,
     what: &str,
+    done: impl FnMut(&Harness<'_, App>) -> bool,
+) {
+    step_until_within(harness, what, DEADLINE, done);
+}
+
+/// How long files may take to complete: writing megabytes waits for the disk, and right after a
+/// clean build the kernel may be flushing gigabytes of it.
+pub const FILE_DEADLINE: Duration = Duration::from_secs(90);
+
+/// [`step_until`] with a deadline of its own.
+pub fn step_until_within(
+    harness: &mut Harness<'_, App>,
+    what: &str,
+    limit: Duration,
     mut done: impl FnMut(&Harness<'_, App>) -> bool,
 ) {
-    let deadline = Instant::now() + DEADLINE;
+    let deadline = Instant::now() + limit;
     loop {
         harness.step();
         if done(harness) {
