@@ -71,12 +71,6 @@ impl Worker {
         self.commands.send(command).is_ok() && self.waker.wake().is_ok()
     }
 
-    /// The events queued so far, without blocking. The caller may stop early: the rest wait.
-    pub fn drain_events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.flow.taking();
-        std::iter::from_fn(|| self.try_next_event())
-    }
-
     /// The next event, waiting for it until `deadline`.
     pub fn next_event(&self, deadline: Instant) -> Result<Event, RecvTimeoutError> {
         self.flow.taking();

@@ -6,6 +6,7 @@ mod carry;
 mod entry;
 mod filter;
 mod framing;
+mod layout;
 mod progress;
 mod store;
 mod view;
@@ -18,8 +19,9 @@ use std::time::SystemTime;
 pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
+pub use layout::{HEX_BYTES_PER_LINE, Layout, line_count};
 pub use progress::{CycleState, FileState};
-pub use store::{DEFAULT_CAP_BYTES, HEX_BYTES_PER_LINE, Layout, LineRef, LogStore, line_count};
+pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
 pub use view::{Timestamps, ViewOptions};
 
 use crate::net::{ClientId, CloseReason, Event, EventKind};
