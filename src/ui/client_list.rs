@@ -49,6 +49,8 @@ fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
     let shared = tab.shared_session();
     let session = shared.lock();
     let clients = &session.clients;
+    // Auto-sized columns give a cell only the room left, so text would wrap a digit a line.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
     egui_extras::TableBuilder::new(ui)
         .id_salt("clients")
         .striped(true)
