@@ -177,3 +177,49 @@ fn shutdown_closes_the_session_and_frees_the_port() {
     UdpSocket::bind(local).expect("the port is free once the session reported Closed");
     worker.shutdown_and_join();
 }
+
+/// A flood the worker cannot take in while nobody takes its events: past its queue's limit it
+/// stops reading, the socket's buffer fills, and the OS drops the rest. Every datagram is then
+/// either received or counted as dropped. The kernel stamps its count on each datagram as it
+/// queues it, so drops after the last queued datagram show with the next one: the test sends
+/// one more once the flood was taken in.
+#[cfg(target_os = "linux")]
+#[test]
+fn datagrams_the_os_drops_are_counted() {
+    use crossbeam_channel::RecvTimeoutError;
+    use std::time::{Duration, Instant};
+    const FLOOD: u64 = 30_000;
+    let (worker, local) = spawn_on(Ipv4Addr::LOCALHOST);
+    let peer = udp_peer("127.0.0.1");
+    let datagram = [0xA5; 1400];
+    for _ in 0..FLOOD {
+        peer.send_to(&datagram, local).expect("send");
+    }
+    let (mut received, mut dropped, mut probed) = (0, 0, false);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received + dropped < FLOOD + 1 {
+        assert!(
+            Instant::now() < deadline,
+            "{received} received and {dropped} dropped of {FLOOD} and a probe"
+        );
+        match worker.next_event(Instant::now() + Duration::from_millis(200)) {
+            Ok(event) => match event.kind {
+                EventKind::Received { .. } => received += 1,
+                EventKind::Dropped { total } => {
+                    assert!(total >= dropped, "the total only grows");
+                    dropped = total;
+                }
+                other => panic!("unexpected {other:?}"),
+            },
+            // The flood was taken in: the probe brings the count of what the kernel dropped.
+            Err(RecvTimeoutError::Timeout) if !probed => {
+                peer.send_to(b"probe", local).expect("send");
+                probed = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+    assert!(dropped > 0, "the flood overflowed the socket's buffer");
+    assert_eq!(received + dropped, FLOOD + 1);
+}

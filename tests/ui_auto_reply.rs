@@ -1,11 +1,12 @@
 //! Auto-reply in the real App against real loopback peers: a rule answers the client that sent
 //! the match (and no other), echo sends back what arrived, rules see framed entries, and replies
-//! are logged as AUTO.
+//! are logged as AUTO. Replies, recording and idle-gap frames go on while no frame is drawn.
 
 mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
+use std::time::{Duration, Instant};
 
 use common::*;
 use egui::accesskit::Role;
@@ -34,7 +35,7 @@ fn a_rule_answers_the_client_that_sent_the_match() {
     let mut asking = TcpStream::connect(server).expect("connect");
     let mut quiet = TcpStream::connect(server).expect("connect");
     quiet
-        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .set_read_timeout(Some(Duration::from_millis(300)))
         .expect("timeout");
     asking.set_read_timeout(Some(DEADLINE)).expect("timeout");
     step_until(&mut harness, "two clients", |h| {
@@ -118,4 +119,69 @@ fn rules_see_framed_lines_and_bad_rules_are_explained() {
     type_field(&mut harness, "When 2", "ZZ");
     type_field(&mut harness, "Reply 2", "x");
     assert!(shows(&harness, "When: invalid hex digit 'Z'"));
+}
+
+/// Polls `check` until it holds, without stepping a frame; fails with `what` at the deadline.
+fn wait_without_frames(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + FILE_DEADLINE;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("no-frames.jsonl");
+    let mut harness = app_harness();
+    let server = start_server(&mut harness);
+    click(&mut harness, "Idle gap");
+    type_field(&mut harness, "Gap (ms)", "50");
+    type_field(&mut harness, "Record to", &record.display().to_string());
+    tick(&mut harness, "Record to");
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "When 1", "PING");
+    type_field(&mut harness, "Reply 1", "PONG");
+    let mut client = TcpStream::connect(server).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(&mut harness, "the client", |h| {
+        h.state().tab(Mode::TcpServer).session().clients.len() == 1
+    });
+
+    // From here on no frame is drawn, as behind a modal dialog or in a minimized window.
+    client.write_all(b"PING").expect("send");
+    assert_eq!(read_exactly(&mut client, 4), b"PONG", "the rule answered");
+    client.write_all(b"burst one, ").expect("send");
+    client.write_all(b"burst two").expect("send");
+    let tab = || harness.state().tab(Mode::TcpServer);
+    wait_without_frames("the idle gap to end the burst", || {
+        tab()
+            .session()
+            .log
+            .iter()
+            .any(|entry| entry.bytes() == b"burst one, burst two")
+    });
+    let texts = || -> Vec<String> {
+        std::fs::read_to_string(&record)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|record| record["text"].as_str().map(str::to_owned))
+            .collect()
+    };
+    wait_without_frames("the recording to hold the reads and the reply", || {
+        let texts = texts();
+        ["PING", "PONG", "burst one, burst two"]
+            .iter()
+            .all(|want| texts.concat().contains(want))
+    });
+    let texts = texts();
+    let position = |want: &str| texts.iter().position(|text| text == want);
+    assert!(
+        position("PING") < position("PONG"),
+        "in order of events: {texts:?}"
+    );
+    assert_eq!(auto_entries(&harness, Mode::TcpServer), 1);
 }

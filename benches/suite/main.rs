@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)] // a benchmark reports, and stops on setup failure
 
 mod app_run;
+mod auto_reply;
 // The UI tests' helpers: driving the App the way a user does.
 mod clients;
 mod cold_start;
@@ -12,6 +13,7 @@ mod common;
 mod lines;
 mod log_scale;
 mod report;
+mod slow_record;
 mod tcp_flood;
 mod udp_flood;
 
@@ -26,6 +28,8 @@ const BENCHES: &[(&str, Bench)] = &[
     ("lines", lines::run),
     ("clients", clients::run),
     ("log_scale", log_scale::run),
+    ("slow_record", slow_record::run),
+    ("auto_reply", auto_reply::run),
 ];
 
 /// Set in the processes this benchmark starts for a part: the App's cold start, or the
@@ -36,6 +40,7 @@ fn main() {
     match std::env::var(ROLE_VAR).as_deref() {
         Ok(cold_start::ROLE) => return cold_start::child(),
         Ok(clients::ROLE) => return clients::child(),
+        Ok(slow_record::ROLE) => return slow_record::child(),
         _ => {}
     }
     let filters: Vec<String> = std::env::args()

@@ -1,17 +1,18 @@
-//! The eframe app: three tabs, each a session. Worker events are drained in `logic` (which also
-//! runs while the window is hidden), user actions are handled in one place, settings persist.
+//! The eframe app: three tabs, each a session. Each tab's intake thread applies its worker's
+//! events, feeds its files and answers its rules without waiting for frames; `logic` looks at
+//! what changed, user actions are handled in one place, settings persist.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
 mod quick;
 
 use crate::cli::{Preset, StartOptions};
-use crate::export::{self, ExportError, RecordContext, Recorder};
+use crate::export::{self, ExportError, Recorder};
 use crate::net::Wake;
 use crate::session::{EntryKind, Layout, LogEntry, Mode};
 use crate::tab::payloads::QuickCommand;
@@ -112,10 +113,10 @@ impl App {
         if let Some(path) = &options.log {
             match Recorder::start_rotating(path, options.split_bytes) {
                 Ok(recorder) => {
-                    self.recorder = Some(recorder);
                     for tab in &mut self.tabs {
-                        tab.record_all = true;
+                        tab.set_record_all(recorder.feed());
                     }
+                    self.recorder = Some(recorder);
                 }
                 Err(error) => self.notice = Some((format!("Recording off: {error}"), true)),
             }
@@ -137,7 +138,7 @@ impl App {
             }
             if let Some(mib) = options.keep_mib {
                 tab.settings.memory_cap_mib = mib.to_string();
-                tab.handle(TabAction::ApplyMemoryCap, &self.wake, |_| {});
+                tab.handle(TabAction::ApplyMemoryCap, &self.wake);
             }
         }
         let Some(preset) = options.preset else { return };
@@ -213,21 +214,16 @@ impl App {
     }
 
     fn act(&mut self, mode: Mode, action: TabAction) {
-        let tab = &mut self.tabs[mode as usize];
-        let context = tab.record_context();
-        let recorder = self.recorder.as_ref();
-        tab.handle(action, &self.wake, |entry| record(recorder, entry, context));
+        self.tabs[mode as usize].handle(action, &self.wake);
     }
 
-    /// Takes in what the intake threads applied since the last frame. Returns whether a tab
-    /// is behind the wire.
+    /// Looks at what the intake threads did since the last frame. Returns whether a tab is
+    /// behind the wire or its files are behind it.
     fn drain_events(&mut self) -> bool {
         let mut behind = false;
         for tab in &mut self.tabs {
-            let context = tab.record_context();
-            let recorder = self.recorder.as_ref();
-            tab.drain_events(|entry| record(recorder, entry, context));
-            behind |= tab.behind_by().is_some();
+            tab.drain_events();
+            behind |= tab.behind_by().is_some() || tab.files_behind_by().is_some();
         }
         if let Some(recorder) = &self.recorder
             && let Some(error) = recorder.take_error()
@@ -240,6 +236,9 @@ impl App {
 
     /// Completes every recording and data file; later events are not recorded.
     fn finish_recording(&mut self) {
+        for tab in &mut self.tabs {
+            tab.set_record_all(None);
+        }
         if let Some(recorder) = self.recorder.take()
             && let Err(error) = recorder.finish()
         {
@@ -266,10 +265,7 @@ impl App {
                 }
             };
             self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
-            let tab = &mut self.tabs[mode as usize];
-            let context = tab.record_context();
-            let recorder = self.recorder.as_ref();
-            tab.note(kind, |entry| record(recorder, entry, context));
+            self.tabs[mode as usize].note(kind);
         }
     }
 
@@ -444,12 +440,6 @@ fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
     settings.port = local.port().to_string();
 }
 
-fn record(recorder: Option<&Recorder>, entry: &LogEntry, context: RecordContext) {
-    if let Some(recorder) = recorder {
-        recorder.record(entry.clone(), context);
-    }
-}
-
 impl eframe::App for App {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.hold_sessions(true);
@@ -477,7 +467,6 @@ impl eframe::App for App {
 
     fn on_exit(&mut self) {
         EXIT_STARTED.store(true, Ordering::Relaxed);
-        // Whatever the workers said last goes into the recording before it closes.
         self.drain_events();
         self.finish_recording();
     }
@@ -502,17 +491,10 @@ impl App {
             ctx.request_repaint_after(BEHIND_REFRESH);
         }
         self.collect_saves();
-        // Idle-gap framing: show bursts whose silence has passed, and wake when the next is due.
-        let now = SystemTime::now();
         for tab in &mut self.tabs {
             // A new or changed filter over a long history is tested over several frames.
             if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
                 ctx.request_repaint();
-            }
-            tab.session().tick(now);
-            tab.answer_arrivals();
-            if let Some(due) = tab.session().next_frame_due() {
-                ctx.request_repaint_after(due.duration_since(now).unwrap_or_default());
             }
         }
     }

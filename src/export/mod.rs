@@ -11,9 +11,9 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use format::{LogFormat, RecordContext, write_header, write_record};
-pub use raw_capture::{RawCapture, RawOptions};
-pub use recorder::{DEFAULT_ROTATE_BYTES, Recorder, part_path};
-pub use writer_thread::{Progress, Written};
+pub use raw_capture::{RawCapture, RawFeed, RawOptions};
+pub use recorder::{DEFAULT_ROTATE_BYTES, RecordFeed, Recorder, part_path};
+pub use writer_thread::{BACKLOG_LIMIT, Backlog, Progress, Written};
 
 use crate::session::LogEntry;
 

@@ -7,9 +7,10 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::ExportError;
-use super::writer_thread::{Progress, Sink, WriterThread, Written};
+use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
 use crate::session::{Direction, LogEntry};
 
 /// Files kept open at once; past it they are closed and reopened for appending when needed, so a
@@ -61,20 +62,25 @@ impl RawCapture {
 
     /// Queues the bytes of `entry` if it is data this capture keeps; never blocks.
     pub fn capture(&self, entry: &LogEntry) {
-        let tx = match entry.direction() {
-            Direction::Rx => false,
-            Direction::Tx if self.options.include_tx => true,
-            _ => return,
-        };
-        if entry.bytes().is_empty() {
-            return;
+        if let Some(chunk) = chunk_of(entry, self.path(), self.options) {
+            let bytes = chunk.bytes.len();
+            self.writer.send(chunk, bytes);
         }
-        let peer = entry.peer.filter(|_| self.options.per_peer);
-        let file = capture_path(self.path(), peer, tx);
-        self.writer.send(Chunk {
-            file,
-            bytes: entry.bytes().to_vec(),
-        });
+    }
+
+    /// A handle that captures into these files from another thread (a tab's intake).
+    /// [`Self::finish`] waits until every feed was dropped.
+    pub fn feed(&self) -> Option<RawFeed> {
+        Some(RawFeed {
+            base: self.path().to_path_buf(),
+            options: self.options,
+            feed: self.writer.feed()?,
+        })
+    }
+
+    /// Bytes queued and not written yet.
+    pub fn backlog(&self) -> usize {
+        self.writer.backlog()
     }
 
     pub fn take_error(&self) -> Option<String> {
@@ -85,6 +91,46 @@ impl RawCapture {
     pub fn finish(self) -> Result<Written, String> {
         self.writer.finish()
     }
+}
+
+/// Captures into a [`RawCapture`] from another thread.
+#[derive(Clone)]
+pub struct RawFeed {
+    base: PathBuf,
+    options: RawOptions,
+    feed: Feed<Chunk>,
+}
+
+impl RawFeed {
+    /// Queues the bytes of `entry` if it is data this capture keeps; never blocks. Its feeder
+    /// waits while [`Self::backlog`] is full.
+    pub fn capture(&self, entry: &LogEntry) {
+        if let Some(chunk) = chunk_of(entry, &self.base, self.options) {
+            let bytes = chunk.bytes.len();
+            self.feed.send(chunk, bytes);
+        }
+    }
+
+    pub fn backlog(&self) -> &Arc<Backlog> {
+        self.feed.backlog()
+    }
+}
+
+/// What of `entry` goes to which file, if the capture keeps it.
+fn chunk_of(entry: &LogEntry, base: &Path, options: RawOptions) -> Option<Chunk> {
+    let tx = match entry.direction() {
+        Direction::Rx => false,
+        Direction::Tx if options.include_tx => true,
+        _ => return None,
+    };
+    if entry.bytes().is_empty() {
+        return None;
+    }
+    let peer = entry.peer.filter(|_| options.per_peer);
+    Some(Chunk {
+        file: capture_path(base, peer, tx),
+        bytes: entry.bytes().to_vec(),
+    })
 }
 
 /// The file that data from `peer` (when saved per peer) in one direction goes to, beside `base`.

@@ -4,8 +4,9 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use super::writer_thread::{Progress, Sink, WriterThread, Written};
+use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
 use super::{ExportError, LogFormat, RecordContext, format_for, write_header, write_record};
 use crate::session::LogEntry;
 
@@ -63,7 +64,19 @@ impl Recorder {
 
     /// Queues an entry for writing; never blocks.
     pub fn record(&self, entry: LogEntry, context: RecordContext) {
-        self.writer.send(Pending { entry, context });
+        let bytes = entry.bytes().len();
+        self.writer.send(Pending { entry, context }, bytes);
+    }
+
+    /// A handle that records into this recording from another thread. [`Self::finish`] waits
+    /// until every feed was dropped.
+    pub fn feed(&self) -> Option<RecordFeed> {
+        self.writer.feed().map(RecordFeed)
+    }
+
+    /// Bytes of entries queued and not written yet.
+    pub fn backlog(&self) -> usize {
+        self.writer.backlog()
     }
 
     /// The first write error, once: later calls return `None` so the UI shows it a single time.
@@ -75,6 +88,26 @@ impl Recorder {
     /// write error, even one already handed out by `take_error`.
     pub fn finish(self) -> Result<Written, String> {
         self.writer.finish()
+    }
+}
+
+/// Records into a [`Recorder`] from another thread (a tab's intake).
+#[derive(Clone)]
+pub struct RecordFeed(Feed<Pending>);
+
+impl RecordFeed {
+    /// Queues an entry for writing; never blocks. Its feeder waits while [`Self::backlog`] is
+    /// full.
+    pub fn record(&self, entry: &LogEntry, context: RecordContext) {
+        let pending = Pending {
+            entry: entry.clone(),
+            context,
+        };
+        self.0.send(pending, entry.bytes().len());
+    }
+
+    pub fn backlog(&self) -> &Arc<Backlog> {
+        self.0.backlog()
     }
 }
 

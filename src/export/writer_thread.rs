@@ -1,5 +1,10 @@
-//! A file writer on a thread of its own, so the UI thread never waits on the disk. The log
+//! A file writer on a thread of its own, so no other thread waits on the disk. The log
 //! [`Recorder`](super::Recorder) and the [`RawCapture`](super::RawCapture) both run on it.
+//!
+//! Its queue is bounded in bytes, by whoever feeds it: a [`Feed`] counts what it queues in the
+//! writer's [`Backlog`], and the feeder (a tab's intake) stops taking more data while the
+//! backlog is over [`BACKLOG_LIMIT`]. A disk slower than the network then slows the network
+//! (the worker stops reading), rather than filling memory.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,6 +15,96 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use super::ExportError;
+
+/// Bytes queued for one writer past which its feeder waits: small beside the log's cap, large
+/// enough that a disk's pauses do not stall a flood.
+pub const BACKLOG_LIMIT: usize = 8 * 1024 * 1024;
+
+/// What an item costs in the queue beyond its bytes (the item itself, the channel's slot).
+pub const ITEM_OVERHEAD: usize = 128;
+
+/// Bytes queued for a writer and not written yet; a feeder can wait for room.
+#[derive(Debug, Default)]
+pub struct Backlog {
+    bytes: parking_lot::Mutex<usize>,
+    room: parking_lot::Condvar,
+}
+
+impl Backlog {
+    fn add(&self, weight: usize) {
+        *self.bytes.lock() += weight;
+    }
+
+    fn remove(&self, weight: usize) {
+        let mut bytes = self.bytes.lock();
+        let before = *bytes;
+        *bytes = before.saturating_sub(weight);
+        // Wakes a feeder once half the limit is free, so it takes a good batch, not one item.
+        if before > BACKLOG_LIMIT / 2 && *bytes <= BACKLOG_LIMIT / 2 {
+            self.room.notify_all();
+        }
+    }
+
+    /// Bytes queued now.
+    pub fn bytes(&self) -> usize {
+        *self.bytes.lock()
+    }
+
+    /// Whether a feeder should wait before it queues more.
+    pub fn is_full(&self) -> bool {
+        self.bytes() >= BACKLOG_LIMIT
+    }
+
+    /// Waits until half the limit is free, or `deadline`; returns whether there is room.
+    pub fn wait_for_room(&self, deadline: Instant) -> bool {
+        let mut bytes = self.bytes.lock();
+        while *bytes > BACKLOG_LIMIT / 2 {
+            if self.room.wait_until(&mut bytes, deadline).timed_out() {
+                return *bytes < BACKLOG_LIMIT;
+            }
+        }
+        true
+    }
+}
+
+/// An item and what it counts in the backlog.
+struct Queued<T> {
+    item: T,
+    weight: usize,
+}
+
+/// A handle that queues items for a writer; cloned for each thread that feeds it. The writer
+/// ends once every feed and its [`WriterThread`] have let go.
+pub struct Feed<T> {
+    sender: Sender<Queued<T>>,
+    backlog: Arc<Backlog>,
+}
+
+impl<T> Clone for Feed<T> {
+    fn clone(&self) -> Self {
+        Self {
+            sender: self.sender.clone(),
+            backlog: Arc::clone(&self.backlog),
+        }
+    }
+}
+
+impl<T> Feed<T> {
+    /// Queues an item that holds `bytes` bytes; never blocks. Whoever feeds a flood looks at
+    /// [`Self::backlog`] and waits while it is full.
+    pub fn send(&self, item: T, bytes: usize) {
+        let weight = bytes + ITEM_OVERHEAD;
+        self.backlog.add(weight);
+        if self.sender.send(Queued { item, weight }).is_err() {
+            // The thread is gone (which `finish` reports): nothing will take it off.
+            self.backlog.remove(weight);
+        }
+    }
+
+    pub fn backlog(&self) -> &Arc<Backlog> {
+        &self.backlog
+    }
+}
 
 /// Longest time a written item may sit in a buffer before it reaches the file.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
@@ -63,11 +158,12 @@ pub struct Written {
     pub files: u64,
 }
 
-/// A running writer: queue items with `send`, then `finish` (or drop) to complete the files.
+/// A running writer: queue items through a [`Feed`], then `finish` (or drop) to complete the
+/// files, once every feed was dropped.
 pub struct WriterThread<T> {
     path: PathBuf,
-    /// `None` once closed; dropping it is what tells the thread to stop.
-    sender: Option<Sender<T>>,
+    /// `None` once closed; dropping it (and every clone) is what tells the thread to stop.
+    feed: Option<Feed<T>>,
     /// `None` once joined, so `finish` and `Drop` join only once.
     thread: Option<JoinHandle<()>>,
     shared: Arc<Shared>,
@@ -95,7 +191,9 @@ impl<T: Send + 'static> WriterThread<T> {
         sink: S,
         written_before: usize,
     ) -> Result<Self, ExportError> {
+        // Unbounded as a channel, bounded in bytes by the feeders' waits on the backlog.
         let (sender, receiver) = crossbeam_channel::unbounded();
+        let backlog = Arc::new(Backlog::default());
         let shared = Arc::new(Shared::default());
         shared.progress.add_bytes(written_before);
         shared.progress.add_file();
@@ -103,6 +201,7 @@ impl<T: Send + 'static> WriterThread<T> {
             sink,
             failed: false,
             shared: Arc::clone(&shared),
+            backlog: Arc::clone(&backlog),
         };
         let thread = thread::Builder::new()
             .name(name.to_owned())
@@ -110,7 +209,7 @@ impl<T: Send + 'static> WriterThread<T> {
             .map_err(ExportError::io(path))?;
         Ok(Self {
             path: path.to_path_buf(),
-            sender: Some(sender),
+            feed: Some(Feed { sender, backlog }),
             thread: Some(thread),
             shared,
         })
@@ -125,12 +224,21 @@ impl<T: Send + 'static> WriterThread<T> {
         &self.shared.progress
     }
 
-    /// Queues an item; never blocks.
-    pub fn send(&self, item: T) {
-        if let Some(sender) = &self.sender {
-            // Fails only if the thread is gone, which `finish` reports.
-            let _ = sender.send(item);
+    /// Another handle that queues items for this writer.
+    pub fn feed(&self) -> Option<Feed<T>> {
+        self.feed.clone()
+    }
+
+    /// Queues an item of `bytes` bytes; never blocks.
+    pub fn send(&self, item: T, bytes: usize) {
+        if let Some(feed) = &self.feed {
+            feed.send(item, bytes);
         }
+    }
+
+    /// Bytes queued and not written yet.
+    pub fn backlog(&self) -> usize {
+        self.feed.as_ref().map_or(0, |feed| feed.backlog.bytes())
     }
 
     /// The first write error, once: later calls return `None` so the UI shows it a single time.
@@ -153,9 +261,10 @@ impl<T: Send + 'static> WriterThread<T> {
         }
     }
 
-    /// Closes the channel and waits for the thread to write what is queued.
+    /// Closes the channel and waits for the thread to write what is queued. Every other
+    /// [`Feed`] must have been dropped, or this waits for them.
     fn close(&mut self) {
-        drop(self.sender.take());
+        drop(self.feed.take());
         if let Some(thread) = self.thread.take()
             && thread.join().is_err()
         {
@@ -168,7 +277,7 @@ impl<T: Send + 'static> WriterThread<T> {
 /// Dropping completes the files, so they are whole when the app exits.
 impl<T> Drop for WriterThread<T> {
     fn drop(&mut self) {
-        drop(self.sender.take());
+        drop(self.feed.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -190,10 +299,11 @@ struct Worker<S> {
     /// Set by the first error: the sink is not used again and later items are dropped.
     failed: bool,
     shared: Arc<Shared>,
+    backlog: Arc<Backlog>,
 }
 
 impl<S: Sink> Worker<S> {
-    fn run(mut self, receiver: &Receiver<S::Item>) {
+    fn run(mut self, receiver: &Receiver<Queued<S::Item>>) {
         // When buffered items must reach the file; `None` while nothing is buffered.
         let mut flush_due: Option<Instant> = None;
         loop {
@@ -203,13 +313,16 @@ impl<S: Sink> Worker<S> {
                 None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match received {
-                Ok(item) => {
+                Ok(Queued { item, weight }) => {
                     if !self.failed {
                         let result = self.sink.write(&item, &self.shared.progress);
                         if self.check(result) {
                             flush_due.get_or_insert_with(|| Instant::now() + FLUSH_INTERVAL);
                         }
                     }
+                    // A failed writer drops what comes, and must not hold its feeders back.
+                    drop(item);
+                    self.backlog.remove(weight);
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -240,5 +353,70 @@ impl<S: Sink> Worker<S> {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+
+    /// A sink that writes nothing until a permit arrives for each item: a disk that stalls.
+    struct Stalled(Receiver<()>);
+
+    impl Sink for Stalled {
+        type Item = Vec<u8>;
+
+        fn write(&mut self, item: &Vec<u8>, progress: &Progress) -> Result<(), ExportError> {
+            let _ = self.0.recv();
+            progress.add_bytes(item.len());
+            Ok(())
+        }
+
+        fn flush(&mut self) -> Result<(), ExportError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_backlog_makes_its_feeder_wait_until_half_of_it_was_written() {
+        let (permits, permit) = crossbeam_channel::unbounded();
+        let writer =
+            WriterThread::spawn("stalled", Path::new("stalled"), Stalled(permit), 0).unwrap();
+        let feed = writer.feed().unwrap();
+        let item = BACKLOG_LIMIT / 8;
+        for _ in 0..8 {
+            assert!(!feed.backlog().is_full());
+            feed.send(vec![0; item], item);
+        }
+        assert!(
+            feed.backlog().is_full(),
+            "{} queued",
+            feed.backlog().bytes()
+        );
+        let soon = Instant::now() + Duration::from_millis(50);
+        assert!(
+            !feed.backlog().wait_for_room(soon),
+            "the disk has not moved"
+        );
+
+        let waiter = {
+            let backlog = Arc::clone(feed.backlog());
+            thread::spawn(move || backlog.wait_for_room(Instant::now() + Duration::from_secs(30)))
+        };
+        // Four items are half the bytes but not half the weight, with their overhead: five.
+        for _ in 0..5 {
+            permits.send(()).unwrap();
+        }
+        assert!(waiter.join().unwrap(), "woken with room");
+        assert!(feed.backlog().bytes() <= BACKLOG_LIMIT / 2);
+
+        for _ in 0..3 {
+            permits.send(()).unwrap();
+        }
+        drop(feed);
+        let written = writer.finish().unwrap();
+        assert_eq!(written.bytes, 8 * item as u64);
+        assert_eq!(written.files, 1);
     }
 }

@@ -124,6 +124,9 @@ pub enum EventKind {
         client: Option<ClientId>,
         bytes: Vec<u8>,
     },
+    /// UDP: the OS dropped datagrams for this socket because its receive buffer was full;
+    /// `total` since the socket opened. Reported as it grows, at most about once a second.
+    Dropped { total: u64 },
     /// A send could not be done; nothing of it was put on the wire.
     SendFailed {
         peer: Option<SocketAddr>,

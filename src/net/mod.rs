@@ -8,6 +8,7 @@
 //! every socket of a session on one thread (no locks around client state).
 
 mod cycle;
+mod datagram;
 mod file_send;
 mod flow;
 mod message;

@@ -4,9 +4,11 @@ use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Receiver;
 
+use super::datagram::{self, Received};
 use super::resolve::{Resolution, resolve};
 use super::socket::bind_udp;
 use super::{
@@ -40,6 +42,43 @@ struct UdpSession {
     writing: bool,
     /// Datagrams were left in the socket's buffer because the UI was behind.
     unread: bool,
+    drops: Drops,
+    /// Room for the control message that carries the drop count.
+    control: Vec<u8>,
+}
+
+/// How often a growing drop count is reported at most.
+const DROPS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The kernel's count of datagrams dropped for the socket, and what was reported of it.
+#[derive(Default)]
+struct Drops {
+    /// The kernel's count as it last came (a u32 that wraps).
+    seen: u32,
+    /// Dropped in all, wraps included.
+    total: u64,
+    reported: u64,
+    last_report: Option<Instant>,
+}
+
+impl Drops {
+    fn saw(&mut self, count: u32) {
+        self.total += u64::from(count.wrapping_sub(self.seen));
+        self.seen = count;
+    }
+
+    /// Reports a grown count, unless one went out less than a second ago and `now_or_later`
+    /// allows waiting (the socket still has datagrams, which will bring the count again).
+    fn report(&mut self, sink: &EventSink, now_or_later: bool) {
+        let recent = self
+            .last_report
+            .is_some_and(|at| at.elapsed() < DROPS_REPORT_INTERVAL);
+        if self.total > self.reported && !(recent && now_or_later) {
+            self.reported = self.total;
+            self.last_report = Some(Instant::now());
+            sink.emit(EventKind::Dropped { total: self.total });
+        }
+    }
 }
 
 pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
@@ -60,6 +99,8 @@ fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetErr
         .registry()
         .register(&mut socket, SOCKET_TOKEN, mio::Interest::READABLE)
         .map_err(io_error)?;
+    // Where the OS cannot count drops, none are reported; the session works the same.
+    datagram::count_drops(&socket);
     context.sink.emit(EventKind::Opened { local: bound });
     Ok(UdpSession {
         socket,
@@ -70,6 +111,8 @@ fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetErr
         pending: VecDeque::new(),
         writing: false,
         unread: false,
+        drops: Drops::default(),
+        control: Vec::new(),
     })
 }
 
@@ -133,8 +176,16 @@ impl UdpSession {
             if self.unread {
                 return Ok(());
             }
-            match self.socket.recv_from(buffer) {
-                Ok((n, peer)) => {
+            match datagram::receive(&self.socket, buffer, &mut self.control) {
+                Ok(Received {
+                    len: n,
+                    from: peer,
+                    dropped,
+                }) => {
+                    if let Some(count) = dropped {
+                        self.drops.saw(count);
+                        self.drops.report(sink, true);
+                    }
                     self.last_sender = Some(peer);
                     let bytes = buffer[..n].to_vec();
                     sink.emit(EventKind::Received {
@@ -143,7 +194,11 @@ impl UdpSession {
                         bytes,
                     });
                 }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                    // The socket is empty: whatever the count grew to since the last report.
+                    self.drops.report(sink, false);
+                    return Ok(());
+                }
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 // An ICMP "port unreachable" for an earlier send (Windows reports it on the
                 // next receive): say so and keep the socket open.

@@ -11,7 +11,7 @@ mod progress;
 mod store;
 mod view;
 
-use crate::units::count;
+use crate::units::{count, group_digits};
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
@@ -60,6 +60,8 @@ pub struct Counters {
     pub tx_bytes: u64,
     pub rx_messages: u64,
     pub tx_messages: u64,
+    /// UDP: datagrams the OS dropped because the socket's buffer was full.
+    pub dropped: u64,
 }
 
 /// One connected client of a TCP server session.
@@ -93,6 +95,8 @@ pub struct Session {
     pub file: Option<FileState>,
     /// Auto-replies on their way, so their Sent events are logged as auto.
     auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// UDP: datagrams the OS dropped since the socket opened, as last reported.
+    dropped_since_open: u64,
 }
 
 /// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
@@ -114,6 +118,7 @@ impl Session {
             cycle: None,
             file: None,
             auto_pending: VecDeque::new(),
+            dropped_since_open: 0,
         }
     }
 
@@ -197,6 +202,7 @@ impl Session {
         self.file = None;
         self.last_end = None;
         self.last_end_text = None;
+        self.dropped_since_open = 0;
     }
 
     /// Notes an auto-reply sent to `peer`, so it is logged as AUTO when the worker sends it.
@@ -301,6 +307,17 @@ impl Session {
                 (peer, EntryKind::Error(format!("Send failed: {error}")))
             }
             EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
+            EventKind::Dropped { total } => {
+                let new = total.saturating_sub(self.dropped_since_open);
+                self.dropped_since_open = total;
+                self.counters.dropped += new;
+                let text = format!(
+                    "The OS dropped {} (its receive buffer was full); {} since the socket opened",
+                    count(new, "datagram"),
+                    group_digits(total)
+                );
+                (None, EntryKind::Error(text))
+            }
             EventKind::CycleProgress { sent, running } => {
                 let Some(kind) = self.cycle_progress(sent, running) else {
                     return;
@@ -521,7 +538,8 @@ mod tests {
                 rx_bytes: 3,
                 tx_bytes: 5,
                 rx_messages: 1,
-                tx_messages: 1
+                tx_messages: 1,
+                dropped: 0,
             }
         );
         assert_eq!(
@@ -550,6 +568,29 @@ mod tests {
             session.status_text(),
             "Server stopped: stopped listening, no clients left"
         );
+    }
+
+    #[test]
+    fn drops_count_since_the_reset_and_log_what_is_new() {
+        let mut session = Session::new(Mode::Udp);
+        session.started();
+        let entry = apply(&mut session, EventKind::Dropped { total: 1200 });
+        assert_eq!(
+            entry.message(),
+            Some(
+                "The OS dropped 1,200 datagrams (its receive buffer was full); 1,200 since \
+                 the socket opened"
+            )
+        );
+        session.counters = Counters::default();
+        apply(&mut session, EventKind::Dropped { total: 1201 });
+        assert_eq!(
+            session.counters.dropped, 1,
+            "only what came after the reset"
+        );
+        session.started();
+        apply(&mut session, EventKind::Dropped { total: 5 });
+        assert_eq!(session.counters.dropped, 6, "a new socket counts from zero");
     }
 
     #[test]

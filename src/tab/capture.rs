@@ -1,17 +1,19 @@
 //! A tab's files: Record (every entry, formatted, rotating into numbered parts) and Save data
-//! (the raw bytes). Both write on threads of their own; a write error ends the file with a
-//! message beside its toggle, never the session.
+//! (the raw bytes). Both write on threads of their own, fed by the intake thread; the tab keeps
+//! the handles that start, watch and complete them. A write error ends the file with a message
+//! beside its toggle, never the session.
 
 use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 
 use super::Tab;
 use super::settings::{parse_mib, parse_path};
-use crate::export::{RawCapture, RecordContext, Recorder, Written};
-use crate::session::{EntryKind, LogEntry};
+use crate::export::{RawCapture, Recorder, Written};
+use crate::session::EntryKind;
 use crate::units::{bytes_text, count};
 
-/// The files a tab writes while their toggles are on.
+/// The files a tab writes while their toggles are on. The intake feeds them through the feeds
+/// it was given; these handles complete them.
 #[derive(Default)]
 pub struct Capture {
     pub recorder: Option<Recorder>,
@@ -27,19 +29,10 @@ struct Finishing {
 }
 
 impl Capture {
-    /// Hands an entry to whichever files are on.
-    pub fn keep(&self, entry: &LogEntry, context: RecordContext) {
-        if let Some(recorder) = &self.recorder {
-            recorder.record(entry.clone(), context);
-        }
-        if let Some(raw) = &self.raw {
-            raw.capture(entry);
-        }
-    }
-
-    /// Whether a file is on: Record or Save data.
-    pub fn is_on(&self) -> bool {
-        self.recorder.is_some() || self.raw.is_some()
+    /// Bytes queued for the files and not written yet.
+    pub fn backlog(&self) -> usize {
+        self.recorder.as_ref().map_or(0, Recorder::backlog)
+            + self.raw.as_ref().map_or(0, RawCapture::backlog)
     }
 
     /// Whether files are still being completed after a stop.
@@ -108,9 +101,21 @@ impl Finishing {
 }
 
 impl Tab {
+    /// Turns Record off: the intake lets go of the file first, then it is completed.
+    fn end_recording(&mut self) -> Option<PathBuf> {
+        self.session.outputs().recording = None;
+        self.capture.stop_recording()
+    }
+
+    /// Turns Save data off, as [`Self::end_recording`].
+    fn end_raw(&mut self) -> Option<PathBuf> {
+        self.session.outputs().raw = None;
+        self.capture.stop_raw()
+    }
+
     /// Starts or stops Record from its fields; returns a note for the log.
     pub(super) fn toggle_recording(&mut self) -> Option<EntryKind> {
-        if let Some(path) = self.capture.stop_recording() {
+        if let Some(path) = self.end_recording() {
             return Some(EntryKind::Info(format!(
                 "Recording stopped: {}",
                 path.display()
@@ -130,6 +135,7 @@ impl Tab {
                     recorder.path().display(),
                     bytes_text(split)
                 );
+                self.session.outputs().recording = recorder.feed();
                 self.capture.recorder = Some(recorder);
                 Some(EntryKind::Info(note))
             }
@@ -142,7 +148,7 @@ impl Tab {
 
     /// Starts or stops Save data from its fields; returns a note for the log.
     pub(super) fn toggle_raw_capture(&mut self) -> Option<EntryKind> {
-        if let Some(path) = self.capture.stop_raw() {
+        if let Some(path) = self.end_raw() {
             return Some(EntryKind::Info(format!(
                 "Saving data stopped: {}",
                 path.display()
@@ -156,6 +162,7 @@ impl Tab {
         match started {
             Ok(raw) => {
                 let note = format!("Saving received data to {}", raw.path().display());
+                self.session.outputs().raw = raw.feed();
                 self.capture.raw = Some(raw);
                 Some(EntryKind::Info(note))
             }
@@ -178,12 +185,12 @@ impl Tab {
         {
             self.errors.record = Some(format!("Stopped: {error}"));
             notes.push(EntryKind::Error(format!("Recording stopped: {error}")));
-            self.capture.stop_recording();
+            self.end_recording();
         }
         if let Some(error) = self.capture.raw.as_ref().and_then(RawCapture::take_error) {
             self.errors.raw = Some(format!("Stopped: {error}"));
             notes.push(EntryKind::Error(format!("Saving data stopped: {error}")));
-            self.capture.stop_raw();
+            self.end_raw();
         }
         notes
     }
@@ -192,6 +199,11 @@ impl Tab {
     /// failed.
     pub fn finish_capture(&mut self) -> Vec<String> {
         let mut failures = Vec::new();
+        {
+            let mut outputs = self.session.outputs();
+            outputs.recording = None;
+            outputs.raw = None;
+        }
         if let Some(recorder) = self.capture.recorder.take()
             && let Err(error) = recorder.finish()
         {

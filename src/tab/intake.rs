@@ -1,21 +1,27 @@
-//! A tab's intake thread: it takes its worker's events as they come and applies them to the
-//! session, which the UI locks to draw.
+//! A tab's intake thread: the one owner of everything that follows its worker. It takes the
+//! worker's events as they come and applies them to the session (framing, the line index, the
+//! store), hands each entry to the tab's files, answers auto-reply rules, and ends idle-gap
+//! frames when their silence has passed. The UI locks the session to draw.
 //!
-//! Why a thread: applying events (framing, the line index, the store) on the UI thread could
-//! only use the slice of each frame left after drawing, so a flood was taken in at a third of
-//! the wire's pace, and the worker stopped reading for the rest of every frame. Here the intake
-//! runs between frames, in short batches, and keeps off the session while a frame is built.
+//! Why a thread: on the UI thread this work could only use the slice of each frame left after
+//! drawing (a flood was taken in at a third of the wire's pace), and it stopped whenever frames
+//! did (a modal dialog, a minimized window): recordings, replies and idle-gap frames with it.
+//!
+//! Back-pressure: while a file's queue is full the intake takes no events, so the worker's
+//! queue fills and it stops reading: TCP senders slow down, as when the intake itself is behind.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::RecvTimeoutError;
 use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
 
+use super::outputs::Outputs;
+use crate::export::RecordContext;
 use crate::net::{Command, Event, EventKind, Wake, Worker};
-use crate::session::{LogEntry, Session};
+use crate::session::{EntryKind, Session};
 
 /// The longest the intake holds the session at a time: what a frame may have to wait.
 const BATCH_TIME: Duration = Duration::from_micros(300);
@@ -26,19 +32,10 @@ const FRAME_WAIT: Duration = Duration::from_micros(200);
 /// How often an idle intake looks whether it was told to stop.
 const IDLE_CHECK: Duration = Duration::from_millis(50);
 
-/// Received bytes waiting to be written to files before the intake waits for the UI: the UI
-/// hands them to the files once a frame, and a window that draws no frames must not let them
-/// grow without bound (the worker then stops reading, as when the intake is behind).
-const RECORD_QUEUE_LIMIT: usize = 16 * 1024 * 1024;
-
-/// The session and what the intake leaves for the UI.
+/// The session, what follows it, and what the intake leaves for the UI.
 struct Shared {
     session: Session,
-    /// Entries to write to the tab's files, while something records.
-    to_record: Vec<LogEntry>,
-    to_record_bytes: usize,
-    /// Whether entries are wanted in `to_record`.
-    recording: bool,
+    outputs: Outputs,
     /// A session came up (connected, listening, open) since the UI last looked.
     came_up: bool,
     /// The worker reported its end; the intake has stopped.
@@ -61,19 +58,16 @@ struct Inner {
 
 /// What the intake did since the UI last looked.
 pub struct Arrivals {
-    pub to_record: Vec<LogEntry>,
     pub came_up: bool,
     pub closed: bool,
 }
 
 impl SharedSession {
-    pub fn new(session: Session) -> Self {
+    pub fn new(session: Session, context: RecordContext) -> Self {
         Self(Arc::new(Inner {
             shared: Mutex::new(Shared {
                 session,
-                to_record: Vec::new(),
-                to_record_bytes: 0,
-                recording: false,
+                outputs: Outputs::new(context),
                 came_up: false,
                 closed: false,
                 ui_woken: false,
@@ -101,18 +95,23 @@ impl SharedSession {
         MutexGuard::map(self.0.shared.lock(), |shared| &mut shared.session)
     }
 
-    /// Whether the intake keeps entries for the tab's files.
-    pub fn set_recording(&self, recording: bool) {
-        self.0.shared.lock().recording = recording;
+    /// The tab's files and rules, locked like [`Self::lock`].
+    pub fn outputs(&self) -> MappedMutexGuard<'_, Outputs> {
+        MutexGuard::map(self.0.shared.lock(), |shared| &mut shared.outputs)
+    }
+
+    /// Logs a message of the tab's own (not from the worker), into its files too.
+    pub fn note(&self, kind: EntryKind) {
+        let shared = &mut *self.0.shared.lock();
+        let outputs = &shared.outputs;
+        shared.session.note(kind, |entry| outputs.keep(entry));
     }
 
     /// Takes what the intake left for the UI.
     pub fn take_arrivals(&self) -> Arrivals {
         let mut shared = self.0.shared.lock();
         shared.ui_woken = false;
-        shared.to_record_bytes = 0;
         Arrivals {
-            to_record: std::mem::take(&mut shared.to_record),
             came_up: std::mem::take(&mut shared.came_up),
             closed: std::mem::take(&mut shared.closed),
         }
@@ -131,6 +130,10 @@ pub struct Intake {
 impl Intake {
     /// Starts applying `worker`'s events to `shared`; `wake` asks the UI to repaint.
     pub fn start(worker: Worker, shared: SharedSession, wake: Wake) -> std::io::Result<Self> {
+        {
+            let shared = &mut *shared.0.shared.lock();
+            shared.outputs.answer_from_now(&shared.session);
+        }
         let worker = Arc::new(worker);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -165,6 +168,13 @@ impl Drop for Intake {
     }
 }
 
+/// When the next idle-gap frame is due, as an instant, if one waits.
+fn frame_due(session: &Session) -> Option<Instant> {
+    let due = session.next_frame_due()?;
+    let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
+    Some(Instant::now() + wait)
+}
+
 fn run(worker: &Worker, shared: &SharedSession, wake: &Wake, stop: &AtomicBool) {
     loop {
         if stop.load(Ordering::SeqCst) {
@@ -174,19 +184,38 @@ fn run(worker: &Worker, shared: &SharedSession, wake: &Wake, stop: &AtomicBool) 
             thread::sleep(FRAME_WAIT);
             continue;
         }
-        if shared.0.shared.lock().to_record_bytes >= RECORD_QUEUE_LIMIT {
-            // The files are behind: wait for the UI to hand them what is queued.
-            thread::sleep(Duration::from_millis(5));
+        let (full, due) = {
+            let guard = shared.0.shared.lock();
+            (guard.outputs.full_backlog(), frame_due(&guard.session))
+        };
+        if let Some(backlog) = full {
+            // A file is behind: take nothing until it has room, so the worker stops reading.
+            backlog.wait_for_room(Instant::now() + IDLE_CHECK);
             continue;
         }
-        let first = match worker.next_event(Instant::now() + IDLE_CHECK) {
-            Ok(event) => event,
-            Err(RecvTimeoutError::Timeout) => continue,
+        let idle_until = Instant::now() + IDLE_CHECK;
+        let first = match worker.next_event(due.map_or(idle_until, |due| due.min(idle_until))) {
+            Ok(event) => Some(event),
+            Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return,
         };
+        let frames_due = due.is_some_and(|due| Instant::now() >= due);
+        if first.is_none() && !frames_due {
+            continue;
+        }
         let mut guard = shared.0.shared.lock();
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
+        if frames_due {
+            let Shared {
+                session, outputs, ..
+            } = &mut *guard;
+            session.tick(SystemTime::now());
+            answer(outputs, session, worker);
+        }
         let until = Instant::now() + BATCH_TIME;
-        let mut next = Some(first);
+        let mut next = first;
         let mut closed = false;
         while let Some(event) = next {
             // Checked under the lock: once the UI detached this intake, nothing more applies.
@@ -196,7 +225,7 @@ fn run(worker: &Worker, shared: &SharedSession, wake: &Wake, stop: &AtomicBool) 
             closed = apply(&mut guard, worker, event);
             if closed
                 || Instant::now() >= until
-                || guard.to_record_bytes >= RECORD_QUEUE_LIMIT
+                || guard.outputs.full_backlog().is_some()
                 || shared.in_frame()
             {
                 break;
@@ -214,13 +243,12 @@ fn run(worker: &Worker, shared: &SharedSession, wake: &Wake, stop: &AtomicBool) 
     }
 }
 
-/// Applies one event; returns whether it was the worker's last.
+/// Applies one event: to the session, the files and the rules. Returns whether it was the
+/// worker's last.
 fn apply(shared: &mut Shared, worker: &Worker, event: Event) -> bool {
     let Shared {
         session,
-        to_record,
-        to_record_bytes,
-        recording,
+        outputs,
         came_up,
         closed,
         ..
@@ -235,12 +263,15 @@ fn apply(shared: &mut Shared, worker: &Worker, event: Event) -> bool {
     if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
         worker.send(Command::StopCycle);
     }
-    session.apply(event, |entry| {
-        if *recording {
-            *to_record_bytes += entry.bytes().len();
-            to_record.push(entry.clone());
-        }
-    });
+    session.apply(event, |entry| outputs.keep(entry));
+    answer(outputs, session, worker);
     *closed |= last;
     last
+}
+
+/// Sends the auto-replies to what was logged since the last look.
+fn answer(outputs: &mut Outputs, session: &mut Session, worker: &Worker) {
+    for command in outputs.answer(session) {
+        worker.send(command);
+    }
 }

@@ -1,10 +1,11 @@
 //! One tab's controller: its settings, its session and its worker. It turns what the user asked
-//! for ([`TabAction`]) into worker commands; its intake thread turns worker events into session
-//! state. No drawing here.
+//! for ([`TabAction`]) into worker commands and settings for its intake thread, which owns
+//! everything that follows the worker (session state, files, auto-replies). No drawing here.
 
 pub mod auto_reply;
 mod capture;
 mod intake;
+mod outputs;
 pub mod payloads;
 mod send_settings;
 mod sending;
@@ -13,18 +14,15 @@ mod settings;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use parking_lot::MappedMutexGuard;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
-use crate::export::RecordContext;
-use crate::net::{
-    self, ClientId, Command, QUEUE_LIMIT, RemoteTarget, SendTarget, TcpClientConfig, Wake,
-};
-use crate::session::{
-    EntryKind, EntryTag, FilterFields, FilterIndex, Layout, LogEntry, Mode, Session, Status,
-};
+use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
+use crate::net::{self, ClientId, Command, QUEUE_LIMIT, TcpClientConfig, Wake};
+use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session, Status};
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
@@ -85,8 +83,8 @@ pub struct Tab {
     pub settings: TabSettings,
     /// Shared with the intake thread while a worker runs.
     session: SharedSession,
-    /// Also hand every entry to a recording of the whole app (`--log`).
-    pub record_all: bool,
+    /// The queue of the whole app's recording (`--log`), while there is one.
+    record_all: Option<Arc<Backlog>>,
     pub errors: FieldErrors,
     /// TCP server: clients the user picked as send targets.
     pub selected_clients: BTreeSet<ClientId>,
@@ -106,23 +104,23 @@ pub struct Tab {
     pub capture: Capture,
     /// The send preview and what it was worked out from.
     preview: Preview,
-    /// The auto-reply rules in bytes, what they were built from, and each rule's problem.
-    auto_replies: AutoReplies,
+    /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
     pub auto_errors: Vec<Option<String>>,
-    /// The next entry (by sequence number) the auto-reply rules have not seen.
-    auto_next: u64,
+    /// What the intake records with: the tab's encoding and layout when last handed over.
+    context_given: RecordContext,
     worker: Option<Intake>,
 }
 
 impl Tab {
     pub fn new(mode: Mode, settings: TabSettings) -> Self {
         let preview = Preview::of(&settings);
+        let context = record_context(mode, &settings);
         let mut tab = Self {
             mode,
             settings,
-            session: SharedSession::new(Session::new(mode)),
-            record_all: false,
+            session: SharedSession::new(Session::new(mode), context),
+            record_all: None,
             errors: FieldErrors::default(),
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
@@ -133,14 +131,14 @@ impl Tab {
             filter_built_from: None,
             capture: Capture::default(),
             preview,
-            auto_replies: AutoReplies::default(),
             auto_built_from: None,
             auto_errors: Vec::new(),
-            auto_next: 0,
+            context_given: context,
             worker: None,
         };
         tab.apply_framing();
         tab.apply_memory_cap();
+        tab.sync_outputs();
         tab
     }
 
@@ -257,40 +255,14 @@ impl Tab {
         lines.join("\n")
     }
 
-    /// Runs the auto-reply rules over the entries that arrived since the last call, as the view
-    /// shows them (framed), and sends each match's reply back to whoever sent it.
-    pub fn answer_arrivals(&mut self) {
+    /// Hands the intake what it runs with that the user may have changed since the last
+    /// look: the auto-reply rules and how entries are recorded.
+    pub fn sync_outputs(&mut self) {
         self.refresh_auto_replies();
-        let replies: Vec<(SocketAddr, Vec<u8>)> = {
-            let session = self.session.lock();
-            let log = &session.log;
-            let from = self.auto_next.max(log.first_sequence());
-            self.auto_next = log.pushed();
-            if self.auto_replies.is_empty() || self.worker.is_none() {
-                return;
-            }
-            (from..self.auto_next)
-                .filter_map(|sequence| log.get(log.index_of(sequence)?))
-                .filter(|entry| entry.tag == EntryTag::Rx)
-                .filter_map(|entry| Some((entry.peer?, self.auto_replies.reply_to(entry.bytes())?)))
-                .collect()
-        };
-        for (peer, reply) in replies {
-            let to = match self.mode {
-                Mode::TcpClient => SendTarget::Peer,
-                Mode::TcpServer => {
-                    let session = self.session.lock();
-                    let client = session.clients.iter().find(|c| c.peer == peer);
-                    let Some(client) = client else { continue };
-                    SendTarget::Clients(vec![client.id])
-                }
-                Mode::Udp => SendTarget::Datagram(Some(RemoteTarget {
-                    host: peer.ip().to_string(),
-                    port: peer.port(),
-                })),
-            };
-            self.session.lock().expect_auto_reply(peer, reply.clone());
-            self.command(Command::Send { bytes: reply, to });
+        let context = self.record_context();
+        if context != self.context_given {
+            self.session.outputs().context = context;
+            self.context_given = context;
         }
     }
 
@@ -303,7 +275,7 @@ impl Tab {
             .is_some_and(|(built, built_encoding)| built == rules && *built_encoding == encoding);
         if !current {
             let (replies, errors) = AutoReplies::compile(rules, encoding);
-            self.auto_replies = replies;
+            self.session.outputs().replies = replies;
             self.auto_errors = errors;
             self.auto_built_from = Some((rules.clone(), encoding));
         }
@@ -331,6 +303,23 @@ impl Tab {
         (queued >= QUEUE_LIMIT / 2).then_some(queued)
     }
 
+    /// Bytes waiting for this tab's files (Record, Save data, `--log`), when that is enough to
+    /// say they are behind (the intake stops taking data at [`BACKLOG_LIMIT`] in one of them).
+    pub fn files_behind_by(&self) -> Option<usize> {
+        let waiting = self.capture.backlog()
+            + self
+                .record_all
+                .as_ref()
+                .map_or(0, |backlog| backlog.bytes());
+        (waiting >= BACKLOG_LIMIT / 2).then_some(waiting)
+    }
+
+    /// Records this tab's entries into the whole app's recording too, or stops (`None`).
+    pub fn set_record_all(&mut self, feed: Option<RecordFeed>) {
+        self.record_all = feed.as_ref().map(|feed| Arc::clone(feed.backlog()));
+        self.session.outputs().record_all = feed;
+    }
+
     /// The session, locked until the guard drops: the intake thread waits meanwhile. Never
     /// call this while holding its guard.
     pub fn session(&self) -> MappedMutexGuard<'_, Session> {
@@ -354,87 +343,55 @@ impl Tab {
 
     /// How this tab's entries are written to log files.
     pub fn record_context(&self) -> RecordContext {
-        RecordContext {
-            mode: self.mode,
-            encoding: self.settings.encoding,
-            hex_text: self.settings.view.layout == Layout::Hex,
-        }
+        record_context(self.mode, &self.settings)
     }
 
-    /// Logs a note of the tab's own, into its files and to `on_entry`.
-    pub fn note(&mut self, kind: EntryKind, mut on_entry: impl FnMut(&LogEntry)) {
-        // What the intake applied before goes to the files first, to keep their order.
-        self.take_arrivals(&mut on_entry);
-        let context = self.record_context();
-        let capture = &self.capture;
-        self.session.lock().note(kind, |entry| {
-            capture.keep(entry, context);
-            on_entry(entry);
-        });
+    /// Logs a note of the tab's own, into its files too.
+    pub fn note(&mut self, kind: EntryKind) {
+        self.session.note(kind);
     }
 
-    /// Takes in what the intake thread did since the last frame: writes its entries to the
-    /// tab's files and shows them to `on_entry`, and notes a session that came up or ended.
-    pub fn drain_events(&mut self, mut on_entry: impl FnMut(&LogEntry)) {
+    /// Looks at what the intake thread did since the last frame: notes a session that came up
+    /// or ended, and files that failed or were completed.
+    pub fn drain_events(&mut self) {
         for note in self.poll_capture() {
-            self.note(note, &mut on_entry);
+            self.note(note);
         }
-        self.take_arrivals(&mut on_entry);
-        self.sync_recording();
+        let arrivals = self.session.take_arrivals();
+        self.focus_send_box |= arrivals.came_up;
+        if arrivals.closed {
+            self.worker = None;
+        }
+        self.sync_outputs();
         let session = self.session.lock();
         let clients = &session.clients;
         self.selected_clients
             .retain(|id| clients.iter().any(|c| c.id == *id));
     }
 
-    fn take_arrivals(&mut self, on_entry: &mut impl FnMut(&LogEntry)) {
-        let arrivals = self.session.take_arrivals();
-        let context = self.record_context();
-        for entry in &arrivals.to_record {
-            self.capture.keep(entry, context);
-            on_entry(entry);
-        }
-        self.focus_send_box |= arrivals.came_up;
-        if arrivals.closed {
-            self.worker = None;
-        }
-    }
-
-    /// Tells the intake whether to keep entries for files: only while some file wants them.
-    fn sync_recording(&self) {
-        let recording = self.record_all || self.capture.is_on();
-        self.session.set_recording(recording);
-    }
-
-    /// Carries out a user action, showing any log entry it makes itself (e.g. an error) to
-    /// `on_entry`.
-    pub fn handle(&mut self, action: TabAction, wake: &Wake, mut on_entry: impl FnMut(&LogEntry)) {
-        // Entries applied before the action reach the files it may close.
-        self.take_arrivals(&mut on_entry);
-        self.handle_action(action, wake, on_entry);
-        self.sync_recording();
-    }
-
-    fn handle_action(&mut self, action: TabAction, wake: &Wake, on_entry: impl FnMut(&LogEntry)) {
+    /// Carries out a user action; a log entry it makes itself (e.g. an error) goes to the
+    /// tab's files too.
+    pub fn handle(&mut self, action: TabAction, wake: &Wake) {
+        self.sync_outputs();
         match action {
             TabAction::Start => {
                 if let Some(note) = self.start(wake) {
-                    self.note(note, on_entry);
+                    self.note(note);
                 }
             }
             TabAction::Stop => {
                 if let Some(note) = self.stop() {
-                    self.note(note, on_entry);
+                    self.note(note);
                 }
             }
             TabAction::ToggleRecording => {
                 if let Some(note) = self.toggle_recording() {
-                    self.note(note, on_entry);
+                    self.note(note);
                 }
             }
             TabAction::ToggleRawCapture => {
                 if let Some(note) = self.toggle_raw_capture() {
-                    self.note(note, on_entry);
+                    self.note(note);
                 }
             }
             TabAction::ApplyMemoryCap => self.apply_memory_cap(),
@@ -581,8 +538,17 @@ impl Tab {
     }
 }
 
+/// How a tab in `mode` with `settings` writes entries to log files.
+fn record_context(mode: Mode, settings: &TabSettings) -> RecordContext {
+    RecordContext {
+        mode,
+        encoding: settings.encoding,
+        hex_text: settings.view.layout == Layout::Hex,
+    }
+}
+
 /// Workers wake their consumer after queuing events; the intake thread waits on the channel
 /// itself, so the worker's wake has nothing to do.
 fn no_wake() -> Wake {
-    std::sync::Arc::new(|| {})
+    Arc::new(|| {})
 }

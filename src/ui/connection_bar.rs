@@ -140,6 +140,14 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
                 counters.tx_messages
             ))
             .on_hover_text("Bytes (messages) received and sent since the last reset");
+            if counters.dropped > 0 {
+                let text = format!("Dropped {}", group_digits(counters.dropped));
+                ui.colored_label(ui.visuals().error_fg_color, text)
+                    .on_hover_text(
+                        "Datagrams the OS dropped since the last reset because the socket's \
+                     receive buffer was full (counted by the kernel, SO_RXQ_OVFL)",
+                    );
+            }
             if let Some(queued) = tab.behind_by() {
                 let text = format!("Behind: {} waiting", bytes_text(queued as u64));
                 let help = format!(
@@ -148,6 +156,17 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
                      reading pauses, so TCP senders slow down and UDP datagrams wait in the \
                      socket buffer.",
                     bytes_text(crate::net::QUEUE_LIMIT as u64)
+                );
+                ui.colored_label(ui.visuals().warn_fg_color, text)
+                    .on_hover_text(help);
+            }
+            if let Some(waiting) = tab.files_behind_by() {
+                let text = format!("Recording behind: {} waiting", bytes_text(waiting as u64));
+                let help = format!(
+                    "The disk takes the files (Record, Save data, --log) slower than data \
+                     arrives. While {} wait for a file, reading pauses, so TCP senders slow \
+                     down and UDP datagrams wait in the socket buffer: nothing is lost.",
+                    bytes_text(crate::export::BACKLOG_LIMIT as u64)
                 );
                 ui.colored_label(ui.visuals().warn_fg_color, text)
                     .on_hover_text(help);
