@@ -12,10 +12,13 @@ use sockscope::{App, StartOptions};
 pub const FRAME_PERIOD: Duration = Duration::from_nanos(16_666_667);
 
 pub fn app(preset: Option<Preset>) -> Harness<'static, App> {
-    let options = StartOptions {
+    app_with(StartOptions {
         preset,
         ..StartOptions::default()
-    };
+    })
+}
+
+pub fn app_with(options: StartOptions) -> Harness<'static, App> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .build_eframe(move |cc| App::new(cc, options.clone()));
@@ -25,7 +28,15 @@ pub fn app(preset: Option<Preset>) -> Harness<'static, App> {
 
 /// The App with its TCP Server tab listening on an ephemeral loopback port.
 pub fn tcp_server_app() -> (Harness<'static, App>, SocketAddr) {
-    let mut harness = app(Some(Preset::TcpServer(loopback(0))));
+    tcp_server_app_with(StartOptions::default())
+}
+
+/// [`tcp_server_app`] started with `options` besides the preset.
+pub fn tcp_server_app_with(options: StartOptions) -> (Harness<'static, App>, SocketAddr) {
+    let mut harness = app_with(StartOptions {
+        preset: Some(Preset::TcpServer(loopback(0))),
+        ..options
+    });
     let mut frames = Frames::default();
     frames.run_until(&mut harness, Duration::from_secs(10), |h| {
         matches!(
