@@ -60,14 +60,6 @@ impl RawCapture {
         self.writer.progress()
     }
 
-    /// Queues the bytes of `entry` if it is data this capture keeps; never blocks.
-    pub fn capture(&self, entry: &LogEntry) {
-        if let Some(chunk) = chunk_of(entry, self.path(), self.options) {
-            let bytes = chunk.bytes.len();
-            self.writer.send(chunk, bytes);
-        }
-    }
-
     /// A handle that captures into these files from another thread (a tab's intake).
     /// [`Self::finish`] waits until every feed was dropped.
     pub fn feed(&self) -> Option<RawFeed> {
@@ -243,10 +235,22 @@ mod tests {
         let path = dir.path().join("rx.bin");
         let capture = RawCapture::start(&path, RawOptions::default()).unwrap();
         let all: Vec<u8> = (0..=255).collect();
-        capture.capture(&entry(1, EntryKind::Rx(all[..100].to_vec())));
-        capture.capture(&entry(1, EntryKind::Tx(b"not saved".to_vec())));
-        capture.capture(&entry(1, EntryKind::Info("not data".into())));
-        capture.capture(&entry(2, EntryKind::Rx(all[100..].to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Rx(all[..100].to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Tx(b"not saved".to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Info("not data".into())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(2, EntryKind::Rx(all[100..].to_vec())));
         assert_eq!(capture.progress().files(), 1);
         capture.finish().unwrap();
         assert_eq!(fs::read(&path).unwrap(), all);
@@ -262,10 +266,22 @@ mod tests {
             include_tx: true,
         };
         let capture = RawCapture::start(&path, options).unwrap();
-        capture.capture(&entry(1, EntryKind::Rx(b"one ".to_vec())));
-        capture.capture(&entry(2, EntryKind::Rx(b"two".to_vec())));
-        capture.capture(&entry(1, EntryKind::Tx(b"to one".to_vec())));
-        capture.capture(&entry(1, EntryKind::Rx(b"more".to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Rx(b"one ".to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(2, EntryKind::Rx(b"two".to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Tx(b"to one".to_vec())));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Rx(b"more".to_vec())));
         let progress =
             |capture: &RawCapture| (capture.progress().bytes(), capture.progress().files());
         // The writer thread counts as it writes: wait for all of it.
@@ -298,7 +314,10 @@ mod tests {
         let peers = MAX_OPEN_FILES as u16 * 2;
         for round in 0..3u8 {
             for port in 1..=peers {
-                capture.capture(&entry(port, EntryKind::Rx(vec![round])));
+                capture
+                    .feed()
+                    .unwrap()
+                    .capture(&entry(port, EntryKind::Rx(vec![round])));
             }
         }
         capture.finish().unwrap();
@@ -323,7 +342,10 @@ mod tests {
         std::os::unix::fs::symlink("/dev/full", &path).unwrap();
         let capture = RawCapture::start(&path, RawOptions::default()).unwrap();
         // Larger than the buffer, so the write itself fails, not only the flush.
-        capture.capture(&entry(1, EntryKind::Rx(vec![7; 300 * 1024])));
+        capture
+            .feed()
+            .unwrap()
+            .capture(&entry(1, EntryKind::Rx(vec![7; 300 * 1024])));
         let error = capture.finish().err().unwrap();
         assert!(error.contains("full.bin"), "{error}");
     }

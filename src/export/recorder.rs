@@ -62,12 +62,6 @@ impl Recorder {
         self.writer.progress()
     }
 
-    /// Queues an entry for writing; never blocks.
-    pub fn record(&self, entry: LogEntry, context: RecordContext) {
-        let bytes = entry.bytes().len();
-        self.writer.send(Pending { entry, context }, bytes);
-    }
-
     /// A handle that records into this recording from another thread. [`Self::finish`] waits
     /// until every feed was dropped.
     pub fn feed(&self) -> Option<RecordFeed> {
@@ -216,6 +210,11 @@ mod tests {
         )
     }
 
+    /// Records through a feed of its own, as the intake does.
+    fn record(recorder: &Recorder, entry: LogEntry, context: RecordContext) {
+        recorder.feed().unwrap().record(&entry, context);
+    }
+
     fn context(mode: Mode, encoding: TextEncoding, hex_text: bool) -> RecordContext {
         RecordContext {
             mode,
@@ -247,12 +246,20 @@ mod tests {
         let recorder = Recorder::start(&path).unwrap();
         assert_eq!(recorder.path(), path);
         for text in ["one", "two", "three"] {
-            recorder.record(rx(text), context(Mode::Udp, TextEncoding::Utf8, false));
+            record(
+                &recorder,
+                rx(text),
+                context(Mode::Udp, TextEncoding::Utf8, false),
+            );
         }
         // Flushed within FLUSH_INTERVAL; the margin is for a loaded machine.
         assert!(wait_for(Duration::from_secs(2), || line_count(&path) == 3));
 
-        recorder.record(rx("four"), context(Mode::Udp, TextEncoding::Utf8, false));
+        record(
+            &recorder,
+            rx("four"),
+            context(Mode::Udp, TextEncoding::Utf8, false),
+        );
         assert_eq!(recorder.take_error(), None);
         recorder.finish().unwrap();
         let text = fs::read_to_string(&path).unwrap();
@@ -282,7 +289,8 @@ mod tests {
             } else {
                 Mode::Udp
             };
-            recorder.record(
+            record(
+                &recorder,
                 rx(&index.to_string()),
                 context(mode, TextEncoding::Gbk, true),
             );
@@ -299,7 +307,11 @@ mod tests {
         let recorder = Recorder::start_rotating(&path, 1000).unwrap();
         let texts: Vec<String> = (0..200).map(|n| format!("record {n:03}")).collect();
         for text in &texts {
-            recorder.record(rx(text), context(Mode::Udp, TextEncoding::Utf8, false));
+            record(
+                &recorder,
+                rx(text),
+                context(Mode::Udp, TextEncoding::Utf8, false),
+            );
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         while recorder.progress().files() < 2 && Instant::now() < deadline {
@@ -329,7 +341,11 @@ mod tests {
         let path = dir.path().join("huge.jsonl");
         let recorder = Recorder::start_rotating(&path, 100).unwrap();
         for text in ["small", &"x".repeat(500), "after"] {
-            recorder.record(rx(text), context(Mode::Udp, TextEncoding::Utf8, false));
+            record(
+                &recorder,
+                rx(text),
+                context(Mode::Udp, TextEncoding::Utf8, false),
+            );
         }
         recorder.finish().unwrap();
         let counts: Vec<usize> = (1..=3)
@@ -372,7 +388,11 @@ mod tests {
         let path = dir.path().join("full.txt");
         std::os::unix::fs::symlink("/dev/full", &path).unwrap();
         let recorder = Recorder::start(&path).unwrap();
-        recorder.record(rx("lost"), context(Mode::Udp, TextEncoding::Utf8, false));
+        record(
+            &recorder,
+            rx("lost"),
+            context(Mode::Udp, TextEncoding::Utf8, false),
+        );
 
         let mut error = None;
         assert!(wait_for(Duration::from_secs(2), || {
@@ -384,7 +404,8 @@ mod tests {
         assert_eq!(recorder.take_error(), None, "handed out once");
 
         // Still accepts (and drops) records, and finish reports the same error.
-        recorder.record(
+        record(
+            &recorder,
             rx("also lost"),
             context(Mode::Udp, TextEncoding::Utf8, false),
         );

@@ -229,13 +229,6 @@ impl<T: Send + 'static> WriterThread<T> {
         self.feed.clone()
     }
 
-    /// Queues an item of `bytes` bytes; never blocks.
-    pub fn send(&self, item: T, bytes: usize) {
-        if let Some(feed) = &self.feed {
-            feed.send(item, bytes);
-        }
-    }
-
     /// Bytes queued and not written yet.
     pub fn backlog(&self) -> usize {
         self.feed.as_ref().map_or(0, |feed| feed.backlog.bytes())

@@ -5,9 +5,11 @@ mod arena;
 mod carry;
 mod entry;
 mod filter;
+mod framed;
 mod framing;
 mod layout;
 mod progress;
+mod status;
 mod store;
 mod view;
 
@@ -21,37 +23,11 @@ pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use layout::{HEX_BYTES_PER_LINE, Layout, line_count};
 pub use progress::{CycleState, FileState};
+pub use status::Status;
 pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
 pub use view::{Timestamps, ViewOptions};
 
 use crate::net::{ClientId, CloseReason, Event, EventKind};
-
-/// Where a session stands, as far as the UI needs to know.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Status {
-    /// No worker.
-    #[default]
-    Idle,
-    /// A worker started and has not reported yet (TCP client: resolving the name).
-    Starting,
-    /// TCP client: trying this address.
-    Connecting { peer: SocketAddr },
-    /// TCP client: connected.
-    Connected { local: SocketAddr, peer: SocketAddr },
-    /// TCP server: accepting.
-    Listening { local: SocketAddr },
-    /// TCP server: not accepting, but clients are still connected.
-    Serving,
-    /// UDP: bound.
-    Open { local: SocketAddr },
-}
-
-impl Status {
-    /// A worker is running (or starting).
-    pub fn is_active(&self) -> bool {
-        *self != Self::Idle
-    }
-}
 
 /// Bytes and messages each way since the last reset.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,79 +95,6 @@ impl Session {
             file: None,
             auto_pending: VecDeque::new(),
             dropped_since_open: 0,
-        }
-    }
-
-    /// Changes how new bytes become entries; bytes waiting under the old framing show first.
-    pub fn set_framing(&mut self, framing: &Framing) {
-        if self.framing != *framing {
-            self.flush_frames(None);
-            self.framing = framing.clone();
-        }
-    }
-
-    /// Received bytes not shown yet because their frame has not ended.
-    pub fn pending_frame_bytes(&self) -> usize {
-        self.framers.values().map(Framer::pending).sum()
-    }
-
-    /// Shows the frames whose idle gap has passed by `now`.
-    pub fn tick(&mut self, now: SystemTime) {
-        let framing = &self.framing;
-        let due: Vec<_> = self
-            .framers
-            .iter_mut()
-            .filter_map(|(peer, framer)| framer.tick(framing, now).map(|frame| (*peer, frame)))
-            .collect();
-        for (peer, (bytes, time)) in due {
-            self.log
-                .push(LogEntry::new(time, Some(peer), EntryKind::Rx(bytes)));
-        }
-    }
-
-    /// When the next idle-gap frame is due, if any waits.
-    pub fn next_frame_due(&self) -> Option<SystemTime> {
-        self.framers
-            .values()
-            .filter_map(|framer| framer.due(&self.framing))
-            .min()
-    }
-
-    /// Shows what is pending from `peer` (or from everyone) as frames: its stream ended.
-    fn flush_frames(&mut self, peer: Option<SocketAddr>) {
-        let mut frames: Vec<_> = self
-            .framers
-            .iter_mut()
-            .filter(|(from, _)| peer.is_none_or(|peer| peer == **from))
-            .filter_map(|(from, framer)| framer.flush().map(|frame| (*from, frame)))
-            .collect();
-        frames.sort_by_key(|(_, (_, time))| *time);
-        for (from, (bytes, time)) in frames {
-            self.log
-                .push(LogEntry::new(time, Some(from), EntryKind::Rx(bytes)));
-        }
-        match peer {
-            Some(peer) => {
-                self.framers.remove(&peer);
-            }
-            None => self.framers.clear(),
-        }
-    }
-
-    /// Puts an entry in the log; received TCP bytes go through their peer's framer.
-    fn show(&mut self, entry: LogEntry) {
-        let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
-        match (entry.kind, entry.peer) {
-            (EntryKind::Rx(bytes), Some(peer)) if framed => {
-                let framer = self.framers.entry(peer).or_default();
-                for (frame, time) in framer.push(&self.framing, bytes, entry.time) {
-                    self.log
-                        .push(LogEntry::new(time, Some(peer), EntryKind::Rx(frame)));
-                }
-            }
-            (kind, peer) => {
-                self.log.push(LogEntry::new(entry.time, peer, kind));
-            }
         }
     }
 
@@ -356,53 +259,6 @@ impl Session {
         let entry = LogEntry::new(time, peer, kind);
         record(&entry);
         self.show(entry);
-    }
-
-    fn closed_message(&self, reason: &CloseReason) -> EntryKind {
-        let starting = matches!(self.status, Status::Starting | Status::Connecting { .. });
-        let (failed_start, lost, closed) = match self.mode {
-            Mode::TcpClient => ("Connect failed", "Connection lost", "Disconnected"),
-            Mode::TcpServer => ("Listen failed", "Server failed", "Server stopped"),
-            Mode::Udp => ("Open failed", "UDP socket failed", "UDP socket closed"),
-        };
-        match reason {
-            CloseReason::Failed(error) if starting => {
-                EntryKind::Error(format!("{failed_start}: {error}"))
-            }
-            CloseReason::Failed(error) => EntryKind::Error(format!("{lost}: {error}")),
-            other => EntryKind::Info(format!("{closed}: {other}")),
-        }
-    }
-
-    /// One line saying where the session stands, for the status line under the fields.
-    pub fn status_text(&self) -> String {
-        match &self.status {
-            Status::Idle => self.last_end_text.clone().unwrap_or_else(|| {
-                match self.mode {
-                    Mode::TcpClient => "Not connected",
-                    Mode::TcpServer => "Not listening",
-                    Mode::Udp => "Closed",
-                }
-                .to_owned()
-            }),
-            Status::Starting => match self.mode {
-                Mode::TcpClient => "Resolving…".to_owned(),
-                Mode::TcpServer | Mode::Udp => "Starting…".to_owned(),
-            },
-            Status::Connecting { peer } => format!("Connecting to {peer}…"),
-            Status::Connected { local, peer } => format!("Connected — local {local}, peer {peer}"),
-            Status::Listening { local } => {
-                format!(
-                    "Listening on {local} — {}",
-                    count(self.clients.len() as u64, "client")
-                )
-            }
-            Status::Serving => {
-                let clients = count(self.clients.len() as u64, "client");
-                format!("Not listening — {clients} still connected")
-            }
-            Status::Open { local } => format!("Open on {local}"),
-        }
     }
 
     fn client_traffic(&mut self, id: Option<ClientId>, update: impl FnOnce(&mut ClientInfo)) {

@@ -101,7 +101,8 @@ impl Finishing {
 }
 
 impl Tab {
-    /// Turns Record off: the intake lets go of the file first, then it is completed.
+    /// Turns Record off: the intake lets go of the file first (a writer completes once every
+    /// feed is gone), then it is completed.
     fn end_recording(&mut self) -> Option<PathBuf> {
         self.session.outputs().recording = None;
         self.capture.stop_recording()
@@ -111,6 +112,13 @@ impl Tab {
     fn end_raw(&mut self) -> Option<PathBuf> {
         self.session.outputs().raw = None;
         self.capture.stop_raw()
+    }
+
+    /// The intake lets go of both files.
+    fn release_feeds(&self) {
+        let mut outputs = self.session.outputs();
+        outputs.recording = None;
+        outputs.raw = None;
     }
 
     /// Starts or stops Record from its fields; returns a note for the log.
@@ -199,11 +207,7 @@ impl Tab {
     /// failed.
     pub fn finish_capture(&mut self) -> Vec<String> {
         let mut failures = Vec::new();
-        {
-            let mut outputs = self.session.outputs();
-            outputs.recording = None;
-            outputs.raw = None;
-        }
+        self.release_feeds();
         if let Some(recorder) = self.capture.recorder.take()
             && let Err(error) = recorder.finish()
         {

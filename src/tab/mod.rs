@@ -83,7 +83,8 @@ pub struct Tab {
     pub settings: TabSettings,
     /// Shared with the intake thread while a worker runs.
     session: SharedSession,
-    /// The queue of the whole app's recording (`--log`), while there is one.
+    /// The queue of the whole app's recording (`--log`), while there is one: read here, as the
+    /// status line reads it while it holds the session's lock.
     record_all: Option<Arc<Backlog>>,
     pub errors: FieldErrors,
     /// TCP server: clients the user picked as send targets.
@@ -107,8 +108,6 @@ pub struct Tab {
     /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
     pub auto_errors: Vec<Option<String>>,
-    /// What the intake records with: the tab's encoding and layout when last handed over.
-    context_given: RecordContext,
     worker: Option<Intake>,
 }
 
@@ -133,7 +132,6 @@ impl Tab {
             preview,
             auto_built_from: None,
             auto_errors: Vec::new(),
-            context_given: context,
             worker: None,
         };
         tab.apply_framing();
@@ -259,11 +257,7 @@ impl Tab {
     /// look: the auto-reply rules and how entries are recorded.
     pub fn sync_outputs(&mut self) {
         self.refresh_auto_replies();
-        let context = self.record_context();
-        if context != self.context_given {
-            self.session.outputs().context = context;
-            self.context_given = context;
-        }
+        self.session.outputs().context = self.record_context();
     }
 
     /// Rebuilds the auto-reply rules when they or the encoding changed.
