@@ -211,8 +211,8 @@ mod tests {
     }
 
     /// Records through a feed of its own, as the intake does.
-    fn record(recorder: &Recorder, entry: LogEntry, context: RecordContext) {
-        recorder.feed().unwrap().record(&entry, context);
+    fn record(recorder: &Recorder, entry: &LogEntry, context: RecordContext) {
+        recorder.feed().unwrap().record(entry, context);
     }
 
     fn context(mode: Mode, encoding: TextEncoding, hex_text: bool) -> RecordContext {
@@ -248,7 +248,7 @@ mod tests {
         for text in ["one", "two", "three"] {
             record(
                 &recorder,
-                rx(text),
+                &rx(text),
                 context(Mode::Udp, TextEncoding::Utf8, false),
             );
         }
@@ -257,7 +257,7 @@ mod tests {
 
         record(
             &recorder,
-            rx("four"),
+            &rx("four"),
             context(Mode::Udp, TextEncoding::Utf8, false),
         );
         assert_eq!(recorder.take_error(), None);
@@ -291,7 +291,7 @@ mod tests {
             };
             record(
                 &recorder,
-                rx(&index.to_string()),
+                &rx(&index.to_string()),
                 context(mode, TextEncoding::Gbk, true),
             );
         }
@@ -309,7 +309,7 @@ mod tests {
         for text in &texts {
             record(
                 &recorder,
-                rx(text),
+                &rx(text),
                 context(Mode::Udp, TextEncoding::Utf8, false),
             );
         }
@@ -343,7 +343,7 @@ mod tests {
         for text in ["small", &"x".repeat(500), "after"] {
             record(
                 &recorder,
-                rx(text),
+                &rx(text),
                 context(Mode::Udp, TextEncoding::Utf8, false),
             );
         }
@@ -390,7 +390,7 @@ mod tests {
         let recorder = Recorder::start(&path).unwrap();
         record(
             &recorder,
-            rx("lost"),
+            &rx("lost"),
             context(Mode::Udp, TextEncoding::Utf8, false),
         );
 
@@ -406,7 +406,7 @@ mod tests {
         // Still accepts (and drops) records, and finish reports the same error.
         record(
             &recorder,
-            rx("also lost"),
+            &rx("also lost"),
             context(Mode::Udp, TextEncoding::Utf8, false),
         );
         assert_eq!(recorder.finish(), Err(error));
