@@ -6,6 +6,7 @@ use std::net::{SocketAddr, UdpSocket};
 
 use common::*;
 use sockscope::session::Mode;
+use sockscope::units::group_digits;
 
 fn peer() -> UdpSocket {
     let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
@@ -96,4 +97,36 @@ fn ctrl_enter_sends_and_clear_and_reset_empty_the_view() {
     click(&mut harness, "Clear");
     assert!(harness.state().tab(Mode::Udp).session().log.is_empty());
     assert!(!shows(&harness, "ping"), "the view is empty");
+}
+
+/// While the session is held (here by the test; in life, by a slow disk or a busy machine)
+/// the worker stops reading past its queue's limit and the OS drops what no longer fits in
+/// the socket's buffer: the status line and the log say how many.
+#[cfg(target_os = "linux")]
+#[test]
+fn datagrams_the_os_dropped_show_on_the_status_line_and_in_the_log() {
+    let mut harness = app_harness();
+    let local = open_udp(&mut harness);
+    let flood = peer();
+    {
+        let _held = harness.state().tab(Mode::Udp).session();
+        for _ in 0..30_000 {
+            flood.send_to(&[0xA5; 1400], local).expect("send");
+        }
+    }
+    // The kernel's count comes with the next datagram it queues.
+    step_until(&mut harness, "the flood taken in", |h| {
+        h.state().tab(Mode::Udp).behind_by().is_none()
+    });
+    flood.send_to(b"probe", local).expect("send");
+    step_until(&mut harness, "the drops counted", |h| {
+        h.state().tab(Mode::Udp).session().counters.dropped > 0
+    });
+    let dropped = harness.state().tab(Mode::Udp).session().counters.dropped;
+    let counted = format!("Dropped {}", group_digits(dropped));
+    assert!(shows(&harness, &counted), "the status line shows {counted}");
+    assert!(
+        shows(&harness, "(its receive buffer was full)"),
+        "the log says why"
+    );
 }
