@@ -83,6 +83,40 @@ impl Worker {
         self.try_next_event().ok_or(RecvTimeoutError::Timeout)
     }
 
+    /// The next event, waiting for it until `deadline` or until `nudge` has a message (then
+    /// `Ok(None)`, the message taken): for a consumer that also waits for something else.
+    pub fn next_event_or(
+        &self,
+        nudge: &Receiver<()>,
+        deadline: Instant,
+    ) -> Result<Option<Event>, RecvTimeoutError> {
+        self.flow.taking();
+        if let Some(event) = self.try_next_event() {
+            return Ok(Some(event));
+        }
+        let mut select = crossbeam_channel::Select::new();
+        let events = select.recv(&self.events);
+        let nudged = select.recv(nudge);
+        let operation = select
+            .select_deadline(deadline)
+            .map_err(|_| RecvTimeoutError::Timeout)?;
+        match operation.index() {
+            index if index == events => {
+                let batch = operation
+                    .recv(&self.events)
+                    .map_err(|_| RecvTimeoutError::Disconnected)?;
+                self.taken_batch.lock().extend(batch);
+                Ok(self.try_next_event())
+            }
+            index if index == nudged => {
+                // A nudge whose sender is gone is still a nudge: the caller looks again.
+                let _ = operation.recv(nudge);
+                Ok(None)
+            }
+            _ => Err(RecvTimeoutError::Timeout),
+        }
+    }
+
     /// The next event if one is queued, without waiting.
     pub fn try_next_event(&self) -> Option<Event> {
         let event = {

@@ -5,16 +5,15 @@ mod arena;
 mod carry;
 mod entry;
 mod filter;
-mod framed;
 mod framing;
 mod layout;
 mod progress;
+mod stage;
 mod status;
 mod store;
 mod view;
 
 use crate::units::{count, group_digits};
-use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -23,6 +22,7 @@ pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use layout::{HEX_BYTES_PER_LINE, Layout, line_count};
 pub use progress::{CycleState, FileState};
+pub use stage::{Stage, Staged};
 pub use status::Status;
 pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
 pub use view::{Timestamps, ViewOptions};
@@ -61,23 +61,13 @@ pub struct Session {
     /// TCP server: connected clients, in order of arrival.
     pub clients: Vec<ClientInfo>,
     pub log: LogStore,
-    /// How received TCP bytes become entries (UDP: always one per datagram).
-    framing: Framing,
-    /// Each TCP peer's bytes waiting for the end of their frame.
-    framers: HashMap<SocketAddr, Framer>,
     /// The cyclic send: running, or how the last one ended.
     pub cycle: Option<CycleState>,
     /// Send file: running, or how the last one ended.
     pub file: Option<FileState>,
-    /// Auto-replies on their way, so their Sent events are logged as auto.
-    auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
     /// UDP: datagrams the OS dropped since the socket opened, as last reported.
     dropped_since_open: u64,
 }
-
-/// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
-/// not keep memory forever.
-const AUTO_PENDING_MAX: usize = 1000;
 
 impl Session {
     pub fn new(mode: Mode) -> Self {
@@ -89,11 +79,8 @@ impl Session {
             counters: Counters::default(),
             clients: Vec::new(),
             log: LogStore::default(),
-            framing: Framing::PerRead,
-            framers: HashMap::new(),
             cycle: None,
             file: None,
-            auto_pending: VecDeque::new(),
             dropped_since_open: 0,
         }
     }
@@ -108,14 +95,6 @@ impl Session {
         self.dropped_since_open = 0;
     }
 
-    /// Notes an auto-reply sent to `peer`, so it is logged as AUTO when the worker sends it.
-    pub fn expect_auto_reply(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
-        if self.auto_pending.len() == AUTO_PENDING_MAX {
-            self.auto_pending.pop_front();
-        }
-        self.auto_pending.push_back((peer, bytes));
-    }
-
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save; `record` sees
     /// the entry first.
     pub fn note(&mut self, kind: EntryKind, record: impl FnOnce(&LogEntry)) {
@@ -124,9 +103,22 @@ impl Session {
         self.log.push(entry);
     }
 
-    /// Applies one worker event. `record` sees the log entry it makes, as it came (received
-    /// bytes one read at a time); the view shows it through the framing.
-    pub fn apply(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
+    /// Applies one worker event, received and sent bytes through `stage` (with what waited
+    /// there). `record` sees the log entry it makes, as it came (received bytes one read at a
+    /// time); the view shows it through the framing.
+    pub fn apply(&mut self, stage: &mut Stage, event: Event, mut record: impl FnMut(&LogEntry)) {
+        let taken = stage.take(event, &mut record);
+        if let Err(event) = taken {
+            stage.ahead_of(&event);
+            self.absorb(stage);
+            self.apply_status(event, record);
+        } else {
+            self.absorb(stage);
+        }
+    }
+
+    /// Applies an event that is not received or sent bytes.
+    fn apply_status(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
         let Event { time, kind } = event;
         let info = |text: String| EntryKind::Info(text);
         let (peer, kind) = match kind {
@@ -171,7 +163,6 @@ impl Session {
             }
             EventKind::ClientDisconnected { id, peer, reason } => {
                 self.clients.retain(|client| client.id != id);
-                self.flush_frames(Some(peer));
                 let text = format!("Client disconnected: {reason}");
                 let kind = match reason {
                     CloseReason::Failed(_) => EntryKind::Error(text),
@@ -179,33 +170,8 @@ impl Session {
                 };
                 (Some(peer), kind)
             }
-            EventKind::Received {
-                peer,
-                client,
-                bytes,
-            } => {
-                self.counters.rx_bytes += bytes.len() as u64;
-                self.counters.rx_messages += 1;
-                self.client_traffic(client, |c| c.bytes_in += bytes.len() as u64);
-                (Some(peer), EntryKind::Rx(bytes))
-            }
-            EventKind::Sent {
-                peer,
-                client,
-                bytes,
-            } => {
-                self.counters.tx_bytes += bytes.len() as u64;
-                self.counters.tx_messages += 1;
-                self.client_traffic(client, |c| c.bytes_out += bytes.len() as u64);
-                let auto = self
-                    .auto_pending
-                    .iter()
-                    .position(|(to, reply)| *to == peer && *reply == bytes);
-                match auto.and_then(|at| self.auto_pending.remove(at)) {
-                    Some(_) => (Some(peer), EntryKind::AutoTx(bytes)),
-                    None => (Some(peer), EntryKind::Tx(bytes)),
-                }
-            }
+            // Taken by the stage.
+            EventKind::Received { .. } | EventKind::Sent { .. } => return,
             EventKind::SendFailed { peer, error } => {
                 (peer, EntryKind::Error(format!("Send failed: {error}")))
             }
@@ -242,7 +208,6 @@ impl Session {
                     cycle.running = false;
                 }
                 let file_note = self.file_cut_short();
-                self.flush_frames(None);
                 let mut kind = self.closed_message(&reason);
                 if let (Some(note), EntryKind::Info(text) | EntryKind::Error(text)) =
                     (file_note, &mut kind)
@@ -258,7 +223,7 @@ impl Session {
         };
         let entry = LogEntry::new(time, peer, kind);
         record(&entry);
-        self.show(entry);
+        self.log.push(entry);
     }
 
     fn client_traffic(&mut self, id: Option<ClientId>, update: impl FnOnce(&mut ClientInfo)) {
@@ -273,10 +238,13 @@ mod tests {
     use super::*;
     use crate::net::NetError;
 
-    /// Applies an event and returns the entry it recorded.
+    /// Applies an event (through a stage without framing) and returns the entry it recorded.
     fn apply(session: &mut Session, kind: EventKind) -> LogEntry {
+        let mut stage = Stage::new(session.mode, Framing::PerRead);
         let mut recorded = None;
-        session.apply(Event::now(kind), |entry| recorded = Some(entry.clone()));
+        session.apply(&mut stage, Event::now(kind), |entry| {
+            recorded = Some(entry.clone());
+        });
         recorded.expect("every event makes an entry")
     }
 
@@ -320,7 +288,10 @@ mod tests {
             total: 4000,
             running: true,
         };
-        session.apply(Event::now(progress), |_| panic!("progress is not logged"));
+        let mut stage = Stage::new(Mode::TcpClient, Framing::PerRead);
+        session.apply(&mut stage, Event::now(progress), |_| {
+            panic!("progress is not logged")
+        });
         let entry = apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
         let text = entry.message().expect("a message");
         assert!(
@@ -452,7 +423,7 @@ mod tests {
     #[test]
     fn framing_changes_the_view_but_the_recording_keeps_every_read() {
         let mut session = Session::new(Mode::TcpClient);
-        session.set_framing(&Framing::Lines);
+        let mut stage = Stage::new(Mode::TcpClient, Framing::Lines);
         let mut recorded = Vec::new();
         for read in [&b"one\ntw"[..], b"o\nthr", b"ee"] {
             let kind = EventKind::Received {
@@ -460,7 +431,7 @@ mod tests {
                 client: None,
                 bytes: read.to_vec(),
             };
-            session.apply(Event::now(kind), |entry| {
+            session.apply(&mut stage, Event::now(kind), |entry| {
                 recorded.push(entry.bytes().to_vec());
             });
         }
@@ -470,13 +441,16 @@ mod tests {
         );
         let shown: Vec<_> = session.log.iter().map(|e| e.bytes().to_vec()).collect();
         assert_eq!(shown, [b"one\n".to_vec(), b"two\n".to_vec()]);
-        assert_eq!(session.pending_frame_bytes(), 5);
+        assert_eq!(stage.pending_frame_bytes(), 5);
         assert_eq!(
             session.counters.rx_bytes, 13,
             "counters count every byte at once"
         );
-        // When the stream ends, what waited is shown too.
-        apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
+        // When the stream ends, what waited is shown too, before the entry that says so.
+        let kind = EventKind::Closed(CloseReason::PeerClosed);
+        session.apply(&mut stage, Event::now(kind), |_| {});
+        let last_two: Vec<_> = session.log.iter().skip(2).map(|e| e.direction()).collect();
+        assert_eq!(last_two, [Direction::Rx, Direction::Info]);
         let last_rx = session.log.iter().rfind(|e| e.direction() == Direction::Rx);
         assert_eq!(last_rx.map(|e| e.bytes()), Some(&b"three"[..]));
     }

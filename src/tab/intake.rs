@@ -1,14 +1,22 @@
 //! A tab's intake thread: the one owner of everything that follows its worker. It takes the
-//! worker's events as they come and applies them to the session (framing, the line index, the
-//! store), hands each entry to the tab's files, answers auto-reply rules, and ends idle-gap
-//! frames when their silence has passed. The UI locks the session to draw.
+//! worker's events as they come; received and sent bytes go through its [`Stage`] (framing and
+//! its idle-gap timers, counting) into the tab's files (Record, Save data, `--log`) and past
+//! the auto-reply rules at once, and the stage hands the session what it made. The UI locks
+//! the session to draw.
 //!
 //! Why a thread: on the UI thread this work could only use the slice of each frame left after
 //! drawing (a flood was taken in at a third of the wire's pace), and it stopped whenever frames
 //! did (a modal dialog, a minimized window): recordings, replies and idle-gap frames with it.
 //!
-//! Back-pressure: while a file's queue is full the intake takes no events, so the worker's
-//! queue fills and it stops reading: TCP senders slow down, as when the intake itself is behind.
+//! Why a stage: while the UI builds a frame the intake keeps off the session (a frame looks at
+//! it many times, and waiting each time for a busy intake thread to be scheduled cost frames
+//! of 50 ms and more). Files and rules need no session, so they go on meanwhile; what the
+//! session must show waits in the stage (bounded) until the frame ends. Events that change
+//! the session's state (a client left, the session ended) wait with it, so every file keeps
+//! the order of events.
+//!
+//! Back-pressure: while a file's queue or the stage is full the intake takes no events, so the
+//! worker's queue fills and it stops reading: TCP senders slow down, nothing is lost.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,107 +24,21 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::RecvTimeoutError;
-use parking_lot::{MappedMutexGuard, Mutex, MutexGuard};
+use parking_lot::MutexGuard;
 
 use super::outputs::Outputs;
-use crate::export::RecordContext;
+use super::shared::SharedSession;
 use crate::net::{Command, Event, EventKind, Wake, Worker};
-use crate::session::{EntryKind, Session};
+use crate::session::Stage;
 
-/// The longest the intake holds the session at a time: what a frame may have to wait.
+/// The longest the intake works on a batch of events, holding the outputs and then the session.
 const BATCH_TIME: Duration = Duration::from_micros(300);
-
-/// How often the intake looks whether the UI's frame has ended.
-const FRAME_WAIT: Duration = Duration::from_micros(200);
 
 /// How often an idle intake looks whether it was told to stop.
 const IDLE_CHECK: Duration = Duration::from_millis(50);
 
-/// The session, what follows it, and what the intake leaves for the UI.
-struct Shared {
-    session: Session,
-    outputs: Outputs,
-    /// A session came up (connected, listening, open) since the UI last looked.
-    came_up: bool,
-    /// The worker reported its end; the intake has stopped.
-    closed: bool,
-    /// The UI was asked to repaint and has not looked yet.
-    ui_woken: bool,
-}
-
-/// The session of one tab, shared by the UI and the intake thread.
-#[derive(Clone)]
-pub struct SharedSession(Arc<Inner>);
-
-struct Inner {
-    shared: Mutex<Shared>,
-    /// A frame is being built: the intake keeps off the session until it ends. A frame takes
-    /// the lock many times; under a flood, on a busy machine, waiting each time for the intake
-    /// thread to be scheduled and let go cost frames of 50 ms and more.
-    frame: AtomicBool,
-}
-
-/// What the intake did since the UI last looked.
-pub struct Arrivals {
-    pub came_up: bool,
-    pub closed: bool,
-}
-
-impl SharedSession {
-    pub fn new(session: Session, context: RecordContext) -> Self {
-        Self(Arc::new(Inner {
-            shared: Mutex::new(Shared {
-                session,
-                outputs: Outputs::new(context),
-                came_up: false,
-                closed: false,
-                ui_woken: false,
-            }),
-            frame: AtomicBool::new(false),
-        }))
-    }
-
-    /// A frame starts: the intake lets the session be until [`Self::end_frame`].
-    pub fn begin_frame(&self) {
-        self.0.frame.store(true, Ordering::SeqCst);
-    }
-
-    pub fn end_frame(&self) {
-        self.0.frame.store(false, Ordering::SeqCst);
-    }
-
-    fn in_frame(&self) -> bool {
-        self.0.frame.load(Ordering::SeqCst)
-    }
-
-    /// The session, locked until the guard drops. Never call this while holding a guard: the
-    /// lock is not reentrant.
-    pub fn lock(&self) -> MappedMutexGuard<'_, Session> {
-        MutexGuard::map(self.0.shared.lock(), |shared| &mut shared.session)
-    }
-
-    /// The tab's files and rules, locked like [`Self::lock`].
-    pub fn outputs(&self) -> MappedMutexGuard<'_, Outputs> {
-        MutexGuard::map(self.0.shared.lock(), |shared| &mut shared.outputs)
-    }
-
-    /// Logs a message of the tab's own (not from the worker), into its files too.
-    pub fn note(&self, kind: EntryKind) {
-        let shared = &mut *self.0.shared.lock();
-        let outputs = &shared.outputs;
-        shared.session.note(kind, |entry| outputs.keep(entry));
-    }
-
-    /// Takes what the intake left for the UI.
-    pub fn take_arrivals(&self) -> Arrivals {
-        let mut shared = self.0.shared.lock();
-        shared.ui_woken = false;
-        Arrivals {
-            came_up: std::mem::take(&mut shared.came_up),
-            closed: std::mem::take(&mut shared.closed),
-        }
-    }
-}
+/// Received bytes the stage holds for the session at most (while a frame is built).
+const STAGE_LIMIT: usize = 1024 * 1024;
 
 /// A running worker and the intake thread applying its events. Dropping it detaches both: the
 /// worker is told to shut down and the intake applies nothing more.
@@ -130,17 +52,25 @@ pub struct Intake {
 impl Intake {
     /// Starts applying `worker`'s events to `shared`; `wake` asks the UI to repaint.
     pub fn start(worker: Worker, shared: SharedSession, wake: Wake) -> std::io::Result<Self> {
-        {
-            let shared = &mut *shared.0.shared.lock();
-            shared.outputs.answer_from_now(&shared.session);
-        }
+        let mode = shared.lock().mode;
+        let stage = Stage::new(mode, shared.outputs().framing.clone());
         let worker = Arc::new(worker);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let (worker, stop) = (Arc::clone(&worker), Arc::clone(&stop));
             thread::Builder::new()
                 .name("intake".into())
-                .spawn(move || run(&worker, &shared, &wake, &stop))?
+                .spawn(move || {
+                    let mut run = Run {
+                        worker: &worker,
+                        shared: &shared,
+                        wake: &wake,
+                        stop: &stop,
+                        stage,
+                        held: None,
+                    };
+                    while run.turn() {}
+                })?
         };
         Ok(Self {
             worker,
@@ -168,110 +98,150 @@ impl Drop for Intake {
     }
 }
 
-/// When the next idle-gap frame is due, as an instant, if one waits.
-fn frame_due(session: &Session) -> Option<Instant> {
-    let due = session.next_frame_due()?;
-    let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
-    Some(Instant::now() + wait)
+/// The intake thread's state.
+struct Run<'a> {
+    worker: &'a Worker,
+    shared: &'a SharedSession,
+    wake: &'a Wake,
+    stop: &'a AtomicBool,
+    stage: Stage,
+    /// An event that changes the session's state, waiting for the session; no later event is
+    /// taken meanwhile.
+    held: Option<Event>,
 }
 
-fn run(worker: &Worker, shared: &SharedSession, wake: &Wake, stop: &AtomicBool) {
-    loop {
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        if shared.in_frame() {
-            thread::sleep(FRAME_WAIT);
-            continue;
+impl Run<'_> {
+    /// One turn: wait for something to do, do it. Returns false once the intake is done.
+    fn turn(&mut self) -> bool {
+        if self.stop.load(Ordering::SeqCst) {
+            return false;
         }
         let (full, due) = {
-            let guard = shared.0.shared.lock();
-            (guard.outputs.full_backlog(), frame_due(&guard.session))
+            let outputs = self.shared.outputs();
+            self.stage.set_framing(&outputs.framing);
+            (outputs.full_backlog(), self.frame_due())
         };
+        let waits_for_session = self.held.is_some() || !self.stage.is_empty();
+        if waits_for_session && !self.shared.in_frame() {
+            return self.hand_over();
+        }
         if let Some(backlog) = full {
             // A file is behind: take nothing until it has room, so the worker stops reading.
             backlog.wait_for_room(Instant::now() + IDLE_CHECK);
-            continue;
+            return true;
         }
         let idle_until = Instant::now() + IDLE_CHECK;
-        let first = match worker.next_event(due.map_or(idle_until, |due| due.min(idle_until))) {
-            Ok(event) => Some(event),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => return,
-        };
-        let frames_due = due.is_some_and(|due| Instant::now() >= due);
-        if first.is_none() && !frames_due {
-            continue;
-        }
-        let mut guard = shared.0.shared.lock();
-        if stop.load(Ordering::SeqCst) {
-            return;
-        }
-        if frames_due {
-            let Shared {
-                session, outputs, ..
-            } = &mut *guard;
-            session.tick(SystemTime::now());
-            answer(outputs, session, worker);
-        }
-        let until = Instant::now() + BATCH_TIME;
-        let mut next = first;
-        let mut closed = false;
-        while let Some(event) = next {
-            // Checked under the lock: once the UI detached this intake, nothing more applies.
-            if stop.load(Ordering::SeqCst) {
-                return;
+        let deadline = due.map_or(idle_until, |due| due.min(idle_until));
+        let can_take = self.held.is_none() && self.stage.staged_bytes() < STAGE_LIMIT;
+        let next = match (can_take, waits_for_session) {
+            (true, false) => self.worker.next_event(deadline).map(Some),
+            (true, true) => self
+                .worker
+                .next_event_or(self.shared.frame_ended(), deadline),
+            (false, _) => {
+                // Only the frame's end lets this intake on.
+                let _ = self.shared.frame_ended().recv_deadline(deadline);
+                Ok(None)
             }
-            closed = apply(&mut guard, worker, event);
-            if closed
-                || Instant::now() >= until
-                || guard.outputs.full_backlog().is_some()
-                || shared.in_frame()
+        };
+        match next {
+            Ok(Some(event)) => self.take_batch(event),
+            Ok(None) | Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return false,
+        }
+        if due.is_some_and(|due| Instant::now() >= due) {
+            let outputs = self.shared.outputs();
+            let mark = self.stage.mark();
+            self.stage.tick(SystemTime::now());
+            self.answer(&outputs, mark);
+        }
+        true
+    }
+
+    /// When the next idle-gap frame is due, as an instant, if one waits.
+    fn frame_due(&self) -> Option<Instant> {
+        let due = self.stage.next_frame_due()?;
+        let wait = due.duration_since(SystemTime::now()).unwrap_or_default();
+        Some(Instant::now() + wait)
+    }
+
+    /// Takes `first` and what follows it for up to [`BATCH_TIME`] into the stage: into the
+    /// files and past the rules at once. Stops at an event that needs the session.
+    fn take_batch(&mut self, first: Event) {
+        let outputs = self.shared.outputs();
+        // The framing may have changed while the intake waited for this event.
+        self.stage.set_framing(&outputs.framing);
+        let until = Instant::now() + BATCH_TIME;
+        let mut next = Some(first);
+        while let Some(event) = next {
+            let mark = self.stage.mark();
+            match self.stage.take(event, &mut |entry| outputs.keep(entry)) {
+                Ok(()) => self.answer(&outputs, mark),
+                Err(event) => {
+                    self.held = Some(event);
+                    break;
+                }
+            }
+            if Instant::now() >= until
+                || self.stage.staged_bytes() >= STAGE_LIMIT
+                || outputs.full_backlog().is_some()
+                || self.stop.load(Ordering::SeqCst)
             {
                 break;
             }
-            next = worker.try_next_event();
+            next = self.worker.try_next_event();
         }
-        let wake_ui = !std::mem::replace(&mut guard.ui_woken, true);
-        MutexGuard::unlock_fair(guard);
+        drop(outputs);
+        self.shared
+            .set_pending_frame_bytes(self.stage.pending_frame_bytes());
+    }
+
+    /// Sends the auto-replies to the entries staged since `mark`.
+    fn answer(&mut self, outputs: &Outputs, mark: usize) {
+        for command in outputs.answer(&mut self.stage, mark) {
+            self.worker.send(command);
+        }
+    }
+
+    /// Hands the session what the stage made, and the event held for it; wakes the UI.
+    /// Returns false once the worker's last event was applied.
+    fn hand_over(&mut self) -> bool {
+        let mut drawn = self.shared.drawn();
+        // Checked under the lock: once the UI detached this intake, nothing more applies.
+        if self.stop.load(Ordering::SeqCst) {
+            return false;
+        }
+        let mut last = false;
+        match self.held.take() {
+            Some(event) => {
+                drawn.came_up |= matches!(
+                    event.kind,
+                    EventKind::Connected { .. }
+                        | EventKind::Listening { .. }
+                        | EventKind::Opened { .. }
+                );
+                last = matches!(event.kind, EventKind::Closed(_));
+                // A cyclic send that cannot send (no clients left, say) stops rather than
+                // fail on.
+                let cycling = drawn.session.cycle.is_some_and(|cycle| cycle.running);
+                if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
+                    self.worker.send(Command::StopCycle);
+                }
+                let outputs = self.shared.outputs();
+                drawn
+                    .session
+                    .apply(&mut self.stage, event, |entry| outputs.keep(entry));
+            }
+            None => drawn.session.absorb(&mut self.stage),
+        }
+        drawn.closed |= last;
+        self.shared
+            .set_pending_frame_bytes(self.stage.pending_frame_bytes());
+        let wake_ui = !std::mem::replace(&mut drawn.ui_woken, true);
+        MutexGuard::unlock_fair(drawn);
         if wake_ui {
-            wake();
+            (self.wake)();
         }
-        if closed {
-            return;
-        }
-    }
-}
-
-/// Applies one event: to the session, the files and the rules. Returns whether it was the
-/// worker's last.
-fn apply(shared: &mut Shared, worker: &Worker, event: Event) -> bool {
-    let Shared {
-        session,
-        outputs,
-        came_up,
-        closed,
-        ..
-    } = shared;
-    *came_up |= matches!(
-        event.kind,
-        EventKind::Connected { .. } | EventKind::Listening { .. } | EventKind::Opened { .. }
-    );
-    let last = matches!(event.kind, EventKind::Closed(_));
-    // A cyclic send that cannot send (no clients left, say) stops rather than fail on.
-    let cycling = session.cycle.is_some_and(|cycle| cycle.running);
-    if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
-        worker.send(Command::StopCycle);
-    }
-    session.apply(event, |entry| outputs.keep(entry));
-    answer(outputs, session, worker);
-    *closed |= last;
-    last
-}
-
-/// Sends the auto-replies to what was logged since the last look.
-fn answer(outputs: &mut Outputs, session: &mut Session, worker: &Worker) {
-    for command in outputs.answer(session) {
-        worker.send(command);
+        !last
     }
 }

@@ -10,6 +10,7 @@ pub mod payloads;
 mod send_settings;
 mod sending;
 mod settings;
+mod shared;
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -27,12 +28,12 @@ use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
 use intake::Intake;
-pub use intake::SharedSession;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
+pub use shared::SharedSession;
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,6 +109,9 @@ pub struct Tab {
     /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
     pub auto_errors: Vec<Option<String>>,
+    /// The record context last handed to the intake: the outputs are locked only when it
+    /// changes, as the intake holds them while it works through a batch.
+    context_given: RecordContext,
     worker: Option<Intake>,
 }
 
@@ -132,6 +136,7 @@ impl Tab {
             preview,
             auto_built_from: None,
             auto_errors: Vec::new(),
+            context_given: context,
             worker: None,
         };
         tab.apply_framing();
@@ -257,7 +262,11 @@ impl Tab {
     /// look: the auto-reply rules and how entries are recorded.
     pub fn sync_outputs(&mut self) {
         self.refresh_auto_replies();
-        self.session.outputs().context = self.record_context();
+        let context = self.record_context();
+        if context != self.context_given {
+            self.session.outputs().context = context;
+            self.context_given = context;
+        }
     }
 
     /// Rebuilds the auto-reply rules when they or the encoding changed.
@@ -327,6 +336,11 @@ impl Tab {
 
     pub fn end_frame(&self) {
         self.session.end_frame();
+    }
+
+    /// Received bytes held back until their frame ends (by line, delimiter, length or gap).
+    pub fn pending_frame_bytes(&self) -> usize {
+        self.session.pending_frame_bytes()
     }
 
     /// A handle on the session that does not borrow the tab, for drawing that changes the tab
@@ -426,7 +440,7 @@ impl Tab {
     fn apply_framing(&mut self) {
         match self.settings.framing.parse() {
             Ok(framing) => {
-                self.session.lock().set_framing(&framing);
+                self.session.outputs().framing = framing;
                 self.errors.framing = None;
             }
             Err(error) => self.errors.framing = Some(error),

@@ -1,17 +1,17 @@
 //! What follows a tab's worker besides its log: the files fed as entries arrive (Record, Save
-//! data, and the whole app's `--log`) and the auto-reply rules. The intake thread runs them as
-//! it applies events, so neither waits for the UI to draw a frame.
+//! data, and the whole app's `--log`), the auto-reply rules and the framing. The intake thread
+//! runs them as events arrive, without the session, so none waits for the UI to draw a frame.
 
 use std::sync::Arc;
 
 use crate::export::{Backlog, RawFeed, RecordContext, RecordFeed};
 use crate::net::{Command, RemoteTarget, SendTarget};
-use crate::session::{EntryTag, LogEntry, Mode, Session};
+use crate::session::{Framing, LogEntry, Mode, Stage};
 
 use super::auto_reply::AutoReplies;
 
-/// The files and rules a tab's intake feeds. The UI sets them (under the session's lock);
-/// the intake uses them.
+/// The files, rules and framing a tab's intake runs with. The UI sets them (under their own
+/// lock, never the session's); the intake uses them.
 pub struct Outputs {
     /// The Record toggle's file.
     pub recording: Option<RecordFeed>,
@@ -23,8 +23,8 @@ pub struct Outputs {
     pub context: RecordContext,
     /// The enabled auto-reply rules, in bytes.
     pub replies: AutoReplies,
-    /// The next entry (by sequence number) the rules have not seen.
-    unanswered: u64,
+    /// How received TCP bytes become entries.
+    pub framing: Framing,
 }
 
 impl Outputs {
@@ -35,7 +35,7 @@ impl Outputs {
             record_all: None,
             context,
             replies: AutoReplies::default(),
-            unanswered: 0,
+            framing: Framing::PerRead,
         }
     }
 
@@ -59,41 +59,33 @@ impl Outputs {
         record.chain(raw).find(|backlog| backlog.is_full()).cloned()
     }
 
-    /// From now on, rules answer only entries that arrive after those in `session`'s log.
-    pub fn answer_from_now(&mut self, session: &Session) {
-        self.unanswered = session.log.pushed();
-    }
-
-    /// Runs the rules over the entries logged since the last call, as the view frames them,
-    /// and returns the replies to send, each to whoever sent its entry. Each reply is noted
-    /// in `session`, so it is logged as AUTO when it goes.
-    pub fn answer(&mut self, session: &mut Session) -> Vec<Command> {
-        let log = &session.log;
-        let from = self.unanswered.max(log.first_sequence());
-        self.unanswered = log.pushed();
+    /// Runs the rules over the received entries `stage` shows from `mark` on, as the view
+    /// frames them, and returns the replies to send, each to whoever sent its entry. Each
+    /// reply is noted in `stage`, so it is logged as AUTO when it goes.
+    pub fn answer(&self, stage: &mut Stage, mark: usize) -> Vec<Command> {
         if self.replies.is_empty() {
             return Vec::new();
         }
-        let replies: Vec<_> = (from..self.unanswered)
-            .filter_map(|sequence| log.get(log.index_of(sequence)?))
-            .filter(|entry| entry.tag == EntryTag::Rx)
+        let replies: Vec<_> = stage
+            .shown_since(mark)
             .filter_map(|entry| Some((entry.peer?, self.replies.reply_to(entry.bytes())?)))
             .collect();
         let mut commands = Vec::with_capacity(replies.len());
         for (peer, reply) in replies {
-            let to = match session.mode {
+            let to = match stage.mode() {
                 Mode::TcpClient => SendTarget::Peer,
                 Mode::TcpServer => {
-                    let client = session.clients.iter().find(|c| c.peer == peer);
-                    let Some(client) = client else { continue };
-                    SendTarget::Clients(vec![client.id])
+                    let Some(client) = stage.client_at(peer) else {
+                        continue;
+                    };
+                    SendTarget::Clients(vec![client])
                 }
                 Mode::Udp => SendTarget::Datagram(Some(RemoteTarget {
                     host: peer.ip().to_string(),
                     port: peer.port(),
                 })),
             };
-            session.expect_auto_reply(peer, reply.clone());
+            stage.expect_auto_reply(peer, reply.clone());
             commands.push(Command::Send { bytes: reply, to });
         }
         commands

@@ -66,7 +66,7 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
     if let Some(error) = &tab.errors.framing {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
-    let pending = tab.session().pending_frame_bytes();
+    let pending = tab.pending_frame_bytes();
     if pending > 0 {
         ui.weak(format!(
             "{} B wait for the end of their entry",

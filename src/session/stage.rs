@@ -1,0 +1,356 @@
+//! The way into a session for received and sent bytes: counting, framing (and its idle-gap
+//! timers), and telling auto-replies from other sends. Its owner (a tab's intake thread) runs it
+//! without the session at hand, so the files and the auto-reply rules it feeds never wait for
+//! the session, which the UI may be drawing; what it makes for the session waits here, as
+//! [`Staged`] items, until the session takes them ([`Session::absorb`]).
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::time::SystemTime;
+
+use super::{EntryKind, Framer, Framing, LogEntry, Mode, Session};
+use crate::net::{ClientId, Event, EventKind};
+
+/// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
+/// not keep memory forever.
+const AUTO_PENDING_MAX: usize = 1000;
+
+/// What waits for the session.
+#[derive(Debug)]
+pub enum Staged {
+    /// Bytes that went one way, to count (per client in server mode).
+    Traffic {
+        client: Option<ClientId>,
+        received: bool,
+        bytes: u64,
+    },
+    /// An entry to show in the log, as framed.
+    Show(LogEntry),
+}
+
+/// Received and sent bytes on their way to a session.
+pub struct Stage {
+    mode: Mode,
+    /// How received TCP bytes become entries (UDP: always one per datagram).
+    framing: Framing,
+    /// Each TCP peer's bytes waiting for the end of their frame.
+    framers: HashMap<SocketAddr, Framer>,
+    /// Auto-replies on their way, so their Sent events are logged as auto.
+    auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// TCP server: the connected clients by address, for replies to whoever sent an entry.
+    clients: HashMap<SocketAddr, ClientId>,
+    staged: VecDeque<Staged>,
+    /// Payload bytes of the staged entries.
+    staged_bytes: usize,
+}
+
+impl Stage {
+    pub fn new(mode: Mode, framing: Framing) -> Self {
+        Self {
+            mode,
+            framing,
+            framers: HashMap::new(),
+            auto_pending: VecDeque::new(),
+            clients: HashMap::new(),
+            staged: VecDeque::new(),
+            staged_bytes: 0,
+        }
+    }
+
+    /// Takes a received or sent bytes event: `record` sees its entry as it came (one read at a
+    /// time), and what it shows is staged through the framing. Any other event comes back: it
+    /// needs the session ([`Session::apply`]).
+    pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Result<(), Event> {
+        let Event { time, kind } = event;
+        let (peer, client, received, bytes) = match kind {
+            EventKind::Received {
+                peer,
+                client,
+                bytes,
+            } => (peer, client, true, bytes),
+            EventKind::Sent {
+                peer,
+                client,
+                bytes,
+            } => (peer, client, false, bytes),
+            kind => return Err(Event { time, kind }),
+        };
+        self.stage(Staged::Traffic {
+            client,
+            received,
+            bytes: bytes.len() as u64,
+        });
+        let kind = if received {
+            EntryKind::Rx(bytes)
+        } else if self.was_auto_reply(peer, &bytes) {
+            EntryKind::AutoTx(bytes)
+        } else {
+            EntryKind::Tx(bytes)
+        };
+        let entry = LogEntry::new(time, Some(peer), kind);
+        record(&entry);
+        self.show(entry);
+        Ok(())
+    }
+
+    /// Gets ready for an event the session applies: frames of a stream that ends are shown
+    /// before the entry that says it ended, and the client table follows the clients.
+    pub fn ahead_of(&mut self, event: &Event) {
+        match &event.kind {
+            EventKind::ClientConnected { id, peer } => {
+                self.clients.insert(*peer, *id);
+            }
+            EventKind::ClientDisconnected { peer, .. } => {
+                self.flush_frames(Some(*peer));
+                self.clients.remove(peer);
+            }
+            EventKind::Closed(_) => {
+                self.flush_frames(None);
+                self.clients.clear();
+            }
+            _ => {}
+        }
+    }
+
+    /// Changes how new bytes become entries; bytes waiting under the old framing show first.
+    pub fn set_framing(&mut self, framing: &Framing) {
+        if self.framing != *framing {
+            self.flush_frames(None);
+            self.framing = framing.clone();
+        }
+    }
+
+    /// Received bytes not shown yet because their frame has not ended.
+    pub fn pending_frame_bytes(&self) -> usize {
+        self.framers.values().map(Framer::pending).sum()
+    }
+
+    /// Shows the frames whose idle gap has passed by `now`.
+    pub fn tick(&mut self, now: SystemTime) {
+        let framing = &self.framing;
+        let due: Vec<_> = self
+            .framers
+            .iter_mut()
+            .filter_map(|(peer, framer)| framer.tick(framing, now).map(|frame| (*peer, frame)))
+            .collect();
+        for (peer, (bytes, time)) in due {
+            self.stage_rx(peer, bytes, time);
+        }
+    }
+
+    /// When the next idle-gap frame is due, if any waits.
+    pub fn next_frame_due(&self) -> Option<SystemTime> {
+        self.framers
+            .values()
+            .filter_map(|framer| framer.due(&self.framing))
+            .min()
+    }
+
+    /// Notes an auto-reply sent to `peer`, so it is logged as AUTO when the worker sends it.
+    pub fn expect_auto_reply(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
+        if self.auto_pending.len() == AUTO_PENDING_MAX {
+            self.auto_pending.pop_front();
+        }
+        self.auto_pending.push_back((peer, bytes));
+    }
+
+    /// TCP server: the client connected from `peer`.
+    pub fn client_at(&self, peer: SocketAddr) -> Option<ClientId> {
+        self.clients.get(&peer).copied()
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// How many items wait for the session; items from this mark on are [`Self::shown_since`].
+    pub fn mark(&self) -> usize {
+        self.staged.len()
+    }
+
+    /// The received entries staged to show since `mark`, as framed.
+    pub fn shown_since(&self, mark: usize) -> impl Iterator<Item = &LogEntry> {
+        self.staged
+            .range(mark.min(self.staged.len())..)
+            .filter_map(|item| match item {
+                Staged::Show(entry) if matches!(entry.kind, EntryKind::Rx(_)) => Some(entry),
+                _ => None,
+            })
+    }
+
+    /// Payload bytes waiting for the session.
+    pub fn staged_bytes(&self) -> usize {
+        self.staged_bytes
+    }
+
+    /// Whether anything waits for the session.
+    pub fn is_empty(&self) -> bool {
+        self.staged.is_empty()
+    }
+
+    /// Takes what waits for the session, in order.
+    pub fn drain(&mut self) -> impl Iterator<Item = Staged> + '_ {
+        self.staged_bytes = 0;
+        self.staged.drain(..)
+    }
+
+    fn was_auto_reply(&mut self, peer: SocketAddr, bytes: &[u8]) -> bool {
+        let at = self
+            .auto_pending
+            .iter()
+            .position(|(to, reply)| *to == peer && reply == bytes);
+        at.and_then(|at| self.auto_pending.remove(at)).is_some()
+    }
+
+    fn stage(&mut self, item: Staged) {
+        if let Staged::Show(entry) = &item {
+            self.staged_bytes += entry.bytes().len();
+        }
+        self.staged.push_back(item);
+    }
+
+    fn stage_rx(&mut self, peer: SocketAddr, bytes: Vec<u8>, time: SystemTime) {
+        self.stage(Staged::Show(LogEntry::new(
+            time,
+            Some(peer),
+            EntryKind::Rx(bytes),
+        )));
+    }
+
+    /// Shows what is pending from `peer` (or from everyone) as frames: its stream ended.
+    fn flush_frames(&mut self, peer: Option<SocketAddr>) {
+        let mut frames: Vec<_> = self
+            .framers
+            .iter_mut()
+            .filter(|(from, _)| peer.is_none_or(|peer| peer == **from))
+            .filter_map(|(from, framer)| framer.flush().map(|frame| (*from, frame)))
+            .collect();
+        frames.sort_by_key(|(_, (_, time))| *time);
+        for (from, (bytes, time)) in frames {
+            self.stage_rx(from, bytes, time);
+        }
+        match peer {
+            Some(peer) => {
+                self.framers.remove(&peer);
+            }
+            None => self.framers.clear(),
+        }
+    }
+
+    /// Stages an entry to show; received TCP bytes go through their peer's framer.
+    fn show(&mut self, entry: LogEntry) {
+        let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
+        match (entry.kind, entry.peer) {
+            (EntryKind::Rx(bytes), Some(peer)) if framed => {
+                let framer = self.framers.entry(peer).or_default();
+                for (frame, time) in framer.push(&self.framing, bytes, entry.time) {
+                    self.stage_rx(peer, frame, time);
+                }
+            }
+            (kind, peer) => self.stage(Staged::Show(LogEntry::new(entry.time, peer, kind))),
+        }
+    }
+}
+
+impl Session {
+    /// Takes in what waits in `stage`: counts its traffic and shows its entries.
+    pub fn absorb(&mut self, stage: &mut Stage) {
+        for item in stage.drain() {
+            match item {
+                Staged::Traffic {
+                    client,
+                    received: true,
+                    bytes,
+                } => {
+                    self.counters.rx_bytes += bytes;
+                    self.counters.rx_messages += 1;
+                    self.client_traffic(client, |c| c.bytes_in += bytes);
+                }
+                Staged::Traffic { client, bytes, .. } => {
+                    self.counters.tx_bytes += bytes;
+                    self.counters.tx_messages += 1;
+                    self.client_traffic(client, |c| c.bytes_out += bytes);
+                }
+                Staged::Show(entry) => {
+                    self.log.push(entry);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::CloseReason;
+    use crate::session::EntryTag;
+
+    fn addr(port: u16) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], port))
+    }
+
+    fn event(kind: EventKind) -> Event {
+        Event::now(kind)
+    }
+
+    #[test]
+    fn bytes_are_recorded_at_once_and_wait_framed_for_the_session() {
+        let mut stage = Stage::new(Mode::TcpServer, Framing::Lines);
+        let mut session = Session::new(Mode::TcpServer);
+        let (id, peer) = (ClientId(7), addr(4000));
+        let connected = event(EventKind::ClientConnected { id, peer });
+        session.apply(&mut stage, connected, |_| {});
+        assert_eq!(stage.client_at(peer), Some(id), "replies know the client");
+
+        let mut recorded = Vec::new();
+        let mark = stage.mark();
+        let read = EventKind::Received {
+            peer,
+            client: Some(id),
+            bytes: b"PING\nPI".to_vec(),
+        };
+        let taken = stage.take(event(read), &mut |entry: &LogEntry| {
+            recorded.push(entry.bytes().to_vec());
+        });
+        assert!(taken.is_ok());
+        assert_eq!(recorded, [b"PING\nPI".to_vec()], "the read, as it came");
+        let shown: Vec<_> = stage.shown_since(mark).map(LogEntry::bytes).collect();
+        assert_eq!(shown, [&b"PING\n"[..]], "the framed line, for the rules");
+        assert_eq!(
+            session.counters.rx_bytes, 0,
+            "the session has not seen it yet"
+        );
+
+        let left = EventKind::ClientDisconnected {
+            id,
+            peer,
+            reason: CloseReason::PeerClosed,
+        };
+        session.apply(&mut stage, event(left), |_| {});
+        let log: Vec<_> = session.log.iter().map(|e| e.bytes().to_vec()).collect();
+        assert_eq!(log[1..3], [b"PING\n".to_vec(), b"PI".to_vec()]);
+        assert_eq!(session.counters.rx_bytes, 7);
+        assert_eq!(stage.client_at(peer), None);
+        assert!(stage.is_empty());
+    }
+
+    #[test]
+    fn an_expected_reply_is_logged_as_auto_once() {
+        let mut stage = Stage::new(Mode::Udp, Framing::PerRead);
+        let peer = addr(9);
+        stage.expect_auto_reply(peer, b"PONG".to_vec());
+        let sent = || EventKind::Sent {
+            peer,
+            client: None,
+            bytes: b"PONG".to_vec(),
+        };
+        let mut tags = Vec::new();
+        for _ in 0..2 {
+            let taken = stage.take(event(sent()), &mut |entry: &LogEntry| {
+                tags.push(entry.kind.tag());
+            });
+            assert!(taken.is_ok());
+        }
+        assert_eq!(tags, [EntryTag::AutoTx, EntryTag::Tx]);
+    }
+}
