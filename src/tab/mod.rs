@@ -33,7 +33,7 @@ pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use settings::{parse_host, parse_ip, parse_mib, parse_port};
-pub use shared::SharedSession;
+use shared::SharedSession;
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,6 +45,13 @@ pub enum TabAction {
     Stop,
     /// Compose the send box and send it.
     Send,
+    /// TCP server: send to this client (or stop), with the others selected.
+    SelectClient {
+        id: ClientId,
+        selected: bool,
+    },
+    /// The send box was edited: the last send's error no longer applies.
+    SendTextEdited,
     DisconnectClients(Vec<ClientId>),
     DisconnectAllClients,
     ClearLog,
@@ -89,9 +96,9 @@ pub struct Tab {
     record_all: Option<Arc<Backlog>>,
     pub errors: FieldErrors,
     /// TCP server: clients the user picked as send targets.
-    pub selected_clients: BTreeSet<ClientId>,
+    selected_clients: BTreeSet<ClientId>,
     /// Set when a session comes up, so the send box takes keyboard focus once.
-    pub focus_send_box: bool,
+    focus_send_box: bool,
     /// While the display is paused: the first entry it does not show.
     pub paused_at: Option<u64>,
     /// Selected entries, by sequence number, for copying.
@@ -290,6 +297,17 @@ impl Tab {
             .map(|at| self.session.lock().log.pushed().saturating_sub(at))
     }
 
+    /// TCP server: the clients sends go to (none: all).
+    pub fn selected_clients(&self) -> &BTreeSet<ClientId> {
+        &self.selected_clients
+    }
+
+    /// Whether the send box should take keyboard focus now (once after a session came up, or
+    /// a send was loaded into it).
+    pub fn take_focus_request(&mut self) -> bool {
+        std::mem::take(&mut self.focus_send_box)
+    }
+
     /// Whether there is anything to send to.
     pub fn can_send(&self) -> bool {
         match self.mode {
@@ -341,12 +359,6 @@ impl Tab {
     /// Received bytes held back until their frame ends (by line, delimiter, length or gap).
     pub fn pending_frame_bytes(&self) -> usize {
         self.session.pending_frame_bytes()
-    }
-
-    /// A handle on the session that does not borrow the tab, for drawing that changes the tab
-    /// while it reads the session.
-    pub fn shared_session(&self) -> SharedSession {
-        self.session.clone()
     }
 
     /// How this tab's entries are written to log files.
@@ -415,6 +427,14 @@ impl Tab {
                 }
             }
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
+            TabAction::SelectClient { id, selected } => {
+                if selected {
+                    self.selected_clients.insert(id);
+                } else {
+                    self.selected_clients.remove(&id);
+                }
+            }
+            TabAction::SendTextEdited => self.errors.send = None,
             TabAction::ClearLog => {
                 self.session.lock().log.clear();
                 self.selected.clear();

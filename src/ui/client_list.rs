@@ -5,20 +5,19 @@ use chrono::{DateTime, Local};
 use crate::tab::{Tab, TabAction};
 use crate::units::{count, group_digits};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
     let mut action = None;
-    let shared = tab.shared_session();
-    let session = shared.lock();
+    let session = tab.session();
     let clients = &session.clients;
     ui.heading(format!("Clients ({})", clients.len()));
-    let target = match tab.selected_clients.len() {
+    let target = match tab.selected_clients().len() {
         0 if clients.is_empty() => "No clients connected".to_owned(),
         0 => format!("Send goes to all {}", count(clients.len() as u64, "client")),
         n => format!("Send goes to {} selected", count(n as u64, "client")),
     };
     ui.weak(target);
     ui.horizontal(|ui| {
-        let selected: Vec<_> = tab.selected_clients.iter().copied().collect();
+        let selected: Vec<_> = tab.selected_clients().iter().copied().collect();
         if ui
             .add_enabled(
                 !selected.is_empty(),
@@ -37,17 +36,16 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
     });
     ui.separator();
     drop(session);
-    client_table(ui, tab);
-    action
+    client_table(ui, tab).or(action)
 }
 
 /// One row per client, laid out only for the rows in view: a server can hold 10,000.
-fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
+fn client_table(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
+    let mut action = None;
     let row_height = ui
         .text_style_height(&egui::TextStyle::Monospace)
         .max(ui.spacing().interact_size.y);
-    let shared = tab.shared_session();
-    let session = shared.lock();
+    let session = tab.session();
     let clients = &session.clients;
     // Auto-sized columns give a cell only the room left, so text would wrap a digit a line.
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
@@ -68,16 +66,15 @@ fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
             body.rows(row_height, clients.len(), |mut row| {
                 let client = &clients[row.index()];
                 row.col(|ui| {
-                    let mut selected = tab.selected_clients.contains(&client.id);
+                    let mut selected = tab.selected_clients().contains(&client.id);
                     if ui
                         .checkbox(&mut selected, client.peer.to_string())
                         .changed()
                     {
-                        if selected {
-                            tab.selected_clients.insert(client.id);
-                        } else {
-                            tab.selected_clients.remove(&client.id);
-                        }
+                        action = Some(TabAction::SelectClient {
+                            id: client.id,
+                            selected,
+                        });
                     }
                 });
                 row.col(|ui| {
@@ -92,4 +89,5 @@ fn client_table(ui: &mut egui::Ui, tab: &mut Tab) {
                 });
             });
         });
+    action
 }

@@ -123,10 +123,11 @@ fn show_box(
             .desired_rows(3)
             .desired_width(ui.available_width() - send_width - ui.spacing().item_spacing.x);
         let response = ui.add(edit).labelled_by(label_id);
-        if response.changed() {
-            tab.errors.send = None;
+        // Send (by Ctrl+Enter, taken above) clears the last send's error too.
+        if response.changed() && action.is_none() {
+            action = Some(TabAction::SendTextEdited);
         }
-        if std::mem::take(&mut tab.focus_send_box) {
+        if tab.take_focus_request() {
             response.request_focus();
         }
         let send =
