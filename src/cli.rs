@@ -54,6 +54,10 @@ pub struct Cli {
     /// Memory for each tab's log, in MiB; past it the oldest entries leave the view.
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub keep_mib: Option<u64>,
+
+    /// Redraw at most N times a second while data arrives (1-120; default 30, remembered).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub max_fps: Option<u32>,
 }
 
 /// What to start at launch, taken from the command line.
@@ -67,6 +71,10 @@ pub struct StartOptions {
     pub split_bytes: u64,
     pub save_data: Option<PathBuf>,
     pub keep_mib: Option<u64>,
+    /// The cap on frames a second drawn for arriving data.
+    pub max_fps: Option<u32>,
+    /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
+    pub frame_report: Option<PathBuf>,
 }
 
 impl Default for StartOptions {
@@ -79,6 +87,8 @@ impl Default for StartOptions {
             split_bytes: crate::export::DEFAULT_ROTATE_BYTES,
             save_data: None,
             keep_mib: None,
+            max_fps: None,
+            frame_report: None,
         }
     }
 }
@@ -109,6 +119,8 @@ impl From<Cli> for StartOptions {
             split_bytes: cli.split_mib * 1024 * 1024,
             save_data: cli.save_data,
             keep_mib: cli.keep_mib,
+            max_fps: cli.max_fps,
+            frame_report: None,
         }
     }
 }

@@ -5,7 +5,9 @@ use clap::Parser;
 use sockscope::{App, Cli, StartOptions};
 
 fn main() -> eframe::Result {
-    let options = StartOptions::from(Cli::parse());
+    let mut options = StartOptions::from(Cli::parse());
+    // For benchmarks in a real window: a line per frame (see `app::frame_report`).
+    options.frame_report = std::env::var_os("SOCKSCOPE_FRAME_REPORT").map(Into::into);
     let context: Arc<OnceLock<egui::Context>> = Arc::default();
     close_on_signal(Arc::clone(&context));
     let native_options = eframe::NativeOptions {
@@ -14,6 +16,9 @@ fn main() -> eframe::Result {
             .with_app_id("sockscope")
             .with_inner_size([1100.0, 720.0])
             .with_min_inner_size([640.0, 400.0]),
+        renderer: renderer(),
+        // The window has no gradients to band, and dithering costs a software renderer.
+        dithering: false,
         ..Default::default()
     };
     eframe::run_native(
@@ -24,6 +29,25 @@ fn main() -> eframe::Result {
             Ok(Box::new(App::new(cc, options)))
         }),
     )
+}
+
+/// Glow draws a frame for a fifth of wgpu's CPU in a window without a GPU (README, Performance).
+#[cfg(not(windows))]
+const DEFAULT_RENDERER: eframe::Renderer = eframe::Renderer::Glow;
+/// Windows without a GPU has OpenGL 1.1 only; wgpu falls back to Direct3D's WARP there.
+#[cfg(windows)]
+const DEFAULT_RENDERER: eframe::Renderer = eframe::Renderer::Wgpu;
+
+/// The renderer: `SOCKSCOPE_RENDERER=glow|wgpu` overrides the default, so both can be measured
+/// (wgpu needs the `wgpu` feature outside Windows).
+fn renderer() -> eframe::Renderer {
+    match std::env::var("SOCKSCOPE_RENDERER") {
+        Ok(name) => name.parse().unwrap_or_else(|error| {
+            eprintln!("sockscope: {error}; using {DEFAULT_RENDERER}");
+            DEFAULT_RENDERER
+        }),
+        Err(_) => DEFAULT_RENDERER,
+    }
 }
 
 /// Ctrl+C or SIGTERM closes the window the normal way, so the app saves its settings and

@@ -134,3 +134,82 @@ fn auto_scroll_stops_when_scrolled_up_and_resumes_at_the_bottom() {
         shows(h, "following again")
     });
 }
+
+/// egui sticks a scroll area to its end only after drawing it, so a row arriving at the tail
+/// would show a frame late, and every arrival would cost two frames. The log scrolls to new
+/// rows before drawing them: the frame that first has a row shows it where the last row was.
+#[test]
+fn a_new_row_at_the_tail_is_on_screen_in_the_first_frame_that_has_it() {
+    let (mut harness, peer, local) = udp_log_of_rows(80);
+    harness.step();
+    let bottom_of = |h: &egui_kittest::Harness<'_, sockscope::App>, text: &str| {
+        h.get_by_label_contains(text).rect().bottom()
+    };
+    // The log's last row sits at the bottom of its view, below rows that left it.
+    let view_bottom = bottom_of(&harness, "row 79");
+    assert!(harness.query_by_label_contains("row 00").is_none());
+
+    peer.send_to(b"the newest row", local).expect("send");
+    let deadline = std::time::Instant::now() + DEADLINE;
+    loop {
+        let arrived = harness
+            .state()
+            .tab(Mode::Udp)
+            .session()
+            .counters
+            .rx_messages
+            == 81;
+        harness.step();
+        if arrived {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the datagram never arrived"
+        );
+    }
+    let newest = bottom_of(&harness, "the newest row");
+    assert!(
+        (newest - view_bottom).abs() < 0.5,
+        "the newest row ends at {newest}, the view at {view_bottom}"
+    );
+}
+
+/// Rows arriving while the window is resized left the log springing back from past its end
+/// and sticking to it again, frame after frame: an idle window drawing without end.
+#[test]
+fn a_resize_while_rows_arrive_leaves_no_endless_frames() {
+    let (mut harness, peer, local) = udp_log_of_rows(60);
+    for (n, size) in [(900.0, 600.0), (1300.0, 850.0), (1000.0, 700.0)]
+        .into_iter()
+        .enumerate()
+    {
+        harness.set_size(egui::vec2(size.0, size.1));
+        send_datagram_counted(
+            &mut harness,
+            &peer,
+            local,
+            format!("resized {n}").as_bytes(),
+        );
+    }
+    if let Err(endless) = harness.try_run() {
+        panic!("the window kept drawing: {endless}");
+    }
+}
+
+/// The UDP tab open with `rows` datagrams logged ("row 00", "row 01", …); its peer and address.
+fn udp_log_of_rows(
+    rows: usize,
+) -> (
+    egui_kittest::Harness<'static, sockscope::App>,
+    std::net::UdpSocket,
+    std::net::SocketAddr,
+) {
+    let mut harness = app_harness();
+    let local = open_udp(&mut harness);
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    for n in 0..rows {
+        send_datagram_counted(&mut harness, &peer, local, format!("row {n:02}").as_bytes());
+    }
+    (harness, peer, local)
+}

@@ -9,7 +9,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+mod frame_report;
+mod pacer;
 mod quick;
+
+use frame_report::FrameReport;
+pub use pacer::{DEFAULT_MAX_FPS, MAX_FPS_RANGE, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{self, ExportError, Recorder};
@@ -45,6 +50,8 @@ struct Persisted {
     tcp_server: TabSettings,
     udp: TabSettings,
     quick_commands: Vec<QuickCommand>,
+    /// The cap on frames a second drawn for arriving data.
+    max_fps: u32,
 }
 
 impl Default for Persisted {
@@ -55,6 +62,7 @@ impl Default for Persisted {
             tcp_server: TabSettings::for_mode(Mode::TcpServer),
             udp: TabSettings::for_mode(Mode::Udp),
             quick_commands: Vec::new(),
+            max_fps: DEFAULT_MAX_FPS,
         }
     }
 }
@@ -65,6 +73,9 @@ type SaveResult = (Mode, PathBuf, Result<usize, ExportError>);
 pub struct App {
     active: Mode,
     tabs: [Tab; 3],
+    /// Asks for frames for arriving data, at most `max_fps` a second.
+    pacer: Arc<RepaintPacer>,
+    /// The pacer's wake, for workers and background threads.
     wake: Wake,
     address_choices: Vec<String>,
     recorder: Option<Recorder>,
@@ -77,17 +88,23 @@ pub struct App {
     quick_window: QuickWindow,
     /// Whether the Auto-reply window (of the tab in view) is open.
     auto_reply_open: bool,
+    /// A line per frame for benchmarks, when asked for.
+    frame_report: Option<FrameReport>,
 }
 
 impl App {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
-        ui::fonts::install(&cc.egui_ctx);
+        ui::look::install(&cc.egui_ctx);
         let persisted: Persisted = cc
             .storage
             .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
             .unwrap_or_default();
-        let ctx = cc.egui_ctx.clone();
-        let wake: Wake = Arc::new(move || ctx.request_repaint());
+        let max_fps = options.max_fps.unwrap_or(persisted.max_fps);
+        let pacer = RepaintPacer::new(cc.egui_ctx.clone(), max_fps);
+        let wake: Wake = {
+            let pacer = Arc::clone(&pacer);
+            Arc::new(move || pacer.wake())
+        };
         let mut app = Self {
             active: persisted.active,
             tabs: [
@@ -95,6 +112,7 @@ impl App {
                 Tab::new(Mode::TcpServer, persisted.tcp_server),
                 Tab::new(Mode::Udp, persisted.udp),
             ],
+            pacer,
             wake,
             address_choices: ui::connection_bar::local_address_choices(),
             recorder: None,
@@ -104,12 +122,19 @@ impl App {
             quick_commands: persisted.quick_commands,
             quick_window: QuickWindow::default(),
             auto_reply_open: false,
+            frame_report: None,
         };
         app.apply_start_options(options);
         app
     }
 
     fn apply_start_options(&mut self, options: StartOptions) {
+        if let Some(path) = &options.frame_report {
+            match FrameReport::create(path) {
+                Ok(report) => self.frame_report = Some(report),
+                Err(error) => self.notice = Some((format!("Frame report off: {error}"), true)),
+            }
+        }
         if let Some(path) = &options.log {
             match Recorder::start_rotating(path, options.split_bytes) {
                 Ok(recorder) => {
@@ -344,6 +369,12 @@ impl App {
                     ui.label(text);
                 }
             }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let current = self.pacer.max_fps();
+                if let Some(fps) = ui::redraw_cap::show(ui, current, MAX_FPS_RANGE) {
+                    self.pacer.set_max_fps(fps);
+                }
+            });
         });
     }
 
@@ -441,16 +472,32 @@ fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
 }
 
 impl eframe::App for App {
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        ui::look::clear_color(visuals)
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if let Some(report) = &mut self.frame_report {
+            report.begin_pass();
+        }
         self.hold_sessions(true);
         self.frame_logic(ctx);
         self.hold_sessions(false);
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(report) = &mut self.frame_report {
+            let newest = self.tabs[self.active as usize].newest_entry_time();
+            let causes = ui.ctx().repaint_causes();
+            report.begin_frame(frame.info().cpu_usage, newest, &causes);
+        }
+        self.pacer.frame_began();
         self.hold_sessions(true);
         self.frame_ui(ui);
         self.hold_sessions(false);
+        if let Some(report) = &mut self.frame_report {
+            report.end_frame();
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -461,11 +508,12 @@ impl eframe::App for App {
             tcp_server: settings(Mode::TcpServer),
             udp: settings(Mode::Udp),
             quick_commands: self.quick_commands.clone(),
+            max_fps: self.pacer.max_fps(),
         };
         eframe::set_value(storage, eframe::APP_KEY, &persisted);
     }
 
-    fn on_exit(&mut self) {
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         EXIT_STARTED.store(true, Ordering::Relaxed);
         self.drain_events();
         self.finish_recording();

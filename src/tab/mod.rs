@@ -347,6 +347,15 @@ impl Tab {
         self.session.lock()
     }
 
+    /// When the newest entry of the log arrived.
+    pub fn newest_entry_time(&self) -> Option<std::time::SystemTime> {
+        self.session()
+            .log
+            .iter()
+            .next_back()
+            .map(|entry| entry.time)
+    }
+
     /// A frame starts: the session is the UI's until [`Self::end_frame`].
     pub fn begin_frame(&self) {
         self.session.begin_frame();

@@ -38,11 +38,23 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         options: *options,
         peer_width: log.peer_width(),
     };
-    egui::ScrollArea::both()
+    // Springing back from past the end fights sticking to the end when rows arrive while the
+    // window is resized: egui then asked for frames without end.
+    ui.spacing_mut().scroll.kinetic.rubber_band = false;
+    let tail_id = ui.make_persistent_id("log_tail");
+    let tail: Option<Tail> = ui.data(|data| data.get_temp(tail_id));
+    let mut area = egui::ScrollArea::both()
         .id_salt("log")
         .auto_shrink(false)
-        .stick_to_bottom(true)
-        .show_rows(ui, row_height, total_rows, |ui, rows| {
+        .stick_to_bottom(true);
+    if let Some(tail) = tail.filter(|tail| tail.following && tail.rows != total_rows) {
+        // egui sticks to the end only after drawing, so new rows would show a frame late:
+        // one more frame for every arrival. Scroll to them before drawing instead.
+        let spacing = ui.spacing().item_spacing.y;
+        let content_height = (row_height + spacing) * total_rows as f32 - spacing;
+        area = area.vertical_scroll_offset((content_height - tail.view_height).max(0.0));
+    }
+    let output = area.show_rows(ui, row_height, total_rows, |ui, rows| {
             ui.spacing_mut().item_spacing.y = 0.0;
             // Fewer rows than fit, yet not from the top: the log shrank (entries left memory)
             // under a scroll offset egui clamps only after this frame. Draw again, or an idle
@@ -101,7 +113,24 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
                 }
             }
         });
+    let view_height = output.inner_rect.height();
+    let end = output.content_size.y - view_height;
+    let tail = Tail {
+        following: output.state.clamped_offset().y >= end - 1.0,
+        view_height,
+        rows: total_rows,
+    };
+    ui.data_mut(|data| data.insert_temp(tail_id, tail));
     action
+}
+
+/// The log's view as the last frame left it.
+#[derive(Clone, Copy)]
+struct Tail {
+    /// Scrolled to the newest rows.
+    following: bool,
+    view_height: f32,
+    rows: usize,
 }
 
 /// Every display line of one entry in the current layout.

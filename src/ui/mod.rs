@@ -11,6 +11,8 @@ pub mod fonts;
 pub mod framing_bar;
 pub mod log_lines;
 pub mod log_view;
+pub mod look;
 pub mod quick_commands;
+pub mod redraw_cap;
 pub mod selection_bar;
 pub mod send_box;
