@@ -18,7 +18,7 @@ byte still saved), and a TCP flood into the TCP Server tab against an `nc -l > /
 in the same run, with the app's RSS after it. --check compares with the targets of issue 12.
 
 Usage: cost.py --bin target/release/sockscope [--rates 10,100,2000,20000] [--secs 5]
-               [--idle 60] [--tcp-mib 2048] [--renderers glow[,wgpu]] [--check]
+               [--idle 60] [--tcp-mib 2048] [--tcp-runs 3] [--renderers glow[,wgpu]] [--check]
 Needs: Xvfb, python3-xlib; packetsender (and xrandr, which it runs) for the baseline; openbox
 for the minimized case; nc (netcat-openbsd) for the TCP baseline. benches/window_cost.sh
 installs them.
@@ -318,28 +318,34 @@ def try_connect(port):
         return None
 
 
-def tcp_run(app, mib):
-    port = free_port(socket.SOCK_STREAM)
-    sink = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=subprocess.DEVNULL)
-    sink_secs = send_mib(port, mib)
-    sink.wait(30)
-    port = free_port(socket.SOCK_STREAM)
-    window, _ = launch(app, ("--tcp-server", f"127.0.0.1:{port}"))
-    try:
-        time.sleep(3)
-        t0 = time.time()
-        app_secs = send_mib(port, mib)
-        t1 = time.time()
-        time.sleep(2)
-        rss = rss_mb(window.pid)
-    finally:
-        window.close()
-    damage = [t for t in window.damage_times() if t0 <= t <= t1]
-    drawn = [f for f in window.frames() if t0 <= f[0] <= t1]
-    to_screen = [s - f[0] for f in drawn if (s := first_at_or_after(damage, f[0])) and s - f[0] < 1]
-    window.remove()
-    return {"app": label(app), "mib": mib, "sink_rate": mib / sink_secs, "app_rate": mib / app_secs,
-            "rss": rss, "frame_p99": 1000 * quantile(to_screen, 0.99)}
+def tcp_run(app, mib, runs):
+    """`runs` rounds, each an `nc` sink then the app; the sink's rate swings by half from one
+    run to the next on a shared machine, so the medians are compared."""
+    sink_rates, app_rates, rss, frame_p99 = [], [], [], []
+    for _ in range(runs):
+        port = free_port(socket.SOCK_STREAM)
+        sink = subprocess.Popen(["nc", "-l", "127.0.0.1", str(port)], stdout=subprocess.DEVNULL)
+        sink_rates.append(mib / send_mib(port, mib))
+        sink.wait(30)
+        port = free_port(socket.SOCK_STREAM)
+        window, _ = launch(app, ("--tcp-server", f"127.0.0.1:{port}"))
+        try:
+            time.sleep(3)
+            t0 = time.time()
+            app_rates.append(mib / send_mib(port, mib))
+            t1 = time.time()
+            time.sleep(2)
+            rss.append(rss_mb(window.pid))
+        finally:
+            window.close()
+        damage = [t for t in window.damage_times() if t0 <= t <= t1]
+        drawn = [f for f in window.frames() if t0 <= f[0] <= t1]
+        to_screen = [s - f[0] for f in drawn if (s := first_at_or_after(damage, f[0])) and s - f[0] < 1]
+        frame_p99.append(1000 * quantile(to_screen, 0.99))
+        window.remove()
+    return {"app": label(app), "mib": mib, "sink_rate": quantile(sink_rates, 0.5),
+            "app_rate": quantile(app_rates, 0.5), "rss": max(rss), "frame_p99": max(frame_p99),
+            "sink_rates": sink_rates, "app_rates": app_rates}
 
 
 def label(app):
@@ -368,6 +374,7 @@ def main():
     ap.add_argument("--secs", type=float, default=5)
     ap.add_argument("--idle", type=float, default=60)
     ap.add_argument("--tcp-mib", type=int, default=2048)
+    ap.add_argument("--tcp-runs", type=int, default=3)
     ap.add_argument("--renderers", default="", help="e.g. glow,wgpu (wgpu needs --features wgpu)")
     ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
@@ -401,11 +408,13 @@ def main():
             print("openbox is not installed: no minimized case")
         if a.tcp_mib > 0 and shutil.which("nc"):
             for app in ours:
-                row = tcp_run(app, a.tcp_mib)
+                row = tcp_run(app, a.tcp_mib, a.tcp_runs)
                 results["tcp"].append(row)
-                print(f"tcp {row['mib']} MiB {row['app']:18s} {row['app_rate']:6.0f} MiB/s vs nc sink "
-                      f"{row['sink_rate']:6.0f} MiB/s ({100 * row['app_rate'] / row['sink_rate']:.0f}%), "
-                      f"rss after {row['rss']:.0f} MB, frame p99 {row['frame_p99']:.0f} ms", flush=True)
+                runs = ", ".join(f"{s:.0f}/{r:.0f}" for s, r in zip(row["sink_rates"], row["app_rates"]))
+                print(f"tcp {row['mib']} MiB {row['app']:18s} median {row['app_rate']:6.0f} MiB/s vs nc sink "
+                      f"{row['sink_rate']:6.0f} MiB/s ({100 * row['app_rate'] / row['sink_rate']:.0f}%; runs "
+                      f"sink/app {runs}), rss after {row['rss']:.0f} MB, frame p99 {row['frame_p99']:.0f} ms",
+                      flush=True)
     finally:
         for proc in (wm, xvfb):
             if proc:

@@ -14,7 +14,7 @@ mod pacer;
 mod quick;
 
 use frame_report::FrameReport;
-pub use pacer::{DEFAULT_MAX_FPS, MAX_FPS_RANGE, RepaintPacer};
+pub use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{self, ExportError, Recorder};
@@ -77,6 +77,8 @@ pub struct App {
     pacer: Arc<RepaintPacer>,
     /// The pacer's wake, for workers and background threads.
     wake: Wake,
+    /// Tells the pacer when data floods in.
+    flood: FloodGauge,
     address_choices: Vec<String>,
     recorder: Option<Recorder>,
     /// Shown in the status bar until replaced: the outcome of the last save, recording errors.
@@ -114,6 +116,7 @@ impl App {
             ],
             pacer,
             wake,
+            flood: FloodGauge::default(),
             address_choices: ui::connection_bar::local_address_choices(),
             recorder: None,
             notice: None,
@@ -534,7 +537,15 @@ impl App {
     }
 
     fn frame_logic(&mut self, ctx: &egui::Context) {
-        if self.drain_events() {
+        let behind = self.drain_events();
+        let received = self
+            .tabs
+            .iter()
+            .map(|tab| tab.session().counters.rx_bytes)
+            .sum();
+        let flooding = self.flood.flooding(Instant::now(), received, behind);
+        self.pacer.set_busy(flooding);
+        if behind {
             // The status line says how far behind; the intake wakes the UI for what it applies.
             ctx.request_repaint_after(BEHIND_REFRESH);
         }

@@ -5,15 +5,25 @@
 //! times a second: the first arrival after a quiet spell is drawn at once, a stream is drawn
 //! at the cap. And never with a zero delay: egui answers a zero-delay request with two frames
 //! ("to give some things time to settle"), the second showing nothing new.
+//!
+//! During a flood (more than [`FLOOD_RATE`] arriving, or more than the app takes in), frames
+//! come at most every [`BUSY_INTERVAL`]: in a software-rendered window each frame takes CPU
+//! from taking the data in, and a log scrolling by too fast to read gains nothing from more.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// The shortest delay asked for: egui turns a zero delay into two frames.
 const LEAST_DELAY: Duration = Duration::from_micros(1);
 
 const NO_FRAME: u64 = u64::MAX;
+
+/// The longest wait between frames during a flood.
+pub const BUSY_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Received bytes a second above which data is a flood: some hundred thousand lines a second.
+pub const FLOOD_RATE: u64 = 16 * 1024 * 1024;
 
 /// The default cap on frames a second drawn for arriving data.
 pub const DEFAULT_MAX_FPS: u32 = 30;
@@ -28,6 +38,8 @@ pub struct RepaintPacer {
     /// When the last drawn frame began, in µs since `epoch`; [`NO_FRAME`] before the first.
     last_frame_us: AtomicU64,
     max_fps: AtomicU32,
+    /// A flood: frames at most every [`BUSY_INTERVAL`].
+    busy: AtomicBool,
 }
 
 impl RepaintPacer {
@@ -37,6 +49,7 @@ impl RepaintPacer {
             epoch: Instant::now(),
             last_frame_us: AtomicU64::new(NO_FRAME),
             max_fps: AtomicU32::new(DEFAULT_MAX_FPS),
+            busy: AtomicBool::new(false),
         };
         pacer.set_max_fps(max_fps);
         Arc::new(pacer)
@@ -72,8 +85,47 @@ impl RepaintPacer {
         self.max_fps.store(fps, Ordering::Relaxed);
     }
 
+    /// Whether a flood arrives (see [`FloodGauge`]).
+    pub fn set_busy(&self, busy: bool) {
+        self.busy.store(busy, Ordering::Relaxed);
+    }
+
     fn interval(&self) -> Duration {
-        Duration::from_secs(1) / self.max_fps().max(1)
+        let capped = Duration::from_secs(1) / self.max_fps().max(1);
+        if self.busy.load(Ordering::Relaxed) {
+            capped.max(BUSY_INTERVAL)
+        } else {
+            capped
+        }
+    }
+}
+
+/// Tells a flood from the received-byte count, looked at once a frame by the UI thread.
+#[derive(Default)]
+pub struct FloodGauge {
+    /// When the count was last looked at, and what it was.
+    last: Option<(Instant, u64)>,
+    flooding: bool,
+}
+
+/// The shortest span a rate is measured over: frames can come closer together than that.
+const GAUGE_SPAN: Duration = Duration::from_millis(50);
+
+impl FloodGauge {
+    /// Whether data floods in, given all bytes received so far (counters may be reset: a
+    /// smaller count starts over) and whether the app is behind taking them in.
+    pub fn flooding(&mut self, now: Instant, received: u64, behind: bool) -> bool {
+        match self.last {
+            Some((at, before)) if now.duration_since(at) < GAUGE_SPAN && received >= before => {}
+            Some((at, before)) => {
+                let bytes = received.saturating_sub(before);
+                let span = now.duration_since(at).as_secs_f64();
+                self.flooding = bytes as f64 > FLOOD_RATE as f64 * span;
+                self.last = Some((now, received));
+            }
+            None => self.last = Some((now, received)),
+        }
+        behind || self.flooding
     }
 }
 
@@ -125,5 +177,36 @@ mod tests {
             delay > Duration::from_millis(90) && delay <= Duration::from_millis(100),
             "{delay:?}"
         );
+    }
+
+    #[test]
+    fn a_flood_is_told_by_its_rate() {
+        let mut gauge = FloodGauge::default();
+        let start = Instant::now();
+        let at = |ms| start + Duration::from_millis(ms);
+        assert!(!gauge.flooding(at(0), 0, false));
+        // 1 MiB in 100 ms is 10 MiB/s: a stream, not a flood.
+        assert!(!gauge.flooding(at(100), 1 << 20, false));
+        // 4 MiB more in 100 ms is 40 MiB/s.
+        assert!(gauge.flooding(at(200), 5 << 20, false));
+        // Looked at again within the span: the last verdict holds.
+        assert!(gauge.flooding(at(210), 5 << 20, false));
+        // Quiet again.
+        assert!(!gauge.flooding(at(400), 5 << 20, false));
+        // Counters reset: no flood from a smaller count.
+        assert!(!gauge.flooding(at(500), 10, false));
+        // Behind is a flood whatever the rate.
+        assert!(gauge.flooding(at(600), 10, true));
+    }
+
+    #[test]
+    fn a_busy_app_draws_at_most_every_busy_interval() {
+        let pacer = RepaintPacer::new(egui::Context::default(), 60);
+        pacer.frame_began();
+        assert!(pacer.delay() <= Duration::from_secs(1) / 60);
+        pacer.set_busy(true);
+        assert!(pacer.delay() > BUSY_INTERVAL - Duration::from_millis(10));
+        pacer.set_busy(false);
+        assert!(pacer.delay() <= Duration::from_secs(1) / 60);
     }
 }

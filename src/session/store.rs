@@ -16,9 +16,11 @@ use super::{Direction, EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
 use crate::net::Recycler;
 
-/// The default memory cap of a store: with the program, its fonts and a full event queue, the
-/// process stays under 300 MB however long a flood runs.
-pub const DEFAULT_CAP_BYTES: usize = 224 * 1024 * 1024;
+/// The default memory cap of a store: with the program, its fonts, a full event queue and the
+/// renderer, the process stays under 300 MB however long a flood runs. Drawn without a GPU the
+/// renderer (Mesa's llvmpipe, with LLVM) holds some 70 MB: at 224 MiB a real window ended a
+/// flood at 356 MB.
+pub const DEFAULT_CAP_BYTES: usize = 128 * 1024 * 1024;
 
 /// An entry as stored: fixed size, its payload in the arena.
 #[derive(Clone, Copy)]

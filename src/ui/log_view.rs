@@ -92,10 +92,9 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
                     .map(|e| e.time);
                 let job = style.row(line.entry, line.line == 0, previous, &data);
                 let sequence = log.first_sequence() + line.index as u64;
-                let label = egui::Label::new(job).extend().sense(egui::Sense::click());
                 // The highlight goes behind the row without changing its layout.
                 let background = ui.painter().add(egui::Shape::Noop);
-                let response = ui.add(label);
+                let response = super::log_row::show(ui, &job, &style.font, row_height);
                 if tab.selected.contains(&sequence) {
                     let fill = ui.visuals().selection.bg_fill;
                     let shape = egui::Shape::rect_filled(response.rect, 0.0, fill);

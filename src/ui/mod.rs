@@ -10,6 +10,7 @@ pub mod filter_bar;
 pub mod fonts;
 pub mod framing_bar;
 pub mod log_lines;
+pub mod log_row;
 pub mod log_view;
 pub mod look;
 pub mod quick_commands;
