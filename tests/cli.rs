@@ -25,7 +25,7 @@ fn run_with(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn bad_arguments_exit_with_code_2_and_say_why() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (
             &["--udp", "0.0.0.0:1", "--tcp-server", "0.0.0.0:2"],
             "cannot be used with",
@@ -34,6 +34,7 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
         (&["--to", "127.0.0.1:1"], "--udp"),
         (&["--encoding", "latin1"], "expected utf-8 or gbk"),
         (&["--log", "out.bin"], ".jsonl, .csv or .txt"),
+        (&["--max-fps", "0"], "1..=120"),
     ];
     for (args, message) in cases {
         let output = run_with(args);
@@ -59,6 +60,7 @@ fn help_lists_the_presets() {
         "--encoding",
         "--hex",
         "--log",
+        "--max-fps",
     ] {
         assert!(help.contains(option), "--help lists {option}");
     }
