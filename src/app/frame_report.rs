@@ -113,3 +113,42 @@ fn unix_micros(time: SystemTime) -> u128 {
 fn or_dash<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "-".to_owned(), |value| value.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_frame_writes_a_line_with_the_frame_before_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("frames.txt");
+        let newest = UNIX_EPOCH + Duration::from_micros(1_700_000_000_123_456);
+        let cause = egui::RepaintCause {
+            file: "src/app/pacer.rs",
+            line: 47,
+            reason: "".into(),
+        };
+        {
+            let mut report = FrameReport::create(&path).expect("create");
+            report.begin_pass();
+            report.begin_frame(None, None, &[]);
+            report.end_frame();
+            // A pass with no frame (a minimized window) writes nothing.
+            report.begin_pass();
+            report.begin_pass();
+            report.begin_frame(Some(0.0025), Some(newest), std::slice::from_ref(&cause));
+            report.end_frame();
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(' ').collect()).collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0][1..], ["-", "-", "-", "-"]);
+        assert_eq!(lines[1][1], "2500");
+        assert!(lines[1][2].parse::<u64>().is_ok(), "the UI's time: {text}");
+        assert_eq!(lines[1][3], "1700000000123456");
+        assert_eq!(lines[1][4], "pacer.rs:47");
+        let first: u128 = lines[0][0].parse().expect("start");
+        let second: u128 = lines[1][0].parse().expect("start");
+        assert!(second >= first);
+    }
+}
