@@ -7,6 +7,7 @@ mod entry;
 mod filter;
 mod framing;
 mod layout;
+mod peers;
 mod progress;
 mod stage;
 mod status;

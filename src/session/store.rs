@@ -5,13 +5,12 @@
 //! layout (see `layout.rs` for how lines are counted).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::arena::{Arena, BlockQueue, Span};
 use super::carry::{Carry, StreamTail};
 use super::layout::{Layout, line_count, payload_line_count};
+use super::peers::{PEER_COST, Peers};
 use super::{Direction, EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
 use crate::net::Recycler;
@@ -30,54 +29,17 @@ struct Header {
     /// Display lines before this entry since the store began: text lines, hex lines.
     first_line: [u64; 2],
     payload: Span,
-    /// Index into the peer table, or [`NO_PEER`].
+    /// Index into the peer table, or `NO_PEER`.
     peer: u32,
     /// Characters split with its stream's neighbours, per encoding.
     carries: [Carry; 2],
     tag: EntryTag,
 }
 
-const NO_PEER: u32 = u32::MAX;
-
 fn to_nanos(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |since| {
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     })
-}
-
-/// Peer addresses, each stored once and named by a number in the headers.
-#[derive(Default)]
-struct Peers {
-    addresses: Vec<SocketAddr>,
-    ids: HashMap<SocketAddr, u32>,
-    /// The last one looked up: floods come from one peer at a time.
-    last: Option<(SocketAddr, u32)>,
-}
-
-impl Peers {
-    /// The peer's number, and the peer again if it is new here.
-    fn id(&mut self, peer: Option<SocketAddr>) -> (u32, Option<SocketAddr>) {
-        let Some(peer) = peer else {
-            return (NO_PEER, None);
-        };
-        if let Some((last, id)) = self.last
-            && last == peer
-        {
-            return (id, None);
-        }
-        let next = self.addresses.len() as u32;
-        let id = *self.ids.entry(peer).or_insert(next);
-        let new = (id == next).then(|| {
-            self.addresses.push(peer);
-            peer
-        });
-        self.last = Some((peer, id));
-        (id, new)
-    }
-
-    fn get(&self, id: u32) -> Option<SocketAddr> {
-        self.addresses.get(id as usize).copied()
-    }
 }
 
 /// One display line: which entry, and which of its lines.
@@ -228,9 +190,15 @@ impl LogStore {
             self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
         }
         self.used_bytes += cost;
-        let (peer, new_peer) = self.peers.id(peer);
-        if let Some(address) = new_peer {
+        let named = self.peers.name(peer);
+        let peer = named.number;
+        if let Some(address) = named.new {
             self.peer_width = self.peer_width.max(display_width(&address));
+            self.used_bytes += PEER_COST;
+            // A number used again starts its streams afresh.
+            if let Some(streams) = self.streams.get_mut(peer.wrapping_add(1) as usize) {
+                *streams = [None; 2];
+            }
         }
         let carries = self.link_stream(peer, tag, &payload);
         let header = Header {
@@ -250,6 +218,9 @@ impl LogStore {
         if let Some(oldest) = self.headers.pop_front() {
             self.used_bytes -= Self::cost(oldest.payload.len());
             self.payloads.release(oldest.payload);
+            if self.peers.release(oldest.peer) {
+                self.used_bytes -= PEER_COST;
+            }
             self.evicted_entries += 1;
             if oldest.tag.is_data() {
                 self.evicted_bytes += oldest.payload.len() as u64;
@@ -288,6 +259,11 @@ impl LogStore {
 
     pub fn len(&self) -> usize {
         self.headers.len()
+    }
+
+    /// Peers named by the entries kept.
+    pub fn peers_kept(&self) -> usize {
+        self.peers.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -379,6 +355,28 @@ mod tests {
 
     fn rx(bytes: &[u8]) -> LogEntry {
         LogEntry::new(SystemTime::now(), None, EntryKind::Rx(bytes.to_vec()))
+    }
+
+    /// A UDP socket hearing from a new source port with each datagram: the peers kept follow
+    /// the entries kept, and count against the cap.
+    #[test]
+    fn peers_leave_with_their_last_entry() {
+        let cap = 64 * 1024;
+        let mut store = LogStore::with_cap(cap);
+        for n in 0..100_000u32 {
+            let peer = SocketAddr::from(([10, 0, (n >> 16) as u8, (n >> 8) as u8], n as u16));
+            store.push(LogEntry::new(
+                SystemTime::now(),
+                Some(peer),
+                EntryKind::Rx(b"0123456789".to_vec()),
+            ));
+            assert!(store.used_bytes() <= cap + PEER_COST);
+        }
+        assert!(store.len() > 100 && store.len() < 1_000, "{}", store.len());
+        assert_eq!(store.peers_kept(), store.len());
+        // The newest entries still name their own peers.
+        let newest = store.get(store.len() - 1).and_then(|entry| entry.peer);
+        assert_eq!(newest, Some(SocketAddr::from(([10, 0, 1, 134], 34_463))));
     }
 
     #[test]
