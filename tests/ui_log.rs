@@ -213,3 +213,24 @@ fn udp_log_of_rows(
     }
     (harness, peer, local)
 }
+
+/// At the end of a long log its last row sits at the bottom of the view. The view sized its
+/// content with egui's spacing between rows while the rows were drawn touching, which left
+/// blank space under the last row, growing with the rows in view.
+#[test]
+fn the_last_row_sits_at_the_bottom_of_the_view() {
+    let (mut harness, _peer, _local) = udp_log_of_rows(80);
+    harness.step();
+    let last_row = harness.get_by_label_contains("row 79").rect();
+    let bar = harness
+        .get_all_by_role(egui::accesskit::Role::ScrollBar)
+        .map(|bar| bar.rect())
+        .find(|bar| bar.height() > bar.width() && bar.bottom() > last_row.top())
+        .expect("the log's vertical scroll bar");
+    assert!(
+        (last_row.bottom() - bar.bottom()).abs() < 2.0,
+        "the last row ends at {}, the view at {}",
+        last_row.bottom(),
+        bar.bottom()
+    );
+}

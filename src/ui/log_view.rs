@@ -41,6 +41,10 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
     // Springing back from past the end fights sticking to the end when rows arrive while the
     // window is resized: egui then asked for frames without end.
     ui.spacing_mut().scroll.kinetic.rubber_band = false;
+    // Rows touch: set before the scroll area, which sizes its content by the same stride as
+    // the rows are drawn at (set inside only, rows were drawn closer than the content was
+    // sized, leaving blank space under the last row at the end).
+    ui.spacing_mut().item_spacing.y = 0.0;
     let tail_id = ui.make_persistent_id("log_tail");
     let tail: Option<Tail> = ui.data(|data| data.get_temp(tail_id));
     let mut area = egui::ScrollArea::both()
@@ -50,12 +54,10 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
     if let Some(tail) = tail.filter(|tail| tail.following && tail.rows != total_rows) {
         // egui sticks to the end only after drawing, so new rows would show a frame late:
         // one more frame for every arrival. Scroll to them before drawing instead.
-        let spacing = ui.spacing().item_spacing.y;
-        let content_height = (row_height + spacing) * total_rows as f32 - spacing;
+        let content_height = row_height * total_rows as f32;
         area = area.vertical_scroll_offset((content_height - tail.view_height).max(0.0));
     }
     let output = area.show_rows(ui, row_height, total_rows, |ui, rows| {
-            ui.spacing_mut().item_spacing.y = 0.0;
             // Fewer rows than fit, yet not from the top: the log shrank (entries left memory)
             // under a scroll offset egui clamps only after this frame. Draw again, or an idle
             // window would keep showing blank space under the last row.
