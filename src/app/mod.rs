@@ -14,7 +14,7 @@ mod pacer;
 mod quick;
 
 use frame_report::FrameReport;
-pub use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
+use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{self, ExportError, Recorder};
