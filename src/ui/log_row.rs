@@ -1,10 +1,11 @@
 //! One row of the log, laid out and painted only where the view shows it.
 //!
 //! A row can hold 1,000 characters (a long line cut there). During a flood the view shows
-//! some forty such rows, new ones each frame: laying out and painting every character cost
-//! more than the rest of the frame, since glyphs far outside the view are still triangles a
-//! software renderer must set up before it clips them. The row keeps its full width, so
-//! scrolling sideways works as before, and its accessible text is the whole row.
+//! dozens of such rows, new ones each frame, and glyphs far outside the view are still laid
+//! out, tessellated and handed to the renderer. In a real window under a TCP flood, a frame's
+//! own work (UI, tessellation, GL calls) took 16.9 ms at the median with whole rows and 8.5 ms
+//! with this (p90 30.1 and 13.2 ms). The row keeps its full width, so scrolling sideways works
+//! as before, and its accessible text is the whole row.
 
 use std::ops::Range;
 
