@@ -39,14 +39,10 @@ start_with_rule --tcp-server "127.0.0.1:$port"
 app_window >/dev/null
 timeout 120 python3 - "$port" "$rounds" <<'PY'
 import socket, statistics, sys, time
+sys.path.insert(0, "benches/window")
+from cost import try_connect, wait_for
 port, rounds = int(sys.argv[1]), int(sys.argv[2])
-deadline = time.time() + 30
-while True:
-    try:
-        s = socket.create_connection(("127.0.0.1", port)); break
-    except OSError:
-        if time.time() > deadline: raise
-        time.sleep(0.2)
+s = wait_for("the app's port", lambda: try_connect(port))
 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 s.settimeout(10)
 def once():
@@ -76,6 +72,8 @@ port=$(free_port)
 verdict="$fifo_dir/verdict"
 timeout 900 python3 - "$fifo" "$port" "$flood_mib" >"$verdict" <<'PY' &
 import hashlib, json, os, socket, sys, threading, time
+sys.path.insert(0, "benches/window")
+from cost import try_connect, wait_for
 fifo, port, mib = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 total = mib * 1024 * 1024
 rate = 25e6
@@ -83,13 +81,7 @@ state = {"sent": 0, "recorded": 0, "lead": 0}
 def pattern(n, seed):
     return hashlib.sha256(seed.to_bytes(8, "little")).digest() * (n // 32)
 def send(sent_hash):
-    deadline = time.time() + 30
-    while True:
-        try:
-            s = socket.create_connection(("127.0.0.1", port)); break
-        except OSError:
-            if time.time() > deadline: raise
-            time.sleep(0.2)
+    s = wait_for("the app's port", lambda: try_connect(port))
     block = 0; t = time.time()
     while state["sent"] < total:
         data = pattern(65536, block); block += 1
