@@ -74,5 +74,5 @@ print(f"PASS: {len(lines)} .jsonl records, rx bytes exact")
 PY
 
 # The CLI test that needs a display: a preset plus --log, checked line by line.
-timeout 900 cargo test --quiet --test cli -- --ignored || { echo "FAIL: cargo test --test cli -- --ignored"; exit 1; }
+timeout 900 cargo test --quiet --test it -- --ignored cli:: || { echo "FAIL: cargo test --test it -- --ignored cli::"; exit 1; }
 echo "smoke: 1 passed, 0 failed"

@@ -31,7 +31,8 @@ pub struct Cli {
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp")]
     pub to: Option<RemoteTarget>,
 
-    /// Text encoding for display and sending.
+    /// Text encoding for display and sending: utf-8, gbk, gb18030, big5, shift_jis, euc-jp,
+    /// euc-kr, windows-1250 to 1258, iso-8859-2 to 16, koi8-r and the other WHATWG labels.
     #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
     pub encoding: Option<TextEncoding>,
 
@@ -152,10 +153,10 @@ pub fn parse_host_port(text: &str) -> Result<RemoteTarget, String> {
 }
 
 fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
-    TextEncoding::ALL
-        .into_iter()
-        .find(|encoding| encoding.cli_name().eq_ignore_ascii_case(text))
-        .ok_or_else(|| "expected utf-8 or gbk".to_owned())
+    TextEncoding::from_label(text).ok_or_else(|| {
+        "expected an encoding such as utf-8, gbk, big5, shift_jis, euc-kr or windows-1252"
+            .to_owned()
+    })
 }
 
 fn parse_log_path(text: &str) -> Result<PathBuf, String> {

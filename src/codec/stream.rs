@@ -1,5 +1,9 @@
 //! Where characters end in a byte stream, so a character split across two reads (or two frames)
-//! can be shown whole. Pure functions over the byte grammar of each encoding.
+//! can be shown whole. Pure functions over the byte grammar of each encoding: UTF-8 and GBK
+//! (GB18030's decoder) are written out, as they are the hot paths; the other multi-byte
+//! encodings ask encoding_rs's decoder one byte at a time.
+
+use encoding_rs::DecoderResult;
 
 use super::TextEncoding;
 
@@ -21,7 +25,7 @@ fn incomplete_tail_from(encoding: TextEncoding, bytes: &[u8], mut at: usize) -> 
     while at < bytes.len() {
         // Whole two-byte GBK characters, in a tight loop: binary data has no ASCII to resume
         // from, so its scan starts at the beginning of the entry.
-        if encoding == TextEncoding::Gbk {
+        if is_gb(encoding) {
             // A run of lead bytes (0x81-0xFE) pairs up from a boundary: each pair is whole.
             at += lead_run(&bytes[at..]) & !1;
             while let [0x81..=0xFE, 0x40..=0x7E | 0x80..=0xFE, ..] = bytes[at..] {
@@ -55,7 +59,11 @@ fn boundary_near_end(encoding: TextEncoding, bytes: &[u8]) -> usize {
     };
     match encoding {
         TextEncoding::Utf8 => from,
-        TextEncoding::Gbk => (0..=skip_high_back(bytes, from))
+        // Every byte is a character: nothing can be unfinished.
+        _ if encoding.encoding_rs().is_single_byte() => bytes.len(),
+        // Big5, Shift_JIS, EUC-JP and EUC-KR share what makes this work for GBK: their trail
+        // bytes are 0x40 and up, and a failed sequence leaves an ASCII byte to be read again.
+        _ => (0..=skip_high_back(bytes, from))
             .rev()
             .find_map(|at| {
                 if matches!(bytes[at], 0x00..=0x2F | 0x3A..=0x3F) {
@@ -68,6 +76,11 @@ fn boundary_near_end(encoding: TextEncoding, bytes: &[u8]) -> usize {
             })
             .unwrap_or(0),
     }
+}
+
+/// GBK and GB18030 decode alike (encoding_rs's GBK decoder is GB18030's).
+fn is_gb(encoding: TextEncoding) -> bool {
+    matches!(encoding, TextEncoding::Gbk | TextEncoding::Gb18030)
 }
 
 /// Bytes checked at a time where binary data makes a byte-by-byte scan the hot spot: a fixed
@@ -209,6 +222,9 @@ fn gbk_sequence(bytes: &[u8]) -> Sequence {
 /// The runs of bytes that are not part of any character, as (start, length), in order. An
 /// unfinished character at the end counts as invalid: nothing more is coming for these bytes.
 pub fn invalid_bytes(encoding: TextEncoding, bytes: &[u8]) -> Vec<(usize, usize)> {
+    if !matches!(encoding, TextEncoding::Utf8) && !is_gb(encoding) {
+        return invalid_bytes_decoded(encoding, bytes);
+    }
     let mut runs = Vec::new();
     let mut at = 0;
     while at < bytes.len() {
@@ -225,6 +241,29 @@ pub fn invalid_bytes(encoding: TextEncoding, bytes: &[u8]) -> Vec<(usize, usize)
         }
     }
     runs
+}
+
+/// [`invalid_bytes`] by encoding_rs's own decoder, over the whole input at once: each error it
+/// reports is a run. Single-byte encodings would otherwise pay a decoder call per byte.
+fn invalid_bytes_decoded(encoding: TextEncoding, bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut decoder = encoding.encoding_rs().new_decoder_without_bom_handling();
+    let mut scratch = [0u16; 2048];
+    let mut read_total = 0;
+    loop {
+        let (result, read, _) =
+            decoder.decode_to_utf16_without_replacement(&bytes[read_total..], &mut scratch, true);
+        read_total += read;
+        match result {
+            DecoderResult::InputEmpty => return runs,
+            DecoderResult::OutputFull => {}
+            DecoderResult::Malformed(len, after) => {
+                let end = read_total - usize::from(after);
+                let len = usize::from(len).min(end);
+                runs.push((end - len, len));
+            }
+        }
+    }
 }
 
 /// One character of decoded bytes, or one byte that is not part of any.
@@ -282,8 +321,31 @@ pub fn pieces(encoding: TextEncoding, bytes: &[u8]) -> Vec<Piece> {
 fn sequence_at(encoding: TextEncoding, bytes: &[u8]) -> Sequence {
     match encoding {
         TextEncoding::Utf8 => utf8_sequence(bytes),
-        TextEncoding::Gbk => gbk_sequence(bytes),
+        _ if is_gb(encoding) => gbk_sequence(bytes),
+        _ => decoded_sequence(encoding, bytes),
     }
+}
+
+/// The first character of `bytes` as encoding_rs's decoder reads it, fed one byte at a time.
+/// Its decoders for these encodings never take back a byte once consumed: an ASCII byte that
+/// fails a sequence is left unread, and the error's length counts the bytes before it.
+fn decoded_sequence(encoding: TextEncoding, bytes: &[u8]) -> Sequence {
+    let mut decoder = encoding.encoding_rs().new_decoder_without_bom_handling();
+    // Big5 decodes some pairs to two characters.
+    let mut out = [0u16; 4];
+    for (fed, byte) in bytes.iter().enumerate() {
+        let (result, _, written) = decoder.decode_to_utf16_without_replacement(
+            std::slice::from_ref(byte),
+            &mut out,
+            false,
+        );
+        match result {
+            DecoderResult::Malformed(len, _) => return Sequence::Invalid(usize::from(len).max(1)),
+            _ if written > 0 => return Sequence::Complete(fed + 1),
+            _ => {}
+        }
+    }
+    Sequence::Unfinished
 }
 
 /// The character of one well-formed sequence, if the encoding maps it.
@@ -297,9 +359,9 @@ fn decode_one(encoding: TextEncoding, sequence: &[u8]) -> Option<char> {
         TextEncoding::Utf8 => std::str::from_utf8(sequence)
             .ok()
             .map(std::borrow::Cow::Borrowed),
-        TextEncoding::Gbk => {
-            encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(sequence)
-        }
+        _ => encoding
+            .encoding_rs()
+            .decode_without_bom_handling_and_without_replacement(sequence),
     }?;
     text.chars().next()
 }

@@ -4,9 +4,15 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use encoding_rs::EncoderResult;
+use encoding_rs::{EncoderResult, Encoding};
 
-/// The character encodings a session can use for text payloads.
+/// The character encodings a session can use for text payloads: every encoding `encoding_rs`
+/// has whose bytes keep ASCII's meaning (so `\n` is one byte and never inside a character,
+/// which the log's line model needs). Left out: UTF-16 (a `\n` is two bytes, and 0x0A sits
+/// inside many characters), ISO-2022-JP (escape sequences change what later bytes mean, across
+/// messages), and WHATWG's "replacement" (decodes everything to one U+FFFD).
+///
+/// The variants' names are what settings files store.
 #[derive(
     Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
 )]
@@ -14,17 +20,138 @@ pub enum TextEncoding {
     #[default]
     Utf8,
     Gbk,
+    Gb18030,
+    Big5,
+    ShiftJis,
+    EucJp,
+    EucKr,
+    Windows1252,
+    Iso8859_15,
+    Macintosh,
+    Windows1250,
+    Iso8859_2,
+    Iso8859_16,
+    Windows1251,
+    Koi8R,
+    Koi8U,
+    Iso8859_5,
+    Ibm866,
+    MacCyrillic,
+    Windows1253,
+    Iso8859_7,
+    Windows1254,
+    Iso8859_3,
+    Windows1255,
+    Iso8859_8,
+    Iso8859_8I,
+    Windows1256,
+    Iso8859_6,
+    Windows1257,
+    Iso8859_4,
+    Iso8859_13,
+    Windows1258,
+    Windows874,
+    Iso8859_10,
+    Iso8859_14,
+    XUserDefined,
 }
 
 impl TextEncoding {
-    pub const ALL: [Self; 2] = [Self::Utf8, Self::Gbk];
+    /// In the order menus offer them: Unicode, Chinese, Japanese, Korean, then by script.
+    pub const ALL: [Self; 36] = [
+        Self::Utf8,
+        Self::Gbk,
+        Self::Gb18030,
+        Self::Big5,
+        Self::ShiftJis,
+        Self::EucJp,
+        Self::EucKr,
+        Self::Windows1252,
+        Self::Iso8859_15,
+        Self::Macintosh,
+        Self::Windows1250,
+        Self::Iso8859_2,
+        Self::Iso8859_16,
+        Self::Windows1251,
+        Self::Koi8R,
+        Self::Koi8U,
+        Self::Iso8859_5,
+        Self::Ibm866,
+        Self::MacCyrillic,
+        Self::Windows1253,
+        Self::Iso8859_7,
+        Self::Windows1254,
+        Self::Iso8859_3,
+        Self::Windows1255,
+        Self::Iso8859_8,
+        Self::Iso8859_8I,
+        Self::Windows1256,
+        Self::Iso8859_6,
+        Self::Windows1257,
+        Self::Iso8859_4,
+        Self::Iso8859_13,
+        Self::Windows1258,
+        Self::Windows874,
+        Self::Iso8859_10,
+        Self::Iso8859_14,
+        Self::XUserDefined,
+    ];
 
-    /// The name used on the command line: `utf-8`, `gbk`.
-    pub fn cli_name(self) -> &'static str {
+    /// The `encoding_rs` encoding that decodes and encodes it.
+    pub fn encoding_rs(self) -> &'static Encoding {
+        use encoding_rs as e;
         match self {
-            Self::Utf8 => "utf-8",
-            Self::Gbk => "gbk",
+            Self::Utf8 => e::UTF_8,
+            Self::Gbk => e::GBK,
+            Self::Gb18030 => e::GB18030,
+            Self::Big5 => e::BIG5,
+            Self::ShiftJis => e::SHIFT_JIS,
+            Self::EucJp => e::EUC_JP,
+            Self::EucKr => e::EUC_KR,
+            Self::Windows1252 => e::WINDOWS_1252,
+            Self::Iso8859_15 => e::ISO_8859_15,
+            Self::Macintosh => e::MACINTOSH,
+            Self::Windows1250 => e::WINDOWS_1250,
+            Self::Iso8859_2 => e::ISO_8859_2,
+            Self::Iso8859_16 => e::ISO_8859_16,
+            Self::Windows1251 => e::WINDOWS_1251,
+            Self::Koi8R => e::KOI8_R,
+            Self::Koi8U => e::KOI8_U,
+            Self::Iso8859_5 => e::ISO_8859_5,
+            Self::Ibm866 => e::IBM866,
+            Self::MacCyrillic => e::X_MAC_CYRILLIC,
+            Self::Windows1253 => e::WINDOWS_1253,
+            Self::Iso8859_7 => e::ISO_8859_7,
+            Self::Windows1254 => e::WINDOWS_1254,
+            Self::Iso8859_3 => e::ISO_8859_3,
+            Self::Windows1255 => e::WINDOWS_1255,
+            Self::Iso8859_8 => e::ISO_8859_8,
+            Self::Iso8859_8I => e::ISO_8859_8_I,
+            Self::Windows1256 => e::WINDOWS_1256,
+            Self::Iso8859_6 => e::ISO_8859_6,
+            Self::Windows1257 => e::WINDOWS_1257,
+            Self::Iso8859_4 => e::ISO_8859_4,
+            Self::Iso8859_13 => e::ISO_8859_13,
+            Self::Windows1258 => e::WINDOWS_1258,
+            Self::Windows874 => e::WINDOWS_874,
+            Self::Iso8859_10 => e::ISO_8859_10,
+            Self::Iso8859_14 => e::ISO_8859_14,
+            Self::XUserDefined => e::X_USER_DEFINED,
         }
+    }
+
+    /// The encoding a WHATWG label names (`gbk`, `big5`, `sjis`, `latin1`, `cp1251`, ...), if it
+    /// is one of these. As in browsers, `iso-8859-1` and `ascii` name windows-1252.
+    pub fn from_label(label: &str) -> Option<Self> {
+        let wanted = Encoding::for_label(label.trim().as_bytes())?;
+        Self::ALL
+            .into_iter()
+            .find(|encoding| encoding.encoding_rs() == wanted)
+    }
+
+    /// The name used on the command line: `utf-8`, `gbk`, `shift_jis`, `windows-1252`.
+    pub fn cli_name(self) -> String {
+        self.encoding_rs().name().to_ascii_lowercase()
     }
 
     /// Decodes bytes, replacing anything invalid with U+FFFD so received data always shows.
@@ -32,7 +159,7 @@ impl TextEncoding {
         match self {
             Self::Utf8 => String::from_utf8_lossy(bytes),
             // encoding_rs's GBK decoder is GB18030's, so four-byte sequences decode too.
-            Self::Gbk => encoding_rs::GBK.decode_without_bom_handling(bytes).0,
+            _ => self.encoding_rs().decode_without_bom_handling(bytes).0,
         }
     }
 
@@ -58,7 +185,9 @@ impl TextEncoding {
     fn decode_valid_run(self, run: &[u8], marked: &mut MarkedText) {
         let decoded = match self {
             Self::Utf8 => std::str::from_utf8(run).ok().map(Cow::Borrowed),
-            Self::Gbk => encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(run),
+            _ => self
+                .encoding_rs()
+                .decode_without_bom_handling_and_without_replacement(run),
         };
         match decoded {
             Some(text) => marked.text.push_str(&text),
@@ -72,11 +201,11 @@ impl TextEncoding {
     /// Silently substituting (as `encoding_rs::Encoding::encode` does with HTML
     /// numeric references) would send bytes the user never typed.
     pub fn encode(self, text: &str) -> Result<Cow<'_, [u8]>, EncodeError> {
-        // ASCII is the same in both encodings, so it needs no copy.
+        // ASCII is the same in every encoding offered, so it needs no copy.
         if self == Self::Utf8 || text.is_ascii() {
             return Ok(Cow::Borrowed(text.as_bytes()));
         }
-        encode_gbk(text).map(Cow::Owned)
+        encode_refusing_unmappable(text, self).map(Cow::Owned)
     }
 }
 
@@ -105,12 +234,13 @@ impl MarkedText {
     }
 }
 
-/// The name shown in the UI: `UTF-8`, `GBK`.
+/// The name shown in the UI: encoding_rs's (`UTF-8`, `GBK`, `Big5`, `Shift_JIS`,
+/// `windows-1252`), but `GB18030` in capitals as its standard writes it.
 impl fmt::Display for TextEncoding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Self::Utf8 => "UTF-8",
-            Self::Gbk => "GBK",
+            Self::Gb18030 => "GB18030",
+            _ => self.encoding_rs().name(),
         })
     }
 }
@@ -144,10 +274,11 @@ impl EncodeError {
     }
 }
 
-/// Encodes with the plain GBK encoder, which reports (rather than four-byte
-/// encodes) anything outside GBK, such as emoji. U+20AC '€' maps to the single byte 0x80.
-fn encode_gbk(text: &str) -> Result<Vec<u8>, EncodeError> {
-    let mut encoder = encoding_rs::GBK.new_encoder();
+/// Encodes with encoding_rs's encoder for `encoding`, reporting the first character it cannot
+/// represent. The GBK encoder reports (rather than four-byte encodes) anything outside GBK,
+/// such as emoji; GB18030's encodes every character. U+20AC '€' is the single byte 0x80 in both.
+fn encode_refusing_unmappable(text: &str, encoding: TextEncoding) -> Result<Vec<u8>, EncodeError> {
+    let mut encoder = encoding.encoding_rs().new_encoder();
     let mut out = Vec::new();
     let mut read_total = 0;
     loop {
@@ -166,7 +297,7 @@ fn encode_gbk(text: &str) -> Result<Vec<u8>, EncodeError> {
             EncoderResult::Unmappable(ch) => {
                 // The unmappable character counts as read.
                 let offset = read_total - ch.len_utf8();
-                return Err(EncodeError::at(text, offset, ch, TextEncoding::Gbk));
+                return Err(EncodeError::at(text, offset, ch, encoding));
             }
         }
     }
@@ -299,5 +430,85 @@ mod tests {
         let marked = TextEncoding::Utf8.decode_marked(&all).text;
         assert!(marked.starts_with('\0') && marked.ends_with("\\xFF"));
         assert!(!marked.contains('\u{FFFD}'));
+    }
+
+    #[test]
+    fn every_encoding_offered_keeps_ascii_and_has_its_own_name() {
+        let mut names = std::collections::HashSet::new();
+        for encoding in TextEncoding::ALL {
+            assert!(encoding.encoding_rs().is_ascii_compatible(), "{encoding}");
+            assert!(
+                names.insert(encoding.encoding_rs().name()),
+                "{encoding} twice"
+            );
+            assert_eq!(
+                TextEncoding::from_label(&encoding.cli_name()),
+                Some(encoding)
+            );
+            let stored = serde_json::to_string(&encoding).unwrap();
+            assert_eq!(
+                serde_json::from_str::<TextEncoding>(&stored).unwrap(),
+                encoding
+            );
+        }
+        // What settings files of earlier versions hold still reads.
+        assert_eq!(
+            serde_json::from_str::<TextEncoding>(r#""Gbk""#).unwrap(),
+            TextEncoding::Gbk
+        );
+        assert_eq!(
+            TextEncoding::from_label("sjis"),
+            Some(TextEncoding::ShiftJis)
+        );
+        assert_eq!(
+            TextEncoding::from_label("latin1"),
+            Some(TextEncoding::Windows1252)
+        );
+        assert_eq!(TextEncoding::from_label(" Big5 "), Some(TextEncoding::Big5));
+        assert_eq!(TextEncoding::from_label("utf-16le"), None);
+        assert_eq!(TextEncoding::from_label("iso-2022-jp"), None);
+        assert_eq!(TextEncoding::Gb18030.to_string(), "GB18030");
+        assert_eq!(TextEncoding::ShiftJis.to_string(), "Shift_JIS");
+    }
+
+    #[test]
+    fn each_encoding_round_trips_text_in_its_script() {
+        let cases = [
+            (TextEncoding::Big5, "網路調試 你好"),
+            (TextEncoding::ShiftJis, "こんにちは、世界"),
+            (TextEncoding::EucJp, "こんにちは、世界"),
+            (TextEncoding::EucKr, "안녕하세요 세계"),
+            (TextEncoding::Gb18030, "你好 😀 한"),
+            (TextEncoding::Windows1251, "Привет"),
+            (TextEncoding::Koi8R, "Привет"),
+            (TextEncoding::Windows1253, "Γειά σου"),
+            (TextEncoding::Windows1255, "שלום"),
+            (TextEncoding::Windows1256, "مرحبا"),
+            (TextEncoding::Windows874, "สวัสดี"),
+            (TextEncoding::Windows1252, "café €"),
+        ];
+        for (encoding, text) in cases {
+            let bytes = encoding.encode(text).unwrap();
+            assert_ne!(&*bytes, text.as_bytes(), "{encoding}");
+            assert_eq!(encoding.decode(&bytes), text, "{encoding}");
+            assert!(
+                encoding.decode_marked(&bytes).marks.is_empty(),
+                "{encoding}"
+            );
+        }
+        assert_eq!(&*TextEncoding::ShiftJis.encode("あ").unwrap(), [0x82, 0xA0]);
+        assert_eq!(&*TextEncoding::Big5.encode("你").unwrap(), [0xA7, 0x41]);
+        assert_eq!(&*TextEncoding::EucKr.encode("한").unwrap(), [0xC7, 0xD1]);
+    }
+
+    #[test]
+    fn characters_outside_an_encoding_are_refused_with_its_name() {
+        let err = TextEncoding::ShiftJis.encode("ok 😀").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "'😀' (U+1F600) at line 1, column 4 cannot be encoded in Shift_JIS"
+        );
+        let err = TextEncoding::Windows1252.encode("Привет").unwrap_err();
+        assert_eq!((err.ch, err.column), ('П', 1));
     }
 }

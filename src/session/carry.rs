@@ -1,8 +1,9 @@
 //! Characters split across entries: which bytes each entry borrows from the previous entry of
 //! its stream, and which it hands on to the next, so the split character shows once and whole.
 //!
-//! Kept per encoding (the display encoding can change at any time) and per stream (one peer, one
-//! direction). The moved bytes are never `\n` in either encoding, so line counts do not change.
+//! Kept for two encodings at once, UTF-8 and one more (see [`Linked`]), and per stream (one
+//! peer, one direction). The moved bytes are never `\n` in any encoding offered, so line counts
+//! do not change.
 
 use std::borrow::Cow;
 
@@ -40,7 +41,26 @@ impl Carry {
     }
 }
 
-/// The unfinished character a stream's last entry ends in, in each encoding.
+/// The two encodings whose split characters are linked, each in its slot of [`Carry`] and
+/// [`StreamTail`]: UTF-8 always, and the other one the log was last shown in (GBK until then).
+/// Linking every encoding offered would cost each entry 36 carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Linked(pub [TextEncoding; 2]);
+
+impl Default for Linked {
+    fn default() -> Self {
+        Self([TextEncoding::Utf8, TextEncoding::Gbk])
+    }
+}
+
+impl Linked {
+    /// The slot `encoding` is linked in, if it is.
+    pub fn slot(self, encoding: TextEncoding) -> Option<usize> {
+        self.0.iter().position(|&linked| linked == encoding)
+    }
+}
+
+/// The unfinished character a stream's last entry ends in, per slot of [`Linked`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamTail {
     tails: [([u8; MAX_TAIL], u8); 2],
@@ -49,34 +69,87 @@ pub struct StreamTail {
 impl StreamTail {
     /// Links a new entry to the stream's previous one: returns the new entry's carries, and sets
     /// on `previous` (when it is still stored) the bytes it now hands on.
-    pub fn link(&mut self, bytes: &[u8], mut previous: Option<&mut [Carry; 2]>) -> [Carry; 2] {
+    pub fn link(
+        &mut self,
+        linked: Linked,
+        bytes: &[u8],
+        mut previous: Option<&mut [Carry; 2]>,
+    ) -> [Carry; 2] {
         let mut carries = [Carry::default(); 2];
-        for encoding in TextEncoding::ALL {
-            let at = encoding as usize;
-            let (tail, tail_len) = self.tails[at];
-            let tail = &tail[..usize::from(tail_len)];
-            let carry = &mut carries[at];
-            if !tail.is_empty() && starts_character(encoding, tail, bytes) {
-                carry.borrowed[..tail.len()].copy_from_slice(tail);
-                carry.borrowed_len = tail_len;
-                if let Some(previous) = previous.as_deref_mut() {
-                    previous[at].handed_on = tail_len;
-                }
-            }
-            // The new end of the stream: the unfinished character the shown bytes end in.
-            let shown = carry.display(bytes);
-            let len = incomplete_tail(encoding, &shown);
-            let mut end = [0; MAX_TAIL];
-            end[..len].copy_from_slice(&shown[shown.len() - len..]);
-            self.tails[at] = (end, len as u8);
+        for (slot, encoding) in linked.0.into_iter().enumerate() {
+            let previous = previous.as_deref_mut().map(|carries| &mut carries[slot]);
+            carries[slot] = self.link_slot(slot, encoding, bytes, previous);
         }
         carries
+    }
+
+    /// [`Self::link`] for one slot, linked in `encoding`.
+    pub fn link_slot(
+        &mut self,
+        slot: usize,
+        encoding: TextEncoding,
+        bytes: &[u8],
+        previous: Option<&mut Carry>,
+    ) -> Carry {
+        let mut carry = Carry::default();
+        let (tail, tail_len) = self.tails[slot];
+        let tail = &tail[..usize::from(tail_len)];
+        if !tail.is_empty() && starts_character(encoding, tail, bytes) {
+            carry.borrowed[..tail.len()].copy_from_slice(tail);
+            carry.borrowed_len = tail_len;
+            if let Some(previous) = previous {
+                previous.handed_on = tail_len;
+            }
+        }
+        // The new end of the stream: the unfinished character the shown bytes end in.
+        let shown = carry.display(bytes);
+        let len = incomplete_tail(encoding, &shown);
+        let mut end = [0; MAX_TAIL];
+        end[..len].copy_from_slice(&shown[shown.len() - len..]);
+        self.tails[slot] = (end, len as u8);
+        carry
+    }
+
+    /// Takes what `other` ends in, in one slot.
+    pub fn copy_slot(&mut self, slot: usize, other: &Self) {
+        self.tails[slot] = other.tails[slot];
+    }
+
+    /// Forgets what the stream ends in, in one slot: its entries are linked again from the start.
+    pub fn clear_slot(&mut self, slot: usize) {
+        self.tails[slot] = ([0; MAX_TAIL], 0);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn linked(encoding: TextEncoding) -> Linked {
+        Linked([TextEncoding::Utf8, encoding])
+    }
+
+    /// Text in `encoding` with characters outside ASCII: the first sample it can encode.
+    fn sample(encoding: TextEncoding) -> Vec<u8> {
+        let samples = [
+            "Hi 你好, 世界 😀 ok",
+            "Hi 你好, 世界 ok",
+            "Hi こんにちは, 世界 ok",
+            "Hi 안녕하세요 ok",
+            "Hi Привет ok",
+            "Hi Γειά σου ok",
+            "Hi שלום ok",
+            "Hi مرحبا ok",
+            "Hi สวัสดี ok",
+            "Hi Xin chào ok",
+            "Hi café Ålborg ok",
+        ];
+        samples
+            .iter()
+            .find_map(|text| encoding.encode(text).ok())
+            .map(Cow::into_owned)
+            .unwrap_or_else(|| (0..=255).collect())
+    }
 
     /// Splits `bytes` into entries at `cuts` and returns what each entry shows, decoded.
     fn shown(encoding: TextEncoding, bytes: &[u8], cuts: &[usize]) -> Vec<String> {
@@ -86,31 +159,23 @@ mod tests {
         for &end in cuts.iter().chain([bytes.len()].iter()) {
             let piece = &bytes[start..end];
             let previous = entries.last_mut().map(|(_, carries)| carries);
-            let carries = stream.link(piece, previous);
+            let carries = stream.link(linked(encoding), piece, previous);
             entries.push((piece, carries));
             start = end;
         }
         entries
             .iter()
             .map(|(piece, carries)| {
-                encoding
-                    .decode_marked(&carries[encoding as usize].display(piece))
-                    .text
+                let slot = linked(encoding).slot(encoding).expect("linked");
+                encoding.decode_marked(&carries[slot].display(piece)).text
             })
             .collect()
     }
 
     #[test]
     fn a_character_split_at_every_offset_shows_once_and_whole() {
-        let text = "Hi 你好, 世界 😀 ok";
         for encoding in TextEncoding::ALL {
-            let bytes = match encoding {
-                TextEncoding::Utf8 => text.as_bytes().to_vec(),
-                TextEncoding::Gbk => encoding
-                    .encode("Hi 你好, 世界 ok")
-                    .map(Cow::into_owned)
-                    .unwrap_or_default(),
-            };
+            let bytes = sample(encoding);
             let expected = encoding.decode_marked(&bytes).text;
             for cut in 1..bytes.len() {
                 let pieces = shown(encoding, &bytes, &[cut]);

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::arena::{Arena, BlockQueue, Span};
-use super::carry::{Carry, StreamTail};
+use super::carry::{Carry, Linked, StreamTail};
 use super::layout::{Layout, line_count, payload_line_count};
 use super::peers::{PEER_COST, Peers};
 use super::{Direction, EntryRef, EntryTag, LogEntry};
@@ -31,9 +31,18 @@ struct Header {
     payload: Span,
     /// Index into the peer table, or `NO_PEER`.
     peer: u32,
-    /// Characters split with its stream's neighbours, per encoding.
+    /// Characters split with its stream's neighbours, per slot of the store's [`Linked`].
     carries: [Carry; 2],
     tag: EntryTag,
+}
+
+/// The slot of a data entry's stream direction (received, sent); status messages stand alone.
+fn stream_direction(tag: EntryTag) -> Option<usize> {
+    match tag.direction() {
+        Direction::Rx => Some(0),
+        Direction::Tx => Some(1),
+        Direction::Info | Direction::Error => None,
+    }
 }
 
 fn to_nanos(time: SystemTime) -> u64 {
@@ -83,6 +92,8 @@ pub struct LogStore {
     streams: Vec<[Option<(u64, StreamTail)>; 2]>,
     /// The longest peer address written so far, in characters: the peer column's width.
     peer_width: usize,
+    /// The encodings whose split characters the entries link.
+    linked: Linked,
 }
 
 impl Default for LogStore {
@@ -105,6 +116,7 @@ impl LogStore {
             pushed: 0,
             streams: Vec::new(),
             peer_width: 0,
+            linked: Linked::default(),
         }
     }
 
@@ -123,10 +135,8 @@ impl LogStore {
 
     /// Links a data entry to the previous entry of its stream; status messages stand alone.
     fn link_stream(&mut self, peer: u32, tag: EntryTag, bytes: &[u8]) -> [Carry; 2] {
-        let direction = match tag.direction() {
-            Direction::Rx => 0,
-            Direction::Tx => 1,
-            Direction::Info | Direction::Error => return [Carry::default(); 2],
+        let Some(direction) = stream_direction(tag) else {
+            return [Carry::default(); 2];
         };
         let slot = peer.wrapping_add(1) as usize;
         if self.streams.len() <= slot {
@@ -139,7 +149,7 @@ impl LogStore {
         let previous = previous
             .and_then(|index| self.headers.get_mut(index))
             .map(|header| &mut header.carries);
-        let carries = tail.link(bytes, previous);
+        let carries = tail.link(self.linked, bytes, previous);
         self.streams[slot][direction] = Some((self.pushed, tail));
         carries
     }
@@ -155,11 +165,65 @@ impl LogStore {
     pub fn shown(&self, index: usize, encoding: TextEncoding) -> (Cow<'_, [u8]>, usize) {
         match self.headers.get(index) {
             Some(header) => {
-                let carry = &header.carries[encoding as usize];
+                // An encoding not linked shows each entry's own bytes.
+                let carry = self
+                    .linked
+                    .slot(encoding)
+                    .map_or_else(Carry::default, |slot| header.carries[slot]);
                 let bytes = self.payloads.get(header.payload);
                 (carry.display(bytes), carry.borrowed_len())
             }
             None => (Cow::Borrowed(&[]), 0),
+        }
+    }
+
+    /// Links split characters in `encoding` too, from the oldest entry stored on, in the slot
+    /// of the encoding other than UTF-8. One pass over the entries, reading at most a few bytes
+    /// at the end of each in most text (see `codec::stream`).
+    pub fn link_encoding(&mut self, encoding: TextEncoding) {
+        const SLOT: usize = 1;
+        if self.linked.slot(encoding).is_some() {
+            return;
+        }
+        self.linked.0[SLOT] = encoding;
+        // Per stream, as in `streams`: its last entry so far (by index), and what that ends in.
+        let mut relinked: Vec<[Option<(usize, StreamTail)>; 2]> =
+            vec![[None; 2]; self.streams.len()];
+        for index in 0..self.headers.len() {
+            let Some(header) = self.headers.get(index).copied() else {
+                break;
+            };
+            let Some(direction) = stream_direction(header.tag) else {
+                continue;
+            };
+            let Some(stream) = relinked
+                .get_mut(header.peer.wrapping_add(1) as usize)
+                .map(|streams| &mut streams[direction])
+            else {
+                continue;
+            };
+            let (previous, tail) = stream.take().unzip();
+            let mut tail = tail.unwrap_or_default();
+            let previous = previous
+                .and_then(|previous| self.headers.get_mut(previous))
+                .map(|previous| &mut previous.carries[SLOT]);
+            let bytes = self.payloads.get(header.payload);
+            let carry = tail.link_slot(SLOT, encoding, bytes, previous);
+            if let Some(header) = self.headers.get_mut(index) {
+                header.carries[SLOT] = carry;
+            }
+            *stream = Some((index, tail));
+        }
+        // The next entry of each stream links to what its last stored entry ends in now.
+        for (streams, relinked) in self.streams.iter_mut().zip(&relinked) {
+            for (stream, relinked) in streams.iter_mut().zip(relinked) {
+                if let Some((_, tail)) = stream {
+                    match relinked {
+                        Some((_, relinked)) => tail.copy_slot(SLOT, relinked),
+                        None => tail.clear_slot(SLOT),
+                    }
+                }
+            }
         }
     }
 
@@ -468,6 +532,39 @@ mod tests {
         assert_eq!([gbk(0), gbk(2)], ["a", "浣燽"]);
         // Hex shows each read's own bytes.
         assert_eq!(store.get(0).map(|e| e.bytes()), Some(&[b'a', 0xE4][..]));
+    }
+
+    #[test]
+    fn an_encoding_chosen_later_links_what_is_stored_and_what_comes() {
+        // 網路 in Big5, split inside each character, another peer in between.
+        let bytes = TextEncoding::Big5.encode("網路").expect("Big5 has it");
+        let [wang0, wang1, lu0, lu1] = bytes[..] else {
+            panic!("two characters of two bytes: {bytes:02X?}");
+        };
+        let mut store = LogStore::default();
+        store.push(rx_from(1, &[b'a', wang0]));
+        store.push(rx_from(2, &[lu0]));
+        store.push(rx_from(1, &[wang1, lu0]));
+        let big5 = |store: &LogStore, index| {
+            TextEncoding::Big5
+                .decode_marked(&store.shown_bytes(index, TextEncoding::Big5))
+                .text
+        };
+        // Not linked yet: each entry shows its own bytes.
+        assert_ne!(big5(&store, 2), "網");
+        store.link_encoding(TextEncoding::Big5);
+        // A character unfinished at the end of a stream shows as its bytes until it goes on.
+        let lone = format!("\\x{lu0:02X}");
+        assert_eq!(
+            [big5(&store, 0), big5(&store, 1), big5(&store, 2)],
+            ["a".to_owned(), lone.clone(), format!("網{lone}")]
+        );
+        // The stream goes on linked: the byte handed on joins the next read.
+        store.push(rx_from(1, &[lu1, b'!']));
+        assert_eq!([big5(&store, 2), big5(&store, 3)], ["網", "路!"]);
+        // GBK's slot gave way (each entry shows its own bytes); UTF-8 stays linked.
+        let gbk = TextEncoding::Gbk.decode_marked(&store.shown_bytes(0, TextEncoding::Gbk));
+        assert_eq!(gbk.text, format!("a\\x{wang0:02X}"));
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub struct Tab {
     /// The record context last handed to the intake: the outputs are locked only when it
     /// changes, as the intake holds them while it works through a batch.
     context_given: RecordContext,
+    /// The display encoding last handed to the log for linking split characters.
+    linked_encoding: TextEncoding,
     worker: Option<Intake>,
 }
 
@@ -144,6 +146,7 @@ impl Tab {
             auto_built_from: None,
             auto_errors: Vec::new(),
             context_given: context,
+            linked_encoding: TextEncoding::Utf8,
             worker: None,
         };
         tab.apply_framing();
@@ -266,13 +269,21 @@ impl Tab {
     }
 
     /// Hands the intake what it runs with that the user may have changed since the last
-    /// look: the auto-reply rules and how entries are recorded.
+    /// look: the auto-reply rules, how entries are recorded, and the encoding whose split
+    /// characters the log links.
     pub fn sync_outputs(&mut self) {
         self.refresh_auto_replies();
         let context = self.record_context();
         if context != self.context_given {
             self.session.outputs().context = context;
             self.context_given = context;
+        }
+        if self.linked_encoding != self.settings.encoding {
+            self.session
+                .lock()
+                .log
+                .link_encoding(self.settings.encoding);
+            self.linked_encoding = self.settings.encoding;
         }
     }
 

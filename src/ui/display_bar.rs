@@ -21,9 +21,14 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         ui.checkbox(&mut view.show_delta, "Δt")
             .on_hover_text("Time since the previous entry, in seconds");
         ui.separator();
-        for encoding in TextEncoding::ALL {
-            ui.selectable_value(&mut tab.settings.encoding, encoding, encoding.to_string());
-        }
+        let encoding = &mut tab.settings.encoding;
+        egui::ComboBox::from_label("Encoding")
+            .selected_text(encoding.to_string())
+            .show_ui(ui, |ui| {
+                for choice in TextEncoding::ALL {
+                    ui.selectable_value(encoding, choice, choice.to_string());
+                }
+            });
         ui.separator();
         let paused = tab.paused_at.is_some();
         let pause = if paused { "Resume" } else { "Pause" };

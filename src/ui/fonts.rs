@@ -1,25 +1,46 @@
-//! Fonts: egui's own, then bundled fallbacks so Chinese renders on machines without a CJK font.
+//! Fonts: egui's own, then bundled fallbacks, so that the text of every encoding offered renders
+//! on a machine with no fonts of its own.
 //!
-//! WenQuanYi Micro Hei draws the characters of Windows' GBK (CP936) except ɑ, ɡ and ☉, and its
-//! Mono face keeps the log view aligned. Thirteen of its glyphs are empty (℃, ℉, Ⅴ, Ⅹ, pinyin
-//! tones among them), so a 13-glyph subset of DejaVu Sans comes before it: egui takes each
-//! character from the first font that maps it. tests/ui_fonts.rs checks every GBK character.
+//! WenQuanYi Micro Hei draws Chinese (GBK, Big5), Japanese and Korean, and its Mono face keeps
+//! the log view aligned. Three small subsets come before it, because egui takes each character
+//! from the first font that maps it and some of WenQuanYi's glyphs are empty (℃, ℉, Ⅴ, Ⅹ, pinyin
+//! tones): DejaVu Sans for those and for Hebrew, Arabic, IPA, Greek and Latin extras; Noto Sans
+//! for Thai and control pictures; Noto Sans CJK for radicals and rare ideographs. Each was cut to
+//! what the encodings need, measured by tests/it/ui_fonts.rs, which checks every character of
+//! every encoding offered.
 
 use std::sync::Arc;
 
 /// A collection: face 0 is proportional, face 1 is mono. Apache-2.0, see its LICENSE file.
 const WQY_MICRO_HEI: &[u8] = include_bytes!("../../assets/wqy-microhei.ttc");
-/// DejaVu Sans for GBK characters WenQuanYi leaves blank. Bitstream Vera licence, see its file.
-const DEJAVU_GBK_GAPS: &[u8] = include_bytes!("../../assets/dejavu-sans-gbk-gaps.ttf");
+
+/// The subsets that fill the gaps, in the order egui tries them. Licences beside each file.
+const GAP_FILLERS: [(&str, &[u8]); 3] = [
+    // Bitstream Vera licence.
+    (
+        "DejaVu Sans (gaps)",
+        include_bytes!("../../assets/dejavu-sans-gaps.ttf"),
+    ),
+    // SIL Open Font License 1.1.
+    (
+        "Noto Sans (gaps)",
+        include_bytes!("../../assets/noto-sans-gaps.ttf"),
+    ),
+    // SIL Open Font License 1.1.
+    (
+        "Noto Sans CJK (gaps)",
+        include_bytes!("../../assets/noto-sans-cjk-gaps.otf"),
+    ),
+];
 
 /// egui's default fonts with the bundled fallbacks appended to both families.
 pub fn definitions() -> egui::FontDefinitions {
     let mut fonts = egui::FontDefinitions::default();
-    let gaps = "DejaVu Sans (GBK gaps)";
-    fonts.font_data.insert(
-        gaps.to_owned(),
-        Arc::new(egui::FontData::from_static(DEJAVU_GBK_GAPS)),
-    );
+    for (name, data) in GAP_FILLERS {
+        fonts
+            .font_data
+            .insert(name.to_owned(), Arc::new(egui::FontData::from_static(data)));
+    }
     let faces = [
         ("WenQuanYi Micro Hei", 0, egui::FontFamily::Proportional),
         ("WenQuanYi Micro Hei Mono", 1, egui::FontFamily::Monospace),
@@ -31,7 +52,7 @@ pub fn definitions() -> egui::FontDefinitions {
         };
         fonts.font_data.insert(name.to_owned(), Arc::new(data));
         let chain = fonts.families.entry(family).or_default();
-        chain.push(gaps.to_owned());
+        chain.extend(GAP_FILLERS.iter().map(|(gap, _)| (*gap).to_owned()));
         chain.push(name.to_owned());
     }
     fonts

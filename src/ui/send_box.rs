@@ -127,7 +127,10 @@ fn show_box(
         if response.changed() && action.is_none() {
             action = Some(TabAction::SendTextEdited);
         }
-        if tab.take_focus_request() {
+        // A connection that comes up while the user types in another field (a filter, an
+        // auto-reply rule) must not take their keystrokes.
+        let typing_elsewhere = ui.memory(|memory| memory.focused().is_some_and(|id| id != box_id));
+        if tab.take_focus_request() && !typing_elsewhere {
             response.request_focus();
         }
         let send =

@@ -200,3 +200,38 @@ pub fn send_datagram_counted(
     peer.send_to(bytes, local).expect("send");
     step_until(harness, "the datagram counted", |h| counted(h) > before);
 }
+
+/// Picks `option` from the combo box labelled `combo`.
+pub fn choose(harness: &mut Harness<'_, App>, combo: &str, option: &str) {
+    // The option is the node with its label that the popup added, not a same-named button
+    // elsewhere in the window (told apart by where it is).
+    let before: Vec<_> = harness
+        .query_all_by_label(option)
+        .map(|node| node.rect())
+        .collect();
+    harness.get_by_role_and_label(Role::ComboBox, combo).click();
+    // The popup shows from the frame after the click.
+    harness.step();
+    harness.step();
+    let popup_option = harness
+        .query_all_by_label(option)
+        .find(|node| !before.contains(&node.rect()));
+    popup_option.expect("the option in the popup").click();
+    harness.step();
+    harness.step();
+}
+
+/// Shows the log in the encoding named `name` (as the menu writes it: `GBK`, `Big5`).
+pub fn choose_encoding(harness: &mut Harness<'_, App>, name: &str) {
+    choose(harness, "Encoding", name);
+}
+
+/// Bytes the tab for `mode` has counted as received.
+pub fn rx_bytes(harness: &Harness<'_, App>, mode: Mode) -> u64 {
+    harness.state().tab(mode).session().counters.rx_bytes
+}
+
+/// Bytes the tab for `mode` has counted as sent.
+pub fn tx_bytes(harness: &Harness<'_, App>, mode: Mode) -> u64 {
+    harness.state().tab(mode).session().counters.tx_bytes
+}

@@ -2,8 +2,8 @@
 //!
 //! `preset_with_log_records_jsonl` opens a window, so it is ignored by plain `cargo test`.
 //! `.ci/smoke.sh` (called by `.ci/run`) runs it under Xvfb, with DISPLAY set to its server:
-//! `cargo test --test cli -- --ignored`. By hand: `DISPLAY=:99 cargo test --test cli --
-//! --include-ignored` with `Xvfb :99 -screen 0 1280x800x24 -nolisten tcp &` running.
+//! `cargo test --test it -- --ignored cli::`. By hand: `DISPLAY=:99 cargo test --test it --
+//! --include-ignored cli::` with `Xvfb :99 -screen 0 1280x800x24 -nolisten tcp &` running.
 //! Without a display the app exits at once and the test fails with its stderr; it never hangs.
 
 use std::io::{ErrorKind, Read, Write};
@@ -32,7 +32,10 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
         ),
         (&["--tcp-client", "nohostport"], "is not HOST:PORT"),
         (&["--to", "127.0.0.1:1"], "--udp"),
-        (&["--encoding", "latin1"], "expected utf-8 or gbk"),
+        (
+            &["--encoding", "utf-16le"],
+            "expected an encoding such as utf-8, gbk, big5",
+        ),
         (&["--log", "out.bin"], ".jsonl, .csv or .txt"),
         (&["--max-fps", "0"], "1..=120"),
     ];

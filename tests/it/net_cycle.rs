@@ -1,12 +1,10 @@
 //! Cyclic send on the workers, against real loopback peers: complete, in order, on schedule,
 //! and stopped at once.
 
-mod common_net;
-
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use common_net::{
+use crate::common_net::{
     SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
 };
 use sockscope::net::{
@@ -46,7 +44,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
         let (bytes, _) = recv_datagram(&peer);
         assert_eq!(bytes, b"tick", "datagram {index}");
     }
-    let events = wait_for(&worker, common_net::deadline(), ended);
+    let events = wait_for(&worker, crate::common_net::deadline(), ended);
     assert!(matches!(
         events.last().map(|event| &event.kind),
         Some(EventKind::CycleProgress {
@@ -85,7 +83,7 @@ fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
     }));
     let received = read_exactly(&mut client, 6000);
     assert_eq!(received, b"line\r\n".repeat(1000));
-    wait_for(&worker, common_net::deadline(), ended);
+    wait_for(&worker, crate::common_net::deadline(), ended);
 }
 
 #[test]
@@ -102,7 +100,7 @@ fn stop_is_immediate_and_the_count_says_what_went_out() {
         recv_datagram(&peer);
     }
     worker.send(Command::StopCycle);
-    let events = wait_for(&worker, common_net::deadline(), ended);
+    let events = wait_for(&worker, crate::common_net::deadline(), ended);
     let Some(EventKind::CycleProgress { sent, .. }) = events.last().map(|event| &event.kind) else {
         unreachable!("wait_for ends with the awaited event");
     };

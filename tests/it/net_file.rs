@@ -1,14 +1,12 @@
 //! Send file on the workers, against real loopback peers: 100 MB byte-exact over TCP in bounded
 //! memory, UDP datagrams of a chosen size and pace, Cancel, and an unreadable file.
 
-mod common_net;
-
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use common_net::{connect, expect_event, no_wake, recv_datagram, udp_peer, wait_for};
+use crate::common_net::{connect, expect_event, no_wake, recv_datagram, udp_peer, wait_for};
 use sha2::{Digest, Sha256};
 use sockscope::net::{
     Command, EventKind, FileSpec, RemoteTarget, SendTarget, Worker, spawn_tcp_server, spawn_udp,
@@ -83,7 +81,7 @@ fn a_100_mb_file_arrives_byte_exact_over_tcp() {
     });
     let events = wait_for(
         &worker,
-        common_net::deadline() + Duration::from_secs(50),
+        crate::common_net::deadline() + Duration::from_secs(50),
         file_done,
     );
     assert_eq!(
@@ -131,7 +129,7 @@ fn udp_sends_a_file_in_paced_datagrams_of_the_chosen_size() {
     }
     assert_eq!(received, bytes);
     assert_eq!(sizes, [vec![1000; 10], vec![500]].concat());
-    wait_for(&worker, common_net::deadline(), file_done);
+    wait_for(&worker, crate::common_net::deadline(), file_done);
 }
 
 #[test]
@@ -152,7 +150,7 @@ fn cancel_stops_a_file_the_peer_is_not_reading() {
         |kind| matches!(kind, EventKind::FileProgress { sent, .. } if *sent > 0),
     );
     worker.send(Command::CancelFile);
-    let events = wait_for(&worker, common_net::deadline(), file_done);
+    let events = wait_for(&worker, crate::common_net::deadline(), file_done);
     let Some(EventKind::FileProgress { sent, total, .. }) = events.last().map(|e| &e.kind) else {
         unreachable!("wait_for ends with the awaited event");
     };
@@ -173,7 +171,7 @@ fn an_unreadable_file_is_reported_and_nothing_is_sent() {
         datagram: None,
         pace: None,
     }));
-    let events = wait_for(&worker, common_net::deadline(), file_done);
+    let events = wait_for(&worker, crate::common_net::deadline(), file_done);
     let failed = events.iter().find_map(|event| match &event.kind {
         EventKind::SendFailed { error, .. } => Some(error.to_string()),
         _ => None,

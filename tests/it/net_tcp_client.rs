@@ -1,13 +1,11 @@
 //! The TCP client worker against real std peers on loopback.
 
-mod common_net;
-
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common_net::{
+use crate::common_net::{
     GBK_HELLO_WORLD, all_byte_values, counting_wake, deadline, expect_closed, expect_eof,
     expect_event, expect_received, expect_sent, ipv6_loopback_available, no_wake, read_exactly,
     received_bytes, wait_for, wait_received, with_timeout,

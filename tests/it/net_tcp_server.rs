@@ -1,13 +1,11 @@
 //! The TCP server worker against real std clients on loopback.
 
-mod common_net;
-
 use std::collections::{HashMap, HashSet};
 use std::io::{ErrorKind, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use common_net::{
+use crate::common_net::{
     GBK_HELLO_WORLD, SILENCE, all_byte_values, connect, deadline, describe, expect_closed,
     expect_eof, expect_event, expect_received, expect_silence, no_wake, read_exactly, wait_for,
 };
@@ -72,13 +70,13 @@ fn assert_exchanges(worker: &Worker, client: &mut TcpStream, id: ClientId, text:
     send_to(worker, vec![id], text);
     assert_eq!(read_exactly(client, text.len()), text);
     client.write_all(text).expect("client writes");
-    let events = common_net::wait_received(worker, text.len());
+    let events = crate::common_net::wait_received(worker, text.len());
     for event in &events {
         if let EventKind::Received { client: from, .. } = &event.kind {
             assert_eq!(*from, Some(id), "Received names the sending client");
         }
     }
-    assert_eq!(common_net::received_bytes(&events), text);
+    assert_eq!(crate::common_net::received_bytes(&events), text);
 }
 
 #[test]

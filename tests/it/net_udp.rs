@@ -1,10 +1,8 @@
 //! The UDP worker against real std UDP peers on loopback.
 
-mod common_net;
-
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
-use common_net::{
+use crate::common_net::{
     GBK_HELLO_WORLD, SILENCE, all_byte_values, expect_closed, expect_event,
     ipv6_loopback_available, no_wake, recv_datagram, udp_peer,
 };

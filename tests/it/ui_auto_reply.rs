@@ -2,13 +2,11 @@
 //! the match (and no other), echo sends back what arrived, rules see framed entries, and replies
 //! are logged as AUTO. Replies, recording and idle-gap frames go on while no frame is drawn.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use egui::accesskit::Role;
 use sockscope::session::{EntryTag, Mode};
 

@@ -1,14 +1,12 @@
 //! Record and Save data in the real App: rotation, byte-exact files checked by sha256, per-peer
 //! files, write errors that leave the session running, and the memory cap.
 
-mod common;
-
 use std::fs;
 use std::io::Write;
 use std::net::{TcpStream, UdpSocket};
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use sha2::{Digest, Sha256};
 use sockscope::export::part_path;
 use sockscope::session::Mode;

@@ -1,13 +1,11 @@
 //! Under a flood the App stays in charge: every byte is still counted, the view says when it
 //! is behind, and Pause, Stop and Disconnect take effect at once.
 
-mod common;
-
 use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 
-use common::{app_harness, shows, start_server, step_until};
+use crate::common::{app_harness, rx_bytes, shows, start_server, step_until};
 use egui_kittest::kittest::Queryable;
 use sockscope::session::Mode;
 
@@ -27,15 +25,6 @@ fn flooding_client(addr: SocketAddr) -> JoinHandle<u64> {
     })
 }
 
-fn rx_bytes(harness: &egui_kittest::Harness<'_, sockscope::App>) -> u64 {
-    harness
-        .state()
-        .tab(Mode::TcpServer)
-        .session()
-        .counters
-        .rx_bytes
-}
-
 #[test]
 fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once() {
     let mut harness = app_harness();
@@ -45,7 +34,7 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
     // The flood is on. Whether the intake falls behind it depends on the machine: since frames
     // no longer run rules and timers, it mostly keeps up with this flood here.
     step_until(&mut harness, "the flood under way", |h| {
-        rx_bytes(h) > 16 * 1024 * 1024
+        rx_bytes(h, Mode::TcpServer) > 16 * 1024 * 1024
     });
 
     harness.get_by_label("Pause").click();
@@ -54,9 +43,9 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
         harness.state().tab(Mode::TcpServer).paused_at.is_some(),
         "paused in the frame of the click"
     );
-    let counted = rx_bytes(&harness);
+    let counted = rx_bytes(&harness, Mode::TcpServer);
     step_until(&mut harness, "bytes still counted while paused", |h| {
-        rx_bytes(h) > counted + 64 * 1024 * 1024
+        rx_bytes(h, Mode::TcpServer) > counted + 64 * 1024 * 1024
     });
 
     // Stop listening, then drop the client: the flooding peer sees its connection end, while
@@ -76,7 +65,7 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
         !shows(&harness, "Behind:"),
         "caught up once the session ended"
     );
-    let received = rx_bytes(&harness);
+    let received = rx_bytes(&harness, Mode::TcpServer);
     assert!(
         // The write that failed may have put part of its block on the wire.
         received > 64 * 1024 * 1024 && received <= written + 64 * 1024,

@@ -1,12 +1,10 @@
 //! The log: saving it in each format, failures shown, and a million entries in the view.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpListener;
 use std::time::SystemTime;
 
-use common::*;
+use crate::common::*;
 use sockscope::session::{EntryKind, LogEntry, Mode};
 
 #[test]
@@ -22,7 +20,7 @@ fn save_log_writes_each_format_and_reports_failures() {
     });
     let mut harness = app_harness();
     type_field(&mut harness, "Port", &port.to_string());
-    click(&mut harness, "GBK");
+    choose_encoding(&mut harness, "GBK");
     click(&mut harness, "Connect");
     step_until(&mut harness, "greeting", |h| shows(h, "你好，世界"));
     type_send_box(&mut harness, "ok");

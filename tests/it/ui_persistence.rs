@@ -1,10 +1,8 @@
 //! Settings survive a restart: what `save` writes through eframe's storage, a new App reads back.
 
-mod common;
-
 use std::collections::HashMap;
 
-use common::*;
+use crate::common::*;
 use egui_kittest::Harness;
 use sockscope::codec::TextEncoding;
 use sockscope::session::{Layout, Mode};
@@ -35,7 +33,7 @@ fn fields_encoding_and_tab_are_remembered() {
     click(&mut harness, "UDP");
     type_field(&mut harness, "Remote host", "::1");
     type_field(&mut harness, "Remote port", "5353");
-    click(&mut harness, "GBK");
+    choose_encoding(&mut harness, "GBK");
     click(&mut harness, "Hex");
     // A quick command (shared by all tabs) and the send options.
     click(&mut harness, "Hex input");

@@ -1,9 +1,7 @@
 //! History and quick commands in the real App, against a real loopback peer: one click (or
 //! Ctrl+N) sends the saved bytes; add, rename, reorder, delete, export and import.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use egui::accesskit::Role;
 use sockscope::codec::PayloadFormat;
 use sockscope::session::Mode;

@@ -1,11 +1,9 @@
 //! The receive side in the real App: characters split across TCP reads decode whole.
 
-mod common;
-
 use std::io::Write;
 use std::net::TcpListener;
 
-use common::*;
+use crate::common::*;
 use sockscope::session::Mode;
 
 #[test]

@@ -1,40 +1,8 @@
 //! Composing bytes in the send box of the real App: escapes, append, checksums, the send
 //! encoding and the live preview, each checked byte for byte at a real loopback peer.
 
-mod common;
-
-use common::*;
-use egui::accesskit::Role;
+use crate::common::*;
 use sockscope::session::Mode;
-
-/// Opens a combo box by its label and picks an option.
-fn choose(harness: &mut egui_kittest::Harness<'static, sockscope::App>, combo: &str, option: &str) {
-    // The option is the node with its label that the popup added, not a same-named button
-    // elsewhere in the window (told apart by where it is).
-    let before: Vec<_> = harness
-        .query_all_by_label(option)
-        .map(|node| node.rect())
-        .collect();
-    harness.get_by_role_and_label(Role::ComboBox, combo).click();
-    // The popup shows from the frame after the click.
-    harness.step();
-    harness.step();
-    let popup_option = harness
-        .query_all_by_label(option)
-        .find(|node| !before.contains(&node.rect()));
-    popup_option.expect("the option in the popup").click();
-    harness.step();
-    harness.step();
-}
-
-fn sent_bytes(harness: &egui_kittest::Harness<'static, sockscope::App>) -> u64 {
-    harness
-        .state()
-        .tab(Mode::TcpClient)
-        .session()
-        .counters
-        .tx_bytes
-}
 
 #[test]
 fn escapes_checksum_and_append_go_on_the_wire_as_previewed() {
@@ -113,14 +81,14 @@ fn bad_escapes_and_append_bytes_are_explained_and_nothing_is_sent() {
     assert!(shows(&harness, r"unknown escape '\q'"));
     assert!(shows(&harness, "at line 1, column 3"));
     click(&mut harness, "Send");
-    assert_eq!(sent_bytes(&harness), 0);
+    assert_eq!(tx_bytes(&harness, Mode::TcpClient), 0);
 
     type_send_box(&mut harness, "ok");
     choose(&mut harness, "Append", "Custom");
     type_field(&mut harness, "bytes (hex)", "0x1G");
     assert!(shows(&harness, "Append: invalid hex digit 'G'"));
     click(&mut harness, "Send");
-    assert_eq!(sent_bytes(&harness), 0);
+    assert_eq!(tx_bytes(&harness, Mode::TcpClient), 0);
 
     // The first bytes the peer sees are the first valid send's.
     type_field(&mut harness, "bytes (hex)", "16 03");
@@ -219,7 +187,11 @@ fn a_file_dropped_on_the_window_is_sent_whole() {
     });
     let (received, _peer) = reader.join().expect("peer");
     assert_eq!(received, bytes);
-    assert_eq!(sent_bytes(&harness), 3_000_000, "counted as sent");
+    assert_eq!(
+        tx_bytes(&harness, Mode::TcpClient),
+        3_000_000,
+        "counted as sent"
+    );
 }
 
 #[test]

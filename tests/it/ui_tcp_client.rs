@@ -1,13 +1,11 @@
 //! Drives the TCP Client tab of the real App against a real loopback server.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sockscope::session::{Mode, Status};
 
 /// A one-connection server: greets in GBK, then forwards everything it reads to the test.
@@ -38,7 +36,7 @@ fn connects_receives_gbk_and_sends_text() {
     click(&mut harness, "TCP Client");
     type_field(&mut harness, "Host", "127.0.0.1");
     type_field(&mut harness, "Port", &port.to_string());
-    click(&mut harness, "GBK");
+    choose_encoding(&mut harness, "GBK");
     click(&mut harness, "Connect");
 
     step_until(&mut harness, "the GBK greeting in the log", |h| {
@@ -193,4 +191,49 @@ fn an_unresolvable_host_is_a_visible_state() {
     step_until(&mut harness, "back to Connect", |h| {
         h.query_by_label("Connect").is_some()
     });
+}
+
+/// A connection that comes up while the user types in another field leaves the keystrokes
+/// there: the send box takes focus on connect only when nothing else has it. The listener's
+/// queue is held full, so the kernel drops the app's SYN and the connection waits until the
+/// test makes room, after typing has begun in the filter.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_connection_coming_up_leaves_keystrokes_in_the_field_being_typed_in() {
+    use socket2::{Domain, Socket, Type};
+    let listener = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    let any: std::net::SocketAddr = "127.0.0.1:0".parse().expect("address");
+    listener.bind(&any.into()).expect("bind");
+    listener.listen(0).expect("listen");
+    let address = listener
+        .local_addr()
+        .ok()
+        .and_then(|address| address.as_socket())
+        .expect("local address");
+    // Connections the test makes until one finds the queue full.
+    let mut fillers = Vec::new();
+    while let Ok(filler) =
+        std::net::TcpStream::connect_timeout(&address, Duration::from_millis(300))
+    {
+        fillers.push(filler);
+        assert!(fillers.len() < 16, "the accept queue never filled");
+    }
+
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &address.port().to_string());
+    click(&mut harness, "Connect");
+    let filter = harness.get_by_role_and_label(egui::accesskit::Role::TextInput, "Filter");
+    filter.focus();
+    filter.type_text("ab");
+    harness.step();
+    // Room in the queue: the app's next SYN gets through.
+    let _accepted = listener.accept().expect("accept a filler");
+    step_until(&mut harness, "connected", |h| {
+        h.state().tab(Mode::TcpClient).can_send()
+    });
+    harness.event(egui::Event::Text("cd".to_owned()));
+    harness.step();
+    let tab = harness.state().tab(Mode::TcpClient);
+    assert_eq!(tab.settings.filter.pattern, "abcd");
+    assert_eq!(tab.settings.send_text, "");
 }

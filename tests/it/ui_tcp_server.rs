@@ -1,12 +1,10 @@
 //! Drives the TCP Server tab of the real App with real loopback clients.
 
-mod common;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use sockscope::session::{Mode, Status};
 
 fn client(addr: SocketAddr) -> TcpStream {
@@ -48,7 +46,7 @@ fn serves_many_clients_selects_targets_and_disconnects() {
     );
 
     // GBK text from a client shows decoded, with its address.
-    click(&mut harness, "GBK");
+    choose_encoding(&mut harness, "GBK");
     a.write_all(NIHAO_GBK).expect("write");
     step_until(&mut harness, "the GBK text", |h| shows(h, "你好，世界"));
 

@@ -1,10 +1,8 @@
 //! Drives the UDP tab of the real App with real loopback datagram peers.
 
-mod common;
-
 use std::net::{SocketAddr, UdpSocket};
 
-use common::*;
+use crate::common::*;
 use sockscope::session::Mode;
 use sockscope::units::group_digits;
 
@@ -27,7 +25,7 @@ fn logs_senders_replies_to_the_last_one_and_sends_to_the_target() {
     let first = peer();
     let second = peer();
 
-    click(&mut harness, "GBK");
+    choose_encoding(&mut harness, "GBK");
     first.send_to(NIHAO_GBK, local).expect("send");
     step_until(&mut harness, "the GBK datagram", |h| shows(h, "你好，世界"));
     let first_addr = first.local_addr().expect("addr").to_string();

@@ -1,0 +1,27 @@
+//! Every integration test, in one binary: each test binary links the whole GUI stack, and
+//! twenty of them made most of a fresh `cargo test`'s build. One module per area.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../common_net/mod.rs"]
+mod common_net;
+
+mod cli;
+mod net_cycle;
+mod net_file;
+mod net_tcp_client;
+mod net_tcp_server;
+mod net_udp;
+mod ui_auto_reply;
+mod ui_capture;
+mod ui_encodings;
+mod ui_flood;
+mod ui_fonts;
+mod ui_log;
+mod ui_persistence;
+mod ui_quick;
+mod ui_receive;
+mod ui_send;
+mod ui_tcp_client;
+mod ui_tcp_server;
+mod ui_udp;
