@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::codec::TextEncoding;
+use crate::i18n::Language;
 use crate::net::RemoteTarget;
 
 #[derive(Debug, Parser)]
@@ -59,6 +60,11 @@ pub struct Cli {
     /// Redraw at most N times a second while data arrives (1-120; default 30, remembered).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=120))]
     pub max_fps: Option<u32>,
+
+    /// The window's language: en or zh-CN (default: the one chosen in the app, else the
+    /// system's).
+    #[arg(long, value_name = "LANG", value_parser = parse_language)]
+    pub lang: Option<Language>,
 }
 
 /// What to start at launch, taken from the command line.
@@ -74,6 +80,8 @@ pub struct StartOptions {
     pub keep_mib: Option<u64>,
     /// The cap on frames a second drawn for arriving data.
     pub max_fps: Option<u32>,
+    /// The window's language, over the one remembered or the system's.
+    pub language: Option<Language>,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
     pub frame_report: Option<PathBuf>,
 }
@@ -89,6 +97,7 @@ impl Default for StartOptions {
             save_data: None,
             keep_mib: None,
             max_fps: None,
+            language: None,
             frame_report: None,
         }
     }
@@ -121,6 +130,7 @@ impl From<Cli> for StartOptions {
             save_data: cli.save_data,
             keep_mib: cli.keep_mib,
             max_fps: cli.max_fps,
+            language: cli.lang,
             frame_report: None,
         }
     }
@@ -157,6 +167,10 @@ fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
         "expected an encoding such as utf-8, gbk, big5, shift_jis, euc-kr or windows-1252"
             .to_owned()
     })
+}
+
+fn parse_language(text: &str) -> Result<Language, String> {
+    Language::from_code(text).ok_or_else(|| "expected en or zh-CN".to_owned())
 }
 
 fn parse_log_path(text: &str) -> Result<PathBuf, String> {

@@ -7,17 +7,21 @@
 //! - [`session`]: a session's state and its bounded log of raw bytes.
 //! - [`export`]: log file formats and continuous recording.
 //! - [`tab`]: one tab's controller between the widgets and its worker.
-//! - [`ui`]: the widgets; [`app`]: the eframe app.
+//! - [`ui`]: the widgets; [`app`]: the eframe app; [`i18n`]: their language.
 
 pub mod app;
 pub mod cli;
 pub mod codec;
 pub mod export;
+pub mod i18n;
 pub mod net;
 pub mod session;
 pub mod tab;
 pub mod ui;
 pub mod units;
+
+// The strings of every language, from locales/*.toml; English fills any gap.
+rust_i18n::i18n!("locales", fallback = "en");
 
 pub use app::App;
 pub use cli::{Cli, StartOptions};

@@ -18,10 +18,12 @@ use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{self, ExportError, Recorder};
+use crate::i18n::Language;
 use crate::net::Wake;
 use crate::session::{EntryKind, Layout, LogEntry, Mode};
 use crate::tab::payloads::QuickCommand;
 use crate::tab::{Tab, TabAction, TabSettings};
+use crate::tr;
 use crate::ui::{
     self, capture_bar::CaptureAction, quick_commands::QuickWindow, selection_bar::SelectionAction,
     send_box::SendBoxAction,
@@ -52,6 +54,8 @@ struct Persisted {
     quick_commands: Vec<QuickCommand>,
     /// The cap on frames a second drawn for arriving data.
     max_fps: u32,
+    /// The language chosen in the app; none follows the system.
+    language: Option<Language>,
 }
 
 impl Default for Persisted {
@@ -63,6 +67,7 @@ impl Default for Persisted {
             udp: TabSettings::for_mode(Mode::Udp),
             quick_commands: Vec::new(),
             max_fps: DEFAULT_MAX_FPS,
+            language: None,
         }
     }
 }
@@ -72,6 +77,10 @@ type SaveResult = (Mode, PathBuf, Result<usize, ExportError>);
 
 pub struct App {
     active: Mode,
+    /// The language of everything drawn: `--lang`, else the one remembered, else the system's.
+    language: Language,
+    /// The language last chosen in the app, remembered across restarts.
+    remembered_language: Option<Language>,
     tabs: [Tab; 3],
     /// Asks for frames for arriving data, at most `max_fps` a second.
     pacer: Arc<RepaintPacer>,
@@ -107,8 +116,11 @@ impl App {
             let pacer = Arc::clone(&pacer);
             Arc::new(move || pacer.wake())
         };
+        let chosen = options.language.or(persisted.language);
         let mut app = Self {
             active: persisted.active,
+            language: chosen.unwrap_or_else(Language::of_system),
+            remembered_language: persisted.language,
             tabs: [
                 Tab::new(Mode::TcpClient, persisted.tcp_client),
                 Tab::new(Mode::TcpServer, persisted.tcp_server),
@@ -350,19 +362,26 @@ impl App {
         ui.horizontal(|ui| {
             for mode in Mode::ALL {
                 let running = self.tab(mode).session().status.is_active();
-                let label = mode.to_string();
+                let label = ui::labels::mode(self.language, mode);
                 let response = ui.selectable_value(&mut self.active, mode, label);
                 if running {
-                    response.on_hover_text("Session running");
+                    response.on_hover_text(tr!(self.language, "app.tab.running"));
                 }
             }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if let Some(language) = ui::language_menu::show(ui, self.language) {
+                    self.language = language;
+                    self.remembered_language = Some(language);
+                }
+            });
         });
     }
 
     fn status_bar(&self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             if let Some(recorder) = &self.recorder {
-                ui.weak(format!("Recording to {}", recorder.path().display()));
+                let path = recorder.path().display();
+                ui.weak(tr!(self.language, "app.recording_to", path = path));
                 ui.separator();
             }
             if let Some((text, is_error)) = &self.notice {
@@ -374,7 +393,7 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let current = self.pacer.max_fps();
-                if let Some(fps) = ui::redraw_cap::show(ui, current, MAX_FPS_RANGE) {
+                if let Some(fps) = ui::redraw_cap::show(ui, self.language, current, MAX_FPS_RANGE) {
                     self.pacer.set_max_fps(fps);
                 }
             });
@@ -386,10 +405,11 @@ impl App {
         let mut actions: Vec<TabAction> = Vec::new();
         let mut capture_action = None;
         let choices = &self.address_choices;
+        let lang = self.language;
         let tab = &mut self.tabs[mode as usize];
         egui::Panel::top(("connection", mode)).show(ui, |ui| {
             ui.add_space(4.0);
-            actions.extend(ui::connection_bar::show(ui, tab, choices));
+            actions.extend(ui::connection_bar::show(ui, tab, lang, choices));
             ui.add_space(2.0);
         });
         let mut browse_file = false;
@@ -416,9 +436,9 @@ impl App {
                 .show(ui, |ui| actions.extend(ui::client_list::show(ui, tab)));
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            actions.extend(ui::display_bar::show(ui, tab));
-            actions.extend(ui::framing_bar::show(ui, tab));
-            ui::filter_bar::show(ui, tab);
+            actions.extend(ui::display_bar::show(ui, tab, lang));
+            actions.extend(ui::framing_bar::show(ui, tab, lang));
+            ui::filter_bar::show(ui, tab, lang);
             match ui::capture_bar::show(ui, tab) {
                 Some(CaptureAction::Tab(action)) => actions.push(action),
                 other => capture_action = other,
@@ -427,7 +447,7 @@ impl App {
                 // Below the rows, so selecting never moves the row under the pointer.
                 egui::Panel::bottom(("selection", mode)).show(
                     ui,
-                    |ui| match ui::selection_bar::show(ui, tab) {
+                    |ui| match ui::selection_bar::show(ui, tab, lang) {
                         Some(SelectionAction::Copy { hex }) => {
                             ui.ctx().copy_text(tab.selection_text(hex));
                         }
@@ -512,6 +532,7 @@ impl eframe::App for App {
             udp: settings(Mode::Udp),
             quick_commands: self.quick_commands.clone(),
             max_fps: self.pacer.max_fps(),
+            language: self.remembered_language,
         };
         eframe::set_value(storage, eframe::APP_KEY, &persisted);
     }

@@ -14,14 +14,6 @@ pub enum Timestamps {
 
 impl Timestamps {
     pub const ALL: [Self; 3] = [Self::Off, Self::Time, Self::DateTime];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Off => "No time",
-            Self::Time => "Time",
-            Self::DateTime => "Date & time",
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

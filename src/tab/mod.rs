@@ -167,18 +167,6 @@ impl Tab {
         }
     }
 
-    /// The button that starts or stops the session says this.
-    pub fn toggle_label(&self) -> &'static str {
-        match (self.mode, self.toggle_starts()) {
-            (Mode::TcpClient, true) => "Connect",
-            (Mode::TcpClient, false) => "Disconnect",
-            (Mode::TcpServer, true) => "Listen",
-            (Mode::TcpServer, false) => "Stop",
-            (Mode::Udp, true) => "Open",
-            (Mode::Udp, false) => "Close",
-        }
-    }
-
     /// Whether the local endpoint fields can be edited now.
     pub fn endpoint_editable(&self) -> bool {
         self.toggle_starts()

@@ -122,16 +122,6 @@ impl FramingKind {
         Self::FixedLength,
         Self::IdleGap,
     ];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::PerRead => "Per read",
-            Self::Lines => "By line",
-            Self::Delimiter => "By delimiter",
-            Self::FixedLength => "Fixed length",
-            Self::IdleGap => "Idle gap",
-        }
-    }
 }
 
 impl Default for FramingFields {

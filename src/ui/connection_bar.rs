@@ -1,7 +1,10 @@
 //! The fields and button that start a session, and the line saying where it stands.
 
+use super::labels;
+use crate::i18n::Language;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
+use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
@@ -20,36 +23,41 @@ pub fn local_address_choices() -> Vec<String> {
     choices
 }
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Option<TabAction> {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    address_choices: &[String],
+) -> Option<TabAction> {
     let mut action = None;
     let mut reset_counters = false;
     let editable = tab.endpoint_editable();
     ui.horizontal_wrapped(|ui| {
         let host_label = if tab.mode == Mode::TcpClient {
-            "Host"
+            tr!(lang, "connection.host")
         } else {
-            "Address"
+            tr!(lang, "connection.address")
         };
         ui.add_enabled_ui(editable, |ui| {
             text_field(
                 ui,
-                host_label,
+                &host_label,
                 &mut tab.settings.host,
                 180.0,
                 tab.errors.host.as_deref(),
             );
             if tab.mode != Mode::TcpClient {
-                address_menu(ui, &mut tab.settings.host, address_choices);
+                address_menu(ui, lang, &mut tab.settings.host, address_choices);
             }
             text_field(
                 ui,
-                "Port",
+                &tr!(lang, "connection.port"),
                 &mut tab.settings.port,
                 60.0,
                 tab.errors.port.as_deref(),
             );
             if tab.mode == Mode::TcpClient {
-                let label = ui.label("Timeout (s)");
+                let label = ui.label(tr!(lang, "connection.timeout"));
                 let timeout = egui::DragValue::new(&mut tab.settings.connect_timeout_secs)
                     .range(0.1..=600.0)
                     .speed(0.1)
@@ -57,7 +65,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Opt
                 ui.add(timeout).labelled_by(label.id);
             }
         });
-        let toggle = egui::Button::new(tab.toggle_label()).min_size(egui::vec2(90.0, 0.0));
+        let toggle_label = labels::toggle(lang, tab.mode, tab.toggle_starts());
+        let toggle = egui::Button::new(toggle_label).min_size(egui::vec2(90.0, 0.0));
         if ui.add(toggle).clicked() {
             action = Some(if tab.toggle_starts() {
                 TabAction::Start
@@ -71,22 +80,22 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, address_choices: &[String]) -> Opt
             let error = tab.errors.remote.as_deref();
             text_field(
                 ui,
-                "Remote host",
+                &tr!(lang, "connection.remote_host"),
                 &mut tab.settings.remote_host,
                 180.0,
                 None,
             );
             text_field(
                 ui,
-                "Remote port",
+                &tr!(lang, "connection.remote_port"),
                 &mut tab.settings.remote_port,
                 60.0,
                 error,
             );
-            ui.weak("Leave both empty to reply to the last sender");
+            ui.weak(tr!(lang, "connection.remote_hint"));
         });
     }
-    status_line(ui, tab, &mut reset_counters);
+    status_line(ui, tab, lang, &mut reset_counters);
     action.or(reset_counters.then_some(TabAction::ResetCounters))
 }
 
@@ -100,7 +109,7 @@ fn text_field(ui: &mut egui::Ui, label: &str, value: &mut String, width: f32, er
     }
 }
 
-fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
+fn address_menu(ui: &mut egui::Ui, lang: Language, value: &mut String, choices: &[String]) {
     ui.menu_button(egui::RichText::new("▼").monospace(), |ui| {
         for choice in choices {
             if ui.selectable_label(value == choice, choice).clicked() {
@@ -110,11 +119,11 @@ fn address_menu(ui: &mut egui::Ui, value: &mut String, choices: &[String]) {
         }
     })
     .response
-    .on_hover_text("Choose a local address");
+    .on_hover_text(tr!(lang, "connection.local_address_hint"));
 }
 
 /// Where the session stands, with the counters on the right.
-fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
+fn status_line(ui: &mut egui::Ui, tab: &Tab, lang: Language, reset_counters: &mut bool) {
     let session = tab.session();
     let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
     let color = if session.status.is_active() {
@@ -130,44 +139,35 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, reset_counters: &mut bool) {
         ui.painter().circle_filled(dot.center(), size * 0.45, color);
         ui.label(session.status_text());
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            *reset_counters = ui.button("Reset counters").clicked();
+            *reset_counters = ui.button(tr!(lang, "connection.reset_counters")).clicked();
             let counters = &session.counters;
-            ui.monospace(format!(
-                "RX {} B ({})  TX {} B ({})",
-                group_digits(counters.rx_bytes),
-                counters.rx_messages,
-                group_digits(counters.tx_bytes),
-                counters.tx_messages
+            ui.monospace(tr!(
+                lang,
+                "connection.counters",
+                rx_bytes = group_digits(counters.rx_bytes),
+                rx_messages = counters.rx_messages,
+                tx_bytes = group_digits(counters.tx_bytes),
+                tx_messages = counters.tx_messages
             ))
-            .on_hover_text("Bytes (messages) received and sent since the last reset");
+            .on_hover_text(tr!(lang, "connection.counters_hint"));
             if counters.dropped > 0 {
-                let text = format!("Dropped {}", group_digits(counters.dropped));
+                let count = group_digits(counters.dropped);
+                let text = tr!(lang, "connection.dropped", count = count);
                 ui.colored_label(ui.visuals().error_fg_color, text)
-                    .on_hover_text(
-                        "Datagrams the OS dropped since the last reset because the socket's \
-                     receive buffer was full (counted by the kernel, SO_RXQ_OVFL)",
-                    );
+                    .on_hover_text(tr!(lang, "connection.dropped_hint"));
             }
             if let Some(queued) = tab.behind_by() {
-                let text = format!("Behind: {} waiting", bytes_text(queued as u64));
-                let help = format!(
-                    "More arrives than Sockscope can take in. These bytes are received and \
-                     wait to be shown, recorded and counted: none is lost. While {} wait, \
-                     reading pauses, so TCP senders slow down and UDP datagrams wait in the \
-                     socket buffer.",
-                    bytes_text(crate::net::QUEUE_LIMIT as u64)
-                );
+                let text = tr!(lang, "connection.behind", bytes = bytes_text(queued as u64));
+                let limit = bytes_text(crate::net::QUEUE_LIMIT as u64);
+                let help = tr!(lang, "connection.behind_hint", limit = limit);
                 ui.colored_label(ui.visuals().warn_fg_color, text)
                     .on_hover_text(help);
             }
             if let Some(waiting) = tab.files_behind_by() {
-                let text = format!("Recording behind: {} waiting", bytes_text(waiting as u64));
-                let help = format!(
-                    "The disk takes the files (Record, Save data, --log) slower than data \
-                     arrives. While {} wait for a file, reading pauses, so TCP senders slow \
-                     down and UDP datagrams wait in the socket buffer: nothing is lost.",
-                    bytes_text(crate::export::BACKLOG_LIMIT as u64)
-                );
+                let bytes = bytes_text(waiting as u64);
+                let text = tr!(lang, "connection.files_behind", bytes = bytes);
+                let limit = bytes_text(crate::export::BACKLOG_LIMIT as u64);
+                let help = tr!(lang, "connection.files_behind_hint", limit = limit);
                 ui.colored_label(ui.visuals().warn_fg_color, text)
                     .on_hover_text(help);
             }

@@ -1,28 +1,31 @@
 //! How the log shows: Text/Hex/Both, control characters, timestamps, encoding; Pause and Clear.
 
+use super::labels;
 use crate::codec::TextEncoding;
+use crate::i18n::Language;
 use crate::session::{Layout, Timestamps};
 use crate::tab::{Tab, TabAction};
+use crate::tr;
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
         let view = &mut tab.settings.view;
         for layout in Layout::ALL {
-            ui.selectable_value(&mut view.layout, layout, layout.to_string());
+            ui.selectable_value(&mut view.layout, layout, labels::layout(lang, layout));
         }
-        ui.checkbox(&mut view.show_controls, "Show \\r\\n")
-            .on_hover_text("Show line ends, tabs and other control characters as escapes");
+        ui.checkbox(&mut view.show_controls, tr!(lang, "display.show_controls"))
+            .on_hover_text(tr!(lang, "display.show_controls_hint"));
         ui.separator();
         for style in Timestamps::ALL {
-            ui.selectable_value(&mut view.timestamps, style, style.label());
+            ui.selectable_value(&mut view.timestamps, style, labels::timestamps(lang, style));
         }
-        ui.checkbox(&mut view.show_delta, "Δt")
-            .on_hover_text("Time since the previous entry, in seconds");
+        ui.checkbox(&mut view.show_delta, tr!(lang, "display.delta"))
+            .on_hover_text(tr!(lang, "display.delta_hint"));
         ui.separator();
         let encoding = &mut tab.settings.encoding;
-        egui::ComboBox::from_label("Encoding")
+        egui::ComboBox::from_label(tr!(lang, "display.encoding"))
             .selected_text(encoding.to_string())
             .show_ui(ui, |ui| {
                 for choice in TextEncoding::ALL {
@@ -31,8 +34,12 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
             });
         ui.separator();
         let paused = tab.paused_at.is_some();
-        let pause = if paused { "Resume" } else { "Pause" };
-        let hint = "Freeze the view; data is still counted, recorded and kept";
+        let pause = if paused {
+            tr!(lang, "display.resume")
+        } else {
+            tr!(lang, "display.pause")
+        };
+        let hint = tr!(lang, "display.pause_hint");
         if ui
             .selectable_label(paused, pause)
             .on_hover_text(hint)
@@ -41,14 +48,15 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
             action = Some(TabAction::TogglePause);
         }
         if let Some(arrived) = tab.arrived_while_paused() {
-            let badge = egui::RichText::new(format!("+{} new", group_digits(arrived)))
+            let count = group_digits(arrived);
+            let badge = egui::RichText::new(tr!(lang, "display.new_while_paused", count = count))
                 .color(ui.visuals().warn_fg_color);
             ui.label(badge)
-                .on_hover_text("Entries that arrived while paused");
+                .on_hover_text(tr!(lang, "display.new_while_paused_hint"));
         }
         if ui
-            .button("Clear")
-            .on_hover_text("Empty the log view")
+            .button(tr!(lang, "display.clear"))
+            .on_hover_text(tr!(lang, "display.clear_hint"))
             .clicked()
         {
             action = Some(TabAction::ClearLog);

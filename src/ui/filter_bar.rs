@@ -1,33 +1,35 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
+use crate::i18n::Language;
 use crate::tab::Tab;
+use crate::tr;
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     ui.horizontal_wrapped(|ui| {
         let fields = &mut tab.settings.filter;
-        let label = ui.label("Filter");
+        let label = ui.label(tr!(lang, "filter.label"));
         let hint = if fields.hex {
-            "hex bytes, e.g. AA 55"
+            tr!(lang, "filter.hex_hint")
         } else {
-            "text in the data"
+            tr!(lang, "filter.text_hint")
         };
         let edit = egui::TextEdit::singleline(&mut fields.pattern)
             .hint_text(hint)
             .desired_width(180.0);
         ui.add(edit).labelled_by(label.id);
-        ui.checkbox(&mut fields.hex, "Hex pattern");
+        ui.checkbox(&mut fields.hex, tr!(lang, "filter.hex"));
         ui.separator();
-        ui.checkbox(&mut fields.rx, "RX");
-        ui.checkbox(&mut fields.tx, "TX");
-        ui.checkbox(&mut fields.info, "Info");
+        ui.checkbox(&mut fields.rx, tr!(lang, "filter.rx"));
+        ui.checkbox(&mut fields.tx, tr!(lang, "filter.tx"));
+        ui.checkbox(&mut fields.info, tr!(lang, "filter.info"));
         ui.separator();
-        let label = ui.label("Peer");
+        let label = ui.label(tr!(lang, "filter.peer"));
         let edit = egui::TextEdit::singleline(&mut fields.peer)
-            .hint_text("part of ip:port")
+            .hint_text(tr!(lang, "filter.peer_hint"))
             .desired_width(130.0);
         ui.add(edit).labelled_by(label.id);
-        if fields.is_active() && ui.button("Clear filter").clicked() {
+        if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {
             *fields = Default::default();
         }
         if let Some(error) = &tab.errors.filter {
@@ -36,13 +38,12 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) {
             let log = &tab.session().log;
             let tested = filter.tested(log);
             let text = if tested < log.len() as u64 {
-                format!("filtering… {}%", tested * 100 / (log.len() as u64).max(1))
+                let percent = tested * 100 / (log.len() as u64).max(1);
+                tr!(lang, "filter.progress", percent = percent)
             } else {
-                format!(
-                    "{} of {} entries match",
-                    group_digits(filter.matched() as u64),
-                    group_digits(log.len() as u64)
-                )
+                let matched = group_digits(filter.matched() as u64);
+                let total = group_digits(log.len() as u64);
+                tr!(lang, "filter.matched", matched = matched, total = total)
             };
             ui.weak(text);
         }

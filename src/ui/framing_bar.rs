@@ -1,21 +1,24 @@
 //! How received bytes become entries (per read, by line, by delimiter, fixed length, idle gap),
 //! and how many of them stay in memory.
 
+use super::labels;
+use crate::i18n::Language;
 use crate::session::Mode;
 use crate::tab::{FramingKind, Tab, TabAction};
+use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Vec<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> {
     let mut actions = Vec::new();
     ui.horizontal_wrapped(|ui| {
-        ui.label("Entries:");
+        ui.label(tr!(lang, "framing.entries"));
         if tab.mode == Mode::Udp {
-            ui.weak("one per datagram");
-        } else if framing(ui, tab) {
+            ui.weak(tr!(lang, "framing.per_datagram"));
+        } else if framing(ui, tab, lang) {
             actions.push(TabAction::ApplyFraming);
         }
         ui.separator();
-        if memory_cap(ui, tab) {
+        if memory_cap(ui, tab, lang) {
             actions.push(TabAction::ApplyMemoryCap);
         }
     });
@@ -23,22 +26,20 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Vec<TabAction> {
 }
 
 /// The framing choices; true when they changed.
-fn framing(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
+fn framing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
     let mut changed = false;
     let fields = &mut tab.settings.framing;
     for kind in FramingKind::ALL {
         changed |= ui
-            .selectable_value(&mut fields.kind, kind, kind.label())
+            .selectable_value(&mut fields.kind, kind, labels::framing(lang, kind))
             .changed();
     }
     // NetAssist's habit, in our terms: a new row per read, or rows only at the data's line ends.
     if matches!(fields.kind, FramingKind::PerRead | FramingKind::Lines) {
         let mut auto_newline = fields.kind == FramingKind::PerRead;
-        let hint = "On: every read starts a new row (Per read). \
-                    Off: reads run together and rows break only at the line ends in the data \
-                    (By line); a partial line waits for its end.";
+        let hint = tr!(lang, "framing.auto_newline_hint");
         if ui
-            .checkbox(&mut auto_newline, "Auto newline")
+            .checkbox(&mut auto_newline, tr!(lang, "framing.auto_newline"))
             .on_hover_text(hint)
             .changed()
         {
@@ -51,9 +52,12 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
         }
     }
     let parameter = match fields.kind {
-        FramingKind::Delimiter => Some(("Delimiter (hex)", &mut fields.delimiter_hex)),
-        FramingKind::FixedLength => Some(("Length (bytes)", &mut fields.length)),
-        FramingKind::IdleGap => Some(("Gap (ms)", &mut fields.gap_ms)),
+        FramingKind::Delimiter => Some((
+            tr!(lang, "framing.delimiter_hex"),
+            &mut fields.delimiter_hex,
+        )),
+        FramingKind::FixedLength => Some((tr!(lang, "framing.length"), &mut fields.length)),
+        FramingKind::IdleGap => Some((tr!(lang, "framing.gap"), &mut fields.gap_ms)),
         FramingKind::PerRead | FramingKind::Lines => None,
     };
     if let Some((label, value)) = parameter {
@@ -68,35 +72,35 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
     }
     let pending = tab.pending_frame_bytes();
     if pending > 0 {
-        ui.weak(format!(
-            "{} B wait for the end of their entry",
-            group_digits(pending as u64)
-        ));
+        let bytes = group_digits(pending as u64);
+        ui.weak(tr!(lang, "framing.pending", bytes = bytes));
     }
     changed
 }
 
 /// The memory cap field, applied on Enter or when it loses focus; and what left memory.
-fn memory_cap(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
-    let label = ui.label("Keep");
+fn memory_cap(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
+    let label = ui.label(tr!(lang, "framing.keep"));
     let edit = egui::TextEdit::singleline(&mut tab.settings.memory_cap_mib).desired_width(52.0);
     let response = ui
         .add(edit)
         .labelled_by(label.id)
-        .on_hover_text("Memory for the log; past it the oldest entries leave the view");
-    ui.label("MiB");
+        .on_hover_text(tr!(lang, "framing.keep_hint"));
+    ui.label(tr!(lang, "framing.keep_unit"));
     if let Some(error) = &tab.errors.memory_cap {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     let log = &tab.session().log;
     let (entries, bytes) = log.evicted();
     if entries > 0 {
-        ui.weak(format!("−{} entries", group_digits(entries)))
-            .on_hover_text(format!(
-                "{} older entries ({}) left memory to stay under the cap. \
-                 Record keeps every entry in a file.",
-                group_digits(entries),
-                bytes_text(bytes)
+        let count = group_digits(entries);
+        let bytes = bytes_text(bytes);
+        ui.weak(tr!(lang, "framing.evicted", count = count))
+            .on_hover_text(tr!(
+                lang,
+                "framing.evicted_hint",
+                count = count,
+                bytes = bytes
             ));
     }
     response.lost_focus()

@@ -9,6 +9,8 @@ pub mod display_bar;
 pub mod filter_bar;
 pub mod fonts;
 pub mod framing_bar;
+pub mod labels;
+pub mod language_menu;
 pub mod log_lines;
 pub mod log_row;
 pub mod log_view;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 pub use egui_kittest::kittest::Queryable;
+use sockscope::i18n::Language;
 use sockscope::session::{Mode, Status};
 use sockscope::{App, StartOptions};
 use std::net::SocketAddr;
@@ -17,7 +18,9 @@ pub fn app_harness() -> Harness<'static, App> {
     app_harness_with(StartOptions::default())
 }
 
-pub fn app_harness_with(options: StartOptions) -> Harness<'static, App> {
+/// The app with `options`; in English unless they name a language, whatever the machine's.
+pub fn app_harness_with(mut options: StartOptions) -> Harness<'static, App> {
+    options.language = options.language.or(Some(Language::English));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
         .build_eframe(move |cc| App::new(cc, options.clone()));

@@ -7,6 +7,7 @@ mod common;
 mod common_net;
 
 mod cli;
+mod i18n;
 mod net_cycle;
 mod net_file;
 mod net_tcp_client;
@@ -17,6 +18,7 @@ mod ui_capture;
 mod ui_encodings;
 mod ui_flood;
 mod ui_fonts;
+mod ui_language;
 mod ui_log;
 mod ui_persistence;
 mod ui_quick;

@@ -142,3 +142,22 @@ fn every_character_of_every_encoding_is_drawn_in_both_families() {
         }
     }
 }
+
+/// Every character of the Chinese strings (labels, messages, hints) is drawn.
+#[test]
+fn every_character_of_the_chinese_strings_is_drawn() {
+    let fonts = sockscope::ui::fonts::definitions();
+    let mut characters: Vec<char> = crate::i18n::strings("zh-CN")
+        .values()
+        .flat_map(|text| text.chars())
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    characters.sort_unstable();
+    characters.dedup();
+    assert!(characters.len() > 200, "{} characters", characters.len());
+    let blank: String = characters
+        .into_iter()
+        .filter(|&c| !draws(&fonts, &egui::FontFamily::Proportional, c))
+        .collect();
+    assert_eq!(blank, "", "no bundled font draws these");
+}
