@@ -23,6 +23,19 @@ xvfb_install() {
     apt-get install -y -qq $XVFB_PACKAGES >/dev/null
 }
 
+# Installs the Debian packages named that are not installed yet (CI runs as root).
+apt_install_missing() {
+    local missing="" package
+    for package in "$@"; do
+        dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
+    done
+    [ -n "$missing" ] || return 0
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq $missing >/dev/null
+}
+
 BACKGROUND_PIDS=()
 TEMP_DIRS=()
 # On exit: SIGTERM everything started here (Xvfb last), SIGKILL what is still up after 2 s,

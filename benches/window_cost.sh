@@ -11,16 +11,6 @@ source .ci/xvfb-lib.sh
 xvfb_install
 # The baseline (Packet Sender runs xrandr at start), the frame counter (python3-xlib), a window
 # manager to minimize with, and the TCP sink.
-extra="packetsender x11-xserver-utils python3-xlib openbox netcat-openbsd iproute2"
-missing=""
-for package in $extra; do
-    dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
-done
-if [ -n "$missing" ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    # shellcheck disable=SC2086
-    apt-get install -y -qq $missing >/dev/null
-fi
+apt_install_missing packetsender x11-xserver-utils python3-xlib openbox netcat-openbsd iproute2
 cargo build --release --quiet
 exec /usr/bin/python3 benches/window/cost.py --bin target/release/sockscope "$@"

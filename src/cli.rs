@@ -3,11 +3,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
 use crate::net::RemoteTarget;
+use crate::tr;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,6 +66,51 @@ pub struct Cli {
     /// system's).
     #[arg(long, value_name = "LANG", value_parser = parse_language)]
     pub lang: Option<Language>,
+}
+
+impl Cli {
+    /// Parses the command line, with `--help` in the language of `--lang` or else the
+    /// system's; exits with clap's message on bad arguments.
+    pub fn parse_localized() -> Self {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let lang = language_argument(&args).unwrap_or_else(Language::of_system);
+        let matches = localized_command(lang).get_matches_from(args);
+        Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    }
+}
+
+/// The `--lang` value among `args`, read before clap, which needs the language for `--help`.
+fn language_argument(args: &[std::ffi::OsString]) -> Option<Language> {
+    let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
+    args.iter()
+        .enumerate()
+        .find_map(|(at, arg)| match arg.strip_prefix("--lang") {
+            Some("") => args.get(at + 1).and_then(|code| Language::from_code(code)),
+            Some(rest) => rest.strip_prefix('=').and_then(Language::from_code),
+            None => None,
+        })
+}
+
+/// The command with its description and every option's help in `lang`.
+pub fn localized_command(lang: Language) -> clap::Command {
+    let helps = [
+        ("tcp_client", tr!(lang, "cli.tcp_client")),
+        ("tcp_server", tr!(lang, "cli.tcp_server")),
+        ("udp", tr!(lang, "cli.udp")),
+        ("to", tr!(lang, "cli.to")),
+        ("encoding", tr!(lang, "cli.encoding")),
+        ("hex", tr!(lang, "cli.hex")),
+        ("log", tr!(lang, "cli.log")),
+        ("split_mib", tr!(lang, "cli.split_mib")),
+        ("save_data", tr!(lang, "cli.save_data")),
+        ("keep_mib", tr!(lang, "cli.keep_mib")),
+        ("max_fps", tr!(lang, "cli.max_fps")),
+        ("lang", tr!(lang, "cli.lang")),
+    ];
+    let command = Cli::command().about(tr!(lang, "cli.about").into_owned());
+    helps.into_iter().fold(command, |command, (id, help)| {
+        command.mut_arg(id, |arg| arg.help(help.into_owned()))
+    })
 }
 
 /// What to start at launch, taken from the command line.

@@ -1,12 +1,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use clap::Parser;
 use sockscope::{App, Cli, StartOptions};
 
 fn main() -> eframe::Result {
     keep_freed_memory_for_the_next_frame();
-    let mut options = StartOptions::from(Cli::parse());
+    let mut options = StartOptions::from(Cli::parse_localized());
     // For benchmarks in a real window: a line per frame (see `app::frame_report`).
     options.frame_report = std::env::var_os("SOCKSCOPE_FRAME_REPORT").map(Into::into);
     let context: Arc<OnceLock<egui::Context>> = Arc::default();
@@ -16,7 +15,8 @@ fn main() -> eframe::Result {
             .with_title("Sockscope")
             .with_app_id("sockscope")
             .with_inner_size([1100.0, 720.0])
-            .with_min_inner_size([640.0, 400.0]),
+            .with_min_inner_size([640.0, 400.0])
+            .with_icon(icon()),
         renderer: renderer(),
         // The window has no gradients to band, and dithering costs a software renderer.
         dithering: false,
@@ -49,6 +49,11 @@ fn keep_freed_memory_for_the_next_frame() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn keep_freed_memory_for_the_next_frame() {}
+
+/// The window's icon (the desktop entry's too). A PNG that fails to decode leaves the default.
+fn icon() -> egui::IconData {
+    eframe::icon_data::from_png_bytes(include_bytes!("../assets/sockscope.png")).unwrap_or_default()
+}
 
 /// Glow draws a frame for a fifth of wgpu's CPU in a window without a GPU (README, Performance).
 #[cfg(not(windows))]

@@ -147,7 +147,10 @@ impl App {
         if let Some(path) = &options.frame_report {
             match FrameReport::create(path) {
                 Ok(report) => self.frame_report = Some(report),
-                Err(error) => self.notice = Some((format!("Frame report off: {error}"), true)),
+                Err(error) => {
+                    let text = tr!(self.language, "app.frame_report_off", error = error);
+                    self.notice = Some((text.into_owned(), true));
+                }
             }
         }
         if let Some(path) = &options.log {
@@ -158,7 +161,10 @@ impl App {
                     }
                     self.recorder = Some(recorder);
                 }
-                Err(error) => self.notice = Some((format!("Recording off: {error}"), true)),
+                Err(error) => {
+                    let text = tr!(self.language, "app.recording_off", error = error);
+                    self.notice = Some((text.into_owned(), true));
+                }
             }
         }
         let preset_mode = options.preset.as_ref().map(|preset| match preset {
@@ -238,7 +244,10 @@ impl App {
             });
         match spawned {
             Ok(_) => self.saves_running += 1,
-            Err(error) => self.notice = Some((format!("Cannot save: {error}"), true)),
+            Err(error) => {
+                let text = tr!(self.language, "app.cannot_save", error = error);
+                self.notice = Some((text.into_owned(), true));
+            }
         }
     }
 
@@ -268,8 +277,14 @@ impl App {
         if let Some(recorder) = &self.recorder
             && let Some(error) = recorder.take_error()
         {
-            let text = format!("Recording to {} failed: {error}", recorder.path().display());
-            self.notice = Some((text, true));
+            let path = recorder.path().display();
+            let text = tr!(
+                self.language,
+                "app.recording_failed",
+                path = path,
+                error = error
+            );
+            self.notice = Some((text.into_owned(), true));
         }
         behind
     }
@@ -296,12 +311,13 @@ impl App {
             self.saves_running = self.saves_running.saturating_sub(1);
             let (text, kind) = match result {
                 Ok(count) => {
-                    let text = format!("Saved {count} entries to {}", path.display());
-                    (text.clone(), EntryKind::Info(text))
+                    let path = path.display();
+                    let text = tr!(self.language, "app.saved", count = count, path = path);
+                    (text.to_string(), EntryKind::Info(text.into_owned()))
                 }
                 Err(error) => {
-                    let text = format!("Save failed: {error}");
-                    (text.clone(), EntryKind::Error(text))
+                    let text = tr!(self.language, "app.save_failed", error = error);
+                    (text.to_string(), EntryKind::Error(text.into_owned()))
                 }
             };
             self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
@@ -312,11 +328,9 @@ impl App {
     fn ask_and_save(&mut self, mode: Mode) {
         let name = format!("sockscope-{}.jsonl", mode.as_str());
         let dialog = rfd::FileDialog::new()
-            .set_title("Save log")
-            .set_file_name(name)
-            .add_filter("JSON lines", &["jsonl"])
-            .add_filter("CSV", &["csv"])
-            .add_filter("Text", &["txt"]);
+            .set_title(tr!(self.language, "app.dialog.save_log"))
+            .set_file_name(name);
+        let dialog = log_filters(dialog, self.language);
         if let Some(path) = dialog.save_file() {
             self.save_log(mode, path);
         }
@@ -325,20 +339,21 @@ impl App {
     /// Asks for the Record file (or with `raw`, the Save data file), then turns it on. Browse…
     /// is only offered while the file is off.
     fn ask_and_capture(&mut self, mode: Mode, raw: bool) {
+        let lang = self.language;
         let (title, name) = if raw {
             (
-                "Save received data to",
+                tr!(lang, "app.dialog.save_data"),
                 format!("sockscope-{}.bin", mode.as_str()),
             )
         } else {
-            ("Record to", format!("sockscope-{}.jsonl", mode.as_str()))
+            (
+                tr!(lang, "app.dialog.record"),
+                format!("sockscope-{}.jsonl", mode.as_str()),
+            )
         };
         let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
         if !raw {
-            dialog = dialog
-                .add_filter("JSON lines", &["jsonl"])
-                .add_filter("CSV", &["csv"])
-                .add_filter("Text", &["txt"]);
+            dialog = log_filters(dialog, lang);
         }
         let Some(path) = dialog.save_file() else {
             return;
@@ -418,7 +433,7 @@ impl App {
             .resizable(true)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                match ui::send_box::show(ui, tab) {
+                match ui::send_box::show(ui, tab, lang) {
                     Some(SendBoxAction::Tab(action)) => actions.push(action),
                     Some(SendBoxAction::BrowseFile) => browse_file = true,
                     Some(SendBoxAction::ToggleCommands) => toggle_commands = true,
@@ -433,13 +448,15 @@ impl App {
             egui::Panel::right("clients")
                 .resizable(true)
                 .default_size(330.0)
-                .show(ui, |ui| actions.extend(ui::client_list::show(ui, tab)));
+                .show(ui, |ui| {
+                    actions.extend(ui::client_list::show(ui, tab, lang));
+                });
         }
         egui::CentralPanel::default().show(ui, |ui| {
             actions.extend(ui::display_bar::show(ui, tab, lang));
             actions.extend(ui::framing_bar::show(ui, tab, lang));
             ui::filter_bar::show(ui, tab, lang);
-            match ui::capture_bar::show(ui, tab) {
+            match ui::capture_bar::show(ui, tab, lang) {
                 Some(CaptureAction::Tab(action)) => actions.push(action),
                 other => capture_action = other,
             }
@@ -457,7 +474,7 @@ impl App {
                 );
             }
             ui.separator();
-            actions.extend(ui::log_view::show(ui, tab));
+            actions.extend(ui::log_view::show(ui, tab, lang));
         });
         for action in actions {
             self.act(mode, action);
@@ -465,8 +482,8 @@ impl App {
         if toggle_commands {
             self.quick_window.open = !self.quick_window.open;
         }
-        if browse_file && let Some(path) = rfd::FileDialog::new().set_title("Send file").pick_file()
-        {
+        let send_file = tr!(lang, "app.dialog.send_file");
+        if browse_file && let Some(path) = rfd::FileDialog::new().set_title(send_file).pick_file() {
             self.send_file(mode, path);
         }
         // A file dropped anywhere on the window goes to the tab in view.
@@ -487,6 +504,14 @@ impl App {
             Some(CaptureAction::Tab(_)) | None => {}
         }
     }
+}
+
+/// The log formats a file dialog offers, by extension.
+fn log_filters(dialog: rfd::FileDialog, lang: Language) -> rfd::FileDialog {
+    dialog
+        .add_filter(tr!(lang, "app.dialog.jsonl"), &["jsonl"])
+        .add_filter("CSV", &["csv"])
+        .add_filter(tr!(lang, "app.dialog.txt"), &["txt"])
 }
 
 fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
@@ -592,7 +617,7 @@ impl App {
         self.quick_window(&ctx);
         if self.auto_reply_open {
             let tab = &mut self.tabs[self.active as usize];
-            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab);
+            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab, self.language);
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::App;
 use crate::tab::TabAction;
 use crate::tab::payloads::{self, Payload, QuickCommand};
+use crate::tr;
 use crate::ui::quick_commands::{self, QuickAction};
 
 const SHORTCUT_KEYS: [egui::Key; 9] = [
@@ -29,14 +30,17 @@ impl App {
     pub fn export_commands(&mut self, path: &Path) {
         self.quick_window.message = Some(
             match payloads::export_commands(path, &self.quick_commands) {
-                Ok(()) => (
-                    format!(
-                        "Exported {} to {}",
-                        self.quick_commands.len(),
-                        path.display()
-                    ),
-                    false,
-                ),
+                Ok(()) => {
+                    let count = self.quick_commands.len();
+                    let path = path.display();
+                    let text = tr!(
+                        self.language,
+                        "app.quick.exported",
+                        count = count,
+                        path = path
+                    );
+                    (text.into_owned(), false)
+                }
                 Err(error) => (error, true),
             },
         );
@@ -46,9 +50,15 @@ impl App {
     pub fn import_commands(&mut self, path: &Path) {
         self.quick_window.message = Some(match payloads::import_commands(path) {
             Ok(commands) => {
-                let text = format!("Imported {} from {}", commands.len(), path.display());
+                let (count, path) = (commands.len(), path.display());
+                let text = tr!(
+                    self.language,
+                    "app.quick.imported",
+                    count = count,
+                    path = path
+                );
                 self.quick_commands.extend(commands);
-                (text, false)
+                (text.into_owned(), false)
             }
             Err(error) => (error, true),
         });
@@ -69,9 +79,12 @@ impl App {
         if !self.quick_window.open {
             return;
         }
-        if let Some(action) =
-            quick_commands::show(ctx, &mut self.quick_window, &mut self.quick_commands)
-        {
+        if let Some(action) = quick_commands::show(
+            ctx,
+            &mut self.quick_window,
+            &mut self.quick_commands,
+            self.language,
+        ) {
             self.apply_quick(action);
         }
     }
@@ -90,7 +103,9 @@ impl App {
         match action {
             QuickAction::Send(index) => {
                 if let Some(command) = commands.get(index).cloned() {
-                    let name = format!("Quick command {}", index + 1);
+                    let number = index + 1;
+                    let name = tr!(self.language, "app.quick.sent_name", number = number);
+                    let name = name.into_owned();
                     self.act(self.active, TabAction::SendPayload(name, command.payload));
                 }
             }
@@ -119,7 +134,8 @@ impl App {
                 let name = self.quick_window.new_name.trim().to_owned();
                 let payload = self.box_payload();
                 let name = if name.is_empty() {
-                    format!("Command {}", self.quick_commands.len() + 1)
+                    let number = self.quick_commands.len() + 1;
+                    tr!(self.language, "app.quick.new_name", number = number).into_owned()
                 } else {
                     name
                 };
@@ -128,7 +144,7 @@ impl App {
             }
             QuickAction::Export => {
                 let dialog = rfd::FileDialog::new()
-                    .set_title("Export quick commands")
+                    .set_title(tr!(self.language, "app.quick.export_title"))
                     .set_file_name("sockscope-commands.json")
                     .add_filter("JSON", &["json"]);
                 if let Some(path) = dialog.save_file() {
@@ -137,7 +153,7 @@ impl App {
             }
             QuickAction::Import => {
                 let dialog = rfd::FileDialog::new()
-                    .set_title("Import quick commands")
+                    .set_title(tr!(self.language, "app.quick.import_title"))
                     .add_filter("JSON", &["json"]);
                 if let Some(path) = dialog.pick_file() {
                     self.import_commands(&path);

@@ -15,14 +15,6 @@ pub enum MatchKind {
 impl MatchKind {
     pub const ALL: [Self; 3] = [Self::Contains, Self::StartsWith, Self::Equals];
 
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Contains => "contains",
-            Self::StartsWith => "starts with",
-            Self::Equals => "equals",
-        }
-    }
-
     fn matches(self, data: &[u8], pattern: &[u8]) -> bool {
         match self {
             Self::Contains => {

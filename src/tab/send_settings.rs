@@ -100,15 +100,6 @@ pub enum Append {
 
 impl Append {
     pub const ALL: [Self; 4] = [Self::Nothing, Self::CrLf, Self::Lf, Self::Custom];
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Nothing => "Nothing",
-            Self::CrLf => "CR LF",
-            Self::Lf => "LF",
-            Self::Custom => "Custom",
-        }
-    }
 }
 
 impl SendFields {

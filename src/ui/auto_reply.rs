@@ -1,26 +1,34 @@
 //! The Auto-reply window of the tab in view: rules "when received data contains / starts with /
 //! equals … → reply …" (or echo what arrived), each with its own on switch.
 
+use std::borrow::Cow;
+
+use super::labels;
 use crate::codec::PayloadFormat;
+use crate::i18n::Language;
 use crate::tab::Tab;
 use crate::tab::auto_reply::{MatchKind, ReplyRule};
+use crate::tr;
 
-pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab) {
-    let title = format!("Auto-reply — {}", tab.mode);
+pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language) {
+    let title = tr!(
+        lang,
+        "auto_reply.title",
+        mode = labels::mode(lang, tab.mode)
+    );
     egui::Window::new(title)
+        // Not the title's: the window stays where it is when the language changes.
+        .id(egui::Id::unique(("auto-reply window", tab.mode)))
         .open(open)
         .default_width(640.0)
         .default_pos([20.0, 380.0])
         .show(ctx, |ui| {
-            ui.weak(
-                "Each entry that arrives (as framed in the view) is tested against the rules in \
-                 order; the first that matches sends its reply to whoever sent the entry.",
-            );
+            ui.weak(tr!(lang, "auto_reply.intro"));
             let mut delete = None;
             let errors = &tab.auto_errors;
             for (index, rule) in tab.settings.auto_replies.iter_mut().enumerate() {
                 ui.horizontal(|ui| {
-                    if rule_row(ui, index, rule) {
+                    if rule_row(ui, index, rule, lang) {
                         delete = Some(index);
                     }
                 });
@@ -33,12 +41,12 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab) {
             }
             ui.separator();
             ui.horizontal(|ui| {
-                if ui.button("Add rule").clicked() {
+                if ui.button(tr!(lang, "auto_reply.add_rule")).clicked() {
                     tab.settings.auto_replies.push(ReplyRule::default());
                 }
                 if ui
-                    .button("Add echo rule")
-                    .on_hover_text("Send back whatever arrives")
+                    .button(tr!(lang, "auto_reply.add_echo_rule"))
+                    .on_hover_text(tr!(lang, "auto_reply.add_echo_rule_hint"))
                     .clicked()
                 {
                     tab.settings.auto_replies.push(ReplyRule::echo());
@@ -48,42 +56,53 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab) {
 }
 
 /// One rule; true when its delete button was clicked.
-fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule) -> bool {
+fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Language) -> bool {
     let number = index + 1;
-    ui.checkbox(&mut rule.enabled, "On");
-    let label = ui.label(format!("When {number}"));
+    ui.checkbox(&mut rule.enabled, tr!(lang, "auto_reply.on"));
+    let label = ui.label(tr!(lang, "auto_reply.when", number = number));
     egui::ComboBox::from_id_salt(("auto-reply when", index))
-        .selected_text(rule.when.label())
+        .selected_text(match_kind(lang, rule.when))
         .width(90.0)
         .show_ui(ui, |ui| {
             for kind in MatchKind::ALL {
-                ui.selectable_value(&mut rule.when, kind, kind.label());
+                ui.selectable_value(&mut rule.when, kind, match_kind(lang, kind));
             }
         });
     let edit = egui::TextEdit::singleline(&mut rule.pattern)
         .desired_width(120.0)
         .font(egui::TextStyle::Monospace);
     ui.add(edit).labelled_by(label.id);
-    hex_box(ui, &mut rule.pattern_format);
+    hex_box(ui, &mut rule.pattern_format, lang);
     ui.label("→");
-    ui.checkbox(&mut rule.echo, "Echo")
-        .on_hover_text("Send back what arrived");
+    ui.checkbox(&mut rule.echo, tr!(lang, "auto_reply.echo"))
+        .on_hover_text(tr!(lang, "auto_reply.echo_hint"));
     ui.add_enabled_ui(!rule.echo, |ui| {
-        let label = ui.label(format!("Reply {number}"));
+        let label = ui.label(tr!(lang, "auto_reply.reply", number = number));
         let edit = egui::TextEdit::singleline(&mut rule.reply)
             .desired_width(120.0)
             .font(egui::TextStyle::Monospace);
         ui.add(edit).labelled_by(label.id);
-        hex_box(ui, &mut rule.reply_format);
+        hex_box(ui, &mut rule.reply_format, lang);
     });
-    ui.button("✕").on_hover_text("Delete this rule").clicked()
+    ui.button("✕")
+        .on_hover_text(tr!(lang, "auto_reply.delete_hint"))
+        .clicked()
 }
 
-fn hex_box(ui: &mut egui::Ui, format: &mut PayloadFormat) {
+/// What a rule tests for, as its menu names it.
+fn match_kind(lang: Language, kind: MatchKind) -> Cow<'static, str> {
+    match kind {
+        MatchKind::Contains => tr!(lang, "auto_reply.kind.contains"),
+        MatchKind::StartsWith => tr!(lang, "auto_reply.kind.starts_with"),
+        MatchKind::Equals => tr!(lang, "auto_reply.kind.equals"),
+    }
+}
+
+fn hex_box(ui: &mut egui::Ui, format: &mut PayloadFormat, lang: Language) {
     let mut hex = *format == PayloadFormat::Hex;
     if ui
-        .checkbox(&mut hex, "Hex")
-        .on_hover_text("Hex bytes; otherwise text with escapes (\\r \\n \\xNN)")
+        .checkbox(&mut hex, tr!(lang, "auto_reply.hex"))
+        .on_hover_text(tr!(lang, "auto_reply.hex_hint"))
         .changed()
     {
         *format = if hex {

@@ -1,8 +1,13 @@
 //! Files: the Record toggle (every entry into a rotating log file), Save data (raw received
 //! bytes, as in a download) and Save log… (the whole log now).
 
+use std::borrow::Cow;
+
+use crate::export::Written;
+use crate::i18n::Language;
 use crate::tab::{Tab, TabAction};
-use crate::units::{bytes_text, count};
+use crate::tr;
+use crate::units::{bytes_text, group_digits};
 
 /// What the capture rows ask for beyond plain tab actions.
 #[must_use]
@@ -15,13 +20,13 @@ pub enum CaptureAction {
     SaveLog,
 }
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<CaptureAction> {
     let mut action = None;
     ui.horizontal_wrapped(|ui| {
         // First, so a message at the end of the row can wrap without moving it.
         if ui
-            .button("Save log…")
-            .on_hover_text("Save the log as it is now, as .txt, .csv or .jsonl")
+            .button(tr!(lang, "capture.save_log"))
+            .on_hover_text(tr!(lang, "capture.save_log_hint"))
             .clicked()
         {
             action = Some(CaptureAction::SaveLog);
@@ -30,8 +35,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         let recording = tab.capture.recorder.is_some();
         let mut on = recording;
         let toggle = ui
-            .checkbox(&mut on, "Record to")
-            .on_hover_text("Write every entry to a log file (.jsonl, .csv or .txt) as it happens");
+            .checkbox(&mut on, tr!(lang, "capture.record"))
+            .on_hover_text(tr!(lang, "capture.record_hint"));
         if toggle.clicked() {
             action = Some(CaptureAction::Tab(TabAction::ToggleRecording));
         }
@@ -39,26 +44,21 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         ui.add_enabled_ui(!recording, |ui| {
             path_field(ui, &mut fields.record_path, "capture.jsonl", toggle.id);
             if ui
-                .button("Browse…")
-                .on_hover_text("Choose the log file")
+                .button(tr!(lang, "capture.browse"))
+                .on_hover_text(tr!(lang, "capture.browse_record_hint"))
                 .clicked()
             {
                 action = Some(CaptureAction::BrowseRecord);
             }
-            let label = ui.label("Split at");
+            let label = ui.label(tr!(lang, "capture.split"));
             let edit = egui::TextEdit::singleline(&mut fields.split_mib).desired_width(44.0);
             ui.add(edit)
                 .labelled_by(label.id)
-                .on_hover_text("Past this size the recording goes on in NAME.2.EXT, NAME.3.EXT, …");
-            ui.label("MiB");
+                .on_hover_text(tr!(lang, "capture.split_hint"));
+            ui.label(tr!(lang, "capture.split_unit"));
         });
         if let Some(recorder) = &tab.capture.recorder {
-            let written = recorder.progress().written();
-            ui.weak(format!(
-                "{} in {}",
-                bytes_text(written.bytes),
-                count(written.files, "file")
-            ));
+            ui.weak(written_text(lang, recorder.progress().written()));
         }
         error_label(ui, tab.errors.record.as_deref());
     });
@@ -66,8 +66,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         let saving = tab.capture.raw.is_some();
         let mut on = saving;
         let toggle = ui
-            .checkbox(&mut on, "Save data to")
-            .on_hover_text("Append the raw received bytes to a file, byte for byte");
+            .checkbox(&mut on, tr!(lang, "capture.save_data"))
+            .on_hover_text(tr!(lang, "capture.save_data_hint"));
         if toggle.clicked() {
             action = Some(CaptureAction::Tab(TabAction::ToggleRawCapture));
         }
@@ -75,28 +75,34 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<CaptureAction> {
         ui.add_enabled_ui(!saving, |ui| {
             path_field(ui, &mut fields.raw_path, "received.bin", toggle.id);
             if ui
-                .button("Browse…")
-                .on_hover_text("Choose the data file")
+                .button(tr!(lang, "capture.browse"))
+                .on_hover_text(tr!(lang, "capture.browse_data_hint"))
                 .clicked()
             {
                 action = Some(CaptureAction::BrowseRaw);
             }
-            ui.checkbox(&mut fields.raw.per_peer, "Per peer")
-                .on_hover_text("One file per peer: NAME_127.0.0.1-5000.EXT");
-            ui.checkbox(&mut fields.raw.include_tx, "Sent data too")
-                .on_hover_text("Also save what is sent, to NAME.tx.EXT");
+            ui.checkbox(&mut fields.raw.per_peer, tr!(lang, "capture.per_peer"))
+                .on_hover_text(tr!(lang, "capture.per_peer_hint"));
+            ui.checkbox(&mut fields.raw.include_tx, tr!(lang, "capture.include_tx"))
+                .on_hover_text(tr!(lang, "capture.include_tx_hint"));
         });
         if let Some(raw) = &tab.capture.raw {
-            let written = raw.progress().written();
-            ui.weak(format!(
-                "{} in {}",
-                bytes_text(written.bytes),
-                count(written.files, "file")
-            ));
+            ui.weak(written_text(lang, raw.progress().written()));
         }
         error_label(ui, tab.errors.raw.as_deref());
     });
     action
+}
+
+/// "12 MiB in 3 files": what a file writer has written so far.
+fn written_text(lang: Language, written: Written) -> Cow<'static, str> {
+    let bytes = bytes_text(written.bytes);
+    let count = group_digits(written.files);
+    if written.files == 1 {
+        tr!(lang, "capture.written_one", bytes = bytes, count = count)
+    } else {
+        tr!(lang, "capture.written_other", bytes = bytes, count = count)
+    }
 }
 
 fn path_field(ui: &mut egui::Ui, path: &mut String, hint: &str, label: egui::Id) {

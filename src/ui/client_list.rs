@@ -2,18 +2,28 @@
 
 use chrono::{DateTime, Local};
 
+use crate::i18n::Language;
 use crate::tab::{Tab, TabAction};
-use crate::units::{count, group_digits};
+use crate::tr;
+use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     let session = tab.session();
     let clients = &session.clients;
-    ui.heading(format!("Clients ({})", clients.len()));
+    ui.heading(tr!(lang, "clients.heading", count = clients.len()));
     let target = match tab.selected_clients().len() {
-        0 if clients.is_empty() => "No clients connected".to_owned(),
-        0 => format!("Send goes to all {}", count(clients.len() as u64, "client")),
-        n => format!("Send goes to {} selected", count(n as u64, "client")),
+        0 if clients.is_empty() => tr!(lang, "clients.none"),
+        0 if clients.len() == 1 => tr!(lang, "clients.to_all_one", count = 1),
+        0 => {
+            let count = group_digits(clients.len() as u64);
+            tr!(lang, "clients.to_all_other", count = count)
+        }
+        1 => tr!(lang, "clients.to_selected_one", count = 1),
+        n => {
+            let count = group_digits(n as u64);
+            tr!(lang, "clients.to_selected_other", count = count)
+        }
     };
     ui.weak(target);
     ui.horizontal(|ui| {
@@ -21,14 +31,17 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         if ui
             .add_enabled(
                 !selected.is_empty(),
-                egui::Button::new("Disconnect selected"),
+                egui::Button::new(tr!(lang, "clients.disconnect_selected")),
             )
             .clicked()
         {
             action = Some(TabAction::DisconnectClients(selected));
         }
         if ui
-            .add_enabled(!clients.is_empty(), egui::Button::new("Disconnect all"))
+            .add_enabled(
+                !clients.is_empty(),
+                egui::Button::new(tr!(lang, "clients.disconnect_all")),
+            )
             .clicked()
         {
             action = Some(TabAction::DisconnectAllClients);
@@ -36,11 +49,11 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
     });
     ui.separator();
     drop(session);
-    client_table(ui, tab).or(action)
+    client_table(ui, tab, lang).or(action)
 }
 
 /// One row per client, laid out only for the rows in view: a server can hold 10,000.
-fn client_table(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
+fn client_table(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     let row_height = ui
         .text_style_height(&egui::TextStyle::Monospace)
@@ -56,7 +69,13 @@ fn client_table(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         .column(egui_extras::Column::auto().at_least(150.0))
         .columns(egui_extras::Column::auto(), 3)
         .header(row_height, |mut header| {
-            for title in ["Client", "Since", "In", "Out"] {
+            let titles = [
+                tr!(lang, "clients.column.client"),
+                tr!(lang, "clients.column.since"),
+                tr!(lang, "clients.column.in"),
+                tr!(lang, "clients.column.out"),
+            ];
+            for title in titles {
                 header.col(|ui| {
                     ui.strong(title);
                 });

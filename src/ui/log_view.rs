@@ -9,13 +9,15 @@ use egui::{Color32, FontId, TextStyle};
 
 use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
 use crate::codec::TextEncoding;
+use crate::i18n::Language;
 use crate::session::{Direction, EntryRef, Layout, LogStore, Timestamps, ViewOptions};
 use crate::tab::{Tab, TabAction};
+use crate::tr;
 use crate::units::group_digits;
 
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
-pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let log = &tab.session().log;
     let filter = tab.filter.as_ref();
     let options = &tab.settings.view;
@@ -37,6 +39,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab) -> Option<TabAction> {
         colors: Colors::new(ui.visuals()),
         options: *options,
         peer_width: log.peer_width(),
+        lang,
     };
     // Springing back from past the end fights sticking to the end when rows arrive while the
     // window is resized: egui then asked for frames without end.
@@ -247,6 +250,7 @@ struct RowStyle {
     options: ViewOptions,
     /// In characters; 0 when no entry has a peer, and the column is left out.
     peer_width: usize,
+    lang: Language,
 }
 
 impl RowStyle {
@@ -287,10 +291,8 @@ impl RowStyle {
         }
         job.append(&data.text[at..], 0.0, format(plain));
         if let Some(length) = data.cut {
-            let note = format!(
-                " … {} bytes in all: Hex shows every one",
-                group_digits(length as u64)
-            );
+            let bytes = group_digits(length as u64);
+            let note = tr!(self.lang, "log.cut", bytes = bytes);
             job.append(&note, 0.0, format(self.colors.control));
         }
         job

@@ -1,7 +1,9 @@
 //! The Quick commands window: named payloads shared by all tabs, sent with one click or
 //! Ctrl+1..9; added from the send box, renamed, reordered, deleted, exported and imported.
 
+use crate::i18n::Language;
 use crate::tab::payloads::QuickCommand;
+use crate::tr;
 
 /// What the user asked of the quick commands.
 #[must_use]
@@ -33,36 +35,39 @@ pub fn show(
     ctx: &egui::Context,
     window: &mut QuickWindow,
     commands: &mut [QuickCommand],
+    lang: Language,
 ) -> Option<QuickAction> {
     let mut action = None;
     let mut open = window.open;
-    egui::Window::new("Quick commands")
+    egui::Window::new(tr!(lang, "quick.title"))
+        // Not the title's: the window stays where it is when the language changes.
+        .id(egui::Id::unique("quick commands window"))
         .open(&mut open)
         .default_width(520.0)
         .default_pos([640.0, 230.0])
         .show(ctx, |ui| {
             if commands.is_empty() {
-                ui.weak("None yet: type a payload in the send box, name it below, and add it.");
+                ui.weak(tr!(lang, "quick.empty"));
             }
             for (index, command) in commands.iter_mut().enumerate() {
                 ui.horizontal(|ui| {
-                    action = action.take().or(row(ui, index, command));
+                    action = action.take().or(row(ui, index, command, lang));
                 });
             }
             ui.separator();
             ui.horizontal(|ui| {
-                let label = ui.label("New command name");
+                let label = ui.label(tr!(lang, "quick.new_name"));
                 let edit = egui::TextEdit::singleline(&mut window.new_name).desired_width(160.0);
                 ui.add(edit).labelled_by(label.id);
-                if ui.button("Add from send box").clicked() {
+                if ui.button(tr!(lang, "quick.add_from_box")).clicked() {
                     action = Some(QuickAction::AddFromBox);
                 }
             });
             ui.horizontal(|ui| {
-                if ui.button("Export…").clicked() {
+                if ui.button(tr!(lang, "quick.export")).clicked() {
                     action = Some(QuickAction::Export);
                 }
-                if ui.button("Import…").clicked() {
+                if ui.button(tr!(lang, "quick.import")).clicked() {
                     action = Some(QuickAction::Import);
                 }
             });
@@ -80,11 +85,16 @@ pub fn show(
     action
 }
 
-fn row(ui: &mut egui::Ui, index: usize, command: &mut QuickCommand) -> Option<QuickAction> {
+fn row(
+    ui: &mut egui::Ui,
+    index: usize,
+    command: &mut QuickCommand,
+    lang: Language,
+) -> Option<QuickAction> {
     let mut action = None;
     let number = index + 1;
     let send = ui
-        .button(format!("Send {number}"))
+        .button(tr!(lang, "quick.send", number = number))
         .on_hover_text(command.payload.summary());
     if send.clicked() {
         action = Some(QuickAction::Send(index));
@@ -95,14 +105,26 @@ fn row(ui: &mut egui::Ui, index: usize, command: &mut QuickCommand) -> Option<Qu
         ui.weak(format!("Ctrl+{number}"));
     }
     let buttons = [
-        ("Load", "Put it in the send box", QuickAction::Load(index)),
         (
-            "Set from box",
-            "Replace it with the send box",
+            tr!(lang, "quick.load"),
+            tr!(lang, "quick.load_hint"),
+            QuickAction::Load(index),
+        ),
+        (
+            tr!(lang, "quick.set_from_box"),
+            tr!(lang, "quick.set_from_box_hint"),
             QuickAction::SetFromBox(index),
         ),
-        ("↑", "Move up", QuickAction::MoveUp(index)),
-        ("✕", "Delete", QuickAction::Delete(index)),
+        (
+            "↑".into(),
+            tr!(lang, "quick.move_up_hint"),
+            QuickAction::MoveUp(index),
+        ),
+        (
+            "✕".into(),
+            tr!(lang, "quick.delete_hint"),
+            QuickAction::Delete(index),
+        ),
     ];
     for (label, hint, chosen) in buttons {
         let button = egui::Button::new(label);

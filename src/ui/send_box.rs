@@ -1,12 +1,16 @@
 //! The multi-line send box: Text/Hex input, escapes, encoding, what to append, a checksum, the
 //! Send button, and a live preview of the exact bytes Send puts on the wire.
 
+use std::borrow::Cow;
+
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding, to_spaced_hex};
+use crate::i18n::Language;
 use crate::tab::payloads::Payload;
 use crate::tab::{Append, Tab, TabAction};
-use crate::units::{bytes_text, count, group_digits};
+use crate::tr;
+use crate::units::{bytes_text, group_digits};
 
 /// Bytes the preview lists before it only counts them.
 const PREVIEW_BYTES: usize = 64;
@@ -25,25 +29,26 @@ pub enum SendBoxAction {
     ToggleAutoReply,
 }
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab) -> Option<SendBoxAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<SendBoxAction> {
     let mut asked = None;
-    let action = show_box(ui, tab, &mut asked);
+    let action = show_box(ui, tab, lang, &mut asked);
     asked.or(action.map(SendBoxAction::Tab))
 }
 
 fn show_box(
     ui: &mut egui::Ui,
     tab: &mut Tab,
+    lang: Language,
     asked: &mut Option<SendBoxAction>,
 ) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
         .horizontal(|ui| {
-            let label = ui.label("Send data");
+            let label = ui.label(tr!(lang, "send.label"));
             for (format, text) in [
-                (PayloadFormat::Text, "Text input"),
-                (PayloadFormat::Hex, "Hex input"),
+                (PayloadFormat::Text, tr!(lang, "send.text_input")),
+                (PayloadFormat::Hex, tr!(lang, "send.hex_input")),
             ] {
                 let selected = tab.settings.input_format == format;
                 if ui.radio(selected, text).clicked() && !selected {
@@ -52,26 +57,29 @@ fn show_box(
             }
             let text_input = tab.settings.input_format == PayloadFormat::Text;
             ui.add_enabled_ui(text_input, |ui| {
-                ui.checkbox(&mut tab.settings.send.escapes, "Escapes")
-                    .on_hover_text("Read \\r \\n \\t \\\\ \\0 and \\xNN (a raw byte) in the text");
-                encoding_choice(ui, tab);
+                ui.checkbox(&mut tab.settings.send.escapes, tr!(lang, "send.escapes"))
+                    .on_hover_text(tr!(lang, "send.escapes_hint"));
+                encoding_choice(ui, tab, lang);
             });
-            ui.weak("Ctrl+Enter sends");
+            ui.weak(tr!(lang, "send.shortcut"));
             ui.separator();
             if ui
-                .add_enabled(tab.can_send(), egui::Button::new("Send file…"))
-                .on_hover_text("Send a file's bytes (or drop a file on the window)")
-                .on_disabled_hover_text("Start a session first")
+                .add_enabled(
+                    tab.can_send(),
+                    egui::Button::new(tr!(lang, "send.file.send")),
+                )
+                .on_hover_text(tr!(lang, "send.file.send_hint"))
+                .on_disabled_hover_text(tr!(lang, "send.not_started"))
                 .clicked()
             {
                 *asked = Some(SendBoxAction::BrowseFile);
             }
-            if let Some(payload) = history_menu(ui, &tab.settings.history) {
+            if let Some(payload) = history_menu(ui, &tab.settings.history, lang) {
                 action = Some(TabAction::LoadPayload(payload));
             }
             if ui
-                .button("Commands…")
-                .on_hover_text("Quick commands: named payloads, Ctrl+1..9")
+                .button(tr!(lang, "send.commands"))
+                .on_hover_text(tr!(lang, "send.commands_hint"))
                 .clicked()
             {
                 *asked = Some(SendBoxAction::ToggleCommands);
@@ -83,12 +91,12 @@ fn show_box(
                 .filter(|r| r.enabled)
                 .count();
             let auto_label = match rules {
-                0 => "Auto-reply…".to_owned(),
-                n => format!("Auto-reply ({n} on)…"),
+                0 => tr!(lang, "send.auto_reply"),
+                n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
             };
             if ui
                 .button(auto_label)
-                .on_hover_text("Reply to what arrives, by rules")
+                .on_hover_text(tr!(lang, "send.auto_reply_hint"))
                 .clicked()
             {
                 *asked = Some(SendBoxAction::ToggleAutoReply);
@@ -96,13 +104,13 @@ fn show_box(
             label.id
         })
         .inner;
-    ui.horizontal_wrapped(|ui| frame_options(ui, tab));
+    ui.horizontal_wrapped(|ui| frame_options(ui, tab, lang));
     ui.horizontal_wrapped(|ui| {
-        if repeat_row(ui, tab) {
+        if repeat_row(ui, tab, lang) {
             action = Some(TabAction::ToggleCycle);
         }
     });
-    if let Some(file_action) = file_row(ui, tab) {
+    if let Some(file_action) = file_row(ui, tab, lang) {
         action = Some(file_action);
     }
     // Ctrl+Enter must be taken before the text box sees it as a newline.
@@ -113,8 +121,8 @@ fn show_box(
     ui.horizontal(|ui| {
         let send_width = 90.0;
         let hint = match tab.settings.input_format {
-            PayloadFormat::Text => "Type text to send",
-            PayloadFormat::Hex => "Hex bytes, e.g. 48 65 6C 6C 6F",
+            PayloadFormat::Text => tr!(lang, "send.text_hint"),
+            PayloadFormat::Hex => tr!(lang, "send.hex_hint"),
         };
         let edit = egui::TextEdit::multiline(&mut tab.settings.send_text)
             .id(box_id)
@@ -133,12 +141,12 @@ fn show_box(
         if tab.take_focus_request() && !typing_elsewhere {
             response.request_focus();
         }
-        let send =
-            egui::Button::new("Send").min_size(egui::vec2(send_width, response.rect.height()));
+        let send = egui::Button::new(tr!(lang, "send.send"))
+            .min_size(egui::vec2(send_width, response.rect.height()));
         let clicked = ui
             .add_enabled(tab.can_send(), send)
-            .on_disabled_hover_text("Start a session first")
-            .on_hover_text("Send (Ctrl+Enter)")
+            .on_disabled_hover_text(tr!(lang, "send.not_started"))
+            .on_hover_text(tr!(lang, "send.send_hint"))
             .clicked();
         if clicked {
             action = Some(TabAction::Send);
@@ -150,7 +158,7 @@ fn show_box(
     let empty = tab.settings.send_text.is_empty();
     match (&send_error, tab.preview()) {
         (None, Err(_)) if empty => {
-            ui.weak("Type what to send: the exact bytes show here");
+            ui.weak(tr!(lang, "send.empty"));
         }
         (Some(error), _) | (None, Err(error)) => {
             ui.colored_label(error_color, error);
@@ -162,54 +170,65 @@ fn show_box(
             } else {
                 ""
             };
-            ui.weak(
-                egui::RichText::new(format!(
-                    "Sends {}: {}{more}",
-                    count(bytes.len() as u64, "byte"),
-                    to_spaced_hex(shown)
-                ))
-                .monospace(),
-            );
+            let size = byte_count(lang, bytes.len() as u64);
+            let hex = format!("{}{more}", to_spaced_hex(shown));
+            let text = tr!(lang, "send.preview", bytes = size, hex = hex);
+            ui.weak(egui::RichText::new(text).monospace());
         }
     }
     action
 }
 
+/// "1 byte", "2,048 bytes".
+fn byte_count(lang: Language, n: u64) -> Cow<'static, str> {
+    let count = group_digits(n);
+    if n == 1 {
+        tr!(lang, "send.bytes_one", count = count)
+    } else {
+        tr!(lang, "send.bytes_other", count = count)
+    }
+}
+
 /// The cyclic send: interval, count, start/stop and progress. True when the button was clicked.
-fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
+fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
     let cycle = tab.session().cycle;
     let running = cycle.is_some_and(|cycle| cycle.running);
     let fields = &mut tab.settings.cycle;
     ui.add_enabled_ui(!running, |ui| {
-        let label = ui.label("Repeat every");
+        let label = ui.label(tr!(lang, "send.repeat.every"));
         let edit = egui::TextEdit::singleline(&mut fields.interval_ms).desired_width(56.0);
         ui.add(edit).labelled_by(label.id);
-        ui.label("ms,");
+        ui.label(tr!(lang, "send.repeat.ms"));
         let edit = egui::TextEdit::singleline(&mut fields.count)
             .hint_text("∞")
             .desired_width(56.0);
         let times = ui.add(edit);
-        let label = ui.label("times");
+        let label = ui.label(tr!(lang, "send.repeat.times"));
         times
             .labelled_by(label.id)
-            .on_hover_text("Leave empty to repeat until stopped");
+            .on_hover_text(tr!(lang, "send.repeat.times_hint"));
     });
     let button = if running {
-        "Stop repeat"
+        tr!(lang, "send.repeat.stop")
     } else {
-        "Start repeat"
+        tr!(lang, "send.repeat.start")
     };
     let clicked = ui
         .add_enabled(running || tab.can_send(), egui::Button::new(button))
-        .on_hover_text("Send the box again and again; the n-th send is due at start + n × interval")
-        .on_disabled_hover_text("Start a session first")
+        .on_hover_text(tr!(lang, "send.repeat.hint"))
+        .on_disabled_hover_text(tr!(lang, "send.not_started"))
         .clicked();
     if let Some(cycle) = cycle {
-        let of = cycle
-            .count
-            .map_or_else(String::new, |count| format!(" of {}", group_digits(count)));
-        let state = if cycle.running { "" } else { ", ended" };
-        ui.weak(format!("{} sent{of}{state}", group_digits(cycle.sent)));
+        let sent = group_digits(cycle.sent);
+        let progress = match (cycle.count.map(group_digits), cycle.running) {
+            (None, true) => tr!(lang, "send.repeat.sent", sent = sent),
+            (Some(total), true) => tr!(lang, "send.repeat.sent_of", sent = sent, total = total),
+            (None, false) => tr!(lang, "send.repeat.ended", sent = sent),
+            (Some(total), false) => {
+                tr!(lang, "send.repeat.ended_of", sent = sent, total = total)
+            }
+        };
+        ui.weak(progress);
     }
     if let Some(error) = &tab.errors.cycle {
         ui.colored_label(ui.visuals().error_fg_color, error);
@@ -219,7 +238,7 @@ fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab) -> bool {
 
 /// Send file: UDP's datagram size and pacing, the progress of a file on its way with Cancel,
 /// and a hint while a file is dragged over the window.
-fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
+fn file_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
     let running = tab.session().file.as_ref().is_some_and(|file| file.running);
@@ -231,15 +250,15 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
         if udp {
             ui.add_enabled_ui(!running, |ui| {
                 let fields = &mut tab.settings.file;
-                let label = ui.label("File in datagrams of");
+                let label = ui.label(tr!(lang, "send.file.datagrams"));
                 let edit = egui::TextEdit::singleline(&mut fields.datagram).desired_width(56.0);
                 ui.add(edit).labelled_by(label.id);
-                let label = ui.label("bytes, every");
+                let label = ui.label(tr!(lang, "send.file.bytes_every"));
                 let edit = egui::TextEdit::singleline(&mut fields.pace_ms).desired_width(40.0);
                 ui.add(edit)
                     .labelled_by(label.id)
-                    .on_hover_text("Milliseconds between datagrams; 0: as fast as possible");
-                ui.label("ms");
+                    .on_hover_text(tr!(lang, "send.file.pace_hint"));
+                ui.label(tr!(lang, "send.file.ms"));
             });
         }
         if let Some(file) = tab.session().file.as_ref().filter(|file| file.running) {
@@ -249,19 +268,20 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
                 0.0
             };
             ui.add(egui::ProgressBar::new(fraction).desired_width(160.0));
-            ui.weak(format!(
-                "{}: {} of {}, {}/s",
-                file.name,
-                bytes_text(file.sent),
-                bytes_text(file.total),
-                bytes_text(file.rate() as u64)
+            ui.weak(tr!(
+                lang,
+                "send.file.progress",
+                name = file.name.as_str(),
+                sent = bytes_text(file.sent),
+                total = bytes_text(file.total),
+                rate = bytes_text(file.rate() as u64),
             ));
-            if ui.button("Cancel").clicked() {
+            if ui.button(tr!(lang, "send.file.cancel")).clicked() {
                 action = Some(TabAction::CancelFile);
             }
         }
         if hovering {
-            ui.strong("Drop the file to send it");
+            ui.strong(tr!(lang, "send.file.drop"));
         }
         if let Some(error) = &tab.errors.file {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -271,10 +291,10 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab) -> Option<TabAction> {
 }
 
 /// The last sends, newest first: a click puts one back in the box.
-fn history_menu(ui: &mut egui::Ui, history: &[Payload]) -> Option<Payload> {
+fn history_menu(ui: &mut egui::Ui, history: &[Payload], lang: Language) -> Option<Payload> {
     let mut chosen = None;
     ui.add_enabled_ui(!history.is_empty(), |ui| {
-        ui.menu_button("History", |ui| {
+        ui.menu_button(tr!(lang, "send.history"), |ui| {
             egui::ScrollArea::vertical()
                 .max_height(360.0)
                 .show(ui, |ui| {
@@ -287,21 +307,25 @@ fn history_menu(ui: &mut egui::Ui, history: &[Payload]) -> Option<Payload> {
                 });
         })
         .response
-        .on_hover_text("The last 100 sends")
-        .on_disabled_hover_text("Nothing sent yet");
+        .on_hover_text(tr!(lang, "send.history_hint"))
+        .on_disabled_hover_text(tr!(lang, "send.history_empty"));
     });
     chosen
 }
 
 /// The text encoding for sending: the display's, or one set apart.
-fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab) {
+fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     let display = tab.settings.encoding;
     let chosen = &mut tab.settings.send.encoding;
     let name = |choice: Option<TextEncoding>| match choice {
-        None => format!("{display}, as shown"),
-        Some(encoding) => encoding.to_string(),
+        None => tr!(
+            lang,
+            "send.encoding_as_shown",
+            encoding = display.to_string()
+        ),
+        Some(encoding) => Cow::Owned(encoding.to_string()),
     };
-    egui::ComboBox::from_label("Send encoding")
+    egui::ComboBox::from_label(tr!(lang, "send.encoding"))
         .selected_text(name(*chosen))
         .show_ui(ui, |ui| {
             ui.selectable_value(chosen, None, name(None));
@@ -312,17 +336,17 @@ fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab) {
 }
 
 /// Append, checksum and byte order.
-fn frame_options(ui: &mut egui::Ui, tab: &mut Tab) {
+fn frame_options(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     let fields = &mut tab.settings.send;
-    egui::ComboBox::from_label("Append")
-        .selected_text(fields.append.label())
+    egui::ComboBox::from_label(tr!(lang, "send.append"))
+        .selected_text(append_label(lang, fields.append))
         .show_ui(ui, |ui| {
             for append in Append::ALL {
-                ui.selectable_value(&mut fields.append, append, append.label());
+                ui.selectable_value(&mut fields.append, append, append_label(lang, append));
             }
         });
     if fields.append == Append::Custom {
-        let label = ui.label("bytes (hex)");
+        let label = ui.label(tr!(lang, "send.custom_bytes"));
         let edit = egui::TextEdit::singleline(&mut fields.custom_hex)
             .desired_width(80.0)
             .font(egui::TextStyle::Monospace);
@@ -330,11 +354,12 @@ fn frame_options(ui: &mut egui::Ui, tab: &mut Tab) {
     }
     ui.separator();
     let before = fields.checksum;
-    egui::ComboBox::from_label("Checksum")
-        .selected_text(fields.checksum.to_string())
+    egui::ComboBox::from_label(tr!(lang, "send.checksum"))
+        .selected_text(checksum_label(lang, fields.checksum))
         .show_ui(ui, |ui| {
             for checksum in Checksum::ALL {
-                ui.selectable_value(&mut fields.checksum, checksum, checksum.to_string());
+                let label = checksum_label(lang, checksum);
+                ui.selectable_value(&mut fields.checksum, checksum, label);
             }
         });
     if fields.checksum != before {
@@ -342,13 +367,38 @@ fn frame_options(ui: &mut egui::Ui, tab: &mut Tab) {
         fields.order = fields.checksum.usual_order();
     }
     if fields.checksum.width() > 1 {
-        egui::ComboBox::from_label("Byte order")
-            .selected_text(fields.order.to_string())
+        egui::ComboBox::from_label(tr!(lang, "send.byte_order"))
+            .selected_text(order_label(lang, fields.order))
             .show_ui(ui, |ui| {
                 for order in [ByteOrder::BigEndian, ByteOrder::LittleEndian] {
-                    ui.selectable_value(&mut fields.order, order, order.to_string());
+                    ui.selectable_value(&mut fields.order, order, order_label(lang, order));
                 }
             });
     }
-    ui.weak("after the data: checksum, then the appended bytes");
+    ui.weak(tr!(lang, "send.frame_order"));
+}
+
+/// What goes after the payload: line ends are named by their characters in every language.
+fn append_label(lang: Language, append: Append) -> Cow<'static, str> {
+    match append {
+        Append::Nothing => tr!(lang, "send.append_nothing"),
+        Append::CrLf => Cow::Borrowed("CR LF"),
+        Append::Lf => Cow::Borrowed("LF"),
+        Append::Custom => tr!(lang, "send.append_custom"),
+    }
+}
+
+/// A checksum: the algorithms keep their names (CRC-16/MODBUS…), only "None" is translated.
+fn checksum_label(lang: Language, checksum: Checksum) -> Cow<'static, str> {
+    match checksum {
+        Checksum::None => tr!(lang, "send.checksum_none"),
+        algorithm => Cow::Owned(algorithm.to_string()),
+    }
+}
+
+fn order_label(lang: Language, order: ByteOrder) -> Cow<'static, str> {
+    match order {
+        ByteOrder::BigEndian => tr!(lang, "send.big_endian"),
+        ByteOrder::LittleEndian => tr!(lang, "send.little_endian"),
+    }
 }

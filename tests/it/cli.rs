@@ -14,13 +14,21 @@ use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_sockscope");
 
-fn run_with(args: &[&str]) -> std::process::Output {
+/// Runs the binary without a display, in an English locale unless `lang` names another.
+fn run_in(lang: &str, args: &[&str]) -> std::process::Output {
     Command::new(BINARY)
         .args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", lang)
         .output()
         .expect("run sockscope")
+}
+
+fn run_with(args: &[&str]) -> std::process::Output {
+    run_in("C.UTF-8", args)
 }
 
 #[test]
@@ -67,6 +75,19 @@ fn help_lists_the_presets() {
     ] {
         assert!(help.contains(option), "--help lists {option}");
     }
+}
+
+#[test]
+fn help_speaks_the_system_language_or_the_one_asked_for() {
+    let help =
+        |lang, args: &[&str]| String::from_utf8_lossy(&run_in(lang, args).stdout).into_owned();
+    let chinese = help("zh_CN.UTF-8", &["--help"]);
+    assert!(chinese.contains("网络调试助手"), "{chinese}");
+    assert!(chinese.contains("启动时以 TCP 客户端连接"), "{chinese}");
+    let asked = help("C.UTF-8", &["--lang", "zh-CN", "--help"]);
+    assert!(asked.contains("启动时以 TCP 客户端连接"), "{asked}");
+    let english = help("zh_CN.UTF-8", &["--lang=en", "--help"]);
+    assert!(english.contains("Connect a TCP client"), "{english}");
 }
 
 /// Polls `path` until `done` holds for its lines, or fails at the deadline.

@@ -4,13 +4,33 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// The strings of `locales/<code>.toml`, by dotted key.
+/// The strings of a language, by dotted key: `locales/<code>.toml` and every
+/// `locales/<area>.<code>.toml` (rust-i18n merges them, taking the locale from the last part of
+/// the name).
 pub fn strings(code: &str) -> BTreeMap<String, String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("locales/{code}.toml"));
-    let text = std::fs::read_to_string(&path).expect("a strings file");
-    let table: toml::Table = text.parse().expect("valid TOML");
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("locales");
     let mut flat = BTreeMap::new();
-    flatten("", &toml::Value::Table(table), &mut flat);
+    for entry in std::fs::read_dir(&folder).expect("locales/") {
+        let path = entry.expect("an entry").path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let Some(stem) = name.strip_suffix(".toml") else {
+            continue;
+        };
+        if stem.rsplit('.').next() != Some(code) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a strings file");
+        let table: toml::Table = text.parse().expect("valid TOML");
+        let mut strings = BTreeMap::new();
+        flatten("", &toml::Value::Table(table), &mut strings);
+        for (key, text) in strings {
+            assert!(!flat.contains_key(&key), "{key} is in two files of {code}");
+            flat.insert(key, text);
+        }
+    }
     flat
 }
 
