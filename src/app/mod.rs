@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+mod files;
 mod frame_report;
 mod pacer;
 mod quick;
@@ -17,10 +18,10 @@ use frame_report::FrameReport;
 use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
-use crate::export::{self, ExportError, Recorder};
+use crate::export::{ExportError, Recorder};
 use crate::i18n::Language;
 use crate::net::Wake;
-use crate::session::{EntryKind, Layout, LogEntry, Mode};
+use crate::session::{Layout, Mode};
 use crate::tab::payloads::QuickCommand;
 use crate::tab::{Tab, TabAction, TabSettings};
 use crate::tr;
@@ -225,41 +226,10 @@ impl App {
         &mut self.tabs[mode as usize]
     }
 
-    /// Saves a tab's log to `path` on a background thread (format from the extension). The
-    /// outcome shows in the status bar and in the tab's log. Used by "Save log…" after its
-    /// dialog, and callable without one.
-    pub fn save_log(&mut self, mode: Mode, path: PathBuf) {
-        let tab = self.tab(mode);
-        let context = tab.record_context();
-        // A snapshot, so the UI keeps running while the file is written.
-        let entries: Vec<LogEntry> = tab.session().log.iter().map(|e| e.to_entry()).collect();
-        let done = self.saves.0.clone();
-        let wake = self.wake.clone();
-        let spawned = std::thread::Builder::new()
-            .name("save-log".into())
-            .spawn(move || {
-                let result = export::export_log(&path, &context, &entries);
-                let _ = done.send((mode, path, result));
-                wake();
-            });
-        match spawned {
-            Ok(_) => self.saves_running += 1,
-            Err(error) => {
-                let text = tr!(self.language, "app.cannot_save", error = error);
-                self.notice = Some((text.into_owned(), true));
-            }
-        }
-    }
-
     /// Sends a file's bytes from the tab's session (read by its worker). Used by "Send file…"
     /// after its dialog and by dropping a file; callable without either.
     pub fn send_file(&mut self, mode: Mode, path: PathBuf) {
         self.act(mode, TabAction::SendFile(path));
-    }
-
-    /// Saves still being written.
-    pub fn saves_running(&self) -> usize {
-        self.saves_running
     }
 
     fn act(&mut self, mode: Mode, action: TabAction) {
@@ -304,73 +274,6 @@ impl App {
                 eprintln!("sockscope: {}: {failure}", tab.mode);
             }
         }
-    }
-
-    fn collect_saves(&mut self) {
-        while let Ok((mode, path, result)) = self.saves.1.try_recv() {
-            self.saves_running = self.saves_running.saturating_sub(1);
-            let (text, kind) = match result {
-                Ok(count) => {
-                    let path = path.display();
-                    let text = tr!(self.language, "app.saved", count = count, path = path);
-                    (text.to_string(), EntryKind::Info(text.into_owned()))
-                }
-                Err(error) => {
-                    let text = tr!(self.language, "app.save_failed", error = error);
-                    (text.to_string(), EntryKind::Error(text.into_owned()))
-                }
-            };
-            self.notice = Some((text, matches!(kind, EntryKind::Error(_))));
-            self.tabs[mode as usize].note(kind);
-        }
-    }
-
-    fn ask_and_save(&mut self, mode: Mode) {
-        let name = format!("sockscope-{}.jsonl", mode.as_str());
-        let dialog = rfd::FileDialog::new()
-            .set_title(tr!(self.language, "app.dialog.save_log"))
-            .set_file_name(name);
-        let dialog = log_filters(dialog, self.language);
-        if let Some(path) = dialog.save_file() {
-            self.save_log(mode, path);
-        }
-    }
-
-    /// Asks for the Record file (or with `raw`, the Save data file), then turns it on. Browse…
-    /// is only offered while the file is off.
-    fn ask_and_capture(&mut self, mode: Mode, raw: bool) {
-        let lang = self.language;
-        let (title, name) = if raw {
-            (
-                tr!(lang, "app.dialog.save_data"),
-                format!("sockscope-{}.bin", mode.as_str()),
-            )
-        } else {
-            (
-                tr!(lang, "app.dialog.record"),
-                format!("sockscope-{}.jsonl", mode.as_str()),
-            )
-        };
-        let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
-        if !raw {
-            dialog = log_filters(dialog, lang);
-        }
-        let Some(path) = dialog.save_file() else {
-            return;
-        };
-        let fields = &mut self.tab_mut(mode).settings.capture;
-        let path = path.display().to_string();
-        if raw {
-            fields.raw_path = path;
-        } else {
-            fields.record_path = path;
-        }
-        let toggle = if raw {
-            TabAction::ToggleRawCapture
-        } else {
-            TabAction::ToggleRecording
-        };
-        self.act(mode, toggle);
     }
 
     fn tab_bar(&mut self, ui: &mut egui::Ui) {
@@ -504,14 +407,6 @@ impl App {
             Some(CaptureAction::Tab(_)) | None => {}
         }
     }
-}
-
-/// The log formats a file dialog offers, by extension.
-fn log_filters(dialog: rfd::FileDialog, lang: Language) -> rfd::FileDialog {
-    dialog
-        .add_filter(tr!(lang, "app.dialog.jsonl"), &["jsonl"])
-        .add_filter("CSV", &["csv"])
-        .add_filter(tr!(lang, "app.dialog.txt"), &["txt"])
 }
 
 fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
