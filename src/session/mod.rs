@@ -237,6 +237,7 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Language;
     use crate::net::NetError;
 
     /// Applies an event (through a stage without framing) and returns the entry it recorded.
@@ -257,7 +258,7 @@ mod tests {
     fn a_refused_connect_says_so_and_returns_to_idle() {
         let mut session = Session::new(Mode::TcpClient);
         session.started();
-        assert_eq!(session.status_text(), "Resolving…");
+        assert_eq!(session.status_text(Language::English), "Resolving…");
         apply(&mut session, EventKind::Connecting { peer: addr(9) });
         let entry = apply(
             &mut session,
@@ -269,7 +270,7 @@ mod tests {
         );
         assert_eq!(session.status, Status::Idle);
         assert_eq!(
-            session.status_text(),
+            session.status_text(Language::English),
             "Connect failed: connection refused by 127.0.0.1:9"
         );
         session.started();
@@ -314,7 +315,7 @@ mod tests {
             },
         );
         assert_eq!(
-            session.status_text(),
+            session.status_text(Language::English),
             "Connected — local 127.0.0.1:5000, peer 127.0.0.1:9"
         );
         let entry = apply(
@@ -375,7 +376,7 @@ mod tests {
             (3, 5)
         );
         assert_eq!(
-            session.status_text(),
+            session.status_text(Language::English),
             "Listening on 127.0.0.1:80 — 1 client"
         );
 
@@ -393,7 +394,7 @@ mod tests {
         assert!(session.clients.is_empty());
         apply(&mut session, EventKind::Closed(CloseReason::Idle));
         assert_eq!(
-            session.status_text(),
+            session.status_text(Language::English),
             "Server stopped: stopped listening, no clients left"
         );
     }

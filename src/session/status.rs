@@ -3,8 +3,10 @@
 use std::net::SocketAddr;
 
 use super::{EntryKind, Mode, Session};
+use crate::i18n::Language;
 use crate::net::CloseReason;
-use crate::units::count;
+use crate::tr;
+use crate::units::group_digits;
 
 /// Where a session stands, as far as the UI needs to know.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -51,33 +53,39 @@ impl Session {
     }
 
     /// One line saying where the session stands, for the status line under the fields.
-    pub fn status_text(&self) -> String {
-        match &self.status {
-            Status::Idle => self.last_end_text.clone().unwrap_or_else(|| {
-                match self.mode {
-                    Mode::TcpClient => "Not connected",
-                    Mode::TcpServer => "Not listening",
-                    Mode::Udp => "Closed",
-                }
-                .to_owned()
-            }),
-            Status::Starting => match self.mode {
-                Mode::TcpClient => "Resolving…".to_owned(),
-                Mode::TcpServer | Mode::Udp => "Starting…".to_owned(),
+    pub fn status_text(&self, lang: Language) -> String {
+        let text = match &self.status {
+            Status::Idle => match (&self.last_end_text, self.mode) {
+                (Some(end), _) => return end.clone(),
+                (None, Mode::TcpClient) => tr!(lang, "status.not_connected"),
+                (None, Mode::TcpServer) => tr!(lang, "status.not_listening"),
+                (None, Mode::Udp) => tr!(lang, "status.closed"),
             },
-            Status::Connecting { peer } => format!("Connecting to {peer}…"),
-            Status::Connected { local, peer } => format!("Connected — local {local}, peer {peer}"),
+            Status::Starting if self.mode == Mode::TcpClient => tr!(lang, "status.resolving"),
+            Status::Starting => tr!(lang, "status.starting"),
+            Status::Connecting { peer } => tr!(lang, "status.connecting", peer = peer),
+            Status::Connected { local, peer } => {
+                tr!(lang, "status.connected", local = local, peer = peer)
+            }
             Status::Listening { local } => {
-                format!(
-                    "Listening on {local} — {}",
-                    count(self.clients.len() as u64, "client")
-                )
+                let clients = self.client_count(lang);
+                tr!(lang, "status.listening", local = local, clients = clients)
             }
             Status::Serving => {
-                let clients = count(self.clients.len() as u64, "client");
-                format!("Not listening — {clients} still connected")
+                let clients = self.client_count(lang);
+                tr!(lang, "status.serving", clients = clients)
             }
-            Status::Open { local } => format!("Open on {local}"),
+            Status::Open { local } => tr!(lang, "status.open", local = local),
+        };
+        text.into_owned()
+    }
+
+    /// "1 client", "3 clients".
+    fn client_count(&self, lang: Language) -> std::borrow::Cow<'static, str> {
+        let count = group_digits(self.clients.len() as u64);
+        match self.clients.len() {
+            1 => tr!(lang, "status.clients_one", count = count),
+            _ => tr!(lang, "status.clients_other", count = count),
         }
     }
 }

@@ -137,7 +137,7 @@ fn status_line(ui: &mut egui::Ui, tab: &Tab, lang: Language, reset_counters: &mu
         let size = ui.spacing().interact_size.y * 0.5;
         let (dot, _) = ui.allocate_exact_size(egui::vec2(size, size), egui::Sense::hover());
         ui.painter().circle_filled(dot.center(), size * 0.45, color);
-        ui.label(session.status_text());
+        ui.label(session.status_text(lang));
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             *reset_counters = ui.button(tr!(lang, "connection.reset_counters")).clicked();
             let counters = &session.counters;

@@ -30,6 +30,7 @@ fn the_language_menu_switches_every_label_at_run_time() {
         "端口",
         "编码",
         "过滤",
+        "未连接",
     ] {
         assert!(shows(&harness, label), "{label} is shown");
     }
@@ -48,7 +49,11 @@ fn in_chinese_a_client_connects_receives_gbk_and_sends() {
     click(&mut harness, "连接");
     let (mut peer, _) = listener.accept().expect("accept");
     peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    step_until(&mut harness, "connected", |h| shows(h, "断开"));
+    // The status line says it in Chinese.
+    step_until(&mut harness, "connected", |h| {
+        shows(h, "已连接 — 本地 127.0.0.1:")
+    });
+    assert!(shows(&harness, "断开"), "连接 became 断开");
     peer.write_all(NIHAO_GBK).expect("write");
     step_until(&mut harness, "the greeting", |h| shows(h, "你好，世界"));
     type_into(&mut harness, Role::MultilineTextInput, "发送数据", "收到");
