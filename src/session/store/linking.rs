@@ -1,0 +1,89 @@
+//! Characters split across entries: linking each new entry to the previous one of its stream,
+//! and linking the stored entries again when the log is shown in another encoding.
+
+use super::LogStore;
+use crate::codec::TextEncoding;
+use crate::session::carry::{Carry, StreamTail};
+use crate::session::{Direction, EntryTag};
+
+impl LogStore {
+    /// Links a data entry to the previous entry of its stream; status messages stand alone.
+    pub(super) fn link_stream(&mut self, peer: u32, tag: EntryTag, bytes: &[u8]) -> [Carry; 2] {
+        let Some(direction) = stream_direction(tag) else {
+            return [Carry::default(); 2];
+        };
+        let slot = peer.wrapping_add(1) as usize;
+        if self.streams.len() <= slot {
+            self.streams.resize(slot + 1, [None; 2]);
+        }
+        let (previous, mut tail) = match self.streams[slot][direction] {
+            Some((last, tail)) => (self.index_of(last), tail),
+            None => (None, StreamTail::default()),
+        };
+        let previous = previous
+            .and_then(|index| self.headers.get_mut(index))
+            .map(|header| &mut header.carries);
+        let carries = tail.link(self.linked, bytes, previous);
+        self.streams[slot][direction] = Some((self.pushed, tail));
+        carries
+    }
+
+    /// Links split characters in `encoding` too, from the oldest entry stored on, in the slot
+    /// of the encoding other than UTF-8. One pass over the entries, reading at most a few bytes
+    /// at the end of each in most text (see `codec::stream`).
+    pub fn link_encoding(&mut self, encoding: TextEncoding) {
+        const SLOT: usize = 1;
+        if self.linked.slot(encoding).is_some() {
+            return;
+        }
+        self.linked.0[SLOT] = encoding;
+        // Per stream, as in `streams`: its last entry so far (by index), and what that ends in.
+        let mut relinked: Vec<[Option<(usize, StreamTail)>; 2]> =
+            vec![[None; 2]; self.streams.len()];
+        for index in 0..self.headers.len() {
+            let Some(header) = self.headers.get(index).copied() else {
+                break;
+            };
+            let Some(direction) = stream_direction(header.tag) else {
+                continue;
+            };
+            let Some(stream) = relinked
+                .get_mut(header.peer.wrapping_add(1) as usize)
+                .map(|streams| &mut streams[direction])
+            else {
+                continue;
+            };
+            let (previous, tail) = stream.take().unzip();
+            let mut tail = tail.unwrap_or_default();
+            let previous = previous
+                .and_then(|previous| self.headers.get_mut(previous))
+                .map(|previous| &mut previous.carries[SLOT]);
+            let bytes = self.payloads.get(header.payload);
+            let carry = tail.link_slot(SLOT, encoding, bytes, previous);
+            if let Some(header) = self.headers.get_mut(index) {
+                header.carries[SLOT] = carry;
+            }
+            *stream = Some((index, tail));
+        }
+        // The next entry of each stream links to what its last stored entry ends in now.
+        for (streams, relinked) in self.streams.iter_mut().zip(&relinked) {
+            for (stream, relinked) in streams.iter_mut().zip(relinked) {
+                if let Some((_, tail)) = stream {
+                    match relinked {
+                        Some((_, relinked)) => tail.copy_slot(SLOT, relinked),
+                        None => tail.clear_slot(SLOT),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The slot of a data entry's stream direction (received, sent); status messages stand alone.
+fn stream_direction(tag: EntryTag) -> Option<usize> {
+    match tag.direction() {
+        Direction::Rx => Some(0),
+        Direction::Tx => Some(1),
+        Direction::Info | Direction::Error => None,
+    }
+}
