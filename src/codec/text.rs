@@ -149,11 +149,6 @@ impl TextEncoding {
             .find(|encoding| encoding.encoding_rs() == wanted)
     }
 
-    /// The name used on the command line: `utf-8`, `gbk`, `shift_jis`, `windows-1252`.
-    pub fn cli_name(self) -> String {
-        self.encoding_rs().name().to_ascii_lowercase()
-    }
-
     /// Decodes bytes, replacing anything invalid with U+FFFD so received data always shows.
     pub fn decode(self, bytes: &[u8]) -> Cow<'_, str> {
         match self {
@@ -410,8 +405,8 @@ mod tests {
         assert_eq!(TextEncoding::default(), TextEncoding::Utf8);
         assert_eq!(TextEncoding::Utf8.to_string(), "UTF-8");
         assert_eq!(TextEncoding::Gbk.to_string(), "GBK");
-        assert_eq!(TextEncoding::Utf8.cli_name(), "utf-8");
-        assert_eq!(TextEncoding::Gbk.cli_name(), "gbk");
+        assert_eq!(TextEncoding::from_label("utf-8"), Some(TextEncoding::Utf8));
+        assert_eq!(TextEncoding::from_label("gbk"), Some(TextEncoding::Gbk));
     }
 
     #[test]
@@ -442,7 +437,7 @@ mod tests {
                 "{encoding} twice"
             );
             assert_eq!(
-                TextEncoding::from_label(&encoding.cli_name()),
+                TextEncoding::from_label(encoding.encoding_rs().name()),
                 Some(encoding)
             );
             let stored = serde_json::to_string(&encoding).unwrap();
