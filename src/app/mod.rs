@@ -13,9 +13,10 @@ mod files;
 mod frame_report;
 mod pacer;
 mod quick;
+mod window;
 
 use frame_report::FrameReport;
-use pacer::{DEFAULT_MAX_FPS, FloodGauge, MAX_FPS_RANGE, RepaintPacer};
+use pacer::{DEFAULT_MAX_FPS, FloodGauge, RepaintPacer};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{ExportError, Recorder};
@@ -25,10 +26,7 @@ use crate::session::{Layout, Mode};
 use crate::tab::payloads::QuickCommand;
 use crate::tab::{Tab, TabAction, TabSettings};
 use crate::tr;
-use crate::ui::{
-    self, capture_bar::CaptureAction, quick_commands::QuickWindow, selection_bar::SelectionAction,
-    send_box::SendBoxAction,
-};
+use crate::ui::{self, quick_commands::QuickWindow};
 
 /// How long a frame may spend testing entries against a new filter over a long history; the
 /// rest is tested over the next frames. Short enough to keep frames under 8 ms.
@@ -57,6 +55,10 @@ struct Persisted {
     max_fps: u32,
     /// The language chosen in the app; none follows the system.
     language: Option<Language>,
+    /// Light, dark, or the system's.
+    theme: egui::ThemePreference,
+    /// Whether the settings panel is shown.
+    settings_open: bool,
 }
 
 impl Default for Persisted {
@@ -69,6 +71,8 @@ impl Default for Persisted {
             quick_commands: Vec::new(),
             max_fps: DEFAULT_MAX_FPS,
             language: None,
+            theme: egui::ThemePreference::System,
+            settings_open: true,
         }
     }
 }
@@ -82,6 +86,9 @@ pub struct App {
     language: Language,
     /// The language last chosen in the app, remembered across restarts.
     remembered_language: Option<Language>,
+    theme: egui::ThemePreference,
+    /// Whether the settings panel is shown; hidden, the log takes the width.
+    settings_open: bool,
     tabs: [Tab; 3],
     /// Asks for frames for arriving data, at most `max_fps` a second.
     pacer: Arc<RepaintPacer>,
@@ -118,10 +125,13 @@ impl App {
             Arc::new(move || pacer.wake())
         };
         let chosen = options.language.or(persisted.language);
+        cc.egui_ctx.set_theme(persisted.theme);
         let mut app = Self {
             active: persisted.active,
             language: chosen.unwrap_or_else(Language::of_system),
             remembered_language: persisted.language,
+            theme: persisted.theme,
+            settings_open: persisted.settings_open,
             tabs: [
                 Tab::new(Mode::TcpClient, persisted.tcp_client),
                 Tab::new(Mode::TcpServer, persisted.tcp_server),
@@ -130,7 +140,7 @@ impl App {
             pacer,
             wake,
             flood: FloodGauge::default(),
-            address_choices: ui::connection_bar::local_address_choices(),
+            address_choices: ui::connection_panel::local_address_choices(),
             recorder: None,
             notice: None,
             saves: crossbeam_channel::unbounded(),
@@ -275,138 +285,6 @@ impl App {
             }
         }
     }
-
-    fn tab_bar(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            for mode in Mode::ALL {
-                let running = self.tab(mode).session().status.is_active();
-                let label = ui::labels::mode(self.language, mode);
-                let response = ui.selectable_value(&mut self.active, mode, label);
-                if running {
-                    response.on_hover_text(tr!(self.language, "app.tab.running"));
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(language) = ui::language_menu::show(ui, self.language) {
-                    self.language = language;
-                    self.remembered_language = Some(language);
-                }
-            });
-        });
-    }
-
-    fn status_bar(&self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            if let Some(recorder) = &self.recorder {
-                let path = recorder.path().display();
-                ui.weak(tr!(self.language, "app.recording_to", path = path));
-                ui.separator();
-            }
-            if let Some((text, is_error)) = &self.notice {
-                if *is_error {
-                    ui.colored_label(ui.visuals().error_fg_color, text);
-                } else {
-                    ui.label(text);
-                }
-            }
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let current = self.pacer.max_fps();
-                if let Some(fps) = ui::redraw_cap::show(ui, self.language, current, MAX_FPS_RANGE) {
-                    self.pacer.set_max_fps(fps);
-                }
-            });
-        });
-    }
-
-    fn session_ui(&mut self, ui: &mut egui::Ui) {
-        let mode = self.active;
-        let mut actions: Vec<TabAction> = Vec::new();
-        let mut capture_action = None;
-        let choices = &self.address_choices;
-        let lang = self.language;
-        let tab = &mut self.tabs[mode as usize];
-        egui::Panel::top(("connection", mode)).show(ui, |ui| {
-            ui.add_space(4.0);
-            actions.extend(ui::connection_bar::show(ui, tab, lang, choices));
-            ui.add_space(2.0);
-        });
-        let mut browse_file = false;
-        let mut toggle_commands = false;
-        egui::Panel::bottom(("send", mode))
-            .resizable(true)
-            .show(ui, |ui| {
-                ui.add_space(4.0);
-                match ui::send_box::show(ui, tab, lang) {
-                    Some(SendBoxAction::Tab(action)) => actions.push(action),
-                    Some(SendBoxAction::BrowseFile) => browse_file = true,
-                    Some(SendBoxAction::ToggleCommands) => toggle_commands = true,
-                    Some(SendBoxAction::ToggleAutoReply) => {
-                        self.auto_reply_open = !self.auto_reply_open;
-                    }
-                    None => {}
-                }
-                ui.add_space(4.0);
-            });
-        if mode == Mode::TcpServer {
-            egui::Panel::right("clients")
-                .resizable(true)
-                .default_size(330.0)
-                .show(ui, |ui| {
-                    actions.extend(ui::client_list::show(ui, tab, lang));
-                });
-        }
-        egui::CentralPanel::default().show(ui, |ui| {
-            actions.extend(ui::display_bar::show(ui, tab, lang));
-            actions.extend(ui::framing_bar::show(ui, tab, lang));
-            ui::filter_bar::show(ui, tab, lang);
-            match ui::capture_bar::show(ui, tab, lang) {
-                Some(CaptureAction::Tab(action)) => actions.push(action),
-                other => capture_action = other,
-            }
-            if !tab.selected.is_empty() {
-                // Below the rows, so selecting never moves the row under the pointer.
-                egui::Panel::bottom(("selection", mode)).show(
-                    ui,
-                    |ui| match ui::selection_bar::show(ui, tab, lang) {
-                        Some(SelectionAction::Copy { hex }) => {
-                            ui.ctx().copy_text(tab.selection_text(hex));
-                        }
-                        Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
-                        None => {}
-                    },
-                );
-            }
-            ui.separator();
-            actions.extend(ui::log_view::show(ui, tab, lang));
-        });
-        for action in actions {
-            self.act(mode, action);
-        }
-        if toggle_commands {
-            self.quick_window.open = !self.quick_window.open;
-        }
-        let send_file = tr!(lang, "app.dialog.send_file");
-        if browse_file && let Some(path) = rfd::FileDialog::new().set_title(send_file).pick_file() {
-            self.send_file(mode, path);
-        }
-        // A file dropped anywhere on the window goes to the tab in view.
-        let dropped = ui.input(|input| {
-            input
-                .raw
-                .dropped_files
-                .first()
-                .map(|file| file.path().to_path_buf())
-        });
-        if let Some(path) = dropped {
-            self.send_file(mode, path);
-        }
-        match capture_action {
-            Some(CaptureAction::SaveLog) => self.ask_and_save(mode),
-            Some(CaptureAction::BrowseRecord) => self.ask_and_capture(mode, false),
-            Some(CaptureAction::BrowseRaw) => self.ask_and_capture(mode, true),
-            Some(CaptureAction::Tab(_)) | None => {}
-        }
-    }
 }
 
 fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
@@ -453,6 +331,8 @@ impl eframe::App for App {
             quick_commands: self.quick_commands.clone(),
             max_fps: self.pacer.max_fps(),
             language: self.remembered_language,
+            theme: self.theme,
+            settings_open: self.settings_open,
         };
         eframe::set_value(storage, eframe::APP_KEY, &persisted);
     }
@@ -496,23 +376,6 @@ impl App {
             if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
                 ctx.request_repaint();
             }
-        }
-    }
-
-    fn frame_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Panel::top("tabs").show(ui, |ui| {
-            ui.add_space(4.0);
-            self.tab_bar(ui);
-            ui.add_space(2.0);
-        });
-        egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        let ctx = ui.ctx().clone();
-        self.quick_shortcuts(&ctx);
-        self.session_ui(ui);
-        self.quick_window(&ctx);
-        if self.auto_reply_open {
-            let tab = &mut self.tabs[self.active as usize];
-            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab, self.language);
         }
     }
 }

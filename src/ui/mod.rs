@@ -1,14 +1,18 @@
 //! Drawing: one widget per file. Widgets read and edit a [`Tab`](crate::tab::Tab) and return
 //! what the user asked for; the app acts on it in one place.
+//!
+//! The window: the tab bar on top; the settings panel on the left ([`settings_panel`], built
+//! of [`connection_panel`], [`receive_panel`], [`send_options`], [`framing_panel`] and
+//! [`capture_panel`]); the send box at the bottom; the TCP server's clients on the right; the
+//! filter and the log in the middle; the status bar under everything.
 
 pub mod auto_reply;
-pub mod capture_bar;
+pub mod capture_panel;
 pub mod client_list;
-pub mod connection_bar;
-pub mod display_bar;
+pub mod connection_panel;
 pub mod filter_bar;
 pub mod fonts;
-pub mod framing_bar;
+pub mod framing_panel;
 pub mod labels;
 pub mod language_menu;
 pub mod log_lines;
@@ -16,6 +20,11 @@ pub mod log_row;
 pub mod log_view;
 pub mod look;
 pub mod quick_commands;
+pub mod receive_panel;
 pub mod redraw_cap;
 pub mod selection_bar;
 pub mod send_box;
+pub mod send_options;
+pub mod settings_panel;
+pub mod status_bar;
+pub mod theme_menu;

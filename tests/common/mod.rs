@@ -19,10 +19,12 @@ pub fn app_harness() -> Harness<'static, App> {
 }
 
 /// The app with `options`; in English unless they name a language, whatever the machine's.
+/// The window is 1280×1024, tall enough for every section of the settings panel open at once
+/// (the layout at the default size has tests of its own).
 pub fn app_harness_with(mut options: StartOptions) -> Harness<'static, App> {
     options.language = options.language.or(Some(Language::English));
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1200.0, 800.0))
+        .with_size(egui::vec2(1280.0, 1024.0))
         .build_eframe(move |cc| App::new(cc, options.clone()));
     harness.step();
     harness
@@ -111,7 +113,7 @@ pub fn tick(harness: &mut Harness<'_, App>, label: &str) {
 
 /// Turns the mouse wheel over the log by `pages` (up is positive); the next frame scrolls.
 pub fn wheel_over_log(harness: &mut Harness<'_, App>, pages: f32) {
-    harness.event(egui::Event::PointerMoved(egui::pos2(300.0, 450.0)));
+    harness.event(egui::Event::PointerMoved(egui::pos2(600.0, 400.0)));
     harness.event(egui::Event::MouseWheel {
         unit: egui::MouseWheelUnit::Page,
         delta: egui::vec2(0.0, pages),
@@ -237,4 +239,18 @@ pub fn rx_bytes(harness: &Harness<'_, App>, mode: Mode) -> u64 {
 /// Bytes the tab for `mode` has counted as sent.
 pub fn tx_bytes(harness: &Harness<'_, App>, mode: Mode) -> u64 {
     harness.state().tab(mode).session().counters.tx_bytes
+}
+
+/// Opens a folded section of the settings panel by its title, as a user clicks it; an open one
+/// stays open.
+pub fn unfold(harness: &mut Harness<'_, App>, title: &str) {
+    use egui_kittest::kittest::NodeT;
+    let expanded = harness
+        .get_by_label(title)
+        .accesskit_node()
+        .data()
+        .is_expanded();
+    if expanded != Some(true) {
+        click(harness, title);
+    }
 }

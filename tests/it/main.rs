@@ -19,6 +19,7 @@ mod ui_encodings;
 mod ui_flood;
 mod ui_fonts;
 mod ui_language;
+mod ui_layout;
 mod ui_log;
 mod ui_persistence;
 mod ui_quick;

@@ -86,6 +86,7 @@ fn rules_see_framed_lines_and_bad_rules_are_explained() {
     let port = listener.local_addr().expect("addr").port();
     let mut harness = app_harness();
     type_field(&mut harness, "Port", &port.to_string());
+    unfold(&mut harness, "Entries and memory");
     click(&mut harness, "By line");
     click(&mut harness, "Connect");
     let (mut peer, _) = listener.accept().expect("accept");
@@ -134,8 +135,10 @@ fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
     let record = dir.path().join("no-frames.jsonl");
     let mut harness = app_harness();
     let server = start_server(&mut harness);
+    unfold(&mut harness, "Entries and memory");
     click(&mut harness, "Idle gap");
     type_field(&mut harness, "Gap (ms)", "50");
+    unfold(&mut harness, "Files");
     type_field(&mut harness, "Record to", &record.display().to_string());
     tick(&mut harness, "Record to");
     click(&mut harness, "Auto-reply…");

@@ -63,6 +63,7 @@ fn a_recorded_transfer_matches_what_was_sent_by_sha256() {
     let server = start_server(&mut harness);
     // Random bytes are binary: seen as hex, as a user would.
     click(&mut harness, "Hex");
+    unfold(&mut harness, "Files");
     type_field(&mut harness, "Record to", &record.display().to_string());
     // 1 MiB parts: the hex of 8 MiB fills about 17 of them.
     type_field(&mut harness, "Split at", "1");
@@ -105,6 +106,7 @@ fn save_data_per_peer_with_sent_data_writes_a_file_each() {
     let base = dir.path().join("peers.bin");
     let mut harness = app_harness();
     let server = start_server(&mut harness);
+    unfold(&mut harness, "Files");
     type_field(&mut harness, "Save data to", &base.display().to_string());
     click(&mut harness, "Per peer");
     click(&mut harness, "Sent data too");
@@ -149,6 +151,7 @@ fn save_data_per_peer_with_sent_data_writes_a_file_each() {
 fn bad_file_fields_are_explained_and_nothing_starts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut harness = app_harness();
+    unfold(&mut harness, "Files");
     tick(&mut harness, "Record to");
     assert!(shows(&harness, "Type a file path, or Browse…"));
 
@@ -182,6 +185,7 @@ fn a_full_disk_stops_the_files_but_not_the_session() {
 
     let mut harness = app_harness();
     let local = open_udp(&mut harness);
+    unfold(&mut harness, "Files");
     type_field(&mut harness, "Record to", &record.display().to_string());
     tick(&mut harness, "Record to");
     type_field(&mut harness, "Save data to", &data.display().to_string());
@@ -209,6 +213,7 @@ fn a_full_disk_stops_the_files_but_not_the_session() {
 fn the_memory_cap_evicts_the_oldest_and_says_so() {
     let mut harness = app_harness();
     let local = open_udp(&mut harness);
+    unfold(&mut harness, "Entries and memory");
     type_field(&mut harness, "Keep", "0");
     harness.key_press(egui::Key::Enter);
     harness.step();
@@ -239,6 +244,7 @@ fn auto_newline_off_lets_reads_run_together_until_a_line_end() {
     let port = listener.local_addr().expect("addr").port();
     let mut harness = app_harness();
     type_field(&mut harness, "Port", &port.to_string());
+    unfold(&mut harness, "Entries and memory");
     click(&mut harness, "Auto newline");
     assert_eq!(
         harness.state().tab(Mode::TcpClient).settings.framing.kind,

@@ -26,7 +26,7 @@ impl eframe::Storage for MemoryStorage {
 }
 
 #[test]
-fn fields_encoding_and_tab_are_remembered() {
+fn fields_encoding_tab_theme_and_panel_are_remembered() {
     let mut harness = app_harness();
     type_field(&mut harness, "Host", "example.test");
     type_field(&mut harness, "Port", "4242");
@@ -41,6 +41,14 @@ fn fields_encoding_and_tab_are_remembered() {
     click(&mut harness, "Commands…");
     type_field(&mut harness, "New command name", "Sync");
     click(&mut harness, "Add from send box");
+    // The theme, and the settings panel hidden.
+    choose(&mut harness, "Theme", "Dark");
+    assert_eq!(harness.ctx.theme(), egui::Theme::Dark);
+    click(&mut harness, "Settings");
+    assert!(
+        harness.query_by_label("Connection").is_none(),
+        "panel hidden"
+    );
 
     let mut storage = MemoryStorage::default();
     eframe::App::save(harness.state_mut(), &mut storage);
@@ -55,6 +63,11 @@ fn fields_encoding_and_tab_are_remembered() {
             App::new(cc, StartOptions::default())
         });
     restored.step();
+    assert_eq!(restored.ctx.theme(), egui::Theme::Dark);
+    assert!(
+        restored.query_by_label("Connection").is_none(),
+        "still hidden"
+    );
     let app = restored.state();
     assert_eq!(app.active_tab(), Mode::Udp);
     let udp = &app.tab(Mode::Udp).settings;
@@ -76,7 +89,8 @@ fn fields_encoding_and_tab_are_remembered() {
         (commands[0].name.as_str(), commands[0].payload.text.as_str()),
         ("Sync", "AA 55")
     );
-    // And the restored fields are what the UI shows.
+    // And the restored fields are what the UI shows, once the panel is shown again.
+    click(&mut restored, "Settings");
     let shown = restored
         .get_by_role_and_label(egui::accesskit::Role::TextInput, "Remote port")
         .value();

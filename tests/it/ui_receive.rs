@@ -112,6 +112,7 @@ fn framing_by_line_delimiter_and_idle_gap() {
             .collect()
     };
 
+    unfold(&mut harness, "Entries and memory");
     click(&mut harness, "By line");
     peer.write_all(b"alpha\r\nbe").expect("write");
     step_until(&mut harness, "the first line", |h| rx(h).len() == 1);

@@ -1,5 +1,5 @@
-//! How received bytes become entries (per read, by line, by delimiter, fixed length, idle gap),
-//! and how many of them stay in memory.
+//! The settings panel's Entries section: how received bytes become entries (per read, by line,
+//! by delimiter, fixed length, idle gap), and how many of them stay in memory.
 
 use super::labels;
 use crate::i18n::Language;
@@ -17,7 +17,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> 
         } else if framing(ui, tab, lang) {
             actions.push(TabAction::ApplyFraming);
         }
-        ui.separator();
+    });
+    ui.horizontal_wrapped(|ui| {
         if memory_cap(ui, tab, lang) {
             actions.push(TabAction::ApplyMemoryCap);
         }

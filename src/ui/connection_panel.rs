@@ -1,0 +1,204 @@
+//! The settings panel's first section: where to connect or listen, the button that starts the
+//! session, and the line saying where it stands.
+
+use super::labels;
+use crate::i18n::Language;
+use crate::session::Mode;
+use crate::tab::{Tab, TabAction};
+use crate::tr;
+
+/// Suggestions for a local address: any, loopback, and this machine's interfaces.
+pub fn local_address_choices() -> Vec<String> {
+    let mut choices: Vec<String> = ["0.0.0.0", "::", "127.0.0.1", "::1"]
+        .map(String::from)
+        .to_vec();
+    if let Ok(interfaces) = if_addrs::get_if_addrs() {
+        for interface in interfaces {
+            let ip = interface.ip().to_string();
+            if !choices.contains(&ip) {
+                choices.push(ip);
+            }
+        }
+    }
+    choices
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    address_choices: &[String],
+) -> Option<TabAction> {
+    ui.spacing_mut().item_spacing.y = 6.0;
+    endpoint_rows(ui, tab, lang, address_choices);
+    if tab.mode == Mode::Udp {
+        ui.weak(tr!(lang, "connection.remote_hint"));
+    }
+    let starts = tab.toggle_starts();
+    let toggle = egui::Button::new(labels::toggle(lang, tab.mode, starts));
+    let clicked = ui
+        .add_sized(egui::vec2(ui.available_width(), 28.0), toggle)
+        .clicked();
+    status_line(ui, tab, lang);
+    clicked.then_some(if starts {
+        TabAction::Start
+    } else {
+        TabAction::Stop
+    })
+}
+
+/// The address, port and (client) timeout, or (UDP) the remote peer: a row each, the fields
+/// lined up after the widest label. The session's own endpoint is fixed while it runs; UDP's
+/// remote peer can change any time.
+fn endpoint_rows(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, choices: &[String]) {
+    let editable = tab.endpoint_editable();
+    let host = if tab.mode == Mode::TcpClient {
+        tr!(lang, "connection.host")
+    } else {
+        tr!(lang, "connection.address")
+    };
+    let port = tr!(lang, "connection.port");
+    let timeout = tr!(lang, "connection.timeout");
+    let remote_host = tr!(lang, "connection.remote_host");
+    let remote_port = tr!(lang, "connection.remote_port");
+    let column = match tab.mode {
+        Mode::TcpClient => widest(ui, &[&host, &port, &timeout]),
+        Mode::TcpServer => widest(ui, &[&host, &port]),
+        Mode::Udp => widest(ui, &[&host, &port, &remote_host, &remote_port]),
+    };
+    let errors = &tab.errors;
+    let settings = &mut tab.settings;
+    let menu = (tab.mode != Mode::TcpClient).then_some(choices);
+    let host = Field::new(&host, &mut settings.host, editable);
+    text_row(ui, column, host, errors.host.as_deref(), menu, lang);
+    let port = Field::new(&port, &mut settings.port, editable);
+    text_row(ui, column, port, errors.port.as_deref(), None, lang);
+    match tab.mode {
+        Mode::TcpClient => {
+            ui.horizontal(|ui| {
+                let label = label_cell(ui, column, &timeout);
+                let timeout = egui::DragValue::new(&mut settings.connect_timeout_secs)
+                    .range(0.1..=600.0)
+                    .speed(0.1)
+                    .max_decimals(1);
+                ui.add_enabled(editable, timeout).labelled_by(label.id);
+            });
+        }
+        Mode::Udp => {
+            let host = Field::new(&remote_host, &mut settings.remote_host, true);
+            text_row(ui, column, host, None, None, lang);
+            let port = Field::new(&remote_port, &mut settings.remote_port, true);
+            text_row(ui, column, port, errors.remote.as_deref(), None, lang);
+        }
+        Mode::TcpServer => {}
+    }
+}
+
+/// The width of the widest of `labels`: the label column, whatever the language.
+fn widest(ui: &egui::Ui, labels: &[&str]) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    ui.fonts_mut(|fonts| {
+        labels
+            .iter()
+            .map(|label| {
+                let galley = fonts.layout_no_wrap((*label).to_owned(), font.clone(), color);
+                galley.size().x
+            })
+            .fold(0.0, f32::max)
+    })
+}
+
+/// A label in the label column.
+fn label_cell(ui: &mut egui::Ui, width: f32, text: &str) -> egui::Response {
+    let size = egui::vec2(width, ui.spacing().interact_size.y);
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    ui.allocate_ui_with_layout(size, layout, |ui| {
+        ui.set_min_width(width);
+        ui.label(text)
+    })
+    .inner
+}
+
+/// A text field: its label, its value, whether it can be edited now.
+struct Field<'a> {
+    label: &'a str,
+    value: &'a mut String,
+    enabled: bool,
+}
+
+impl<'a> Field<'a> {
+    fn new(label: &'a str, value: &'a mut String, enabled: bool) -> Self {
+        Self {
+            label,
+            value,
+            enabled,
+        }
+    }
+}
+
+/// A labelled single-line field filling the row, with a menu of choices after it if given, and
+/// its error, if any, on the row below it.
+fn text_row(
+    ui: &mut egui::Ui,
+    column: f32,
+    field: Field<'_>,
+    error: Option<&str>,
+    choices: Option<&[String]>,
+    lang: Language,
+) {
+    let Field {
+        label,
+        value,
+        enabled,
+    } = field;
+    ui.horizontal(|ui| {
+        let label = label_cell(ui, column, label);
+        ui.add_enabled_ui(enabled, |ui| {
+            // Right to left: the menu takes its width, the field the rest.
+            let layout = egui::Layout::right_to_left(egui::Align::Center);
+            ui.with_layout(layout, |ui| {
+                if let Some(choices) = choices {
+                    address_menu(ui, lang, value, choices);
+                }
+                let edit = egui::TextEdit::singleline(value).desired_width(ui.available_width());
+                ui.add(edit).labelled_by(label.id);
+            });
+        });
+    });
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+}
+
+fn address_menu(ui: &mut egui::Ui, lang: Language, value: &mut String, choices: &[String]) {
+    ui.menu_button(egui::RichText::new("▼").monospace(), |ui| {
+        for choice in choices {
+            if ui.selectable_label(value == choice, choice).clicked() {
+                value.clone_from(choice);
+                ui.close();
+            }
+        }
+    })
+    .response
+    .on_hover_text(tr!(lang, "connection.local_address_hint"));
+}
+
+/// Where the session stands, after a dot in its colour.
+fn status_line(ui: &mut egui::Ui, tab: &Tab, lang: Language) {
+    let session = tab.session();
+    let failed = matches!(session.last_end, Some(crate::net::CloseReason::Failed(_)));
+    let color = if session.status.is_active() {
+        egui::Color32::from_rgb(60, 170, 80)
+    } else if failed {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().weak_text_color()
+    };
+    ui.horizontal_top(|ui| {
+        let size = ui.spacing().interact_size.y * 0.5;
+        let (dot, _) = ui.allocate_exact_size(egui::vec2(size, size * 2.0), egui::Sense::hover());
+        ui.painter().circle_filled(dot.center(), size * 0.45, color);
+        ui.add(egui::Label::new(session.status_text(lang)).wrap());
+    });
+}

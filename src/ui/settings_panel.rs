@@ -1,0 +1,73 @@
+//! The settings panel on the left, as in NetAssist: Connection, Receive and Send open, the
+//! rarer Entries and Files folded; each section folds on a click of its title.
+
+use super::capture_panel::CaptureAction;
+use crate::i18n::Language;
+use crate::tab::{Tab, TabAction};
+use crate::tr;
+
+/// What the panel's sections asked for.
+#[derive(Default)]
+#[must_use]
+pub struct PanelActions {
+    pub tab: Vec<TabAction>,
+    pub capture: Option<CaptureAction>,
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    address_choices: &[String],
+) -> PanelActions {
+    let mut actions = PanelActions::default();
+    egui::ScrollArea::vertical()
+        .id_salt(("settings", tab.mode))
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            let connection = tr!(lang, "panel.connection");
+            section(ui, "connection", &connection, true, |ui| {
+                actions.tab.extend(super::connection_panel::show(
+                    ui,
+                    tab,
+                    lang,
+                    address_choices,
+                ));
+            });
+            section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
+                actions
+                    .tab
+                    .extend(super::receive_panel::show(ui, tab, lang));
+            });
+            section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
+                actions.tab.extend(super::send_options::show(ui, tab, lang));
+            });
+            section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
+                actions
+                    .tab
+                    .extend(super::framing_panel::show(ui, tab, lang));
+            });
+            section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
+                match super::capture_panel::show(ui, tab, lang) {
+                    Some(CaptureAction::Tab(action)) => actions.tab.push(action),
+                    other => actions.capture = other,
+                }
+            });
+        });
+    actions
+}
+
+/// A section under a title that folds it; `key` names it whatever the language, so it stays
+/// open or folded across a switch of language, and across tabs.
+fn section(
+    ui: &mut egui::Ui,
+    key: &str,
+    title: &str,
+    open: bool,
+    contents: impl FnOnce(&mut egui::Ui),
+) {
+    egui::CollapsingHeader::new(egui::RichText::new(title).strong())
+        .id_salt(("settings section", key))
+        .default_open(open)
+        .show(ui, contents);
+}

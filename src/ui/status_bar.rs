@@ -1,0 +1,95 @@
+//! The window's bottom line: what the app has to say (recording, the last save), the tab's
+//! counters with their reset and warnings, and the cap on redraws.
+
+use std::ops::RangeInclusive;
+
+use crate::i18n::Language;
+use crate::tab::Tab;
+use crate::tr;
+use crate::units::{bytes_text, group_digits};
+
+/// What the app says in the status bar, beside the tab's own state.
+pub struct Notices<'a> {
+    /// Where `--log` records, if it does.
+    pub recording_to: Option<String>,
+    /// The outcome of the last save, or a recording error (true).
+    pub notice: Option<&'a (String, bool)>,
+}
+
+/// What the user changed in the status bar.
+#[derive(Default)]
+#[must_use]
+pub struct StatusBarChanges {
+    pub reset_counters: bool,
+    pub max_fps: Option<u32>,
+}
+
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    lang: Language,
+    notices: &Notices<'_>,
+    max_fps: (u32, RangeInclusive<u32>),
+) -> StatusBarChanges {
+    let mut changes = StatusBarChanges::default();
+    if notices.recording_to.is_some() || notices.notice.is_some() {
+        ui.horizontal_wrapped(|ui| {
+            if let Some(path) = &notices.recording_to {
+                ui.weak(tr!(lang, "app.recording_to", path = path));
+            }
+            match notices.notice {
+                Some((text, true)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, text);
+                }
+                Some((text, false)) => {
+                    ui.label(text);
+                }
+                None => {}
+            }
+        });
+    }
+    ui.horizontal(|ui| {
+        changes.reset_counters = ui.button(tr!(lang, "connection.reset_counters")).clicked();
+        counters(ui, tab, lang);
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            let (current, range) = max_fps;
+            changes.max_fps = super::redraw_cap::show(ui, lang, current, range);
+        });
+    });
+    changes
+}
+
+/// Bytes and messages each way, then what is dropped or waiting, if anything.
+fn counters(ui: &mut egui::Ui, tab: &Tab, lang: Language) {
+    let counters = &tab.session().counters;
+    ui.monospace(tr!(
+        lang,
+        "connection.counters",
+        rx_bytes = group_digits(counters.rx_bytes),
+        rx_messages = counters.rx_messages,
+        tx_bytes = group_digits(counters.tx_bytes),
+        tx_messages = counters.tx_messages
+    ))
+    .on_hover_text(tr!(lang, "connection.counters_hint"));
+    if counters.dropped > 0 {
+        let count = group_digits(counters.dropped);
+        let text = tr!(lang, "connection.dropped", count = count);
+        ui.colored_label(ui.visuals().error_fg_color, text)
+            .on_hover_text(tr!(lang, "connection.dropped_hint"));
+    }
+    if let Some(queued) = tab.behind_by() {
+        let text = tr!(lang, "connection.behind", bytes = bytes_text(queued as u64));
+        let limit = bytes_text(crate::net::QUEUE_LIMIT as u64);
+        let help = tr!(lang, "connection.behind_hint", limit = limit);
+        ui.colored_label(ui.visuals().warn_fg_color, text)
+            .on_hover_text(help);
+    }
+    if let Some(waiting) = tab.files_behind_by() {
+        let bytes = bytes_text(waiting as u64);
+        let text = tr!(lang, "connection.files_behind", bytes = bytes);
+        let limit = bytes_text(crate::export::BACKLOG_LIMIT as u64);
+        let help = tr!(lang, "connection.files_behind_hint", limit = limit);
+        ui.colored_label(ui.visuals().warn_fg_color, text)
+            .on_hover_text(help);
+    }
+}
