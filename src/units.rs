@@ -23,15 +23,6 @@ pub fn bytes_text(bytes: u64) -> String {
     }
 }
 
-/// "1 client", "3 clients", "1,000 files": a count with its noun, made plural with an s.
-pub fn count(n: u64, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{} {noun}s", group_digits(n))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,11 +35,8 @@ mod tests {
     }
 
     #[test]
-    fn sizes_and_counts() {
+    fn sizes() {
         assert_eq!(bytes_text(10 * 1024 * 1024 - 1), "10,485,759 B");
         assert_eq!(bytes_text(1536 * 1024 * 1024), "1,536 MiB");
-        assert_eq!(count(0, "client"), "0 clients");
-        assert_eq!(count(1, "client"), "1 client");
-        assert_eq!(count(2000, "file"), "2,000 files");
     }
 }

@@ -129,8 +129,8 @@ pub fn run(report: &mut Report) {
     let accepted_in = start.elapsed();
     let shown = harness
         .query_all_by_label_contains(&format!(
-            "Send goes to all {}",
-            sockscope::units::count(CLIENTS as u64, "client")
+            "Send goes to all {} clients",
+            sockscope::units::group_digits(CLIENTS as u64)
         ))
         .next()
         .is_some();

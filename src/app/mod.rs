@@ -150,8 +150,17 @@ impl App {
             auto_reply_open: false,
             frame_report: None,
         };
+        app.use_language(app.language);
         app.apply_start_options(options);
         app
+    }
+
+    /// The language of the window, and of what the tabs say in fields and logs from now on.
+    fn use_language(&mut self, language: Language) {
+        self.language = language;
+        for tab in &mut self.tabs {
+            tab.set_language(language);
+        }
     }
 
     fn apply_start_options(&mut self, options: StartOptions) {

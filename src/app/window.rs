@@ -58,7 +58,7 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(language) = ui::language_menu::show(ui, lang) {
-                    self.language = language;
+                    self.use_language(language);
                     self.remembered_language = Some(language);
                 }
                 if let Some(theme) = ui::theme_menu::show(ui, lang, self.theme) {

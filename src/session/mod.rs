@@ -7,6 +7,7 @@ mod entry;
 mod filter;
 mod framing;
 mod layout;
+pub mod messages;
 mod peers;
 mod progress;
 mod stage;
@@ -14,7 +15,8 @@ mod status;
 mod store;
 mod view;
 
-use crate::units::{count, group_digits};
+use crate::tr;
+use crate::units::group_digits;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
@@ -28,6 +30,7 @@ pub use status::Status;
 pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
 pub use view::{Timestamps, ViewOptions};
 
+use crate::i18n::Language;
 use crate::net::{ClientId, CloseReason, Event, EventKind};
 
 /// Bytes and messages each way since the last reset.
@@ -68,6 +71,8 @@ pub struct Session {
     pub file: Option<FileState>,
     /// UDP: datagrams the OS dropped since the socket opened, as last reported.
     dropped_since_open: u64,
+    /// The language of what the session writes in its log.
+    language: Language,
 }
 
 impl Session {
@@ -83,7 +88,17 @@ impl Session {
             cycle: None,
             file: None,
             dropped_since_open: 0,
+            language: Language::English,
         }
+    }
+
+    /// The language of the log's messages from now on; entries already logged keep theirs.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// A worker was started for this session.
@@ -121,35 +136,51 @@ impl Session {
     /// Applies an event that is not received or sent bytes.
     fn apply_status(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
         let Event { time, kind } = event;
-        let info = |text: String| EntryKind::Info(text);
+        let lang = self.language;
+        let info = |text: std::borrow::Cow<'static, str>| EntryKind::Info(text.into_owned());
         let (peer, kind) = match kind {
             EventKind::Connecting { peer } => {
                 self.status = Status::Connecting { peer };
-                (Some(peer), info(format!("Connecting to {peer}…")))
+                (
+                    Some(peer),
+                    info(tr!(lang, "events.connecting", peer = peer)),
+                )
             }
             EventKind::Connected { local, peer } => {
                 self.status = Status::Connected { local, peer };
                 (
                     Some(peer),
-                    info(format!("Connected to {peer} from {local}")),
+                    info(tr!(lang, "events.connected", peer = peer, local = local)),
                 )
             }
             EventKind::Listening { local } => {
                 self.status = Status::Listening { local };
-                (None, info(format!("Listening on {local}")))
+                (None, info(tr!(lang, "events.listening", local = local)))
             }
             EventKind::ListenStopped { local } => {
                 self.status = Status::Serving;
                 let clients = self.clients.len();
-                let text = format!(
-                    "Stopped listening on {local}; {} still connected",
-                    count(clients as u64, "client")
-                );
+                let count = group_digits(clients as u64);
+                let text = if clients == 1 {
+                    tr!(
+                        lang,
+                        "events.listen_stopped_one",
+                        local = local,
+                        count = count
+                    )
+                } else {
+                    tr!(
+                        lang,
+                        "events.listen_stopped_other",
+                        local = local,
+                        count = count
+                    )
+                };
                 (None, info(text))
             }
             EventKind::Opened { local } => {
                 self.status = Status::Open { local };
-                (None, info(format!("Opened UDP socket on {local}")))
+                (None, info(tr!(lang, "events.opened", local = local)))
             }
             EventKind::ClientConnected { id, peer } => {
                 let client = ClientInfo {
@@ -160,13 +191,14 @@ impl Session {
                     bytes_out: 0,
                 };
                 self.clients.push(client);
-                (Some(peer), info("Client connected".to_owned()))
+                (Some(peer), info(tr!(lang, "events.client_connected")))
             }
             EventKind::ClientDisconnected { id, peer, reason } => {
                 self.clients.retain(|client| client.id != id);
-                let text = format!("Client disconnected: {reason}");
+                let why = messages::close_reason(&reason, lang);
+                let text = tr!(lang, "events.client_disconnected", reason = why);
                 let kind = match reason {
-                    CloseReason::Failed(_) => EntryKind::Error(text),
+                    CloseReason::Failed(_) => EntryKind::Error(text.into_owned()),
                     _ => info(text),
                 };
                 (Some(peer), kind)
@@ -174,19 +206,24 @@ impl Session {
             // Taken by the stage.
             EventKind::Received { .. } | EventKind::Sent { .. } => return,
             EventKind::SendFailed { peer, error } => {
-                (peer, EntryKind::Error(format!("Send failed: {error}")))
+                let error = messages::net_error(&error, lang);
+                let text = tr!(lang, "events.send_failed", error = error);
+                (peer, EntryKind::Error(text.into_owned()))
             }
-            EventKind::Warning(error) => (None, EntryKind::Error(error.to_string())),
+            EventKind::Warning(error) => {
+                (None, EntryKind::Error(messages::net_error(&error, lang)))
+            }
             EventKind::Dropped { total } => {
                 let new = total.saturating_sub(self.dropped_since_open);
                 self.dropped_since_open = total;
                 self.counters.dropped += new;
-                let text = format!(
-                    "The OS dropped {} (its receive buffer was full); {} since the socket opened",
-                    count(new, "datagram"),
-                    group_digits(total)
-                );
-                (None, EntryKind::Error(text))
+                let (count, total) = (group_digits(new), group_digits(total));
+                let text = if new == 1 {
+                    tr!(lang, "events.dropped_one", count = count, total = total)
+                } else {
+                    tr!(lang, "events.dropped_other", count = count, total = total)
+                };
+                (None, EntryKind::Error(text.into_owned()))
             }
             EventKind::CycleProgress { sent, running } => {
                 let Some(kind) = self.cycle_progress(sent, running) else {

@@ -4,7 +4,8 @@
 use std::time::SystemTime;
 
 use super::{EntryKind, Session};
-use crate::units::{bytes_text, count};
+use crate::tr;
+use crate::units::{bytes_text, group_digits};
 
 /// A file send as the worker last reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -63,12 +64,16 @@ impl Session {
         if running {
             return None;
         }
-        let what = match cycle.count {
-            Some(count) if sent >= count => "done",
-            _ => "stopped",
+        let lang = self.language;
+        let done = cycle.count.is_some_and(|count| sent >= count);
+        let count = group_digits(sent);
+        let text = match (done, sent == 1) {
+            (true, true) => tr!(lang, "events.progress.cycle_done_one", count = count),
+            (true, false) => tr!(lang, "events.progress.cycle_done_other", count = count),
+            (false, true) => tr!(lang, "events.progress.cycle_stopped_one", count = count),
+            (false, false) => tr!(lang, "events.progress.cycle_stopped_other", count = count),
         };
-        let sends = count(sent, "send");
-        Some(EntryKind::Info(format!("Cyclic send {what}: {sends}")))
+        Some(EntryKind::Info(text.into_owned()))
     }
 
     /// Takes a file send's progress; returns the log line once it has ended.
@@ -79,6 +84,7 @@ impl Session {
         total: u64,
         running: bool,
     ) -> Option<EntryKind> {
+        let lang = self.language;
         let file = self.file.as_mut()?;
         file.sent = sent;
         file.total = total;
@@ -93,33 +99,39 @@ impl Session {
                 .duration_since(file.started)
                 .unwrap_or_default()
                 .as_secs_f64();
-            format!(
-                "File sent: {}, {} in {seconds:.1} s ({}/s)",
-                file.name,
-                bytes_text(sent),
-                bytes_text(file.rate() as u64)
+            tr!(
+                lang,
+                "events.progress.file_sent",
+                name = file.name.as_str(),
+                bytes = bytes_text(sent),
+                seconds = format!("{seconds:.1}"),
+                rate = bytes_text(file.rate() as u64)
             )
         } else {
-            format!(
-                "File send stopped after {} of {}: {}",
-                bytes_text(sent),
-                bytes_text(total),
-                file.name
+            tr!(
+                lang,
+                "events.progress.file_stopped",
+                sent = bytes_text(sent),
+                total = bytes_text(total),
+                name = file.name.as_str()
             )
         };
-        Some(EntryKind::Info(text))
+        Some(EntryKind::Info(text.into_owned()))
     }
 
     /// When the session ends with a file still on its way: says how far it got (to add to the
     /// closing line).
     pub(super) fn file_cut_short(&mut self) -> Option<String> {
+        let lang = self.language;
         let file = self.file.as_mut().filter(|file| file.running)?;
         file.running = false;
-        Some(format!(
-            " (sending {} ended after {} of {} was read)",
-            file.name,
-            bytes_text(file.sent),
-            bytes_text(file.total)
-        ))
+        let text = tr!(
+            lang,
+            "events.progress.file_cut_short",
+            name = file.name.as_str(),
+            sent = bytes_text(file.sent),
+            total = bytes_text(file.total)
+        );
+        Some(text.into_owned())
     }
 }

@@ -37,18 +37,32 @@ impl Status {
 
 impl Session {
     pub(super) fn closed_message(&self, reason: &CloseReason) -> EntryKind {
+        let lang = self.language;
         let starting = matches!(self.status, Status::Starting | Status::Connecting { .. });
-        let (failed_start, lost, closed) = match self.mode {
-            Mode::TcpClient => ("Connect failed", "Connection lost", "Disconnected"),
-            Mode::TcpServer => ("Listen failed", "Server failed", "Server stopped"),
-            Mode::Udp => ("Open failed", "UDP socket failed", "UDP socket closed"),
-        };
-        match reason {
-            CloseReason::Failed(error) if starting => {
-                EntryKind::Error(format!("{failed_start}: {error}"))
+        let why = super::messages::close_reason(reason, lang);
+        let failed = matches!(reason, CloseReason::Failed(_));
+        let text = match (self.mode, failed, starting) {
+            (Mode::TcpClient, true, true) => {
+                tr!(lang, "events.closed.connect_failed", reason = why)
             }
-            CloseReason::Failed(error) => EntryKind::Error(format!("{lost}: {error}")),
-            other => EntryKind::Info(format!("{closed}: {other}")),
+            (Mode::TcpClient, true, false) => {
+                tr!(lang, "events.closed.connection_lost", reason = why)
+            }
+            (Mode::TcpClient, false, _) => tr!(lang, "events.closed.disconnected", reason = why),
+            (Mode::TcpServer, true, true) => tr!(lang, "events.closed.listen_failed", reason = why),
+            (Mode::TcpServer, true, false) => {
+                tr!(lang, "events.closed.server_failed", reason = why)
+            }
+            (Mode::TcpServer, false, _) => tr!(lang, "events.closed.server_stopped", reason = why),
+            (Mode::Udp, true, true) => tr!(lang, "events.closed.open_failed", reason = why),
+            (Mode::Udp, true, false) => tr!(lang, "events.closed.udp_failed", reason = why),
+            (Mode::Udp, false, _) => tr!(lang, "events.closed.udp_closed", reason = why),
+        }
+        .into_owned();
+        if failed {
+            EntryKind::Error(text)
+        } else {
+            EntryKind::Info(text)
         }
     }
 

@@ -9,8 +9,10 @@ use std::thread::{self, JoinHandle};
 use super::Tab;
 use super::settings::{parse_mib, parse_path};
 use crate::export::{RawCapture, Recorder, Written};
+use crate::i18n::Language;
 use crate::session::EntryKind;
-use crate::units::{bytes_text, count};
+use crate::tr;
+use crate::units::{bytes_text, group_digits};
 
 /// The files a tab writes while their toggles are on. The intake feeds them through the feeds
 /// it was given; these handles complete them.
@@ -22,8 +24,15 @@ pub struct Capture {
     finishing: Vec<Finishing>,
 }
 
+/// Which of a tab's files.
+#[derive(Clone, Copy, Debug)]
+enum FileKind {
+    Recording,
+    SavingData,
+}
+
 struct Finishing {
-    what: &'static str,
+    what: FileKind,
     path: PathBuf,
     thread: JoinHandle<Result<Written, String>>,
 }
@@ -43,7 +52,7 @@ impl Capture {
     /// Completes a file on a thread, so a long queue never holds up the UI.
     fn finish_later(
         &mut self,
-        what: &'static str,
+        what: FileKind,
         path: PathBuf,
         finish: impl FnOnce() -> Result<Written, String> + Send + 'static,
     ) {
@@ -54,7 +63,7 @@ impl Capture {
             .spawn(finish)
         {
             Ok(thread) => self.finishing.push(Finishing { what, path, thread }),
-            Err(error) => eprintln!("sockscope: finished {what} without a thread: {error}"),
+            Err(error) => eprintln!("sockscope: finished {what:?} without a thread: {error}"),
         }
     }
 
@@ -62,7 +71,7 @@ impl Capture {
     fn stop_recording(&mut self) -> Option<PathBuf> {
         let recorder = self.recorder.take()?;
         let path = recorder.path().to_path_buf();
-        self.finish_later("Recording", path.clone(), move || recorder.finish());
+        self.finish_later(FileKind::Recording, path.clone(), move || recorder.finish());
         Some(path)
     }
 
@@ -70,32 +79,85 @@ impl Capture {
     fn stop_raw(&mut self) -> Option<PathBuf> {
         let raw = self.raw.take()?;
         let path = raw.path().to_path_buf();
-        self.finish_later("Saving data", path.clone(), move || raw.finish());
+        self.finish_later(FileKind::SavingData, path.clone(), move || raw.finish());
         Some(path)
     }
 
     /// Notes for the files whose completion ended since the last call.
-    fn collect_finished(&mut self) -> Vec<EntryKind> {
+    fn collect_finished(&mut self, lang: Language) -> Vec<EntryKind> {
         let (done, running): (Vec<_>, Vec<_>) = std::mem::take(&mut self.finishing)
             .into_iter()
             .partition(|finishing| finishing.thread.is_finished());
         self.finishing = running;
-        done.into_iter().map(Finishing::outcome).collect()
+        done.into_iter()
+            .map(|finishing| finishing.outcome(lang))
+            .collect()
     }
 }
 
 impl Finishing {
-    fn outcome(self) -> EntryKind {
-        let what = self.what;
+    fn outcome(self, lang: Language) -> EntryKind {
+        use FileKind::{Recording, SavingData};
         let path = self.path.display();
         match self.thread.join() {
-            Ok(Ok(written)) => EntryKind::Info(format!(
-                "{what} complete: {} in {}, {path}",
-                bytes_text(written.bytes),
-                count(written.files, "file")
-            )),
-            Ok(Err(error)) => EntryKind::Error(format!("{what} failed: {error}")),
-            Err(_) => EntryKind::Error(format!("{what} to {path} crashed")),
+            Ok(Ok(written)) => {
+                let bytes = bytes_text(written.bytes);
+                let count = group_digits(written.files);
+                let one = written.files == 1;
+                let text = match (self.what, one) {
+                    (Recording, true) => {
+                        tr!(
+                            lang,
+                            "events.files.recording_complete_one",
+                            bytes = bytes,
+                            count = count,
+                            path = path
+                        )
+                    }
+                    (Recording, false) => {
+                        tr!(
+                            lang,
+                            "events.files.recording_complete_other",
+                            bytes = bytes,
+                            count = count,
+                            path = path
+                        )
+                    }
+                    (SavingData, true) => {
+                        tr!(
+                            lang,
+                            "events.files.saving_complete_one",
+                            bytes = bytes,
+                            count = count,
+                            path = path
+                        )
+                    }
+                    (SavingData, false) => {
+                        tr!(
+                            lang,
+                            "events.files.saving_complete_other",
+                            bytes = bytes,
+                            count = count,
+                            path = path
+                        )
+                    }
+                };
+                EntryKind::Info(text.into_owned())
+            }
+            Ok(Err(error)) => EntryKind::Error(
+                match self.what {
+                    Recording => tr!(lang, "events.files.recording_failed", error = error),
+                    SavingData => tr!(lang, "events.files.saving_failed", error = error),
+                }
+                .into_owned(),
+            ),
+            Err(_) => EntryKind::Error(
+                match self.what {
+                    Recording => tr!(lang, "events.files.recording_crashed", path = path),
+                    SavingData => tr!(lang, "events.files.saving_crashed", path = path),
+                }
+                .into_owned(),
+            ),
         }
     }
 }
@@ -123,11 +185,11 @@ impl Tab {
 
     /// Starts or stops Record from its fields; returns a note for the log.
     pub(super) fn toggle_recording(&mut self) -> Option<EntryKind> {
+        let lang = self.language;
         if let Some(path) = self.end_recording() {
-            return Some(EntryKind::Info(format!(
-                "Recording stopped: {}",
-                path.display()
-            )));
+            let path = path.display();
+            let text = tr!(lang, "events.files.recording_stopped", path = path);
+            return Some(EntryKind::Info(text.into_owned()));
         }
         self.errors.record = None;
         let fields = &self.settings.capture;
@@ -138,14 +200,17 @@ impl Tab {
         });
         match started {
             Ok((recorder, split)) => {
-                let note = format!(
-                    "Recording to {}, a new file every {}",
-                    recorder.path().display(),
-                    bytes_text(split)
+                let path = recorder.path().display();
+                let split = bytes_text(split);
+                let note = tr!(
+                    lang,
+                    "events.files.recording_to",
+                    path = path,
+                    split = split
                 );
                 self.session.outputs().recording = recorder.feed();
                 self.capture.recorder = Some(recorder);
-                Some(EntryKind::Info(note))
+                Some(EntryKind::Info(note.into_owned()))
             }
             Err(error) => {
                 self.errors.record = Some(error);
@@ -156,11 +221,11 @@ impl Tab {
 
     /// Starts or stops Save data from its fields; returns a note for the log.
     pub(super) fn toggle_raw_capture(&mut self) -> Option<EntryKind> {
+        let lang = self.language;
         if let Some(path) = self.end_raw() {
-            return Some(EntryKind::Info(format!(
-                "Saving data stopped: {}",
-                path.display()
-            )));
+            let path = path.display();
+            let text = tr!(lang, "events.files.saving_stopped", path = path);
+            return Some(EntryKind::Info(text.into_owned()));
         }
         self.errors.raw = None;
         let fields = &self.settings.capture;
@@ -169,7 +234,8 @@ impl Tab {
         });
         match started {
             Ok(raw) => {
-                let note = format!("Saving received data to {}", raw.path().display());
+                let path = raw.path().display();
+                let note = tr!(lang, "events.files.saving_to", path = path).into_owned();
                 self.session.outputs().raw = raw.feed();
                 self.capture.raw = Some(raw);
                 Some(EntryKind::Info(note))
@@ -184,20 +250,25 @@ impl Tab {
     /// Turns off files that failed (the message goes beside their toggle) and reports files
     /// completed after a stop.
     pub(super) fn poll_capture(&mut self) -> Vec<EntryKind> {
-        let mut notes = self.capture.collect_finished();
+        let lang = self.language;
+        let mut notes = self.capture.collect_finished(lang);
         if let Some(error) = self
             .capture
             .recorder
             .as_ref()
             .and_then(Recorder::take_error)
         {
-            self.errors.record = Some(format!("Stopped: {error}"));
-            notes.push(EntryKind::Error(format!("Recording stopped: {error}")));
+            let stopped = tr!(lang, "events.files.field_stopped", error = error);
+            self.errors.record = Some(stopped.into_owned());
+            let text = tr!(lang, "events.files.recording_error", error = error);
+            notes.push(EntryKind::Error(text.into_owned()));
             self.end_recording();
         }
         if let Some(error) = self.capture.raw.as_ref().and_then(RawCapture::take_error) {
-            self.errors.raw = Some(format!("Stopped: {error}"));
-            notes.push(EntryKind::Error(format!("Saving data stopped: {error}")));
+            let stopped = tr!(lang, "events.files.field_stopped", error = error);
+            self.errors.raw = Some(stopped.into_owned());
+            let text = tr!(lang, "events.files.saving_error", error = error);
+            notes.push(EntryKind::Error(text.into_owned()));
             self.end_raw();
         }
         notes
@@ -219,7 +290,7 @@ impl Tab {
             failures.push(format!("saving data failed: {error}"));
         }
         for finishing in std::mem::take(&mut self.capture.finishing) {
-            if let EntryKind::Error(error) = finishing.outcome() {
+            if let EntryKind::Error(error) = finishing.outcome(self.language) {
                 failures.push(error);
             }
         }

@@ -22,8 +22,10 @@ use parking_lot::MappedMutexGuard;
 
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
+use crate::i18n::Language;
 use crate::net::{self, ClientId, Command, QUEUE_LIMIT, TcpClientConfig, Wake};
 use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session, Status};
+use crate::tr;
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
@@ -121,6 +123,8 @@ pub struct Tab {
     context_given: RecordContext,
     /// The display encoding last handed to the log for linking split characters.
     linked_encoding: TextEncoding,
+    /// The language of field errors and of the log's messages.
+    language: Language,
     worker: Option<Intake>,
 }
 
@@ -147,12 +151,19 @@ impl Tab {
             auto_errors: Vec::new(),
             context_given: context,
             linked_encoding: TextEncoding::Utf8,
+            language: Language::English,
             worker: None,
         };
         tab.apply_framing();
         tab.apply_memory_cap();
         tab.sync_outputs();
         tab
+    }
+
+    /// The language of field errors and of the log's messages from now on.
+    pub fn set_language(&mut self, language: Language) {
+        self.language = language;
+        self.session.lock().set_language(language);
     }
 
     /// Whether the toggle button starts the session (or stops it). A server that stopped
@@ -542,9 +553,8 @@ impl Tab {
             }
             Err(error) => {
                 self.session.lock().status = previous;
-                Some(EntryKind::Error(format!(
-                    "Cannot start a worker thread: {error}"
-                )))
+                let text = tr!(self.language, "events.worker_failed", error = error);
+                Some(EntryKind::Error(text.into_owned()))
             }
         }
     }
@@ -566,7 +576,8 @@ impl Tab {
             (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {
                 self.worker = None;
                 self.session.lock().status = Status::Idle;
-                return Some(EntryKind::Info("Connect cancelled".into()));
+                let text = tr!(self.language, "events.connect_cancelled");
+                return Some(EntryKind::Info(text.into_owned()));
             }
             _ => self.command(Command::Shutdown),
         }

@@ -54,6 +54,9 @@ fn in_chinese_a_client_connects_receives_gbk_and_sends() {
         shows(h, "已连接 — 本地 127.0.0.1:")
     });
     assert!(shows(&harness, "断开"), "连接 became 断开");
+    // And so does the log.
+    assert!(shows(&harness, "正在连接 127.0.0.1:"), "the log's INFO lines");
+    assert!(shows(&harness, "已连接到 127.0.0.1:"), "the log's INFO lines");
     peer.write_all(NIHAO_GBK).expect("write");
     step_until(&mut harness, "the greeting", |h| shows(h, "你好，世界"));
     type_into(&mut harness, Role::MultilineTextInput, "发送数据", "收到");
@@ -78,6 +81,12 @@ fn in_chinese_a_server_listens_a_udp_socket_opens_and_the_log_saves() {
     step_until(&mut harness, "the client's line", |h| {
         shows(h, "温度=23.5℃")
     });
+    assert!(shows(&harness, "正在监听 127.0.0.1:"), "the log's INFO lines");
+    assert!(shows(&harness, "客户端已连接"), "the log's INFO lines");
+    drop(client);
+    step_until(&mut harness, "the client leaves", |h| {
+        shows(h, "客户端已断开：由对端关闭")
+    });
 
     click(&mut harness, "UDP");
     type_field(&mut harness, "地址", "127.0.0.1");
@@ -93,6 +102,7 @@ fn in_chinese_a_server_listens_a_udp_socket_opens_and_the_log_saves() {
         unreachable!()
     };
     assert!(harness.query_by_label("关闭").is_some(), "打开 became 关闭");
+    assert!(shows(&harness, "已打开 UDP 套接字 127.0.0.1:"), "the log");
     let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
     peer.send_to("你好 UDP".as_bytes(), local).expect("send");
     step_until(&mut harness, "the datagram", |h| shows(h, "你好 UDP"));

@@ -1,0 +1,97 @@
+//! What the log says about the network, in the session's language: the worker's typed errors
+//! and reasons become words here, not where they happen.
+
+use crate::i18n::Language;
+use crate::net::{CloseReason, NetError};
+use crate::tr;
+
+/// A network failure as the log and status line say it. An I/O error the worker could not sort
+/// keeps its own words, which come from the OS.
+pub fn net_error(error: &NetError, lang: Language) -> String {
+    let text = match error {
+        NetError::Dns { host, detail } => {
+            tr!(lang, "events.net.dns", host = host, detail = detail)
+        }
+        NetError::Refused { peer } => tr!(lang, "events.net.refused", peer = peer),
+        NetError::TimedOut { target, after } => {
+            let seconds = format!("{:.1}", after.as_secs_f64());
+            tr!(
+                lang,
+                "events.net.timed_out",
+                seconds = seconds,
+                target = target
+            )
+        }
+        NetError::Reset => tr!(lang, "events.net.reset"),
+        NetError::AddrInUse { addr } => tr!(lang, "events.net.addr_in_use", addr = addr),
+        NetError::PermissionDenied { addr } => {
+            tr!(lang, "events.net.permission_denied", addr = addr)
+        }
+        NetError::AddrNotAvailable { addr } => {
+            tr!(lang, "events.net.addr_not_available", addr = addr)
+        }
+        NetError::NoDestination => tr!(lang, "events.net.no_destination"),
+        NetError::NotConnected => tr!(lang, "events.net.not_connected"),
+        NetError::Io { .. } => return error.to_string(),
+    };
+    text.into_owned()
+}
+
+/// Why a connection or session ended.
+pub fn close_reason(reason: &CloseReason, lang: Language) -> String {
+    match reason {
+        CloseReason::Requested => tr!(lang, "events.closed.by_user").into_owned(),
+        CloseReason::PeerClosed => tr!(lang, "events.closed.by_peer").into_owned(),
+        CloseReason::Idle => tr!(lang, "events.closed.idle").into_owned(),
+        CloseReason::Failed(error) => net_error(error, lang),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// English says exactly what the errors' own Display says; Chinese says it in Chinese.
+    #[test]
+    fn every_error_reads_in_english_as_displayed_and_in_chinese() {
+        let addr: SocketAddr = "127.0.0.1:80".parse().expect("an address");
+        let errors = [
+            NetError::Dns {
+                host: "x.test".into(),
+                detail: "no such host".into(),
+            },
+            NetError::Refused { peer: addr },
+            NetError::TimedOut {
+                target: "x.test:80".into(),
+                after: Duration::from_millis(2500),
+            },
+            NetError::Reset,
+            NetError::AddrInUse { addr },
+            NetError::PermissionDenied { addr },
+            NetError::AddrNotAvailable { addr },
+            NetError::NoDestination,
+            NetError::NotConnected,
+        ];
+        for error in errors {
+            assert_eq!(net_error(&error, Language::English), error.to_string());
+            let chinese = net_error(&error, Language::SimplifiedChinese);
+            assert_ne!(chinese, error.to_string());
+            assert!(chinese.chars().any(|c| c > '\u{2E80}'), "{chinese}");
+        }
+        let reasons = [
+            CloseReason::Requested,
+            CloseReason::PeerClosed,
+            CloseReason::Idle,
+        ];
+        for reason in reasons {
+            assert_eq!(close_reason(&reason, Language::English), reason.to_string());
+        }
+        assert_eq!(
+            close_reason(&CloseReason::PeerClosed, Language::SimplifiedChinese),
+            "由对端关闭"
+        );
+    }
+}
