@@ -29,7 +29,7 @@ impl App {
     /// Writes the quick commands to `path` as JSON; the outcome shows in the window.
     pub fn export_commands(&mut self, path: &Path) {
         self.quick_window.message = Some(
-            match payloads::export_commands(path, &self.quick_commands) {
+            match payloads::export_commands(path, &self.quick_commands, self.language) {
                 Ok(()) => {
                     let count = self.quick_commands.len();
                     let path = path.display();
@@ -48,7 +48,7 @@ impl App {
 
     /// Adds the quick commands in `path` after the ones there are.
     pub fn import_commands(&mut self, path: &Path) {
-        self.quick_window.message = Some(match payloads::import_commands(path) {
+        self.quick_window.message = Some(match payloads::import_commands(path, self.language) {
             Ok(commands) => {
                 let (count, path) = (commands.len(), path.display());
                 let text = tr!(

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use super::{Direction, Layout, LineRef, LogStore, line_count};
-use crate::codec::{TextEncoding, parse_hex};
+use crate::codec::{HexError, TextEncoding, parse_hex};
 
 /// The most data one [`FilterIndex::update`] reads, so a frame stays short even when every
 /// entry is large.
@@ -48,12 +48,13 @@ impl FilterFields {
             || !self.peer.trim().is_empty()
     }
 
-    /// The matcher these fields describe, or what is wrong with the hex pattern.
-    pub fn compile(&self, encoding: TextEncoding) -> Result<Matcher, String> {
+    /// The matcher these fields describe, or what is wrong with the hex pattern (the tab puts
+    /// it in words, in its language).
+    pub fn compile(&self, encoding: TextEncoding) -> Result<Matcher, HexError> {
         let pattern = self.pattern.trim();
         let needle = match (pattern.is_empty(), self.hex) {
             (true, _) => Needle::Any,
-            (false, true) => Needle::Bytes(parse_hex(pattern).map_err(|e| format!("Filter: {e}"))?),
+            (false, true) => Needle::Bytes(parse_hex(pattern)?),
             (false, false) => Needle::Text(pattern.to_lowercase()),
         };
         Ok(Matcher {

@@ -2,7 +2,10 @@
 //! that", and the echo rule (send back what arrived). Rules are tested against each entry as
 //! the view shows it, so with By line framing "equals" means the whole line.
 
+use super::messages;
 use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::i18n::Language;
+use crate::tr;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MatchKind {
@@ -79,34 +82,48 @@ struct Compiled {
     reply: Option<Vec<u8>>,
 }
 
-fn bytes_of(text: &str, format: PayloadFormat, encoding: TextEncoding) -> Result<Vec<u8>, String> {
+/// The bytes of a rule's field, or what is wrong with it in `lang`.
+fn bytes_of(
+    text: &str,
+    format: PayloadFormat,
+    encoding: TextEncoding,
+    lang: Language,
+) -> Result<Vec<u8>, String> {
     match format {
-        PayloadFormat::Hex => codec::parse_hex(text).map_err(|error| error.to_string()),
-        PayloadFormat::Text => {
-            codec::encode_escaped(text, encoding).map_err(|error| error.to_string())
+        PayloadFormat::Hex => {
+            codec::parse_hex(text).map_err(|error| messages::hex_error(&error, lang))
         }
+        PayloadFormat::Text => codec::encode_escaped(text, encoding)
+            .map_err(|error| messages::escaped_error(&error, lang)),
     }
 }
 
 impl AutoReplies {
-    /// The enabled rules in bytes, and for each rule the message of what is wrong with it.
-    pub fn compile(rules: &[ReplyRule], encoding: TextEncoding) -> (Self, Vec<Option<String>>) {
+    /// The enabled rules in bytes, and for each rule the message of what is wrong with it, in
+    /// `lang`.
+    pub fn compile(
+        rules: &[ReplyRule],
+        encoding: TextEncoding,
+        lang: Language,
+    ) -> (Self, Vec<Option<String>>) {
+        let when = tr!(lang, "errors.label.when");
+        let reply_label = tr!(lang, "errors.label.reply");
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
         for rule in rules {
-            let built = bytes_of(&rule.pattern, rule.pattern_format, encoding)
-                .map_err(|error| format!("When: {error}"))
+            let built = bytes_of(&rule.pattern, rule.pattern_format, encoding, lang)
+                .map_err(|error| messages::labelled(&when, &error, lang))
                 .and_then(|pattern| {
                     if pattern.is_empty() && rule.when != MatchKind::Contains {
-                        return Err("When: type the bytes to match".to_owned());
+                        return Err(tr!(lang, "errors.rule.no_pattern").into_owned());
                     }
                     let reply = if rule.echo {
                         None
                     } else {
-                        let reply = bytes_of(&rule.reply, rule.reply_format, encoding)
-                            .map_err(|error| format!("Reply: {error}"))?;
+                        let reply = bytes_of(&rule.reply, rule.reply_format, encoding, lang)
+                            .map_err(|error| messages::labelled(&reply_label, &error, lang))?;
                         if reply.is_empty() {
-                            return Err("Reply: type what to send".to_owned());
+                            return Err(tr!(lang, "errors.rule.no_reply").into_owned());
                         }
                         Some(reply)
                     };
@@ -164,7 +181,7 @@ mod tests {
             rule(MatchKind::StartsWith, "GET", "200"),
             rule(MatchKind::Contains, "temp", "ack"),
         ];
-        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Utf8);
+        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Utf8, Language::English);
         assert_eq!(errors, [None, None, None]);
         assert_eq!(replies.reply_to(b"PING\r\n").unwrap(), b"PONG\r\n");
         assert_eq!(
@@ -194,7 +211,7 @@ mod tests {
             ..rule(MatchKind::Contains, "x", "y")
         };
         let rules = [off, hex, ReplyRule::echo()];
-        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Gbk);
+        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Gbk, Language::English);
         assert_eq!(errors, [None, None, None]);
         assert_eq!(
             replies.reply_to(&[0xAA, 0x55, 1]).unwrap(),
@@ -217,7 +234,7 @@ mod tests {
             rule(MatchKind::Equals, "", "r"),
             rule(MatchKind::Contains, "a", ""),
         ];
-        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Utf8);
+        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Utf8, Language::English);
         assert!(replies.is_empty());
         let errors: Vec<String> = errors.into_iter().map(Option::unwrap).collect();
         assert!(
@@ -226,5 +243,16 @@ mod tests {
         );
         assert_eq!(errors[1], "When: type the bytes to match");
         assert_eq!(errors[2], "Reply: type what to send");
+        let (_, errors) =
+            AutoReplies::compile(&rules, TextEncoding::Utf8, Language::SimplifiedChinese);
+        let errors: Vec<String> = errors.into_iter().map(Option::unwrap).collect();
+        assert_eq!(
+            errors,
+            [
+                "条件：第 1 行第 1 列的 'Z' 不是有效的十六进制数字",
+                "条件：请输入要匹配的字节",
+                "回复：请输入要发送的内容",
+            ]
+        );
     }
 }

@@ -193,8 +193,8 @@ impl Tab {
         }
         self.errors.record = None;
         let fields = &self.settings.capture;
-        let started = parse_path(&fields.record_path).and_then(|path| {
-            let split = parse_mib(&fields.split_mib, "Split at")?;
+        let started = parse_path(&fields.record_path, lang).and_then(|path| {
+            let split = parse_mib(&fields.split_mib, &tr!(lang, "capture.split"), lang)?;
             let recorder = Recorder::start_rotating(&path, split).map_err(|e| e.to_string())?;
             Ok((recorder, split))
         });
@@ -229,7 +229,7 @@ impl Tab {
         }
         self.errors.raw = None;
         let fields = &self.settings.capture;
-        let started = parse_path(&fields.raw_path).and_then(|path| {
+        let started = parse_path(&fields.raw_path, lang).and_then(|path| {
             RawCapture::start(&path, fields.raw).map_err(|error| error.to_string())
         });
         match started {

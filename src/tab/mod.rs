@@ -5,6 +5,7 @@
 pub mod auto_reply;
 mod capture;
 mod intake;
+mod messages;
 mod outputs;
 pub mod payloads;
 mod send_settings;
@@ -164,6 +165,11 @@ impl Tab {
     pub fn set_language(&mut self, language: Language) {
         self.language = language;
         self.session.lock().set_language(language);
+        // Errors on screen say it again in the new language.
+        self.apply_framing();
+        self.apply_memory_cap();
+        self.filter_built_from = None;
+        self.auto_built_from = None;
     }
 
     /// Whether the toggle button starts the session (or stops it). A server that stopped
@@ -202,7 +208,7 @@ impl Tab {
                 }
                 Err(error) => {
                     self.filter = None;
-                    self.errors.filter = Some(error);
+                    self.errors.filter = Some(messages::filter_error(&error, self.language));
                 }
             }
             self.filter_built_from = Some(key);
@@ -294,7 +300,7 @@ impl Tab {
             .as_ref()
             .is_some_and(|(built, built_encoding)| built == rules && *built_encoding == encoding);
         if !current {
-            let (replies, errors) = AutoReplies::compile(rules, encoding);
+            let (replies, errors) = AutoReplies::compile(rules, encoding, self.language);
             self.session.outputs().replies = replies;
             self.auto_errors = errors;
             self.auto_built_from = Some((rules.clone(), encoding));
@@ -477,7 +483,7 @@ impl Tab {
     }
 
     fn apply_framing(&mut self) {
-        match self.settings.framing.parse() {
+        match self.settings.framing.parse(self.language) {
             Ok(framing) => {
                 self.session.outputs().framing = framing;
                 self.errors.framing = None;
@@ -487,7 +493,8 @@ impl Tab {
     }
 
     fn apply_memory_cap(&mut self) {
-        match parse_mib(&self.settings.memory_cap_mib, "Keep") {
+        let keep = crate::tr!(self.language, "errors.label.keep");
+        match parse_mib(&self.settings.memory_cap_mib, &keep, self.language) {
             Ok(bytes) => {
                 let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
                 self.session.lock().log.set_cap(bytes);
@@ -510,9 +517,10 @@ impl Tab {
         self.errors.port = None;
         let spawned = match self.mode {
             Mode::TcpClient => {
-                let host = parse_host(&self.settings.host).map_err(|e| self.errors.host = Some(e));
-                let port =
-                    parse_port(&self.settings.port, false).map_err(|e| self.errors.port = Some(e));
+                let host = parse_host(&self.settings.host, self.language)
+                    .map_err(|e| self.errors.host = Some(e));
+                let port = parse_port(&self.settings.port, false, self.language)
+                    .map_err(|e| self.errors.port = Some(e));
                 let (Ok(host), Ok(port)) = (host, port) else {
                     return None;
                 };
@@ -561,8 +569,10 @@ impl Tab {
 
     /// The local address from the Address and Port fields, or field errors.
     fn local_addr(&mut self) -> Option<SocketAddr> {
-        let ip = parse_ip(&self.settings.host).map_err(|e| self.errors.host = Some(e));
-        let port = parse_port(&self.settings.port, true).map_err(|e| self.errors.port = Some(e));
+        let lang = self.language;
+        let ip = parse_ip(&self.settings.host, lang).map_err(|e| self.errors.host = Some(e));
+        let port =
+            parse_port(&self.settings.port, true, lang).map_err(|e| self.errors.port = Some(e));
         Some(SocketAddr::new(ip.ok()?, port.ok()?))
     }
 

@@ -3,8 +3,11 @@
 
 use std::path::Path;
 
+use super::messages;
 use super::send_settings::SendFields;
 use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::i18n::Language;
+use crate::tr;
 
 /// How many sends the history keeps.
 pub const HISTORY_LEN: usize = 100;
@@ -20,15 +23,18 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// The wire bytes, with `display_encoding` for text when the payload sets none apart.
-    pub fn wire_bytes(&self, display_encoding: TextEncoding) -> Result<Vec<u8>, String> {
-        let spec = self.send.spec(self.format, display_encoding)?;
+    /// The wire bytes, with `display_encoding` for text when the payload sets none apart, or
+    /// why not in `lang`.
+    pub fn wire_bytes(
+        &self,
+        display_encoding: TextEncoding,
+        lang: Language,
+    ) -> Result<Vec<u8>, String> {
+        let spec = self.send.spec(self.format, display_encoding, lang)?;
         match codec::compose_frame(&self.text, &spec) {
-            Ok(bytes) if bytes.is_empty() => {
-                Err("Nothing to send: the send box is empty".to_owned())
-            }
+            Ok(bytes) if bytes.is_empty() => Err(tr!(lang, "errors.send.empty").into_owned()),
             Ok(bytes) => Ok(bytes),
-            Err(error) => Err(error.to_string()),
+            Err(error) => Err(messages::describe(&error, lang)),
         }
     }
 
@@ -73,26 +79,51 @@ struct CommandFile {
     commands: Vec<QuickCommand>,
 }
 
-/// Writes `commands` as JSON to `path`.
-pub fn export_commands(path: &Path, commands: &[QuickCommand]) -> Result<(), String> {
+/// Writes `commands` as JSON to `path`, or says why not in `lang` (the OS's reason as it
+/// gives it).
+pub fn export_commands(
+    path: &Path,
+    commands: &[QuickCommand],
+    lang: Language,
+) -> Result<(), String> {
     let file = CommandFile {
         sockscope_quick_commands: 1,
         commands: commands.to_vec(),
     };
     let json = serde_json::to_string_pretty(&file).map_err(|error| error.to_string())?;
-    std::fs::write(path, json + "\n")
-        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+    std::fs::write(path, json + "\n").map_err(|error| {
+        let path = path.display();
+        tr!(
+            lang,
+            "errors.quick.cannot_write",
+            path = path,
+            error = error
+        )
+        .into_owned()
+    })
 }
 
-/// Reads quick commands written by [`export_commands`].
-pub fn import_commands(path: &Path) -> Result<Vec<QuickCommand>, String> {
-    let json = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let file: CommandFile = serde_json::from_str(&json).map_err(|error| {
-        format!(
-            "{} is not a Sockscope quick command file: {error}",
-            path.display()
+/// Reads quick commands written by [`export_commands`], or says why not in `lang` (the
+/// reason from the OS or the JSON reader as they give it).
+pub fn import_commands(path: &Path, lang: Language) -> Result<Vec<QuickCommand>, String> {
+    let shown = path.display();
+    let json = std::fs::read_to_string(path).map_err(|error| {
+        tr!(
+            lang,
+            "errors.quick.cannot_read",
+            path = shown,
+            error = error
         )
+        .into_owned()
+    })?;
+    let file: CommandFile = serde_json::from_str(&json).map_err(|error| {
+        tr!(
+            lang,
+            "errors.quick.not_commands",
+            path = shown,
+            error = error
+        )
+        .into_owned()
     })?;
     Ok(file.commands)
 }
@@ -102,6 +133,8 @@ pub fn import_commands(path: &Path) -> Result<Vec<QuickCommand>, String> {
 mod tests {
     use super::*;
     use crate::codec::Checksum;
+
+    const EN: Language = Language::English;
 
     fn text(text: &str) -> Payload {
         Payload {
@@ -136,11 +169,22 @@ mod tests {
             },
         };
         assert_eq!(
-            modbus.wire_bytes(TextEncoding::Gbk).unwrap(),
+            modbus.wire_bytes(TextEncoding::Gbk, EN).unwrap(),
             [1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]
         );
         assert_eq!(modbus.summary(), "[Hex] 01 03 00 00 00 0A");
-        assert!(text("").wire_bytes(TextEncoding::Utf8).is_err());
+        assert_eq!(
+            text("").wire_bytes(TextEncoding::Utf8, EN),
+            Err("Nothing to send: the send box is empty".to_owned())
+        );
+        assert_eq!(
+            text("").wire_bytes(TextEncoding::Utf8, Language::SimplifiedChinese),
+            Err("没有可发送的内容：发送框为空".to_owned())
+        );
+        assert_eq!(
+            text("😀").wire_bytes(TextEncoding::Gbk, EN),
+            Err("'😀' (U+1F600) at line 1, column 1 cannot be encoded in GBK".to_owned())
+        );
         let long = text(&format!("a\r\n{}", "b".repeat(60)));
         assert_eq!(long.summary().chars().count(), "[Text] ".len() + 41);
     }
@@ -159,14 +203,19 @@ mod tests {
                 payload: text("读"),
             },
         ];
-        export_commands(&path, &commands).unwrap();
-        assert_eq!(import_commands(&path).unwrap(), commands);
+        export_commands(&path, &commands, Language::English).unwrap();
+        assert_eq!(import_commands(&path, Language::English).unwrap(), commands);
         std::fs::write(&path, "{\"not\": 1}").unwrap();
-        let error = import_commands(&path).unwrap_err();
+        let error = import_commands(&path, Language::English).unwrap_err();
         assert!(
             error.contains("not a Sockscope quick command file"),
             "{error}"
         );
-        assert!(import_commands(&dir.path().join("missing.json")).is_err());
+        assert!(import_commands(&dir.path().join("missing.json"), Language::English).is_err());
+        let missing = dir.path().join("missing.json");
+        let error = import_commands(&missing, Language::SimplifiedChinese).unwrap_err();
+        assert!(error.starts_with("无法读取 "), "{error}");
+        let error = export_commands(dir.path(), &commands, Language::SimplifiedChinese);
+        assert!(error.unwrap_err().starts_with("无法写入 "));
     }
 }

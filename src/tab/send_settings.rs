@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
+use super::messages;
 use crate::codec::{self, ByteOrder, Checksum, PayloadFormat, SendSpec, TextEncoding};
+use crate::i18n::Language;
+use crate::tr;
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
@@ -72,16 +75,16 @@ impl Default for FileFields {
 const MAX_DATAGRAM: usize = 65_507;
 
 impl FileFields {
-    /// The datagram size and the pacing, or what is wrong with them.
-    pub fn parse(&self) -> Result<(usize, Option<Duration>), String> {
+    /// The datagram size and the pacing, or what is wrong with them in `lang`.
+    pub fn parse(&self, lang: Language) -> Result<(usize, Option<Duration>), String> {
         let Ok(datagram @ 1..=MAX_DATAGRAM) = self.datagram.trim().parse::<usize>() else {
-            return Err(format!("Datagram: bytes from 1 to {MAX_DATAGRAM}"));
+            return Err(tr!(lang, "errors.file.datagram", max = MAX_DATAGRAM).into_owned());
         };
         let pace = match self.pace_ms.trim() {
             "" | "0" => None,
             text => match text.parse::<u64>() {
                 Ok(ms @ 1..=60_000) => Some(Duration::from_millis(ms)),
-                _ => return Err("Pace: milliseconds from 0 to 60000".to_owned()),
+                _ => return Err(tr!(lang, "errors.file.pace").into_owned()),
             },
         };
         Ok((datagram, pace))
@@ -103,11 +106,12 @@ impl Append {
 }
 
 impl SendFields {
-    /// How Send turns the box into bytes, or what is wrong with the custom bytes.
+    /// How Send turns the box into bytes, or what is wrong with the custom bytes in `lang`.
     pub fn spec(
         &self,
         format: PayloadFormat,
         display_encoding: TextEncoding,
+        lang: Language,
     ) -> Result<SendSpec, String> {
         let suffix = match self.append {
             Append::Nothing => Vec::new(),
@@ -115,10 +119,14 @@ impl SendFields {
             Append::Lf => b"\n".to_vec(),
             Append::Custom => match codec::parse_hex(&self.custom_hex) {
                 Ok(bytes) if bytes.is_empty() => {
-                    return Err("Append: type the bytes in hex, e.g. 03".to_owned());
+                    return Err(tr!(lang, "errors.append.empty").into_owned());
                 }
                 Ok(bytes) => bytes,
-                Err(error) => return Err(format!("Append: {error}")),
+                Err(error) => {
+                    let label = tr!(lang, "errors.label.append");
+                    let error = messages::hex_error(&error, lang);
+                    return Err(messages::labelled(&label, &error, lang));
+                }
             },
         };
         Ok(SendSpec {
@@ -137,30 +145,66 @@ impl SendFields {
 mod tests {
     use super::*;
 
+    const EN: Language = Language::English;
+
     #[test]
     fn builds_the_spec_from_the_fields() {
         let mut fields = SendFields {
             append: Append::CrLf,
             ..SendFields::default()
         };
-        let spec = fields.spec(PayloadFormat::Text, TextEncoding::Gbk).unwrap();
+        let spec = fields
+            .spec(PayloadFormat::Text, TextEncoding::Gbk, EN)
+            .unwrap();
         assert_eq!(spec.suffix, b"\r\n");
         assert_eq!(spec.encoding, TextEncoding::Gbk, "same as the display");
         fields.encoding = Some(TextEncoding::Utf8);
         fields.append = Append::Custom;
         fields.custom_hex = "0x16, 0x03".to_owned();
-        let spec = fields.spec(PayloadFormat::Text, TextEncoding::Gbk).unwrap();
+        let spec = fields
+            .spec(PayloadFormat::Text, TextEncoding::Gbk, EN)
+            .unwrap();
         assert_eq!(
             (spec.suffix, spec.encoding),
             (vec![0x16, 0x03], TextEncoding::Utf8)
         );
         fields.custom_hex = "0G".to_owned();
         let error = fields
-            .spec(PayloadFormat::Hex, TextEncoding::Gbk)
+            .spec(PayloadFormat::Hex, TextEncoding::Gbk, EN)
             .unwrap_err();
         assert!(
             error.starts_with("Append: invalid hex digit 'G'"),
             "{error}"
         );
+        let chinese = fields.spec(
+            PayloadFormat::Hex,
+            TextEncoding::Gbk,
+            Language::SimplifiedChinese,
+        );
+        assert_eq!(
+            chinese.unwrap_err(),
+            "追加：第 1 行第 2 列的 'G' 不是有效的十六进制数字"
+        );
+    }
+
+    #[test]
+    fn file_fields_explain_themselves_in_both_languages() {
+        let fields = |datagram: &str, pace_ms: &str| FileFields {
+            datagram: datagram.to_owned(),
+            pace_ms: pace_ms.to_owned(),
+        };
+        assert_eq!(
+            fields("0", "0").parse(EN),
+            Err("Datagram: bytes from 1 to 65507".to_owned())
+        );
+        assert_eq!(
+            fields("0", "0").parse(Language::SimplifiedChinese),
+            Err("每包大小：请输入 1 到 65507 之间的字节数".to_owned())
+        );
+        assert_eq!(
+            fields("1024", "x").parse(EN),
+            Err("Pace: milliseconds from 0 to 60000".to_owned())
+        );
+        assert_eq!(fields("1024", "").parse(EN), Ok((1024, None)));
     }
 }

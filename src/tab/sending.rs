@@ -4,26 +4,31 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::messages;
 use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
 use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
 use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::i18n::Language;
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
+use crate::tr;
 
 pub(super) struct Preview {
     input: String,
     format: PayloadFormat,
     encoding: TextEncoding,
     fields: SendFields,
+    /// The language of the error in `bytes`.
+    language: Language,
     bytes: Result<Vec<u8>, String>,
 }
 
 impl Tab {
     /// The bytes Send would put on the wire now, or why it cannot.
     pub fn wire_bytes(&self) -> Result<Vec<u8>, String> {
-        wire_bytes(&self.settings)
+        wire_bytes(&self.settings, self.language)
     }
 
     /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
@@ -35,8 +40,9 @@ impl Tab {
             || cached.format != settings.input_format
             || cached.encoding != settings.encoding
             || cached.fields != settings.send
+            || cached.language != self.language
         {
-            self.preview = Preview::of(settings);
+            self.preview = Preview::in_language(settings, self.language);
             // The last Send's complaint was about what has just changed.
             self.errors.send = None;
         }
@@ -54,10 +60,10 @@ impl Tab {
     /// Sends a kept payload (a quick command) as it was saved, leaving the send box alone.
     pub(super) fn send_payload(&mut self, name: &str, payload: &Payload) {
         self.errors.send = None;
-        let bytes = match payload.wire_bytes(self.settings.encoding) {
+        let bytes = match payload.wire_bytes(self.settings.encoding, self.language) {
             Ok(bytes) => bytes,
             Err(error) => {
-                self.errors.send = Some(format!("{name}: {error}"));
+                self.errors.send = Some(messages::labelled(name, &error, self.language));
                 return;
             }
         };
@@ -99,7 +105,7 @@ impl Tab {
             ),
         };
         if self.worker.is_none() {
-            self.errors.send = Some("Not connected: start the session first".to_owned());
+            self.errors.send = Some(tr!(self.language, "errors.send.not_connected").into_owned());
             return None;
         }
         Some(to)
@@ -116,11 +122,11 @@ impl Tab {
             .as_ref()
             .is_some_and(|file| file.running)
         {
-            self.errors.file = Some("A file is being sent: cancel it first".to_owned());
+            self.errors.file = Some(tr!(self.language, "errors.file.busy").into_owned());
             return;
         }
         let (datagram, pace) = match self.mode {
-            Mode::Udp => match self.settings.file.parse() {
+            Mode::Udp => match self.settings.file.parse(self.language) {
                 Ok((datagram, pace)) => (Some(datagram), pace),
                 Err(error) => {
                     self.errors.file = Some(error);
@@ -154,7 +160,7 @@ impl Tab {
         let interval = match fields.interval_ms.trim().parse::<u64>() {
             Ok(ms @ 1..=86_400_000) => Duration::from_millis(ms),
             _ => {
-                self.errors.cycle = Some("Every: milliseconds from 1 to 86400000".to_owned());
+                self.errors.cycle = Some(tr!(self.language, "errors.cycle.every").into_owned());
                 return;
             }
         };
@@ -163,8 +169,7 @@ impl Tab {
             text => match text.parse::<u64>() {
                 Ok(count @ 1..) => Some(count),
                 _ => {
-                    let message = "Times: a count from 1, or empty for until stopped";
-                    self.errors.cycle = Some(message.to_owned());
+                    self.errors.cycle = Some(tr!(self.language, "errors.cycle.times").into_owned());
                     return;
                 }
             },
@@ -192,8 +197,8 @@ impl Tab {
         if host.is_empty() && port.is_empty() {
             return Ok(None);
         }
-        let host = parse_host(host)?;
-        let port = parse_port(port, false)?;
+        let host = parse_host(host, self.language)?;
+        let port = parse_port(port, false, self.language)?;
         Ok(Some(RemoteTarget { host, port }))
     }
 
@@ -231,9 +236,9 @@ impl Tab {
     }
 }
 
-/// The bytes Send would put on the wire for these settings, or why it cannot.
-fn wire_bytes(settings: &TabSettings) -> Result<Vec<u8>, String> {
-    box_payload(settings).wire_bytes(settings.encoding)
+/// The bytes Send would put on the wire for these settings, or why it cannot in `lang`.
+fn wire_bytes(settings: &TabSettings, lang: Language) -> Result<Vec<u8>, String> {
+    box_payload(settings).wire_bytes(settings.encoding, lang)
 }
 
 /// What the send box holds now.
@@ -246,13 +251,19 @@ fn box_payload(settings: &TabSettings) -> Payload {
 }
 
 impl Preview {
+    /// The preview of a new tab, which speaks English until told otherwise.
     pub(super) fn of(settings: &TabSettings) -> Self {
+        Self::in_language(settings, Language::English)
+    }
+
+    fn in_language(settings: &TabSettings, language: Language) -> Self {
         Self {
             input: settings.send_text.clone(),
             format: settings.input_format,
             encoding: settings.encoding,
             fields: settings.send.clone(),
-            bytes: wire_bytes(settings),
+            language,
+            bytes: wire_bytes(settings, language),
         }
     }
 }

@@ -5,12 +5,15 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::auto_reply::ReplyRule;
+use super::messages;
 use super::payloads::Payload;
 use super::send_settings::{CycleFields, FileFields, SendFields};
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
+use crate::i18n::Language;
 use crate::net;
 use crate::session::{DEFAULT_CAP_BYTES, FilterFields, Framing, MAX_FRAME, Mode, ViewOptions};
+use crate::tr;
 
 /// What a tab remembers across restarts.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -70,26 +73,27 @@ fn mib_text(bytes: u64) -> String {
     (bytes / (1024 * 1024)).to_string()
 }
 
-/// A size field in MiB, as bytes.
-pub(super) fn parse_mib(text: &str, what: &str) -> Result<u64, String> {
+/// A size field in MiB, as bytes; the message starts with `what`, the field's label in `lang`.
+pub(super) fn parse_mib(text: &str, what: &str, lang: Language) -> Result<u64, String> {
     match text.trim().parse::<u64>() {
         Ok(mib @ 1..=MAX_MIB) => Ok(mib * 1024 * 1024),
-        _ => Err(format!("{what}: a whole number of MiB from 1 to {MAX_MIB}")),
+        _ => Err(tr!(lang, "errors.mib", what = what, max = MAX_MIB).into_owned()),
     }
 }
 
 /// A file path field: not empty, and in a folder that exists.
-pub(super) fn parse_path(text: &str) -> Result<PathBuf, String> {
+pub(super) fn parse_path(text: &str, lang: Language) -> Result<PathBuf, String> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("Type a file path, or Browse…".to_owned());
+        return Err(tr!(lang, "errors.path.empty").into_owned());
     }
     let path = PathBuf::from(text);
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
     if let Some(folder) = folder
         && !folder.is_dir()
     {
-        return Err(format!("No such folder: {}", folder.display()));
+        let folder = folder.display();
+        return Err(tr!(lang, "errors.path.no_folder", folder = folder).into_owned());
     }
     Ok(path)
 }
@@ -136,25 +140,29 @@ impl Default for FramingFields {
 }
 
 impl FramingFields {
-    /// The framing these fields describe, or what is wrong with them.
-    pub fn parse(&self) -> Result<Framing, String> {
+    /// The framing these fields describe, or what is wrong with them in `lang`.
+    pub fn parse(&self, lang: Language) -> Result<Framing, String> {
         Ok(match self.kind {
             FramingKind::PerRead => Framing::PerRead,
             FramingKind::Lines => Framing::Lines,
             FramingKind::Delimiter => match codec::parse_hex(&self.delimiter_hex) {
                 Ok(bytes) if bytes.is_empty() => {
-                    return Err("Enter the delimiter bytes in hex".into());
+                    return Err(tr!(lang, "errors.framing.no_delimiter").into_owned());
                 }
                 Ok(bytes) => Framing::Delimiter(bytes),
-                Err(error) => return Err(format!("Delimiter: {error}")),
+                Err(error) => {
+                    let label = tr!(lang, "errors.label.delimiter");
+                    let error = messages::hex_error(&error, lang);
+                    return Err(messages::labelled(&label, &error, lang));
+                }
             },
             FramingKind::FixedLength => match self.length.trim().parse::<usize>() {
                 Ok(length @ 1..=MAX_FRAME) => Framing::FixedLength(length),
-                _ => return Err(format!("Length: a number of bytes from 1 to {MAX_FRAME}")),
+                _ => return Err(tr!(lang, "errors.framing.length", max = MAX_FRAME).into_owned()),
             },
             FramingKind::IdleGap => match self.gap_ms.trim().parse::<u64>() {
                 Ok(ms @ 1..=60_000) => Framing::IdleGap(ms),
-                _ => return Err("Gap: milliseconds from 1 to 60000".into()),
+                _ => return Err(tr!(lang, "errors.framing.gap").into_owned()),
             },
         })
     }
@@ -225,23 +233,23 @@ pub struct FieldErrors {
 }
 
 /// A host field: a name or an IP literal; IPv6 may come in brackets.
-pub(super) fn parse_host(text: &str) -> Result<String, String> {
+pub(super) fn parse_host(text: &str, lang: Language) -> Result<String, String> {
     let text = text.trim();
     let host = text
         .strip_prefix('[')
         .and_then(|t| t.strip_suffix(']'))
         .unwrap_or(text);
     if host.is_empty() {
-        return Err("Enter a host name or IP address".to_owned());
+        return Err(tr!(lang, "errors.host.empty").into_owned());
     }
     if host.contains(char::is_whitespace) {
-        return Err("A host name cannot contain spaces".to_owned());
+        return Err(tr!(lang, "errors.host.spaces").into_owned());
     }
     Ok(host.to_owned())
 }
 
 /// A local address field: an IP literal (the UI does no DNS); IPv6 may come in brackets.
-pub(super) fn parse_ip(text: &str) -> Result<IpAddr, String> {
+pub(super) fn parse_ip(text: &str, lang: Language) -> Result<IpAddr, String> {
     let text = text.trim();
     let inner = text
         .strip_prefix('[')
@@ -249,17 +257,17 @@ pub(super) fn parse_ip(text: &str) -> Result<IpAddr, String> {
         .unwrap_or(text);
     inner
         .parse()
-        .map_err(|_| format!("'{text}' is not an IP address (e.g. 0.0.0.0, ::, 127.0.0.1)"))
+        .map_err(|_| tr!(lang, "errors.ip.invalid", text = text).into_owned())
 }
 
 /// A port field. Port 0 (let the OS choose) only makes sense for a local port.
-pub(super) fn parse_port(text: &str, allow_zero: bool) -> Result<u16, String> {
+pub(super) fn parse_port(text: &str, allow_zero: bool, lang: Language) -> Result<u16, String> {
     let text = text.trim();
     match text.parse::<u16>() {
-        Ok(0) if !allow_zero => Err("Port 0 cannot be connected to: use 1-65535".to_owned()),
+        Ok(0) if !allow_zero => Err(tr!(lang, "errors.port.zero").into_owned()),
         Ok(port) => Ok(port),
-        Err(_) if text.is_empty() => Err("Enter a port".to_owned()),
-        Err(_) => Err(format!("'{text}' is not a port: use 0-65535")),
+        Err(_) if text.is_empty() => Err(tr!(lang, "errors.port.empty").into_owned()),
+        Err(_) => Err(tr!(lang, "errors.port.invalid", text = text).into_owned()),
     }
 }
 
@@ -267,26 +275,95 @@ pub(super) fn parse_port(text: &str, allow_zero: bool) -> Result<u16, String> {
 mod tests {
     use super::*;
 
+    const EN: Language = Language::English;
+    const ZH: Language = Language::SimplifiedChinese;
+
     #[test]
     fn validates_fields_with_messages() {
-        assert_eq!(parse_host(" [::1] "), Ok("::1".to_owned()));
-        assert!(parse_host("").is_err());
-        assert_eq!(parse_ip("[::]"), Ok(IpAddr::from([0u16; 8])));
+        assert_eq!(parse_host(" [::1] ", EN), Ok("::1".to_owned()));
+        assert!(parse_host("", EN).is_err());
+        assert_eq!(parse_ip("[::]", EN), Ok(IpAddr::from([0u16; 8])));
         assert!(
-            parse_ip("localhost")
+            parse_ip("localhost", EN)
                 .unwrap_err()
                 .contains("not an IP address")
         );
-        assert_eq!(parse_port("0", true), Ok(0));
-        assert!(parse_port("0", false).is_err());
-        assert!(parse_port("70000", true).unwrap_err().contains("0-65535"));
-        assert_eq!(parse_port("", true), Err("Enter a port".to_owned()));
-        assert_eq!(parse_mib(" 16 ", "Keep"), Ok(16 << 20));
-        assert!(parse_mib("0", "Keep").unwrap_err().starts_with("Keep: "));
-        assert!(parse_mib("1.5", "Keep").is_err());
-        assert!(parse_path(" ").is_err());
-        assert_eq!(parse_path("log.jsonl"), Ok(PathBuf::from("log.jsonl")));
-        let missing = parse_path("/no/such/folder/log.jsonl").unwrap_err();
+        assert_eq!(parse_port("0", true, EN), Ok(0));
+        assert!(parse_port("0", false, EN).is_err());
+        assert!(
+            parse_port("70000", true, EN)
+                .unwrap_err()
+                .contains("0-65535")
+        );
+        assert_eq!(parse_port("", true, EN), Err("Enter a port".to_owned()));
+        assert_eq!(parse_mib(" 16 ", "Keep", Language::English), Ok(16 << 20));
+        assert!(
+            parse_mib("0", "Keep", Language::English)
+                .unwrap_err()
+                .starts_with("Keep: ")
+        );
+        assert!(parse_mib("1.5", "Keep", Language::English).is_err());
+        assert!(parse_path(" ", Language::English).is_err());
+        assert_eq!(
+            parse_path("log.jsonl", Language::English),
+            Ok(PathBuf::from("log.jsonl"))
+        );
+        let missing = parse_path("/no/such/folder/log.jsonl", Language::English).unwrap_err();
         assert!(missing.contains("/no/such/folder"), "{missing}");
+    }
+
+    #[test]
+    fn field_errors_speak_the_tab_s_language() {
+        let port = |text, allow_zero, lang| parse_port(text, allow_zero, lang).unwrap_err();
+        assert_eq!(port("x", true, EN), "'x' is not a port: use 0-65535");
+        assert_eq!(port("x", true, ZH), "'x' 不是端口：请用 0-65535");
+        assert_eq!(port(" ", true, ZH), "请输入端口");
+        assert_eq!(
+            port("0", false, EN),
+            "Port 0 cannot be connected to: use 1-65535"
+        );
+        assert_eq!(port("0", false, ZH), "不能连接端口 0：请用 1-65535");
+        assert_eq!(
+            parse_ip("my-pc", ZH),
+            Err("'my-pc' 不是 IP 地址（如 0.0.0.0、::、127.0.0.1）".to_owned())
+        );
+        assert_eq!(parse_host("a b", ZH), Err("主机名不能包含空格".to_owned()));
+        assert_eq!(
+            parse_mib("0", "保留", ZH),
+            Err("保留：请输入 1 到 1048576 之间的整数（MiB）".to_owned())
+        );
+        assert_eq!(
+            parse_mib("0", "Keep", Language::English),
+            Err("Keep: a whole number of MiB from 1 to 1048576".to_owned())
+        );
+        assert_eq!(
+            parse_path("", ZH),
+            Err("请输入文件路径，或点击“浏览…”".to_owned())
+        );
+        let framing = |kind, lang| {
+            let fields = FramingFields {
+                kind,
+                delimiter_hex: "0D 0G".to_owned(),
+                length: "0".to_owned(),
+                gap_ms: "x".to_owned(),
+            };
+            fields.parse(lang).unwrap_err()
+        };
+        assert_eq!(
+            framing(FramingKind::Delimiter, EN),
+            "Delimiter: invalid hex digit 'G' at line 1, column 5"
+        );
+        assert_eq!(
+            framing(FramingKind::Delimiter, ZH),
+            "分隔符：第 1 行第 5 列的 'G' 不是有效的十六进制数字"
+        );
+        assert_eq!(
+            framing(FramingKind::FixedLength, EN),
+            format!("Length: a number of bytes from 1 to {MAX_FRAME}")
+        );
+        assert_eq!(
+            framing(FramingKind::IdleGap, ZH),
+            "间隔：请输入 1 到 60000 之间的毫秒数"
+        );
     }
 }

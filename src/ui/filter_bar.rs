@@ -7,10 +7,14 @@ use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     ui.horizontal_wrapped(|ui| {
-        // Each label stays with its field when the row wraps.
+        // Each label stays with its field: a group goes to the next row whole when it does not
+        // fit, so each is given the width it needs.
         let fields = &mut tab.settings.filter;
-        ui.horizontal(|ui| {
-            let label = ui.label(tr!(lang, "filter.label"));
+        let label = tr!(lang, "filter.label");
+        let hex = tr!(lang, "filter.hex");
+        let width = text_width(ui, &label) + PATTERN_WIDTH + checkbox_width(ui, &hex);
+        group(ui, width, |ui| {
+            let label = ui.label(label);
             let hint = if fields.hex {
                 tr!(lang, "filter.hex_hint")
             } else {
@@ -18,20 +22,30 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
             };
             let edit = egui::TextEdit::singleline(&mut fields.pattern)
                 .hint_text(hint)
-                .desired_width(180.0);
+                .desired_width(PATTERN_WIDTH);
             ui.add(edit).labelled_by(label.id);
-            ui.checkbox(&mut fields.hex, tr!(lang, "filter.hex"));
+            ui.checkbox(&mut fields.hex, hex);
         });
-        ui.horizontal(|ui| {
-            ui.checkbox(&mut fields.rx, tr!(lang, "filter.rx"));
-            ui.checkbox(&mut fields.tx, tr!(lang, "filter.tx"));
-            ui.checkbox(&mut fields.info, tr!(lang, "filter.info"));
+        let directions = [
+            (&mut fields.rx, tr!(lang, "filter.rx")),
+            (&mut fields.tx, tr!(lang, "filter.tx")),
+            (&mut fields.info, tr!(lang, "filter.info")),
+        ];
+        let width = directions
+            .iter()
+            .map(|(_, text)| checkbox_width(ui, text))
+            .sum();
+        group(ui, width, |ui| {
+            for (shown, text) in directions {
+                ui.checkbox(shown, text);
+            }
         });
-        ui.horizontal(|ui| {
-            let label = ui.label(tr!(lang, "filter.peer"));
+        let label = tr!(lang, "filter.peer");
+        group(ui, text_width(ui, &label) + PEER_WIDTH, |ui| {
+            let label = ui.label(label);
             let edit = egui::TextEdit::singleline(&mut fields.peer)
                 .hint_text(tr!(lang, "filter.peer_hint"))
-                .desired_width(130.0);
+                .desired_width(PEER_WIDTH);
             ui.add(edit).labelled_by(label.id);
         });
         if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {
@@ -53,4 +67,29 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
             ui.weak(text);
         }
     });
+}
+
+const PATTERN_WIDTH: f32 = 180.0;
+const PEER_WIDTH: f32 = 130.0;
+
+/// Widgets laid out left to right in `width`; in a wrapping row, on the next row if they do
+/// not fit in this one.
+fn group(ui: &mut egui::Ui, width: f32, add_contents: impl FnOnce(&mut egui::Ui)) {
+    let size = egui::vec2(width, ui.spacing().interact_size.y);
+    let layout = egui::Layout::left_to_right(egui::Align::Center);
+    ui.allocate_ui_with_layout(size, layout, add_contents);
+}
+
+/// The width of a text and the space after it.
+fn text_width(ui: &egui::Ui, text: &str) -> f32 {
+    let font = egui::TextStyle::Body.resolve(ui.style());
+    let color = ui.visuals().text_color();
+    let galley = ui.fonts_mut(|fonts| fonts.layout_no_wrap(text.to_owned(), font, color));
+    galley.size().x + ui.spacing().item_spacing.x
+}
+
+/// The width of a checkbox with its text, and the space after it.
+fn checkbox_width(ui: &egui::Ui, text: &str) -> f32 {
+    let spacing = ui.spacing();
+    spacing.icon_width + spacing.icon_spacing + text_width(ui, text)
 }

@@ -55,8 +55,14 @@ fn in_chinese_a_client_connects_receives_gbk_and_sends() {
     });
     assert!(shows(&harness, "断开"), "连接 became 断开");
     // And so does the log.
-    assert!(shows(&harness, "正在连接 127.0.0.1:"), "the log's INFO lines");
-    assert!(shows(&harness, "已连接到 127.0.0.1:"), "the log's INFO lines");
+    assert!(
+        shows(&harness, "正在连接 127.0.0.1:"),
+        "the log's INFO lines"
+    );
+    assert!(
+        shows(&harness, "已连接到 127.0.0.1:"),
+        "the log's INFO lines"
+    );
     peer.write_all(NIHAO_GBK).expect("write");
     step_until(&mut harness, "the greeting", |h| shows(h, "你好，世界"));
     type_into(&mut harness, Role::MultilineTextInput, "发送数据", "收到");
@@ -81,7 +87,10 @@ fn in_chinese_a_server_listens_a_udp_socket_opens_and_the_log_saves() {
     step_until(&mut harness, "the client's line", |h| {
         shows(h, "温度=23.5℃")
     });
-    assert!(shows(&harness, "正在监听 127.0.0.1:"), "the log's INFO lines");
+    assert!(
+        shows(&harness, "正在监听 127.0.0.1:"),
+        "the log's INFO lines"
+    );
     assert!(shows(&harness, "客户端已连接"), "the log's INFO lines");
     drop(client);
     step_until(&mut harness, "the client leaves", |h| {
@@ -114,4 +123,17 @@ fn in_chinese_a_server_listens_a_udp_socket_opens_and_the_log_saves() {
     assert!(shows(&harness, "已保存"), "the outcome is said in Chinese");
     let saved = std::fs::read_to_string(&path).expect("the saved log");
     assert!(saved.contains("你好 UDP"), "{saved}");
+}
+
+/// Field errors speak the language too, next to the field, and nothing starts.
+#[test]
+fn in_chinese_a_bad_port_is_explained_in_chinese() {
+    let mut harness = chinese_app();
+    type_field(&mut harness, "端口", "x");
+    click(&mut harness, "连接");
+    assert!(shows(&harness, "'x' 不是端口"), "the port's error in Chinese");
+    assert_eq!(
+        harness.state().tab(Mode::TcpClient).session().status,
+        Status::Idle
+    );
 }
