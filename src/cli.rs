@@ -33,6 +33,10 @@ pub struct Cli {
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp")]
     pub to: Option<RemoteTarget>,
 
+    /// UDP: allow sends to broadcast addresses.
+    #[arg(long, requires = "udp")]
+    pub broadcast: bool,
+
     /// Text encoding for display and sending: utf-8, gbk, gb18030, big5, shift_jis, euc-jp,
     /// euc-kr, windows-1250 to 1258, iso-8859-2 to 16, koi8-r and the other WHATWG labels.
     #[arg(long, value_name = "ENCODING", value_parser = parse_encoding)]
@@ -98,6 +102,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("tcp_server", tr!(lang, "cli.tcp_server")),
         ("udp", tr!(lang, "cli.udp")),
         ("to", tr!(lang, "cli.to")),
+        ("broadcast", tr!(lang, "cli.broadcast")),
         ("encoding", tr!(lang, "cli.encoding")),
         ("hex", tr!(lang, "cli.hex")),
         ("log", tr!(lang, "cli.log")),
@@ -156,6 +161,8 @@ pub enum Preset {
     Udp {
         local: SocketAddr,
         to: Option<RemoteTarget>,
+        /// Sends may go to broadcast addresses.
+        broadcast: bool,
     },
 }
 
@@ -164,7 +171,11 @@ impl From<Cli> for StartOptions {
         let preset = match (cli.tcp_client, cli.tcp_server, cli.udp) {
             (Some(target), _, _) => Some(Preset::TcpClient(target)),
             (_, Some(local), _) => Some(Preset::TcpServer(local)),
-            (_, _, Some(local)) => Some(Preset::Udp { local, to: cli.to }),
+            (_, _, Some(local)) => Some(Preset::Udp {
+                local,
+                to: cli.to,
+                broadcast: cli.broadcast,
+            }),
             _ => None,
         };
         Self {
@@ -263,6 +274,7 @@ mod tests {
             "--encoding",
             "GBK",
             "--hex",
+            "--broadcast",
         ]);
         let options = StartOptions::from(
             cli.map_err(|e| e.to_string())
@@ -273,7 +285,15 @@ mod tests {
             port: 7,
         });
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
-        assert_eq!(options.preset, Some(Preset::Udp { local, to }));
+        let broadcast = true;
+        assert_eq!(
+            options.preset,
+            Some(Preset::Udp {
+                local,
+                to,
+                broadcast
+            })
+        );
         assert_eq!(options.encoding, Some(TextEncoding::Gbk));
         assert!(options.hex);
     }

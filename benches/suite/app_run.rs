@@ -55,6 +55,7 @@ pub fn udp_app() -> (Harness<'static, App>, SocketAddr) {
     let preset = Preset::Udp {
         local: loopback(0),
         to: None,
+        broadcast: false,
     };
     let mut harness = app(Some(preset));
     let mut frames = Frames::default();

@@ -215,8 +215,13 @@ impl App {
                 tab.settings.port = target.port.to_string();
             }
             Preset::TcpServer(local) => set_local(&mut tab.settings, local),
-            Preset::Udp { local, to } => {
+            Preset::Udp {
+                local,
+                to,
+                broadcast,
+            } => {
                 set_local(&mut tab.settings, local);
+                tab.settings.udp.broadcast |= broadcast;
                 if let Some(to) = to {
                     tab.settings.remote_host = to.host;
                     tab.settings.remote_port = to.port.to_string();

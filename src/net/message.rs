@@ -51,6 +51,8 @@ pub enum Command {
     SendFile(FileSpec),
     /// Stop sending the file (what is already queued still goes out).
     CancelFile,
+    /// UDP: allow sending to broadcast addresses (SO_BROADCAST), or not.
+    SetBroadcast(bool),
     /// End the session: close every socket and stop the worker.
     Shutdown,
 }
@@ -192,6 +194,8 @@ pub enum NetError {
     NoDestination,
     #[error("not connected")]
     NotConnected,
+    #[error("{to} is a broadcast address: turn Broadcast on to send to it")]
+    BroadcastOff { to: SocketAddr },
     #[error("{context}: {detail}")]
     Io { context: String, detail: String },
 }

@@ -41,6 +41,7 @@ pub use message::{
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
 pub use tcp_client::TcpClientConfig;
+pub use udp::UdpOptions;
 
 /// Called by a worker after it queued an event, so the UI wakes up and drains it.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -420,9 +421,13 @@ pub fn spawn_tcp_server(local: std::net::SocketAddr, wake: Wake) -> io::Result<W
 }
 
 /// Starts a UDP session bound to `local`.
-pub fn spawn_udp(local: std::net::SocketAddr, wake: Wake) -> io::Result<Worker> {
+pub fn spawn_udp(
+    local: std::net::SocketAddr,
+    options: UdpOptions,
+    wake: Wake,
+) -> io::Result<Worker> {
     spawn_worker(format!("udp {local}"), wake, move |context| {
-        udp::run(context, local);
+        udp::run(context, local, options);
     })
 }
 

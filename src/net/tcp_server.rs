@@ -176,8 +176,10 @@ impl Server {
                 self.close_all_clients(&context.sink, &CloseReason::Requested);
             }
             Command::Shutdown => return Some(CloseReason::Requested),
-            // The worker context runs cyclic sends and never passes these on.
-            Command::StartCycle(_)
+            // The worker context runs cyclic sends and never passes these on; Broadcast is
+            // UDP's.
+            Command::SetBroadcast(_)
+            | Command::StartCycle(_)
             | Command::StopCycle
             | Command::SendFile(_)
             | Command::CancelFile => {}

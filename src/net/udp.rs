@@ -22,6 +22,13 @@ const MAX_DATAGRAM: usize = 65_536;
 /// Datagrams received in one turn at most, so a flood cannot hold up commands and sends.
 const DATAGRAMS_PER_TURN: usize = 256;
 
+/// How a UDP socket is opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UdpOptions {
+    /// May send to broadcast addresses (SO_BROADCAST); receiving them needs nothing.
+    pub broadcast: bool,
+}
+
 struct Lookup {
     target: RemoteTarget,
     answer: Receiver<Resolution>,
@@ -45,6 +52,8 @@ struct UdpSession {
     drops: Drops,
     /// Room for the control message that carries the drop count.
     control: Vec<u8>,
+    /// SO_BROADCAST is on.
+    broadcast: bool,
 }
 
 /// How often a growing drop count is reported at most.
@@ -81,17 +90,22 @@ impl Drops {
     }
 }
 
-pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
-    let reason = match open(&context, local) {
+pub(super) fn run(mut context: WorkerContext, local: SocketAddr, options: UdpOptions) {
+    let reason = match open(&context, local, options) {
         Ok(mut session) => session.serve(&mut context),
         Err(error) => CloseReason::Failed(error),
     };
     context.sink.emit(EventKind::Closed(reason));
 }
 
-fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetError> {
+fn open(
+    context: &WorkerContext,
+    local: SocketAddr,
+    options: UdpOptions,
+) -> Result<UdpSession, NetError> {
     let socket = bind_udp(local)?;
     let io_error = |error: io::Error| NetError::io(format!("cannot open {local}"), &error);
+    socket.set_broadcast(options.broadcast).map_err(io_error)?;
     let bound = socket.local_addr().map_err(io_error)?;
     let mut socket = mio::net::UdpSocket::from_std(socket);
     context
@@ -113,6 +127,7 @@ fn open(context: &WorkerContext, local: SocketAddr) -> Result<UdpSession, NetErr
         unread: false,
         drops: Drops::default(),
         control: Vec::new(),
+        broadcast: options.broadcast,
     })
 }
 
@@ -140,6 +155,7 @@ impl UdpSession {
                     } => {
                         self.queue(context, bytes, target);
                     }
+                    Command::SetBroadcast(on) => self.set_broadcast(&context.sink, on),
                     Command::Shutdown => return CloseReason::Requested,
                     other => {
                         let detail = format!("{other:?} does not apply to UDP");
@@ -153,6 +169,16 @@ impl UdpSession {
             }
             self.finish_lookups(&context.sink);
             self.flush(context);
+        }
+    }
+
+    fn set_broadcast(&mut self, sink: &EventSink, on: bool) {
+        match self.socket.set_broadcast(on) {
+            Ok(()) => self.broadcast = on,
+            Err(error) => {
+                let error = NetError::io("cannot change Broadcast", &error);
+                sink.emit(EventKind::Warning(error));
+            }
         }
     }
 
@@ -309,8 +335,14 @@ impl UdpSession {
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 Err(error) => {
+                    // Linux and macOS refuse a broadcast without SO_BROADCAST with EACCES.
+                    let error =
+                        if error.kind() == io::ErrorKind::PermissionDenied && !self.broadcast {
+                            NetError::BroadcastOff { to: *peer }
+                        } else {
+                            NetError::io("send failed", &error)
+                        };
                     let peer = Some(*peer);
-                    let error = NetError::io("send failed", &error);
                     context.sink.emit(EventKind::SendFailed { peer, error });
                     self.pending.pop_front();
                 }

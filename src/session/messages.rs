@@ -32,6 +32,7 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         }
         NetError::NoDestination => tr!(lang, "events.net.no_destination"),
         NetError::NotConnected => tr!(lang, "events.net.not_connected"),
+        NetError::BroadcastOff { to } => tr!(lang, "events.net.broadcast_off", to = to),
         NetError::Io { .. } => return error.to_string(),
     };
     text.into_owned()
@@ -74,6 +75,7 @@ mod tests {
             NetError::AddrNotAvailable { addr },
             NetError::NoDestination,
             NetError::NotConnected,
+            NetError::BroadcastOff { to: addr },
         ];
         for error in errors {
             assert_eq!(net_error(&error, Language::English), error.to_string());

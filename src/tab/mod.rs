@@ -78,6 +78,8 @@ pub enum TabAction {
     ToggleRawCapture,
     /// The memory cap field changed: use it if it is valid.
     ApplyMemoryCap,
+    /// UDP: the Broadcast switch changed; an open socket follows it at once.
+    ApplyBroadcast,
     /// Start the cyclic send of the send box, or stop it.
     ToggleCycle,
     /// Send this file's bytes.
@@ -440,6 +442,9 @@ impl Tab {
                 }
             }
             TabAction::ApplyMemoryCap => self.apply_memory_cap(),
+            TabAction::ApplyBroadcast => {
+                self.command(Command::SetBroadcast(self.settings.udp.broadcast));
+            }
             TabAction::Send => self.send(),
             TabAction::ToggleCycle => self.toggle_cycle(),
             TabAction::SendFile(path) => self.send_file(path),
@@ -543,7 +548,7 @@ impl Tab {
                 if self.mode == Mode::TcpServer {
                     net::spawn_tcp_server(local, no_wake())
                 } else {
-                    net::spawn_udp(local, no_wake())
+                    net::spawn_udp(local, self.settings.udp.options(), no_wake())
                 }
             }
         };

@@ -26,6 +26,8 @@ pub struct TabSettings {
     pub remote_host: String,
     pub remote_port: String,
     pub connect_timeout_secs: f64,
+    /// UDP only: how the socket sends.
+    pub udp: UdpFields,
     pub encoding: TextEncoding,
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
@@ -195,6 +197,7 @@ impl TabSettings {
                 String::new()
             },
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+            udp: UdpFields::default(),
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
@@ -208,6 +211,22 @@ impl TabSettings {
             filter: FilterFields::default(),
             capture: CaptureFields::default(),
             memory_cap_mib: mib_text(DEFAULT_CAP_BYTES as u64),
+        }
+    }
+}
+
+/// The UDP tab's socket options.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct UdpFields {
+    /// Sends may go to broadcast addresses.
+    pub broadcast: bool,
+}
+
+impl UdpFields {
+    pub fn options(&self) -> net::UdpOptions {
+        net::UdpOptions {
+            broadcast: self.broadcast,
         }
     }
 }

@@ -31,8 +31,16 @@ pub fn show(
 ) -> Option<TabAction> {
     ui.spacing_mut().item_spacing.y = 6.0;
     endpoint_rows(ui, tab, lang, address_choices);
+    let mut broadcast_changed = false;
     if tab.mode == Mode::Udp {
         ui.weak(tr!(lang, "connection.remote_hint"));
+        broadcast_changed = ui
+            .checkbox(
+                &mut tab.settings.udp.broadcast,
+                tr!(lang, "connection.broadcast"),
+            )
+            .on_hover_text(tr!(lang, "connection.broadcast_hint"))
+            .changed();
     }
     let starts = tab.toggle_starts();
     let toggle = egui::Button::new(labels::toggle(lang, tab.mode, starts));
@@ -40,11 +48,12 @@ pub fn show(
         .add_sized(egui::vec2(ui.available_width(), 28.0), toggle)
         .clicked();
     status_line(ui, tab, lang);
-    clicked.then_some(if starts {
+    let toggle = clicked.then_some(if starts {
         TabAction::Start
     } else {
         TabAction::Stop
-    })
+    });
+    toggle.or(broadcast_changed.then_some(TabAction::ApplyBroadcast))
 }
 
 /// The address, port and (client) timeout, or (UDP) the remote peer: a row each, the fields

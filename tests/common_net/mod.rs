@@ -15,6 +15,9 @@ use std::time::{Duration, Instant};
 
 use sockscope::net::{Event, EventKind, Wake, Worker};
 
+#[cfg(target_os = "linux")]
+pub mod netns;
+
 /// How long any expected event or byte may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(10);
 

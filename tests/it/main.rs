@@ -14,6 +14,8 @@ mod net_tcp_client;
 mod net_tcp_server;
 mod net_udp;
 mod ui_auto_reply;
+#[cfg(target_os = "linux")]
+mod ui_broadcast;
 mod ui_capture;
 mod ui_encodings;
 mod ui_flood;

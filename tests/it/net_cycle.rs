@@ -8,12 +8,13 @@ use crate::common_net::{
     SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
 };
 use sockscope::net::{
-    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, Worker, spawn_tcp_server, spawn_udp,
+    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, UdpOptions, Worker, spawn_tcp_server,
+    spawn_udp,
 };
 
 fn udp_session() -> Worker {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_udp(local, no_wake()).expect("spawn");
+    let worker = spawn_udp(local, UdpOptions::default(), no_wake()).expect("spawn");
     expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }));
     worker
 }

@@ -9,7 +9,8 @@ use std::time::Duration;
 use crate::common_net::{connect, expect_event, no_wake, recv_datagram, udp_peer, wait_for};
 use sha2::{Digest, Sha256};
 use sockscope::net::{
-    Command, EventKind, FileSpec, RemoteTarget, SendTarget, Worker, spawn_tcp_server, spawn_udp,
+    Command, EventKind, FileSpec, RemoteTarget, SendTarget, UdpOptions, Worker, spawn_tcp_server,
+    spawn_udp,
 };
 
 /// Writes `len` bytes that repeat no pattern (xorshift) to `path`; returns their sha256.
@@ -107,7 +108,12 @@ fn udp_sends_a_file_in_paced_datagrams_of_the_chosen_size() {
     let path = dir.path().join("small.bin");
     write_noise(&path, 10_500);
     let bytes = std::fs::read(&path).expect("read");
-    let worker = spawn_udp(SocketAddr::from(([127, 0, 0, 1], 0)), no_wake()).expect("spawn");
+    let worker = spawn_udp(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        UdpOptions::default(),
+        no_wake(),
+    )
+    .expect("spawn");
     expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }));
     let peer = udp_peer("127.0.0.1");
     let port = peer.local_addr().expect("addr").port();

@@ -7,12 +7,18 @@ use crate::common_net::{
     ipv6_loopback_available, no_wake, recv_datagram, udp_peer,
 };
 use sockscope::net::{
-    CloseReason, Command, EventKind, NetError, RemoteTarget, SendTarget, Worker, spawn_udp,
+    CloseReason, Command, EventKind, NetError, RemoteTarget, SendTarget, UdpOptions, Worker,
+    spawn_udp,
 };
 
 /// Starts a UDP session on `ip` with an OS-chosen port; returns it with its bound address.
 fn spawn_on(ip: impl Into<std::net::IpAddr>) -> (Worker, SocketAddr) {
-    let worker = spawn_udp(SocketAddr::new(ip.into(), 0), no_wake()).expect("spawn the UDP worker");
+    let worker = spawn_udp(
+        SocketAddr::new(ip.into(), 0),
+        UdpOptions::default(),
+        no_wake(),
+    )
+    .expect("spawn the UDP worker");
     let EventKind::Opened { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
     else {
@@ -137,7 +143,7 @@ fn every_byte_value_and_a_60000_byte_datagram_cross_whole() {
 fn binding_a_port_in_use_fails_with_addr_in_use() {
     let holder = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a std UDP socket");
     let addr = holder.local_addr().expect("holder address");
-    let worker = spawn_udp(addr, no_wake()).expect("spawn the UDP worker");
+    let worker = spawn_udp(addr, UdpOptions::default(), no_wake()).expect("spawn the UDP worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrInUse { addr })

@@ -131,7 +131,10 @@ fn in_chinese_a_bad_port_is_explained_in_chinese() {
     let mut harness = chinese_app();
     type_field(&mut harness, "端口", "x");
     click(&mut harness, "连接");
-    assert!(shows(&harness, "'x' 不是端口"), "the port's error in Chinese");
+    assert!(
+        shows(&harness, "'x' 不是端口"),
+        "the port's error in Chinese"
+    );
     assert_eq!(
         harness.state().tab(Mode::TcpClient).session().status,
         Status::Idle
