@@ -30,12 +30,24 @@ pub struct Cli {
     pub udp: Option<SocketAddr>,
 
     /// The UDP remote target.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
     pub to: Option<RemoteTarget>,
 
     /// UDP: allow sends to broadcast addresses.
-    #[arg(long, requires = "udp")]
+    #[arg(long, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
     pub broadcast: bool,
+
+    /// TCP client: connect from this local ADDR:PORT (0.0.0.0:PORT for a port only).
+    #[arg(long, value_name = "ADDR:PORT", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
+    pub bind: Option<SocketAddr>,
+
+    /// TCP client: connect again SECS after the connection ends, until Disconnect.
+    #[arg(long, value_name = "SECS", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"], value_parser = parse_seconds)]
+    pub reconnect: Option<f64>,
+
+    /// TCP client: send TEXT (with \r, \n, \xNN escapes) as soon as each connection is up.
+    #[arg(long, value_name = "TEXT", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
+    pub send_on_connect: Option<String>,
 
     /// Text encoding for display and sending: utf-8, gbk, gb18030, big5, shift_jis, euc-jp,
     /// euc-kr, windows-1250 to 1258, iso-8859-2 to 16, koi8-r and the other WHATWG labels.
@@ -103,6 +115,9 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("udp", tr!(lang, "cli.udp")),
         ("to", tr!(lang, "cli.to")),
         ("broadcast", tr!(lang, "cli.broadcast")),
+        ("bind", tr!(lang, "cli.bind")),
+        ("reconnect", tr!(lang, "cli.reconnect")),
+        ("send_on_connect", tr!(lang, "cli.send_on_connect")),
         ("encoding", tr!(lang, "cli.encoding")),
         ("hex", tr!(lang, "cli.hex")),
         ("log", tr!(lang, "cli.log")),
@@ -133,6 +148,8 @@ pub struct StartOptions {
     pub max_fps: Option<u32>,
     /// The window's language, over the one remembered or the system's.
     pub language: Option<Language>,
+    /// TCP client: where to connect from, reconnecting, what to send first.
+    pub client: ClientStart,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
     pub frame_report: Option<PathBuf>,
 }
@@ -149,9 +166,20 @@ impl Default for StartOptions {
             keep_mib: None,
             max_fps: None,
             language: None,
+            client: ClientStart::default(),
             frame_report: None,
         }
     }
+}
+
+/// The TCP client preset's connect options from the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ClientStart {
+    pub bind: Option<SocketAddr>,
+    /// The interval between connections, when reconnecting.
+    pub reconnect: Option<std::time::Duration>,
+    /// Text with escapes.
+    pub send_on_connect: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,8 +216,23 @@ impl From<Cli> for StartOptions {
             keep_mib: cli.keep_mib,
             max_fps: cli.max_fps,
             language: cli.lang,
+            client: ClientStart {
+                bind: cli.bind,
+                reconnect: cli.reconnect.map(std::time::Duration::from_secs_f64),
+                send_on_connect: cli.send_on_connect,
+            },
             frame_report: None,
         }
+    }
+}
+
+/// Seconds from 0.1 to 3600.
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if (0.1..=3600.0).contains(&secs) => Ok(secs),
+        _ => Err(format!(
+            "'{text}' is not a number of seconds from 0.1 to 3600"
+        )),
     }
 }
 
@@ -296,6 +339,45 @@ mod tests {
         );
         assert_eq!(options.encoding, Some(TextEncoding::Gbk));
         assert!(options.hex);
+    }
+
+    #[test]
+    fn reads_the_tcp_client_connect_options() {
+        let cli = Cli::try_parse_from([
+            "sockscope",
+            "--tcp-client",
+            "127.0.0.1:9",
+            "--bind",
+            "0.0.0.0:4000",
+            "--reconnect",
+            "2.5",
+            "--send-on-connect",
+            "HI\\r\\n",
+        ]);
+        let options = StartOptions::from(
+            cli.map_err(|e| e.to_string())
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let expected = ClientStart {
+            bind: Some(SocketAddr::from(([0, 0, 0, 0], 4000))),
+            reconnect: Some(std::time::Duration::from_millis(2500)),
+            send_on_connect: Some("HI\\r\\n".to_owned()),
+        };
+        assert_eq!(options.client, expected);
+        // clap's `requires` is met by another member of the preset group: conflicts say it.
+        for stray in [["--bind", "0.0.0.0:1"], ["--reconnect", "1"]] {
+            let args = ["sockscope", "--udp", "0.0.0.0:1", stray[0], stray[1]];
+            assert!(
+                Cli::try_parse_from(args).is_err(),
+                "{stray:?} needs --tcp-client"
+            );
+        }
+        let args = ["sockscope", "--tcp-client", "h:1", "--broadcast"];
+        assert!(Cli::try_parse_from(args).is_err(), "--broadcast is UDP's");
+        let args = ["sockscope", "--tcp-server", "0.0.0.0:1", "--to", "h:1"];
+        assert!(Cli::try_parse_from(args).is_err(), "--to is UDP's");
+        let args = ["sockscope", "--tcp-client", "h:1", "--reconnect", "0"];
+        assert!(Cli::try_parse_from(args).is_err(), "an interval of 0 s");
     }
 
     #[test]

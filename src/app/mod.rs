@@ -213,6 +213,24 @@ impl App {
             Preset::TcpClient(target) => {
                 tab.settings.host = target.host;
                 tab.settings.port = target.port.to_string();
+                let client = &mut tab.settings.client;
+                if let Some(local) = options.client.bind {
+                    client.local_host = if local.ip().is_unspecified() {
+                        String::new()
+                    } else {
+                        local.ip().to_string()
+                    };
+                    client.local_port = local.port().to_string();
+                }
+                if let Some(interval) = options.client.reconnect {
+                    client.reconnect = true;
+                    client.reconnect_secs = interval.as_secs_f64();
+                    client.reconnect_limit.clear();
+                }
+                if let Some(text) = options.client.send_on_connect {
+                    client.on_connect = text;
+                    client.on_connect_hex = false;
+                }
             }
             Preset::TcpServer(local) => set_local(&mut tab.settings, local),
             Preset::Udp {

@@ -100,6 +100,14 @@ pub enum EventKind {
     Connecting { peer: SocketAddr },
     /// TCP client: connected.
     Connected { local: SocketAddr, peer: SocketAddr },
+    /// TCP client with reconnect: the connection (or the attempt) ended for `reason`; the
+    /// next attempt, number `attempt` of at most `limit` in a row, starts `after` this.
+    Retrying {
+        reason: CloseReason,
+        attempt: u32,
+        limit: Option<u32>,
+        after: Duration,
+    },
     /// TCP server: accepting on `local` (the port the OS chose when 0 was asked).
     Listening { local: SocketAddr },
     /// TCP server: no longer accepting; clients stay connected.
@@ -194,6 +202,8 @@ pub enum NetError {
     NoDestination,
     #[error("not connected")]
     NotConnected,
+    #[error("cannot connect from {local} to {peer}: not the same IP version")]
+    LocalFamily { local: SocketAddr, peer: SocketAddr },
     #[error("{to} is a broadcast address: turn Broadcast on to send to it")]
     BroadcastOff { to: SocketAddr },
     #[error("{context}: {detail}")]

@@ -40,7 +40,7 @@ pub use message::{
 };
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
-pub use tcp_client::TcpClientConfig;
+pub use tcp_client::{Reconnect, TcpClientConfig};
 pub use udp::UdpOptions;
 
 /// Called by a worker after it queued an event, so the UI wakes up and drains it.
@@ -283,45 +283,53 @@ impl WorkerContext {
         }
     }
 
+    /// Takes a command the context carries out itself (cyclic sends, files); hands back the
+    /// others, for the session.
+    fn take_command(&mut self, command: Command) -> Option<Command> {
+        match command {
+            Command::SendFile(spec) => {
+                if let Some(file) = self.file.take() {
+                    self.sink.emit(file.progress(false));
+                }
+                match FileSend::open(spec, Instant::now()) {
+                    Ok(file) => self.file = Some(file),
+                    Err(error) => {
+                        self.sink.emit(EventKind::SendFailed { peer: None, error });
+                        let progress = EventKind::FileProgress {
+                            sent: 0,
+                            total: 0,
+                            running: false,
+                        };
+                        self.sink.emit(progress);
+                    }
+                }
+            }
+            Command::CancelFile => {
+                if let Some(file) = self.file.take() {
+                    self.sink.emit(file.progress(false));
+                }
+            }
+            Command::StartCycle(spec) => {
+                self.cycle = Some(Cycle::start(spec, Instant::now()));
+            }
+            Command::StopCycle => {
+                if let Some(cycle) = self.cycle.take() {
+                    self.sink.emit(cycle.stopped());
+                }
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
     /// The commands to carry out now: the UI's (cyclic send and file control handled here),
     /// then the cyclic sends and file chunks that are due. `backlog` is what the worker has
     /// queued for its sockets: the file is read only while it is small.
     fn take_commands(&mut self, backlog: usize) -> Vec<Command> {
         let mut commands = Vec::new();
-        for command in self.commands.try_iter() {
-            match command {
-                Command::SendFile(spec) => {
-                    if let Some(file) = self.file.take() {
-                        self.sink.emit(file.progress(false));
-                    }
-                    match FileSend::open(spec, Instant::now()) {
-                        Ok(file) => self.file = Some(file),
-                        Err(error) => {
-                            self.sink.emit(EventKind::SendFailed { peer: None, error });
-                            let progress = EventKind::FileProgress {
-                                sent: 0,
-                                total: 0,
-                                running: false,
-                            };
-                            self.sink.emit(progress);
-                        }
-                    }
-                }
-                Command::CancelFile => {
-                    if let Some(file) = self.file.take() {
-                        self.sink.emit(file.progress(false));
-                    }
-                }
-                Command::StartCycle(spec) => {
-                    self.cycle = Some(Cycle::start(spec, Instant::now()));
-                }
-                Command::StopCycle => {
-                    if let Some(cycle) = self.cycle.take() {
-                        self.sink.emit(cycle.stopped());
-                    }
-                }
-                other => commands.push(other),
-            }
+        let incoming: Vec<Command> = self.commands.try_iter().collect();
+        for command in incoming {
+            commands.extend(self.take_command(command));
         }
         if let Some(cycle) = &mut self.cycle {
             let now = Instant::now();

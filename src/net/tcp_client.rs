@@ -1,8 +1,13 @@
-//! TCP client session: resolve the host, connect within a deadline, then exchange data.
+//! TCP client session: resolve the host, connect within a deadline (from a chosen local
+//! address if asked), then exchange data; with reconnect, try again after each end until told
+//! to stop or too many attempts in a row fail.
 
 use std::io;
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
+
+use crossbeam_channel::RecvTimeoutError;
+use socket2::{Domain, Protocol, Socket, Type};
 
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::resolve::resolve;
@@ -19,23 +24,126 @@ pub struct TcpClientConfig {
     pub port: u16,
     /// Covers name resolution and every connect attempt together.
     pub connect_timeout: Duration,
+    /// Connect from this address and/or port (port 0: any; IP unspecified: any).
+    pub local: Option<SocketAddr>,
+    /// Connect again after the connection ends, unless the user ended it.
+    pub reconnect: Option<Reconnect>,
+    /// Sent as soon as each connection is up.
+    pub on_connect: Option<Vec<u8>>,
+}
+
+/// When to connect again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reconnect {
+    pub interval: Duration,
+    /// Attempts in a row that may fail before it gives up; `None`: until Disconnect.
+    pub limit: Option<u32>,
 }
 
 pub(super) fn run(mut context: WorkerContext, config: &TcpClientConfig) {
-    let stream = match connect(config, &context.sink) {
-        Ok(stream) => stream,
-        Err(error) => {
-            context
-                .sink
-                .emit(EventKind::Closed(CloseReason::Failed(error)));
-            return;
+    // Attempts that failed since the last connection.
+    let mut failures = 0;
+    let reason = loop {
+        let ended = match connect(config, &context.sink) {
+            Ok(stream) => {
+                failures = 0;
+                let on_connect = config.on_connect.as_deref();
+                exchange(&mut context, stream, on_connect).unwrap_or_else(CloseReason::Failed)
+            }
+            Err(NetError::NotConnected) => break CloseReason::Requested,
+            Err(error) => {
+                failures += 1;
+                CloseReason::Failed(error)
+            }
+        };
+        let Some(retry) = config.reconnect else {
+            break ended;
+        };
+        if ended == CloseReason::Requested || retry.limit.is_some_and(|limit| failures >= limit) {
+            break ended;
+        }
+        let retrying = EventKind::Retrying {
+            reason: ended,
+            attempt: failures + 1,
+            limit: retry.limit,
+            after: retry.interval,
+        };
+        if !context.sink.emit(retrying) || !wait(&mut context, retry.interval) {
+            break CloseReason::Requested;
         }
     };
-    let reason = match exchange(&mut context, stream) {
-        Ok(reason) => reason,
-        Err(error) => CloseReason::Failed(error),
-    };
     context.sink.emit(EventKind::Closed(reason));
+}
+
+/// Waits `interval` between connections, answering commands; false when told to stop.
+fn wait(context: &mut WorkerContext, interval: Duration) -> bool {
+    context.sink.flush();
+    let deadline = Instant::now() + interval;
+    loop {
+        match context.commands.recv_deadline(deadline) {
+            Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => return false,
+            Err(RecvTimeoutError::Timeout) => return true,
+            Ok(Command::Send { .. }) => {
+                let error = NetError::NotConnected;
+                context
+                    .sink
+                    .emit(EventKind::SendFailed { peer: None, error });
+                context.sink.flush();
+            }
+            // A cyclic send or a file waits for the next connection.
+            Ok(command) => {
+                if let Some(command) = context.take_command(command) {
+                    let detail = format!("{command:?} waits for the connection");
+                    let context_text = "ignored command".to_owned();
+                    let error = NetError::Io {
+                        context: context_text,
+                        detail,
+                    };
+                    context.sink.emit(EventKind::Warning(error));
+                }
+            }
+        }
+    }
+}
+
+/// Connects to `peer` from `local`, if given, within `timeout`.
+fn connect_one(
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<TcpStream, NetError> {
+    let connect_error =
+        |error: io::Error| NetError::io(format!("cannot connect to {peer}"), &error);
+    let socket = Socket::new(Domain::for_address(peer), Type::STREAM, Some(Protocol::TCP))
+        .map_err(connect_error)?;
+    if let Some(local) = local {
+        // "Any address" is any address of the peer's IP version.
+        let local = match (local.ip().is_unspecified(), peer) {
+            (true, SocketAddr::V4(_)) => SocketAddr::from(([0, 0, 0, 0], local.port())),
+            (true, SocketAddr::V6(_)) => SocketAddr::from(([0u16; 8], local.port())),
+            (false, _) => local,
+        };
+        if local.is_ipv4() != peer.is_ipv4() {
+            return Err(NetError::LocalFamily { local, peer });
+        }
+        // A fixed local port again right after a connection from it closed.
+        #[cfg(not(windows))]
+        socket.set_reuse_address(true).map_err(connect_error)?;
+        socket
+            .bind(&local.into())
+            .map_err(|error| NetError::from_bind(local, &error))?;
+    }
+    match socket.connect_timeout(&peer.into(), timeout) {
+        Ok(()) => Ok(socket.into()),
+        Err(error) => Err(match error.kind() {
+            io::ErrorKind::ConnectionRefused => NetError::Refused { peer },
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => NetError::TimedOut {
+                target: peer.to_string(),
+                after: timeout,
+            },
+            _ => connect_error(error),
+        }),
+    }
 }
 
 /// Resolves and connects, trying each address of the name in turn until the deadline.
@@ -61,22 +169,22 @@ fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetE
         if !sink.emit(EventKind::Connecting { peer }) {
             return Err(NetError::NotConnected);
         }
-        match TcpStream::connect_timeout(&peer, remaining.max(Duration::from_millis(1))) {
+        let remaining = remaining.max(Duration::from_millis(1));
+        match connect_one(peer, config.local, remaining) {
             Ok(stream) => return Ok(stream),
-            Err(error) => {
-                last_error = match error.kind() {
-                    io::ErrorKind::ConnectionRefused => NetError::Refused { peer },
-                    io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => timed_out(),
-                    _ => NetError::io(format!("cannot connect to {peer}"), &error),
-                };
-            }
+            Err(NetError::TimedOut { .. }) => last_error = timed_out(),
+            Err(error) => last_error = error,
         }
     }
     Err(last_error)
 }
 
-/// Runs the connected session until the peer or the user ends it.
-fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReason, NetError> {
+/// Runs the connected session until the peer or the user ends it; `on_connect` goes first.
+fn exchange(
+    context: &mut WorkerContext,
+    stream: TcpStream,
+    on_connect: Option<&[u8]>,
+) -> Result<CloseReason, NetError> {
     let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
     let local = stream.local_addr().map_err(io_error)?;
     let peer = stream.peer_addr().map_err(io_error)?;
@@ -94,9 +202,14 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
     }
 
     let mut outbox = Outbox::default();
+    let mut writing = false;
+    if let Some(bytes) = on_connect.filter(|bytes| !bytes.is_empty()) {
+        outbox.push(bytes.to_vec());
+        // Out now: the loop below writes only after something wakes it.
+        write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
+    }
     let mut buffer = context.sink.read_buffer();
     let mut events = mio::Events::with_capacity(64);
-    let mut writing = false;
     // Bytes were left unread because the UI was behind.
     let mut unread = false;
     loop {
@@ -141,18 +254,29 @@ fn exchange(context: &mut WorkerContext, stream: TcpStream) -> Result<CloseReaso
                 }
             }
         }
-        let on_sent = |bytes| {
-            context.sink.emit(EventKind::Sent {
-                peer,
-                client: None,
-                bytes,
-            });
-        };
-        outbox
-            .flush(&mut stream, on_sent)
-            .map_err(|error| NetError::from_stream("send failed", &error))?;
-        let want = !outbox.is_empty();
-        let registry = context.poll.registry();
-        want_writable(registry, &mut stream, STREAM_TOKEN, &mut writing, want).map_err(io_error)?;
+        write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
     }
+}
+
+/// Writes what the socket takes of `outbox`, and asks to hear when it takes more.
+fn write_out(
+    context: &WorkerContext,
+    stream: &mut mio::net::TcpStream,
+    outbox: &mut Outbox,
+    peer: SocketAddr,
+    writing: &mut bool,
+) -> Result<(), NetError> {
+    let on_sent = |bytes| {
+        context.sink.emit(EventKind::Sent {
+            peer,
+            client: None,
+            bytes,
+        });
+    };
+    outbox
+        .flush(stream, on_sent)
+        .map_err(|error| NetError::from_stream("send failed", &error))?;
+    let want = !outbox.is_empty();
+    want_writable(context.poll.registry(), stream, STREAM_TOKEN, writing, want)
+        .map_err(|error| NetError::io("cannot set up the connection", &error))
 }

@@ -32,6 +32,9 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         }
         NetError::NoDestination => tr!(lang, "events.net.no_destination"),
         NetError::NotConnected => tr!(lang, "events.net.not_connected"),
+        NetError::LocalFamily { local, peer } => {
+            tr!(lang, "events.net.local_family", local = local, peer = peer)
+        }
         NetError::BroadcastOff { to } => tr!(lang, "events.net.broadcast_off", to = to),
         NetError::Io { .. } => return error.to_string(),
     };
@@ -76,6 +79,10 @@ mod tests {
             NetError::NoDestination,
             NetError::NotConnected,
             NetError::BroadcastOff { to: addr },
+            NetError::LocalFamily {
+                local: "[::1]:0".parse().expect("an address"),
+                peer: addr,
+            },
         ];
         for error in errors {
             assert_eq!(net_error(&error, Language::English), error.to_string());

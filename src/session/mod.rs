@@ -153,6 +153,45 @@ impl Session {
                     info(tr!(lang, "events.connected", peer = peer, local = local)),
                 )
             }
+            EventKind::Retrying {
+                reason,
+                attempt,
+                limit,
+                after,
+            } => {
+                let (closed, failed) = match self.closed_message(&reason) {
+                    EntryKind::Error(text) => (text, true),
+                    EntryKind::Info(text) => (text, false),
+                    // closed_message says only these two.
+                    _ => (String::new(), false),
+                };
+                let seconds = format!("{:.1}", after.as_secs_f64());
+                let text = match limit {
+                    Some(limit) => tr!(
+                        lang,
+                        "events.retrying_of",
+                        closed = closed,
+                        seconds = seconds,
+                        attempt = attempt,
+                        limit = limit
+                    ),
+                    None => tr!(
+                        lang,
+                        "events.retrying",
+                        closed = closed,
+                        seconds = seconds,
+                        attempt = attempt
+                    ),
+                }
+                .into_owned();
+                self.status = Status::Retrying { attempt, limit };
+                let kind = if failed {
+                    EntryKind::Error(text)
+                } else {
+                    EntryKind::Info(text)
+                };
+                (None, kind)
+            }
             EventKind::Listening { local } => {
                 self.status = Status::Listening { local };
                 (None, info(tr!(lang, "events.listening", local = local)))

@@ -20,6 +20,8 @@ pub enum Status {
     Connecting { peer: SocketAddr },
     /// TCP client: connected.
     Connected { local: SocketAddr, peer: SocketAddr },
+    /// TCP client with reconnect: waiting to try again (attempt `attempt`, of `limit` in a row).
+    Retrying { attempt: u32, limit: Option<u32> },
     /// TCP server: accepting.
     Listening { local: SocketAddr },
     /// TCP server: not accepting, but clients are still connected.
@@ -78,6 +80,14 @@ impl Session {
             Status::Starting if self.mode == Mode::TcpClient => tr!(lang, "status.resolving"),
             Status::Starting => tr!(lang, "status.starting"),
             Status::Connecting { peer } => tr!(lang, "status.connecting", peer = peer),
+            Status::Retrying {
+                attempt,
+                limit: Some(limit),
+            } => tr!(lang, "status.retrying_of", attempt = attempt, limit = limit),
+            Status::Retrying {
+                attempt,
+                limit: None,
+            } => tr!(lang, "status.retrying", attempt = attempt),
             Status::Connected { local, peer } => {
                 tr!(lang, "status.connected", local = local, peer = peer)
             }

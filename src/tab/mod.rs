@@ -4,6 +4,7 @@
 
 pub mod auto_reply;
 mod capture;
+mod connect_options;
 mod intake;
 mod messages;
 mod outputs;
@@ -30,6 +31,7 @@ use crate::tr;
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
+pub use connect_options::{ClientFields, UdpFields};
 use intake::Intake;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
@@ -526,15 +528,23 @@ impl Tab {
                     .map_err(|e| self.errors.host = Some(e));
                 let port = parse_port(&self.settings.port, false, self.language)
                     .map_err(|e| self.errors.port = Some(e));
-                let (Ok(host), Ok(port)) = (host, port) else {
+                self.errors.client = None;
+                let options = self
+                    .settings
+                    .client
+                    .parse(self.settings.encoding, self.language)
+                    .map_err(|error| self.errors.client = Some(error));
+                let (Ok(host), Ok(port), Ok(options)) = (host, port, options) else {
                     return None;
                 };
                 let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
-                let connect_timeout = Duration::from_secs_f64(seconds);
                 let config = TcpClientConfig {
                     host,
                     port,
-                    connect_timeout,
+                    connect_timeout: Duration::from_secs_f64(seconds),
+                    local: options.local,
+                    reconnect: options.reconnect,
+                    on_connect: options.on_connect,
                 };
                 net::spawn_tcp_client(config, no_wake())
             }

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::auto_reply::ReplyRule;
+use super::connect_options::{ClientFields, UdpFields};
 use super::messages;
 use super::payloads::Payload;
 use super::send_settings::{CycleFields, FileFields, SendFields};
@@ -26,6 +27,8 @@ pub struct TabSettings {
     pub remote_host: String,
     pub remote_port: String,
     pub connect_timeout_secs: f64,
+    /// TCP client only: where from, reconnecting, what to send first.
+    pub client: ClientFields,
     /// UDP only: how the socket sends.
     pub udp: UdpFields,
     pub encoding: TextEncoding,
@@ -197,6 +200,7 @@ impl TabSettings {
                 String::new()
             },
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+            client: ClientFields::default(),
             udp: UdpFields::default(),
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
@@ -215,26 +219,12 @@ impl TabSettings {
     }
 }
 
-/// The UDP tab's socket options.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct UdpFields {
-    /// Sends may go to broadcast addresses.
-    pub broadcast: bool,
-}
-
-impl UdpFields {
-    pub fn options(&self) -> net::UdpOptions {
-        net::UdpOptions {
-            broadcast: self.broadcast,
-        }
-    }
-}
-
 /// A message shown beside the field it is about.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldErrors {
     pub host: Option<String>,
+    /// The TCP client's connect options.
+    pub client: Option<String>,
     pub port: Option<String>,
     pub remote: Option<String>,
     pub send: Option<String>,

@@ -104,7 +104,7 @@ fn endpoint_rows(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, choices: &[St
 }
 
 /// The width of the widest of `labels`: the label column, whatever the language.
-fn widest(ui: &egui::Ui, labels: &[&str]) -> f32 {
+pub(super) fn widest(ui: &egui::Ui, labels: &[&str]) -> f32 {
     let font = egui::TextStyle::Body.resolve(ui.style());
     let color = ui.visuals().text_color();
     ui.fonts_mut(|fonts| {
@@ -119,7 +119,7 @@ fn widest(ui: &egui::Ui, labels: &[&str]) -> f32 {
 }
 
 /// A label in the label column.
-fn label_cell(ui: &mut egui::Ui, width: f32, text: &str) -> egui::Response {
+pub(super) fn label_cell(ui: &mut egui::Ui, width: f32, text: &str) -> egui::Response {
     let size = egui::vec2(width, ui.spacing().interact_size.y);
     let layout = egui::Layout::left_to_right(egui::Align::Center);
     ui.allocate_ui_with_layout(size, layout, |ui| {
@@ -180,7 +180,12 @@ fn text_row(
     }
 }
 
-fn address_menu(ui: &mut egui::Ui, lang: Language, value: &mut String, choices: &[String]) {
+pub(super) fn address_menu(
+    ui: &mut egui::Ui,
+    lang: Language,
+    value: &mut String,
+    choices: &[String],
+) {
     ui.menu_button(egui::RichText::new("▼").monospace(), |ui| {
         for choice in choices {
             if ui.selectable_label(value == choice, choice).clicked() {

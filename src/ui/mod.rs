@@ -2,13 +2,14 @@
 //! what the user asked for; the app acts on it in one place.
 //!
 //! The window: the tab bar on top; the settings panel on the left ([`settings_panel`], built
-//! of [`connection_panel`], [`receive_panel`], [`send_options`], [`framing_panel`] and
+//! of [`connection_panel`], [`client_options`], [`receive_panel`], [`send_options`], [`framing_panel`] and
 //! [`capture_panel`]); the send box at the bottom; the TCP server's clients on the right; the
 //! filter and the log in the middle; the status bar under everything.
 
 pub mod auto_reply;
 pub mod capture_panel;
 pub mod client_list;
+pub mod client_options;
 pub mod connection_panel;
 pub mod filter_bar;
 pub mod fonts;

@@ -1,5 +1,6 @@
 //! The settings panel on the left, as in NetAssist: Connection, Receive and Send open, the
-//! rarer Entries and Files folded; each section folds on a click of its title.
+//! rarer Connect options (TCP client), Entries and Files folded; each section folds on a click
+//! of its title.
 
 use super::capture_panel::CaptureAction;
 use crate::i18n::Language;
@@ -34,6 +35,12 @@ pub fn show(
                     address_choices,
                 ));
             });
+            if tab.mode == crate::session::Mode::TcpClient {
+                let title = tr!(lang, "panel.client_options");
+                section(ui, "client options", &title, false, |ui| {
+                    super::client_options::show(ui, tab, lang, address_choices);
+                });
+            }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
                 actions
                     .tab

@@ -21,8 +21,128 @@ fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake) ->
         host: host.to_owned(),
         port,
         connect_timeout,
+        local: None,
+        reconnect: None,
+        on_connect: None,
     };
     spawn_tcp_client(config, wake).expect("spawn the TCP client worker")
+}
+
+/// A port no one listens on now (bound, then let go).
+fn free_port() -> u16 {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+#[test]
+fn connects_from_the_chosen_local_port() {
+    let (listener, addr) = loopback_listener();
+    let local_port = free_port();
+    let config = TcpClientConfig {
+        host: "127.0.0.1".to_owned(),
+        port: addr.port(),
+        connect_timeout: Duration::from_secs(5),
+        local: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, local_port))),
+        reconnect: None,
+        on_connect: None,
+    };
+    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let local = match expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. })) {
+        EventKind::Connected { local, .. } => local,
+        other => unreachable!("{other:?}"),
+    };
+    assert_eq!(local.port(), local_port, "the worker says where from");
+    let (_peer, from) = listener.accept().expect("accept");
+    assert_eq!(from.port(), local_port, "the server sees the chosen port");
+}
+
+#[test]
+fn reconnects_to_a_restarted_server_and_sends_on_each_connect() {
+    let (listener, addr) = loopback_listener();
+    let config = TcpClientConfig {
+        host: "127.0.0.1".to_owned(),
+        port: addr.port(),
+        connect_timeout: Duration::from_secs(5),
+        local: None,
+        reconnect: Some(sockscope::net::Reconnect {
+            interval: Duration::from_millis(100),
+            limit: None,
+        }),
+        on_connect: Some(b"HELLO\r\n".to_vec()),
+    };
+    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let mut peer = with_timeout(listener.accept().expect("accept").0);
+    assert_eq!(read_exactly(&mut peer, 7), b"HELLO\r\n", "sent on connect");
+    // The server goes away: its connection and its listening socket.
+    drop(peer);
+    drop(listener);
+    let retrying = expect_event(&worker, |kind| matches!(kind, EventKind::Retrying { .. }));
+    assert!(
+        matches!(
+            retrying,
+            EventKind::Retrying {
+                reason: CloseReason::PeerClosed,
+                attempt: 1,
+                limit: None,
+                ..
+            }
+        ),
+        "{retrying:?}"
+    );
+    // Back on the same port: the client finds it within its interval, and greets again.
+    let listener = TcpListener::bind(addr).expect("the server restarts on its port");
+    let mut peer = with_timeout(listener.accept().expect("accept again").0);
+    assert_eq!(
+        read_exactly(&mut peer, 7),
+        b"HELLO\r\n",
+        "sent on reconnect"
+    );
+    send(&worker, b"still here");
+    assert_eq!(read_exactly(&mut peer, 10), b"still here");
+    assert!(worker.send(Command::Shutdown));
+    assert_eq!(expect_closed(&worker), CloseReason::Requested);
+}
+
+#[test]
+fn reconnecting_gives_up_after_its_limit_of_failed_attempts() {
+    let port = free_port();
+    let config = TcpClientConfig {
+        host: "127.0.0.1".to_owned(),
+        port,
+        connect_timeout: Duration::from_secs(5),
+        local: None,
+        reconnect: Some(sockscope::net::Reconnect {
+            interval: Duration::from_millis(20),
+            limit: Some(3),
+        }),
+        on_connect: None,
+    };
+    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let seen = wait_for(&worker, deadline(), |kind| {
+        matches!(kind, EventKind::Closed(_))
+    });
+    let attempts: Vec<u32> = seen
+        .iter()
+        .filter_map(|event| match event.kind {
+            EventKind::Retrying { attempt, .. } => Some(attempt),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        attempts,
+        [2, 3],
+        "tries after the first failure, three in all"
+    );
+    let last = seen.last().map(|event| &event.kind);
+    assert!(
+        matches!(
+            last,
+            Some(EventKind::Closed(CloseReason::Failed(
+                NetError::Refused { .. }
+            )))
+        ),
+        "{last:?}"
+    );
 }
 
 fn loopback_listener() -> (TcpListener, SocketAddr) {

@@ -157,6 +157,7 @@ fn the_settings_panel_keeps_its_width_frame_after_frame_with_every_section_open(
             language: Some(language),
             ..StartOptions::default()
         });
+        unfold(&mut harness, &text(language, "panel.client_options"));
         unfold(&mut harness, &text(language, "panel.entries"));
         unfold(&mut harness, &text(language, "panel.files"));
         for tab in ["app.tab.tcp_client", "app.tab.tcp_server", "app.tab.udp"] {

@@ -237,3 +237,54 @@ fn a_connection_coming_up_leaves_keystrokes_in_the_field_being_typed_in() {
     assert_eq!(tab.settings.filter.pattern, "abcd");
     assert_eq!(tab.settings.send_text, "");
 }
+
+/// Connect options from the window: a chosen local port, reconnecting to a server that
+/// restarts, and a greeting sent on each connection.
+#[test]
+fn connect_options_bind_a_local_port_reconnect_and_greet_each_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let server = listener.local_addr().expect("address");
+    let local_port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|free| free.local_addr())
+        .expect("a free port")
+        .port();
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &server.port().to_string());
+    unfold(&mut harness, "Connect options");
+    type_field(&mut harness, "Local port", &local_port.to_string());
+    tick(&mut harness, "Reconnect");
+    harness.get_by_label("every").set_value_accesskit(0.2);
+    harness.step();
+    type_field(&mut harness, "Send on connect", "HELLO\\r\\n");
+    click(&mut harness, "Connect");
+
+    let greeted = |listener: &TcpListener| {
+        let (mut peer, from) = listener.accept().expect("accept");
+        assert_eq!(from.port(), local_port, "from the chosen local port");
+        peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+        let mut greeting = [0; 7];
+        peer.read_exact(&mut greeting).expect("the greeting");
+        assert_eq!(&greeting, b"HELLO\r\n");
+        peer
+    };
+    let peer = greeted(&listener);
+    step_until(&mut harness, "connected", |h| {
+        shows(h, &format!("Connected — local 127.0.0.1:{local_port}"))
+    });
+    // The server goes away; the tab says it will try again, and waits.
+    drop(peer);
+    drop(listener);
+    step_until(&mut harness, "reconnecting", |h| {
+        shows(h, "reconnecting in 0.2 s (attempt 1)")
+    });
+    let listener = TcpListener::bind(server).expect("the server restarts on its port");
+    let _peer = greeted(&listener);
+    step_until(&mut harness, "connected again", |h| {
+        shows(h, &format!("Connected — local 127.0.0.1:{local_port}"))
+    });
+    // Disconnect stops it for good.
+    click(&mut harness, "Disconnect");
+    step_until(&mut harness, "disconnected", |h| {
+        h.state().tab(Mode::TcpClient).session().status == Status::Idle
+    });
+}
