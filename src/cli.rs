@@ -37,6 +37,10 @@ pub struct Cli {
     #[arg(long, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
     pub broadcast: bool,
 
+    /// TCP server and UDP on [::]: take IPv6 peers only (by default IPv4 peers too).
+    #[arg(long, conflicts_with = "tcp_client")]
+    pub ipv6_only: bool,
+
     /// TCP client: connect from this local ADDR:PORT (0.0.0.0:PORT for a port only).
     #[arg(long, value_name = "ADDR:PORT", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
     pub bind: Option<SocketAddr>,
@@ -115,6 +119,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("udp", tr!(lang, "cli.udp")),
         ("to", tr!(lang, "cli.to")),
         ("broadcast", tr!(lang, "cli.broadcast")),
+        ("ipv6_only", tr!(lang, "cli.ipv6_only")),
         ("bind", tr!(lang, "cli.bind")),
         ("reconnect", tr!(lang, "cli.reconnect")),
         ("send_on_connect", tr!(lang, "cli.send_on_connect")),
@@ -148,6 +153,8 @@ pub struct StartOptions {
     pub max_fps: Option<u32>,
     /// The window's language, over the one remembered or the system's.
     pub language: Option<Language>,
+    /// TCP server and UDP on `::`: IPv6 peers only.
+    pub ipv6_only: bool,
     /// TCP client: where to connect from, reconnecting, what to send first.
     pub client: ClientStart,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
@@ -166,6 +173,7 @@ impl Default for StartOptions {
             keep_mib: None,
             max_fps: None,
             language: None,
+            ipv6_only: false,
             client: ClientStart::default(),
             frame_report: None,
         }
@@ -216,6 +224,7 @@ impl From<Cli> for StartOptions {
             keep_mib: cli.keep_mib,
             max_fps: cli.max_fps,
             language: cli.lang,
+            ipv6_only: cli.ipv6_only,
             client: ClientStart {
                 bind: cli.bind,
                 reconnect: cli.reconnect.map(std::time::Duration::from_secs_f64),

@@ -232,7 +232,12 @@ impl App {
                     client.on_connect_hex = false;
                 }
             }
-            Preset::TcpServer(local) => set_local(&mut tab.settings, local),
+            Preset::TcpServer(local) => {
+                set_local(&mut tab.settings, local);
+                if options.ipv6_only {
+                    tab.settings.stack = crate::net::Stack::V6Only;
+                }
+            }
             Preset::Udp {
                 local,
                 to,
@@ -240,6 +245,9 @@ impl App {
             } => {
                 set_local(&mut tab.settings, local);
                 tab.settings.udp.broadcast |= broadcast;
+                if options.ipv6_only {
+                    tab.settings.stack = crate::net::Stack::V6Only;
+                }
                 if let Some(to) = to {
                     tab.settings.remote_host = to.host;
                     tab.settings.remote_port = to.port.to_string();

@@ -40,6 +40,7 @@ pub use message::{
 };
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
+pub use socket::Stack;
 pub use tcp_client::{Reconnect, TcpClientConfig};
 pub use udp::UdpOptions;
 
@@ -421,10 +422,15 @@ pub fn spawn_tcp_client(config: TcpClientConfig, wake: Wake) -> io::Result<Worke
     spawn_worker(name, wake, move |context| tcp_client::run(context, &config))
 }
 
-/// Starts a TCP server session listening on `local`.
-pub fn spawn_tcp_server(local: std::net::SocketAddr, wake: Wake) -> io::Result<Worker> {
+/// Starts a TCP server session listening on `local` (and, on `::`, on IPv4 too unless `stack`
+/// says IPv6 only).
+pub fn spawn_tcp_server(
+    local: std::net::SocketAddr,
+    stack: Stack,
+    wake: Wake,
+) -> io::Result<Worker> {
     spawn_worker(format!("tcp-server {local}"), wake, move |context| {
-        tcp_server::run(context, local);
+        tcp_server::run(context, local, stack);
     })
 }
 

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
-use super::socket::listen_tcp;
+use super::socket::{Stack, canonical, listen_tcp};
 use super::{
     ClientId, CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext,
     want_writable,
@@ -24,6 +24,8 @@ struct Client {
 }
 
 struct Server {
+    /// On `::`: IPv4 clients too, or not; kept for Listen after Stop.
+    stack: Stack,
     listener: Option<(mio::net::TcpListener, SocketAddr)>,
     clients: BTreeMap<ClientId, Client>,
     /// Clients with bytes left unread because the UI was behind.
@@ -45,8 +47,9 @@ fn client_of(token: mio::Token) -> Option<ClientId> {
         .map(|n| ClientId(n as u64))
 }
 
-pub(super) fn run(mut context: WorkerContext, local: SocketAddr) {
+pub(super) fn run(mut context: WorkerContext, local: SocketAddr, stack: Stack) {
     let mut server = Server {
+        stack,
         listener: None,
         clients: BTreeMap::new(),
         unread: BTreeSet::new(),
@@ -75,7 +78,7 @@ impl Server {
                 detail: format!("already listening on {current}"),
             });
         }
-        let listener = listen_tcp(local)?;
+        let listener = listen_tcp(local, self.stack)?;
         let io_error = |error: io::Error| NetError::io(format!("cannot listen on {local}"), &error);
         let bound = listener.local_addr().map_err(io_error)?;
         let mut listener = mio::net::TcpListener::from_std(listener);
@@ -194,6 +197,7 @@ impl Server {
             };
             match listener.accept() {
                 Ok((mut stream, peer)) => {
+                    let peer = canonical(peer);
                     let id = ClientId(self.next_id);
                     self.next_id += 1;
                     let _ = stream.set_nodelay(true);

@@ -10,7 +10,7 @@ use crossbeam_channel::Receiver;
 
 use super::datagram::{self, Received};
 use super::resolve::{Resolution, resolve};
-use super::socket::bind_udp;
+use super::socket::{Stack, addressable, bind_udp, canonical};
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SendTarget, WorkerContext,
     want_writable,
@@ -27,6 +27,8 @@ const DATAGRAMS_PER_TURN: usize = 256;
 pub struct UdpOptions {
     /// May send to broadcast addresses (SO_BROADCAST); receiving them needs nothing.
     pub broadcast: bool,
+    /// On `::`, whether IPv4 peers are taken too.
+    pub stack: Stack,
 }
 
 struct Lookup {
@@ -103,7 +105,7 @@ fn open(
     local: SocketAddr,
     options: UdpOptions,
 ) -> Result<UdpSession, NetError> {
-    let socket = bind_udp(local)?;
+    let socket = bind_udp(local, options.stack)?;
     let io_error = |error: io::Error| NetError::io(format!("cannot open {local}"), &error);
     socket.set_broadcast(options.broadcast).map_err(io_error)?;
     let bound = socket.local_addr().map_err(io_error)?;
@@ -208,6 +210,7 @@ impl UdpSession {
                     from: peer,
                     dropped,
                 }) => {
+                    let peer = canonical(peer);
                     if let Some(count) = dropped {
                         self.drops.saw(count);
                         self.drops.report(sink, true);
@@ -322,7 +325,7 @@ impl UdpSession {
 
     fn flush(&mut self, context: &WorkerContext) {
         while let Some((peer, bytes)) = self.pending.front() {
-            match self.socket.send_to(bytes, *peer) {
+            match self.socket.send_to(bytes, addressable(self.local, *peer)) {
                 Ok(_) => {
                     if let Some((peer, bytes)) = self.pending.pop_front() {
                         context.sink.emit(EventKind::Sent {

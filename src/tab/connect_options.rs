@@ -130,9 +130,10 @@ pub struct UdpFields {
 }
 
 impl UdpFields {
-    pub fn options(&self) -> net::UdpOptions {
+    pub fn options(&self, stack: net::Stack) -> net::UdpOptions {
         net::UdpOptions {
             broadcast: self.broadcast,
+            stack,
         }
     }
 }

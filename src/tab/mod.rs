@@ -556,9 +556,10 @@ impl Tab {
                     return None;
                 }
                 if self.mode == Mode::TcpServer {
-                    net::spawn_tcp_server(local, no_wake())
+                    net::spawn_tcp_server(local, self.settings.stack, no_wake())
                 } else {
-                    net::spawn_udp(local, self.settings.udp.options(), no_wake())
+                    let options = self.settings.udp.options(self.settings.stack);
+                    net::spawn_udp(local, options, no_wake())
                 }
             }
         };

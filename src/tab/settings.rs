@@ -27,6 +27,8 @@ pub struct TabSettings {
     pub remote_host: String,
     pub remote_port: String,
     pub connect_timeout_secs: f64,
+    /// TCP server and UDP on `::`: IPv4 peers too, or IPv6 only.
+    pub stack: net::Stack,
     /// TCP client only: where from, reconnecting, what to send first.
     pub client: ClientFields,
     /// UDP only: how the socket sends.
@@ -200,6 +202,7 @@ impl TabSettings {
                 String::new()
             },
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
+            stack: net::Stack::default(),
             client: ClientFields::default(),
             udp: UdpFields::default(),
             encoding: TextEncoding::Utf8,

@@ -3,6 +3,7 @@
 
 use super::labels;
 use crate::i18n::Language;
+use crate::net::Stack;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
 use crate::tr;
@@ -31,6 +32,26 @@ pub fn show(
 ) -> Option<TabAction> {
     ui.spacing_mut().item_spacing.y = 6.0;
     endpoint_rows(ui, tab, lang, address_choices);
+    let on_ipv6_wildcard = tab
+        .settings
+        .host
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::Ipv6Addr>()
+        .is_ok_and(|ip| ip.is_unspecified());
+    if tab.mode != Mode::TcpClient && on_ipv6_wildcard {
+        let mut v6_only = tab.settings.stack == Stack::V6Only;
+        let editable = tab.endpoint_editable();
+        let checkbox = egui::Checkbox::new(&mut v6_only, tr!(lang, "connection.v6_only"));
+        if ui
+            .add_enabled(editable, checkbox)
+            .on_hover_text(tr!(lang, "connection.v6_only_hint"))
+            .changed()
+        {
+            tab.settings.stack = if v6_only { Stack::V6Only } else { Stack::Dual };
+        }
+    }
     let mut broadcast_changed = false;
     if tab.mode == Mode::Udp {
         ui.weak(tr!(lang, "connection.remote_hint"));

@@ -8,8 +8,8 @@ use crate::common_net::{
     SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
 };
 use sockscope::net::{
-    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, UdpOptions, Worker, spawn_tcp_server,
-    spawn_udp,
+    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, Stack, UdpOptions, Worker,
+    spawn_tcp_server, spawn_udp,
 };
 
 fn udp_session() -> Worker {
@@ -66,7 +66,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
 #[test]
 fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_tcp_server(local, no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, no_wake()).expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {

@@ -9,8 +9,8 @@ use std::time::Duration;
 use crate::common_net::{connect, expect_event, no_wake, recv_datagram, udp_peer, wait_for};
 use sha2::{Digest, Sha256};
 use sockscope::net::{
-    Command, EventKind, FileSpec, RemoteTarget, SendTarget, UdpOptions, Worker, spawn_tcp_server,
-    spawn_udp,
+    Command, EventKind, FileSpec, RemoteTarget, SendTarget, Stack, UdpOptions, Worker,
+    spawn_tcp_server, spawn_udp,
 };
 
 /// Writes `len` bytes that repeat no pattern (xorshift) to `path`; returns their sha256.
@@ -37,7 +37,12 @@ fn write_noise(path: &Path, len: usize) -> [u8; 32] {
 }
 
 fn server_with_client() -> (Worker, std::net::TcpStream) {
-    let worker = spawn_tcp_server(SocketAddr::from(([127, 0, 0, 1], 0)), no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        Stack::Dual,
+        no_wake(),
+    )
+    .expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {

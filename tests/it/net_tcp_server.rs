@@ -11,13 +11,18 @@ use crate::common_net::{
 };
 use socket2::Socket;
 use sockscope::net::{
-    ClientId, CloseReason, Command, EventKind, NetError, SendTarget, Worker, spawn_tcp_server,
+    ClientId, CloseReason, Command, EventKind, NetError, SendTarget, Stack, Worker,
+    spawn_tcp_server,
 };
 
 /// Starts a server on 127.0.0.1 with an OS-chosen port; returns it with the address it listens on.
 fn spawn_server() -> (Worker, SocketAddr) {
-    let worker = spawn_tcp_server(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), no_wake())
-        .expect("spawn the TCP server worker");
+    let worker = spawn_tcp_server(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        Stack::Dual,
+        no_wake(),
+    )
+    .expect("spawn the TCP server worker");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {
@@ -271,7 +276,8 @@ fn disconnect_client_closes_only_that_client() {
 fn listening_on_a_port_in_use_fails_with_addr_in_use() {
     let holder = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a std listener");
     let addr = holder.local_addr().expect("listener address");
-    let worker = spawn_tcp_server(addr, no_wake()).expect("spawn the TCP server worker");
+    let worker =
+        spawn_tcp_server(addr, Stack::Dual, no_wake()).expect("spawn the TCP server worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrInUse { addr })
@@ -399,9 +405,50 @@ fn privileged_port_fails_with_permission_denied_when_unprivileged() {
             return;
         }
     }
-    let worker = spawn_tcp_server(addr, no_wake()).expect("spawn the TCP server worker");
+    let worker =
+        spawn_tcp_server(addr, Stack::Dual, no_wake()).expect("spawn the TCP server worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::PermissionDenied { addr })
     );
+}
+
+/// A server on `::` with `stack`; its port.
+fn spawn_wildcard_v6_server(stack: Stack) -> (Worker, u16) {
+    let any = SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0));
+    let worker = spawn_tcp_server(any, stack, no_wake()).expect("spawn the TCP server worker");
+    let EventKind::Listening { local } =
+        expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
+    else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    (worker, local.port())
+}
+
+#[test]
+fn a_dual_stack_server_takes_an_ipv4_and_an_ipv6_client_at_once() {
+    if !crate::common_net::ipv6_loopback_available() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let (worker, port) = spawn_wildcard_v6_server(Stack::Dual);
+    let (mut v4, v4_id) = accept_client(&worker, SocketAddr::from((Ipv4Addr::LOCALHOST, port)));
+    let v6_addr = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port));
+    let (mut v6, v6_id) = accept_client(&worker, v6_addr);
+    assert_exchanges(&worker, &mut v4, v4_id, b"over IPv4");
+    assert_exchanges(&worker, &mut v6, v6_id, b"over IPv6");
+}
+
+#[test]
+fn an_ipv6_only_server_refuses_ipv4_clients() {
+    if !crate::common_net::ipv6_loopback_available() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let (worker, port) = spawn_wildcard_v6_server(Stack::V6Only);
+    let refused = TcpStream::connect((Ipv4Addr::LOCALHOST, port));
+    assert!(refused.is_err(), "no IPv4 listener on {port}");
+    let v6_addr = SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port));
+    let (mut v6, v6_id) = accept_client(&worker, v6_addr);
+    assert_exchanges(&worker, &mut v6, v6_id, b"over IPv6");
 }

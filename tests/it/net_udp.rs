@@ -227,3 +227,35 @@ fn datagrams_the_os_drops_are_counted() {
     assert!(dropped > 0, "the flood overflowed the socket's buffer");
     assert_eq!(received + dropped, FLOOD + 1);
 }
+
+#[test]
+fn a_dual_stack_socket_takes_ipv4_and_ipv6_peers_and_answers_both() {
+    if !ipv6_loopback_available() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let (worker, local) = spawn_on(Ipv6Addr::UNSPECIFIED);
+    let v4 = udp_peer("127.0.0.1");
+    let v6 = udp_peer("::1");
+    for (peer, ip, text) in [
+        (&v4, "127.0.0.1", &b"from IPv4"[..]),
+        (&v6, "::1", &b"from IPv6"[..]),
+    ] {
+        peer.send_to(text, (ip, local.port())).expect("send");
+        let from = peer.local_addr().expect("peer address");
+        // An IPv4 peer shows as users write it, not as ::ffff:127.0.0.1.
+        assert_eq!(expect_received(&worker), received(from, text));
+        send(&worker, b"answer", None);
+        assert_eq!(
+            recv_datagram(peer).0,
+            b"answer".to_vec(),
+            "the reply reaches {from}"
+        );
+    }
+    send(&worker, b"typed", target("127.0.0.1", &v4));
+    assert_eq!(
+        recv_datagram(&v4).0,
+        b"typed".to_vec(),
+        "an IPv4 target typed in"
+    );
+}

@@ -140,3 +140,44 @@ fn address_that_is_not_an_ip_is_refused_beside_the_field() {
         Status::Idle
     );
 }
+
+/// On `::` the server takes IPv4 and IPv6 clients at once (dual stack), shown as users write
+/// them; ticking IPv6 only leaves IPv4 clients out.
+#[test]
+fn on_the_ipv6_wildcard_the_server_takes_both_stacks_unless_told_ipv6_only() {
+    if !crate::common_net::ipv6_loopback_available() {
+        eprintln!("skipped: no IPv6 loopback here");
+        return;
+    }
+    let mut harness = app_harness();
+    click(&mut harness, "TCP Server");
+    type_field(&mut harness, "Address", "::");
+    type_field(&mut harness, "Port", "0");
+    click(&mut harness, "Listen");
+    step_until(&mut harness, "listening", |h| listening_port(h).is_some());
+    let port = listening_port(&harness).expect("listening");
+    let v4 = TcpStream::connect(("127.0.0.1", port)).expect("an IPv4 client");
+    let v6 = TcpStream::connect(("::1", port)).expect("an IPv6 client");
+    let v4_shown = v4.local_addr().expect("address").to_string();
+    let v6_shown = v6.local_addr().expect("address").to_string();
+    step_until(&mut harness, "both clients", |h| {
+        shows(h, &v4_shown) && shows(h, &v6_shown)
+    });
+    assert!(shows(&harness, "2 clients"));
+    click(&mut harness, "Disconnect all");
+    click(&mut harness, "Stop");
+    step_until(&mut harness, "stopped", |h| listening_port(h).is_none());
+
+    tick(&mut harness, "IPv6 only");
+    click(&mut harness, "Listen");
+    step_until(&mut harness, "listening again", |h| {
+        listening_port(h).is_some()
+    });
+    let port = listening_port(&harness).expect("listening");
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no IPv4 clients"
+    );
+    let _v6 = TcpStream::connect(("::1", port)).expect("an IPv6 client");
+    step_until(&mut harness, "the IPv6 client", |h| shows(h, "1 client"));
+}
