@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(long, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
     pub broadcast: bool,
 
+    /// UDP: join the multicast GROUP (on IFACE: a name, an IPv4 address of it or an IPv6
+    /// interface index); repeat for more groups.
+    #[arg(long, value_name = "GROUP[@IFACE]", requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
+    pub join: Vec<String>,
+
     /// TCP server and UDP on [::]: take IPv6 peers only (by default IPv4 peers too).
     #[arg(long, conflicts_with = "tcp_client")]
     pub ipv6_only: bool,
@@ -119,6 +124,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("udp", tr!(lang, "cli.udp")),
         ("to", tr!(lang, "cli.to")),
         ("broadcast", tr!(lang, "cli.broadcast")),
+        ("join", tr!(lang, "cli.join")),
         ("ipv6_only", tr!(lang, "cli.ipv6_only")),
         ("bind", tr!(lang, "cli.bind")),
         ("reconnect", tr!(lang, "cli.reconnect")),
@@ -199,6 +205,8 @@ pub enum Preset {
         to: Option<RemoteTarget>,
         /// Sends may go to broadcast addresses.
         broadcast: bool,
+        /// Multicast groups to join, as typed (`GROUP[@IFACE]`).
+        join: Vec<String>,
     },
 }
 
@@ -211,6 +219,7 @@ impl From<Cli> for StartOptions {
                 local,
                 to: cli.to,
                 broadcast: cli.broadcast,
+                join: cli.join,
             }),
             _ => None,
         };
@@ -327,6 +336,10 @@ mod tests {
             "GBK",
             "--hex",
             "--broadcast",
+            "--join",
+            "239.1.2.3",
+            "--join",
+            "ff02::1234@lo",
         ]);
         let options = StartOptions::from(
             cli.map_err(|e| e.to_string())
@@ -338,12 +351,14 @@ mod tests {
         });
         let local = SocketAddr::from(([127, 0, 0, 1], 0));
         let broadcast = true;
+        let join = vec!["239.1.2.3".to_owned(), "ff02::1234@lo".to_owned()];
         assert_eq!(
             options.preset,
             Some(Preset::Udp {
                 local,
                 to,
-                broadcast
+                broadcast,
+                join
             })
         );
         assert_eq!(options.encoding, Some(TextEncoding::Gbk));

@@ -56,6 +56,7 @@ pub fn udp_app() -> (Harness<'static, App>, SocketAddr) {
         local: loopback(0),
         to: None,
         broadcast: false,
+        join: Vec::new(),
     };
     let mut harness = app(Some(preset));
     let mut frames = Frames::default();

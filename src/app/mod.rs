@@ -242,9 +242,20 @@ impl App {
                 local,
                 to,
                 broadcast,
+                join,
             } => {
                 set_local(&mut tab.settings, local);
                 tab.settings.udp.broadcast |= broadcast;
+                let language = tab.language();
+                for text in join {
+                    match crate::tab::parse_group(&text, language) {
+                        Ok(group) if !tab.settings.udp.groups.contains(&group.to_string()) => {
+                            tab.settings.udp.groups.push(group.to_string());
+                        }
+                        Ok(_) => {}
+                        Err(error) => tab.errors.group = Some(error),
+                    }
+                }
                 if options.ipv6_only {
                     tab.settings.stack = crate::net::Stack::V6Only;
                 }

@@ -53,6 +53,10 @@ pub enum Command {
     CancelFile,
     /// UDP: allow sending to broadcast addresses (SO_BROADCAST), or not.
     SetBroadcast(bool),
+    /// UDP: receive what is sent to this multicast group.
+    JoinGroup(super::Group),
+    /// UDP: stop receiving the group's datagrams.
+    LeaveGroup(super::Group),
     /// End the session: close every socket and stop the worker.
     Shutdown,
 }
@@ -100,6 +104,10 @@ pub enum EventKind {
     Connecting { peer: SocketAddr },
     /// TCP client: connected.
     Connected { local: SocketAddr, peer: SocketAddr },
+    /// UDP: the socket is in this multicast group now.
+    GroupJoined(super::Group),
+    /// UDP: the socket left the group.
+    GroupLeft(super::Group),
     /// TCP client with reconnect: the connection (or the attempt) ended for `reason`; the
     /// next attempt, number `attempt` of at most `limit` in a row, starts `after` this.
     Retrying {
@@ -204,6 +212,8 @@ pub enum NetError {
     NotConnected,
     #[error("cannot connect from {local} to {peer}: not the same IP version")]
     LocalFamily { local: SocketAddr, peer: SocketAddr },
+    #[error("cannot join {group}: {detail}")]
+    Join { group: String, detail: String },
     #[error("{to} is a broadcast address: turn Broadcast on to send to it")]
     BroadcastOff { to: SocketAddr },
     #[error("{context}: {detail}")]

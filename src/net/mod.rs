@@ -12,6 +12,7 @@ mod datagram;
 mod file_send;
 mod flow;
 mod message;
+mod multicast;
 mod outbox;
 mod recycle;
 mod resolve;
@@ -38,6 +39,7 @@ pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
     SendTarget,
 };
+pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
 pub use socket::Stack;

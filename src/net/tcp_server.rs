@@ -179,9 +179,11 @@ impl Server {
                 self.close_all_clients(&context.sink, &CloseReason::Requested);
             }
             Command::Shutdown => return Some(CloseReason::Requested),
-            // The worker context runs cyclic sends and never passes these on; Broadcast is
-            // UDP's.
+            // The worker context runs cyclic sends and never passes these on; Broadcast and
+            // groups are UDP's.
             Command::SetBroadcast(_)
+            | Command::JoinGroup(_)
+            | Command::LeaveGroup(_)
             | Command::StartCycle(_)
             | Command::StopCycle
             | Command::SendFile(_)

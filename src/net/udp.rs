@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use super::datagram::{self, Received};
+use super::multicast::{Group, MulticastSend};
 use super::resolve::{Resolution, resolve};
 use super::socket::{Stack, addressable, bind_udp, canonical};
 use super::{
@@ -23,12 +24,16 @@ const MAX_DATAGRAM: usize = 65_536;
 const DATAGRAMS_PER_TURN: usize = 256;
 
 /// How a UDP socket is opened.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UdpOptions {
     /// May send to broadcast addresses (SO_BROADCAST); receiving them needs nothing.
     pub broadcast: bool,
     /// On `::`, whether IPv4 peers are taken too.
     pub stack: Stack,
+    /// Groups joined as the socket opens.
+    pub groups: Vec<Group>,
+    /// TTL and loopback of multicast sends.
+    pub multicast: MulticastSend,
 }
 
 struct Lookup {
@@ -108,6 +113,10 @@ fn open(
     let socket = bind_udp(local, options.stack)?;
     let io_error = |error: io::Error| NetError::io(format!("cannot open {local}"), &error);
     socket.set_broadcast(options.broadcast).map_err(io_error)?;
+    options
+        .multicast
+        .apply(&socket, local.is_ipv6())
+        .map_err(io_error)?;
     let bound = socket.local_addr().map_err(io_error)?;
     let mut socket = mio::net::UdpSocket::from_std(socket);
     context
@@ -118,7 +127,7 @@ fn open(
     // Where the OS cannot count drops, none are reported; the session works the same.
     datagram::count_drops(&socket);
     context.sink.emit(EventKind::Opened { local: bound });
-    Ok(UdpSession {
+    let session = UdpSession {
         socket,
         local: bound,
         last_sender: None,
@@ -130,7 +139,11 @@ fn open(
         drops: Drops::default(),
         control: Vec::new(),
         broadcast: options.broadcast,
-    })
+    };
+    for group in options.groups {
+        session.join(&context.sink, group);
+    }
+    Ok(session)
 }
 
 impl UdpSession {
@@ -158,6 +171,8 @@ impl UdpSession {
                         self.queue(context, bytes, target);
                     }
                     Command::SetBroadcast(on) => self.set_broadcast(&context.sink, on),
+                    Command::JoinGroup(group) => self.join(&context.sink, group),
+                    Command::LeaveGroup(group) => self.leave(&context.sink, group),
                     Command::Shutdown => return CloseReason::Requested,
                     other => {
                         let detail = format!("{other:?} does not apply to UDP");
@@ -172,6 +187,29 @@ impl UdpSession {
             self.finish_lookups(&context.sink);
             self.flush(context);
         }
+    }
+
+    fn join(&self, sink: &EventSink, group: Group) {
+        match group.join(&self.socket) {
+            Ok(()) => sink.emit(EventKind::GroupJoined(group)),
+            Err(error) => {
+                let error = NetError::Join {
+                    group: group.to_string(),
+                    detail: error.to_string(),
+                };
+                sink.emit(EventKind::Warning(error))
+            }
+        };
+    }
+
+    fn leave(&self, sink: &EventSink, group: Group) {
+        match group.leave(&self.socket) {
+            Ok(()) => sink.emit(EventKind::GroupLeft(group)),
+            Err(error) => {
+                let error = NetError::io(format!("cannot leave {group}"), &error);
+                sink.emit(EventKind::Warning(error))
+            }
+        };
     }
 
     fn set_broadcast(&mut self, sink: &EventSink, on: bool) {

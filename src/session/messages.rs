@@ -32,6 +32,9 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         }
         NetError::NoDestination => tr!(lang, "events.net.no_destination"),
         NetError::NotConnected => tr!(lang, "events.net.not_connected"),
+        NetError::Join { group, detail } => {
+            tr!(lang, "events.net.join", group = group, detail = detail)
+        }
         NetError::LocalFamily { local, peer } => {
             tr!(lang, "events.net.local_family", local = local, peer = peer)
         }
@@ -79,6 +82,10 @@ mod tests {
             NetError::NoDestination,
             NetError::NotConnected,
             NetError::BroadcastOff { to: addr },
+            NetError::Join {
+                group: "239.1.2.3@eth9".into(),
+                detail: "No such device".into(),
+            },
             NetError::LocalFamily {
                 local: "[::1]:0".parse().expect("an address"),
                 peer: addr,

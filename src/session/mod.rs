@@ -73,6 +73,8 @@ pub struct Session {
     dropped_since_open: u64,
     /// The language of what the session writes in its log.
     language: Language,
+    /// UDP: the multicast groups the socket is in.
+    pub groups: Vec<crate::net::Group>,
 }
 
 impl Session {
@@ -89,6 +91,7 @@ impl Session {
             file: None,
             dropped_since_open: 0,
             language: Language::English,
+            groups: Vec::new(),
         }
     }
 
@@ -109,6 +112,7 @@ impl Session {
         self.last_end = None;
         self.last_end_text = None;
         self.dropped_since_open = 0;
+        self.groups.clear();
     }
 
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save; `record` sees
@@ -191,6 +195,16 @@ impl Session {
                     EntryKind::Info(text)
                 };
                 (None, kind)
+            }
+            EventKind::GroupJoined(group) => {
+                let text = tr!(lang, "events.joined", group = group.to_string());
+                self.groups.push(group);
+                (None, info(text))
+            }
+            EventKind::GroupLeft(group) => {
+                let text = tr!(lang, "events.left", group = group.to_string());
+                self.groups.retain(|joined| *joined != group);
+                (None, info(text))
             }
             EventKind::Listening { local } => {
                 self.status = Status::Listening { local };
@@ -284,6 +298,7 @@ impl Session {
                 if let Some(cycle) = &mut self.cycle {
                     cycle.running = false;
                 }
+                self.groups.clear();
                 let file_note = self.file_cut_short();
                 let mut kind = self.closed_message(&reason);
                 if let (Some(note), EntryKind::Info(text) | EntryKind::Error(text)) =

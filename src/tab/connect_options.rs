@@ -122,18 +122,145 @@ impl ClientFields {
 }
 
 /// The UDP tab's socket options.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]
 pub struct UdpFields {
     /// Sends may go to broadcast addresses.
     pub broadcast: bool,
+    /// Multicast groups to be in, as typed (`GROUP[@IFACE]`); joined as the socket opens.
+    pub groups: Vec<String>,
+    /// The group being typed, before Join.
+    pub group_input: String,
+    /// TTL (hop limit) of multicast sends.
+    pub multicast_ttl: u32,
+    /// Multicast sends are heard by this machine's sockets in the group too.
+    pub multicast_loopback: bool,
+}
+
+impl Default for UdpFields {
+    fn default() -> Self {
+        let multicast = net::MulticastSend::default();
+        Self {
+            broadcast: false,
+            groups: Vec::new(),
+            group_input: String::new(),
+            multicast_ttl: multicast.ttl,
+            multicast_loopback: multicast.loopback,
+        }
+    }
 }
 
 impl UdpFields {
-    pub fn options(&self, stack: net::Stack) -> net::UdpOptions {
+    /// The socket's options; groups that no longer parse (an interface gone) are left out.
+    pub fn options(&self, stack: net::Stack, lang: Language) -> net::UdpOptions {
         net::UdpOptions {
             broadcast: self.broadcast,
             stack,
+            groups: self
+                .groups
+                .iter()
+                .filter_map(|text| parse_group(text, lang).ok())
+                .collect(),
+            multicast: net::MulticastSend {
+                ttl: self.multicast_ttl.clamp(1, 255),
+                loopback: self.multicast_loopback,
+            },
         }
+    }
+}
+
+/// `GROUP[@IFACE]`: a multicast address, and where to join it: an interface's name, an IPv4
+/// address of it, or (IPv6) its index; none lets the OS choose.
+pub fn parse_group(text: &str, lang: Language) -> Result<net::Group, String> {
+    let text = text.trim();
+    let (address, interface) = match text.split_once('@') {
+        Some((address, interface)) => (address.trim(), interface.trim()),
+        None => (text, ""),
+    };
+    let address: IpAddr = address
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .map_err(|_| tr!(lang, "errors.group.not_multicast", text = address).into_owned())?;
+    if !address.is_multicast() {
+        return Err(tr!(lang, "errors.group.not_multicast", text = address).into_owned());
+    }
+    let no_interface = || tr!(lang, "errors.group.no_interface", name = interface).into_owned();
+    let chosen = if interface.is_empty() {
+        net::Interface::Any
+    } else if let (IpAddr::V4(_), Ok(ip)) = (address, interface.parse::<std::net::Ipv4Addr>()) {
+        net::Interface::V4(ip)
+    } else if let (IpAddr::V6(_), Ok(index)) = (address, interface.parse::<u32>()) {
+        net::Interface::Index(index)
+    } else {
+        let interfaces = if_addrs::get_if_addrs().map_err(|_| no_interface())?;
+        let named = interfaces.iter().filter(|found| found.name == interface);
+        match address {
+            IpAddr::V4(_) => named
+                .filter_map(|found| match found.ip() {
+                    IpAddr::V4(ip) => Some(net::Interface::V4(ip)),
+                    IpAddr::V6(_) => None,
+                })
+                .next()
+                .ok_or_else(no_interface)?,
+            IpAddr::V6(_) => named
+                .filter_map(|found| found.index.map(net::Interface::Index))
+                .next()
+                .ok_or_else(no_interface)?,
+        }
+    };
+    Ok(net::Group {
+        address,
+        interface: chosen,
+        interface_name: interface.to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+
+    const EN: Language = Language::English;
+
+    #[test]
+    fn groups_are_read_with_their_interface() {
+        let group = parse_group(" 239.1.2.3 ", EN).expect("a group");
+        assert_eq!(group.address, IpAddr::from([239, 1, 2, 3]));
+        assert_eq!(group.interface, net::Interface::Any);
+        assert_eq!(group.to_string(), "239.1.2.3");
+        let group = parse_group("239.1.2.3@127.0.0.1", EN).expect("a group");
+        assert_eq!(group.interface, net::Interface::V4(Ipv4Addr::LOCALHOST));
+        let group = parse_group("FF02::1234@7", EN).expect("a group");
+        assert_eq!(group.interface, net::Interface::Index(7));
+        assert_eq!(
+            group.to_string(),
+            "ff02::1234@7",
+            "named as the log names it"
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let group = parse_group("239.1.2.3@lo", EN).expect("a group on lo");
+            assert_eq!(group.interface, net::Interface::V4(Ipv4Addr::LOCALHOST));
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_group_or_an_interface_is_said() {
+        let error = parse_group("10.1.2.3", EN).expect_err("unicast");
+        assert!(
+            error.starts_with("'10.1.2.3' is not a multicast address"),
+            "{error}"
+        );
+        let error = parse_group("group", EN).expect_err("not an address");
+        assert!(error.contains("is not a multicast address"), "{error}");
+        let error = parse_group("239.1.2.3@nosuchif9", EN).expect_err("no such interface");
+        assert!(
+            error.starts_with("No interface 'nosuchif9' here"),
+            "{error}"
+        );
+        let chinese = parse_group("10.1.2.3", Language::SimplifiedChinese).expect_err("unicast");
+        assert!(chinese.contains("不是组播地址"), "{chinese}");
     }
 }

@@ -31,7 +31,7 @@ use crate::tr;
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
-pub use connect_options::{ClientFields, UdpFields};
+pub use connect_options::{ClientFields, UdpFields, parse_group};
 use intake::Intake;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
@@ -82,6 +82,10 @@ pub enum TabAction {
     ApplyMemoryCap,
     /// UDP: the Broadcast switch changed; an open socket follows it at once.
     ApplyBroadcast,
+    /// UDP: join the multicast group typed in (now if open, else as it opens).
+    JoinGroup,
+    /// UDP: leave this group (as typed), and forget it.
+    LeaveGroup(String),
     /// Start the cyclic send of the send box, or stop it.
     ToggleCycle,
     /// Send this file's bytes.
@@ -163,6 +167,10 @@ impl Tab {
         tab.apply_memory_cap();
         tab.sync_outputs();
         tab
+    }
+
+    pub fn language(&self) -> Language {
+        self.language
     }
 
     /// The language of field errors and of the log's messages from now on.
@@ -447,6 +455,8 @@ impl Tab {
             TabAction::ApplyBroadcast => {
                 self.command(Command::SetBroadcast(self.settings.udp.broadcast));
             }
+            TabAction::JoinGroup => self.join_group(),
+            TabAction::LeaveGroup(text) => self.leave_group(&text),
             TabAction::Send => self.send(),
             TabAction::ToggleCycle => self.toggle_cycle(),
             TabAction::SendFile(path) => self.send_file(path),
@@ -511,6 +521,32 @@ impl Tab {
         }
     }
 
+    fn join_group(&mut self) {
+        let udp = &mut self.settings.udp;
+        match parse_group(&udp.group_input, self.language) {
+            Ok(group) => {
+                self.errors.group = None;
+                udp.group_input.clear();
+                // As the log names it, so Leave finds it whatever the case typed.
+                let text = group.to_string();
+                if !udp.groups.contains(&text) {
+                    udp.groups.push(text);
+                }
+                self.command(Command::JoinGroup(group));
+            }
+            Err(error) => self.errors.group = Some(error),
+        }
+    }
+
+    fn leave_group(&mut self, text: &str) {
+        self.settings.udp.groups.retain(|kept| kept != text);
+        let joined = self.session.lock().groups.clone();
+        // The group as joined: its interface may since have gone.
+        if let Some(group) = joined.into_iter().find(|group| group.to_string() == text) {
+            self.command(Command::LeaveGroup(group));
+        }
+    }
+
     fn command(&self, command: Command) {
         if let Some(worker) = &self.worker {
             worker.send(command);
@@ -558,7 +594,10 @@ impl Tab {
                 if self.mode == Mode::TcpServer {
                     net::spawn_tcp_server(local, self.settings.stack, no_wake())
                 } else {
-                    let options = self.settings.udp.options(self.settings.stack);
+                    let options = self
+                        .settings
+                        .udp
+                        .options(self.settings.stack, self.language);
                     net::spawn_udp(local, options, no_wake())
                 }
             }

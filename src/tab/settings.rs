@@ -228,6 +228,8 @@ pub struct FieldErrors {
     pub host: Option<String>,
     /// The TCP client's connect options.
     pub client: Option<String>,
+    /// UDP: the multicast group typed in.
+    pub group: Option<String>,
     pub port: Option<String>,
     pub remote: Option<String>,
     pub send: Option<String>,

@@ -2,7 +2,7 @@
 //! what the user asked for; the app acts on it in one place.
 //!
 //! The window: the tab bar on top; the settings panel on the left ([`settings_panel`], built
-//! of [`connection_panel`], [`client_options`], [`receive_panel`], [`send_options`], [`framing_panel`] and
+//! of [`connection_panel`], [`client_options`], [`multicast_panel`], [`receive_panel`], [`send_options`], [`framing_panel`] and
 //! [`capture_panel`]); the send box at the bottom; the TCP server's clients on the right; the
 //! filter and the log in the middle; the status bar under everything.
 
@@ -20,6 +20,7 @@ pub mod log_lines;
 pub mod log_row;
 pub mod log_view;
 pub mod look;
+pub mod multicast_panel;
 pub mod quick_commands;
 pub mod receive_panel;
 pub mod redraw_cap;

@@ -1,5 +1,5 @@
 //! The settings panel on the left, as in NetAssist: Connection, Receive and Send open, the
-//! rarer Connect options (TCP client), Entries and Files folded; each section folds on a click
+//! rarer Connect options (TCP client), Multicast (UDP), Entries and Files folded; each section folds on a click
 //! of its title.
 
 use super::capture_panel::CaptureAction;
@@ -40,6 +40,19 @@ pub fn show(
                 section(ui, "client options", &title, false, |ui| {
                     super::client_options::show(ui, tab, lang, address_choices);
                 });
+            }
+            if tab.mode == crate::session::Mode::Udp {
+                section(
+                    ui,
+                    "multicast",
+                    &tr!(lang, "panel.multicast"),
+                    false,
+                    |ui| {
+                        actions
+                            .tab
+                            .extend(super::multicast_panel::show(ui, tab, lang));
+                    },
+                );
             }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
                 actions

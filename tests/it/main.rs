@@ -23,6 +23,8 @@ mod ui_fonts;
 mod ui_language;
 mod ui_layout;
 mod ui_log;
+#[cfg(target_os = "linux")]
+mod ui_multicast;
 mod ui_persistence;
 mod ui_quick;
 mod ui_receive;
