@@ -104,6 +104,9 @@ struct Fields<'a> {
     dir: &'static str,
     /// Serialized with `Display`, so IPv6 reads `[::1]:9000`.
     peer: Option<SocketAddr>,
+    /// Where a datagram was sent, when the socket said (UDP on a wildcard address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<std::net::IpAddr>,
     len: usize,
     hex: String,
     text: Cow<'a, str>,
@@ -117,6 +120,7 @@ impl<'a> Fields<'a> {
             mode: ctx.mode.as_str(),
             dir: entry.direction().as_str(),
             peer: entry.peer,
+            to: entry.to,
             len: bytes.len(),
             hex: to_hex(bytes),
             text: entry
@@ -173,9 +177,10 @@ fn push_csv_cell(line: &mut String, cell: &str) {
 /// `2026-11-21 10:00:00.123 RX 127.0.0.1:50412 5 B  Hello`, or for messages
 /// `2026-11-21 10:00:00.123 INFO - Connected to ...`.
 fn txt_line(ctx: &RecordContext, entry: &LogEntry, time: &DateTime<FixedOffset>) -> String {
-    let peer = entry
-        .peer
-        .map_or_else(|| "-".to_owned(), |peer| peer.to_string());
+    let peer = match entry.peer {
+        Some(_) => crate::session::endpoint_text(entry.peer, entry.to),
+        None => "-".to_owned(),
+    };
     let mut line = format!(
         "{} {} {peer} ",
         time.format("%Y-%m-%d %H:%M:%S%.3f"),
@@ -296,6 +301,18 @@ mod tests {
             line(LogFormat::Jsonl, &utf8(), &entry),
             format!("{expected}\n")
         );
+    }
+
+    #[test]
+    fn jsonl_says_where_a_datagram_was_sent_when_known() {
+        let entry = new_entry(Some("10.0.0.2:7"), EntryKind::Rx(b"hi".to_vec()))
+            .sent_to(Some("239.1.2.3".parse().expect("an address")));
+        let json = line(LogFormat::Jsonl, &utf8(), &entry);
+        let value: serde_json::Value = serde_json::from_str(&json).expect("json");
+        assert_eq!(value["peer"], "10.0.0.2:7");
+        assert_eq!(value["to"], "239.1.2.3");
+        let txt = line(LogFormat::Txt, &utf8(), &entry);
+        assert!(txt.contains(" RX 10.0.0.2:7 → 239.1.2.3 "), "{txt}");
     }
 
     #[test]

@@ -90,6 +90,7 @@ mod tests {
             peer: SocketAddr::from(([127, 0, 0, 1], 9)),
             client: None,
             bytes: vec![0; size],
+            to: None,
         })
     }
 

@@ -135,6 +135,8 @@ pub enum EventKind {
         peer: SocketAddr,
         client: Option<ClientId>,
         bytes: Vec<u8>,
+        /// UDP on a wildcard address: where it was sent (this host, a broadcast, a group).
+        to: Option<std::net::IpAddr>,
     },
     /// Bytes were handed to the OS for `peer` (`client` set in server mode).
     Sent {

@@ -490,6 +490,7 @@ mod tests {
             peer: ([127, 0, 0, 1], 9).into(),
             client: None,
             bytes: bytes.to_vec(),
+            to: None,
         }
     }
 

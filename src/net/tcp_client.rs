@@ -227,6 +227,7 @@ fn exchange(
                     peer,
                     client: None,
                     bytes,
+                    to: None,
                 });
                 !context.sink.must_pause()
             };

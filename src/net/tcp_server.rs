@@ -253,6 +253,7 @@ impl Server {
                     peer,
                     client: Some(id),
                     bytes,
+                    to: None,
                 });
                 !sink.must_pause()
             };

@@ -126,6 +126,11 @@ fn open(
         .map_err(io_error)?;
     // Where the OS cannot count drops, none are reported; the session works the same.
     datagram::count_drops(&socket);
+    // Only a wildcard address hears more than one destination (broadcasts, groups, each of
+    // this host's addresses); a specific one would say its own address every time.
+    if bound.ip().is_unspecified() {
+        datagram::ask_destinations(&socket, bound.is_ipv6());
+    }
     context.sink.emit(EventKind::Opened { local: bound });
     let session = UdpSession {
         socket,
@@ -247,6 +252,7 @@ impl UdpSession {
                     len: n,
                     from: peer,
                     dropped,
+                    to,
                 }) => {
                     let peer = canonical(peer);
                     if let Some(count) = dropped {
@@ -259,6 +265,7 @@ impl UdpSession {
                         peer,
                         client: None,
                         bytes,
+                        to,
                     });
                 }
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {

@@ -1,7 +1,7 @@
 //! One line of a session's log: raw bytes (or a message) with when, which way and which peer.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::SystemTime;
 
 /// The three kinds of session, one per tab.
@@ -148,12 +148,25 @@ impl EntryTag {
 pub struct LogEntry {
     pub time: SystemTime,
     pub peer: Option<SocketAddr>,
+    /// UDP on a wildcard address: where a datagram was sent (this host, a broadcast, a group).
+    pub to: Option<IpAddr>,
     pub kind: EntryKind,
 }
 
 impl LogEntry {
     pub fn new(time: SystemTime, peer: Option<SocketAddr>, kind: EntryKind) -> Self {
-        Self { time, peer, kind }
+        Self {
+            time,
+            peer,
+            to: None,
+            kind,
+        }
+    }
+
+    /// The same entry, sent to `to`.
+    #[must_use]
+    pub fn sent_to(self, to: Option<IpAddr>) -> Self {
+        Self { to, ..self }
     }
 
     pub fn direction(&self) -> Direction {
@@ -184,7 +197,7 @@ impl LogEntry {
             EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
             EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
         };
-        EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
+        EntryRef::new(self.time, self.peer, self.kind.tag(), payload).sent_to(self.to)
     }
 }
 
@@ -193,6 +206,8 @@ impl LogEntry {
 pub struct EntryRef<'a> {
     pub time: SystemTime,
     pub peer: Option<SocketAddr>,
+    /// Where a datagram was sent, when the socket said (see [`LogEntry::to`]).
+    pub to: Option<IpAddr>,
     pub tag: EntryTag,
     /// The bytes; for a status message, its UTF-8 text.
     payload: &'a [u8],
@@ -208,9 +223,22 @@ impl<'a> EntryRef<'a> {
         Self {
             time,
             peer,
+            to: None,
             tag,
             payload,
         }
+    }
+
+    /// The same entry, sent to `to`.
+    #[must_use]
+    pub(crate) fn sent_to(self, to: Option<IpAddr>) -> Self {
+        Self { to, ..self }
+    }
+
+    /// The peer column: `192.0.2.7:5000`, or with where it was sent,
+    /// `192.0.2.7:5000 → 239.1.2.3`; empty without a peer.
+    pub fn peer_text(&self) -> String {
+        endpoint_text(self.peer, self.to)
     }
 
     pub fn direction(&self) -> Direction {
@@ -247,6 +275,15 @@ impl<'a> EntryRef<'a> {
             EntryTag::Info => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
             EntryTag::Error => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
         };
-        LogEntry::new(self.time, self.peer, kind)
+        LogEntry::new(self.time, self.peer, kind).sent_to(self.to)
+    }
+}
+
+/// See [`EntryRef::peer_text`].
+pub fn endpoint_text(peer: Option<SocketAddr>, to: Option<IpAddr>) -> String {
+    match (peer, to) {
+        (Some(peer), Some(to)) => format!("{peer} → {to}"),
+        (Some(peer), None) => peer.to_string(),
+        (None, _) => String::new(),
     }
 }

@@ -100,11 +100,8 @@ impl Matcher {
         if !direction_shown {
             return false;
         }
-        if !self.peer.is_empty()
-            && !entry
-                .peer
-                .is_some_and(|peer| peer.to_string().contains(&self.peer))
-        {
+        // The peer column as shown: a group or broadcast address it was sent to matches too.
+        if !self.peer.is_empty() && !entry.peer_text().contains(&self.peer) {
             return false;
         }
         match (&self.needle, entry.message()) {
@@ -300,6 +297,26 @@ mod tests {
             f.hex = true;
         });
         assert!(bad.compile(TextEncoding::Utf8).is_err());
+    }
+
+    #[test]
+    fn the_peer_filter_finds_where_datagrams_were_sent() {
+        let mut store = store_with(&[(EntryKind::Rx(b"to me".to_vec()), 1)]);
+        let peer = Some(std::net::SocketAddr::from(([10, 0, 0, 2], 7)));
+        let to = Some(std::net::IpAddr::from([239, 1, 2, 3]));
+        store.push(
+            LogEntry::new(
+                SystemTime::now(),
+                peer,
+                EntryKind::Rx(b"to the group".to_vec()),
+            )
+            .sent_to(to),
+        );
+        let fields = FilterFields {
+            peer: "239.1.2.3".into(),
+            ..FilterFields::default()
+        };
+        assert_eq!(matching(&store, &fields), ["to the group"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::units::group_digits;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
-pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode};
+pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode, endpoint_text};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use layout::{HEX_BYTES_PER_LINE, Layout, line_count};
@@ -438,6 +438,7 @@ mod tests {
                 peer: addr(4000),
                 client: Some(id),
                 bytes: b"abc".to_vec(),
+                to: None,
             },
         );
         assert_eq!(
@@ -523,6 +524,7 @@ mod tests {
                 peer: addr(9),
                 client: None,
                 bytes: read.to_vec(),
+                to: None,
             };
             session.apply(&mut stage, Event::now(kind), |entry| {
                 recorded.push(entry.bytes().to_vec());

@@ -6,7 +6,11 @@
 //! beside a log that kept only its cap.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+
+/// A peer, and where its datagrams were sent when the socket says: a datagram to a group and
+/// one to this host from the same peer are two streams.
+pub(super) type Endpoint = (SocketAddr, Option<IpAddr>);
 
 /// The number of entries with no peer.
 pub(super) const NO_PEER: u32 = u32::MAX;
@@ -17,25 +21,25 @@ pub(super) const PEER_COST: usize = 128;
 #[derive(Default)]
 pub(super) struct Peers {
     /// By number; `None` for a number free to use again.
-    addresses: Vec<Option<SocketAddr>>,
+    addresses: Vec<Option<Endpoint>>,
     /// By number: the entries kept that name the peer.
     references: Vec<u32>,
-    numbers: HashMap<SocketAddr, u32>,
+    numbers: HashMap<Endpoint, u32>,
     free: Vec<u32>,
     /// The last one looked up: floods come from one peer at a time.
-    last: Option<(SocketAddr, u32)>,
+    last: Option<(Endpoint, u32)>,
 }
 
 /// A peer's number for a new entry.
 pub(super) struct Named {
     pub number: u32,
     /// The peer was not kept before: the caller counts its cost and starts its stream afresh.
-    pub new: Option<SocketAddr>,
+    pub new: Option<Endpoint>,
 }
 
 impl Peers {
     /// The number of `peer` for an entry about to be kept, which holds a reference to it.
-    pub fn name(&mut self, peer: Option<SocketAddr>) -> Named {
+    pub fn name(&mut self, peer: Option<Endpoint>) -> Named {
         let Some(peer) = peer else {
             return Named {
                 number: NO_PEER,
@@ -56,7 +60,7 @@ impl Peers {
         Named { number, new }
     }
 
-    fn add(&mut self, peer: SocketAddr) -> u32 {
+    fn add(&mut self, peer: Endpoint) -> u32 {
         let number = match self.free.pop() {
             Some(number) => {
                 self.addresses[number as usize] = Some(peer);
@@ -92,7 +96,7 @@ impl Peers {
         true
     }
 
-    pub fn get(&self, number: u32) -> Option<SocketAddr> {
+    pub fn get(&self, number: u32) -> Option<Endpoint> {
         self.addresses.get(number as usize).copied().flatten()
     }
 
@@ -106,8 +110,8 @@ impl Peers {
 mod tests {
     use super::*;
 
-    fn port(n: u16) -> Option<SocketAddr> {
-        Some(SocketAddr::from(([127, 0, 0, 1], n)))
+    fn port(n: u16) -> Option<Endpoint> {
+        Some((SocketAddr::from(([127, 0, 0, 1], n)), None))
     }
 
     #[test]

@@ -62,17 +62,18 @@ impl Stage {
     /// needs the session ([`Session::apply`]).
     pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Result<(), Event> {
         let Event { time, kind } = event;
-        let (peer, client, received, bytes) = match kind {
+        let (peer, client, received, bytes, to) = match kind {
             EventKind::Received {
                 peer,
                 client,
                 bytes,
-            } => (peer, client, true, bytes),
+                to,
+            } => (peer, client, true, bytes, to),
             EventKind::Sent {
                 peer,
                 client,
                 bytes,
-            } => (peer, client, false, bytes),
+            } => (peer, client, false, bytes, None),
             kind => return Err(Event { time, kind }),
         };
         self.stage(Staged::Traffic {
@@ -87,7 +88,7 @@ impl Stage {
         } else {
             EntryKind::Tx(bytes)
         };
-        let entry = LogEntry::new(time, Some(peer), kind);
+        let entry = LogEntry::new(time, Some(peer), kind).sent_to(to);
         record(&entry);
         self.show(entry);
         Ok(())
@@ -240,14 +241,20 @@ impl Stage {
     /// Stages an entry to show; received TCP bytes go through their peer's framer.
     fn show(&mut self, entry: LogEntry) {
         let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
-        match (entry.kind, entry.peer) {
-            (EntryKind::Rx(bytes), Some(peer)) if framed => {
+        match entry {
+            LogEntry {
+                time,
+                peer: Some(peer),
+                kind: EntryKind::Rx(bytes),
+                ..
+            } if framed => {
                 let framer = self.framers.entry(peer).or_default();
-                for (frame, time) in framer.push(&self.framing, bytes, entry.time) {
+                for (frame, time) in framer.push(&self.framing, bytes, time) {
                     self.stage_rx(peer, frame, time);
                 }
             }
-            (kind, peer) => self.stage(Staged::Show(LogEntry::new(entry.time, peer, kind))),
+            // Shown as it came, with where it was sent.
+            entry => self.stage(Staged::Show(entry)),
         }
     }
 }
@@ -308,6 +315,7 @@ mod tests {
             peer,
             client: Some(id),
             bytes: b"PING\nPI".to_vec(),
+            to: None,
         };
         let taken = stage.take(event(read), &mut |entry: &LogEntry| {
             recorded.push(entry.bytes().to_vec());

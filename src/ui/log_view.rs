@@ -327,7 +327,7 @@ impl RowStyle {
         let peer = match self.peer_width {
             0 => String::new(),
             width => {
-                let peer = entry.peer.map(|p| p.to_string()).unwrap_or_default();
+                let peer = entry.peer_text();
                 format!("{peer:<width$} ")
             }
         };

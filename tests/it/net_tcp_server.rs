@@ -133,6 +133,7 @@ fn serves_fifty_clients_with_targeted_and_broadcast_sends() {
             peer,
             client: Some(id),
             bytes,
+            to: _,
         } = kind
         {
             assert_eq!(peer_of.get(id), Some(peer), "Received.peer is the client's");

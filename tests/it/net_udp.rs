@@ -56,6 +56,7 @@ fn received(peer: SocketAddr, bytes: &[u8]) -> EventKind {
         peer,
         client: None,
         bytes: bytes.to_vec(),
+        to: None,
     }
 }
 
@@ -243,8 +244,16 @@ fn a_dual_stack_socket_takes_ipv4_and_ipv6_peers_and_answers_both() {
     ] {
         peer.send_to(text, (ip, local.port())).expect("send");
         let from = peer.local_addr().expect("peer address");
-        // An IPv4 peer shows as users write it, not as ::ffff:127.0.0.1.
-        assert_eq!(expect_received(&worker), received(from, text));
+        // An IPv4 peer shows as users write it, not as ::ffff:127.0.0.1; on a wildcard
+        // address the socket also says where each datagram was sent.
+        let to = ip.parse().ok();
+        let expected = EventKind::Received {
+            peer: from,
+            client: None,
+            bytes: text.to_vec(),
+            to,
+        };
+        assert_eq!(expect_received(&worker), expected);
         send(&worker, b"answer", None);
         assert_eq!(
             recv_datagram(peer).0,
@@ -258,4 +267,19 @@ fn a_dual_stack_socket_takes_ipv4_and_ipv6_peers_and_answers_both() {
         b"typed".to_vec(),
         "an IPv4 target typed in"
     );
+}
+
+#[test]
+fn on_a_wildcard_address_each_datagram_says_where_it_was_sent() {
+    let (worker, local) = spawn_on(Ipv4Addr::UNSPECIFIED);
+    let peer = udp_peer("127.0.0.1");
+    peer.send_to(b"hello", ("127.0.0.1", local.port()))
+        .expect("send");
+    let expected = EventKind::Received {
+        peer: peer.local_addr().expect("peer address"),
+        client: None,
+        bytes: b"hello".to_vec(),
+        to: Some(Ipv4Addr::LOCALHOST.into()),
+    };
+    assert_eq!(expect_received(&worker), expected);
 }

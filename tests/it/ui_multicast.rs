@@ -52,6 +52,11 @@ fn joined_groups_reach_the_tab_until_each_is_left() {
         step_until(&mut harness, "the group's datagram", |h| {
             shows(h, "TO THE GROUP")
         });
+        // Marked with the group it was sent to.
+        assert!(
+            shows(&harness, "→ 239.1.2.3"),
+            "the destination in the peer column"
+        );
 
         // A second group at once.
         type_field(&mut harness, "Group", &OTHER_GROUP.to_string());
@@ -81,6 +86,10 @@ fn joined_groups_reach_the_tab_until_each_is_left() {
             .send_to(b"UNICAST MARK", (Ipv4Addr::LOCALHOST, port))
             .expect("send");
         step_until(&mut harness, "the mark", |h| shows(h, "UNICAST MARK"));
+        assert!(
+            shows(&harness, "→ 127.0.0.1"),
+            "a unicast one says this host"
+        );
         assert!(!shows(&harness, "AFTER LEAVING"), "left means no more");
         sender
             .send_to(b"STILL IN THE OTHER", (OTHER_GROUP, port))

@@ -155,17 +155,24 @@ impl LogStore {
     }
 
     fn entry(&self, header: &Header) -> EntryRef<'_> {
+        let endpoint = self.peers.get(header.peer);
         EntryRef::new(
             UNIX_EPOCH + Duration::from_nanos(header.time_ns),
-            self.peers.get(header.peer),
+            endpoint.map(|(peer, _)| peer),
             header.tag,
             self.payloads.get(header.payload),
         )
+        .sent_to(endpoint.and_then(|(_, to)| to))
     }
 
     /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
     pub fn push(&mut self, entry: LogEntry) -> EntryRef<'_> {
-        let LogEntry { time, peer, kind } = entry;
+        let LogEntry {
+            time,
+            peer,
+            to,
+            kind,
+        } = entry;
         let (tag, payload) = kind.into_parts();
         let cost = Self::cost(payload.len());
         while self.used_bytes + cost > self.cap_bytes && self.headers.len() > 0 {
@@ -176,10 +183,11 @@ impl LogStore {
             self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
         }
         self.used_bytes += cost;
-        let named = self.peers.name(peer);
+        let named = self.peers.name(peer.map(|peer| (peer, to)));
         let peer = named.number;
-        if let Some(address) = named.new {
-            self.peer_width = self.peer_width.max(display_width(&address));
+        if let Some((address, to)) = named.new {
+            let width = display_width(&address) + to.map_or(0, |to| 3 + display_width(&to));
+            self.peer_width = self.peer_width.max(width);
             self.used_bytes += PEER_COST;
             // A number used again starts its streams afresh.
             if let Some(streams) = self.streams.get_mut(peer.wrapping_add(1) as usize) {
