@@ -1,6 +1,6 @@
 //! A network of the test's own, for traffic that must never reach the machine's network
-//! (broadcast, multicast): a new network namespace with loopback up, a veth pair and multicast
-//! routed over loopback. Making one needs root (CI runs as root); without it a test says it
+//! (broadcast, multicast): a new network namespace with loopback up, a veth pair (IPv4 and
+//! IPv6) and IPv4 multicast routed over loopback. Making one needs root (CI runs as root); without it a test says it
 //! skipped and why, and passes, unless `SOCKSCOPE_REQUIRE_NETNS` is set (as `.ci/run` sets
 //! it), where it fails.
 
@@ -27,6 +27,9 @@ const SETUP: &[&[&str]] = &[
     &["link", "set", "veth0", "up"],
     &["link", "set", "veth1", "up"],
     &["route", "add", "224.0.0.0/4", "dev", "lo"],
+    // IPv6 on the cable too, usable at once (no duplicate address detection).
+    &["-6", "addr", "add", "fd77::1/64", "dev", "veth0", "nodad"],
+    &["-6", "addr", "add", "fd77::2/64", "dev", "veth1", "nodad"],
 ];
 
 /// Runs `test` on a thread of its own inside a new network namespace (the thread's and its

@@ -283,3 +283,61 @@ fn on_a_wildcard_address_each_datagram_says_where_it_was_sent() {
     };
     assert_eq!(expect_received(&worker), expected);
 }
+
+/// IPv6 multicast on a chosen interface, in a network namespace of the test's own: joined on
+/// `veth1`, sent out of `veth0`, marked with its group.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_ipv6_group_joined_on_an_interface_reaches_the_socket_marked_with_it() {
+    crate::common_net::netns::run_isolated("ipv6 multicast", |_lab| {
+        let group: Ipv6Addr = "ff15::1234".parse().expect("a group");
+        let index = |name: &str| {
+            if_addrs::get_if_addrs()
+                .expect("interfaces")
+                .into_iter()
+                .find(|found| found.name == name)
+                .and_then(|found| found.index)
+                .expect("an index")
+        };
+        let joined = sockscope::net::Group {
+            address: group.into(),
+            interface: sockscope::net::Interface::Index(index("veth1")),
+            interface_name: "veth1".to_owned(),
+        };
+        let options = UdpOptions {
+            groups: vec![joined.clone()],
+            ..UdpOptions::default()
+        };
+        let any = SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0));
+        let worker = spawn_udp(any, options, no_wake()).expect("spawn the UDP worker");
+        let EventKind::Opened { local } =
+            expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
+        else {
+            unreachable!("expect_event returns the awaited event");
+        };
+        assert_eq!(
+            expect_event(&worker, |kind| matches!(kind, EventKind::GroupJoined(_))),
+            EventKind::GroupJoined(joined)
+        );
+        let sender = socket2::Socket::new(
+            socket2::Domain::IPV6,
+            socket2::Type::DGRAM,
+            Some(socket2::Protocol::UDP),
+        )
+        .expect("a socket");
+        sender
+            .set_multicast_if_v6(index("veth0"))
+            .expect("IPV6_MULTICAST_IF");
+        let to = SocketAddr::from((group, local.port()));
+        sender
+            .send_to(b"to the v6 group", &to.into())
+            .expect("send");
+        match expect_received(&worker) {
+            EventKind::Received { bytes, to, .. } => {
+                assert_eq!(bytes, b"to the v6 group");
+                assert_eq!(to, Some(group.into()), "marked with its group");
+            }
+            other => unreachable!("{other:?}"),
+        }
+    });
+}
