@@ -341,3 +341,28 @@ fn an_ipv6_group_joined_on_an_interface_reaches_the_socket_marked_with_it() {
         }
     });
 }
+
+/// The largest UDP payload over IPv4 (65,507 bytes) and the smallest (none), both ways.
+#[test]
+fn datagrams_of_65507_and_of_0_bytes_go_both_ways_whole() {
+    let (worker, local) = spawn_on(Ipv4Addr::LOCALHOST);
+    let peer = udp_peer("127.0.0.1");
+    let from = peer.local_addr().expect("peer address");
+    let largest: Vec<u8> = (0..65_507u32).map(|n| (n % 251) as u8).collect();
+    for bytes in [largest.as_slice(), &[]] {
+        peer.send_to(bytes, local).expect("send");
+        assert_eq!(
+            expect_received(&worker),
+            received(from, bytes),
+            "{} bytes in",
+            bytes.len()
+        );
+        send(&worker, bytes, target("127.0.0.1", &peer));
+        assert_eq!(
+            recv_datagram(&peer),
+            (bytes.to_vec(), local),
+            "{} bytes out",
+            bytes.len()
+        );
+    }
+}
