@@ -13,10 +13,12 @@ mod files;
 mod frame_report;
 mod pacer;
 mod quick;
+mod remembered;
 mod window;
 
 use frame_report::FrameReport;
-use pacer::{DEFAULT_MAX_FPS, FloodGauge, RepaintPacer};
+use pacer::{FloodGauge, RepaintPacer};
+use remembered::{Persisted, Remembered};
 
 use crate::cli::{Preset, StartOptions};
 use crate::export::{ExportError, Recorder};
@@ -40,41 +42,6 @@ static EXIT_STARTED: AtomicBool = AtomicBool::new(false);
 /// Whether the app has begun to close (and complete its files).
 pub fn exit_started() -> bool {
     EXIT_STARTED.load(Ordering::Relaxed)
-}
-
-/// What the app remembers across restarts.
-#[derive(serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-struct Persisted {
-    active: Mode,
-    tcp_client: TabSettings,
-    tcp_server: TabSettings,
-    udp: TabSettings,
-    quick_commands: Vec<QuickCommand>,
-    /// The cap on frames a second drawn for arriving data.
-    max_fps: u32,
-    /// The language chosen in the app; none follows the system.
-    language: Option<Language>,
-    /// Light, dark, or the system's.
-    theme: egui::ThemePreference,
-    /// Whether the settings panel is shown.
-    settings_open: bool,
-}
-
-impl Default for Persisted {
-    fn default() -> Self {
-        Self {
-            active: Mode::TcpClient,
-            tcp_client: TabSettings::for_mode(Mode::TcpClient),
-            tcp_server: TabSettings::for_mode(Mode::TcpServer),
-            udp: TabSettings::for_mode(Mode::Udp),
-            quick_commands: Vec::new(),
-            max_fps: DEFAULT_MAX_FPS,
-            language: None,
-            theme: egui::ThemePreference::System,
-            settings_open: true,
-        }
-    }
 }
 
 /// The outcome of saving a log on a background thread.
@@ -114,10 +81,10 @@ pub struct App {
 impl App {
     pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
         ui::look::install(&cc.egui_ctx);
-        let persisted: Persisted = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, eframe::APP_KEY))
-            .unwrap_or_default();
+        let Remembered {
+            persisted,
+            unreadable,
+        } = remembered::load(cc.storage);
         let max_fps = options.max_fps.unwrap_or(persisted.max_fps);
         let pacer = RepaintPacer::new(cc.egui_ctx.clone(), max_fps);
         let wake: Wake = {
@@ -151,6 +118,11 @@ impl App {
             frame_report: None,
         };
         app.use_language(app.language);
+        if !unreadable.is_empty() {
+            let parts = unreadable.join(", ");
+            let text = tr!(app.language, "app.settings_unreadable", parts = parts);
+            app.notice = Some((text.into_owned(), true));
+        }
         app.apply_start_options(options);
         app
     }

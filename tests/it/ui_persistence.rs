@@ -96,3 +96,44 @@ fn fields_encoding_tab_theme_and_panel_are_remembered() {
         .value();
     assert_eq!(shown.as_deref(), Some("5353"));
 }
+
+/// A settings file another version or a crash left damaged: the app starts, keeps what still
+/// reads, and says which parts start from defaults.
+#[test]
+fn damaged_settings_start_from_defaults_and_say_so() {
+    let mut harness = app_harness();
+    click(&mut harness, "UDP");
+    type_field(&mut harness, "Remote port", "5353");
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(harness.state_mut(), &mut storage);
+    drop(harness);
+    let text = storage.0.get(eframe::APP_KEY).cloned().expect("saved");
+    let start = text.find("tcp_client:").expect("the part");
+    let end = text.find("tcp_server:").expect("the next part");
+    let damaged = format!("{}tcp_client:\"garbage\",{}", &text[..start], &text[end..]);
+    storage.0.insert(eframe::APP_KEY.to_owned(), damaged);
+
+    let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
+    let mut restored = Harness::builder()
+        .with_size(egui::vec2(1280.0, 1024.0))
+        .build_eframe(|cc| {
+            cc.storage = Some(storage);
+            let options = StartOptions {
+                language: Some(sockscope::i18n::Language::English),
+                ..StartOptions::default()
+            };
+            App::new(cc, options)
+        });
+    restored.step();
+    assert!(shows(
+        &restored,
+        "Some remembered settings could not be read (tcp_client)"
+    ));
+    let app = restored.state();
+    assert_eq!(
+        app.tab(Mode::Udp).settings.remote_port,
+        "5353",
+        "the rest kept"
+    );
+    assert_eq!(app.active_tab(), Mode::Udp);
+}
