@@ -38,8 +38,8 @@ pub struct Cli {
     pub broadcast: bool,
 
     /// UDP: join the multicast GROUP (on IFACE: a name, an IPv4 address of it or an IPv6
-    /// interface index); repeat for more groups.
-    #[arg(long, value_name = "GROUP[@IFACE]", requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
+    /// interface index; SOURCE, first for that sender only, IPv4); repeat for more groups.
+    #[arg(long, value_name = "[SOURCE,]GROUP[@IFACE]", requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
     pub join: Vec<String>,
 
     /// TCP server and UDP on [::]: take IPv6 peers only (by default IPv4 peers too).

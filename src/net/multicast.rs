@@ -17,18 +17,25 @@ pub enum Interface {
     Index(u32),
 }
 
-/// A multicast group joined (or to join) on an interface.
+/// A multicast group joined (or to join) on an interface, from any source or (IPv4,
+/// source-specific) from one.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Group {
     pub address: IpAddr,
     pub interface: Interface,
+    /// Only this sender's datagrams (IGMPv3 source-specific membership).
+    pub source: Option<IpAddr>,
     /// How the user named the interface (`eth0`, an address), for the log; empty for any.
     pub interface_name: String,
 }
 
-/// `239.1.2.3`, `239.1.2.3@eth0`, `ff02::1234@lo`.
+/// `239.1.2.3`, `239.1.2.3@eth0`, `ff02::1234@lo`, and source-specific `10.0.0.5,232.1.1.1`
+/// (the order of mcjoin and its kin).
 impl fmt::Display for Group {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(source) = self.source {
+            write!(f, "{source},")?;
+        }
         if self.interface_name.is_empty() {
             write!(f, "{}", self.address)
         } else {
@@ -40,6 +47,10 @@ impl fmt::Display for Group {
 impl Group {
     pub(super) fn join(&self, socket: &mio::net::UdpSocket) -> io::Result<()> {
         let socket = SockRef::from(socket);
+        if let Some(source) = self.source {
+            let (group, source, interface) = self.source_specific(source)?;
+            return socket.join_ssm_v4(&source, &group, &interface);
+        }
         match (self.address, self.interface) {
             (IpAddr::V4(group), Interface::V4(interface)) => {
                 socket.join_multicast_v4(&group, &interface)
@@ -52,6 +63,10 @@ impl Group {
 
     pub(super) fn leave(&self, socket: &mio::net::UdpSocket) -> io::Result<()> {
         let socket = SockRef::from(socket);
+        if let Some(source) = self.source {
+            let (group, source, interface) = self.source_specific(source)?;
+            return socket.leave_ssm_v4(&source, &group, &interface);
+        }
         match (self.address, self.interface) {
             (IpAddr::V4(group), Interface::V4(interface)) => {
                 socket.leave_multicast_v4(&group, &interface)
@@ -61,6 +76,24 @@ impl Group {
                 socket.leave_multicast_v6(&group, index)
             }
             (IpAddr::V6(group), _) => socket.leave_multicast_v6(&group, 0),
+        }
+    }
+}
+
+impl Group {
+    /// Group, source and interface of an IPv4 source-specific membership (socket2 has no
+    /// IPv6 one).
+    fn source_specific(&self, source: IpAddr) -> io::Result<(Ipv4Addr, Ipv4Addr, Ipv4Addr)> {
+        let interface = match self.interface {
+            Interface::V4(interface) => interface,
+            Interface::Any | Interface::Index(_) => Ipv4Addr::UNSPECIFIED,
+        };
+        match (self.address, source) {
+            (IpAddr::V4(group), IpAddr::V4(source)) => Ok((group, source, interface)),
+            _ => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "source-specific joins are IPv4 only",
+            )),
         }
     }
 }

@@ -169,10 +169,22 @@ impl UdpFields {
     }
 }
 
-/// `GROUP[@IFACE]`: a multicast address, and where to join it: an interface's name, an IPv4
-/// address of it, or (IPv6) its index; none lets the OS choose.
+/// `[SOURCE,]GROUP[@IFACE]`: a multicast address, and where to join it: an interface's name,
+/// an IPv4 address of it, or (IPv6) its index; none lets the OS choose. With a source (IPv4),
+/// only that sender's datagrams arrive.
 pub fn parse_group(text: &str, lang: Language) -> Result<net::Group, String> {
     let text = text.trim();
+    // `SOURCE,GROUP[@IFACE]`: only that sender's datagrams.
+    let (source, text) = match text.split_once(',') {
+        Some((source, group)) => {
+            let source = source.trim();
+            let ip = source
+                .parse::<IpAddr>()
+                .map_err(|_| tr!(lang, "errors.group.bad_source", text = source).into_owned())?;
+            (Some(ip), group.trim())
+        }
+        None => (None, text),
+    };
     let (address, interface) = match text.split_once('@') {
         Some((address, interface)) => (address.trim(), interface.trim()),
         None => (text, ""),
@@ -209,9 +221,14 @@ pub fn parse_group(text: &str, lang: Language) -> Result<net::Group, String> {
                 .ok_or_else(no_interface)?,
         }
     };
+    if source.is_some_and(|source| source.is_ipv4() != address.is_ipv4() || address.is_ipv6()) {
+        let source = source.map(|ip| ip.to_string()).unwrap_or_default();
+        return Err(tr!(lang, "errors.group.bad_source", text = source).into_owned());
+    }
     Ok(net::Group {
         address,
         interface: chosen,
+        source,
         interface_name: interface.to_owned(),
     })
 }
@@ -239,6 +256,9 @@ mod tests {
             "ff02::1234@7",
             "named as the log names it"
         );
+        let group = parse_group("10.0.0.5, 232.1.1.1@127.0.0.1", EN).expect("source-specific");
+        assert_eq!(group.source, Some(IpAddr::from([10, 0, 0, 5])));
+        assert_eq!(group.to_string(), "10.0.0.5,232.1.1.1@127.0.0.1");
         #[cfg(target_os = "linux")]
         {
             let group = parse_group("239.1.2.3@lo", EN).expect("a group on lo");
@@ -260,6 +280,10 @@ mod tests {
             error.starts_with("No interface 'nosuchif9' here"),
             "{error}"
         );
+        let error = parse_group("nowhere,232.1.1.1", EN).expect_err("not a source");
+        assert!(error.starts_with("'nowhere' is not a source"), "{error}");
+        let error = parse_group("::1,232.1.1.1", EN).expect_err("another IP version");
+        assert!(error.starts_with("'::1' is not a source"), "{error}");
         let chinese = parse_group("10.1.2.3", Language::SimplifiedChinese).expect_err("unicast");
         assert!(chinese.contains("不是组播地址"), "{chinese}");
     }

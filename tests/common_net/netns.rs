@@ -13,6 +13,8 @@ pub struct Lab {
     pub a: Ipv4Addr,
     /// `veth1`'s address.
     pub b: Ipv4Addr,
+    /// `veth1`'s second address.
+    pub c: Ipv4Addr,
     /// The subnet's broadcast address.
     pub broadcast: Ipv4Addr,
 }
@@ -24,6 +26,8 @@ const SETUP: &[&[&str]] = &[
     ],
     &["addr", "add", "10.77.0.1/24", "brd", "+", "dev", "veth0"],
     &["addr", "add", "10.77.0.2/24", "brd", "+", "dev", "veth1"],
+    // A second sender on veth1's side, for source-specific joins.
+    &["addr", "add", "10.77.0.3/24", "brd", "+", "dev", "veth1"],
     &["link", "set", "veth0", "up"],
     &["link", "set", "veth1", "up"],
     &["route", "add", "224.0.0.0/4", "dev", "lo"],
@@ -54,6 +58,7 @@ pub fn run_isolated(name: &str, test: impl FnOnce(&Lab) + Send + 'static) -> boo
             let lab = Lab {
                 a: Ipv4Addr::new(10, 77, 0, 1),
                 b: Ipv4Addr::new(10, 77, 0, 2),
+                c: Ipv4Addr::new(10, 77, 0, 3),
                 broadcast: Ipv4Addr::new(10, 77, 0, 255),
             };
             test(&lab);

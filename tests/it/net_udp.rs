@@ -302,23 +302,10 @@ fn an_ipv6_group_joined_on_an_interface_reaches_the_socket_marked_with_it() {
         let joined = sockscope::net::Group {
             address: group.into(),
             interface: sockscope::net::Interface::Index(index("veth1")),
+            source: None,
             interface_name: "veth1".to_owned(),
         };
-        let options = UdpOptions {
-            groups: vec![joined.clone()],
-            ..UdpOptions::default()
-        };
-        let any = SocketAddr::from((Ipv6Addr::UNSPECIFIED, 0));
-        let worker = spawn_udp(any, options, no_wake()).expect("spawn the UDP worker");
-        let EventKind::Opened { local } =
-            expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
-        else {
-            unreachable!("expect_event returns the awaited event");
-        };
-        assert_eq!(
-            expect_event(&worker, |kind| matches!(kind, EventKind::GroupJoined(_))),
-            EventKind::GroupJoined(joined)
-        );
+        let (worker, local) = spawn_in_group(Ipv6Addr::UNSPECIFIED.into(), joined);
         let sender = socket2::Socket::new(
             socket2::Domain::IPV6,
             socket2::Type::DGRAM,
@@ -365,4 +352,62 @@ fn datagrams_of_65507_and_of_0_bytes_go_both_ways_whole() {
             bytes.len()
         );
     }
+}
+
+/// A source-specific join (IPv4): the group's datagrams from that sender arrive, a second
+/// sender's do not. Both senders sit on `veth1`, where the group is joined: a socket bound to
+/// an address sends its multicast out of that address's interface, and the looped-back copy
+/// is what arrives (a plain join takes both, as a check in Python showed).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_source_specific_join_takes_only_that_senders_datagrams() {
+    crate::common_net::netns::run_isolated("source-specific multicast", |lab| {
+        let group = Ipv4Addr::new(232, 1, 1, 1);
+        let joined = sockscope::net::Group {
+            address: group.into(),
+            interface: sockscope::net::Interface::V4(lab.b),
+            source: Some(lab.b.into()),
+            interface_name: lab.b.to_string(),
+        };
+        let (worker, local) = spawn_in_group(Ipv4Addr::UNSPECIFIED.into(), joined);
+        let other = UdpSocket::bind((lab.c, 0)).expect("another sender");
+        let chosen = UdpSocket::bind((lab.b, 0)).expect("the chosen sender");
+        other
+            .send_to(b"from another", (group, local.port()))
+            .expect("send");
+        chosen
+            .send_to(b"from the source", (group, local.port()))
+            .expect("send");
+        match expect_received(&worker) {
+            EventKind::Received {
+                bytes, peer, to, ..
+            } => {
+                assert_eq!(bytes, b"from the source", "the other sender's is left out");
+                assert_eq!(peer.ip(), std::net::IpAddr::from(lab.b));
+                assert_eq!(to, Some(group.into()));
+            }
+            other => unreachable!("{other:?}"),
+        }
+    });
+}
+
+/// A UDP worker on `ip` (port 0) that joins `group` as it opens; its bound address.
+#[cfg(target_os = "linux")]
+fn spawn_in_group(ip: std::net::IpAddr, group: sockscope::net::Group) -> (Worker, SocketAddr) {
+    let options = UdpOptions {
+        groups: vec![group.clone()],
+        ..UdpOptions::default()
+    };
+    let worker =
+        spawn_udp(SocketAddr::new(ip, 0), options, no_wake()).expect("spawn the UDP worker");
+    let EventKind::Opened { local } =
+        expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
+    else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    assert_eq!(
+        expect_event(&worker, |kind| matches!(kind, EventKind::GroupJoined(_))),
+        EventKind::GroupJoined(group)
+    );
+    (worker, local)
 }
