@@ -398,3 +398,24 @@ fn a_send_larger_than_the_socket_buffers_arrives_whole_and_in_order() {
     );
     assert_eq!(expect_sent(&worker), b"after");
 }
+
+/// Connecting from a local address this machine does not have fails at the bind, before any
+/// packet, and says so.
+#[test]
+fn connecting_from_an_address_this_machine_does_not_have_is_said_so() {
+    let (_listener, addr) = loopback_listener();
+    let local = SocketAddr::from(([192, 0, 2, 1], 0));
+    let config = TcpClientConfig {
+        host: "127.0.0.1".to_owned(),
+        port: addr.port(),
+        connect_timeout: Duration::from_secs(5),
+        local: Some(local),
+        reconnect: None,
+        on_connect: None,
+    };
+    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    assert_eq!(
+        expect_closed(&worker),
+        CloseReason::Failed(NetError::AddrNotAvailable { addr: local })
+    );
+}

@@ -453,3 +453,15 @@ fn an_ipv6_only_server_refuses_ipv4_clients() {
     let (mut v6, v6_id) = accept_client(&worker, v6_addr);
     assert_exchanges(&worker, &mut v6, v6_id, b"over IPv6");
 }
+
+/// An address this machine does not have (TEST-NET-1, never routed): listening fails and
+/// says so.
+#[test]
+fn listening_on_an_address_this_machine_does_not_have_is_said_so() {
+    let addr = SocketAddr::from(([192, 0, 2, 1], 0));
+    let worker = spawn_tcp_server(addr, Stack::Dual, no_wake()).expect("spawn the TCP server");
+    assert_eq!(
+        expect_closed(&worker),
+        CloseReason::Failed(NetError::AddrNotAvailable { addr })
+    );
+}

@@ -411,3 +411,15 @@ fn spawn_in_group(ip: std::net::IpAddr, group: sockscope::net::Group) -> (Worker
     );
     (worker, local)
 }
+
+/// An address this machine does not have (TEST-NET-1, never routed): the bind fails and says
+/// so; nothing is sent.
+#[test]
+fn an_address_this_machine_does_not_have_is_said_so() {
+    let addr = SocketAddr::from(([192, 0, 2, 1], 0));
+    let worker = spawn_udp(addr, UdpOptions::default(), no_wake()).expect("spawn the UDP worker");
+    assert_eq!(
+        expect_closed(&worker),
+        CloseReason::Failed(NetError::AddrNotAvailable { addr })
+    );
+}
