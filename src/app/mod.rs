@@ -180,6 +180,7 @@ impl App {
             }
         }
         let Some(preset) = options.preset else { return };
+        let wake = self.wake.clone();
         let tab = self.tab_mut(preset_mode.unwrap_or(Mode::TcpClient));
         match preset {
             Preset::TcpClient(target) => {
@@ -218,15 +219,10 @@ impl App {
             } => {
                 set_local(&mut tab.settings, local);
                 tab.settings.udp.broadcast |= broadcast;
-                let language = tab.language();
+                // As if typed into the Group field and joined: before Start, remembered.
                 for text in join {
-                    match crate::tab::parse_group(&text, language) {
-                        Ok(group) if !tab.settings.udp.groups.contains(&group.to_string()) => {
-                            tab.settings.udp.groups.push(group.to_string());
-                        }
-                        Ok(_) => {}
-                        Err(error) => tab.errors.group = Some(error),
-                    }
+                    tab.settings.udp.group_input = text;
+                    tab.handle(TabAction::JoinGroup, &wake);
                 }
                 if options.ipv6_only {
                     tab.settings.stack = crate::net::Stack::V6Only;

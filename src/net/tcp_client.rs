@@ -90,20 +90,24 @@ fn wait(context: &mut WorkerContext, interval: Duration) -> bool {
                     .emit(EventKind::SendFailed { peer: None, error });
                 context.sink.flush();
             }
-            // A cyclic send or a file waits for the next connection.
+            // A cyclic send or a file waits in the context for the next connection; what
+            // is left is another mode's command.
             Ok(command) => {
                 if let Some(command) = context.take_command(command) {
-                    let detail = format!("{command:?} waits for the connection");
-                    let context_text = "ignored command".to_owned();
-                    let error = NetError::Io {
-                        context: context_text,
-                        detail,
-                    };
-                    context.sink.emit(EventKind::Warning(error));
+                    ignore(&context.sink, &command);
                 }
             }
         }
     }
+}
+
+/// Says that `command` (another mode's) does nothing here.
+fn ignore(sink: &EventSink, command: &Command) {
+    let error = NetError::Io {
+        context: "ignored command".to_owned(),
+        detail: format!("{command:?} does not apply to a TCP client"),
+    };
+    sink.emit(EventKind::Warning(error));
 }
 
 /// Connects to `peer` from `local`, if given, within `timeout`.
@@ -245,14 +249,7 @@ fn exchange(
                     to: SendTarget::Peer,
                 } => outbox.push(bytes),
                 Command::Shutdown => return Ok(CloseReason::Requested),
-                other => {
-                    let detail = format!("{other:?} does not apply to a TCP client");
-                    let error = NetError::Io {
-                        context: "ignored command".to_owned(),
-                        detail,
-                    };
-                    context.sink.emit(EventKind::Warning(error));
-                }
+                other => ignore(&context.sink, &other),
             }
         }
         write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;

@@ -30,7 +30,7 @@ use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session
 
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
-pub use connect_options::{ClientFields, UdpFields, parse_group};
+pub use connect_options::{ClientFields, UdpFields};
 use intake::Intake;
 use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
@@ -166,10 +166,6 @@ impl Tab {
         tab.apply_memory_cap();
         tab.sync_outputs();
         tab
-    }
-
-    pub fn language(&self) -> Language {
-        self.language
     }
 
     /// The language of field errors and of the log's messages from now on.

@@ -99,3 +99,26 @@ fn joined_groups_reach_the_tab_until_each_is_left() {
         });
     });
 }
+
+/// `--join` fills the groups as the Group field does: a good group is joined as the preset
+/// opens the socket, a bad one is explained beside the field.
+#[test]
+fn join_presets_are_joined_as_the_socket_opens() {
+    netns::run_isolated("multicast presets", |_lab| {
+        let options = sockscope::StartOptions {
+            preset: Some(sockscope::cli::Preset::Udp {
+                local: "0.0.0.0:0".parse().expect("an address"),
+                to: None,
+                broadcast: false,
+                join: vec!["239.1.2.3".to_owned(), "10.1.2.3".to_owned()],
+            }),
+            ..sockscope::StartOptions::default()
+        };
+        let mut harness = app_harness_with(options);
+        step_until(&mut harness, "joined", |h| {
+            shows(h, "Joined multicast group 239.1.2.3")
+        });
+        unfold(&mut harness, "Multicast");
+        assert!(shows(&harness, "'10.1.2.3' is not a multicast address"));
+    });
+}
