@@ -116,6 +116,18 @@ pub enum EventKind {
         limit: Option<u32>,
         after: Duration,
     },
+    /// TLS: the handshake with `peer` (`client` in server mode) is over; data is encrypted.
+    Secured {
+        peer: SocketAddr,
+        client: Option<ClientId>,
+        session: Box<super::TlsSession>,
+    },
+    /// TLS server: clients are shown this certificate (`generated`: made as the server
+    /// started).
+    ServerCertificate {
+        certificate: Box<super::CertificateInfo>,
+        generated: bool,
+    },
     /// TCP server: accepting on `local` (the port the OS chose when 0 was asked).
     Listening { local: SocketAddr },
     /// TCP server: no longer accepting; clients stay connected.
@@ -218,6 +230,10 @@ pub enum NetError {
     Join { group: String, detail: String },
     #[error("{to} is a broadcast address: turn Broadcast on to send to it")]
     BroadcastOff { to: SocketAddr },
+    #[error("TLS: {0}")]
+    Tls(super::TlsFailure),
+    #[error("cannot use the TLS certificate: {detail}")]
+    TlsIdentity { detail: String },
     #[error("{context}: {detail}")]
     Io { context: String, detail: String },
 }
@@ -235,6 +251,9 @@ impl NetError {
 
     /// Sorts an I/O error on an established connection.
     pub fn from_stream(context: &str, error: &io::Error) -> Self {
+        if let Some(failure) = super::tls::failure_of(error) {
+            return Self::Tls(failure);
+        }
         match error.kind() {
             io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted

@@ -17,8 +17,10 @@ mod outbox;
 mod recycle;
 mod resolve;
 mod socket;
+mod stream;
 mod tcp_client;
 mod tcp_server;
+mod tls;
 mod udp;
 
 use std::cell::{Cell, RefCell};
@@ -44,6 +46,7 @@ use recycle::ReadBuffer;
 pub use recycle::Recycler;
 pub use socket::Stack;
 pub use tcp_client::{Reconnect, TcpClientConfig};
+pub use tls::{CertificateInfo, Fingerprint, TlsFailure, TlsIdentity, TlsSession, Verify};
 pub use udp::UdpOptions;
 
 /// Called by a worker after it queued an event, so the UI wakes up and drains it.
@@ -425,14 +428,15 @@ pub fn spawn_tcp_client(config: TcpClientConfig, wake: Wake) -> io::Result<Worke
 }
 
 /// Starts a TCP server session listening on `local` (and, on `::`, on IPv4 too unless `stack`
-/// says IPv6 only).
+/// says IPv6 only); with `tls`, clients are served over TLS with that certificate.
 pub fn spawn_tcp_server(
     local: std::net::SocketAddr,
     stack: Stack,
+    tls: Option<TlsIdentity>,
     wake: Wake,
 ) -> io::Result<Worker> {
     spawn_worker(format!("tcp-server {local}"), wake, move |context| {
-        tcp_server::run(context, local, stack);
+        tcp_server::run(context, local, stack, tls.as_ref());
     })
 }
 

@@ -58,7 +58,11 @@ impl Outbox {
                 Err(error) => return Err(error),
             }
         }
-        Ok(())
+        // What the stream keeps of its own (TLS records) goes too.
+        match stream.flush() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            other => other,
+        }
     }
 }
 

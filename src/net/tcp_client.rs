@@ -1,9 +1,10 @@
 //! TCP client session: resolve the host, connect within a deadline (from a chosen local
-//! address if asked), then exchange data; with reconnect, try again after each end until told
-//! to stop or too many attempts in a row fail.
+//! address if asked), shake hands if TLS, then exchange data; with reconnect, try again after
+//! each end until told to stop or too many attempts in a row fail.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::RecvTimeoutError;
@@ -11,6 +12,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::resolve::resolve;
+use super::stream::Stream;
+use super::tls::{self, TlsStream};
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext, want_writable,
 };
@@ -30,6 +33,15 @@ pub struct TcpClientConfig {
     pub reconnect: Option<Reconnect>,
     /// Sent as soon as each connection is up.
     pub on_connect: Option<Vec<u8>>,
+    /// TLS, accepting the server's certificate so; the handshake has a connect timeout of
+    /// its own.
+    pub tls: Option<tls::Verify>,
+}
+
+/// A connection made: the socket, and its TLS once the handshake is over.
+struct Connection {
+    socket: TcpStream,
+    tls: Option<rustls::ClientConnection>,
 }
 
 /// When to connect again.
@@ -41,14 +53,23 @@ pub struct Reconnect {
 }
 
 pub(super) fn run(mut context: WorkerContext, config: &TcpClientConfig) {
+    let tls = match config.tls.as_ref().map(tls::client_config).transpose() {
+        Ok(tls) => tls,
+        Err(error) => {
+            context
+                .sink
+                .emit(EventKind::Closed(CloseReason::Failed(error)));
+            return;
+        }
+    };
     // Attempts that failed since the last connection.
     let mut failures = 0;
     let reason = loop {
-        let ended = match connect(config, &context.sink) {
-            Ok(stream) => {
+        let ended = match connect(config, tls.as_ref(), &context.sink) {
+            Ok(connection) => {
                 failures = 0;
                 let on_connect = config.on_connect.as_deref();
-                exchange(&mut context, stream, on_connect).unwrap_or_else(CloseReason::Failed)
+                exchange(&mut context, connection, on_connect).unwrap_or_else(CloseReason::Failed)
             }
             Err(NetError::NotConnected) => break CloseReason::Requested,
             Err(error) => {
@@ -150,8 +171,13 @@ fn connect_one(
     }
 }
 
-/// Resolves and connects, trying each address of the name in turn until the deadline.
-fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetError> {
+/// Resolves and connects, trying each address of the name in turn until the deadline; then
+/// the TLS handshake, if asked.
+fn connect(
+    config: &TcpClientConfig,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    sink: &EventSink,
+) -> Result<Connection, NetError> {
     let deadline = Instant::now() + config.connect_timeout;
     let target = format!("{}:{}", config.host, config.port);
     let timed_out = || NetError::TimedOut {
@@ -175,7 +201,10 @@ fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetE
         }
         let remaining = remaining.max(Duration::from_millis(1));
         match connect_one(peer, config.local, remaining) {
-            Ok(stream) => return Ok(stream),
+            Ok(socket) => {
+                let tls = tls.map(|tls| secure(&socket, tls, config)).transpose()?;
+                return Ok(Connection { socket, tls });
+            }
             Err(NetError::TimedOut { .. }) => last_error = timed_out(),
             Err(error) => last_error = error,
         }
@@ -183,26 +212,56 @@ fn connect(config: &TcpClientConfig, sink: &EventSink) -> Result<TcpStream, NetE
     Err(last_error)
 }
 
+/// The TLS handshake on a connected socket, within the connect timeout.
+fn secure(
+    socket: &TcpStream,
+    tls: &Arc<rustls::ClientConfig>,
+    config: &TcpClientConfig,
+) -> Result<rustls::ClientConnection, NetError> {
+    let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
+    let timeout = Some(config.connect_timeout.max(Duration::from_millis(1)));
+    socket.set_read_timeout(timeout).map_err(io_error)?;
+    socket.set_write_timeout(timeout).map_err(io_error)?;
+    let mut connection = tls::client_connection(tls, &config.host)?;
+    tls::handshake(&mut connection, &mut &*socket)?;
+    socket.set_read_timeout(None).map_err(io_error)?;
+    socket.set_write_timeout(None).map_err(io_error)?;
+    Ok(connection)
+}
+
 /// Runs the connected session until the peer or the user ends it; `on_connect` goes first.
 fn exchange(
     context: &mut WorkerContext,
-    stream: TcpStream,
+    connection: Connection,
     on_connect: Option<&[u8]>,
 ) -> Result<CloseReason, NetError> {
     let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
-    let local = stream.local_addr().map_err(io_error)?;
-    let peer = stream.peer_addr().map_err(io_error)?;
-    stream.set_nonblocking(true).map_err(io_error)?;
+    let socket = connection.socket;
+    let local = socket.local_addr().map_err(io_error)?;
+    let peer = socket.peer_addr().map_err(io_error)?;
+    socket.set_nonblocking(true).map_err(io_error)?;
     // Interactive tool: send small messages at once instead of waiting to coalesce them.
-    stream.set_nodelay(true).map_err(io_error)?;
-    let mut stream = mio::net::TcpStream::from_std(stream);
+    socket.set_nodelay(true).map_err(io_error)?;
+    let socket = mio::net::TcpStream::from_std(socket);
+    let mut stream = match connection.tls {
+        Some(tls) => Stream::Tls(Box::new(TlsStream::new(socket, tls))),
+        None => Stream::Plain(socket),
+    };
     context
         .poll
         .registry()
-        .register(&mut stream, STREAM_TOKEN, mio::Interest::READABLE)
+        .register(stream.socket_mut(), STREAM_TOKEN, mio::Interest::READABLE)
         .map_err(io_error)?;
     if !context.sink.emit(EventKind::Connected { local, peer }) {
         return Ok(CloseReason::Requested);
+    }
+    if let Some(session) = stream.take_secured() {
+        let (client, session) = (None, Box::new(session));
+        context.sink.emit(EventKind::Secured {
+            peer,
+            client,
+            session,
+        });
     }
 
     let mut outbox = Outbox::default();
@@ -248,7 +307,10 @@ fn exchange(
                     bytes,
                     to: SendTarget::Peer,
                 } => outbox.push(bytes),
-                Command::Shutdown => return Ok(CloseReason::Requested),
+                Command::Shutdown => {
+                    stream.close();
+                    return Ok(CloseReason::Requested);
+                }
                 other => ignore(&context.sink, &other),
             }
         }
@@ -259,7 +321,7 @@ fn exchange(
 /// Writes what the socket takes of `outbox`, and asks to hear when it takes more.
 fn write_out(
     context: &WorkerContext,
-    stream: &mut mio::net::TcpStream,
+    stream: &mut Stream,
     outbox: &mut Outbox,
     peer: SocketAddr,
     writing: &mut bool,
@@ -274,7 +336,8 @@ fn write_out(
     outbox
         .flush(stream, on_sent)
         .map_err(|error| NetError::from_stream("send failed", &error))?;
-    let want = !outbox.is_empty();
-    want_writable(context.poll.registry(), stream, STREAM_TOKEN, writing, want)
+    let want = !outbox.is_empty() || stream.wants_write();
+    let registry = context.poll.registry();
+    want_writable(registry, stream.socket_mut(), STREAM_TOKEN, writing, want)
         .map_err(|error| NetError::io("cannot set up the connection", &error))
 }

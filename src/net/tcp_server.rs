@@ -1,12 +1,16 @@
-//! TCP server session: one poll loop accepts clients and serves all of them.
+//! TCP server session: one poll loop accepts clients and serves all of them, over TLS if
+//! asked (each client's handshake runs in the loop, so a slow one holds up no other).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::socket::{Stack, canonical, listen_tcp};
+use super::stream::Stream;
+use super::tls::{self, TlsIdentity, TlsStream};
 use super::{
     ClientId, CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext,
     want_writable,
@@ -17,7 +21,7 @@ const LISTENER_TOKEN: mio::Token = mio::Token(1);
 const FIRST_CLIENT_TOKEN: usize = 2;
 
 struct Client {
-    stream: mio::net::TcpStream,
+    stream: Stream,
     peer: SocketAddr,
     outbox: Outbox,
     writing: bool,
@@ -34,6 +38,8 @@ struct Server {
     unread_turn: ClientId,
     next_id: u64,
     buffer: ReadBuffer,
+    /// Clients speak TLS with this.
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 fn token_of(id: ClientId) -> mio::Token {
@@ -47,7 +53,22 @@ fn client_of(token: mio::Token) -> Option<ClientId> {
         .map(|n| ClientId(n as u64))
 }
 
-pub(super) fn run(mut context: WorkerContext, local: SocketAddr, stack: Stack) {
+pub(super) fn run(
+    mut context: WorkerContext,
+    local: SocketAddr,
+    stack: Stack,
+    tls: Option<&TlsIdentity>,
+) {
+    let tls = match tls.map(|identity| tls_config(&context, identity, local)) {
+        None => None,
+        Some(Ok(config)) => Some(config),
+        Some(Err(error)) => {
+            context
+                .sink
+                .emit(EventKind::Closed(CloseReason::Failed(error)));
+            return;
+        }
+    };
     let mut server = Server {
         stack,
         listener: None,
@@ -56,6 +77,7 @@ pub(super) fn run(mut context: WorkerContext, local: SocketAddr, stack: Stack) {
         unread_turn: ClientId(0),
         next_id: 1,
         buffer: context.sink.read_buffer(),
+        tls,
     };
     if let Err(error) = server.listen(&context, local) {
         context
@@ -68,6 +90,33 @@ pub(super) fn run(mut context: WorkerContext, local: SocketAddr, stack: Stack) {
     // Close the listener before reporting Closed, so the port is free once the UI hears of it.
     drop(server);
     context.sink.emit(EventKind::Closed(reason));
+}
+
+/// The TLS configuration for `identity`, and a word in the log about the certificate; one
+/// made on the spot names `localhost`, the loopback addresses and `local`'s.
+fn tls_config(
+    context: &WorkerContext,
+    identity: &TlsIdentity,
+    local: SocketAddr,
+) -> Result<Arc<rustls::ServerConfig>, NetError> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let ip = local.ip().to_string();
+    if !local.ip().is_unspecified() && !names.contains(&ip) {
+        names.push(ip);
+    }
+    let identity = identity.load(names)?;
+    let config = tls::server_config(&identity)?;
+    if let Some(der) = identity.chain.first() {
+        context.sink.emit(EventKind::ServerCertificate {
+            certificate: Box::new(tls::CertificateInfo::read(der)),
+            generated: identity.generated,
+        });
+    }
+    Ok(config)
 }
 
 impl Server {
@@ -198,13 +247,24 @@ impl Server {
                 return;
             };
             match listener.accept() {
-                Ok((mut stream, peer)) => {
+                Ok((socket, peer)) => {
                     let peer = canonical(peer);
                     let id = ClientId(self.next_id);
                     self.next_id += 1;
-                    let _ = stream.set_nodelay(true);
+                    let _ = socket.set_nodelay(true);
+                    let mut stream = match &self.tls {
+                        Some(config) => match rustls::ServerConnection::new(Arc::clone(config)) {
+                            Ok(tls) => Stream::Tls(Box::new(TlsStream::new(socket, tls))),
+                            Err(error) => {
+                                let error = NetError::Tls((&error).into());
+                                context.sink.emit(EventKind::Warning(error));
+                                continue;
+                            }
+                        },
+                        None => Stream::Plain(socket),
+                    };
                     let registered = context.poll.registry().register(
-                        &mut stream,
+                        stream.socket_mut(),
                         token_of(id),
                         mio::Interest::READABLE,
                     );
@@ -272,6 +332,16 @@ impl Server {
                     return;
                 }
             }
+            if let Some(session) = client.stream.take_secured() {
+                let client = Some(id);
+                let session = Box::new(session);
+                let secured = EventKind::Secured {
+                    peer,
+                    client,
+                    session,
+                };
+                sink.emit(secured);
+            }
         }
         self.flush_client(context, id);
     }
@@ -315,11 +385,11 @@ impl Server {
             self.drop_client(context, id, CloseReason::Failed(error));
             return;
         }
-        let want = !client.outbox.is_empty();
+        let want = !client.outbox.is_empty() || client.stream.wants_write();
         let registry = context.poll.registry();
         let _ = want_writable(
             registry,
-            &mut client.stream,
+            client.stream.socket_mut(),
             token_of(id),
             &mut client.writing,
             want,
@@ -328,7 +398,13 @@ impl Server {
 
     fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {
         if let Some(mut client) = self.clients.remove(&id) {
-            let _ = context.poll.registry().deregister(&mut client.stream);
+            let _ = context
+                .poll
+                .registry()
+                .deregister(client.stream.socket_mut());
+            if reason == CloseReason::Requested {
+                client.stream.close();
+            }
             let peer = client.peer;
             // Close the stream before reporting, so the client has already seen the close.
             drop(client);
@@ -339,7 +415,8 @@ impl Server {
     }
 
     fn close_all_clients(&mut self, sink: &EventSink, reason: &CloseReason) {
-        for (id, client) in std::mem::take(&mut self.clients) {
+        for (id, mut client) in std::mem::take(&mut self.clients) {
+            client.stream.close();
             let peer = client.peer;
             // Close the stream before reporting, as in `drop_client`.
             drop(client);

@@ -2,7 +2,7 @@
 //! and reasons become words here, not where they happen.
 
 use crate::i18n::Language;
-use crate::net::{CloseReason, NetError};
+use crate::net::{CertificateInfo, CloseReason, NetError, TlsFailure, TlsSession};
 use crate::tr;
 
 /// A network failure as the log and status line say it. An I/O error the worker could not sort
@@ -39,9 +39,101 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
             tr!(lang, "events.net.local_family", local = local, peer = peer)
         }
         NetError::BroadcastOff { to } => tr!(lang, "events.net.broadcast_off", to = to),
+        NetError::Tls(failure) => {
+            let detail = tls_failure(failure, lang);
+            tr!(lang, "events.net.tls", detail = detail)
+        }
+        NetError::TlsIdentity { detail } => {
+            tr!(lang, "events.net.tls_identity", detail = detail)
+        }
         NetError::Io { .. } => return error.to_string(),
     };
     text.into_owned()
+}
+
+/// Why TLS failed.
+fn tls_failure(failure: &TlsFailure, lang: Language) -> String {
+    let text = match failure {
+        TlsFailure::UnknownIssuer => tr!(lang, "events.tls.unknown_issuer"),
+        TlsFailure::WrongName => tr!(lang, "events.tls.wrong_name"),
+        TlsFailure::Expired => tr!(lang, "events.tls.expired"),
+        TlsFailure::NotYetValid => tr!(lang, "events.tls.not_yet_valid"),
+        TlsFailure::PinMismatch { found } => {
+            tr!(lang, "events.tls.pin_mismatch", found = found)
+        }
+        TlsFailure::BadCertificate { detail } => {
+            tr!(lang, "events.tls.bad_certificate", detail = detail)
+        }
+        TlsFailure::PeerRefused { alert } => tr!(lang, "events.tls.peer_refused", alert = alert),
+        TlsFailure::ClosedInHandshake => tr!(lang, "events.tls.closed_in_handshake"),
+        TlsFailure::TimedOut => tr!(lang, "events.tls.timed_out"),
+        TlsFailure::NoRoots => tr!(lang, "events.tls.no_roots"),
+        // rustls's own words.
+        TlsFailure::Protocol { detail } => return detail.clone(),
+    };
+    text.into_owned()
+}
+
+/// What a TLS handshake agreed on: version and cipher suite, then the peer's certificate.
+pub fn tls_session(session: &TlsSession, lang: Language) -> String {
+    let agreed = tr!(
+        lang,
+        "events.tls.secured",
+        version = session.version,
+        suite = session.cipher_suite
+    );
+    match &session.certificate {
+        Some(certificate) => {
+            let certificate = certificate_text(certificate, None, lang);
+            format!("{agreed}. {certificate}")
+        }
+        None => agreed.into_owned(),
+    }
+}
+
+/// A certificate: the peer's (`serving` is `None`), or the TLS server's own (`Some(true)`
+/// when made as it started).
+pub fn certificate_text(
+    certificate: &CertificateInfo,
+    serving: Option<bool>,
+    lang: Language,
+) -> String {
+    let CertificateInfo {
+        subject,
+        issuer,
+        not_before: from,
+        not_after: to,
+        fingerprint,
+    } = certificate;
+    match serving {
+        None => tr!(
+            lang,
+            "events.tls.certificate",
+            subject = subject,
+            issuer = issuer,
+            from = from,
+            to = to,
+            fingerprint = fingerprint
+        ),
+        Some(true) => tr!(
+            lang,
+            "events.tls.serving_generated",
+            subject = subject,
+            from = from,
+            to = to,
+            fingerprint = fingerprint
+        ),
+        Some(false) => tr!(
+            lang,
+            "events.tls.serving_files",
+            subject = subject,
+            issuer = issuer,
+            from = from,
+            to = to,
+            fingerprint = fingerprint
+        ),
+    }
+    .into_owned()
 }
 
 /// Why a connection or session ended.
@@ -90,7 +182,30 @@ mod tests {
                 local: "[::1]:0".parse().expect("an address"),
                 peer: addr,
             },
+            NetError::TlsIdentity {
+                detail: "key.pem: no private key".into(),
+            },
         ];
+        let found = crate::net::Fingerprint([0xAB; 32]);
+        let failures = [
+            TlsFailure::UnknownIssuer,
+            TlsFailure::WrongName,
+            TlsFailure::Expired,
+            TlsFailure::NotYetValid,
+            TlsFailure::PinMismatch { found },
+            TlsFailure::BadCertificate {
+                detail: "BadSignature".into(),
+            },
+            TlsFailure::PeerRefused {
+                alert: "HandshakeFailure".into(),
+            },
+            TlsFailure::ClosedInHandshake,
+            TlsFailure::TimedOut,
+            TlsFailure::NoRoots,
+        ];
+        let errors = errors
+            .into_iter()
+            .chain(failures.into_iter().map(NetError::Tls));
         for error in errors {
             assert_eq!(net_error(&error, Language::English), error.to_string());
             let chinese = net_error(&error, Language::SimplifiedChinese);

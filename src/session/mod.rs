@@ -206,6 +206,21 @@ impl Session {
                 self.groups.retain(|joined| *joined != group);
                 (None, info(text))
             }
+            EventKind::Secured {
+                peer,
+                client: _,
+                session,
+            } => (
+                Some(peer),
+                info(messages::tls_session(&session, lang).into()),
+            ),
+            EventKind::ServerCertificate {
+                certificate,
+                generated,
+            } => {
+                let text = messages::certificate_text(&certificate, Some(generated), lang);
+                (None, info(text.into()))
+            }
             EventKind::Listening { local } => {
                 self.status = Status::Listening { local };
                 (None, info(tr!(lang, "events.listening", local = local)))

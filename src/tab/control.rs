@@ -73,6 +73,7 @@ impl Tab {
                     local: options.local,
                     reconnect: options.reconnect,
                     on_connect: options.on_connect,
+                    tls: None,
                 };
                 net::spawn_tcp_client(config, no_wake())
             }
@@ -84,7 +85,7 @@ impl Tab {
                     return None;
                 }
                 if self.mode == Mode::TcpServer {
-                    net::spawn_tcp_server(local, self.settings.stack, no_wake())
+                    net::spawn_tcp_server(local, self.settings.stack, None, no_wake())
                 } else {
                     let options = self
                         .settings

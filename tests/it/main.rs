@@ -12,6 +12,8 @@ mod net_cycle;
 mod net_file;
 mod net_tcp_client;
 mod net_tcp_server;
+mod net_tls;
+mod net_tls_openssl;
 mod net_udp;
 mod ui_auto_reply;
 #[cfg(target_os = "linux")]

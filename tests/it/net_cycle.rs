@@ -66,7 +66,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
 #[test]
 fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_tcp_server(local, Stack::Dual, no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, None, no_wake()).expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {

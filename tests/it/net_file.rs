@@ -40,6 +40,7 @@ fn server_with_client() -> (Worker, std::net::TcpStream) {
     let worker = spawn_tcp_server(
         SocketAddr::from(([127, 0, 0, 1], 0)),
         Stack::Dual,
+        None,
         no_wake(),
     )
     .expect("spawn");

@@ -24,6 +24,7 @@ fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake) ->
         local: None,
         reconnect: None,
         on_connect: None,
+        tls: None,
     };
     spawn_tcp_client(config, wake).expect("spawn the TCP client worker")
 }
@@ -45,6 +46,7 @@ fn connects_from_the_chosen_local_port() {
         local: Some(SocketAddr::from((Ipv4Addr::LOCALHOST, local_port))),
         reconnect: None,
         on_connect: None,
+        tls: None,
     };
     let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
     let local = match expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. })) {
@@ -69,6 +71,7 @@ fn reconnects_to_a_restarted_server_and_sends_on_each_connect() {
             limit: None,
         }),
         on_connect: Some(b"HELLO\r\n".to_vec()),
+        tls: None,
     };
     let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
     let mut peer = with_timeout(listener.accept().expect("accept").0);
@@ -116,6 +119,7 @@ fn reconnecting_gives_up_after_its_limit_of_failed_attempts() {
             limit: Some(3),
         }),
         on_connect: None,
+        tls: None,
     };
     let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
     let seen = wait_for(&worker, deadline(), |kind| {
@@ -412,6 +416,7 @@ fn connecting_from_an_address_this_machine_does_not_have_is_said_so() {
         local: Some(local),
         reconnect: None,
         on_connect: None,
+        tls: None,
     };
     let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
     assert_eq!(
