@@ -7,7 +7,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
-use crate::net::RemoteTarget;
+use crate::net::{Fingerprint, RemoteTarget, Verify};
 use crate::tr;
 
 #[derive(Debug, Parser)]
@@ -57,6 +57,27 @@ pub struct Cli {
     /// TCP client: send TEXT (with \r, \n, \xNN escapes) as soon as each connection is up.
     #[arg(long, value_name = "TEXT", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
     pub send_on_connect: Option<String>,
+
+    /// TLS. TCP client: verify the server against the system's roots (or see --tls-pin,
+    /// --tls-insecure). TCP server: a certificate made on the spot (or --tls-cert, --tls-key).
+    #[arg(long, conflicts_with = "udp")]
+    pub tls: bool,
+
+    /// TCP client: TLS accepting any certificate (encrypted, the peer not proven).
+    #[arg(long, requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server", "tls_pin"])]
+    pub tls_insecure: bool,
+
+    /// TCP client: TLS accepting only the certificate with this SHA-256 (as openssl prints it).
+    #[arg(long, value_name = "SHA256", value_parser = parse_pin, requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
+    pub tls_pin: Option<Fingerprint>,
+
+    /// TCP server: TLS with this certificate (PEM), with --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tcp_server", "tls_key"], conflicts_with_all = ["udp", "tcp_client"])]
+    pub tls_cert: Option<PathBuf>,
+
+    /// TCP server: the private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tcp_server", "tls_cert"], conflicts_with_all = ["udp", "tcp_client"])]
+    pub tls_key: Option<PathBuf>,
 
     /// Text encoding for display and sending: utf-8, gbk, gb18030, big5, shift_jis, euc-jp,
     /// euc-kr, windows-1250 to 1258, iso-8859-2 to 16, koi8-r and the other WHATWG labels.
@@ -129,6 +150,11 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("bind", tr!(lang, "cli.bind")),
         ("reconnect", tr!(lang, "cli.reconnect")),
         ("send_on_connect", tr!(lang, "cli.send_on_connect")),
+        ("tls", tr!(lang, "cli.tls")),
+        ("tls_insecure", tr!(lang, "cli.tls_insecure")),
+        ("tls_pin", tr!(lang, "cli.tls_pin")),
+        ("tls_cert", tr!(lang, "cli.tls_cert")),
+        ("tls_key", tr!(lang, "cli.tls_key")),
         ("encoding", tr!(lang, "cli.encoding")),
         ("hex", tr!(lang, "cli.hex")),
         ("log", tr!(lang, "cli.log")),
@@ -163,6 +189,8 @@ pub struct StartOptions {
     pub ipv6_only: bool,
     /// TCP client: where to connect from, reconnecting, what to send first.
     pub client: ClientStart,
+    /// TCP client and server: TLS, and how.
+    pub tls: TlsStart,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
     pub frame_report: Option<PathBuf>,
 }
@@ -181,6 +209,7 @@ impl Default for StartOptions {
             language: None,
             ipv6_only: false,
             client: ClientStart::default(),
+            tls: TlsStart::default(),
             frame_report: None,
         }
     }
@@ -194,6 +223,16 @@ pub struct ClientStart {
     pub reconnect: Option<std::time::Duration>,
     /// Text with escapes.
     pub send_on_connect: Option<String>,
+}
+
+/// TLS from the command line, for the preset's TCP tab.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TlsStart {
+    pub enabled: bool,
+    /// TCP client: how to accept the certificate (`None`: the system's roots).
+    pub verify: Option<Verify>,
+    /// TCP server: the certificate and key files (`None`: one made on the spot).
+    pub files: Option<(PathBuf, PathBuf)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,6 +278,18 @@ impl From<Cli> for StartOptions {
                 reconnect: cli.reconnect.map(std::time::Duration::from_secs_f64),
                 send_on_connect: cli.send_on_connect,
             },
+            tls: TlsStart {
+                enabled: cli.tls
+                    || cli.tls_insecure
+                    || cli.tls_pin.is_some()
+                    || cli.tls_cert.is_some(),
+                verify: match (cli.tls_pin, cli.tls_insecure) {
+                    (Some(pin), _) => Some(Verify::Pinned(pin)),
+                    (None, true) => Some(Verify::Insecure),
+                    (None, false) => None,
+                },
+                files: cli.tls_cert.zip(cli.tls_key),
+            },
             frame_report: None,
         }
     }
@@ -277,6 +328,12 @@ pub fn parse_host_port(text: &str) -> Result<RemoteTarget, String> {
     Ok(RemoteTarget {
         host: host.to_owned(),
         port,
+    })
+}
+
+fn parse_pin(text: &str) -> Result<Fingerprint, String> {
+    text.parse().map_err(|()| {
+        "expected a SHA-256 fingerprint: 64 hex digits, in pairs with or without colons".to_owned()
     })
 }
 

@@ -9,6 +9,7 @@ use crate::i18n::Language;
 use crate::session::{EntryKind, LogEntry, Mode};
 use crate::tab::TabAction;
 use crate::tr;
+use crate::ui::tls_panel::TlsFile;
 
 impl App {
     /// Saves a tab's log to `path` on a background thread (format from the extension). The
@@ -70,6 +71,27 @@ impl App {
         if let Some(path) = dialog.save_file() {
             self.save_log(mode, path);
         }
+    }
+
+    /// Asks for a TLS certificate or key file and puts its path in the field.
+    pub(super) fn ask_tls_file(&mut self, mode: Mode, file: TlsFile) {
+        let lang = self.language;
+        let title = match file {
+            TlsFile::Certificate => tr!(lang, "app.dialog.tls_certificate"),
+            TlsFile::Key => tr!(lang, "app.dialog.tls_key"),
+        };
+        let dialog = rfd::FileDialog::new()
+            .set_title(title)
+            .add_filter("PEM", &["pem", "crt", "cer", "key"]);
+        let Some(path) = dialog.pick_file() else {
+            return;
+        };
+        let fields = &mut self.tab_mut(mode).settings.tls;
+        let field = match file {
+            TlsFile::Certificate => &mut fields.certificate,
+            TlsFile::Key => &mut fields.key,
+        };
+        *field = path.display().to_string();
     }
 
     /// Asks for the Record file (or with `raw`, the Save data file), then turns it on. Browse…

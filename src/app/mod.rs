@@ -20,13 +20,13 @@ use frame_report::FrameReport;
 use pacer::{FloodGauge, RepaintPacer};
 use remembered::{Persisted, Remembered};
 
-use crate::cli::{Preset, StartOptions};
+use crate::cli::{Preset, StartOptions, TlsStart};
 use crate::export::{ExportError, Recorder};
 use crate::i18n::Language;
-use crate::net::Wake;
+use crate::net::{Verify, Wake};
 use crate::session::{Layout, Mode};
 use crate::tab::payloads::QuickCommand;
-use crate::tab::{Tab, TabAction, TabSettings};
+use crate::tab::{Tab, TabAction, TabSettings, TlsFields, VerifyChoice};
 use crate::tr;
 use crate::ui::{self, quick_commands::QuickWindow};
 
@@ -204,9 +204,11 @@ impl App {
                     client.on_connect = text;
                     client.on_connect_hex = false;
                 }
+                start_tls(&mut tab.settings.tls, options.tls.clone());
             }
             Preset::TcpServer(local) => {
                 set_local(&mut tab.settings, local);
+                start_tls(&mut tab.settings.tls, options.tls.clone());
                 if options.ipv6_only {
                     tab.settings.stack = crate::net::Stack::V6Only;
                 }
@@ -404,4 +406,25 @@ impl Drop for App {
         // The recording must be complete however the app ends.
         self.finish_recording();
     }
+}
+
+/// TLS from the command line, into a TCP tab's fields (the client's verification, the
+/// server's files); nothing without `--tls` or the options that imply it.
+fn start_tls(fields: &mut TlsFields, tls: TlsStart) {
+    if !tls.enabled {
+        return;
+    }
+    fields.enabled = true;
+    fields.verify = match tls.verify {
+        None | Some(Verify::SystemRoots) => VerifyChoice::SystemRoots,
+        Some(Verify::Insecure) => VerifyChoice::Insecure,
+        Some(Verify::Pinned(pin)) => {
+            fields.pin = pin.to_string();
+            VerifyChoice::Pinned
+        }
+    };
+    // No files: a certificate made on the spot.
+    let (certificate, key) = tls.files.unwrap_or_default();
+    fields.certificate = certificate.display().to_string();
+    fields.key = key.display().to_string();
 }

@@ -18,6 +18,8 @@ use crate::ui::{
 struct SendBoxAsks {
     browse_file: bool,
     toggle_commands: bool,
+    /// A TLS certificate or key file to pick.
+    tls_file: Option<ui::tls_panel::TlsFile>,
 }
 
 impl App {
@@ -93,6 +95,7 @@ impl App {
         let lang = self.language;
         let mut actions: Vec<TabAction> = Vec::new();
         let mut capture_action = None;
+        let mut asks = SendBoxAsks::default();
         if self.settings_open {
             let choices = &self.address_choices;
             let tab = &mut self.tabs[mode as usize];
@@ -105,10 +108,10 @@ impl App {
                     let panel = ui::settings_panel::show(ui, tab, lang, choices);
                     actions.extend(panel.tab);
                     capture_action = panel.capture;
+                    asks.tls_file = panel.tls_file;
                 });
         }
         let tab = &mut self.tabs[mode as usize];
-        let mut asks = SendBoxAsks::default();
         egui::Panel::bottom(("send", mode))
             .resizable(true)
             .show(ui, |ui| {
@@ -183,6 +186,9 @@ impl App {
         });
         if let Some(path) = dropped {
             self.send_file(mode, path);
+        }
+        if let Some(file) = asks.tls_file {
+            self.ask_tls_file(mode, file);
         }
         match capture_action {
             Some(CaptureAction::SaveLog) => self.ask_and_save(mode),

@@ -62,7 +62,9 @@ impl Tab {
                     .client
                     .parse(self.settings.encoding, self.language)
                     .map_err(|error| self.errors.client = Some(error));
-                let (Ok(host), Ok(port), Ok(options)) = (host, port, options) else {
+                let tls = self.tls_checked(super::TlsFields::client);
+                let (Ok(host), Ok(port), Ok(options), Some(tls)) = (host, port, options, tls)
+                else {
                     return None;
                 };
                 let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
@@ -73,7 +75,7 @@ impl Tab {
                     local: options.local,
                     reconnect: options.reconnect,
                     on_connect: options.on_connect,
-                    tls: None,
+                    tls,
                 };
                 net::spawn_tcp_client(config, no_wake())
             }
@@ -85,7 +87,8 @@ impl Tab {
                     return None;
                 }
                 if self.mode == Mode::TcpServer {
-                    net::spawn_tcp_server(local, self.settings.stack, None, no_wake())
+                    let tls = self.tls_checked(super::TlsFields::server)?;
+                    net::spawn_tcp_server(local, self.settings.stack, tls, no_wake())
                 } else {
                     let options = self
                         .settings
@@ -112,6 +115,25 @@ impl Tab {
                 let text = tr!(self.language, "events.worker_failed", error = error);
                 Some(EntryKind::Error(text.into_owned()))
             }
+        }
+    }
+
+    /// What the TLS fields give, or `None` with the message beside them.
+    fn tls_checked<T>(
+        &mut self,
+        read: impl FnOnce(&super::TlsFields, crate::i18n::Language) -> Result<T, String>,
+    ) -> Option<T> {
+        let read = read(&self.settings.tls, self.language);
+        self.errors.tls = read.as_ref().err().cloned();
+        read.ok()
+    }
+
+    /// Says what is wrong with the TLS fields again (in the language now in use).
+    pub(super) fn recheck_tls(&mut self) {
+        if self.mode == Mode::TcpServer {
+            self.tls_checked(super::TlsFields::server);
+        } else {
+            self.tls_checked(super::TlsFields::client);
         }
     }
 

@@ -14,6 +14,7 @@ mod send_settings;
 mod sending;
 mod settings;
 mod shared;
+mod tls_options;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -38,6 +39,7 @@ use sending::Preview;
 use settings::parse_mib;
 pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
 use shared::SharedSession;
+pub use tls_options::{TlsFields, VerifyChoice};
 
 /// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,6 +177,9 @@ impl Tab {
         // Errors on screen say it again in the new language.
         self.apply_framing();
         self.apply_memory_cap();
+        if self.errors.tls.is_some() {
+            self.recheck_tls();
+        }
         self.filter_built_from = None;
         self.auto_built_from = None;
     }

@@ -9,6 +9,7 @@ use super::connect_options::{ClientFields, UdpFields};
 use super::messages;
 use super::payloads::Payload;
 use super::send_settings::{CycleFields, FileFields, SendFields};
+use super::tls_options::TlsFields;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
 use crate::i18n::Language;
@@ -31,6 +32,8 @@ pub struct TabSettings {
     pub stack: net::Stack,
     /// TCP client only: where from, reconnecting, what to send first.
     pub client: ClientFields,
+    /// TCP client and server: TLS.
+    pub tls: TlsFields,
     /// UDP only: how the socket sends.
     pub udp: UdpFields,
     pub encoding: TextEncoding,
@@ -204,6 +207,7 @@ impl TabSettings {
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
             stack: net::Stack::default(),
             client: ClientFields::default(),
+            tls: TlsFields::default(),
             udp: UdpFields::default(),
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
@@ -228,6 +232,8 @@ pub struct FieldErrors {
     pub host: Option<String>,
     /// The TCP client's connect options.
     pub client: Option<String>,
+    /// TCP client and server: the TLS options.
+    pub tls: Option<String>,
     /// UDP: the multicast group typed in.
     pub group: Option<String>,
     pub port: Option<String>,

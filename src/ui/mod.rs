@@ -30,3 +30,4 @@ pub mod send_options;
 pub mod settings_panel;
 pub mod status_bar;
 pub mod theme_menu;
+pub mod tls_panel;

@@ -1,6 +1,6 @@
 //! The settings panel on the left, as in NetAssist: Connection, Receive and Send open, the
-//! rarer Connect options (TCP client), Multicast (UDP), Entries and Files folded; each section folds on a click
-//! of its title.
+//! rarer Connect options (TCP client), TLS (TCP), Multicast (UDP), Entries and Files folded;
+//! each section folds on a click of its title.
 
 use super::capture_panel::CaptureAction;
 use crate::i18n::Language;
@@ -13,6 +13,8 @@ use crate::tr;
 pub struct PanelActions {
     pub tab: Vec<TabAction>,
     pub capture: Option<CaptureAction>,
+    /// The TLS section's Browse… for the certificate or the key.
+    pub tls_file: Option<super::tls_panel::TlsFile>,
 }
 
 pub fn show(
@@ -39,6 +41,16 @@ pub fn show(
                 let title = tr!(lang, "panel.client_options");
                 section(ui, "client options", &title, false, |ui| {
                     super::client_options::show(ui, tab, lang, address_choices);
+                });
+            }
+            if tab.mode != crate::session::Mode::Udp {
+                // Folded, its title says whether TLS is on.
+                let mut title = tr!(lang, "panel.tls").into_owned();
+                if tab.settings.tls.enabled {
+                    title.push_str(" ✔");
+                }
+                section(ui, "tls", &title, false, |ui| {
+                    actions.tls_file = super::tls_panel::show(ui, tab, lang);
                 });
             }
             if tab.mode == crate::session::Mode::Udp {

@@ -33,4 +33,5 @@ mod ui_receive;
 mod ui_send;
 mod ui_tcp_client;
 mod ui_tcp_server;
+mod ui_tls;
 mod ui_udp;

@@ -17,7 +17,7 @@ use sockscope::net::{
 };
 
 /// A TLS server on 127.0.0.1; returns it, its address and the certificate it shows.
-fn tls_server(identity: TlsIdentity) -> (Worker, SocketAddr, CertificateInfo) {
+pub fn tls_server(identity: TlsIdentity) -> (Worker, SocketAddr, CertificateInfo) {
     let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let worker = spawn_tcp_server(local, Stack::Dual, Some(identity), no_wake()).expect("spawn");
     let EventKind::ServerCertificate { certificate, .. } = expect_event(&worker, |kind| {
