@@ -108,11 +108,38 @@ udp_scene() {
     stop_app 15
 }
 
+# TLS: the TCP client, pinned to a device's self-signed certificate (openssl s_server), shows
+# the handshake and the certificate; the TLS section is unfolded.
+tls_scene() {
+    local lang=$1 suffix=$2 port wid fingerprint
+    port=$(free_port)
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 365 \
+        -subj "/CN=device.test/O=Example Devices" -keyout "$files/tls-key.pem" \
+        -out "$files/tls-cert.pem" 2>/dev/null
+    fingerprint=$(openssl x509 -in "$files/tls-cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+    (sleep 4; echo "STATUS OK 23.5C"; sleep 80) | timeout 90 openssl s_server -quiet \
+        -accept "127.0.0.1:$port" -cert "$files/tls-cert.pem" -key "$files/tls-key.pem" >/dev/null &
+    BACKGROUND_PIDS+=($!)
+    sleep 0.5
+    start_app --lang "$lang" --tcp-client "127.0.0.1:$port" --tls-pin "$fingerprint"
+    wid=$(app_window)
+    sleep 1
+    click "$wid" $TLS_SECTION
+    sleep 3
+    click "$wid" $SEND_BOX
+    type_and_send "$wid" "READ STATUS"
+    shoot "$wid" "tls$suffix"
+    stop_app 15
+}
+# The TLS section's title in the settings panel (TCP Client, Connect options folded).
+TLS_SECTION="40 330"
+
 for lang in en zh-CN; do
     suffix=""
     [ "$lang" = en ] || suffix=".$lang"
     client_scene "$lang" "$suffix"
     server_scene "$lang" "$suffix"
     udp_scene "$lang" "$suffix"
+    tls_scene "$lang" "$suffix"
 done
 echo "screenshots: written to screenshots/"

@@ -476,4 +476,43 @@ mod tests {
         assert!(Cli::try_parse_from(["sockscope", "--to", "127.0.0.1:1"]).is_err());
         assert!(Cli::try_parse_from(["sockscope", "--log", "events.bin"]).is_err());
     }
+
+    #[test]
+    fn tls_options_go_with_their_own_tab() {
+        let start = |args: &[&str]| -> StartOptions {
+            let args = [&["sockscope"], args].concat();
+            Cli::try_parse_from(args).expect("parsed").into()
+        };
+        let tls = start(&["--tcp-client", "h:1", "--tls"]).tls;
+        assert!(tls.enabled && tls.verify.is_none(), "the system's roots");
+        let tls = start(&["--tcp-client", "h:1", "--tls-insecure"]).tls;
+        assert_eq!(tls.verify, Some(Verify::Insecure), "implies --tls");
+        let pin = "ab".repeat(32);
+        let tls = start(&["--tcp-client", "h:1", "--tls-pin", &pin]).tls;
+        assert_eq!(tls.verify, Some(Verify::Pinned(Fingerprint([0xAB; 32]))));
+        let files = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+        let tls = start(&[&["--tcp-server", "0.0.0.0:1"], &files[..]].concat()).tls;
+        assert!(tls.enabled);
+        assert_eq!(tls.files, Some(("c.pem".into(), "k.pem".into())));
+
+        let refused: [&[&str]; 6] = [
+            &["--udp", "0.0.0.0:1", "--tls"],
+            &["--tcp-server", "0.0.0.0:1", "--tls-insecure"],
+            &["--tcp-server", "0.0.0.0:1", "--tls-cert", "c.pem"],
+            &[
+                "--tcp-client",
+                "h:1",
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem",
+            ],
+            &["--tcp-client", "h:1", "--tls-pin", "AB:CD"],
+            &["--tcp-client", "h:1", "--tls-insecure", "--tls-pin", &pin],
+        ];
+        for args in refused {
+            let args = [&["sockscope"], args].concat();
+            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+        }
+    }
 }

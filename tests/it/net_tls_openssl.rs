@@ -84,6 +84,9 @@ fn openssl_here(test: &str) -> bool {
         .status()
         .is_ok_and(|status| status.success());
     if !here {
+        // CI installs it: there a skip would hide a failure.
+        let required = std::env::var_os("SOCKSCOPE_REQUIRE_OPENSSL").is_some();
+        assert!(!required, "{test}: openssl is required here but missing");
         eprintln!("{test}: skipped, no openssl command here (Debian package openssl)");
     }
     here
@@ -124,19 +127,22 @@ fn openssl_certificate(dir: &Path) -> Fingerprint {
     printed.parse().expect("a fingerprint as openssl prints it")
 }
 
-/// `openssl s_server` with that certificate on an OS-chosen loopback port.
-fn s_server(dir: &Path) -> (OpenSsl, SocketAddr) {
+/// `openssl s_server` with that certificate on an OS-chosen loopback port, and `extra`.
+fn s_server(dir: &Path, extra: &[&str]) -> (OpenSsl, SocketAddr) {
     let cert = dir.join("cert.pem");
     let key = dir.join("key.pem");
-    let server = OpenSsl::start(&[
+    let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
+    let mut args = vec![
         "s_server",
         "-accept",
         "127.0.0.1:0",
         "-cert",
-        &cert.to_string_lossy(),
+        &cert,
         "-key",
-        &key.to_string_lossy(),
-    ]);
+        &key,
+    ];
+    args.extend(extra);
+    let server = OpenSsl::start(&args);
     let accept = server.line("ACCEPT", |line| line.starts_with("ACCEPT "));
     let addr = accept
         .trim_start_matches("ACCEPT ")
@@ -145,11 +151,12 @@ fn s_server(dir: &Path) -> (OpenSsl, SocketAddr) {
     (server, addr)
 }
 
-/// Connects to s_server with `verify`, then text goes both ways.
-fn exchange_with_s_server(verify: impl FnOnce(Fingerprint) -> Verify) {
+/// Connects to s_server (given `extra`) with `verify`, then text goes both ways; returns the
+/// TLS version agreed.
+fn exchange_with_s_server(extra: &[&str], verify: impl FnOnce(Fingerprint) -> Verify) -> String {
     let dir = tempfile::tempdir().expect("a directory");
     let fingerprint = openssl_certificate(dir.path());
-    let (mut server, addr) = s_server(dir.path());
+    let (mut server, addr) = s_server(dir.path(), extra);
     let client = tls_client(addr, verify(fingerprint), Duration::from_secs(5));
     let (session, _) = expect_secured(&client);
     let certificate = session.certificate.expect("the server's certificate");
@@ -167,19 +174,29 @@ fn exchange_with_s_server(verify: impl FnOnce(Fingerprint) -> Verify) {
     });
     server.type_line("hello from openssl");
     assert_eq!(expect_received(&client, 19), b"hello from openssl\n");
+    session.version
 }
 
 #[test]
 fn the_client_talks_to_openssl_s_server_without_verifying() {
     if openssl_here("the_client_talks_to_openssl_s_server_without_verifying") {
-        exchange_with_s_server(|_| Verify::Insecure);
+        let version = exchange_with_s_server(&[], |_| Verify::Insecure);
+        assert_eq!(version, "TLS 1.3");
     }
 }
 
 #[test]
 fn the_client_talks_to_openssl_s_server_with_its_pinned_fingerprint() {
     if openssl_here("the_client_talks_to_openssl_s_server_with_its_pinned_fingerprint") {
-        exchange_with_s_server(Verify::Pinned);
+        exchange_with_s_server(&[], Verify::Pinned);
+    }
+}
+
+#[test]
+fn the_client_speaks_tls_1_2_to_a_server_that_offers_only_that() {
+    if openssl_here("the_client_speaks_tls_1_2_to_a_server_that_offers_only_that") {
+        let version = exchange_with_s_server(&["-tls1_2"], Verify::Pinned);
+        assert_eq!(version, "TLS 1.2");
     }
 }
 
@@ -190,7 +207,7 @@ fn the_client_refuses_openssl_s_server_under_a_wrong_pin() {
     }
     let dir = tempfile::tempdir().expect("a directory");
     let found = openssl_certificate(dir.path());
-    let (_server, addr) = s_server(dir.path());
+    let (_server, addr) = s_server(dir.path(), &[]);
     let wrong = Verify::Pinned(Fingerprint([7; 32]));
     let client = tls_client(addr, wrong, Duration::from_secs(5));
     let closed = expect_event(&client, |kind| matches!(kind, EventKind::Closed(_)));
