@@ -132,7 +132,7 @@ tls_scene() {
     stop_app 15
 }
 # The TLS section's title in the settings panel (TCP Client, Connect options folded).
-TLS_SECTION="40 330"
+TLS_SECTION="36 241"
 
 for lang in en zh-CN; do
     suffix=""

@@ -85,7 +85,7 @@ pub fn tls_session(session: &TlsSession, lang: Language) -> String {
     match &session.certificate {
         Some(certificate) => {
             let certificate = certificate_text(certificate, None, lang);
-            format!("{agreed}. {certificate}")
+            format!("{agreed}\n{certificate}")
         }
         None => agreed.into_owned(),
     }

@@ -83,7 +83,7 @@ fn the_server_tab_serves_tls_with_a_certificate_it_made() {
     let addr = start_server(&mut harness);
     assert!(shows(
         &harness,
-        "TLS with a certificate made now (self-signed) CN=Sockscope"
+        "TLS with a certificate made now (self-signed): CN=Sockscope"
     ));
     let client = tls_client(addr, Verify::Insecure, Duration::from_secs(5));
     expect_secured(&client);
