@@ -15,6 +15,7 @@ mod log_scale;
 mod report;
 mod slow_record;
 mod tcp_flood;
+mod tls;
 mod udp_flood;
 
 use report::Report;
@@ -30,6 +31,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("log_scale", log_scale::run),
     ("slow_record", slow_record::run),
     ("auto_reply", auto_reply::run),
+    ("tls", tls::run),
 ];
 
 /// Set in the processes this benchmark starts for a part: the App's cold start, or the
