@@ -107,6 +107,9 @@ struct Fields<'a> {
     /// Where a datagram was sent, when the socket said (UDP on a wildcard address).
     #[serde(skip_serializing_if = "Option::is_none")]
     to: Option<std::net::IpAddr>,
+    /// This end of the conversation, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    local: Option<SocketAddr>,
     len: usize,
     hex: String,
     text: Cow<'a, str>,
@@ -121,6 +124,7 @@ impl<'a> Fields<'a> {
             dir: entry.direction().as_str(),
             peer: entry.peer,
             to: entry.to,
+            local: entry.local,
             len: bytes.len(),
             hex: to_hex(bytes),
             text: entry

@@ -132,8 +132,12 @@ pub enum EventKind {
     Listening { local: SocketAddr },
     /// TCP server: no longer accepting; clients stay connected.
     ListenStopped { local: SocketAddr },
-    /// TCP server: a client connected.
-    ClientConnected { id: ClientId, peer: SocketAddr },
+    /// TCP server: a client connected to `local` (this end of its connection).
+    ClientConnected {
+        id: ClientId,
+        peer: SocketAddr,
+        local: SocketAddr,
+    },
     /// TCP server: a client left, and why.
     ClientDisconnected {
         id: ClientId,

@@ -243,12 +243,15 @@ impl Server {
 
     fn accept_all(&mut self, context: &WorkerContext) {
         loop {
-            let Some((listener, _)) = &self.listener else {
+            let Some((listener, listening)) = &self.listener else {
                 return;
             };
+            let listening = *listening;
             match listener.accept() {
                 Ok((socket, peer)) => {
                     let peer = canonical(peer);
+                    // This end: on a wildcard listener, the address the client reached.
+                    let local = socket.local_addr().map_or(listening, canonical);
                     let id = ClientId(self.next_id);
                     self.next_id += 1;
                     let _ = socket.set_nodelay(true);
@@ -280,7 +283,9 @@ impl Server {
                         writing: false,
                     };
                     self.clients.insert(id, client);
-                    context.sink.emit(EventKind::ClientConnected { id, peer });
+                    context
+                        .sink
+                        .emit(EventKind::ClientConnected { id, peer, local });
                     // Data may already be waiting; edge-triggered polling would not report it.
                     self.on_client_ready(context, id, true);
                 }

@@ -150,6 +150,9 @@ pub struct LogEntry {
     pub peer: Option<SocketAddr>,
     /// UDP on a wildcard address: where a datagram was sent (this host, a broadcast, a group).
     pub to: Option<IpAddr>,
+    /// This end of the conversation (the connection's or the socket's address), where known:
+    /// what a pcapng record needs beside the peer.
+    pub local: Option<SocketAddr>,
     pub kind: EntryKind,
 }
 
@@ -159,6 +162,7 @@ impl LogEntry {
             time,
             peer,
             to: None,
+            local: None,
             kind,
         }
     }
@@ -167,6 +171,12 @@ impl LogEntry {
     #[must_use]
     pub fn sent_to(self, to: Option<IpAddr>) -> Self {
         Self { to, ..self }
+    }
+
+    /// The same entry, with this end's address.
+    #[must_use]
+    pub fn at(self, local: Option<SocketAddr>) -> Self {
+        Self { local, ..self }
     }
 
     pub fn direction(&self) -> Direction {
@@ -197,7 +207,9 @@ impl LogEntry {
             EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
             EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
         };
-        EntryRef::new(self.time, self.peer, self.kind.tag(), payload).sent_to(self.to)
+        EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
+            .sent_to(self.to)
+            .at(self.local)
     }
 }
 
@@ -208,6 +220,8 @@ pub struct EntryRef<'a> {
     pub peer: Option<SocketAddr>,
     /// Where a datagram was sent, when the socket said (see [`LogEntry::to`]).
     pub to: Option<IpAddr>,
+    /// This end's address (see [`LogEntry::local`]).
+    pub local: Option<SocketAddr>,
     pub tag: EntryTag,
     /// The bytes; for a status message, its UTF-8 text.
     payload: &'a [u8],
@@ -224,6 +238,7 @@ impl<'a> EntryRef<'a> {
             time,
             peer,
             to: None,
+            local: None,
             tag,
             payload,
         }
@@ -233,6 +248,12 @@ impl<'a> EntryRef<'a> {
     #[must_use]
     pub(crate) fn sent_to(self, to: Option<IpAddr>) -> Self {
         Self { to, ..self }
+    }
+
+    /// The same entry, with this end's address.
+    #[must_use]
+    pub(crate) fn at(self, local: Option<SocketAddr>) -> Self {
+        Self { local, ..self }
     }
 
     /// The peer column: `192.0.2.7:5000`, or with where it was sent,
@@ -275,7 +296,9 @@ impl<'a> EntryRef<'a> {
             EntryTag::Info => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
             EntryTag::Error => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
         };
-        LogEntry::new(self.time, self.peer, kind).sent_to(self.to)
+        LogEntry::new(self.time, self.peer, kind)
+            .sent_to(self.to)
+            .at(self.local)
     }
 }
 

@@ -250,7 +250,7 @@ impl Session {
                 self.status = Status::Open { local };
                 (None, info(tr!(lang, "events.opened", local = local)))
             }
-            EventKind::ClientConnected { id, peer } => {
+            EventKind::ClientConnected { id, peer, .. } => {
                 let client = ClientInfo {
                     id,
                     peer,
@@ -445,6 +445,7 @@ mod tests {
             EventKind::ClientConnected {
                 id,
                 peer: addr(4000),
+                local: addr(80),
             },
         );
         let rx = apply(

@@ -8,9 +8,15 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-/// A peer, and where its datagrams were sent when the socket says: a datagram to a group and
-/// one to this host from the same peer are two streams.
-pub(super) type Endpoint = (SocketAddr, Option<IpAddr>);
+/// A peer, where its datagrams were sent when the socket says (a datagram to a group and one
+/// to this host from the same peer are two streams), and this end's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(super) struct Endpoint {
+    pub peer: SocketAddr,
+    pub to: Option<IpAddr>,
+    /// This end of the conversation, where known (a new connection is a new stream).
+    pub local: Option<SocketAddr>,
+}
 
 /// The number of entries with no peer.
 pub(super) const NO_PEER: u32 = u32::MAX;
@@ -111,7 +117,11 @@ mod tests {
     use super::*;
 
     fn port(n: u16) -> Option<Endpoint> {
-        Some((SocketAddr::from(([127, 0, 0, 1], n)), None))
+        Some(Endpoint {
+            peer: SocketAddr::from(([127, 0, 0, 1], n)),
+            to: None,
+            local: None,
+        })
     }
 
     #[test]

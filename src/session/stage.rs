@@ -37,8 +37,11 @@ pub struct Stage {
     framers: HashMap<SocketAddr, Framer>,
     /// Auto-replies on their way, so their Sent events are logged as auto.
     auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
-    /// TCP server: the connected clients by address, for replies to whoever sent an entry.
-    clients: HashMap<SocketAddr, ClientId>,
+    /// TCP server: the connected clients by address, for replies to whoever sent an entry,
+    /// with this end of each connection.
+    clients: HashMap<SocketAddr, (ClientId, SocketAddr)>,
+    /// TCP client: this end of the connection; UDP: the socket's address.
+    own: Option<SocketAddr>,
     staged: VecDeque<Staged>,
     /// Payload bytes of the staged entries.
     staged_bytes: usize,
@@ -52,6 +55,7 @@ impl Stage {
             framers: HashMap::new(),
             auto_pending: VecDeque::new(),
             clients: HashMap::new(),
+            own: None,
             staged: VecDeque::new(),
             staged_bytes: 0,
         }
@@ -88,7 +92,11 @@ impl Stage {
         } else {
             EntryKind::Tx(bytes)
         };
-        let entry = LogEntry::new(time, Some(peer), kind).sent_to(to);
+        let local = match self.mode {
+            Mode::TcpServer => self.clients.get(&peer).map(|(_, local)| *local),
+            Mode::TcpClient | Mode::Udp => self.own,
+        };
+        let entry = LogEntry::new(time, Some(peer), kind).sent_to(to).at(local);
         record(&entry);
         self.show(entry);
         Ok(())
@@ -98,16 +106,20 @@ impl Stage {
     /// before the entry that says it ended, and the client table follows the clients.
     pub fn ahead_of(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::ClientConnected { id, peer } => {
-                self.clients.insert(*peer, *id);
+            EventKind::ClientConnected { id, peer, local } => {
+                self.clients.insert(*peer, (*id, *local));
             }
             EventKind::ClientDisconnected { peer, .. } => {
                 self.flush_frames(Some(*peer));
                 self.clients.remove(peer);
             }
+            EventKind::Connected { local, .. } | EventKind::Opened { local } => {
+                self.own = Some(*local);
+            }
             EventKind::Closed(_) => {
                 self.flush_frames(None);
                 self.clients.clear();
+                self.own = None;
             }
             _ => {}
         }
@@ -157,7 +169,7 @@ impl Stage {
 
     /// TCP server: the client connected from `peer`.
     pub fn client_at(&self, peer: SocketAddr) -> Option<ClientId> {
-        self.clients.get(&peer).copied()
+        self.clients.get(&peer).map(|(id, _)| *id)
     }
 
     pub fn mode(&self) -> Mode {
@@ -305,7 +317,8 @@ mod tests {
         let mut stage = Stage::new(Mode::TcpServer, Framing::Lines);
         let mut session = Session::new(Mode::TcpServer);
         let (id, peer) = (ClientId(7), addr(4000));
-        let connected = event(EventKind::ClientConnected { id, peer });
+        let local = addr(80);
+        let connected = event(EventKind::ClientConnected { id, peer, local });
         session.apply(&mut stage, connected, |_| {});
         assert_eq!(stage.client_at(peer), Some(id), "replies know the client");
 

@@ -98,7 +98,7 @@ fn serves_fifty_clients_with_targeted_and_broadcast_sends() {
     // One ClientConnected per client, distinct ids, peers equal to the clients' addresses.
     let mut id_of: HashMap<SocketAddr, ClientId> = HashMap::new();
     let seen = wait_for(&worker, deadline(), |kind| {
-        if let EventKind::ClientConnected { id, peer } = kind {
+        if let EventKind::ClientConnected { id, peer, .. } = kind {
             id_of.insert(*peer, *id);
         }
         id_of.len() == CLIENTS

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::arena::{Arena, BlockQueue, Span};
 use super::carry::{Carry, Linked, StreamTail};
 use super::layout::{Layout, line_count, payload_line_count};
-use super::peers::{PEER_COST, Peers};
+use super::peers::{Endpoint, PEER_COST, Peers};
 use super::{EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
 use crate::net::Recycler;
@@ -158,11 +158,12 @@ impl LogStore {
         let endpoint = self.peers.get(header.peer);
         EntryRef::new(
             UNIX_EPOCH + Duration::from_nanos(header.time_ns),
-            endpoint.map(|(peer, _)| peer),
+            endpoint.map(|endpoint| endpoint.peer),
             header.tag,
             self.payloads.get(header.payload),
         )
-        .sent_to(endpoint.and_then(|(_, to)| to))
+        .sent_to(endpoint.and_then(|endpoint| endpoint.to))
+        .at(endpoint.and_then(|endpoint| endpoint.local))
     }
 
     /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
@@ -171,6 +172,7 @@ impl LogStore {
             time,
             peer,
             to,
+            local,
             kind,
         } = entry;
         let (tag, payload) = kind.into_parts();
@@ -183,9 +185,14 @@ impl LogStore {
             self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
         }
         self.used_bytes += cost;
-        let named = self.peers.name(peer.map(|peer| (peer, to)));
+        let named = self
+            .peers
+            .name(peer.map(|peer| Endpoint { peer, to, local }));
         let peer = named.number;
-        if let Some((address, to)) = named.new {
+        if let Some(Endpoint {
+            peer: address, to, ..
+        }) = named.new
+        {
             let width = display_width(&address) + to.map_or(0, |to| 3 + display_width(&to));
             self.peer_width = self.peer_width.max(width);
             self.used_bytes += PEER_COST;
