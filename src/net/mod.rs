@@ -265,17 +265,21 @@ struct WorkerContext {
 }
 
 impl WorkerContext {
-    /// Waits for socket events, or until the cyclic send or the file has something due.
-    /// `backlog` is what the worker has queued for its sockets; `unread` says bytes were left
-    /// in a socket, to be read at once unless the UI is too far behind to take them.
-    fn poll(&mut self, events: &mut mio::Events, backlog: usize, unread: bool) -> io::Result<()> {
+    /// Waits for socket events, or until the cyclic send, the file or the worker itself
+    /// (`own_due`) has something due. `backlog` is what the worker has queued for its
+    /// sockets; `unread` says bytes were left in a socket, to be read at once unless the UI is
+    /// too far behind to take them.
+    fn poll(
+        &mut self,
+        events: &mut mio::Events,
+        backlog: usize,
+        unread: bool,
+        own_due: Option<Instant>,
+    ) -> io::Result<()> {
         self.sink.flush();
         let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
         let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
-        let due = match (cycle, file) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let due = [cycle, file, own_due].into_iter().flatten().min();
         let timeout = if unread && !self.sink.must_pause() {
             Some(Duration::ZERO)
         } else {

@@ -26,6 +26,14 @@ impl Stream {
         }
     }
 
+    /// A TLS handshake is still going on.
+    pub fn is_handshaking(&self) -> bool {
+        match self {
+            Self::Plain(_) => false,
+            Self::Tls(stream) => stream.is_handshaking(),
+        }
+    }
+
     /// The TLS session, once, as soon as its handshake is over.
     pub fn take_secured(&mut self) -> Option<TlsSession> {
         match self {

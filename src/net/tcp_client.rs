@@ -33,8 +33,7 @@ pub struct TcpClientConfig {
     pub reconnect: Option<Reconnect>,
     /// Sent as soon as each connection is up.
     pub on_connect: Option<Vec<u8>>,
-    /// TLS, accepting the server's certificate so; the handshake has a connect timeout of
-    /// its own.
+    /// TLS, accepting the server's certificate so; the connect timeout covers the handshake.
     pub tls: Option<tls::Verify>,
 }
 
@@ -202,7 +201,8 @@ fn connect(
         let remaining = remaining.max(Duration::from_millis(1));
         match connect_one(peer, config.local, remaining) {
             Ok(socket) => {
-                let tls = tls.map(|tls| secure(&socket, tls, config)).transpose()?;
+                let secured = tls.map(|tls| secure(&socket, tls, &config.host, deadline));
+                let tls = secured.transpose()?;
                 return Ok(Connection { socket, tls });
             }
             Err(NetError::TimedOut { .. }) => last_error = timed_out(),
@@ -212,18 +212,16 @@ fn connect(
     Err(last_error)
 }
 
-/// The TLS handshake on a connected socket, within the connect timeout.
+/// The TLS handshake on a connected socket, by the connect deadline.
 fn secure(
     socket: &TcpStream,
     tls: &Arc<rustls::ClientConfig>,
-    config: &TcpClientConfig,
+    host: &str,
+    deadline: Instant,
 ) -> Result<rustls::ClientConnection, NetError> {
     let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
-    let timeout = Some(config.connect_timeout.max(Duration::from_millis(1)));
-    socket.set_read_timeout(timeout).map_err(io_error)?;
-    socket.set_write_timeout(timeout).map_err(io_error)?;
-    let mut connection = tls::client_connection(tls, &config.host)?;
-    tls::handshake(&mut connection, &mut &*socket)?;
+    let mut connection = tls::client_connection(tls, host)?;
+    tls::handshake(&mut connection, socket, deadline)?;
     socket.set_read_timeout(None).map_err(io_error)?;
     socket.set_write_timeout(None).map_err(io_error)?;
     Ok(connection)
@@ -268,16 +266,17 @@ fn exchange(
     let mut writing = false;
     if let Some(bytes) = on_connect.filter(|bytes| !bytes.is_empty()) {
         outbox.push(bytes.to_vec());
-        // Out now: the loop below writes only after something wakes it.
-        write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
     }
+    // Out now (the first message, TLS records): the loop writes only after something wakes it.
+    write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
     let mut buffer = context.sink.read_buffer();
     let mut events = mio::Events::with_capacity(64);
-    // Bytes were left unread because the UI was behind.
-    let mut unread = false;
+    // Bytes were left unread because the UI was behind; with TLS, data may have come with
+    // the handshake's last flight, already out of the socket: read at once.
+    let mut unread = matches!(stream, Stream::Tls(_));
     loop {
         context
-            .poll(&mut events, outbox.unwritten(), unread)
+            .poll(&mut events, outbox.unwritten(), unread, None)
             .map_err(|e| NetError::io("poll failed", &e))?;
         let readable = events
             .iter()

@@ -1,10 +1,11 @@
 //! TCP server session: one poll loop accepts clients and serves all of them, over TLS if
 //! asked (each client's handshake runs in the loop, so a slow one holds up no other).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
@@ -17,6 +18,9 @@ use super::{
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
+/// A TLS client that has not finished its handshake by then is dropped: one that connects
+/// and says nothing would otherwise hold its socket and rustls's buffers for ever.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Client tokens are their id plus this, so a token maps straight back to its client.
 const FIRST_CLIENT_TOKEN: usize = 2;
 
@@ -40,6 +44,9 @@ struct Server {
     buffer: ReadBuffer,
     /// Clients speak TLS with this.
     tls: Option<Arc<rustls::ServerConfig>>,
+    /// TLS clients by when their handshake must be over, in the order they came (so the
+    /// front is due first); a client that finished or left is skipped when its turn comes.
+    handshakes: VecDeque<(Instant, ClientId)>,
 }
 
 fn token_of(id: ClientId) -> mio::Token {
@@ -78,6 +85,7 @@ pub(super) fn run(
         next_id: 1,
         buffer: context.sink.read_buffer(),
         tls,
+        handshakes: VecDeque::new(),
     };
     if let Err(error) = server.listen(&context, local) {
         context
@@ -155,7 +163,8 @@ impl Server {
         let mut events = mio::Events::with_capacity(1024);
         loop {
             let unread = !self.unread.is_empty();
-            if let Err(error) = context.poll(&mut events, self.backlog(), unread) {
+            let handshake_due = self.handshakes.front().map(|(due, _)| *due);
+            if let Err(error) = context.poll(&mut events, self.backlog(), unread, handshake_due) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -174,6 +183,7 @@ impl Server {
                 }
             }
             self.read_unread(context);
+            self.end_slow_handshakes(context);
             if self.listener.is_none() && self.clients.is_empty() {
                 return CloseReason::Idle;
             }
@@ -200,6 +210,25 @@ impl Server {
             }
             self.unread.remove(&id);
             self.on_client_ready(context, id, true);
+        }
+    }
+
+    /// Drops the TLS clients whose handshake is overdue.
+    fn end_slow_handshakes(&mut self, context: &WorkerContext) {
+        let now = Instant::now();
+        while let Some(&(due, id)) = self.handshakes.front() {
+            if due > now {
+                return;
+            }
+            self.handshakes.pop_front();
+            if self
+                .clients
+                .get(&id)
+                .is_some_and(|client| client.stream.is_handshaking())
+            {
+                let reason = CloseReason::Failed(NetError::Tls(tls::TlsFailure::TimedOut));
+                self.drop_client(context, id, reason);
+            }
         }
     }
 
@@ -257,7 +286,11 @@ impl Server {
                     let _ = socket.set_nodelay(true);
                     let mut stream = match &self.tls {
                         Some(config) => match rustls::ServerConnection::new(Arc::clone(config)) {
-                            Ok(tls) => Stream::Tls(Box::new(TlsStream::new(socket, tls))),
+                            Ok(tls) => {
+                                let due = Instant::now() + HANDSHAKE_TIMEOUT;
+                                self.handshakes.push_back((due, id));
+                                Stream::Tls(Box::new(TlsStream::new(socket, tls)))
+                            }
                             Err(error) => {
                                 let error = NetError::Tls((&error).into());
                                 context.sink.emit(EventKind::Warning(error));
@@ -338,6 +371,8 @@ impl Server {
                 }
             }
             if let Some(session) = client.stream.take_secured() {
+                // The handshake's end stopped the read short: the rest is read next turn.
+                self.unread.insert(id);
                 let client = Some(id);
                 let session = Box::new(session);
                 let secured = EventKind::Secured {

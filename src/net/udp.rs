@@ -156,7 +156,7 @@ impl UdpSession {
         let mut events = mio::Events::with_capacity(64);
         let mut buffer = vec![0; MAX_DATAGRAM];
         loop {
-            if let Err(error) = context.poll(&mut events, self.backlog(), self.unread) {
+            if let Err(error) = context.poll(&mut events, self.backlog(), self.unread, None) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             let readable = events

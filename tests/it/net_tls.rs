@@ -229,3 +229,69 @@ fn an_unreadable_key_stops_the_server_before_it_listens() {
     };
     assert!(detail.contains("not-a-key.pem"), "{detail}");
 }
+
+/// A rustls server on a std socket in a thread: it queues `greeting` before the handshake
+/// (sent as TLS 1.3 half-RTT data, in the same flight as its Finished), completes the
+/// handshake and keeps the connection open until the client leaves.
+fn greeting_server(greeting: &'static [u8]) -> SocketAddr {
+    use std::sync::Arc;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("made");
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(made.signing_key.serialize_der());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![made.cert.der().clone()], key.into())
+        .expect("a server configuration");
+    config.send_half_rtt_data = true;
+    config.send_tls13_tickets = 0;
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().expect("accept");
+        let mut tls = rustls::ServerConnection::new(Arc::new(config)).expect("a connection");
+        tls.writer().write_all(greeting).expect("queued");
+        while tls.is_handshaking() {
+            if tls.complete_io(&mut socket).is_err() {
+                return;
+            }
+        }
+        let _ = tls.complete_io(&mut socket);
+        // Until the client leaves.
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut socket, &mut rest);
+    });
+    addr
+}
+
+#[test]
+fn data_that_came_with_the_handshakes_last_flight_is_read_at_once() {
+    let addr = greeting_server(b"220 device ready\r\n");
+    let client = tls_client(addr, Verify::Insecure, Duration::from_secs(5));
+    expect_secured(&client);
+    // The server says nothing more: the greeting must not wait for another event.
+    assert_eq!(expect_received(&client, 18), b"220 device ready\r\n");
+}
+
+#[test]
+fn a_peer_that_trickles_its_handshake_cannot_stretch_the_connect_timeout() {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
+    let addr = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        let (mut peer, _) = listener.accept().expect("accept");
+        // A handshake record of 16 KiB announced, then a byte now and then: each read
+        // waits less than any per-read timeout, until the client leaves.
+        if peer.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]).is_err() {
+            return;
+        }
+        while peer.write_all(&[0]).is_ok() {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    let client = tls_client(addr, Verify::Insecure, Duration::from_millis(500));
+    assert_eq!(
+        expect_closed(&client),
+        CloseReason::Failed(NetError::Tls(TlsFailure::TimedOut))
+    );
+}

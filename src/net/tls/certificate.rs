@@ -50,7 +50,8 @@ impl FromStr for Fingerprint {
             .bytes()
             .filter(|byte| !matches!(byte, b':' | b' ' | b'-'))
             .collect();
-        if digits.len() != 64 {
+        // Hex digits only: from_str_radix would take a sign.
+        if digits.len() != 64 || !digits.iter().all(u8::is_ascii_hexdigit) {
             return Err(());
         }
         let mut bytes = [0; 32];
@@ -211,6 +212,8 @@ mod tests {
         assert_eq!(format!("sha256//{plain}").parse(), Ok(fingerprint));
         assert_eq!("AB:CD".parse::<Fingerprint>(), Err(()));
         assert_eq!(plain.replace('a', "g").parse::<Fingerprint>(), Err(()));
+        let signed = format!("+{}", &plain[1..]);
+        assert_eq!(signed.parse::<Fingerprint>(), Err(()), "no signs");
     }
 
     #[test]

@@ -174,6 +174,8 @@ pub(super) fn client_connection(
     host: &str,
 ) -> Result<rustls::ClientConnection, NetError> {
     let host = host.trim_start_matches('[').trim_end_matches(']');
+    // A link-local address's zone (`fe80::1%eth0`) is no part of a name.
+    let host = host.split_once('%').map_or(host, |(address, _)| address);
     let name = rustls::pki_types::ServerName::try_from(host.to_owned()).map_err(|_| {
         NetError::Tls(TlsFailure::Protocol {
             detail: format!("'{host}' cannot be a TLS server name"),
@@ -182,23 +184,52 @@ pub(super) fn client_connection(
     rustls::ClientConnection::new(Arc::clone(config), name).map_err(|error| protocol_error(&error))
 }
 
-/// Completes the client's handshake on a blocking socket whose timeouts are set.
-pub(super) fn handshake<S: io::Read + io::Write>(
+/// Completes the client's handshake on a blocking socket by `deadline` (each wait on the
+/// socket gets only what is left of it, so a peer that trickles bytes cannot hold it longer).
+pub(super) fn handshake(
     tls: &mut rustls::ClientConnection,
-    socket: &mut S,
+    socket: &std::net::TcpStream,
+    deadline: std::time::Instant,
 ) -> Result<(), NetError> {
+    let timed_out = || NetError::Tls(TlsFailure::TimedOut);
+    let io_error = |error: io::Error| match error.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => timed_out(),
+        _ => NetError::from_stream("TLS handshake failed", &error),
+    };
+    let mut socket = socket;
     while tls.is_handshaking() {
-        if let Err(error) = tls.complete_io(socket) {
-            return Err(match (failure_of(&error), error.kind()) {
-                (Some(failure), _) => NetError::Tls(failure),
-                (None, io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                    NetError::Tls(TlsFailure::TimedOut)
-                }
-                (None, io::ErrorKind::UnexpectedEof) => {
-                    NetError::Tls(TlsFailure::ClosedInHandshake)
-                }
-                (None, _) => NetError::from_stream("TLS handshake failed", &error),
-            });
+        let left = deadline
+            .checked_duration_since(std::time::Instant::now())
+            .filter(|left| !left.is_zero())
+            .ok_or_else(timed_out)?;
+        socket.set_read_timeout(Some(left)).map_err(io_error)?;
+        socket.set_write_timeout(Some(left)).map_err(io_error)?;
+        if tls.wants_write() {
+            match tls.write_tls(&mut socket) {
+                Ok(_) => {}
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(io_error(error)),
+            }
+            continue;
+        }
+        match tls.read_tls(&mut socket) {
+            Ok(0) => return Err(NetError::Tls(TlsFailure::ClosedInHandshake)),
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(io_error(error)),
+        }
+        if let Err(error) = tls.process_new_packets() {
+            // The alert that says why, as far as the socket takes it.
+            let _ = tls.write_tls(&mut socket);
+            return Err(NetError::Tls((&error).into()));
+        }
+    }
+    // The last flight (the client's Finished) goes before the socket turns non-blocking.
+    while tls.wants_write() {
+        match tls.write_tls(&mut socket) {
+            Ok(_) => {}
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(io_error(error)),
         }
     }
     Ok(())

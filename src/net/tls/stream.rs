@@ -11,6 +11,8 @@ pub(in crate::net) struct TlsStream<S> {
     tls: rustls::Connection,
     /// The handshake's outcome was handed out (see [`TlsStream::take_secured`]).
     reported: bool,
+    /// A failure found after data that came before it: that data is read first.
+    failed: Option<io::Error>,
 }
 
 impl<S: Read + Write> TlsStream<S> {
@@ -19,6 +21,7 @@ impl<S: Read + Write> TlsStream<S> {
             socket,
             tls: tls.into(),
             reported: false,
+            failed: None,
         }
     }
 
@@ -29,6 +32,11 @@ impl<S: Read + Write> TlsStream<S> {
     /// TLS records wait for the socket to take them.
     pub fn wants_write(&self) -> bool {
         self.tls.wants_write()
+    }
+
+    /// Still shaking hands.
+    pub fn is_handshaking(&self) -> bool {
+        self.tls.is_handshaking()
     }
 
     /// The session, once, as soon as the handshake is over.
@@ -61,6 +69,8 @@ impl<S: Read + Write> TlsStream<S> {
     }
 
     /// Reads records from the socket once and decrypts them; `Ok(false)` at the socket's end.
+    /// A failure after that keeps what was decrypted before it readable: it waits in
+    /// `failed` until that is read.
     fn receive_records(&mut self) -> io::Result<bool> {
         let open = loop {
             match self.tls.read_tls(&mut self.socket) {
@@ -71,27 +81,61 @@ impl<S: Read + Write> TlsStream<S> {
             }
         };
         if let Err(error) = self.tls.process_new_packets() {
-            // The alert that says why goes first, as far as it can.
+            // The alert that says why goes out as far as it can.
             let _ = self.send_records();
-            return Err(io::Error::new(io::ErrorKind::InvalidData, error));
+            self.failed = Some(io::Error::new(io::ErrorKind::InvalidData, error));
+        } else if let Err(error) = self.send_records() {
+            // Handshake messages and key updates answer what was read.
+            self.failed = Some(error);
         }
-        // Handshake messages and key updates answer what was read.
-        self.send_records()?;
         Ok(open)
     }
 }
 
 impl<S: Read + Write> Read for TlsStream<S> {
-    /// `Ok(0)` when the peer closed, with close_notify or not (many devices just close).
+    /// Fills `buf` with what the records hold (several records a call, as a plain socket
+    /// gives what it has). `Ok(0)` when the peer closed, with close_notify or not (many
+    /// devices just close). The end of the handshake ends a call early, with `WouldBlock`
+    /// if nothing was read: the caller reports the handshake before any data, and reads on.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut filled = 0;
         loop {
-            match self.tls.reader().read(buf) {
-                Ok(n) => return Ok(n),
-                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+            match self.tls.reader().read(&mut buf[filled..]) {
+                Ok(n) => {
+                    filled += n;
+                    if n == 0 || filled == buf.len() {
+                        return Ok(filled);
+                    }
+                }
+                Err(error) if error.kind() == io::ErrorKind::UnexpectedEof => return Ok(filled),
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => {}
+                Err(error) if filled > 0 => {
+                    self.failed = Some(error);
+                    return Ok(filled);
+                }
                 Err(error) => return Err(error),
             }
-            if !self.receive_records()? && self.tls.is_handshaking() {
+            if let Some(error) = self.failed.take() {
+                if filled > 0 {
+                    self.failed = Some(error);
+                    return Ok(filled);
+                }
+                return Err(error);
+            }
+            let open = match self.receive_records() {
+                Ok(open) => open,
+                Err(error) if filled > 0 => {
+                    if error.kind() != io::ErrorKind::WouldBlock {
+                        self.failed = Some(error);
+                    }
+                    return Ok(filled);
+                }
+                Err(error) => return Err(error),
+            };
+            if !self.reported && !self.tls.is_handshaking() && self.failed.is_none() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            if !open && self.tls.is_handshaking() && self.failed.is_none() {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
                     super::TlsFailure::ClosedInHandshake,
@@ -102,10 +146,14 @@ impl<S: Read + Write> Read for TlsStream<S> {
 }
 
 impl<S: Read + Write> Write for TlsStream<S> {
-    /// Takes what rustls's buffer has room for (before the handshake ends, too: it goes as
-    /// soon as it can); `WouldBlock` when the buffer is full.
+    /// Takes what rustls's buffer has room for; `WouldBlock` when the buffer is full, and
+    /// while the handshake goes on (what is written waits in the outbox, not unsent inside
+    /// rustls, so it counts as sent only once it goes).
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.send_records()?;
+        if self.tls.is_handshaking() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         let taken = self.tls.writer().write(buf)?;
         self.send_records()?;
         if taken == 0 && !buf.is_empty() {
