@@ -88,7 +88,7 @@ pub struct Cli {
     #[arg(long)]
     pub hex: bool,
 
-    /// Record every event to FILE as it happens (.jsonl, .csv or .txt).
+    /// Record every event to FILE as it happens (.jsonl, .csv, .txt, or .pcapng for Wireshark).
     #[arg(long, value_name = "FILE", value_parser = parse_log_path)]
     pub log: Option<PathBuf>,
 
@@ -352,7 +352,7 @@ fn parse_log_path(text: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
     match crate::export::LogFormat::from_path(&path) {
         Some(_) => Ok(path),
-        None => Err("the log file must end in .jsonl, .csv or .txt".to_owned()),
+        None => Err("the log file must end in .jsonl, .csv, .txt or .pcapng".to_owned()),
     }
 }
 

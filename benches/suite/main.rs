@@ -12,6 +12,7 @@ mod cold_start;
 mod common;
 mod lines;
 mod log_scale;
+mod pcapng_record;
 mod report;
 mod slow_record;
 mod tcp_flood;
@@ -32,6 +33,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("slow_record", slow_record::run),
     ("auto_reply", auto_reply::run),
     ("tls", tls::run),
+    ("pcapng_record", pcapng_record::run),
 ];
 
 /// Set in the processes this benchmark starts for a part: the App's cold start, or the

@@ -138,4 +138,5 @@ fn log_filters(dialog: rfd::FileDialog, lang: Language) -> rfd::FileDialog {
         .add_filter(tr!(lang, "app.dialog.jsonl"), &["jsonl"])
         .add_filter("CSV", &["csv"])
         .add_filter(tr!(lang, "app.dialog.txt"), &["txt"])
+        .add_filter(tr!(lang, "app.dialog.pcapng"), &["pcapng"])
 }

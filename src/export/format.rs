@@ -1,7 +1,8 @@
-//! The log file formats: one line per entry in `.txt`, `.csv` or `.jsonl`.
+//! The log file formats: one line per entry in `.txt`, `.csv` or `.jsonl`, or packets in
+//! `.pcapng` (see [`super::pcapng`]).
 //!
-//! `.csv` and `.jsonl` are byte-exact (length and hex of what crossed the wire);
-//! `.txt` is for reading.
+//! `.csv`, `.jsonl` and `.pcapng` are byte-exact (length and hex of what crossed the wire, or
+//! the packets' payloads); `.txt` is for reading.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -11,6 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
+use super::pcapng::PcapngState;
 use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
 use crate::session::{LogEntry, Mode};
 
@@ -20,18 +22,22 @@ pub enum LogFormat {
     Txt,
     Csv,
     Jsonl,
+    /// Packets for Wireshark and tshark; status lines are left out.
+    Pcapng,
 }
 
 impl LogFormat {
-    pub const ALL: [Self; 3] = [Self::Txt, Self::Csv, Self::Jsonl];
+    pub const ALL: [Self; 4] = [Self::Txt, Self::Csv, Self::Jsonl, Self::Pcapng];
 
-    /// The format for a file name: `.txt`/`.log`, `.csv`, `.jsonl`/`.ndjson`, in any case.
+    /// The format for a file name: `.txt`/`.log`, `.csv`, `.jsonl`/`.ndjson`, `.pcapng`, in
+    /// any case.
     pub fn from_path(path: &Path) -> Option<Self> {
         let extension = path.extension()?.to_str()?.to_ascii_lowercase();
         match extension.as_str() {
             "txt" | "log" => Some(Self::Txt),
             "csv" => Some(Self::Csv),
             "jsonl" | "ndjson" => Some(Self::Jsonl),
+            "pcapng" => Some(Self::Pcapng),
             _ => None,
         }
     }
@@ -42,6 +48,46 @@ impl LogFormat {
             Self::Txt => "txt",
             Self::Csv => "csv",
             Self::Jsonl => "jsonl",
+            Self::Pcapng => "pcapng",
+        }
+    }
+}
+
+/// Writes a file's records in its format: the line formats need nothing from one record to
+/// the next; pcapng keeps its TCP flows' sequence numbers.
+pub struct RecordWriter {
+    format: LogFormat,
+    pcapng: Option<Box<PcapngState>>,
+}
+
+impl RecordWriter {
+    pub fn new(format: LogFormat) -> io::Result<Self> {
+        let pcapng = match format {
+            LogFormat::Pcapng => Some(Box::new(PcapngState::new()?)),
+            LogFormat::Txt | LogFormat::Csv | LogFormat::Jsonl => None,
+        };
+        Ok(Self { format, pcapng })
+    }
+
+    /// What comes before the first record of a file (each part of a rotating one).
+    pub fn write_header(&mut self, w: &mut impl Write) -> io::Result<()> {
+        match &mut self.pcapng {
+            Some(pcapng) => pcapng.write_header(w),
+            None => write_header(w, self.format),
+        }
+    }
+
+    /// Appends one entry's record to `out`, with times in the local time zone. Records are
+    /// made in memory and written whole, so a failing file never gets half of one from us.
+    pub fn write_record(
+        &mut self,
+        out: &mut Vec<u8>,
+        ctx: &RecordContext,
+        entry: &LogEntry,
+    ) -> io::Result<()> {
+        match &mut self.pcapng {
+            Some(pcapng) => pcapng.write_record(out, ctx, entry),
+            None => write_record(out, self.format, ctx, entry),
         }
     }
 }
@@ -58,16 +104,16 @@ pub struct RecordContext {
 
 const CSV_HEADER: &str = "time,mode,dir,peer,len,hex,text\n";
 
-/// Writes what comes before the first record: the column names for `.csv`, nothing otherwise.
-pub fn write_header(w: &mut impl Write, format: LogFormat) -> io::Result<()> {
+/// Writes what comes before the first line: the column names for `.csv`, nothing otherwise.
+fn write_header(w: &mut impl Write, format: LogFormat) -> io::Result<()> {
     match format {
         LogFormat::Csv => w.write_all(CSV_HEADER.as_bytes()),
-        LogFormat::Txt | LogFormat::Jsonl => Ok(()),
+        LogFormat::Txt | LogFormat::Jsonl | LogFormat::Pcapng => Ok(()),
     }
 }
 
 /// Writes one entry as one line ending in `\n`, with times in the local time zone.
-pub fn write_record(
+fn write_record(
     w: &mut impl Write,
     format: LogFormat,
     ctx: &RecordContext,
@@ -91,6 +137,8 @@ fn write_record_in<Tz: TimeZone>(
         LogFormat::Txt => txt_line(ctx, entry, &time),
         LogFormat::Csv => csv_line(&Fields::new(ctx, entry, &time)),
         LogFormat::Jsonl => jsonl_line(&Fields::new(ctx, entry, &time))?,
+        // Not a line format: RecordWriter writes it.
+        LogFormat::Pcapng => return Err(io::ErrorKind::Unsupported.into()),
     };
     // One write per record, so a failing writer never gets half a line from us.
     w.write_all(line.as_bytes())

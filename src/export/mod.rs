@@ -2,6 +2,7 @@
 //! Both use the formats in [`format`](mod@format).
 
 pub mod format;
+mod pcapng;
 pub mod raw_capture;
 pub mod recorder;
 mod writer_thread;
@@ -10,7 +11,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-pub use format::{LogFormat, RecordContext, write_header, write_record};
+pub use format::{LogFormat, RecordContext, RecordWriter};
 pub use raw_capture::{RawCapture, RawFeed, RawOptions};
 pub use recorder::{DEFAULT_ROTATE_BYTES, RecordFeed, Recorder, part_path};
 pub use writer_thread::{BACKLOG_LIMIT, Backlog, Progress, Written};
@@ -64,10 +65,14 @@ fn write_log<'a>(
     ctx: &RecordContext,
     entries: impl IntoIterator<Item = &'a LogEntry>,
 ) -> io::Result<usize> {
-    write_header(w, format)?;
+    let mut writer = RecordWriter::new(format)?;
+    writer.write_header(w)?;
     let mut count = 0;
+    let mut record = Vec::new();
     for entry in entries {
-        write_record(w, format, ctx, entry)?;
+        record.clear();
+        writer.write_record(&mut record, ctx, entry)?;
+        w.write_all(&record)?;
         count += 1;
     }
     // Flush here: BufWriter's drop would swallow a failure to write the tail.

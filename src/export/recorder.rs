@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
-use super::{ExportError, LogFormat, RecordContext, format_for, write_header, write_record};
+use super::{ExportError, RecordContext, RecordWriter, format_for};
 use crate::session::LogEntry;
 
 /// Where a recording moves on to its next file, unless told otherwise.
@@ -36,10 +36,11 @@ impl Recorder {
     /// `NAME.2.EXT`, `NAME.3.EXT`, … (see [`part_path`]); a record is never split.
     pub fn start_rotating(path: &Path, rotate_at: u64) -> Result<Self, ExportError> {
         let format = format_for(path)?;
-        let (writer, header_bytes) = open_part(path, format)?;
+        let mut records = RecordWriter::new(format).map_err(ExportError::io(path))?;
+        let (writer, header_bytes) = open_part(path, &mut records)?;
         let sink = LogSink {
             base: path.to_path_buf(),
-            format,
+            records,
             rotate_at: rotate_at.max(1),
             part: 1,
             current: path.to_path_buf(),
@@ -120,11 +121,18 @@ pub fn part_path(base: &Path, number: u32) -> PathBuf {
 }
 
 /// Creates a part file with its header written and flushed; returns the header's size.
-fn open_part(path: &Path, format: LogFormat) -> Result<(BufWriter<File>, u64), ExportError> {
+fn open_part(
+    path: &Path,
+    records: &mut RecordWriter,
+) -> Result<(BufWriter<File>, u64), ExportError> {
     let file = File::create(path).map_err(ExportError::io(path))?;
-    let mut writer = BufWriter::with_capacity(256 * 1024, file);
+    // Records this size or larger (a 64 KiB read as pcapng or raw) go straight to the file,
+    // without a copy through the buffer.
+    let mut writer = BufWriter::with_capacity(64 * 1024, file);
     let mut header = Vec::new();
-    write_header(&mut header, format).map_err(ExportError::io(path))?;
+    records
+        .write_header(&mut header)
+        .map_err(ExportError::io(path))?;
     writer
         .write_all(&header)
         .and_then(|()| writer.flush())
@@ -135,7 +143,7 @@ fn open_part(path: &Path, format: LogFormat) -> Result<(BufWriter<File>, u64), E
 /// The recorder thread's side: formats records and rotates files.
 struct LogSink {
     base: PathBuf,
-    format: LogFormat,
+    records: RecordWriter,
     rotate_at: u64,
     /// The part being written, and its file.
     part: u32,
@@ -153,7 +161,7 @@ impl LogSink {
         self.flush()?;
         self.part += 1;
         self.current = part_path(&self.base, self.part);
-        let (writer, header_bytes) = open_part(&self.current, self.format)?;
+        let (writer, header_bytes) = open_part(&self.current, &mut self.records)?;
         self.writer = writer;
         self.written = header_bytes;
         Ok(())
@@ -165,13 +173,9 @@ impl Sink for LogSink {
 
     fn write(&mut self, pending: &Pending, progress: &Progress) -> Result<(), ExportError> {
         self.scratch.clear();
-        write_record(
-            &mut self.scratch,
-            self.format,
-            &pending.context,
-            &pending.entry,
-        )
-        .map_err(ExportError::io(&self.current))?;
+        self.records
+            .write_record(&mut self.scratch, &pending.context, &pending.entry)
+            .map_err(ExportError::io(&self.current))?;
         let size = self.scratch.len() as u64;
         // A part always takes its first record, however large, so rotation cannot loop.
         if self.written > self.header_bytes && self.written + size > self.rotate_at {

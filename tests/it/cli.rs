@@ -44,7 +44,7 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
             &["--encoding", "utf-16le"],
             "expected an encoding such as utf-8, gbk, big5",
         ),
-        (&["--log", "out.bin"], ".jsonl, .csv or .txt"),
+        (&["--log", "out.bin"], ".jsonl, .csv, .txt or .pcapng"),
         (&["--max-fps", "0"], "1..=120"),
     ];
     for (args, message) in cases {

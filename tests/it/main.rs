@@ -27,6 +27,7 @@ mod ui_layout;
 mod ui_log;
 #[cfg(target_os = "linux")]
 mod ui_multicast;
+mod ui_pcapng;
 mod ui_persistence;
 mod ui_quick;
 mod ui_receive;

@@ -1,0 +1,408 @@
+//! pcapng for Wireshark and tshark: each entry of bytes one packet (a TCP entry larger than an
+//! IP packet several), with synthetic IPv4/IPv6 and TCP/UDP headers around the exact payload,
+//! the real peers' addresses and ports, the time to the nanosecond, and the direction in the
+//! packet's flags. TCP sequence numbers run on per flow and direction, so Wireshark follows the
+//! stream as sent. Status lines (INFO, ERROR) are not packets and are left out.
+//!
+//! TCP and UDP checksums are left zero, as in a capture with checksum offload (Wireshark does
+//! not check them unless asked): computing them over every payload halved the rate a flood
+//! could be recorded at.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::UNIX_EPOCH;
+
+use etherparse::{IpNumber, Ipv4Header, Ipv6Header, TcpHeader, UdpHeader};
+use pcap_file::DataLink;
+use pcap_file::pcapng::PcapNgWriter;
+use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
+use pcap_file::pcapng::blocks::interface_description::{
+    InterfaceDescriptionBlock, InterfaceDescriptionOption,
+};
+
+use super::RecordContext;
+use crate::session::{EntryTag, LogEntry, Mode};
+
+/// TCP payload in one synthetic packet at most: an IPv4 packet's 65,535 bytes less its
+/// headers, rounded down.
+const MAX_SEGMENT: usize = 65_000;
+
+/// The pcapng flags of a packet that came in, and of one that went out.
+const INBOUND: u32 = 0b01;
+const OUTBOUND: u32 = 0b10;
+
+/// pcap-file writes timestamps in nanoseconds: the interface must say so (10^-9).
+const NANOSECONDS: u8 = 9;
+
+/// A pcapng writer's state: the TCP flows' next sequence numbers, which run on across the
+/// parts of a rotating recording.
+pub struct PcapngState {
+    /// By (source, destination): the sequence number of the next byte that way.
+    next_sequence: HashMap<(SocketAddr, SocketAddr), u32>,
+    /// One packet, built before its block.
+    packet: Vec<u8>,
+    /// Packet blocks, formatted one at a time (pcap-file's writer checks each names an
+    /// interface it has seen, so it is kept with the interface written).
+    blocks: PcapNgWriter<Vec<u8>>,
+}
+
+/// The one interface every packet is on: raw IP, times in nanoseconds.
+fn interface() -> InterfaceDescriptionBlock<'static> {
+    InterfaceDescriptionBlock {
+        linktype: DataLink::RAW,
+        snaplen: 0,
+        options: vec![
+            InterfaceDescriptionOption::IfName(Cow::Borrowed("sockscope")),
+            InterfaceDescriptionOption::IfTsResol(NANOSECONDS),
+        ],
+    }
+}
+
+impl PcapngState {
+    pub fn new() -> io::Result<Self> {
+        let mut blocks = PcapNgWriter::new(Vec::new()).map_err(into_io)?;
+        blocks.write_pcapng_block(interface()).map_err(into_io)?;
+        Ok(Self {
+            next_sequence: HashMap::new(),
+            packet: Vec::new(),
+            blocks,
+        })
+    }
+
+    /// A section header and the interface, as each file (or part) starts.
+    pub fn write_header(&mut self, w: &mut impl Write) -> io::Result<()> {
+        let mut section = PcapNgWriter::new(Vec::new()).map_err(into_io)?;
+        section.write_pcapng_block(interface()).map_err(into_io)?;
+        w.write_all(&section.into_inner())
+    }
+
+    /// Appends the entry's packets to `out`; nothing for a status line.
+    pub fn write_record(
+        &mut self,
+        out: &mut Vec<u8>,
+        ctx: &RecordContext,
+        entry: &LogEntry,
+    ) -> io::Result<()> {
+        let tag = entry.kind.tag();
+        let (Some(peer), true) = (entry.peer, tag.is_data()) else {
+            return Ok(());
+        };
+        let received = tag == EntryTag::Rx;
+        let here = here(entry, peer);
+        let (source, destination) = if received { (peer, here) } else { (here, peer) };
+        let timestamp = entry.time.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let mut options = vec![EnhancedPacketOption::Flags(if received {
+            INBOUND
+        } else {
+            OUTBOUND
+        })];
+        if tag == EntryTag::AutoTx {
+            options.push(EnhancedPacketOption::Comment(Cow::Borrowed("auto-reply")));
+        }
+        let bytes = entry.bytes();
+        let tcp = ctx.mode != Mode::Udp;
+        // A UDP datagram is one packet, empty or not; TCP bytes go in segments.
+        let segments: Vec<&[u8]> = if tcp {
+            bytes.chunks(MAX_SEGMENT).collect()
+        } else {
+            vec![bytes]
+        };
+        for segment in segments {
+            self.packet.clear();
+            let transport = if tcp {
+                let sequence = self.advance(source, destination, segment.len());
+                let mut header =
+                    TcpHeader::new(source.port(), destination.port(), sequence, u16::MAX);
+                header.acknowledgment_number = self.peek(destination, source);
+                header.ack = true;
+                header.psh = true;
+                Transport::Tcp(header)
+            } else {
+                // A datagram is at most 65,507 bytes: its length fits.
+                let length = (UdpHeader::LEN + segment.len()).min(usize::from(u16::MAX)) as u16;
+                Transport::Udp(UdpHeader {
+                    source_port: source.port(),
+                    destination_port: destination.port(),
+                    length,
+                    checksum: 0,
+                })
+            };
+            let ip_payload = transport.len() + segment.len();
+            let protocol = transport.protocol();
+            match (source.ip(), destination.ip()) {
+                (IpAddr::V4(from), IpAddr::V4(to)) => {
+                    let length = u16::try_from(ip_payload).unwrap_or(u16::MAX);
+                    Ipv4Header::new(length, 64, protocol, from.octets(), to.octets())
+                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?
+                        .write(&mut self.packet)?;
+                }
+                (from, to) => Ipv6Header {
+                    traffic_class: 0,
+                    flow_label: Default::default(),
+                    payload_length: u16::try_from(ip_payload).unwrap_or(u16::MAX),
+                    next_header: protocol,
+                    hop_limit: 64,
+                    source: v6(from).octets(),
+                    destination: v6(to).octets(),
+                }
+                .write(&mut self.packet)?,
+            }
+            match &transport {
+                Transport::Tcp(header) => header.write(&mut self.packet)?,
+                Transport::Udp(header) => header.write(&mut self.packet)?,
+            }
+            self.packet.extend_from_slice(segment);
+            let block = EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp,
+                original_len: self.packet.len() as u32,
+                data: Cow::Borrowed(&self.packet),
+                options: options.clone(),
+            };
+            // The block goes straight onto `out`: lent to the writer, which appends to it.
+            std::mem::swap(self.blocks.get_mut(), out);
+            let written = self.blocks.write_pcapng_block(block);
+            std::mem::swap(self.blocks.get_mut(), out);
+            written.map_err(into_io)?;
+        }
+        Ok(())
+    }
+
+    /// The sequence number of the next byte from `source` to `destination`, moved on past
+    /// `len` bytes.
+    fn advance(&mut self, source: SocketAddr, destination: SocketAddr, len: usize) -> u32 {
+        let next = self.next_sequence.entry((source, destination)).or_insert(1);
+        let sequence = *next;
+        *next = next.wrapping_add(len as u32);
+        sequence
+    }
+
+    /// What `source` will send next to `destination`: what the other way acknowledges.
+    fn peek(&self, source: SocketAddr, destination: SocketAddr) -> u32 {
+        self.next_sequence
+            .get(&(source, destination))
+            .copied()
+            .unwrap_or(1)
+    }
+}
+
+/// A packet's TCP or UDP header.
+enum Transport {
+    Tcp(TcpHeader),
+    Udp(UdpHeader),
+}
+
+impl Transport {
+    fn len(&self) -> usize {
+        match self {
+            Self::Tcp(header) => header.header_len(),
+            Self::Udp(_) => UdpHeader::LEN,
+        }
+    }
+
+    fn protocol(&self) -> IpNumber {
+        match self {
+            Self::Tcp(_) => IpNumber::TCP,
+            Self::Udp(_) => IpNumber::UDP,
+        }
+    }
+}
+
+/// This end of an entry: where the socket said a datagram was sent, else the connection's or
+/// the socket's address; in the peer's IP version (a dual-stack socket's `::` or
+/// `::ffff:a.b.c.d` becomes IPv4 for an IPv4 peer). Unknown: the unspecified address.
+fn here(entry: &LogEntry, peer: SocketAddr) -> SocketAddr {
+    let port = entry.local.map_or(0, |local| local.port());
+    let ip = entry.to.or(entry.local.map(|local| local.ip()));
+    let ip = match (ip, peer.ip()) {
+        (Some(IpAddr::V6(ip)), IpAddr::V4(_)) => ip
+            .to_ipv4_mapped()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), IpAddr::V4),
+        (Some(IpAddr::V4(ip)), IpAddr::V6(_)) => IpAddr::V6(ip.to_ipv6_mapped()),
+        (Some(ip), _) => ip,
+        (None, IpAddr::V4(_)) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        (None, IpAddr::V6(_)) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    SocketAddr::new(ip, port)
+}
+
+fn v6(ip: IpAddr) -> Ipv6Addr {
+    match ip {
+        IpAddr::V6(ip) => ip,
+        IpAddr::V4(ip) => ip.to_ipv6_mapped(),
+    }
+}
+
+fn into_io(error: pcap_file::PcapError) -> io::Error {
+    match error {
+        pcap_file::PcapError::IoError(error) => error,
+        other => io::Error::other(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+    use pcap_file::pcapng::{Block, PcapNgReader};
+
+    use super::*;
+    use crate::codec::TextEncoding;
+    use crate::session::EntryKind;
+
+    /// A packet as Wireshark would read it.
+    #[derive(Debug, PartialEq, Eq)]
+    struct Packet {
+        source: SocketAddr,
+        destination: SocketAddr,
+        tcp: Option<(u32, u32)>,
+        payload: Vec<u8>,
+        inbound: bool,
+        comment: Option<String>,
+        time: Duration,
+    }
+
+    fn read(bytes: &[u8]) -> Vec<Packet> {
+        let mut reader = PcapNgReader::new(bytes).unwrap();
+        let mut packets = Vec::new();
+        while let Some(block) = reader.next_block() {
+            let Block::EnhancedPacket(block) = block.unwrap() else {
+                continue;
+            };
+            let sliced = SlicedPacket::from_ip(&block.data).unwrap();
+            let (from, to): (IpAddr, IpAddr) = match sliced.net.unwrap() {
+                NetSlice::Ipv4(ip) => (
+                    ip.header().source_addr().into(),
+                    ip.header().destination_addr().into(),
+                ),
+                NetSlice::Ipv6(ip) => (
+                    ip.header().source_addr().into(),
+                    ip.header().destination_addr().into(),
+                ),
+                other => panic!("{other:?}"),
+            };
+            let (ports, tcp, payload) = match sliced.transport.unwrap() {
+                TransportSlice::Tcp(tcp) => (
+                    (tcp.source_port(), tcp.destination_port()),
+                    Some((tcp.sequence_number(), tcp.acknowledgment_number())),
+                    tcp.payload().to_vec(),
+                ),
+                TransportSlice::Udp(udp) => (
+                    (udp.source_port(), udp.destination_port()),
+                    None,
+                    udp.payload().to_vec(),
+                ),
+                other => panic!("{other:?}"),
+            };
+            let mut inbound = None;
+            let mut comment = None;
+            for option in &block.options {
+                match option {
+                    EnhancedPacketOption::Flags(flags) => inbound = Some(*flags == INBOUND),
+                    EnhancedPacketOption::Comment(text) => comment = Some(text.to_string()),
+                    _ => {}
+                }
+            }
+            packets.push(Packet {
+                source: SocketAddr::new(from, ports.0),
+                destination: SocketAddr::new(to, ports.1),
+                tcp,
+                payload,
+                inbound: inbound.unwrap(),
+                comment,
+                time: block.timestamp,
+            });
+        }
+        packets
+    }
+
+    fn write(mode: Mode, entries: &[LogEntry]) -> Vec<u8> {
+        let ctx = RecordContext {
+            mode,
+            encoding: TextEncoding::Utf8,
+            hex_text: false,
+        };
+        let mut state = PcapngState::new().unwrap();
+        let mut out = Vec::new();
+        state.write_header(&mut out).unwrap();
+        for entry in entries {
+            state.write_record(&mut out, &ctx, entry).unwrap();
+        }
+        out
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_millis(1_764_000_000_000 + ms)
+    }
+
+    #[test]
+    fn tcp_entries_become_segments_of_one_stream_each_way() {
+        let peer: SocketAddr = "192.0.2.7:5000".parse().unwrap();
+        let local: SocketAddr = "192.0.2.1:40000".parse().unwrap();
+        let entry = |ms, kind| LogEntry::new(at(ms), Some(peer), kind).at(Some(local));
+        let big: Vec<u8> = (0..100_000u32).map(|n| (n % 251) as u8).collect();
+        let entries = [
+            entry(0, EntryKind::Info("Connected".into())),
+            entry(1, EntryKind::Tx(b"hello".to_vec())),
+            entry(2, EntryKind::Rx(big.clone())),
+            entry(3, EntryKind::AutoTx(b"ok".to_vec())),
+        ];
+        let packets = read(&write(Mode::TcpClient, &entries));
+        assert_eq!(
+            packets.len(),
+            4,
+            "no packet for the status line; 100 kB in two"
+        );
+        assert_eq!(packets[0].source, local);
+        assert_eq!(packets[0].destination, peer);
+        assert_eq!(packets[0].payload, b"hello");
+        assert_eq!(packets[0].tcp, Some((1, 1)));
+        assert!(!packets[0].inbound);
+        assert_eq!(packets[0].time, Duration::from_millis(1_764_000_000_001));
+        let received: Vec<u8> = [&packets[1].payload[..], &packets[2].payload[..]].concat();
+        assert_eq!(received, big, "in order and whole");
+        assert!(packets[1].inbound && packets[1].source == peer);
+        assert_eq!(packets[1].tcp, Some((1, 6)), "acknowledges what was sent");
+        assert_eq!(
+            packets[2].tcp.unwrap().0,
+            1 + packets[1].payload.len() as u32
+        );
+        assert_eq!(packets[3].tcp, Some((6, 100_001)));
+        assert_eq!(packets[3].comment.as_deref(), Some("auto-reply"));
+    }
+
+    #[test]
+    fn datagrams_go_to_where_they_were_sent_in_the_peers_ip_version() {
+        let peer: SocketAddr = "10.0.0.2:7".parse().unwrap();
+        // A dual-stack socket on [::]:9000 heard a datagram sent to a group.
+        let local: SocketAddr = "[::]:9000".parse().unwrap();
+        let group: IpAddr = "239.1.2.3".parse().unwrap();
+        let v6_peer: SocketAddr = "[fd77::2]:7".parse().unwrap();
+        let entries = [
+            LogEntry::new(at(0), Some(peer), EntryKind::Rx(Vec::new()))
+                .sent_to(Some(group))
+                .at(Some(local)),
+            LogEntry::new(at(1), Some(peer), EntryKind::Tx(b"\x00\xFF".to_vec())).at(Some(local)),
+            LogEntry::new(at(2), Some(v6_peer), EntryKind::Rx(b"v6".to_vec())).at(Some(local)),
+            LogEntry::new(at(3), Some(peer), EntryKind::Rx(b"?".to_vec())),
+        ];
+        let packets = read(&write(Mode::Udp, &entries));
+        assert_eq!(packets.len(), 4);
+        assert_eq!(packets[0].destination, SocketAddr::new(group, 9000));
+        assert_eq!(packets[0].payload, b"", "an empty datagram is a packet");
+        assert_eq!(packets[0].tcp, None);
+        assert_eq!(packets[1].source, "0.0.0.0:9000".parse().unwrap());
+        assert_eq!(packets[1].destination, peer);
+        assert_eq!(packets[2].destination, "[::]:9000".parse().unwrap());
+        assert_eq!(packets[2].source, v6_peer);
+        assert_eq!(
+            packets[3].destination,
+            "0.0.0.0:0".parse().unwrap(),
+            "this end unknown"
+        );
+    }
+}
