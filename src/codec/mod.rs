@@ -4,6 +4,7 @@ pub mod checksum;
 pub mod escape;
 pub mod hex;
 pub mod stream;
+pub mod template;
 pub mod text;
 
 use std::fmt;
@@ -11,6 +12,7 @@ use std::fmt;
 pub use checksum::{ByteOrder, Checksum};
 pub use escape::{EscapeError, EscapedError, encode_escaped};
 pub use hex::{HexError, parse_hex, to_hex, to_spaced_hex};
+pub use template::{Template, TemplateError};
 pub use text::{EncodeError, MarkedText, TextEncoding};
 
 /// How the send box's input is read.
@@ -47,6 +49,8 @@ pub enum ComposeError {
     Encode(#[from] EncodeError),
     #[error(transparent)]
     Escape(#[from] EscapeError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
 }
 
 impl From<EscapedError> for ComposeError {
@@ -73,16 +77,58 @@ pub struct SendSpec {
     pub suffix: Vec<u8>,
 }
 
-/// The wire bytes for `input`: the payload, its checksum, then the suffix.
+/// What Send puts on the wire, worked out at each send: the payload with its variables (see
+/// [`template`]), its checksum, then the suffix.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Frame {
+    payload: Template,
+    checksum: Checksum,
+    order: ByteOrder,
+    suffix: Vec<u8>,
+}
+
+impl Frame {
+    /// The bytes of send number `index` (from 0) at `now`.
+    pub fn render(&self, index: u64, now: std::time::SystemTime) -> Vec<u8> {
+        let mut bytes = self.payload.render(index, now);
+        let checksum = self.checksum.bytes(&bytes, self.order);
+        bytes.extend_from_slice(&checksum);
+        bytes.extend_from_slice(&self.suffix);
+        bytes
+    }
+
+    /// Whether the bytes change from send to send.
+    pub fn is_variable(&self) -> bool {
+        self.payload.is_variable()
+    }
+
+    /// The same bytes at every send.
+    pub fn constant(bytes: Vec<u8>) -> Self {
+        Self {
+            payload: Template::literal(bytes),
+            ..Self::default()
+        }
+    }
+}
+
+/// The frame for `input`: its variables, and the text between them read as `spec` says.
+pub fn compose_template(input: &str, spec: &SendSpec) -> Result<Frame, ComposeError> {
+    let payload = Template::parse(input, |text| match (spec.format, spec.escapes) {
+        (PayloadFormat::Text, true) => Ok(encode_escaped(text, spec.encoding)?),
+        (format, _) => compose(text, format, spec.encoding),
+    })?;
+    Ok(Frame {
+        payload,
+        checksum: spec.checksum,
+        order: spec.order,
+        suffix: spec.suffix.clone(),
+    })
+}
+
+/// The wire bytes for `input` as its first send would have them: the payload, its checksum,
+/// then the suffix.
 pub fn compose_frame(input: &str, spec: &SendSpec) -> Result<Vec<u8>, ComposeError> {
-    let mut bytes = match (spec.format, spec.escapes) {
-        (PayloadFormat::Text, true) => encode_escaped(input, spec.encoding)?,
-        (format, _) => compose(input, format, spec.encoding)?,
-    };
-    let checksum = spec.checksum.bytes(&bytes, spec.order);
-    bytes.extend_from_slice(&checksum);
-    bytes.extend_from_slice(&spec.suffix);
-    Ok(bytes)
+    Ok(compose_template(input, spec)?.render(0, std::time::SystemTime::now()))
 }
 
 /// The bytes to send for the send box's input.

@@ -46,9 +46,10 @@ impl Cycle {
     pub(super) fn take_due(&mut self, now: Instant) -> Vec<Command> {
         let mut due = Vec::new();
         while self.next_due().is_some_and(|at| at <= now) {
+            let index = self.spec.first + self.sent;
             self.sent += 1;
             due.push(Command::Send {
-                bytes: self.spec.bytes.clone(),
+                bytes: self.spec.frame.render(index, std::time::SystemTime::now()),
                 to: self.spec.to.clone(),
             });
         }
@@ -84,7 +85,8 @@ mod tests {
 
     fn spec(interval_ms: u64, count: Option<u64>) -> CycleSpec {
         CycleSpec {
-            bytes: b"x".to_vec(),
+            frame: crate::codec::Frame::constant(b"x".to_vec()),
+            first: 0,
             to: SendTarget::Peer,
             interval: Duration::from_millis(interval_ms),
             count,

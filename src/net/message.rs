@@ -75,7 +75,10 @@ pub struct FileSpec {
 /// A cyclic send: `bytes` to `to` every `interval`, `count` times or until stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CycleSpec {
-    pub bytes: Vec<u8>,
+    /// Made into bytes at each send: send number `first + n` is the n-th of this cycle, so
+    /// its variables (a counter) go on from the sends before it.
+    pub frame: crate::codec::Frame,
+    pub first: u64,
     pub to: SendTarget,
     pub interval: Duration,
     /// `None`: until stopped.

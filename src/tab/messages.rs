@@ -3,7 +3,7 @@
 
 use crate::codec::escape::EscapeErrorKind;
 use crate::codec::hex::HexErrorKind;
-use crate::codec::{ComposeError, EncodeError, EscapeError, EscapedError, HexError};
+use crate::codec::{ComposeError, EncodeError, EscapeError, EscapedError, HexError, TemplateError};
 use crate::i18n::Language;
 use crate::tr;
 
@@ -24,7 +24,30 @@ pub(super) fn describe(error: &ComposeError, lang: Language) -> String {
         ComposeError::Hex(error) => hex_error(error, lang),
         ComposeError::Encode(error) => encode_error(error, lang),
         ComposeError::Escape(error) => escape_error(error, lang),
+        ComposeError::Template(error) => template_error(error, lang),
     }
+}
+
+/// A send variable that cannot be read.
+fn template_error(error: &TemplateError, lang: Language) -> String {
+    match error {
+        TemplateError::Unclosed { line, column } => {
+            tr!(
+                lang,
+                "errors.template.unclosed",
+                line = line,
+                column = column
+            )
+        }
+        TemplateError::Unknown { name } => tr!(lang, "errors.template.unknown", name = name),
+        TemplateError::BadArgument { variable, argument } => tr!(
+            lang,
+            "errors.template.bad_argument",
+            argument = argument,
+            variable = variable
+        ),
+    }
+    .into_owned()
 }
 
 pub(super) fn hex_error(error: &HexError, lang: Language) -> String {
@@ -132,13 +155,26 @@ mod tests {
                 .map(|input| codec::encode_escaped(input, TextEncoding::Utf8).unwrap_err())
                 .map(ComposeError::from),
         );
+        let spec = codec::SendSpec {
+            format: PayloadFormat::Text,
+            encoding: TextEncoding::Utf8,
+            escapes: false,
+            checksum: codec::Checksum::None,
+            order: codec::ByteOrder::BigEndian,
+            suffix: Vec::new(),
+        };
+        errors.extend(
+            ["{{counter", "{{nope}}", "{{random x}}"]
+                .iter()
+                .map(|input| codec::compose_template(input, &spec).unwrap_err()),
+        );
         errors
     }
 
     #[test]
     fn english_is_the_codec_s_own_words() {
         let errors = errors();
-        assert_eq!(errors.len(), 12);
+        assert_eq!(errors.len(), 15);
         for error in &errors {
             assert_eq!(describe(error, Language::English), error.to_string());
         }

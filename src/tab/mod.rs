@@ -125,6 +125,8 @@ pub struct Tab {
     pub capture: Capture,
     /// The send preview and what it was worked out from.
     preview: Preview,
+    /// How far the send box's variables have got.
+    send_count: sending::SendCount,
     /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
     pub auto_errors: Vec<Option<String>>,
@@ -157,6 +159,7 @@ impl Tab {
             filter_built_from: None,
             capture: Capture::default(),
             preview,
+            send_count: sending::SendCount::default(),
             auto_built_from: None,
             auto_errors: Vec::new(),
             context_given: context,

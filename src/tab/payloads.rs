@@ -5,7 +5,9 @@ use std::path::Path;
 
 use super::messages;
 use super::send_settings::SendFields;
-use crate::codec::{self, PayloadFormat, TextEncoding};
+use std::time::SystemTime;
+
+use crate::codec::{self, Frame, PayloadFormat, TextEncoding};
 use crate::i18n::Language;
 use crate::tr;
 
@@ -23,19 +25,28 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// The wire bytes, with `display_encoding` for text when the payload sets none apart, or
-    /// why not in `lang`.
+    /// The frame to send (its variables worked out at each send), with `display_encoding`
+    /// for text when the payload sets none apart, or why not in `lang`.
+    pub fn frame(&self, display_encoding: TextEncoding, lang: Language) -> Result<Frame, String> {
+        let spec = self.send.spec(self.format, display_encoding, lang)?;
+        match codec::compose_template(&self.text, &spec) {
+            Ok(frame) if frame.render(0, SystemTime::now()).is_empty() => {
+                Err(tr!(lang, "errors.send.empty").into_owned())
+            }
+            Ok(frame) => Ok(frame),
+            Err(error) => Err(messages::describe(&error, lang)),
+        }
+    }
+
+    /// The wire bytes of its first send, or why not in `lang` (see [`Self::frame`]).
     pub fn wire_bytes(
         &self,
         display_encoding: TextEncoding,
         lang: Language,
     ) -> Result<Vec<u8>, String> {
-        let spec = self.send.spec(self.format, display_encoding, lang)?;
-        match codec::compose_frame(&self.text, &spec) {
-            Ok(bytes) if bytes.is_empty() => Err(tr!(lang, "errors.send.empty").into_owned()),
-            Ok(bytes) => Ok(bytes),
-            Err(error) => Err(messages::describe(&error, lang)),
-        }
+        Ok(self
+            .frame(display_encoding, lang)?
+            .render(0, SystemTime::now()))
     }
 
     /// One line for a menu: the format and the start of the text.

@@ -9,7 +9,7 @@ use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
 use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
-use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::codec::{self, Frame, PayloadFormat, TextEncoding};
 use crate::i18n::Language;
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
@@ -22,18 +22,60 @@ pub(super) struct Preview {
     fields: SendFields,
     /// The language of the error in `bytes`.
     language: Language,
+    /// The send it shows, by number (its counter).
+    index: u64,
     bytes: Result<Vec<u8>, String>,
+}
+
+/// How far the send box's variables have got: sends of the same text go on from here (a
+/// counter counts on); other text starts again from the first.
+#[derive(Default)]
+pub(super) struct SendCount {
+    text: String,
+    format: PayloadFormat,
+    /// The number of the next send.
+    next: u64,
+    /// The cyclic send started from this number; it has sent as many as the session says.
+    cycle_first: Option<u64>,
 }
 
 impl Tab {
     /// The bytes Send would put on the wire now, or why it cannot.
-    pub fn wire_bytes(&self) -> Result<Vec<u8>, String> {
-        wire_bytes(&self.settings, self.language)
+    pub fn wire_bytes(&mut self) -> Result<Vec<u8>, String> {
+        let index = self.next_send_index();
+        Ok(self.frame()?.render(index, SystemTime::now()))
+    }
+
+    /// The send box as a frame, its variables not yet worked out, or why it cannot be sent.
+    fn frame(&self) -> Result<Frame, String> {
+        box_payload(&self.settings).frame(self.settings.encoding, self.language)
+    }
+
+    /// The number of the next send of the send box's text: 0 for new text, else on from the
+    /// last send (and from what a cyclic send of it sent).
+    fn next_send_index(&mut self) -> u64 {
+        let settings = &self.settings;
+        let count = &mut self.send_count;
+        if count.text != settings.send_text || count.format != settings.input_format {
+            *count = SendCount {
+                text: settings.send_text.clone(),
+                format: settings.input_format,
+                next: 0,
+                cycle_first: None,
+            };
+        }
+        let cycled = count.cycle_first.and_then(|first| {
+            let sent = self.session.lock().cycle.map(|cycle| cycle.sent)?;
+            Some(first + sent)
+        });
+        count.next = count.next.max(cycled.unwrap_or(0));
+        count.next
     }
 
     /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
-    /// changed: the preview asks every frame.
+    /// changed, or a send moved its variables on: the preview asks every frame.
     pub fn preview(&mut self) -> &Result<Vec<u8>, String> {
+        let index = self.next_send_index();
         let settings = &self.settings;
         let cached = &self.preview;
         if cached.input != settings.send_text
@@ -41,17 +83,26 @@ impl Tab {
             || cached.encoding != settings.encoding
             || cached.fields != settings.send
             || cached.language != self.language
+            || cached.index != index
         {
-            self.preview = Preview::in_language(settings, self.language);
-            // The last Send's complaint was about what has just changed.
-            self.errors.send = None;
+            let changed = cached.index == index;
+            self.preview = Preview::in_language(settings, self.language, index);
+            if changed {
+                // The last Send's complaint was about what has just changed.
+                self.errors.send = None;
+            }
         }
         &self.preview.bytes
     }
 
     pub(super) fn send(&mut self) {
-        if let Some((bytes, to)) = self.outgoing() {
+        if let Some((frame, to)) = self.outgoing() {
+            let index = self.next_send_index();
+            let bytes = frame.render(index, SystemTime::now());
             self.command(Command::Send { bytes, to });
+            if frame.is_variable() {
+                self.send_count.next = index + 1;
+            }
             let sent = box_payload(&self.settings);
             remember(&mut self.settings.history, sent);
         }
@@ -82,14 +133,14 @@ impl Tab {
     }
 
     /// What Send would send and where, or `None` with the reason beside its field.
-    pub(super) fn outgoing(&mut self) -> Option<(Vec<u8>, SendTarget)> {
+    pub(super) fn outgoing(&mut self) -> Option<(Frame, SendTarget)> {
         self.errors.send = None;
         self.errors.remote = None;
-        let bytes = self
-            .wire_bytes()
+        let frame = self
+            .frame()
             .map_err(|error| self.errors.send = Some(error))
             .ok()?;
-        Some((bytes, self.send_target()?))
+        Some((frame, self.send_target()?))
     }
 
     /// Where sends go now, or `None` with the reason beside its field.
@@ -174,16 +225,19 @@ impl Tab {
                 }
             },
         };
-        let Some((bytes, to)) = self.outgoing() else {
+        let Some((frame, to)) = self.outgoing() else {
             return;
         };
+        let first = self.next_send_index();
         self.session.lock().cycle = Some(CycleState {
             sent: 0,
             count,
             running: true,
         });
+        self.send_count.cycle_first = Some(first);
         self.command(Command::StartCycle(CycleSpec {
-            bytes,
+            frame,
+            first,
             to,
             interval,
             count,
@@ -236,9 +290,11 @@ impl Tab {
     }
 }
 
-/// The bytes Send would put on the wire for these settings, or why it cannot in `lang`.
-fn wire_bytes(settings: &TabSettings, lang: Language) -> Result<Vec<u8>, String> {
-    box_payload(settings).wire_bytes(settings.encoding, lang)
+/// The bytes send number `index` of these settings would put on the wire, or why it cannot
+/// in `lang`.
+fn wire_bytes(settings: &TabSettings, lang: Language, index: u64) -> Result<Vec<u8>, String> {
+    let frame = box_payload(settings).frame(settings.encoding, lang)?;
+    Ok(frame.render(index, SystemTime::now()))
 }
 
 /// What the send box holds now.
@@ -253,17 +309,18 @@ fn box_payload(settings: &TabSettings) -> Payload {
 impl Preview {
     /// The preview of a new tab, which speaks English until told otherwise.
     pub(super) fn of(settings: &TabSettings) -> Self {
-        Self::in_language(settings, Language::English)
+        Self::in_language(settings, Language::English, 0)
     }
 
-    fn in_language(settings: &TabSettings, language: Language) -> Self {
+    fn in_language(settings: &TabSettings, language: Language, index: u64) -> Self {
         Self {
             input: settings.send_text.clone(),
             format: settings.input_format,
             encoding: settings.encoding,
             fields: settings.send.clone(),
             language,
-            bytes: wire_bytes(settings, language),
+            index,
+            bytes: wire_bytes(settings, language, index),
         }
     }
 }

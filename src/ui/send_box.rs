@@ -123,7 +123,10 @@ fn show_box(
             .font(egui::TextStyle::Monospace)
             .desired_rows(3)
             .desired_width(ui.available_width() - send_width - ui.spacing().item_spacing.x);
-        let response = ui.add(edit).labelled_by(label_id);
+        let response = ui
+            .add(edit)
+            .labelled_by(label_id)
+            .on_hover_text(tr!(lang, "send.variables_hint"));
         // Send (by Ctrl+Enter, taken above) clears the last send's error too.
         if response.changed() && action.is_none() {
             action = Some(TabAction::SendTextEdited);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use crate::common_net::{
     SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
 };
+use sockscope::codec::Frame;
 use sockscope::net::{
     Command, CycleSpec, EventKind, RemoteTarget, SendTarget, Stack, UdpOptions, Worker,
     spawn_tcp_server, spawn_udp,
@@ -36,7 +37,8 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
     let peer = udp_peer("127.0.0.1");
     let started = Instant::now();
     worker.send(Command::StartCycle(CycleSpec {
-        bytes: b"tick".to_vec(),
+        frame: Frame::constant(b"tick".to_vec()),
+        first: 0,
         to: to_peer(&peer),
         interval: Duration::from_millis(1),
         count: Some(1000),
@@ -77,7 +79,8 @@ fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
         matches!(kind, EventKind::ClientConnected { .. })
     });
     worker.send(Command::StartCycle(CycleSpec {
-        bytes: b"line\r\n".to_vec(),
+        frame: Frame::constant(b"line\r\n".to_vec()),
+        first: 0,
         to: SendTarget::Clients(Vec::new()),
         interval: Duration::from_millis(1),
         count: Some(1000),
@@ -92,7 +95,8 @@ fn stop_is_immediate_and_the_count_says_what_went_out() {
     let worker = udp_session();
     let peer = udp_peer("127.0.0.1");
     worker.send(Command::StartCycle(CycleSpec {
-        bytes: vec![0xAA],
+        frame: Frame::constant(vec![0xAA]),
+        first: 0,
         to: to_peer(&peer),
         interval: Duration::from_millis(2),
         count: None,
@@ -114,4 +118,35 @@ fn stop_is_immediate_and_the_count_says_what_went_out() {
     let mut buffer = [0; 16];
     peer.set_read_timeout(Some(SILENCE)).expect("timeout");
     assert!(peer.recv_from(&mut buffer).is_err(), "nothing after Stop");
+}
+
+#[test]
+fn a_counter_at_one_millisecond_counts_without_a_gap_or_a_repeat() {
+    let worker = udp_session();
+    let peer = udp_peer("127.0.0.1");
+    let spec = sockscope::codec::SendSpec {
+        format: sockscope::codec::PayloadFormat::Text,
+        encoding: sockscope::codec::TextEncoding::Utf8,
+        escapes: false,
+        checksum: sockscope::codec::Checksum::None,
+        order: sockscope::codec::ByteOrder::BigEndian,
+        suffix: Vec::new(),
+    };
+    let frame = sockscope::codec::compose_template("{{counter width=4}}", &spec).expect("read");
+    worker.send(Command::StartCycle(CycleSpec {
+        frame,
+        first: 0,
+        to: to_peer(&peer),
+        interval: Duration::from_millis(1),
+        count: Some(2000),
+    }));
+    for expected in 1..=2000 {
+        let (bytes, _) = recv_datagram(&peer);
+        assert_eq!(
+            String::from_utf8_lossy(&bytes),
+            format!("{expected:04}"),
+            "send {expected}"
+        );
+    }
+    wait_for(&worker, crate::common_net::deadline(), ended);
 }

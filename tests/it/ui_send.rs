@@ -220,3 +220,46 @@ fn udp_file_fields_are_checked_before_anything_is_sent() {
         0
     );
 }
+
+#[test]
+fn send_variables_count_on_from_send_to_send_and_through_a_repeat() {
+    let mut harness = app_harness();
+    open_udp(&mut harness);
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let port = peer.local_addr().expect("addr").port();
+    type_field(&mut harness, "Remote port", &port.to_string());
+    let mut buffer = [0; 64];
+    let mut receive = || {
+        let (len, _) = peer.recv_from(&mut buffer).expect("a datagram");
+        String::from_utf8_lossy(&buffer[..len]).into_owned()
+    };
+
+    type_send_box(&mut harness, "{{nope}}");
+    click(&mut harness, "Send");
+    assert!(shows(&harness, "unknown variable '{{nope}}'"));
+
+    type_send_box(&mut harness, "SEQ{{counter width=4}}");
+    // The preview shows the next send: "SEQ0001".
+    assert!(shows(&harness, "Sends 7 bytes: 53 45 51 30 30 30 31"));
+    click(&mut harness, "Send");
+    click(&mut harness, "Send");
+    assert_eq!(receive(), "SEQ0001");
+    assert_eq!(receive(), "SEQ0002");
+    assert!(
+        shows(&harness, "53 45 51 30 30 30 33"),
+        "the preview moved on"
+    );
+
+    type_field(&mut harness, "Repeat every", "1");
+    type_field(&mut harness, "times", "300");
+    click(&mut harness, "Start repeat");
+    for expected in 3..=302 {
+        assert_eq!(receive(), format!("SEQ{expected:04}"));
+    }
+    step_until(&mut harness, "the cycle ends", |h| {
+        shows(h, "300 sent of 300, ended")
+    });
+    click(&mut harness, "Send");
+    assert_eq!(receive(), "SEQ0303", "on from where the repeat stopped");
+}
