@@ -35,6 +35,13 @@ pub struct RemoteTarget {
 pub enum Command {
     /// Put these bytes on the wire.
     Send { bytes: Vec<u8>, to: SendTarget },
+    /// Put these bytes on the wire after `delay` (an auto-reply rule's wait), timed on the
+    /// worker.
+    SendAfter {
+        bytes: Vec<u8>,
+        to: SendTarget,
+        delay: Duration,
+    },
     /// TCP server: start accepting again on this address (after `StopListening`).
     Listen(SocketAddr),
     /// TCP server: close the listening socket but keep the accepted clients connected.
@@ -235,6 +242,8 @@ pub enum NetError {
     LocalFamily { local: SocketAddr, peer: SocketAddr },
     #[error("cannot join {group}: {detail}")]
     Join { group: String, detail: String },
+    #[error("{limit} delayed replies are already waiting: this one is dropped")]
+    DelayedFull { limit: usize },
     #[error("{to} is a broadcast address: turn Broadcast on to send to it")]
     BroadcastOff { to: SocketAddr },
     #[error("TLS: {0}")]

@@ -9,6 +9,7 @@
 
 mod cycle;
 mod datagram;
+mod delayed;
 mod file_send;
 mod flow;
 mod message;
@@ -262,6 +263,8 @@ struct WorkerContext {
     cycle: Option<Cycle>,
     /// The file being sent, while one is.
     file: Option<FileSend>,
+    /// Sends that wait for their time (auto-reply delays).
+    delayed: delayed::Delayed,
 }
 
 impl WorkerContext {
@@ -279,7 +282,8 @@ impl WorkerContext {
         self.sink.flush();
         let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
         let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
-        let due = [cycle, file, own_due].into_iter().flatten().min();
+        let delayed = self.delayed.next_due();
+        let due = [cycle, file, delayed, own_due].into_iter().flatten().min();
         let timeout = if unread && !self.sink.must_pause() {
             Some(Duration::ZERO)
         } else {
@@ -322,6 +326,14 @@ impl WorkerContext {
             Command::StartCycle(spec) => {
                 self.cycle = Some(Cycle::start(spec, Instant::now()));
             }
+            Command::SendAfter { bytes, to, delay } => {
+                if !self.delayed.push(Instant::now() + delay, bytes, to) {
+                    let error = NetError::DelayedFull {
+                        limit: delayed::DELAYED_MAX,
+                    };
+                    self.sink.emit(EventKind::SendFailed { peer: None, error });
+                }
+            }
             Command::StopCycle => {
                 if let Some(cycle) = self.cycle.take() {
                     self.sink.emit(cycle.stopped());
@@ -341,6 +353,7 @@ impl WorkerContext {
         for command in incoming {
             commands.extend(self.take_command(command));
         }
+        commands.extend(self.delayed.take_due(Instant::now()));
         if let Some(cycle) = &mut self.cycle {
             let now = Instant::now();
             commands.extend(cycle.take_due(now));
@@ -410,6 +423,7 @@ fn spawn_worker(
         },
         cycle: None,
         file: None,
+        delayed: delayed::Delayed::default(),
     };
     let thread = std::thread::Builder::new()
         .name(name)

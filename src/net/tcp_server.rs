@@ -263,6 +263,7 @@ impl Server {
             | Command::JoinGroup(_)
             | Command::LeaveGroup(_)
             | Command::StartCycle(_)
+            | Command::SendAfter { .. }
             | Command::StopCycle
             | Command::SendFile(_)
             | Command::CancelFile => {}

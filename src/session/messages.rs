@@ -39,6 +39,9 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
             tr!(lang, "events.net.local_family", local = local, peer = peer)
         }
         NetError::BroadcastOff { to } => tr!(lang, "events.net.broadcast_off", to = to),
+        NetError::DelayedFull { limit } => {
+            tr!(lang, "events.net.delayed_full", limit = limit)
+        }
         NetError::Tls(failure) => {
             let detail = tls_failure(failure, lang);
             tr!(lang, "events.net.tls", detail = detail)
@@ -174,6 +177,7 @@ mod tests {
             NetError::NoDestination,
             NetError::NotConnected,
             NetError::BroadcastOff { to: addr },
+            NetError::DelayedFull { limit: 4096 },
             NetError::Join {
                 group: "239.1.2.3@eth9".into(),
                 detail: "No such device".into(),

@@ -1,6 +1,10 @@
-//! Auto-reply: per-tab rules "when received data contains / starts with / equals this → send
-//! that", and the echo rule (send back what arrived). Rules are tested against each entry as
-//! the view shows it, so with By line framing "equals" means the whole line.
+//! Auto-reply: per-tab rules "when received data contains / starts with / equals this, or
+//! matches this regular expression → send that (after a delay)", and the echo rule (send back
+//! what arrived). Rules are tested against each entry as the view shows it, so with By line
+//! framing "equals" means the whole line. A regular expression's captures go into the reply
+//! as `$1`, `${name}` (`$$` is a dollar sign).
+
+use std::time::Duration;
 
 use super::messages;
 use crate::codec::{self, PayloadFormat, TextEncoding};
@@ -13,21 +17,29 @@ pub enum MatchKind {
     Contains,
     StartsWith,
     Equals,
+    /// A regular expression over the data as text, in the tab's encoding.
+    Regex,
+    /// A regular expression over the raw bytes (`\xNN` is a byte, `.` any byte).
+    BytesRegex,
 }
 
 impl MatchKind {
-    pub const ALL: [Self; 3] = [Self::Contains, Self::StartsWith, Self::Equals];
+    pub const ALL: [Self; 5] = [
+        Self::Contains,
+        Self::StartsWith,
+        Self::Equals,
+        Self::Regex,
+        Self::BytesRegex,
+    ];
 
-    fn matches(self, data: &[u8], pattern: &[u8]) -> bool {
-        match self {
-            Self::Contains => {
-                pattern.is_empty() || data.windows(pattern.len()).any(|window| window == pattern)
-            }
-            Self::StartsWith => data.starts_with(pattern),
-            Self::Equals => data == pattern,
-        }
+    /// A regular expression, whose pattern is not bytes in text or hex.
+    pub fn is_regex(self) -> bool {
+        matches!(self, Self::Regex | Self::BytesRegex)
     }
 }
+
+/// The longest delay a rule may wait before its reply.
+pub const MAX_DELAY_MS: u32 = 60_000;
 
 /// One rule as the user sets it. Text fields read escapes (`\r\n`, `\xNN`) and are encoded
 /// with the tab's encoding; hex fields are hex.
@@ -42,6 +54,8 @@ pub struct ReplyRule {
     pub echo: bool,
     pub reply: String,
     pub reply_format: PayloadFormat,
+    /// How long to wait before replying, in milliseconds.
+    pub delay_ms: u32,
 }
 
 impl Default for ReplyRule {
@@ -54,6 +68,7 @@ impl Default for ReplyRule {
             echo: false,
             reply: String::new(),
             reply_format: PayloadFormat::Text,
+            delay_ms: 0,
         }
     }
 }
@@ -68,18 +83,160 @@ impl ReplyRule {
     }
 }
 
-/// Rules turned into bytes, ready to test arrivals against.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Rules turned into bytes and regular expressions, ready to test arrivals against.
+#[derive(Clone, Debug, Default)]
 pub struct AutoReplies {
     rules: Vec<Compiled>,
+    /// What they were made from, for equality.
+    source: Vec<ReplyRule>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 struct Compiled {
-    when: MatchKind,
-    pattern: Vec<u8>,
-    /// `None`: echo.
-    reply: Option<Vec<u8>>,
+    matcher: Matcher,
+    reply: Reply,
+    delay: Duration,
+}
+
+/// What a rule tests received data for.
+#[derive(Clone, Debug)]
+enum Matcher {
+    Bytes { when: MatchKind, pattern: Vec<u8> },
+    Text(regex::Regex, TextEncoding),
+    Raw(regex::bytes::Regex),
+}
+
+#[derive(Clone, Debug)]
+enum Reply {
+    Echo,
+    Fixed(Vec<u8>),
+    /// A regular expression's reply with `$` references, in bytes.
+    Expand(Vec<u8>),
+}
+
+/// A rule's reply to data it matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub bytes: Vec<u8>,
+    pub delay: Duration,
+}
+
+/// Rules compare equal when their fields did: a regex has no equality of its own.
+impl PartialEq for AutoReplies {
+    fn eq(&self, other: &Self) -> bool {
+        self.source == other.source
+    }
+}
+
+impl Eq for AutoReplies {}
+
+impl Matcher {
+    /// Whether `data` matches, and the bytes of the reply's `$` references when they apply.
+    fn answer(&self, data: &[u8], reply: &Reply) -> Option<Vec<u8>> {
+        match self {
+            Self::Bytes { when, pattern } => {
+                let matched = match when {
+                    MatchKind::StartsWith => data.starts_with(pattern),
+                    MatchKind::Equals => data == pattern.as_slice(),
+                    // Contains (regular expressions are the other matchers).
+                    _ => pattern.is_empty() || memchr::memmem::find(data, pattern).is_some(),
+                };
+                matched.then(|| reply.plain(data))
+            }
+            Self::Text(regex, encoding) => {
+                let text = encoding.decode(data);
+                let captures = regex.captures(&text)?;
+                Some(match reply {
+                    Reply::Expand(template) => expand(template, |group| {
+                        let found = group.pick(|n| captures.get(n), |name| captures.name(name))?;
+                        Some(encoding.encode(found.as_str()).ok()?.into_owned())
+                    }),
+                    other => other.plain(data),
+                })
+            }
+            Self::Raw(regex) => {
+                let captures = regex.captures(data)?;
+                Some(match reply {
+                    Reply::Expand(template) => expand(template, |group| {
+                        let found = group.pick(|n| captures.get(n), |name| captures.name(name))?;
+                        Some(found.as_bytes().to_vec())
+                    }),
+                    other => other.plain(data),
+                })
+            }
+        }
+    }
+}
+
+impl Reply {
+    /// The reply without references: fixed, or the data itself.
+    fn plain(&self, data: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Echo => data.to_vec(),
+            Self::Fixed(bytes) | Self::Expand(bytes) => bytes.clone(),
+        }
+    }
+}
+
+/// A reference in a reply: `$1`, `${1}`, `${name}`.
+enum Group<'a> {
+    Number(usize),
+    Name(&'a str),
+}
+
+impl Group<'_> {
+    /// The capture it names, found by number or by name.
+    fn pick<T>(
+        self,
+        by_number: impl FnOnce(usize) -> Option<T>,
+        by_name: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        match self {
+            Self::Number(number) => by_number(number),
+            Self::Name(name) => by_name(name),
+        }
+    }
+}
+
+/// `template` with each `$1`, `${name}` replaced by `group`'s bytes (nothing for a group that
+/// did not take part) and `$$` by `$`.
+fn expand(template: &[u8], group: impl Fn(Group<'_>) -> Option<Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = memchr::memchr(b'$', rest) {
+        out.extend_from_slice(&rest[..at]);
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix(b"$") {
+            out.push(b'$');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix(b"{") {
+            let Some(close) = memchr::memchr(b'}', after) else {
+                out.push(b'$');
+                continue;
+            };
+            let name = String::from_utf8_lossy(&after[..close]);
+            let reference = match name.parse::<usize>() {
+                Ok(number) => Group::Number(number),
+                Err(_) => Group::Name(&name),
+            };
+            out.extend(group(reference).unwrap_or_default());
+            rest = &after[close + 1..];
+        } else {
+            let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+            if digits == 0 {
+                out.push(b'$');
+                continue;
+            }
+            let number = std::str::from_utf8(&rest[..digits])
+                .ok()
+                .and_then(|text| text.parse::<usize>().ok())
+                .unwrap_or(usize::MAX);
+            out.extend(group(Group::Number(number)).unwrap_or_default());
+            rest = &rest[digits..];
+        }
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// The bytes of a rule's field, or what is wrong with it in `lang`.
@@ -111,28 +268,31 @@ impl AutoReplies {
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
         for rule in rules {
-            let built = bytes_of(&rule.pattern, rule.pattern_format, encoding, lang)
-                .map_err(|error| messages::labelled(&when, &error, lang))
-                .and_then(|pattern| {
-                    if pattern.is_empty() && rule.when != MatchKind::Contains {
-                        return Err(tr!(lang, "errors.rule.no_pattern").into_owned());
+            let built = matcher(rule, encoding, &when, lang).and_then(|matcher| {
+                let reply = if rule.echo {
+                    Reply::Echo
+                } else {
+                    let reply = bytes_of(&rule.reply, rule.reply_format, encoding, lang)
+                        .map_err(|error| messages::labelled(&reply_label, &error, lang))?;
+                    if reply.is_empty() {
+                        return Err(tr!(lang, "errors.rule.no_reply").into_owned());
                     }
-                    let reply = if rule.echo {
-                        None
+                    let references = rule.when.is_regex()
+                        && rule.reply_format == PayloadFormat::Text
+                        && reply.contains(&b'$');
+                    if references {
+                        Reply::Expand(reply)
                     } else {
-                        let reply = bytes_of(&rule.reply, rule.reply_format, encoding, lang)
-                            .map_err(|error| messages::labelled(&reply_label, &error, lang))?;
-                        if reply.is_empty() {
-                            return Err(tr!(lang, "errors.rule.no_reply").into_owned());
-                        }
-                        Some(reply)
-                    };
-                    Ok(Compiled {
-                        when: rule.when,
-                        pattern,
-                        reply,
-                    })
-                });
+                        Reply::Fixed(reply)
+                    }
+                };
+                let delay = rule.delay_ms.min(MAX_DELAY_MS);
+                Ok(Compiled {
+                    matcher,
+                    reply,
+                    delay: Duration::from_millis(u64::from(delay)),
+                })
+            });
             match built {
                 Ok(rule_bytes) => {
                     if rule.enabled {
@@ -143,7 +303,14 @@ impl AutoReplies {
                 Err(error) => errors.push(Some(error)),
             }
         }
-        (Self { rules: compiled }, errors)
+        let source = rules.to_vec();
+        (
+            Self {
+                rules: compiled,
+                source,
+            },
+            errors,
+        )
     }
 
     pub fn is_empty(&self) -> bool {
@@ -152,11 +319,56 @@ impl AutoReplies {
 
     /// The reply to `data`: the first enabled rule that matches decides.
     pub fn reply_to(&self, data: &[u8]) -> Option<Vec<u8>> {
-        let rule = self
-            .rules
-            .iter()
-            .find(|rule| rule.when.matches(data, &rule.pattern))?;
-        Some(rule.reply.clone().unwrap_or_else(|| data.to_vec()))
+        self.answer(data).map(|answer| answer.bytes)
+    }
+
+    /// The reply to `data` and how long to wait before it: the first enabled rule that
+    /// matches decides.
+    pub fn answer(&self, data: &[u8]) -> Option<Answer> {
+        self.rules.iter().find_map(|rule| {
+            let bytes = rule.matcher.answer(data, &rule.reply)?;
+            Some(Answer {
+                bytes,
+                delay: rule.delay,
+            })
+        })
+    }
+}
+
+/// What a rule's pattern tests for, or what is wrong with it in `lang` (under `label`).
+fn matcher(
+    rule: &ReplyRule,
+    encoding: TextEncoding,
+    label: &str,
+    lang: Language,
+) -> Result<Matcher, String> {
+    // Big enough for any sane pattern, small enough that a typo cannot eat the memory.
+    const REGEX_SIZE: usize = 1 << 20;
+    let invalid = |error: regex::Error| {
+        let detail = error.to_string();
+        let error = tr!(lang, "errors.rule.bad_regex", detail = detail);
+        messages::labelled(label, &error, lang)
+    };
+    match rule.when {
+        MatchKind::Regex => regex::RegexBuilder::new(&rule.pattern)
+            .size_limit(REGEX_SIZE)
+            .build()
+            .map(|regex| Matcher::Text(regex, encoding))
+            .map_err(invalid),
+        MatchKind::BytesRegex => regex::bytes::RegexBuilder::new(&rule.pattern)
+            .unicode(false)
+            .size_limit(REGEX_SIZE)
+            .build()
+            .map(Matcher::Raw)
+            .map_err(invalid),
+        when => {
+            let pattern = bytes_of(&rule.pattern, rule.pattern_format, encoding, lang)
+                .map_err(|error| messages::labelled(label, &error, lang))?;
+            if pattern.is_empty() && when != MatchKind::Contains {
+                return Err(tr!(lang, "errors.rule.no_pattern").into_owned());
+            }
+            Ok(Matcher::Bytes { when, pattern })
+        }
     }
 }
 
@@ -253,6 +465,52 @@ mod tests {
                 "条件：请输入要匹配的字节",
                 "回复：请输入要发送的内容",
             ]
+        );
+    }
+
+    #[test]
+    fn regular_expressions_put_their_captures_in_the_reply() {
+        let text = ReplyRule {
+            when: MatchKind::Regex,
+            pattern: r"温度=(?P<t>\d+)".to_owned(),
+            reply: r"T=${t} ($1) $$\r\n".to_owned(),
+            delay_ms: 250,
+            ..ReplyRule::default()
+        };
+        let raw = ReplyRule {
+            when: MatchKind::BytesRegex,
+            pattern: r"\x02(..)\x03".to_owned(),
+            reply: "ACK $1 $9".to_owned(),
+            ..ReplyRule::default()
+        };
+        let (replies, errors) =
+            AutoReplies::compile(&[text, raw], TextEncoding::Gbk, Language::English);
+        assert_eq!(errors, [None, None]);
+        let gbk = TextEncoding::Gbk.encode("温度=23").unwrap().into_owned();
+        let answer = replies.answer(&gbk).unwrap();
+        assert_eq!(answer.bytes, b"T=23 (23) $\r\n");
+        assert_eq!(answer.delay, Duration::from_millis(250));
+        let answer = replies.answer(&[0xFF, 0x02, 0xAB, 0xCD, 0x03]).unwrap();
+        assert_eq!(answer.bytes, b"ACK \xAB\xCD ", "raw bytes; no group 9");
+        assert_eq!(answer.delay, Duration::ZERO);
+        assert!(replies.answer(b"nothing").is_none());
+    }
+
+    #[test]
+    fn a_bad_regular_expression_is_explained() {
+        let rule = ReplyRule {
+            when: MatchKind::Regex,
+            pattern: "(unclosed".to_owned(),
+            reply: "x".to_owned(),
+            ..ReplyRule::default()
+        };
+        let (replies, errors) =
+            AutoReplies::compile(&[rule], TextEncoding::Utf8, Language::English);
+        assert!(replies.is_empty());
+        let error = errors[0].clone().unwrap();
+        assert!(
+            error.starts_with("When: not a regular expression:"),
+            "{error}"
         );
     }
 }

@@ -68,10 +68,10 @@ impl Outputs {
         }
         let replies: Vec<_> = stage
             .shown_since(mark)
-            .filter_map(|entry| Some((entry.peer?, self.replies.reply_to(entry.bytes())?)))
+            .filter_map(|entry| Some((entry.peer?, self.replies.answer(entry.bytes())?)))
             .collect();
         let mut commands = Vec::with_capacity(replies.len());
-        for (peer, reply) in replies {
+        for (peer, answer) in replies {
             let to = match stage.mode() {
                 Mode::TcpClient => SendTarget::Peer,
                 Mode::TcpServer => {
@@ -85,8 +85,14 @@ impl Outputs {
                     port: peer.port(),
                 })),
             };
-            stage.expect_auto_reply(peer, reply.clone());
-            commands.push(Command::Send { bytes: reply, to });
+            stage.expect_auto_reply(peer, answer.bytes.clone());
+            let bytes = answer.bytes;
+            commands.push(if answer.delay.is_zero() {
+                Command::Send { bytes, to }
+            } else {
+                let delay = answer.delay;
+                Command::SendAfter { bytes, to, delay }
+            });
         }
         commands
     }

@@ -7,7 +7,7 @@ use super::labels;
 use crate::codec::PayloadFormat;
 use crate::i18n::Language;
 use crate::tab::Tab;
-use crate::tab::auto_reply::{MatchKind, ReplyRule};
+use crate::tab::auto_reply::{MAX_DELAY_MS, MatchKind, ReplyRule};
 use crate::tr;
 
 pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language) {
@@ -62,17 +62,28 @@ fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Languag
     let label = ui.label(tr!(lang, "auto_reply.when", number = number));
     egui::ComboBox::from_id_salt(("auto-reply when", index))
         .selected_text(match_kind(lang, rule.when))
-        .width(90.0)
+        .width(130.0)
         .show_ui(ui, |ui| {
             for kind in MatchKind::ALL {
                 ui.selectable_value(&mut rule.when, kind, match_kind(lang, kind));
             }
-        });
+        })
+        .response
+        .labelled_by(label.id);
     let edit = egui::TextEdit::singleline(&mut rule.pattern)
         .desired_width(120.0)
         .font(egui::TextStyle::Monospace);
-    ui.add(edit).labelled_by(label.id);
-    hex_box(ui, &mut rule.pattern_format, lang);
+    let pattern = ui.add(edit).labelled_by(label.id);
+    match rule.when {
+        MatchKind::Regex => {
+            pattern.on_hover_text(tr!(lang, "auto_reply.regex_hint"));
+        }
+        MatchKind::BytesRegex => {
+            pattern.on_hover_text(tr!(lang, "auto_reply.bytes_regex_hint"));
+        }
+        // A regular expression is neither text nor hex bytes.
+        _ => hex_box(ui, &mut rule.pattern_format, lang),
+    }
     ui.label("→");
     ui.checkbox(&mut rule.echo, tr!(lang, "auto_reply.echo"))
         .on_hover_text(tr!(lang, "auto_reply.echo_hint"));
@@ -84,6 +95,14 @@ fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Languag
         ui.add(edit).labelled_by(label.id);
         hex_box(ui, &mut rule.reply_format, lang);
     });
+    let label = ui.label(tr!(lang, "auto_reply.after"));
+    let delay = egui::DragValue::new(&mut rule.delay_ms)
+        .range(0..=MAX_DELAY_MS)
+        .speed(10.0)
+        .suffix(format!(" {}", tr!(lang, "auto_reply.ms")));
+    ui.add(delay)
+        .labelled_by(label.id)
+        .on_hover_text(tr!(lang, "auto_reply.delay_hint"));
     ui.button("✕")
         .on_hover_text(tr!(lang, "auto_reply.delete_hint"))
         .clicked()
@@ -95,6 +114,8 @@ fn match_kind(lang: Language, kind: MatchKind) -> Cow<'static, str> {
         MatchKind::Contains => tr!(lang, "auto_reply.kind.contains"),
         MatchKind::StartsWith => tr!(lang, "auto_reply.kind.starts_with"),
         MatchKind::Equals => tr!(lang, "auto_reply.kind.equals"),
+        MatchKind::Regex => tr!(lang, "auto_reply.kind.regex"),
+        MatchKind::BytesRegex => tr!(lang, "auto_reply.kind.bytes_regex"),
     }
 }
 

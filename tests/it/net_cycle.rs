@@ -150,3 +150,20 @@ fn a_counter_at_one_millisecond_counts_without_a_gap_or_a_repeat() {
     }
     wait_for(&worker, crate::common_net::deadline(), ended);
 }
+
+#[test]
+fn a_delayed_send_goes_after_what_was_sent_meanwhile() {
+    let worker = udp_session();
+    let peer = udp_peer("127.0.0.1");
+    worker.send(Command::SendAfter {
+        bytes: b"later".to_vec(),
+        to: to_peer(&peer),
+        delay: Duration::from_millis(200),
+    });
+    worker.send(Command::Send {
+        bytes: b"now".to_vec(),
+        to: to_peer(&peer),
+    });
+    assert_eq!(recv_datagram(&peer).0, b"now");
+    assert_eq!(recv_datagram(&peer).0, b"later");
+}

@@ -186,3 +186,45 @@ fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
     );
     assert_eq!(auto_entries(&harness, Mode::TcpServer), 1);
 }
+
+#[test]
+fn a_regular_expression_rule_replies_with_its_capture_after_its_delay() {
+    let mut harness = app_harness();
+    let server = start_server(&mut harness);
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    choose(&mut harness, "When 1", "matches regex");
+    type_field(&mut harness, "When 1", r"GET /sensor/(\d+)");
+    type_field(&mut harness, "Reply 1", r"sensor $1 ok\r\n");
+    type_into(&mut harness, Role::SpinButton, "after", "150");
+    harness.key_press(egui::Key::Enter);
+    harness.step();
+    let rules = &harness.state().tab(Mode::TcpServer).settings.auto_replies;
+    assert_eq!(rules[0].delay_ms, 150, "the delay as typed");
+
+    let mut client = TcpStream::connect(server).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(&mut harness, "the client", |h| {
+        h.state().tab(Mode::TcpServer).session().clients.len() == 1
+    });
+    client.write_all(b"GET /sensor/42").expect("send");
+    let reply = std::thread::spawn(move || read_exactly(&mut client, 14));
+    step_until(&mut harness, "the reply logged", |h| {
+        auto_entries(h, Mode::TcpServer) == 1
+    });
+    assert_eq!(reply.join().expect("reply"), b"sensor 42 ok\r\n");
+}
+
+#[test]
+fn a_bad_regular_expression_is_said_beside_its_rule() {
+    let mut harness = app_harness();
+    start_server(&mut harness);
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    choose(&mut harness, "When 1", "matches regex");
+    type_field(&mut harness, "When 1", "(unclosed");
+    type_field(&mut harness, "Reply 1", "x");
+    step_until(&mut harness, "the message", |h| {
+        shows(h, "When: not a regular expression:")
+    });
+}
