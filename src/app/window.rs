@@ -88,6 +88,10 @@ impl App {
         if changes.reset_counters {
             self.act(self.active, TabAction::ResetCounters);
         }
+        if changes.toggle_chart {
+            let chart = &mut self.tab_mut(self.active).settings.chart;
+            chart.open = !chart.open;
+        }
     }
 
     fn session_ui(&mut self, ui: &mut egui::Ui) {
@@ -137,6 +141,23 @@ impl App {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             ui::filter_bar::show(ui, tab, lang);
+            if tab.settings.chart.open {
+                egui::Panel::bottom(("chart", mode))
+                    .resizable(true)
+                    .show(ui, |ui| {
+                        // Its own copy of the fields: the session is locked while it draws.
+                        let mut chart = tab.settings.chart.clone();
+                        let session = tab.session();
+                        ui::traffic_chart::show(ui, &session, &mut chart, lang);
+                        if session.status.is_active() {
+                            // The chart moves on by the second while the session runs.
+                            ui.ctx()
+                                .request_repaint_after(std::time::Duration::from_secs(1));
+                        }
+                        drop(session);
+                        tab.settings.chart = chart;
+                    });
+            }
             if !tab.selected.is_empty() {
                 // Below the rows, so selecting never moves the row under the pointer.
                 egui::Panel::bottom(("selection", mode)).show(

@@ -13,6 +13,7 @@ mod progress;
 mod stage;
 mod status;
 mod store;
+mod traffic;
 mod view;
 
 use crate::tr;
@@ -28,6 +29,7 @@ pub use progress::{CycleState, FileState};
 pub use stage::{Stage, Staged};
 pub use status::Status;
 pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
+pub use traffic::{HISTORY_SECONDS, ReplyTimes, Sample, Series, Traffic};
 pub use view::{Timestamps, ViewOptions};
 
 use crate::i18n::Language;
@@ -62,6 +64,8 @@ pub struct Session {
     /// The same, as the log said it.
     last_end_text: Option<String>,
     pub counters: Counters,
+    /// Traffic per second and reply times, for the chart.
+    pub traffic: Traffic,
     /// TCP server: connected clients, in order of arrival.
     pub clients: Vec<ClientInfo>,
     pub log: LogStore,
@@ -85,6 +89,7 @@ impl Session {
             last_end: None,
             last_end_text: None,
             counters: Counters::default(),
+            traffic: Traffic::default(),
             clients: Vec::new(),
             log: LogStore::default(),
             cycle: None,

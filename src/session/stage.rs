@@ -21,6 +21,8 @@ pub enum Staged {
     /// Bytes that went one way, to count (per client in server mode).
     Traffic {
         client: Option<ClientId>,
+        peer: SocketAddr,
+        time: SystemTime,
         received: bool,
         bytes: u64,
     },
@@ -82,6 +84,8 @@ impl Stage {
         };
         self.stage(Staged::Traffic {
             client,
+            peer,
+            time,
             received,
             bytes: bytes.len() as u64,
         });
@@ -278,17 +282,21 @@ impl Session {
             match item {
                 Staged::Traffic {
                     client,
-                    received: true,
+                    peer,
+                    time,
+                    received,
                     bytes,
                 } => {
-                    self.counters.rx_bytes += bytes;
-                    self.counters.rx_messages += 1;
-                    self.client_traffic(client, |c| c.bytes_in += bytes);
-                }
-                Staged::Traffic { client, bytes, .. } => {
-                    self.counters.tx_bytes += bytes;
-                    self.counters.tx_messages += 1;
-                    self.client_traffic(client, |c| c.bytes_out += bytes);
+                    self.traffic.add(time, peer, received, bytes);
+                    if received {
+                        self.counters.rx_bytes += bytes;
+                        self.counters.rx_messages += 1;
+                        self.client_traffic(client, |c| c.bytes_in += bytes);
+                    } else {
+                        self.counters.tx_bytes += bytes;
+                        self.counters.tx_messages += 1;
+                        self.client_traffic(client, |c| c.bytes_out += bytes);
+                    }
                 }
                 Staged::Show(entry) => {
                     self.log.push(entry);

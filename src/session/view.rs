@@ -25,6 +25,8 @@ pub struct ViewOptions {
     pub timestamps: Timestamps,
     /// Show the time since the previous entry.
     pub show_delta: bool,
+    /// Beside each received entry, the time since the last send to its peer.
+    pub show_reply: bool,
 }
 
 impl Default for ViewOptions {
@@ -34,6 +36,7 @@ impl Default for ViewOptions {
             show_controls: false,
             timestamps: Timestamps::Time,
             show_delta: false,
+            show_reply: false,
         }
     }
 }

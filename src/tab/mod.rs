@@ -37,7 +37,9 @@ use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 use settings::parse_mib;
-pub use settings::{CaptureFields, FieldErrors, FramingFields, FramingKind, TabSettings};
+pub use settings::{
+    CaptureFields, ChartFields, FieldErrors, FramingFields, FramingKind, TabSettings,
+};
 use shared::SharedSession;
 pub use tls_options::{TlsFields, VerifyChoice};
 
@@ -485,7 +487,11 @@ impl Tab {
                 self.selected.clear();
                 self.paused_at = self.paused_at.map(|_| self.session.lock().log.pushed());
             }
-            TabAction::ResetCounters => self.session.lock().counters = Default::default(),
+            TabAction::ResetCounters => {
+                let mut session = self.session.lock();
+                session.counters = Default::default();
+                session.traffic.clear();
+            }
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
             TabAction::SelectEntry { sequence, extend } => self.select(sequence, extend),

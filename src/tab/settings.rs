@@ -49,8 +49,33 @@ pub struct TabSettings {
     pub framing: FramingFields,
     pub filter: FilterFields,
     pub capture: CaptureFields,
+    pub chart: ChartFields,
     /// The in-memory log's cap, in MiB, as typed.
     pub memory_cap_mib: String,
+}
+
+/// The traffic chart: shown or not, its span and unit, and the peer it follows (not kept
+/// across restarts: that peer is gone).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ChartFields {
+    pub open: bool,
+    pub span_secs: u64,
+    /// Messages a second instead of bytes a second.
+    pub messages: bool,
+    #[serde(skip)]
+    pub peer: Option<std::net::SocketAddr>,
+}
+
+impl Default for ChartFields {
+    fn default() -> Self {
+        Self {
+            open: false,
+            span_secs: 60,
+            messages: false,
+            peer: None,
+        }
+    }
 }
 
 /// The Record and Save data rows as the user fills them in.
@@ -221,6 +246,7 @@ impl TabSettings {
             framing: FramingFields::default(),
             filter: FilterFields::default(),
             capture: CaptureFields::default(),
+            chart: ChartFields::default(),
             memory_cap_mib: mib_text(DEFAULT_CAP_BYTES as u64),
         }
     }

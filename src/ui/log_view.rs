@@ -1,7 +1,7 @@
 //! The receive log: one row per display line, laying out only the rows on screen.
 
 use std::fmt::Write as _;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Local};
 use egui::text::{LayoutJob, TextFormat};
@@ -18,7 +18,8 @@ use crate::units::group_digits;
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
 pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
-    let log = &tab.session().log;
+    let session = tab.session();
+    let log = &session.log;
     let filter = tab.filter.as_ref();
     let options = &tab.settings.view;
     let encoding = tab.settings.encoding;
@@ -95,7 +96,8 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
                     .checked_sub(1)
                     .and_then(|i| log.get(i))
                     .map(|e| e.time);
-                let job = style.row(line.entry, line.line == 0, previous, &data);
+                let reply = reply_time(&session, options, line.entry);
+                let job = style.row(line.entry, line.line == 0, previous, reply, &data);
                 let sequence = log.first_sequence() + line.index as u64;
                 // The highlight goes behind the row without changing its layout.
                 let background = ui.painter().add(egui::Shape::Noop);
@@ -261,11 +263,12 @@ impl RowStyle {
         entry: EntryRef<'_>,
         first: bool,
         previous: Option<SystemTime>,
+        reply: Option<Duration>,
         data: &Line,
     ) -> LayoutJob {
         let mut job = LayoutJob::default();
         let format = |color| TextFormat::simple(self.font.clone(), color);
-        let (times, direction, peer) = self.prefix(entry, previous);
+        let (times, direction, peer) = self.prefix(entry, previous, reply);
         if first {
             job.append(&times, 0.0, format(self.colors.weak));
             job.append(&direction, 0.0, format(self.colors.of(entry.direction())));
@@ -303,6 +306,7 @@ impl RowStyle {
         &self,
         entry: EntryRef<'_>,
         previous: Option<SystemTime>,
+        reply: Option<Duration>,
     ) -> (String, String, String) {
         let mut prefix = String::with_capacity(48);
         let pattern = match self.options.timestamps {
@@ -323,6 +327,15 @@ impl RowStyle {
                 None => prefix.push_str(&" ".repeat(11)),
             }
         }
+        if self.options.show_reply {
+            match reply {
+                Some(reply) => {
+                    let ms = reply.as_secs_f64() * 1000.0;
+                    let _ = write!(prefix, "↩{ms:>10.3} ms ");
+                }
+                None => prefix.push_str(&" ".repeat(15)),
+            }
+        }
         let direction = format!("{:<5} ", entry.label());
         let peer = match self.peer_width {
             0 => String::new(),
@@ -333,4 +346,16 @@ impl RowStyle {
         };
         (prefix, direction, peer)
     }
+}
+
+/// A received entry's time since the last send to its peer, when the view shows it.
+fn reply_time(
+    session: &crate::session::Session,
+    options: &ViewOptions,
+    entry: EntryRef<'_>,
+) -> Option<Duration> {
+    if !options.show_reply || entry.direction() != Direction::Rx {
+        return None;
+    }
+    session.traffic.since_send(entry.peer?, entry.time)
 }

@@ -31,3 +31,4 @@ pub mod settings_panel;
 pub mod status_bar;
 pub mod theme_menu;
 pub mod tls_panel;
+pub mod traffic_chart;

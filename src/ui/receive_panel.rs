@@ -34,6 +34,8 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabActio
             .on_hover_text(tr!(lang, "display.show_controls_hint"));
         ui.checkbox(&mut view.show_delta, tr!(lang, "display.delta"))
             .on_hover_text(tr!(lang, "display.delta_hint"));
+        ui.checkbox(&mut view.show_reply, tr!(lang, "display.reply"))
+            .on_hover_text(tr!(lang, "display.reply_hint"));
     });
     ui.horizontal_wrapped(|ui| pause_and_clear(ui, tab, lang))
         .inner

@@ -21,6 +21,8 @@ pub struct Notices<'a> {
 #[must_use]
 pub struct StatusBarChanges {
     pub reset_counters: bool,
+    /// Show or hide the traffic chart.
+    pub toggle_chart: bool,
     pub max_fps: Option<u32>,
 }
 
@@ -50,6 +52,10 @@ pub fn show(
     }
     ui.horizontal(|ui| {
         changes.reset_counters = ui.button(tr!(lang, "connection.reset_counters")).clicked();
+        changes.toggle_chart = ui
+            .selectable_label(tab.settings.chart.open, tr!(lang, "chart.toggle"))
+            .on_hover_text(tr!(lang, "chart.toggle_hint"))
+            .clicked();
         counters(ui, tab, lang);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (current, range) = max_fps;

@@ -19,6 +19,7 @@ mod ui_auto_reply;
 #[cfg(target_os = "linux")]
 mod ui_broadcast;
 mod ui_capture;
+mod ui_chart;
 mod ui_encodings;
 mod ui_flood;
 mod ui_fonts;

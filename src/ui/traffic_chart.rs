@@ -1,0 +1,145 @@
+//! The traffic chart under the log: RX and TX bytes (or messages) a second over the last
+//! minutes, for the session or one peer, and each peer's request → reply times. It reads the
+//! session's per-second counts, never the log.
+
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use crate::i18n::Language;
+use crate::session::{ReplyTimes, Sample, Session};
+use crate::tab::ChartFields;
+use crate::tr;
+use crate::units::group_digits;
+
+/// The spans offered, in seconds.
+const SPANS: [u64; 3] = [60, 300, 600];
+
+/// Peers in the reply-time table at most (the most recently active).
+const TABLE_ROWS: usize = 8;
+
+pub fn show(ui: &mut egui::Ui, session: &Session, fields: &mut ChartFields, lang: Language) {
+    let peers = session.traffic.peers();
+    if fields.peer.is_some_and(|peer| !peers.contains(&peer)) {
+        fields.peer = None;
+    }
+    controls(ui, fields, &peers, lang);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    // The second now running is not over: it would always look like a drop.
+    let to = now.saturating_sub(1);
+    let from = to.saturating_sub(fields.span_secs.saturating_sub(1));
+    let series = match fields.peer {
+        Some(peer) => session.traffic.peer(peer),
+        None => Some(session.traffic.session()),
+    };
+    let samples = series.map_or_else(Vec::new, |series| series.window(from, to));
+    let pick = |sample: &Sample, rx: bool| {
+        let value = match (fields.messages, rx) {
+            (false, true) => sample.rx_bytes,
+            (false, false) => sample.tx_bytes,
+            (true, true) => sample.rx_messages,
+            (true, false) => sample.tx_messages,
+        };
+        value as f64
+    };
+    let points = |rx: bool| -> PlotPoints<'static> {
+        samples
+            .iter()
+            .enumerate()
+            .map(|(at, sample)| {
+                let ago = at as f64 - (samples.len() as f64 - 1.0);
+                [ago, pick(sample, rx)]
+            })
+            .collect()
+    };
+    let unit = if fields.messages {
+        tr!(lang, "chart.messages_per_second")
+    } else {
+        tr!(lang, "chart.bytes_per_second")
+    };
+    let colors = (ui.visuals().warn_fg_color, ui.visuals().hyperlink_color);
+    Plot::new(("traffic chart", session.mode))
+        .height(150.0)
+        .legend(Legend::default())
+        .allow_scroll(false)
+        .allow_drag(false)
+        .allow_zoom(false)
+        .include_y(0.0)
+        .x_axis_label(tr!(lang, "chart.seconds_ago"))
+        .y_axis_label(unit.into_owned())
+        .show(ui, |plot| {
+            plot.line(Line::new("RX", points(true)).color(colors.1));
+            plot.line(Line::new("TX", points(false)).color(colors.0));
+        });
+    reply_table(ui, session, &peers, lang);
+}
+
+fn controls(ui: &mut egui::Ui, fields: &mut ChartFields, peers: &[SocketAddr], lang: Language) {
+    ui.horizontal_wrapped(|ui| {
+        let everyone = tr!(lang, "chart.all_peers");
+        let chosen = fields
+            .peer
+            .map_or(everyone.to_string(), |peer| peer.to_string());
+        let label = ui.label(tr!(lang, "chart.peer"));
+        egui::ComboBox::from_id_salt("chart peer")
+            .selected_text(chosen)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut fields.peer, None, everyone.as_ref());
+                for peer in peers {
+                    ui.selectable_value(&mut fields.peer, Some(*peer), peer.to_string());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        for span in SPANS {
+            let text = tr!(lang, "chart.minutes", minutes = span / 60);
+            ui.selectable_value(&mut fields.span_secs, span, text);
+        }
+        ui.selectable_value(&mut fields.messages, false, tr!(lang, "chart.bytes"));
+        ui.selectable_value(&mut fields.messages, true, tr!(lang, "chart.messages"));
+    });
+}
+
+/// Count, min, median, p99 and max of each recent peer's request → reply times.
+fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang: Language) {
+    let rows: Vec<(SocketAddr, ReplyTimes)> = peers
+        .iter()
+        .filter_map(|peer| Some((*peer, session.traffic.reply_times(*peer)?)))
+        .take(TABLE_ROWS)
+        .collect();
+    if rows.is_empty() {
+        ui.weak(tr!(lang, "chart.no_replies"));
+        return;
+    }
+    egui::Grid::new(("reply times", session.mode))
+        .striped(true)
+        .show(ui, |ui| {
+            for heading in [
+                tr!(lang, "chart.reply_peer"),
+                tr!(lang, "chart.replies"),
+                "min".into(),
+                tr!(lang, "chart.median"),
+                "p99".into(),
+                "max".into(),
+            ] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for (peer, times) in rows {
+                ui.monospace(peer.to_string());
+                ui.monospace(group_digits(times.count));
+                for value in [times.min, times.median, times.p99, times.max] {
+                    ui.monospace(milliseconds(value));
+                }
+                ui.end_row();
+            }
+        });
+}
+
+fn milliseconds(value: Duration) -> String {
+    format!("{:.3} ms", value.as_secs_f64() * 1000.0)
+}

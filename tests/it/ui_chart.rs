@@ -1,0 +1,60 @@
+//! The traffic chart and reply times in the real App against a real peer that answers each
+//! request: the chart's legend and the peer's reply-time summary show, and each received entry
+//! shows its time since the last send.
+
+use std::io::{Read, Write};
+
+use crate::common::*;
+use sockscope::session::Mode;
+
+#[test]
+fn reply_times_and_the_chart_follow_a_peer_that_answers() {
+    let mut harness = app_harness();
+    let mut peer = connected_client(&mut harness);
+    let answering = std::thread::spawn(move || {
+        let mut request = [0; 4];
+        for _ in 0..3 {
+            peer.read_exact(&mut request).expect("a request");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            peer.write_all(b"ok\r\n").expect("an answer");
+        }
+        peer
+    });
+    click(&mut harness, "Chart");
+    assert!(shows(&harness, "No reply times yet"));
+    tick(&mut harness, "Reply time");
+    for n in 1..=3 {
+        type_send_box(&mut harness, &format!("REQ{n}"));
+        click(&mut harness, "Send");
+        step_until(&mut harness, "the answer", |h| {
+            rx_bytes(h, Mode::TcpClient) == 4 * n
+        });
+    }
+    let _peer = answering.join().expect("the peer");
+    let session_peer = harness
+        .state()
+        .tab(Mode::TcpClient)
+        .session()
+        .traffic
+        .peers()[0];
+    let times = harness
+        .state()
+        .tab(Mode::TcpClient)
+        .session()
+        .traffic
+        .reply_times(session_peer)
+        .expect("timed");
+    assert_eq!(times.count, 3);
+    assert!(
+        times.min >= std::time::Duration::from_millis(20),
+        "{times:?}"
+    );
+    step_until(&mut harness, "the summary", |h| {
+        shows(h, "Reply times of") && shows(h, &session_peer.to_string())
+    });
+    assert!(
+        shows(&harness, "↩"),
+        "received entries show their reply time"
+    );
+    assert!(shows(&harness, "Bytes/s") && shows(&harness, "1 min"));
+}
