@@ -131,6 +131,38 @@ tls_scene() {
     shoot "$wid" "tls$suffix"
     stop_app 15
 }
+# The chart: a device acknowledges each request after 100 ms; a repeat sends a counted
+# request every 200 ms with the reply time shown; the chart and the reply times under the log.
+chart_scene() {
+    local port wid
+    port=$(free_port)
+    timeout 90 python3 "$peers" tcp-device "$port" &
+    BACKGROUND_PIDS+=($!)
+    sleep 0.5
+    start_app --lang en --tcp-client "127.0.0.1:$port" --encoding gbk
+    wid=$(app_window)
+    sleep 1.5
+    click "$wid" $CHART_TOGGLE
+    click "$wid" $REPLY_TIME
+    click "$wid" $SEND_BOX
+    xdotool key ctrl+a BackSpace
+    type_in "$wid" 'READ {{counter width=3}}\r\n'
+    click "$wid" $ESCAPES
+    click "$wid" $REPEAT_EVERY
+    xdotool key ctrl+a BackSpace
+    type_in "$wid" "200"
+    click "$wid" $START_REPEAT
+    sleep 12
+    shoot "$wid" chart
+    stop_app 15
+}
+# Where the chart scene clicks (English, TCP Client, default layout).
+CHART_TOGGLE="140 708"
+REPLY_TIME="200 356"
+ESCAPES="532 605"
+REPEAT_EVERY="133 536"
+START_REPEAT="68 559"
+
 # The TLS section's title in the settings panel (TCP Client, Connect options folded).
 TLS_SECTION="36 241"
 
@@ -142,4 +174,5 @@ for lang in en zh-CN; do
     udp_scene "$lang" "$suffix"
     tls_scene "$lang" "$suffix"
 done
+chart_scene
 echo "screenshots: written to screenshots/"
