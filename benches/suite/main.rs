@@ -13,6 +13,7 @@ mod common;
 mod lines;
 mod log_scale;
 mod pcapng_record;
+mod replay;
 mod report;
 mod slow_record;
 mod tcp_flood;
@@ -34,6 +35,7 @@ const BENCHES: &[(&str, Bench)] = &[
     ("auto_reply", auto_reply::run),
     ("tls", tls::run),
     ("pcapng_record", pcapng_record::run),
+    ("replay", replay::run),
 ];
 
 /// Set in the processes this benchmark starts for a part: the App's cold start, or the

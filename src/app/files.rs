@@ -73,6 +73,16 @@ impl App {
         }
     }
 
+    /// Asks for a recording to replay and puts its path in the Replay window.
+    pub(super) fn ask_replay_file(&mut self, mode: Mode) {
+        let dialog = rfd::FileDialog::new()
+            .set_title(tr!(self.language, "replay.title", mode = ""))
+            .add_filter("Sockscope", &["jsonl", "pcapng"]);
+        if let Some(path) = dialog.pick_file() {
+            self.tab_mut(mode).settings.replay.path = path.display().to_string();
+        }
+    }
+
     /// Asks for a TLS certificate or key file and puts its path in the field.
     pub(super) fn ask_tls_file(&mut self, mode: Mode, file: TlsFile) {
         let lang = self.language;

@@ -74,6 +74,8 @@ pub struct App {
     quick_window: QuickWindow,
     /// Whether the Auto-reply window (of the tab in view) is open.
     auto_reply_open: bool,
+    /// The Replay window is shown.
+    replay_open: bool,
     /// A line per frame for benchmarks, when asked for.
     frame_report: Option<FrameReport>,
 }
@@ -115,6 +117,7 @@ impl App {
             quick_commands: persisted.quick_commands,
             quick_window: QuickWindow::default(),
             auto_reply_open: false,
+            replay_open: false,
             frame_report: None,
         };
         app.use_language(app.language);
@@ -393,6 +396,7 @@ impl App {
         }
         self.collect_saves();
         for tab in &mut self.tabs {
+            tab.poll_replay();
             // A new or changed filter over a long history is tested over several frames.
             if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
                 ctx.request_repaint();

@@ -41,6 +41,17 @@ impl App {
             let tab = &mut self.tabs[self.active as usize];
             ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab, self.language);
         }
+        if self.replay_open {
+            let mode = self.active;
+            let tab = &mut self.tabs[mode as usize];
+            let asks = ui::replay_window::show(&ctx, &mut self.replay_open, tab, self.language);
+            if let Some(action) = asks.action {
+                self.act(mode, action);
+            }
+            if asks.browse {
+                self.ask_replay_file(mode);
+            }
+        }
     }
 
     fn tab_bar(&mut self, ui: &mut egui::Ui) {
@@ -100,6 +111,7 @@ impl App {
         let mut actions: Vec<TabAction> = Vec::new();
         let mut capture_action = None;
         let mut asks = SendBoxAsks::default();
+        let mut toggle_replay = false;
         if self.settings_open {
             let choices = &self.address_choices;
             let tab = &mut self.tabs[mode as usize];
@@ -113,7 +125,11 @@ impl App {
                     actions.extend(panel.tab);
                     capture_action = panel.capture;
                     asks.tls_file = panel.tls_file;
+                    toggle_replay = panel.toggle_replay;
                 });
+        }
+        if toggle_replay {
+            self.replay_open = !self.replay_open;
         }
         let tab = &mut self.tabs[mode as usize];
         egui::Panel::bottom(("send", mode))
@@ -127,6 +143,7 @@ impl App {
                     Some(SendBoxAction::ToggleAutoReply) => {
                         self.auto_reply_open = !self.auto_reply_open;
                     }
+
                     None => {}
                 }
                 ui.add_space(2.0);

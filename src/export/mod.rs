@@ -5,6 +5,7 @@ pub mod format;
 mod pcapng;
 pub mod raw_capture;
 pub mod recorder;
+pub mod replay;
 mod writer_thread;
 
 use std::fs::File;

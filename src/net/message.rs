@@ -34,7 +34,10 @@ pub struct RemoteTarget {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Put these bytes on the wire.
-    Send { bytes: Vec<u8>, to: SendTarget },
+    Send {
+        bytes: Vec<u8>,
+        to: SendTarget,
+    },
     /// Put these bytes on the wire after `delay` (an auto-reply rule's wait), timed on the
     /// worker.
     SendAfter {
@@ -54,6 +57,13 @@ pub enum Command {
     StartCycle(CycleSpec),
     /// Stop the cyclic send now.
     StopCycle,
+    /// Send recorded messages again, timed on the worker.
+    StartReplay(ReplaySpec),
+    /// Hold the replay where it is; `ResumeReplay` goes on with the same gaps.
+    PauseReplay,
+    ResumeReplay,
+    /// End the replay now.
+    StopReplay,
     /// Send a file's bytes, read on the worker as the socket takes them.
     SendFile(FileSpec),
     /// Stop sending the file (what is already queued still goes out).
@@ -66,6 +76,16 @@ pub enum Command {
     LeaveGroup(super::Group),
     /// End the session: close every socket and stop the worker.
     Shutdown,
+}
+
+/// Recorded messages to send again: each with its time from the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplaySpec {
+    pub messages: Vec<(Duration, Vec<u8>)>,
+    pub to: SendTarget,
+    /// The speed in thousandths (1000: as recorded, 100: ten times slower); `None`: back to
+    /// back, as the socket takes them.
+    pub speed_permille: Option<u32>,
 }
 
 /// A file to send and how.
@@ -182,6 +202,14 @@ pub enum EventKind {
     Warning(NetError),
     /// The cyclic send's sends so far; `running` is false once it ended or was stopped.
     CycleProgress { sent: u64, running: bool },
+    /// The replay's messages sent so far, of `total`; `running` is false once all went or it
+    /// was stopped.
+    ReplayProgress {
+        sent: u64,
+        total: u64,
+        running: bool,
+        paused: bool,
+    },
     /// Send file: bytes of the file handed to the socket so far, of `total`; `running` is
     /// false once all went, or it was cancelled, or reading failed (reported before).
     FileProgress {

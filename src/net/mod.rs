@@ -16,6 +16,7 @@ mod message;
 mod multicast;
 mod outbox;
 mod recycle;
+mod replay;
 mod resolve;
 mod socket;
 mod stream;
@@ -40,7 +41,7 @@ use flow::Flow;
 pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
-    SendTarget,
+    ReplaySpec, SendTarget,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
@@ -265,6 +266,8 @@ struct WorkerContext {
     file: Option<FileSend>,
     /// Sends that wait for their time (auto-reply delays).
     delayed: delayed::Delayed,
+    /// The replay, while one runs.
+    replay: Option<replay::Replay>,
 }
 
 impl WorkerContext {
@@ -283,7 +286,14 @@ impl WorkerContext {
         let cycle = self.cycle.as_ref().and_then(Cycle::next_due);
         let file = self.file.as_ref().and_then(|file| file.next_due(backlog));
         let delayed = self.delayed.next_due();
-        let due = [cycle, file, delayed, own_due].into_iter().flatten().min();
+        let replay = self
+            .replay
+            .as_ref()
+            .and_then(|replay| replay.next_due(backlog));
+        let due = [cycle, file, delayed, replay, own_due]
+            .into_iter()
+            .flatten()
+            .min();
         let timeout = if unread && !self.sink.must_pause() {
             Some(Duration::ZERO)
         } else {
@@ -326,6 +336,30 @@ impl WorkerContext {
             Command::StartCycle(spec) => {
                 self.cycle = Some(Cycle::start(spec, Instant::now()));
             }
+            Command::StartReplay(spec) => {
+                if let Some(replay) = self.replay.take() {
+                    self.sink.emit(replay.progress(false));
+                }
+                self.replay = Some(replay::Replay::start(spec, Instant::now()));
+            }
+            Command::PauseReplay | Command::ResumeReplay => {
+                if let Some(replay) = &mut self.replay {
+                    let now = Instant::now();
+                    if command == Command::PauseReplay {
+                        replay.pause(now);
+                    } else {
+                        replay.resume(now);
+                    }
+                    if let Some(progress) = replay.report(now, true) {
+                        self.sink.emit(progress);
+                    }
+                }
+            }
+            Command::StopReplay => {
+                if let Some(replay) = self.replay.take() {
+                    self.sink.emit(replay.progress(false));
+                }
+            }
             Command::SendAfter { bytes, to, delay } => {
                 if !self.delayed.push(Instant::now() + delay, bytes, to) {
                     let error = NetError::DelayedFull {
@@ -354,6 +388,16 @@ impl WorkerContext {
             commands.extend(self.take_command(command));
         }
         commands.extend(self.delayed.take_due(Instant::now()));
+        if let Some(replay) = &mut self.replay {
+            let now = Instant::now();
+            commands.extend(replay.take_due(now, backlog));
+            if let Some(progress) = replay.report(now, false) {
+                self.sink.emit(progress);
+            }
+            if replay.is_done() {
+                self.replay = None;
+            }
+        }
         if let Some(cycle) = &mut self.cycle {
             let now = Instant::now();
             commands.extend(cycle.take_due(now));
@@ -424,6 +468,7 @@ fn spawn_worker(
         cycle: None,
         file: None,
         delayed: delayed::Delayed::default(),
+        replay: None,
     };
     let thread = std::thread::Builder::new()
         .name(name)

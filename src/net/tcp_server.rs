@@ -264,6 +264,10 @@ impl Server {
             | Command::LeaveGroup(_)
             | Command::StartCycle(_)
             | Command::SendAfter { .. }
+            | Command::StartReplay(_)
+            | Command::PauseReplay
+            | Command::ResumeReplay
+            | Command::StopReplay
             | Command::StopCycle
             | Command::SendFile(_)
             | Command::CancelFile => {}

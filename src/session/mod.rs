@@ -25,7 +25,7 @@ pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode, endpoi
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
 pub use layout::{HEX_BYTES_PER_LINE, Layout, line_count};
-pub use progress::{CycleState, FileState};
+pub use progress::{CycleState, FileState, ReplayState};
 pub use stage::{Stage, Staged};
 pub use status::Status;
 pub use store::{DEFAULT_CAP_BYTES, LineRef, LogStore};
@@ -73,6 +73,8 @@ pub struct Session {
     pub cycle: Option<CycleState>,
     /// Send file: running, or how the last one ended.
     pub file: Option<FileState>,
+    /// Replay: running, or how the last one ended.
+    pub replay: Option<ReplayState>,
     /// UDP: datagrams the OS dropped since the socket opened, as last reported.
     dropped_since_open: u64,
     /// The language of what the session writes in its log.
@@ -94,6 +96,7 @@ impl Session {
             log: LogStore::default(),
             cycle: None,
             file: None,
+            replay: None,
             dropped_since_open: 0,
             language: Language::English,
             groups: Vec::new(),
@@ -297,6 +300,23 @@ impl Session {
                     tr!(lang, "events.dropped_other", count = count, total = total)
                 };
                 (None, EntryKind::Error(text.into_owned()))
+            }
+            EventKind::ReplayProgress {
+                sent,
+                total,
+                running,
+                paused,
+            } => {
+                let state = ReplayState {
+                    sent,
+                    total,
+                    running,
+                    paused,
+                };
+                let Some(kind) = self.replay_progress(state) else {
+                    return;
+                };
+                (None, kind)
             }
             EventKind::CycleProgress { sent, running } => {
                 let Some(kind) = self.cycle_progress(sent, running) else {

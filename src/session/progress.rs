@@ -46,6 +46,15 @@ impl FileState {
     }
 }
 
+/// A replay as the worker last reported it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReplayState {
+    pub sent: u64,
+    pub total: u64,
+    pub running: bool,
+    pub paused: bool,
+}
+
 /// A cyclic send as the worker last reported it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CycleState {
@@ -72,6 +81,27 @@ impl Session {
             (true, false) => tr!(lang, "events.progress.cycle_done_other", count = count),
             (false, true) => tr!(lang, "events.progress.cycle_stopped_one", count = count),
             (false, false) => tr!(lang, "events.progress.cycle_stopped_other", count = count),
+        };
+        Some(EntryKind::Info(text.into_owned()))
+    }
+
+    /// Takes a replay's progress; returns the log line once it has ended.
+    pub(super) fn replay_progress(&mut self, state: ReplayState) -> Option<EntryKind> {
+        let before = self.replay.replace(state);
+        if state.running || before.is_some_and(|before| !before.running) {
+            return None;
+        }
+        let lang = self.language;
+        let (sent, total) = (group_digits(state.sent), group_digits(state.total));
+        let text = if state.sent >= state.total {
+            tr!(lang, "events.progress.replay_done", count = sent)
+        } else {
+            tr!(
+                lang,
+                "events.progress.replay_stopped",
+                sent = sent,
+                total = total
+            )
         };
         Some(EntryKind::Info(text.into_owned()))
     }

@@ -4,6 +4,7 @@
 use crate::codec::escape::EscapeErrorKind;
 use crate::codec::hex::HexErrorKind;
 use crate::codec::{ComposeError, EncodeError, EscapeError, EscapedError, HexError, TemplateError};
+use crate::export::replay::ReplayError;
 use crate::i18n::Language;
 use crate::tr;
 
@@ -26,6 +27,51 @@ pub(super) fn describe(error: &ComposeError, lang: Language) -> String {
         ComposeError::Escape(error) => escape_error(error, lang),
         ComposeError::Template(error) => template_error(error, lang),
     }
+}
+
+/// Why a recording cannot be replayed.
+pub(super) fn replay_error(error: &ReplayError, lang: Language) -> String {
+    match error {
+        ReplayError::Io { path, detail } => {
+            tr!(lang, "errors.replay.io", path = path, detail = detail)
+        }
+        ReplayError::Format { path } => tr!(lang, "errors.replay.format", path = path),
+        ReplayError::BadLine { line, detail } => {
+            tr!(lang, "errors.replay.bad_line", line = line, detail = detail)
+        }
+        ReplayError::CutOff { line } => tr!(lang, "errors.replay.cut_off", line = line),
+        ReplayError::BadPcapng { packets, detail } => tr!(
+            lang,
+            "errors.replay.bad_pcapng",
+            packets = packets,
+            detail = detail
+        ),
+        ReplayError::Empty {
+            direction,
+            peer,
+            records,
+        } => {
+            let peer = peer.trim_start_matches(" from ");
+            if peer.is_empty() {
+                tr!(
+                    lang,
+                    "errors.replay.empty",
+                    direction = direction,
+                    records = records
+                )
+            } else {
+                tr!(
+                    lang,
+                    "errors.replay.empty_from",
+                    direction = direction,
+                    peer = peer,
+                    records = records
+                )
+            }
+        }
+        ReplayError::TooLarge => tr!(lang, "errors.replay.too_large"),
+    }
+    .into_owned()
 }
 
 /// A send variable that cannot be read.

@@ -10,6 +10,7 @@ mod intake;
 mod messages;
 mod outputs;
 pub mod payloads;
+pub mod replay;
 mod send_settings;
 mod sending;
 mod settings;
@@ -93,6 +94,11 @@ pub enum TabAction {
     ToggleCycle,
     /// Send this file's bytes.
     SendFile(PathBuf),
+    /// Read the Replay window's recording and replay it.
+    StartReplay,
+    PauseReplay,
+    ResumeReplay,
+    StopReplay,
     CancelFile,
     /// Send a quick command (named) as saved, leaving the send box alone.
     SendPayload(String, Payload),
@@ -129,6 +135,8 @@ pub struct Tab {
     preview: Preview,
     /// How far the send box's variables have got.
     send_count: sending::SendCount,
+    /// The recording being read for a replay.
+    replay_loading: Option<replay::Loading>,
     /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
     pub auto_errors: Vec<Option<String>>,
@@ -162,6 +170,7 @@ impl Tab {
             capture: Capture::default(),
             preview,
             send_count: sending::SendCount::default(),
+            replay_loading: None,
             auto_built_from: None,
             auto_errors: Vec::new(),
             context_given: context,
@@ -465,6 +474,13 @@ impl Tab {
             TabAction::Send => self.send(),
             TabAction::ToggleCycle => self.toggle_cycle(),
             TabAction::SendFile(path) => self.send_file(path),
+            TabAction::StartReplay => self.start_replay(wake),
+            TabAction::PauseReplay => self.command(Command::PauseReplay),
+            TabAction::ResumeReplay => self.command(Command::ResumeReplay),
+            TabAction::StopReplay => {
+                self.replay_loading = None;
+                self.command(Command::StopReplay);
+            }
             TabAction::CancelFile => self.command(Command::CancelFile),
             TabAction::SendPayload(name, payload) => self.send_payload(&name, &payload),
             TabAction::LoadPayload(payload) => self.load_payload(payload),

@@ -50,6 +50,7 @@ pub struct TabSettings {
     pub filter: FilterFields,
     pub capture: CaptureFields,
     pub chart: ChartFields,
+    pub replay: super::replay::ReplayFields,
     /// The in-memory log's cap, in MiB, as typed.
     pub memory_cap_mib: String,
 }
@@ -247,6 +248,7 @@ impl TabSettings {
             filter: FilterFields::default(),
             capture: CaptureFields::default(),
             chart: ChartFields::default(),
+            replay: super::replay::ReplayFields::default(),
             memory_cap_mib: mib_text(DEFAULT_CAP_BYTES as u64),
         }
     }
@@ -276,6 +278,8 @@ pub struct FieldErrors {
     pub record: Option<String>,
     /// The Save data row, likewise.
     pub raw: Option<String>,
+    /// The Replay window: its file, or why the replay cannot start.
+    pub replay: Option<String>,
 }
 
 /// A host field: a name or an IP literal; IPv6 may come in brackets.

@@ -100,6 +100,7 @@ fn show_box(
             {
                 *asked = Some(SendBoxAction::ToggleAutoReply);
             }
+
             label.id
         })
         .inner;

@@ -15,6 +15,8 @@ pub struct PanelActions {
     pub capture: Option<CaptureAction>,
     /// The TLS section's Browse… for the certificate or the key.
     pub tls_file: Option<super::tls_panel::TlsFile>,
+    /// Show or hide the Replay window.
+    pub toggle_replay: bool,
 }
 
 pub fn show(
@@ -73,6 +75,10 @@ pub fn show(
             });
             section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
                 actions.tab.extend(super::send_options::show(ui, tab, lang));
+                actions.toggle_replay = ui
+                    .button(tr!(lang, "send.replay"))
+                    .on_hover_text(tr!(lang, "send.replay_hint"))
+                    .clicked();
             });
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
                 actions

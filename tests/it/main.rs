@@ -32,6 +32,7 @@ mod ui_pcapng;
 mod ui_persistence;
 mod ui_quick;
 mod ui_receive;
+mod ui_replay;
 mod ui_send;
 mod ui_tcp_client;
 mod ui_tcp_server;

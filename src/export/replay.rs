@@ -1,0 +1,417 @@
+//! Reading a recording back for replay: the `.jsonl` and `.pcapng` files Sockscope writes
+//! (and pcapng captures of other tools with raw-IP or Ethernet packets), each message with its
+//! time, direction, peer and exact bytes. A file that cannot be read whole is explained, with
+//! where; nothing of it is replayed.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use etherparse::{NetSlice, SlicedPacket, TransportSlice};
+use pcap_file::pcapng::{Block, PcapNgReader};
+
+use super::LogFormat;
+
+/// Bytes of messages a replay holds at most.
+pub const REPLAY_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
+/// Which messages to replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayChoice {
+    /// Received ones (`true`) or sent ones.
+    pub received: bool,
+    /// Only those of a peer whose address contains this text; empty: every peer.
+    pub peer: String,
+}
+
+/// One message of a recording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub time: SystemTime,
+    pub peer: Option<SocketAddr>,
+    pub bytes: Vec<u8>,
+}
+
+/// The messages chosen from a recording, in the order they were recorded.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Recording {
+    pub messages: Vec<Recorded>,
+    /// Records of the file, chosen or not.
+    pub records: usize,
+    pub bytes: u64,
+}
+
+impl Recording {
+    /// When each message went, from the first; and its bytes.
+    pub fn timeline(self) -> Vec<(Duration, Vec<u8>)> {
+        let start = self.messages.first().map(|first| first.time);
+        self.messages
+            .into_iter()
+            .map(|message| {
+                let offset = start
+                    .and_then(|start| message.time.duration_since(start).ok())
+                    .unwrap_or_default();
+                (offset, message.bytes)
+            })
+            .collect()
+    }
+
+    /// How long the recording's chosen messages took.
+    pub fn span(&self) -> Duration {
+        match (self.messages.first(), self.messages.last()) {
+            (Some(first), Some(last)) => last.time.duration_since(first.time).unwrap_or_default(),
+            _ => Duration::ZERO,
+        }
+    }
+}
+
+/// Why a recording cannot be replayed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplayError {
+    #[error("cannot read {path}: {detail}")]
+    Io { path: String, detail: String },
+    #[error("{path} is not a recording (.jsonl or .pcapng)")]
+    Format { path: String },
+    #[error("line {line} is not a record: {detail}")]
+    BadLine { line: usize, detail: String },
+    #[error("line {line} is cut off (was the recording interrupted?)")]
+    CutOff { line: usize },
+    #[error("the pcapng file cannot be read after {packets} packets: {detail}")]
+    BadPcapng { packets: usize, detail: String },
+    #[error("nothing to replay: no {direction} messages{peer} among {records} records")]
+    Empty {
+        direction: &'static str,
+        peer: String,
+        records: usize,
+    },
+    #[error("more than {limit} MiB to replay", limit = REPLAY_BYTES_MAX >> 20)]
+    TooLarge,
+}
+
+/// Reads the messages `choice` picks from the recording at `path`.
+pub fn read(path: &Path, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+    let shown = path.display().to_string();
+    let io = |error: std::io::Error| ReplayError::Io {
+        path: shown.clone(),
+        detail: error.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut recording = match LogFormat::from_path(path) {
+        Some(LogFormat::Jsonl) => read_jsonl(BufReader::new(file), choice)?,
+        Some(LogFormat::Pcapng) => read_pcapng(file, choice)?,
+        _ => return Err(ReplayError::Format { path: shown }),
+    };
+    if recording.messages.is_empty() {
+        return Err(ReplayError::Empty {
+            direction: if choice.received { "RX" } else { "TX" },
+            peer: if choice.peer.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" from '{}'", choice.peer.trim())
+            },
+            records: recording.records,
+        });
+    }
+    // The file's order is the order they went, also when a clock stepped back.
+    recording.messages.sort_by_key(|message| message.time);
+    Ok(recording)
+}
+
+fn chosen(choice: &ReplayChoice, received: bool, peer: Option<SocketAddr>) -> bool {
+    let wanted = choice.peer.trim();
+    received == choice.received
+        && (wanted.is_empty() || peer.is_some_and(|peer| peer.to_string().contains(wanted)))
+}
+
+fn keep(
+    recording: &mut Recording,
+    choice: &ReplayChoice,
+    received: bool,
+    message: Recorded,
+) -> Result<(), ReplayError> {
+    recording.records += 1;
+    if chosen(choice, received, message.peer) {
+        recording.bytes += message.bytes.len() as u64;
+        if recording.bytes > REPLAY_BYTES_MAX {
+            return Err(ReplayError::TooLarge);
+        }
+        recording.messages.push(message);
+    }
+    Ok(())
+}
+
+/// A `.jsonl` record, as far as replay needs it.
+#[derive(serde::Deserialize)]
+struct Line {
+    time: String,
+    dir: String,
+    peer: Option<SocketAddr>,
+    hex: String,
+}
+
+fn read_jsonl(reader: impl BufRead, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+    let mut recording = Recording::default();
+    let mut lines = reader.split(b'\n').enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        let number = index + 1;
+        let line = line.map_err(|error| ReplayError::BadLine {
+            line: number,
+            detail: error.to_string(),
+        })?;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let last = lines.peek().is_none();
+        let record: Line = match serde_json::from_slice(&line) {
+            Ok(record) => record,
+            // Cut off in the middle: the last line of a recording killed while writing.
+            Err(error) if last && error.is_eof() => {
+                return Err(ReplayError::CutOff { line: number });
+            }
+            Err(error) => {
+                return Err(ReplayError::BadLine {
+                    line: number,
+                    detail: error.to_string(),
+                });
+            }
+        };
+        let received = match record.dir.as_str() {
+            "rx" => true,
+            "tx" => false,
+            _ => continue,
+        };
+        let bad = |detail: String| ReplayError::BadLine {
+            line: number,
+            detail,
+        };
+        let time = chrono::DateTime::parse_from_rfc3339(&record.time)
+            .map_err(|error| bad(format!("time '{}': {error}", record.time)))?;
+        let time = UNIX_EPOCH
+            + Duration::from_nanos(time.timestamp_nanos_opt().unwrap_or_default().max(0) as u64);
+        let bytes =
+            crate::codec::parse_hex(&record.hex).map_err(|error| bad(format!("hex: {error}")))?;
+        let message = Recorded {
+            time,
+            peer: record.peer,
+            bytes,
+        };
+        keep(&mut recording, choice, received, message)?;
+    }
+    Ok(recording)
+}
+
+fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+    let mut recording = Recording::default();
+    let bad = |packets: usize, detail: String| ReplayError::BadPcapng { packets, detail };
+    let mut blocks = PcapNgReader::new(reader).map_err(|error| bad(0, error.to_string()))?;
+    // Per interface: its link type and how many units make a second.
+    let mut interfaces: Vec<(pcap_file::DataLink, u64)> = Vec::new();
+    let mut packets = 0;
+    while let Some(block) = blocks.next_block() {
+        let block = block.map_err(|error| bad(packets, error.to_string()))?;
+        match block {
+            Block::InterfaceDescription(interface) => {
+                let mut units = 1_000_000;
+                for option in &interface.options {
+                    if let pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption::IfTsResol(resolution) = option {
+                        units = ts_units(*resolution);
+                    }
+                }
+                interfaces.push((interface.linktype, units));
+            }
+            Block::EnhancedPacket(packet) => {
+                packets += 1;
+                let Some(&(link, units)) = interfaces.get(packet.interface_id as usize) else {
+                    return Err(bad(packets, "a packet of no interface".to_owned()));
+                };
+                // pcap-file hands the raw count over as nanoseconds.
+                let raw = packet.timestamp.as_nanos();
+                let nanos = raw.saturating_mul(1_000_000_000) / u128::from(units.max(1));
+                let time =
+                    UNIX_EPOCH + Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+                let inbound = packet.options.iter().find_map(|option| match option {
+                    pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketOption::Flags(
+                        flags,
+                    ) => Some(flags & 0b11),
+                    _ => None,
+                });
+                let Some((source, destination, payload)) = payload_of(link, &packet.data) else {
+                    continue;
+                };
+                // Without a direction flag, a packet to this end is not known: call it received.
+                let received = inbound != Some(0b10);
+                let peer = if received { source } else { destination };
+                let message = Recorded {
+                    time,
+                    peer: Some(peer),
+                    bytes: payload.to_vec(),
+                };
+                keep(&mut recording, choice, received, message)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(recording)
+}
+
+/// Units a second for a pcapng `if_tsresol`: a power of ten, or of two with the high bit.
+fn ts_units(resolution: u8) -> u64 {
+    let exponent = u32::from(resolution & 0x7F);
+    if resolution & 0x80 == 0 {
+        10u64.checked_pow(exponent).unwrap_or(u64::MAX)
+    } else {
+        2u64.checked_pow(exponent).unwrap_or(u64::MAX)
+    }
+}
+
+/// A TCP or UDP packet's ends and payload, from raw IP or Ethernet; `None` for anything else.
+fn payload_of(link: pcap_file::DataLink, data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
+    let sliced = match link {
+        pcap_file::DataLink::ETHERNET => SlicedPacket::from_ethernet(data).ok()?,
+        _ => SlicedPacket::from_ip(data).ok()?,
+    };
+    let (from, to): (IpAddr, IpAddr) = match sliced.net? {
+        NetSlice::Ipv4(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        NetSlice::Ipv6(ip) => (
+            ip.header().source_addr().into(),
+            ip.header().destination_addr().into(),
+        ),
+        _ => return None,
+    };
+    let (ports, payload) = match sliced.transport? {
+        TransportSlice::Tcp(tcp) => ((tcp.source_port(), tcp.destination_port()), tcp.payload()),
+        TransportSlice::Udp(udp) => ((udp.source_port(), udp.destination_port()), udp.payload()),
+        _ => return None,
+    };
+    Some((
+        SocketAddr::new(from, ports.0),
+        SocketAddr::new(to, ports.1),
+        payload,
+    ))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::codec::TextEncoding;
+    use crate::export::{RecordContext, RecordWriter};
+    use crate::session::{EntryKind, LogEntry, Mode};
+
+    fn entries() -> Vec<LogEntry> {
+        let a: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let b: SocketAddr = "127.0.0.1:6000".parse().unwrap();
+        let local: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        let at = |ms: u64| UNIX_EPOCH + Duration::from_millis(1_764_000_000_000 + ms);
+        vec![
+            LogEntry::new(at(0), None, EntryKind::Info("Listening".into())),
+            LogEntry::new(at(10), Some(a), EntryKind::Rx(b"one".to_vec())).at(Some(local)),
+            LogEntry::new(at(25), Some(b), EntryKind::Rx(vec![0, 0xFF])).at(Some(local)),
+            LogEntry::new(at(40), Some(a), EntryKind::Tx(b"ack".to_vec())).at(Some(local)),
+            LogEntry::new(at(135), Some(a), EntryKind::Rx(b"two".to_vec())).at(Some(local)),
+        ]
+    }
+
+    fn written(extension: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(format!("session.{extension}"));
+        let format = LogFormat::from_path(&path).unwrap();
+        let ctx = RecordContext {
+            mode: Mode::TcpServer,
+            encoding: TextEncoding::Utf8,
+            hex_text: false,
+        };
+        let mut writer = RecordWriter::new(format).unwrap();
+        let mut out = Vec::new();
+        writer.write_header(&mut out).unwrap();
+        for entry in entries() {
+            writer.write_record(&mut out, &ctx, &entry).unwrap();
+        }
+        std::fs::write(&path, out).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn both_formats_give_back_the_chosen_messages_with_their_timing() {
+        for extension in ["jsonl", "pcapng"] {
+            let (_dir, path) = written(extension);
+            let choice = ReplayChoice {
+                received: true,
+                peer: ":5000".into(),
+            };
+            let recording = read(&path, &choice).unwrap();
+            assert_eq!(recording.records, 4, "{extension}: bytes only");
+            assert_eq!(recording.span(), Duration::from_millis(125), "{extension}");
+            let timeline = recording.timeline();
+            assert_eq!(
+                timeline,
+                [
+                    (Duration::ZERO, b"one".to_vec()),
+                    (Duration::from_millis(125), b"two".to_vec())
+                ],
+                "{extension}"
+            );
+            let sent = ReplayChoice {
+                received: false,
+                peer: String::new(),
+            };
+            let recording = read(&path, &sent).unwrap();
+            assert_eq!(recording.messages.len(), 1);
+            assert_eq!(recording.messages[0].bytes, b"ack");
+        }
+    }
+
+    #[test]
+    fn cut_off_and_bad_files_are_explained() {
+        let (dir, path) = written("jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cut = dir.path().join("cut.jsonl");
+        std::fs::write(&cut, &text[..text.len() - 20]).unwrap();
+        let all = ReplayChoice {
+            received: true,
+            peer: String::new(),
+        };
+        assert_eq!(read(&cut, &all), Err(ReplayError::CutOff { line: 5 }));
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(
+            &bad,
+            text.replacen("\"hex\":\"6f6e65\"", "\"hex\":\"6g\"", 1),
+        )
+        .unwrap();
+        let error = read(&bad, &all).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("line 2 is not a record: hex:"),
+            "{error}"
+        );
+
+        let (dir, path) = written("pcapng");
+        let bytes = std::fs::read(&path).unwrap();
+        let cut = dir.path().join("cut.pcapng");
+        std::fs::write(&cut, &bytes[..bytes.len() - 10]).unwrap();
+        let error = read(&cut, &all).unwrap_err();
+        assert!(
+            matches!(error, ReplayError::BadPcapng { packets: 3, .. }),
+            "{error:?}"
+        );
+        let none = ReplayChoice {
+            received: true,
+            peer: "10.9.9.9".into(),
+        };
+        assert_eq!(
+            read(&path, &none).unwrap_err().to_string(),
+            "nothing to replay: no RX messages from '10.9.9.9' among 4 records"
+        );
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, "x").unwrap();
+        assert!(matches!(
+            read(&other, &all),
+            Err(ReplayError::Format { .. })
+        ));
+    }
+}
