@@ -111,6 +111,32 @@ impl Frame {
     }
 }
 
+/// The number of the next send of a frame, shared by the send box and a repeat of it on the
+/// worker, so that each number goes out once whichever of them sends.
+#[derive(Clone, Debug, Default)]
+pub struct SendIndex(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl SendIndex {
+    /// The next number, now taken.
+    pub fn take(&self) -> u64 {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The next number, left for the send that takes it.
+    pub fn peek(&self) -> u64 {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+/// The same counter, not the same value.
+impl PartialEq for SendIndex {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SendIndex {}
+
 /// The frame for `input`: its variables, and the text between them read as `spec` says.
 pub fn compose_template(input: &str, spec: &SendSpec) -> Result<Frame, ComposeError> {
     let payload = Template::parse(input, |text| match (spec.format, spec.escapes) {

@@ -118,7 +118,7 @@ impl Template {
                 Part::Counter(counter) => counter.write(index, &mut out),
                 Part::Time(format) => {
                     let local = chrono::DateTime::<chrono::Local>::from(now);
-                    out.extend_from_slice(local.format(format).to_string().as_bytes());
+                    out.extend_from_slice(time_text(&local, format).as_bytes());
                 }
                 Part::UnixTime { millis } => {
                     let since = now
@@ -170,6 +170,17 @@ impl Counter {
     }
 }
 
+/// `time` in `format`; empty if chrono cannot format it after all (it reads some formats it
+/// then fails to write, and its `to_string` would panic).
+fn time_text(time: &chrono::DateTime<chrono::Local>, format: &str) -> String {
+    use std::fmt::Write as _;
+    let mut text = String::new();
+    if write!(text, "{}", time.format(format)).is_err() {
+        text.clear();
+    }
+    text
+}
+
 /// Line and column (from 1, in characters) of byte `offset` in `text`.
 fn position(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset];
@@ -197,10 +208,15 @@ fn variable(inside: &str) -> Result<Part, TemplateError> {
             } else {
                 args
             };
-            // A format chrono cannot read would fail at every send: say so now.
+            // A format chrono cannot read, or cannot write, would fail at every send: say so now.
             let readable = chrono::format::StrftimeItems::new(format)
                 .all(|item| !matches!(item, chrono::format::Item::Error));
-            if readable {
+            let sample = chrono::Local::now();
+            let writable = {
+                use std::fmt::Write as _;
+                write!(String::new(), "{}", sample.format(format)).is_ok()
+            };
+            if readable && writable {
                 Ok(Part::Time(format.to_owned()))
             } else {
                 Err(bad(args))
@@ -375,6 +391,10 @@ mod tests {
         assert!(read("{{random 0}}").is_err());
         assert!(read("{{crc md5}}").is_err());
         assert!(read("{{time %Q}}").is_err());
+        assert!(
+            read("{{time %#z}}").is_err(),
+            "read by chrono, but not written"
+        );
         let plain = read("no variables").unwrap();
         assert!(!plain.is_variable());
         assert_eq!(plain.render(5, at(0)), b"no variables");

@@ -29,6 +29,9 @@ use crate::session::{EntryTag, LogEntry, Mode};
 /// headers, rounded down.
 const MAX_SEGMENT: usize = 65_000;
 
+/// TCP flows whose sequence numbers are kept at most (each way is one).
+const FLOWS_MAX: usize = 65_536;
+
 /// The pcapng flags of a packet that came in, and of one that went out.
 const INBOUND: u32 = 0b01;
 const OUTBOUND: u32 = 0b10;
@@ -171,8 +174,14 @@ impl PcapngState {
     }
 
     /// The sequence number of the next byte from `source` to `destination`, moved on past
-    /// `len` bytes.
+    /// `len` bytes. Past [`FLOWS_MAX`] flows the table starts afresh (a busy server's
+    /// connections come and go; the numbers of old ones are not needed).
     fn advance(&mut self, source: SocketAddr, destination: SocketAddr, len: usize) -> u32 {
+        if self.next_sequence.len() >= FLOWS_MAX
+            && !self.next_sequence.contains_key(&(source, destination))
+        {
+            self.next_sequence.clear();
+        }
         let next = self.next_sequence.entry((source, destination)).or_insert(1);
         let sequence = *next;
         *next = next.wrapping_add(len as u32);

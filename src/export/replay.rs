@@ -13,8 +13,16 @@ use pcap_file::pcapng::{Block, PcapNgReader};
 
 use super::LogFormat;
 
-/// Bytes of messages a replay holds at most.
+/// Bytes of messages a replay holds at most, each message counted with what holding it costs
+/// (so a million empty ones count too).
 pub const REPLAY_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
+/// What a message costs beside its bytes: its record, and its place in the timeline.
+const MESSAGE_COST: u64 = 128;
+
+/// A `.jsonl` line longer than this is not one Sockscope wrote (a 64 KiB read is 128 KiB of
+/// hex and at most 256 KiB of text).
+const LINE_MAX: u64 = 1024 * 1024;
 
 /// Which messages to replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,13 +54,15 @@ impl Recording {
     /// When each message went, from the first; and its bytes.
     pub fn timeline(self) -> Vec<(Duration, Vec<u8>)> {
         let start = self.messages.first().map(|first| first.time);
+        let mut latest = Duration::ZERO;
         self.messages
             .into_iter()
             .map(|message| {
                 let offset = start
                     .and_then(|start| message.time.duration_since(start).ok())
                     .unwrap_or_default();
-                (offset, message.bytes)
+                latest = latest.max(offset);
+                (latest, message.bytes)
             })
             .collect()
     }
@@ -97,7 +107,7 @@ pub fn read(path: &Path, choice: &ReplayChoice) -> Result<Recording, ReplayError
         detail: error.to_string(),
     };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut recording = match LogFormat::from_path(path) {
+    let recording = match LogFormat::from_path(path) {
         Some(LogFormat::Jsonl) => read_jsonl(BufReader::new(file), choice)?,
         Some(LogFormat::Pcapng) => read_pcapng(file, choice)?,
         _ => return Err(ReplayError::Format { path: shown }),
@@ -113,8 +123,8 @@ pub fn read(path: &Path, choice: &ReplayChoice) -> Result<Recording, ReplayError
             records: recording.records,
         });
     }
-    // The file's order is the order they went, also when a clock stepped back.
-    recording.messages.sort_by_key(|message| message.time);
+    // The file's order is the order they went, also when a clock stepped back: it is kept,
+    // and `timeline` never lets a message go before the one ahead of it.
     Ok(recording)
 }
 
@@ -133,7 +143,8 @@ fn keep(
     recording.records += 1;
     if chosen(choice, received, message.peer) {
         recording.bytes += message.bytes.len() as u64;
-        if recording.bytes > REPLAY_BYTES_MAX {
+        let held = recording.bytes + MESSAGE_COST * (recording.messages.len() as u64 + 1);
+        if held > REPLAY_BYTES_MAX {
             return Err(ReplayError::TooLarge);
         }
         recording.messages.push(message);
@@ -150,19 +161,34 @@ struct Line {
     hex: String,
 }
 
-fn read_jsonl(reader: impl BufRead, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+fn read_jsonl(mut reader: impl BufRead, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
     let mut recording = Recording::default();
-    let mut lines = reader.split(b'\n').enumerate().peekable();
-    while let Some((index, line)) = lines.next() {
-        let number = index + 1;
-        let line = line.map_err(|error| ReplayError::BadLine {
-            line: number,
-            detail: error.to_string(),
-        })?;
+    let mut number = 0;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        number += 1;
+        // One line at a time, and never more than a line may hold.
+        let read = (&mut reader)
+            .take(LINE_MAX + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|error| ReplayError::BadLine {
+                line: number,
+                detail: error.to_string(),
+            })?;
+        if read == 0 {
+            break;
+        }
+        if line.len() as u64 > LINE_MAX {
+            return Err(ReplayError::BadLine {
+                line: number,
+                detail: format!("longer than {} MiB", LINE_MAX >> 20),
+            });
+        }
+        let last = line.last() != Some(&b'\n');
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let last = lines.peek().is_none();
         let record: Line = match serde_json::from_slice(&line) {
             Ok(record) => record,
             // Cut off in the middle: the last line of a recording killed while writing.
@@ -239,6 +265,11 @@ fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, Re
                 let Some((source, destination, payload)) = payload_of(link, &packet.data) else {
                     continue;
                 };
+                // A TCP packet without data (a bare ACK, SYN or FIN in another tool's
+                // capture) is nothing to send again.
+                if payload.is_empty() && packet_is_tcp(link, &packet.data) {
+                    continue;
+                }
                 // Without a direction flag, a packet to this end is not known: call it received.
                 let received = inbound != Some(0b10);
                 let peer = if received { source } else { destination };
@@ -263,6 +294,14 @@ fn ts_units(resolution: u8) -> u64 {
     } else {
         2u64.checked_pow(exponent).unwrap_or(u64::MAX)
     }
+}
+
+fn packet_is_tcp(link: pcap_file::DataLink, data: &[u8]) -> bool {
+    let sliced = match link {
+        pcap_file::DataLink::ETHERNET => SlicedPacket::from_ethernet(data),
+        _ => SlicedPacket::from_ip(data),
+    };
+    sliced.is_ok_and(|sliced| matches!(sliced.transport, Some(TransportSlice::Tcp(_))))
 }
 
 /// A TCP or UDP packet's ends and payload, from raw IP or Ethernet; `None` for anything else.

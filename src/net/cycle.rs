@@ -5,6 +5,9 @@ use std::time::{Duration, Instant};
 
 use super::message::{Command, CycleSpec, EventKind};
 
+/// Sends caught up in one turn at most.
+const CATCH_UP: usize = 10_000;
+
 /// Progress events are at most this frequent, so a 1 ms cycle does not flood the UI.
 const REPORT_EVERY: Duration = Duration::from_millis(50);
 
@@ -35,18 +38,26 @@ impl Cycle {
         if self.is_done() {
             return None;
         }
-        let offset = self
+        // In nanoseconds, wide: past 2^32 sends a u32 factor would stop the schedule.
+        let nanos = self
             .spec
             .interval
-            .saturating_mul(u32::try_from(self.sent).unwrap_or(u32::MAX));
+            .as_nanos()
+            .saturating_mul(u128::from(self.sent));
+        let offset = Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
         Some(self.start + offset)
     }
 
-    /// The sends due by `now`, as commands, counted as sent.
+    /// The sends due by `now`, as commands, counted as sent; far behind (a stalled machine),
+    /// at most [`CATCH_UP`] at once, the rest at the next turns.
     pub(super) fn take_due(&mut self, now: Instant) -> Vec<Command> {
         let mut due = Vec::new();
-        while self.next_due().is_some_and(|at| at <= now) {
-            let index = self.spec.first + self.sent;
+        while due.len() < CATCH_UP && self.next_due().is_some_and(|at| at <= now) {
+            let index = if self.spec.frame.is_variable() {
+                self.spec.index.take()
+            } else {
+                0
+            };
             self.sent += 1;
             due.push(Command::Send {
                 bytes: self.spec.frame.render(index, std::time::SystemTime::now()),
@@ -86,7 +97,7 @@ mod tests {
     fn spec(interval_ms: u64, count: Option<u64>) -> CycleSpec {
         CycleSpec {
             frame: crate::codec::Frame::constant(b"x".to_vec()),
-            first: 0,
+            index: crate::codec::SendIndex::default(),
             to: SendTarget::Peer,
             interval: Duration::from_millis(interval_ms),
             count,

@@ -102,10 +102,10 @@ pub struct FileSpec {
 /// A cyclic send: `bytes` to `to` every `interval`, `count` times or until stopped.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CycleSpec {
-    /// Made into bytes at each send: send number `first + n` is the n-th of this cycle, so
-    /// its variables (a counter) go on from the sends before it.
+    /// Made into bytes at each send, numbered by `index` (shared with the send box, so a
+    /// counter goes on from the sends before it and after it).
     pub frame: crate::codec::Frame,
-    pub first: u64,
+    pub index: crate::codec::SendIndex,
     pub to: SendTarget,
     pub interval: Duration,
     /// `None`: until stopped.

@@ -117,6 +117,7 @@ impl Session {
         self.status = Status::Starting;
         self.cycle = None;
         self.file = None;
+        self.replay = None;
         self.last_end = None;
         self.last_end_text = None;
         self.dropped_since_open = 0;
@@ -337,6 +338,9 @@ impl Session {
             EventKind::Closed(reason) => {
                 if let Some(cycle) = &mut self.cycle {
                     cycle.running = false;
+                }
+                if let Some(replay) = &mut self.replay {
+                    replay.running = false;
                 }
                 self.groups.clear();
                 let file_note = self.file_cut_short();
@@ -589,5 +593,27 @@ mod tests {
         assert_eq!(last_two, [Direction::Rx, Direction::Info]);
         let last_rx = session.log.iter().rfind(|e| e.direction() == Direction::Rx);
         assert_eq!(last_rx.map(|e| e.bytes()), Some(&b"three"[..]));
+    }
+
+    #[test]
+    fn a_session_that_closes_mid_replay_leaves_the_replay_ended() {
+        let mut session = Session::new(Mode::Udp);
+        session.started();
+        let progress = EventKind::ReplayProgress {
+            sent: 2,
+            total: 10,
+            running: true,
+            paused: false,
+        };
+        let mut stage = Stage::new(session.mode, Framing::PerRead);
+        session.apply(&mut stage, Event::now(progress), |_| {});
+        assert!(session.replay.is_some_and(|replay| replay.running));
+        apply(&mut session, EventKind::Closed(CloseReason::PeerClosed));
+        assert!(
+            session.replay.is_some_and(|replay| !replay.running),
+            "Start comes back"
+        );
+        session.started();
+        assert_eq!(session.replay, None);
     }
 }

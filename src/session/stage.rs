@@ -12,8 +12,9 @@ use super::{EntryKind, Framer, Framing, LogEntry, Mode, Session};
 use crate::net::{ClientId, Event, EventKind};
 
 /// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
-/// not keep memory forever.
-const AUTO_PENDING_MAX: usize = 1000;
+/// not keep memory forever; more than the worker lets wait delayed (4,096), so delayed
+/// replies are still told apart.
+const AUTO_PENDING_MAX: usize = 8192;
 
 /// What waits for the session.
 #[derive(Debug)]

@@ -105,6 +105,12 @@ impl Tab {
         let Some(loading) = self.replay_loading.take() else {
             return;
         };
+        if self.worker.is_none() {
+            // The session ended while the file was read.
+            let error = tr!(self.language, "errors.send.not_connected").into_owned();
+            self.errors.replay = Some(error);
+            return;
+        }
         let recording = match outcome {
             Ok(recording) => recording,
             Err(error) => {

@@ -9,7 +9,7 @@ use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
 use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
-use crate::codec::{self, Frame, PayloadFormat, TextEncoding};
+use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
 use crate::i18n::Language;
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
@@ -28,15 +28,13 @@ pub(super) struct Preview {
 }
 
 /// How far the send box's variables have got: sends of the same text go on from here (a
-/// counter counts on); other text starts again from the first.
+/// counter counts on), whether Send or a repeat of it on the worker sends; other text starts
+/// again from the first.
 #[derive(Default)]
 pub(super) struct SendCount {
     text: String,
     format: PayloadFormat,
-    /// The number of the next send.
-    next: u64,
-    /// The cyclic send started from this number; it has sent as many as the session says.
-    cycle_first: Option<u64>,
+    index: SendIndex,
 }
 
 impl Tab {
@@ -51,25 +49,23 @@ impl Tab {
         box_payload(&self.settings).frame(self.settings.encoding, self.language)
     }
 
-    /// The number of the next send of the send box's text: 0 for new text, else on from the
-    /// last send (and from what a cyclic send of it sent).
-    fn next_send_index(&mut self) -> u64 {
+    /// The counter of the send box's text: a new one for new text.
+    fn send_index(&mut self) -> &SendIndex {
         let settings = &self.settings;
         let count = &mut self.send_count;
         if count.text != settings.send_text || count.format != settings.input_format {
             *count = SendCount {
                 text: settings.send_text.clone(),
                 format: settings.input_format,
-                next: 0,
-                cycle_first: None,
+                index: SendIndex::default(),
             };
         }
-        let cycled = count.cycle_first.and_then(|first| {
-            let sent = self.session.lock().cycle.map(|cycle| cycle.sent)?;
-            Some(first + sent)
-        });
-        count.next = count.next.max(cycled.unwrap_or(0));
-        count.next
+        &count.index
+    }
+
+    /// The number of the next send of the send box's text.
+    fn next_send_index(&mut self) -> u64 {
+        self.send_index().peek()
     }
 
     /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
@@ -97,12 +93,13 @@ impl Tab {
 
     pub(super) fn send(&mut self) {
         if let Some((frame, to)) = self.outgoing() {
-            let index = self.next_send_index();
+            let index = if frame.is_variable() {
+                self.send_index().take()
+            } else {
+                0
+            };
             let bytes = frame.render(index, SystemTime::now());
             self.command(Command::Send { bytes, to });
-            if frame.is_variable() {
-                self.send_count.next = index + 1;
-            }
             let sent = box_payload(&self.settings);
             remember(&mut self.settings.history, sent);
         }
@@ -228,16 +225,15 @@ impl Tab {
         let Some((frame, to)) = self.outgoing() else {
             return;
         };
-        let first = self.next_send_index();
+        let index = self.send_index().clone();
         self.session.lock().cycle = Some(CycleState {
             sent: 0,
             count,
             running: true,
         });
-        self.send_count.cycle_first = Some(first);
         self.command(Command::StartCycle(CycleSpec {
             frame,
-            first,
+            index,
             to,
             interval,
             count,

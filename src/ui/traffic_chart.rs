@@ -31,7 +31,9 @@ pub fn show(ui: &mut egui::Ui, session: &Session, fields: &mut ChartFields, lang
         .as_secs();
     // The second now running is not over: it would always look like a drop.
     let to = now.saturating_sub(1);
-    let from = to.saturating_sub(fields.span_secs.saturating_sub(1));
+    // A span from a damaged settings file is held to what the history has.
+    let span = fields.span_secs.clamp(1, crate::session::HISTORY_SECONDS);
+    let from = to.saturating_sub(span - 1);
     let series = match fields.peer {
         Some(peer) => session.traffic.peer(peer),
         None => Some(session.traffic.session()),

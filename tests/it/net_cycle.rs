@@ -38,7 +38,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
     let started = Instant::now();
     worker.send(Command::StartCycle(CycleSpec {
         frame: Frame::constant(b"tick".to_vec()),
-        first: 0,
+        index: sockscope::codec::SendIndex::default(),
         to: to_peer(&peer),
         interval: Duration::from_millis(1),
         count: Some(1000),
@@ -80,7 +80,7 @@ fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
     });
     worker.send(Command::StartCycle(CycleSpec {
         frame: Frame::constant(b"line\r\n".to_vec()),
-        first: 0,
+        index: sockscope::codec::SendIndex::default(),
         to: SendTarget::Clients(Vec::new()),
         interval: Duration::from_millis(1),
         count: Some(1000),
@@ -96,7 +96,7 @@ fn stop_is_immediate_and_the_count_says_what_went_out() {
     let peer = udp_peer("127.0.0.1");
     worker.send(Command::StartCycle(CycleSpec {
         frame: Frame::constant(vec![0xAA]),
-        first: 0,
+        index: sockscope::codec::SendIndex::default(),
         to: to_peer(&peer),
         interval: Duration::from_millis(2),
         count: None,
@@ -135,7 +135,7 @@ fn a_counter_at_one_millisecond_counts_without_a_gap_or_a_repeat() {
     let frame = sockscope::codec::compose_template("{{counter width=4}}", &spec).expect("read");
     worker.send(Command::StartCycle(CycleSpec {
         frame,
-        first: 0,
+        index: sockscope::codec::SendIndex::default(),
         to: to_peer(&peer),
         interval: Duration::from_millis(1),
         count: Some(2000),
