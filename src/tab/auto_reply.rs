@@ -110,8 +110,15 @@ enum Matcher {
 enum Reply {
     Echo,
     Fixed(Vec<u8>),
-    /// A regular expression's reply with `$` references, in bytes.
-    Expand(Vec<u8>),
+    /// A regular expression's reply with `$` references: its text read into bytes piece by
+    /// piece, the references left for the captures.
+    Expand(Vec<Piece>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Bytes(Vec<u8>),
+    Group(Group),
 }
 
 /// A rule's reply to data it matched.
@@ -147,7 +154,7 @@ impl Matcher {
                 let text = encoding.decode(data);
                 let captures = regex.captures(&text)?;
                 Some(match reply {
-                    Reply::Expand(template) => expand(template, |group| {
+                    Reply::Expand(pieces) => expand(pieces, |group| {
                         let found = group.pick(|n| captures.get(n), |name| captures.name(name))?;
                         Some(encoding.encode(found.as_str()).ok()?.into_owned())
                     }),
@@ -157,7 +164,7 @@ impl Matcher {
             Self::Raw(regex) => {
                 let captures = regex.captures(data)?;
                 Some(match reply {
-                    Reply::Expand(template) => expand(template, |group| {
+                    Reply::Expand(pieces) => expand(pieces, |group| {
                         let found = group.pick(|n| captures.get(n), |name| captures.name(name))?;
                         Some(found.as_bytes().to_vec())
                     }),
@@ -173,69 +180,89 @@ impl Reply {
     fn plain(&self, data: &[u8]) -> Vec<u8> {
         match self {
             Self::Echo => data.to_vec(),
-            Self::Fixed(bytes) | Self::Expand(bytes) => bytes.clone(),
+            Self::Fixed(bytes) => bytes.clone(),
+            Self::Expand(pieces) => expand(pieces, |_| None),
         }
     }
 }
 
 /// A reference in a reply: `$1`, `${1}`, `${name}`.
-enum Group<'a> {
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Group {
     Number(usize),
-    Name(&'a str),
+    Name(String),
 }
 
-impl Group<'_> {
+impl Group {
     /// The capture it names, found by number or by name.
     fn pick<T>(
-        self,
+        &self,
         by_number: impl FnOnce(usize) -> Option<T>,
         by_name: impl FnOnce(&str) -> Option<T>,
     ) -> Option<T> {
         match self {
-            Self::Number(number) => by_number(number),
+            Self::Number(number) => by_number(*number),
             Self::Name(name) => by_name(name),
         }
     }
 }
 
-/// `template` with each `$1`, `${name}` replaced by `group`'s bytes (nothing for a group that
-/// did not take part) and `$$` by `$`.
-fn expand(template: &[u8], group: impl Fn(Group<'_>) -> Option<Vec<u8>>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(at) = memchr::memchr(b'$', rest) {
-        out.extend_from_slice(&rest[..at]);
+/// A reply's text split at its references: `$1`, `${name}` (any characters but `}`); `$$`
+/// is a dollar sign, and a `$` that starts nothing stays as it is. Read as text, before
+/// encoding, so a name in any script and any encoding's bytes are what they seem.
+fn references(text: &str) -> Vec<Result<String, Group>> {
+    let mut pieces: Vec<Result<String, Group>> = Vec::new();
+    let mut literal = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        literal.push_str(&rest[..at]);
         rest = &rest[at + 1..];
-        if let Some(after) = rest.strip_prefix(b"$") {
-            out.push(b'$');
+        let group = if let Some(after) = rest.strip_prefix('$') {
+            literal.push('$');
             rest = after;
-        } else if let Some(after) = rest.strip_prefix(b"{") {
-            let Some(close) = memchr::memchr(b'}', after) else {
-                out.push(b'$');
-                continue;
-            };
-            let name = String::from_utf8_lossy(&after[..close]);
-            let reference = match name.parse::<usize>() {
+            None
+        } else if let Some((name, after)) = rest
+            .strip_prefix('{')
+            .and_then(|after| after.split_once('}'))
+        {
+            rest = after;
+            Some(match name.parse::<usize>() {
                 Ok(number) => Group::Number(number),
-                Err(_) => Group::Name(&name),
-            };
-            out.extend(group(reference).unwrap_or_default());
-            rest = &after[close + 1..];
+                Err(_) => Group::Name(name.to_owned()),
+            })
         } else {
-            let digits = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
-            if digits == 0 {
-                out.push(b'$');
-                continue;
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            match rest[..digits].parse::<usize>() {
+                Ok(number) => {
+                    rest = &rest[digits..];
+                    Some(Group::Number(number))
+                }
+                Err(_) => {
+                    literal.push('$');
+                    None
+                }
             }
-            let number = std::str::from_utf8(&rest[..digits])
-                .ok()
-                .and_then(|text| text.parse::<usize>().ok())
-                .unwrap_or(usize::MAX);
-            out.extend(group(Group::Number(number)).unwrap_or_default());
-            rest = &rest[digits..];
+        };
+        if let Some(group) = group {
+            pieces.push(Ok(std::mem::take(&mut literal)));
+            pieces.push(Err(group));
         }
     }
-    out.extend_from_slice(rest);
+    literal.push_str(rest);
+    pieces.push(Ok(literal));
+    pieces
+}
+
+/// The pieces with each reference replaced by `group`'s bytes (nothing for a group that did
+/// not take part).
+fn expand(pieces: &[Piece], group: impl Fn(&Group) -> Option<Vec<u8>>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for piece in pieces {
+        match piece {
+            Piece::Bytes(bytes) => out.extend_from_slice(bytes),
+            Piece::Group(reference) => out.extend(group(reference).unwrap_or_default()),
+        }
+    }
     out
 }
 
@@ -272,17 +299,29 @@ impl AutoReplies {
                 let reply = if rule.echo {
                     Reply::Echo
                 } else {
-                    let reply = bytes_of(&rule.reply, rule.reply_format, encoding, lang)
-                        .map_err(|error| messages::labelled(&reply_label, &error, lang))?;
-                    if reply.is_empty() {
+                    let read = |text: &str| {
+                        bytes_of(text, rule.reply_format, encoding, lang)
+                            .map_err(|error| messages::labelled(&reply_label, &error, lang))
+                    };
+                    if rule.reply.is_empty() {
                         return Err(tr!(lang, "errors.rule.no_reply").into_owned());
                     }
-                    let references = rule.when.is_regex()
-                        && rule.reply_format == PayloadFormat::Text
-                        && reply.contains(&b'$');
-                    if references {
-                        Reply::Expand(reply)
+                    let referring =
+                        rule.when.is_regex() && rule.reply_format == PayloadFormat::Text;
+                    if referring && rule.reply.contains('$') {
+                        let pieces = references(&rule.reply)
+                            .into_iter()
+                            .map(|piece| match piece {
+                                Ok(text) => read(&text).map(Piece::Bytes),
+                                Err(group) => Ok(Piece::Group(group)),
+                            })
+                            .collect::<Result<Vec<_>, String>>()?;
+                        Reply::Expand(pieces)
                     } else {
+                        let reply = read(&rule.reply)?;
+                        if reply.is_empty() {
+                            return Err(tr!(lang, "errors.rule.no_reply").into_owned());
+                        }
                         Reply::Fixed(reply)
                     }
                 };
@@ -512,5 +551,32 @@ mod tests {
             error.starts_with("When: not a regular expression:"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn references_are_read_before_encoding_so_any_name_and_encoding_works() {
+        let named = ReplyRule {
+            when: MatchKind::Regex,
+            pattern: r"温度=(?P<温度>\d+)".to_owned(),
+            reply: "温度是${温度}度".to_owned(),
+            ..ReplyRule::default()
+        };
+        let (replies, errors) =
+            AutoReplies::compile(&[named], TextEncoding::Gbk, Language::English);
+        assert_eq!(errors, [None]);
+        let gbk = |text: &str| TextEncoding::Gbk.encode(text).unwrap().into_owned();
+        assert_eq!(
+            replies.reply_to(&gbk("温度=23")).unwrap(),
+            gbk("温度是23度")
+        );
+        // マ in Shift_JIS is 83 7D: its 7D is no '}' here.
+        let kana = ReplyRule {
+            when: MatchKind::Regex,
+            pattern: "(..)".to_owned(),
+            reply: "${1}マ$$".to_owned(),
+            ..ReplyRule::default()
+        };
+        let (replies, _) = AutoReplies::compile(&[kana], TextEncoding::ShiftJis, Language::English);
+        assert_eq!(replies.reply_to(b"ab").unwrap(), b"ab\x83\x7D$");
     }
 }
