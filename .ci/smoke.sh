@@ -60,7 +60,11 @@ assert raw.endswith("\n"), "the last record is complete"
 lines = [json.loads(line) for line in raw.splitlines()]
 keys = {"time", "mode", "dir", "peer", "len", "hex", "text"}
 for line in lines:
-    assert set(line) == keys, line
+    # Bytes that crossed the wire also name this end: the server's address.
+    data = line["dir"] in ("rx", "tx")
+    assert set(line) == keys | ({"local"} if data else set()), line
+    if data:
+        assert line["local"] == "127.0.0.1:%s" % port, line
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d", line["time"]), line
     assert line["mode"] == "tcp-server", line
     assert line["len"] == len(bytes.fromhex(line["hex"])), line
