@@ -49,21 +49,28 @@ fn peer() -> UdpSocket {
     socket
 }
 
+/// Opens the UDP tab aimed at a fresh peer and starts replaying what `path` received;
+/// returns the App and the peer.
+fn replay_received(path: &Path) -> (egui_kittest::Harness<'static, sockscope::App>, UdpSocket) {
+    let mut harness = app_harness();
+    open_udp(&mut harness);
+    let target = peer();
+    let port = target.local_addr().expect("address").port();
+    type_field(&mut harness, "Remote port", &port.to_string());
+    click(&mut harness, "Replay…");
+    type_field(&mut harness, "Recording", &path.display().to_string());
+    click(&mut harness, "What was received (RX)");
+    click(&mut harness, "Start replay");
+    (harness, target)
+}
+
 #[test]
 fn a_recordings_received_messages_are_sent_again_whole_and_in_order() {
     for extension in ["jsonl", "pcapng"] {
         let dir = tempfile::tempdir().expect("a directory");
         let path = dir.path().join(format!("device.{extension}"));
         write_recording(&path);
-        let mut harness = app_harness();
-        open_udp(&mut harness);
-        let target = peer();
-        let port = target.local_addr().expect("address").port();
-        type_field(&mut harness, "Remote port", &port.to_string());
-        click(&mut harness, "Replay…");
-        type_field(&mut harness, "Recording", &path.display().to_string());
-        click(&mut harness, "What was received (RX)");
-        click(&mut harness, "Start replay");
+        let (mut harness, target) = replay_received(&path);
         // The file is read on a thread; the replay starts at the frame after.
         step_until(&mut harness, "the replay started", |h| {
             h.state().tab(Mode::Udp).session().replay.is_some()
@@ -100,15 +107,7 @@ fn a_cut_off_recording_is_explained_and_nothing_is_sent() {
     write_recording(&path);
     let text = std::fs::read_to_string(&path).expect("read");
     std::fs::write(&path, &text[..text.len() - 15]).expect("cut");
-    let mut harness = app_harness();
-    open_udp(&mut harness);
-    let target = peer();
-    let port = target.local_addr().expect("address").port();
-    type_field(&mut harness, "Remote port", &port.to_string());
-    click(&mut harness, "Replay…");
-    type_field(&mut harness, "Recording", &path.display().to_string());
-    click(&mut harness, "What was received (RX)");
-    click(&mut harness, "Start replay");
+    let (mut harness, _target) = replay_received(&path);
     step_until(&mut harness, "the message", |h| {
         shows(h, "line 4 is cut off (was the recording interrupted?)")
     });
