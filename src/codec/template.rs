@@ -12,7 +12,6 @@
 //! - `{{crc ALG}}`: the checksum of every byte before it in the payload: `modbus`, `ccitt`
 //!   (CRC-16/CCITT-FALSE), `crc32`, `sum8`, `xor8`; `le` for little-endian.
 
-use std::fmt;
 use std::time::SystemTime;
 
 use super::checksum::{ByteOrder, Checksum};
@@ -293,13 +292,6 @@ fn counter(args: &str, bad: &dyn Fn(&str) -> TemplateError) -> Result<Part, Temp
         (None, false) => CounterForm::Decimal { width },
     };
     Ok(Part::Counter(Counter { start, step, form }))
-}
-
-impl fmt::Display for Template {
-    /// How many parts, for debugging.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} parts", self.parts.len())
-    }
 }
 
 #[cfg(test)]
