@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
-use super::pcapng::PcapngState;
+use super::pcapng::{Framed, PacketMeta, PcapngState};
 use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
 use crate::session::{LogEntry, Mode};
 
@@ -63,7 +63,7 @@ pub struct RecordWriter {
 impl RecordWriter {
     pub fn new(format: LogFormat) -> io::Result<Self> {
         let pcapng = match format {
-            LogFormat::Pcapng => Some(Box::new(PcapngState::new()?)),
+            LogFormat::Pcapng => Some(Box::new(PcapngState::new())),
             LogFormat::Txt | LogFormat::Csv | LogFormat::Jsonl => None,
         };
         Ok(Self { format, pcapng })
@@ -88,6 +88,21 @@ impl RecordWriter {
         match &mut self.pcapng {
             Some(pcapng) => pcapng.write_record(out, ctx, entry),
             None => write_record(out, self.format, ctx, entry),
+        }
+    }
+
+    /// Writes a pcapng entry's packets from its staged payload, straight to `w` (see
+    /// [`PcapngState::write_packets`]); an error for the line formats.
+    pub fn write_packets(
+        &mut self,
+        w: &mut impl Write,
+        ctx: &RecordContext,
+        meta: &PacketMeta,
+        payload: &mut Framed,
+    ) -> io::Result<()> {
+        match &mut self.pcapng {
+            Some(pcapng) => pcapng.write_packets(w, ctx, meta, payload),
+            None => Err(io::ErrorKind::Unsupported.into()),
         }
     }
 }

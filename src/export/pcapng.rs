@@ -12,15 +12,16 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::time::UNIX_EPOCH;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use byteorder::LittleEndian;
 use etherparse::{IpNumber, Ipv4Header, Ipv6Header, TcpHeader, UdpHeader};
-use pcap_file::DataLink;
-use pcap_file::pcapng::PcapNgWriter;
 use pcap_file::pcapng::blocks::enhanced_packet::{EnhancedPacketBlock, EnhancedPacketOption};
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
+use pcap_file::pcapng::{Block, PcapNgWriter};
+use pcap_file::{DataLink, Endianness};
 
 use super::RecordContext;
 use crate::session::{EntryTag, LogEntry, Mode};
@@ -39,138 +40,221 @@ const OUTBOUND: u32 = 0b10;
 /// pcap-file writes timestamps in nanoseconds: the interface must say so (10^-9).
 const NANOSECONDS: u8 = 9;
 
+/// Room in front of a payload for its packet's headers: IPv6 (40 bytes) and TCP (20), the
+/// largest pair written.
+const HEADROOM: usize = 60;
+
+/// The packet flags option (8 bytes), the end of options (4), and the block's own 32 bytes
+/// of type, lengths, interface, time and trailer: a packet block's size beside its data.
+const BLOCK_OVERHEAD: u64 = 8 + 4 + 32;
+
+/// The auto-reply comment, and what it adds to a block (4 bytes of option header, the text
+/// padded to 4).
+const AUTO_COMMENT: &str = "auto-reply";
+const AUTO_COMMENT_SIZE: u64 = 4 + AUTO_COMMENT.len().next_multiple_of(4) as u64;
+
+/// A payload with room in front for its packet's headers. A recording copies each payload
+/// once, into one of these; the packets are then built and written from it in place (a
+/// flood's 64 KiB reads would otherwise be copied twice more on the way to the file).
+pub struct Framed(Vec<u8>);
+
+impl Framed {
+    pub fn copy_of(payload: &[u8]) -> Self {
+        let mut buffer = Vec::with_capacity(HEADROOM + payload.len());
+        buffer.resize(HEADROOM, 0);
+        buffer.extend_from_slice(payload);
+        Self(buffer)
+    }
+
+    pub fn payload_len(&self) -> usize {
+        self.0.len() - HEADROOM
+    }
+}
+
+/// What a packet takes from its entry besides the bytes. Status lines have none.
+#[derive(Clone, Copy, Debug)]
+pub struct PacketMeta {
+    time: SystemTime,
+    peer: SocketAddr,
+    here: SocketAddr,
+    tag: EntryTag,
+}
+
+impl PacketMeta {
+    pub fn of(entry: &LogEntry) -> Option<Self> {
+        let tag = entry.kind.tag();
+        let peer = entry.peer.filter(|_| tag.is_data())?;
+        Some(Self {
+            time: entry.time,
+            peer,
+            here: here(entry, peer),
+            tag,
+        })
+    }
+}
+
 /// A pcapng writer's state: the TCP flows' next sequence numbers, which run on across the
 /// parts of a rotating recording.
 pub struct PcapngState {
     /// By (source, destination): the sequence number of the next byte that way.
     next_sequence: HashMap<(SocketAddr, SocketAddr), u32>,
-    /// One packet, built before its block.
-    packet: Vec<u8>,
-    /// Packet blocks, formatted one at a time (pcap-file's writer checks each names an
-    /// interface it has seen, so it is kept with the interface written).
-    blocks: PcapNgWriter<Vec<u8>>,
+    /// A packet's headers, built before they are put in front of its payload.
+    headers: Vec<u8>,
 }
 
-/// The one interface every packet is on: raw IP, times in nanoseconds.
-fn interface() -> InterfaceDescriptionBlock<'static> {
-    InterfaceDescriptionBlock {
+/// Each tab's packets are on an interface of their own (numbered as [`Mode::ALL`]), so a
+/// client tab talking to a server tab of the same app is two captures, not one flow twice.
+fn interfaces() -> impl Iterator<Item = InterfaceDescriptionBlock<'static>> {
+    Mode::ALL.into_iter().map(|mode| InterfaceDescriptionBlock {
         linktype: DataLink::RAW,
         snaplen: 0,
         options: vec![
-            InterfaceDescriptionOption::IfName(Cow::Borrowed("sockscope")),
+            InterfaceDescriptionOption::IfName(Cow::Owned(format!("sockscope {}", mode.as_str()))),
             InterfaceDescriptionOption::IfTsResol(NANOSECONDS),
         ],
+    })
+}
+
+fn interface_id(mode: Mode) -> u32 {
+    match mode {
+        Mode::TcpClient => 0,
+        Mode::TcpServer => 1,
+        Mode::Udp => 2,
     }
 }
 
 impl PcapngState {
-    pub fn new() -> io::Result<Self> {
-        let mut blocks = PcapNgWriter::new(Vec::new()).map_err(into_io)?;
-        blocks.write_pcapng_block(interface()).map_err(into_io)?;
-        Ok(Self {
+    pub fn new() -> Self {
+        Self {
             next_sequence: HashMap::new(),
-            packet: Vec::new(),
-            blocks,
-        })
+            headers: Vec::with_capacity(HEADROOM),
+        }
     }
 
-    /// A section header and the interface, as each file (or part) starts.
+    /// A section header and the interfaces, as each file (or part) starts. Little-endian,
+    /// as the packet blocks are written.
     pub fn write_header(&mut self, w: &mut impl Write) -> io::Result<()> {
-        let mut section = PcapNgWriter::new(Vec::new()).map_err(into_io)?;
-        section.write_pcapng_block(interface()).map_err(into_io)?;
+        let mut section =
+            PcapNgWriter::with_endianness(Vec::new(), Endianness::Little).map_err(into_io)?;
+        for interface in interfaces() {
+            section.write_pcapng_block(interface).map_err(into_io)?;
+        }
         w.write_all(&section.into_inner())
     }
 
-    /// Appends the entry's packets to `out`; nothing for a status line.
+    /// Appends the entry's packets to `out`; nothing for a status line. (Exports; a
+    /// recording stages its payloads with [`Framed::copy_of`] and calls [`Self::write_packets`].)
     pub fn write_record(
         &mut self,
         out: &mut Vec<u8>,
         ctx: &RecordContext,
         entry: &LogEntry,
     ) -> io::Result<()> {
-        let tag = entry.kind.tag();
-        let (Some(peer), true) = (entry.peer, tag.is_data()) else {
+        let Some(meta) = PacketMeta::of(entry) else {
             return Ok(());
         };
-        let received = tag == EntryTag::Rx;
-        let here = here(entry, peer);
-        let (source, destination) = if received { (peer, here) } else { (here, peer) };
-        let timestamp = entry.time.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let mut framed = Framed::copy_of(entry.bytes());
+        self.write_packets(out, ctx, &meta, &mut framed)
+    }
+
+    /// The bytes [`Self::write_packets`] will write for a payload of `len` bytes.
+    pub fn size(ctx: &RecordContext, meta: &PacketMeta, len: usize) -> u64 {
+        let headers = |segment: usize| {
+            let ip = if meta.peer.is_ipv4() {
+                Ipv4Header::MIN_LEN
+            } else {
+                Ipv6Header::LEN
+            };
+            let transport = if ctx.mode == Mode::Udp {
+                UdpHeader::LEN
+            } else {
+                TcpHeader::MIN_LEN
+            };
+            (ip + transport + segment).next_multiple_of(4) as u64
+        };
+        let comment = if meta.tag == EntryTag::AutoTx {
+            AUTO_COMMENT_SIZE
+        } else {
+            0
+        };
+        let block = |segment| BLOCK_OVERHEAD + comment + headers(segment);
+        if ctx.mode == Mode::Udp || len == 0 {
+            return block(len);
+        }
+        let whole = (len / MAX_SEGMENT) as u64 * block(MAX_SEGMENT);
+        match len % MAX_SEGMENT {
+            0 => whole,
+            rest => whole + block(rest),
+        }
+    }
+
+    /// Writes the packets of one entry whose payload is staged in `framed`: each segment's
+    /// headers go in front of it, over the room left there or over the end of the segment
+    /// before (written by then), and the packet block goes to `w` from that buffer.
+    pub fn write_packets(
+        &mut self,
+        w: &mut impl Write,
+        ctx: &RecordContext,
+        meta: &PacketMeta,
+        framed: &mut Framed,
+    ) -> io::Result<()> {
+        let received = meta.tag == EntryTag::Rx;
+        let (source, destination) = if received {
+            (meta.peer, meta.here)
+        } else {
+            (meta.here, meta.peer)
+        };
+        let timestamp = meta.time.duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut options = vec![EnhancedPacketOption::Flags(if received {
             INBOUND
         } else {
             OUTBOUND
         })];
-        if tag == EntryTag::AutoTx {
-            options.push(EnhancedPacketOption::Comment(Cow::Borrowed("auto-reply")));
+        if meta.tag == EntryTag::AutoTx {
+            options.push(EnhancedPacketOption::Comment(Cow::Borrowed(AUTO_COMMENT)));
         }
-        let bytes = entry.bytes();
+        let len = framed.payload_len();
         let tcp = ctx.mode != Mode::Udp;
         // A UDP datagram is one packet, empty or not; TCP bytes go in segments.
-        let segments: Vec<&[u8]> = if tcp {
-            bytes.chunks(MAX_SEGMENT).collect()
-        } else {
-            vec![bytes]
-        };
-        for segment in segments {
-            self.packet.clear();
+        let step = if tcp { MAX_SEGMENT } else { len.max(1) };
+        let mut start = 0;
+        loop {
+            let end = len.min(start + step);
+            self.headers.clear();
             let transport = if tcp {
-                let sequence = self.advance(source, destination, segment.len());
-                let mut header =
-                    TcpHeader::new(source.port(), destination.port(), sequence, u16::MAX);
-                header.acknowledgment_number = self.peek(destination, source);
-                header.ack = true;
-                header.psh = true;
-                Transport::Tcp(header)
+                Transport::tcp(self, source, destination, end - start)
             } else {
-                // A datagram is at most 65,507 bytes: its length fits.
-                let length = (UdpHeader::LEN + segment.len()).min(usize::from(u16::MAX)) as u16;
-                Transport::Udp(UdpHeader {
-                    source_port: source.port(),
-                    destination_port: destination.port(),
-                    length,
-                    checksum: 0,
-                })
+                Transport::udp(source, destination, end - start)
             };
-            let ip_payload = transport.len() + segment.len();
-            let protocol = transport.protocol();
-            match (source.ip(), destination.ip()) {
-                (IpAddr::V4(from), IpAddr::V4(to)) => {
-                    let length = u16::try_from(ip_payload).unwrap_or(u16::MAX);
-                    Ipv4Header::new(length, 64, protocol, from.octets(), to.octets())
-                        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?
-                        .write(&mut self.packet)?;
-                }
-                (from, to) => Ipv6Header {
-                    traffic_class: 0,
-                    flow_label: Default::default(),
-                    payload_length: u16::try_from(ip_payload).unwrap_or(u16::MAX),
-                    next_header: protocol,
-                    hop_limit: 64,
-                    source: v6(from).octets(),
-                    destination: v6(to).octets(),
-                }
-                .write(&mut self.packet)?,
-            }
+            write_ip(
+                &mut self.headers,
+                source,
+                destination,
+                &transport,
+                end - start,
+            )?;
             match &transport {
-                Transport::Tcp(header) => header.write(&mut self.packet)?,
-                Transport::Udp(header) => header.write(&mut self.packet)?,
+                Transport::Tcp(header) => header.write(&mut self.headers)?,
+                Transport::Udp(header) => header.write(&mut self.headers)?,
             }
-            self.packet.extend_from_slice(segment);
+            // The headers fit: HEADROOM bytes before the first segment, a whole segment
+            // (far more than HEADROOM) before any other.
+            let at = HEADROOM + start - self.headers.len();
+            let packet = &mut framed.0[at..HEADROOM + end];
+            packet[..self.headers.len()].copy_from_slice(&self.headers);
             let block = EnhancedPacketBlock {
-                interface_id: 0,
+                interface_id: interface_id(ctx.mode),
                 timestamp,
-                original_len: self.packet.len() as u32,
-                data: Cow::Borrowed(&self.packet),
+                original_len: packet.len() as u32,
+                data: Cow::Borrowed(packet),
                 options: options.clone(),
             };
-            // The block goes straight onto `out`: lent to the writer, which appends to it.
-            std::mem::swap(self.blocks.get_mut(), out);
-            let written = self.blocks.write_pcapng_block(block);
-            std::mem::swap(self.blocks.get_mut(), out);
-            written.map_err(into_io)?;
+            Block::EnhancedPacket(block).write_to::<LittleEndian, _>(w)?;
+            start = end;
+            if start >= len {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// The sequence number of the next byte from `source` to `destination`, moved on past
@@ -204,6 +288,33 @@ enum Transport {
 }
 
 impl Transport {
+    /// The next segment of `len` bytes from `source` to `destination`, acknowledging all the
+    /// other way has sent.
+    fn tcp(
+        state: &mut PcapngState,
+        source: SocketAddr,
+        destination: SocketAddr,
+        len: usize,
+    ) -> Self {
+        let sequence = state.advance(source, destination, len);
+        let mut header = TcpHeader::new(source.port(), destination.port(), sequence, u16::MAX);
+        header.acknowledgment_number = state.peek(destination, source);
+        header.ack = true;
+        header.psh = true;
+        Self::Tcp(header)
+    }
+
+    fn udp(source: SocketAddr, destination: SocketAddr, len: usize) -> Self {
+        // A datagram is at most 65,507 bytes: its length fits.
+        let length = (UdpHeader::LEN + len).min(usize::from(u16::MAX)) as u16;
+        Self::Udp(UdpHeader {
+            source_port: source.port(),
+            destination_port: destination.port(),
+            length,
+            checksum: 0,
+        })
+    }
+
     fn len(&self) -> usize {
         match self {
             Self::Tcp(header) => header.header_len(),
@@ -216,6 +327,35 @@ impl Transport {
             Self::Tcp(_) => IpNumber::TCP,
             Self::Udp(_) => IpNumber::UDP,
         }
+    }
+}
+
+/// Appends the IP header of a packet carrying `transport` and `len` bytes of payload.
+fn write_ip(
+    out: &mut Vec<u8>,
+    source: SocketAddr,
+    destination: SocketAddr,
+    transport: &Transport,
+    len: usize,
+) -> io::Result<()> {
+    let ip_payload = u16::try_from(transport.len() + len).unwrap_or(u16::MAX);
+    let protocol = transport.protocol();
+    match (source.ip(), destination.ip()) {
+        (IpAddr::V4(from), IpAddr::V4(to)) => {
+            Ipv4Header::new(ip_payload, 64, protocol, from.octets(), to.octets())
+                .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, error))?
+                .write(out)
+        }
+        (from, to) => Ipv6Header {
+            traffic_class: 0,
+            flow_label: Default::default(),
+            payload_length: ip_payload,
+            next_header: protocol,
+            hop_limit: 64,
+            source: v6(from).octets(),
+            destination: v6(to).octets(),
+        }
+        .write(out),
     }
 }
 
@@ -335,7 +475,7 @@ mod tests {
             encoding: TextEncoding::Utf8,
             hex_text: false,
         };
-        let mut state = PcapngState::new().unwrap();
+        let mut state = PcapngState::new();
         let mut out = Vec::new();
         state.write_header(&mut out).unwrap();
         for entry in entries {
@@ -413,5 +553,76 @@ mod tests {
             "0.0.0.0:0".parse().unwrap(),
             "this end unknown"
         );
+    }
+
+    /// A recording rotates by the size it works out before writing: it must be exact.
+    #[test]
+    fn the_size_worked_out_is_the_size_written() {
+        let mut state = PcapngState::new();
+        let lens = [0, 1, 3, 64, 65_000, 65_001, 65_536, 65_507, 200_000];
+        for mode in Mode::ALL {
+            let ctx = RecordContext {
+                mode,
+                encoding: TextEncoding::Utf8,
+                hex_text: false,
+            };
+            for peer in ["127.0.0.1:9000", "[::1]:9000"] {
+                for len in lens {
+                    if mode == Mode::Udp && len > 65_507 {
+                        continue;
+                    }
+                    for kind in [EntryKind::Rx, EntryKind::Tx, EntryKind::AutoTx] {
+                        let entry = LogEntry::new(at(0), peer.parse().ok(), kind(vec![7; len]));
+                        let meta = PacketMeta::of(&entry).unwrap();
+                        let mut out = Vec::new();
+                        state.write_record(&mut out, &ctx, &entry).unwrap();
+                        let size = PcapngState::size(&ctx, &meta, len);
+                        assert_eq!(out.len() as u64, size, "{mode:?} {peer} {len}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each tab's packets are on its own interface, so one app's client and server tabs
+    /// talking to each other are not one flow written twice.
+    #[test]
+    fn each_tab_has_an_interface_of_its_own() {
+        let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let mut out = write(Mode::TcpClient, &[]);
+        let mut state = PcapngState::new();
+        for mode in Mode::ALL {
+            let ctx = RecordContext {
+                mode,
+                encoding: TextEncoding::Utf8,
+                hex_text: false,
+            };
+            let entry = LogEntry::new(at(0), Some(peer), EntryKind::Rx(b"x".to_vec()));
+            state.write_record(&mut out, &ctx, &entry).unwrap();
+        }
+        let mut reader = PcapNgReader::new(&out[..]).unwrap();
+        let (mut names, mut ids) = (Vec::new(), Vec::new());
+        while let Some(block) = reader.next_block() {
+            match block.unwrap() {
+                Block::InterfaceDescription(interface) => {
+                    for option in interface.options {
+                        if let InterfaceDescriptionOption::IfName(name) = option {
+                            names.push(name.to_string());
+                        }
+                    }
+                }
+                Block::EnhancedPacket(packet) => ids.push(packet.interface_id),
+                _ => {}
+            }
+        }
+        assert_eq!(
+            names,
+            [
+                "sockscope tcp-client",
+                "sockscope tcp-server",
+                "sockscope udp"
+            ]
+        );
+        assert_eq!(ids, [0, 1, 2]);
     }
 }

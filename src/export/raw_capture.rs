@@ -181,7 +181,7 @@ impl RawSink {
 impl Sink for RawSink {
     type Item = Chunk;
 
-    fn write(&mut self, chunk: &Chunk, progress: &Progress) -> Result<(), ExportError> {
+    fn write(&mut self, chunk: &mut Chunk, progress: &Progress) -> Result<(), ExportError> {
         let new_file = !self.created.contains(&chunk.file);
         let writer = self.open(&chunk.file)?;
         writer

@@ -6,8 +6,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::pcapng::{Framed, PacketMeta, PcapngState};
 use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
-use super::{ExportError, RecordContext, RecordWriter, format_for};
+use super::{ExportError, LogFormat, RecordContext, RecordWriter, format_for};
 use crate::session::LogEntry;
 
 /// Where a recording moves on to its next file, unless told otherwise.
@@ -16,13 +17,24 @@ pub const DEFAULT_ROTATE_BYTES: u64 = 256 * 1024 * 1024;
 /// Appends every entry it is given to a log file, until finished or dropped.
 pub struct Recorder {
     writer: WriterThread<Pending>,
+    /// pcapng: entries are staged as packets.
+    packets: bool,
 }
 
 /// One entry on its way to the recorder thread, with its tab's mode and how to show it.
 /// One recording can hold every tab's sessions, told apart by `mode`.
-struct Pending {
-    entry: LogEntry,
-    context: RecordContext,
+enum Pending {
+    /// A line of a line format.
+    Line {
+        entry: LogEntry,
+        context: RecordContext,
+    },
+    /// A pcapng entry's packets: the payload copied once, with room for the headers.
+    Packets {
+        meta: PacketMeta,
+        payload: Framed,
+        context: RecordContext,
+    },
 }
 
 impl Recorder {
@@ -50,7 +62,10 @@ impl Recorder {
             scratch: Vec::new(),
         };
         let writer = WriterThread::spawn("log-recorder", path, sink, header_bytes as usize)?;
-        Ok(Self { writer })
+        Ok(Self {
+            writer,
+            packets: format == LogFormat::Pcapng,
+        })
     }
 
     /// The first file of the recording.
@@ -66,7 +81,8 @@ impl Recorder {
     /// A handle that records into this recording from another thread. [`Self::finish`] waits
     /// until every feed was dropped.
     pub fn feed(&self) -> Option<RecordFeed> {
-        self.writer.feed().map(RecordFeed)
+        let packets = self.packets;
+        self.writer.feed().map(|feed| RecordFeed { feed, packets })
     }
 
     /// Bytes of entries queued and not written yet.
@@ -88,21 +104,36 @@ impl Recorder {
 
 /// Records into a [`Recorder`] from another thread (a tab's intake).
 #[derive(Clone)]
-pub struct RecordFeed(Feed<Pending>);
+pub struct RecordFeed {
+    feed: Feed<Pending>,
+    /// pcapng: entries go as packets (status lines not at all).
+    packets: bool,
+}
 
 impl RecordFeed {
     /// Queues an entry for writing; never blocks. Its feeder waits while [`Self::backlog`] is
     /// full.
     pub fn record(&self, entry: &LogEntry, context: RecordContext) {
-        let pending = Pending {
-            entry: entry.clone(),
-            context,
+        let pending = if self.packets {
+            let Some(meta) = PacketMeta::of(entry) else {
+                return;
+            };
+            Pending::Packets {
+                meta,
+                payload: Framed::copy_of(entry.bytes()),
+                context,
+            }
+        } else {
+            Pending::Line {
+                entry: entry.clone(),
+                context,
+            }
         };
-        self.0.send(pending, entry.bytes().len());
+        self.feed.send(pending, entry.bytes().len());
     }
 
     pub fn backlog(&self) -> &Arc<Backlog> {
-        self.0.backlog()
+        self.feed.backlog()
     }
 }
 
@@ -157,6 +188,17 @@ struct LogSink {
 }
 
 impl LogSink {
+    /// Moves on to the next part if a record of `size` bytes would take this one past its
+    /// limit. A part always takes its first record, however large, so rotation cannot loop.
+    fn make_room(&mut self, size: u64, progress: &Progress) -> Result<(), ExportError> {
+        if self.written > self.header_bytes && self.written + size > self.rotate_at {
+            self.rotate()?;
+            progress.add_file();
+            progress.add_bytes(self.header_bytes as usize);
+        }
+        Ok(())
+    }
+
     fn rotate(&mut self) -> Result<(), ExportError> {
         self.flush()?;
         self.part += 1;
@@ -171,23 +213,36 @@ impl LogSink {
 impl Sink for LogSink {
     type Item = Pending;
 
-    fn write(&mut self, pending: &Pending, progress: &Progress) -> Result<(), ExportError> {
-        self.scratch.clear();
-        self.records
-            .write_record(&mut self.scratch, &pending.context, &pending.entry)
-            .map_err(ExportError::io(&self.current))?;
-        let size = self.scratch.len() as u64;
-        // A part always takes its first record, however large, so rotation cannot loop.
-        if self.written > self.header_bytes && self.written + size > self.rotate_at {
-            self.rotate()?;
-            progress.add_file();
-            progress.add_bytes(self.header_bytes as usize);
+    fn write(&mut self, pending: &mut Pending, progress: &Progress) -> Result<(), ExportError> {
+        match pending {
+            Pending::Line { entry, context } => {
+                self.scratch.clear();
+                self.records
+                    .write_record(&mut self.scratch, context, entry)
+                    .map_err(ExportError::io(&self.current))?;
+                let size = self.scratch.len() as u64;
+                self.make_room(size, progress)?;
+                self.writer
+                    .write_all(&self.scratch)
+                    .map_err(ExportError::io(&self.current))?;
+                self.written += size;
+                progress.add_bytes(self.scratch.len());
+            }
+            Pending::Packets {
+                meta,
+                payload,
+                context,
+            } => {
+                let size = PcapngState::size(context, meta, payload.payload_len());
+                self.make_room(size, progress)?;
+                // Straight to the file: the writer's buffer passes a 64 KiB block through.
+                self.records
+                    .write_packets(&mut self.writer, context, meta, payload)
+                    .map_err(ExportError::io(&self.current))?;
+                self.written += size;
+                progress.add_bytes(size as usize);
+            }
         }
-        self.writer
-            .write_all(&self.scratch)
-            .map_err(ExportError::io(&self.current))?;
-        self.written += size;
-        progress.add_bytes(self.scratch.len());
         Ok(())
     }
 

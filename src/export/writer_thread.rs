@@ -112,8 +112,9 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(250);
 /// Where the items go: buffered writes, and a flush that makes them durable.
 pub trait Sink: Send + 'static {
     type Item: Send + 'static;
-    /// Writes one item (into buffers); adds what reached them to `progress`.
-    fn write(&mut self, item: &Self::Item, progress: &Progress) -> Result<(), ExportError>;
+    /// Writes one item (into buffers); adds what reached them to `progress`. The item is the
+    /// sink's to use up: a pcapng packet is built in its payload's buffer.
+    fn write(&mut self, item: &mut Self::Item, progress: &Progress) -> Result<(), ExportError>;
     fn flush(&mut self) -> Result<(), ExportError>;
 }
 
@@ -306,9 +307,9 @@ impl<S: Sink> Worker<S> {
                 None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
             };
             match received {
-                Ok(Queued { item, weight }) => {
+                Ok(Queued { mut item, weight }) => {
                     if !self.failed {
-                        let result = self.sink.write(&item, &self.shared.progress);
+                        let result = self.sink.write(&mut item, &self.shared.progress);
                         if self.check(result) {
                             flush_due.get_or_insert_with(|| Instant::now() + FLUSH_INTERVAL);
                         }
@@ -360,7 +361,7 @@ mod tests {
     impl Sink for Stalled {
         type Item = Vec<u8>;
 
-        fn write(&mut self, item: &Vec<u8>, progress: &Progress) -> Result<(), ExportError> {
+        fn write(&mut self, item: &mut Vec<u8>, progress: &Progress) -> Result<(), ExportError> {
             let _ = self.0.recv();
             progress.add_bytes(item.len());
             Ok(())

@@ -8,6 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
+use super::traffic::Way;
 use super::{EntryKind, Framer, Framing, LogEntry, Mode, Session};
 use crate::net::{ClientId, Event, EventKind};
 
@@ -24,7 +25,7 @@ pub enum Staged {
         client: Option<ClientId>,
         peer: SocketAddr,
         time: SystemTime,
-        received: bool,
+        way: Way,
         bytes: u64,
     },
     /// An entry to show in the log, as framed.
@@ -83,20 +84,21 @@ impl Stage {
             } => (peer, client, false, bytes, None),
             kind => return Err(Event { time, kind }),
         };
+        let len = bytes.len() as u64;
+        let (way, kind) = if received {
+            (Way::In, EntryKind::Rx(bytes))
+        } else if self.was_auto_reply(peer, &bytes) {
+            (Way::AutoOut, EntryKind::AutoTx(bytes))
+        } else {
+            (Way::Out, EntryKind::Tx(bytes))
+        };
         self.stage(Staged::Traffic {
             client,
             peer,
             time,
-            received,
-            bytes: bytes.len() as u64,
+            way,
+            bytes: len,
         });
-        let kind = if received {
-            EntryKind::Rx(bytes)
-        } else if self.was_auto_reply(peer, &bytes) {
-            EntryKind::AutoTx(bytes)
-        } else {
-            EntryKind::Tx(bytes)
-        };
         let local = match self.mode {
             Mode::TcpServer => self.clients.get(&peer).map(|(_, local)| *local),
             Mode::TcpClient | Mode::Udp => self.own,
@@ -285,11 +287,11 @@ impl Session {
                     client,
                     peer,
                     time,
-                    received,
+                    way,
                     bytes,
                 } => {
-                    self.traffic.add(time, peer, received, bytes);
-                    if received {
+                    self.traffic.add(time, peer, way, bytes);
+                    if way == Way::In {
                         self.counters.rx_bytes += bytes;
                         self.counters.rx_messages += 1;
                         self.client_traffic(client, |c| c.bytes_in += bytes);

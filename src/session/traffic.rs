@@ -17,6 +17,20 @@ const SENDS_KEPT: usize = 4096;
 /// Reply times kept per peer, for its summary.
 const REPLIES_KEPT: usize = 10_000;
 
+/// A clock stepped back by more than this (seconds) starts the history afresh: the chart's
+/// "now" moved back too, and the old seconds would stand in front of it.
+const CLOCK_STEP_BACK: u64 = 2;
+
+/// Which way counted bytes went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    In,
+    Out,
+    /// Sent by an auto-reply rule: counted as sent, but no reply is timed from it (the peer
+    /// asked for it; what the peer sends next is not its answer).
+    AutoOut,
+}
+
 /// What went each way in one second.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sample {
@@ -36,7 +50,9 @@ pub struct Series {
 
 impl Series {
     fn add(&mut self, second: u64, received: bool, bytes: u64) {
-        if self.samples.is_empty() {
+        let newest = self.first + self.samples.len() as u64;
+        if self.samples.is_empty() || second + CLOCK_STEP_BACK < newest {
+            self.samples.clear();
             self.first = second;
         }
         // A little out of order (another thread's clock read a moment earlier): the oldest
@@ -118,7 +134,8 @@ fn unix_second(time: SystemTime) -> u64 {
 
 impl Traffic {
     /// Counts `bytes` that went to or came from `peer` at `time`.
-    pub fn add(&mut self, time: SystemTime, peer: SocketAddr, received: bool, bytes: u64) {
+    pub fn add(&mut self, time: SystemTime, peer: SocketAddr, way: Way, bytes: u64) {
+        let received = way == Way::In;
         let second = unix_second(time);
         self.session.add(second, received, bytes);
         if !self.peers.contains_key(&peer) && self.peers.len() >= PEERS_MAX + PEERS_MAX / 4 {
@@ -136,7 +153,7 @@ impl Traffic {
                 follow.replies.push_back(reply);
                 follow.reply_count += 1;
             }
-        } else {
+        } else if way == Way::Out {
             follow.waiting_since = Some(time);
             if follow.sends.len() == SENDS_KEPT {
                 follow.sends.pop_front();
@@ -226,10 +243,10 @@ mod tests {
     #[test]
     fn seconds_add_up_and_quiet_seconds_are_zeros() {
         let mut traffic = Traffic::default();
-        traffic.add(at(0), peer(1), true, 100);
-        traffic.add(at(500), peer(1), true, 50);
-        traffic.add(at(600), peer(2), false, 7);
-        traffic.add(at(3_100), peer(1), true, 1);
+        traffic.add(at(0), peer(1), Way::In, 100);
+        traffic.add(at(500), peer(1), Way::In, 50);
+        traffic.add(at(600), peer(2), Way::Out, 7);
+        traffic.add(at(3_100), peer(1), Way::In, 1);
         let start = unix_second(at(0));
         let session = traffic.session().window(start, start + 3);
         assert_eq!(session[0].rx_bytes, 150);
@@ -248,11 +265,11 @@ mod tests {
     #[test]
     fn history_and_peers_are_bounded() {
         let mut traffic = Traffic::default();
-        traffic.add(at(0), peer(1), true, 1);
-        traffic.add(at(2_000_000), peer(1), true, 1);
+        traffic.add(at(0), peer(1), Way::In, 1);
+        traffic.add(at(2_000_000), peer(1), Way::In, 1);
         assert_eq!(traffic.session.samples.len(), HISTORY_SECONDS as usize);
         for port in 0..5_000 {
-            traffic.add(at(2_000_000), peer(port), true, 1);
+            traffic.add(at(2_000_000), peer(port), Way::In, 1);
         }
         assert!(traffic.peers.len() <= PEERS_MAX + PEERS_MAX / 4);
     }
@@ -262,10 +279,10 @@ mod tests {
         let mut traffic = Traffic::default();
         let device = peer(502);
         for (send, reply) in [(0, 12), (100, 105), (200, 230)] {
-            traffic.add(at(send), device, false, 8);
-            traffic.add(at(reply), device, true, 7);
+            traffic.add(at(send), device, Way::Out, 8);
+            traffic.add(at(reply), device, Way::In, 7);
             // A second arrival answers nothing.
-            traffic.add(at(reply + 1), device, true, 7);
+            traffic.add(at(reply + 1), device, Way::In, 7);
         }
         let times = traffic.reply_times(device).expect("answered");
         assert_eq!(times.count, 3);
@@ -281,5 +298,35 @@ mod tests {
             Some(Duration::from_millis(50))
         );
         assert_eq!(traffic.since_send(peer(9), at(50)), None);
+    }
+
+    #[test]
+    fn auto_replies_count_as_sent_but_time_no_reply() {
+        let mut traffic = Traffic::default();
+        let device = peer(502);
+        traffic.add(at(0), device, Way::In, 4);
+        traffic.add(at(1), device, Way::AutoOut, 2);
+        traffic.add(at(40), device, Way::In, 4);
+        assert_eq!(traffic.reply_times(device), None, "nothing was asked of it");
+        assert_eq!(traffic.since_send(device, at(40)), None);
+        let start = unix_second(at(0));
+        assert_eq!(traffic.session().window(start, start)[0].tx_bytes, 2);
+    }
+
+    #[test]
+    fn a_clock_stepped_back_starts_the_history_afresh() {
+        let mut traffic = Traffic::default();
+        traffic.add(at(3_599_000), peer(1), Way::In, 10);
+        traffic.add(at(3_600_000), peer(1), Way::In, 100);
+        // A second late (another thread's clock): still in its own second.
+        traffic.add(at(3_599_500), peer(1), Way::In, 1);
+        let late = unix_second(at(3_599_500));
+        assert_eq!(traffic.session().window(late, late)[0].rx_bytes, 11);
+        // An hour back: counted at the time it says, not piled on the oldest second.
+        traffic.add(at(0), peer(1), Way::In, 7);
+        let start = unix_second(at(0));
+        assert_eq!(traffic.session().window(start, start)[0].rx_bytes, 7);
+        let before = unix_second(at(3_600_000));
+        assert_eq!(traffic.session().window(before, before)[0].rx_bytes, 0);
     }
 }
