@@ -53,6 +53,24 @@ pub enum ComposeError {
     Template(#[from] TemplateError),
 }
 
+impl ComposeError {
+    /// The error of a piece of the input that starts at `start` (line, column), placed in
+    /// the whole input.
+    fn starting_at(mut self, start: (usize, usize)) -> Self {
+        let (line, column) = match &mut self {
+            Self::Hex(error) => (&mut error.line, &mut error.column),
+            Self::Encode(error) => (&mut error.line, &mut error.column),
+            Self::Escape(error) => (&mut error.line, &mut error.column),
+            Self::Template(_) => return self,
+        };
+        if *line == 1 {
+            *column += start.1 - 1;
+        }
+        *line += start.0 - 1;
+        self
+    }
+}
+
 impl From<EscapedError> for ComposeError {
     fn from(error: EscapedError) -> Self {
         match error {
@@ -139,9 +157,12 @@ impl Eq for SendIndex {}
 
 /// The frame for `input`: its variables, and the text between them read as `spec` says.
 pub fn compose_template(input: &str, spec: &SendSpec) -> Result<Frame, ComposeError> {
-    let payload = Template::parse(input, |text| match (spec.format, spec.escapes) {
-        (PayloadFormat::Text, true) => Ok(encode_escaped(text, spec.encoding)?),
-        (format, _) => compose(text, format, spec.encoding),
+    let payload = Template::parse_at(input, |text, start| {
+        let bytes = match (spec.format, spec.escapes) {
+            (PayloadFormat::Text, true) => encode_escaped(text, spec.encoding).map_err(Into::into),
+            (format, _) => compose(text, format, spec.encoding),
+        };
+        bytes.map_err(|error| error.starting_at(start))
     })?;
     Ok(Frame {
         payload,
@@ -207,6 +228,18 @@ mod tests {
             err.to_string(),
             "'😀' (U+1F600) at line 1, column 1 cannot be encoded in GBK"
         );
+    }
+
+    /// An error in the text after a variable points into the whole input, not its piece.
+    #[test]
+    fn errors_after_a_variable_point_into_the_whole_input() {
+        let err = compose_template("01 {{counter}} 0z", &spec(PayloadFormat::Hex)).unwrap_err();
+        assert!(err.to_string().ends_with("at line 1, column 17"), "{err}");
+        let err =
+            compose_template("01\n{{counter}}\n02 zz", &spec(PayloadFormat::Hex)).unwrap_err();
+        assert!(err.to_string().ends_with("at line 3, column 4"), "{err}");
+        let err = compose_template("ab{{unixtime}}c😀", &spec(PayloadFormat::Text)).unwrap_err();
+        assert!(err.to_string().contains("at line 1, column 16"), "{err}");
     }
 
     fn spec(format: PayloadFormat) -> SendSpec {

@@ -73,11 +73,24 @@ impl Template {
     where
         E: From<TemplateError>,
     {
+        Self::parse_at(input, |text, _| literal(text))
+    }
+
+    /// [`Self::parse`], telling `literal` where each piece of text starts in `input` (line
+    /// and column, 1-based), so its errors can point into the whole input.
+    pub fn parse_at<E>(
+        input: &str,
+        mut literal: impl FnMut(&str, (usize, usize)) -> Result<Vec<u8>, E>,
+    ) -> Result<Self, E>
+    where
+        E: From<TemplateError>,
+    {
         let mut parts = Vec::new();
         let mut rest = input;
+        let start_of = |rest: &str| position(input, input.len() - rest.len());
         while let Some(open) = rest.find("{{") {
             if open > 0 {
-                parts.push(Part::Literal(literal(&rest[..open])?));
+                parts.push(Part::Literal(literal(&rest[..open], start_of(rest))?));
             }
             let after = &rest[open + 2..];
             let Some(close) = after.find("}}") else {
@@ -89,7 +102,7 @@ impl Template {
             rest = &after[close + 2..];
         }
         if !rest.is_empty() {
-            parts.push(Part::Literal(literal(rest)?));
+            parts.push(Part::Literal(literal(rest, start_of(rest))?));
         }
         Ok(Self { parts })
     }

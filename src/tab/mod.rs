@@ -135,6 +135,8 @@ pub struct Tab {
     preview: Preview,
     /// How far the send box's variables have got.
     send_count: sending::SendCount,
+    /// How far each quick command's variables have got.
+    quick_counts: sending::QuickCounts,
     /// The recording being read for a replay.
     replay_loading: Option<replay::Loading>,
     /// What the intake's auto-reply rules were built from, and each rule's problem.
@@ -170,6 +172,7 @@ impl Tab {
             capture: Capture::default(),
             preview,
             send_count: sending::SendCount::default(),
+            quick_counts: sending::QuickCounts::default(),
             replay_loading: None,
             auto_built_from: None,
             auto_errors: Vec::new(),

@@ -1,6 +1,7 @@
 //! The send side of a tab: what Send puts on the wire (and its preview), where it goes, the
 //! cyclic send, Send file, and switching the input between text and hex.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
@@ -35,6 +36,34 @@ pub(super) struct SendCount {
     text: String,
     format: PayloadFormat,
     index: SendIndex,
+}
+
+/// How far each quick command's variables have got, by name: its counter counts on from one
+/// click to the next, and starts again when its text changes.
+#[derive(Default)]
+pub(super) struct QuickCounts(HashMap<String, (Payload, u64)>);
+
+/// Quick commands followed at most; past it the counts start again (names of commands
+/// long deleted would otherwise stay).
+const QUICK_COUNTS_MAX: usize = 1024;
+
+impl QuickCounts {
+    /// The number of this send of `payload`, moving its count on.
+    fn take(&mut self, name: &str, payload: &Payload) -> u64 {
+        if self.0.len() >= QUICK_COUNTS_MAX && !self.0.contains_key(name) {
+            self.0.clear();
+        }
+        let (last, next) = self
+            .0
+            .entry(name.to_owned())
+            .or_insert_with(|| (payload.clone(), 0));
+        if last != payload {
+            *last = payload.clone();
+            *next = 0;
+        }
+        *next += 1;
+        *next - 1
+    }
 }
 
 impl Tab {
@@ -108,14 +137,20 @@ impl Tab {
     /// Sends a kept payload (a quick command) as it was saved, leaving the send box alone.
     pub(super) fn send_payload(&mut self, name: &str, payload: &Payload) {
         self.errors.send = None;
-        let bytes = match payload.wire_bytes(self.settings.encoding, self.language) {
-            Ok(bytes) => bytes,
+        let frame = match payload.frame(self.settings.encoding, self.language) {
+            Ok(frame) => frame,
             Err(error) => {
                 self.errors.send = Some(messages::labelled(name, &error, self.language));
                 return;
             }
         };
         if let Some(to) = self.send_target() {
+            let index = if frame.is_variable() {
+                self.quick_counts.take(name, payload)
+            } else {
+                0
+            };
+            let bytes = frame.render(index, SystemTime::now());
             self.command(Command::Send { bytes, to });
             remember(&mut self.settings.history, payload.clone());
         }

@@ -121,3 +121,20 @@ fn quick_commands_send_with_a_click_or_ctrl_n_and_can_be_managed() {
     press(&mut harness, "Send 2");
     assert_eq!(read_exactly(&mut peer, 2), [1, 2]);
 }
+
+#[test]
+fn a_quick_commands_counter_counts_on_from_click_to_click() {
+    let mut harness = app_harness();
+    let mut peer = connected_client(&mut harness);
+    click(&mut harness, "Commands…");
+    type_send_box(&mut harness, "N{{counter width=2}};");
+    type_field(&mut harness, "New command name", "Next");
+    click(&mut harness, "Add from send box");
+    for expected in ["N01;", "N02;", "N03;"] {
+        press(&mut harness, "Send 1");
+        assert_eq!(read_exactly(&mut peer, 4), expected.as_bytes());
+    }
+    // The send box's own counter is its own.
+    click(&mut harness, "Send");
+    assert_eq!(read_exactly(&mut peer, 4), b"N01;");
+}
