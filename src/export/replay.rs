@@ -1,7 +1,9 @@
 //! Reading a recording back for replay: the `.jsonl` and `.pcapng` files Sockscope writes
-//! (and pcapng captures of other tools with raw-IP or Ethernet packets), each message with its
-//! time, direction, peer and exact bytes. A file that cannot be read whole is explained, with
-//! where; nothing of it is replayed.
+//! (and pcapng captures of other tools: raw IP, Ethernet, Linux cooked or BSD loopback
+//! packets; sections joined in one file), each message with its time, direction, peer and
+//! exact bytes. A file that cannot be read whole is explained, with where; nothing of it is
+//! replayed. A capture that does not say which way a packet went is read through the peer
+//! asked for.
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{IpAddr, SocketAddr};
@@ -48,6 +50,9 @@ pub struct Recording {
     /// Records of the file, chosen or not.
     pub records: usize,
     pub bytes: u64,
+    /// Packets of another tool's capture that say neither which way they went (no direction
+    /// flag) nor, through the peer asked for, where they came from.
+    pub undirected: usize,
 }
 
 impl Recording {
@@ -97,6 +102,8 @@ pub enum ReplayError {
     },
     #[error("more than {limit} MiB to replay", limit = REPLAY_BYTES_MAX >> 20)]
     TooLarge,
+    #[error("{packets} packets do not say which way they went: give the peer to replay")]
+    Undirected { packets: usize },
 }
 
 /// Reads the messages `choice` picks from the recording at `path`.
@@ -112,6 +119,11 @@ pub fn read(path: &Path, choice: &ReplayChoice) -> Result<Recording, ReplayError
         Some(LogFormat::Pcapng) => read_pcapng(file, choice)?,
         _ => return Err(ReplayError::Format { path: shown }),
     };
+    if recording.messages.is_empty() && recording.undirected > 0 {
+        return Err(ReplayError::Undirected {
+            packets: recording.undirected,
+        });
+    }
     if recording.messages.is_empty() {
         return Err(ReplayError::Empty {
             direction: if choice.received { "RX" } else { "TX" },
@@ -161,7 +173,11 @@ struct Line {
     hex: String,
 }
 
-fn read_jsonl(mut reader: impl BufRead, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+/// [`read`] for a `.jsonl` recording (public for the replay fuzz targets).
+pub fn read_jsonl(
+    mut reader: impl BufRead,
+    choice: &ReplayChoice,
+) -> Result<Recording, ReplayError> {
     let mut recording = Recording::default();
     let mut number = 0;
     let mut line = Vec::new();
@@ -227,7 +243,8 @@ fn read_jsonl(mut reader: impl BufRead, choice: &ReplayChoice) -> Result<Recordi
     Ok(recording)
 }
 
-fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
+/// [`read`] for a `.pcapng` recording (public for the replay fuzz targets).
+pub fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, ReplayError> {
     let mut recording = Recording::default();
     let bad = |packets: usize, detail: String| ReplayError::BadPcapng { packets, detail };
     let mut blocks = PcapNgReader::new(reader).map_err(|error| bad(0, error.to_string()))?;
@@ -237,6 +254,8 @@ fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, Re
     while let Some(block) = blocks.next_block() {
         let block = block.map_err(|error| bad(packets, error.to_string()))?;
         match block {
+            // A new section (files joined with `cat`) numbers its interfaces afresh.
+            Block::SectionHeader(_) => interfaces.clear(),
             Block::InterfaceDescription(interface) => {
                 let mut units = 1_000_000;
                 for option in &interface.options {
@@ -270,8 +289,19 @@ fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, Re
                 if payload.is_empty() && packet_is_tcp(link, &packet.data) {
                     continue;
                 }
-                // Without a direction flag, a packet to this end is not known: call it received.
-                let received = inbound != Some(0b10);
+                let received = match inbound {
+                    Some(0b01) => true,
+                    Some(0b10) => false,
+                    // Another tool's capture may not say: the peer asked for tells.
+                    _ => match direction_by_peer(choice, source, destination) {
+                        Some(received) => received,
+                        None => {
+                            recording.records += 1;
+                            recording.undirected += 1;
+                            continue;
+                        }
+                    },
+                };
                 let peer = if received { source } else { destination };
                 let message = Recorded {
                     time,
@@ -286,6 +316,22 @@ fn read_pcapng(reader: impl Read, choice: &ReplayChoice) -> Result<Recording, Re
     Ok(recording)
 }
 
+/// Which way a packet without a direction flag went, when the peer asked for is one of its
+/// ends (and not both): from the peer is received.
+fn direction_by_peer(
+    choice: &ReplayChoice,
+    source: SocketAddr,
+    destination: SocketAddr,
+) -> Option<bool> {
+    let wanted = choice.peer.trim();
+    if wanted.is_empty() {
+        return None;
+    }
+    let from = source.to_string().contains(wanted);
+    let to = destination.to_string().contains(wanted);
+    (from != to).then_some(from)
+}
+
 /// Units a second for a pcapng `if_tsresol`: a power of ten, or of two with the high bit.
 fn ts_units(resolution: u8) -> u64 {
     let exponent = u32::from(resolution & 0x7F);
@@ -296,20 +342,39 @@ fn ts_units(resolution: u8) -> u64 {
     }
 }
 
+/// A packet of a link type a capture of IP traffic may have: raw IP, Ethernet, Linux's
+/// cooked captures (`tcpdump -i any`), and the BSD/macOS loopback's 4-byte header.
+fn slice(link: pcap_file::DataLink, data: &[u8]) -> Option<SlicedPacket<'_>> {
+    use pcap_file::DataLink;
+    match link {
+        DataLink::ETHERNET => SlicedPacket::from_ethernet(data).ok(),
+        // The cooked headers, 16 and 20 bytes, name the protocol: IPv4 or IPv6 are read on.
+        // (etherparse's reader refuses the loopback device's, which `-i any` captures.)
+        DataLink::LINUX_SLL => ip_after(data, 16, data.get(14..16)?),
+        DataLink::LINUX_SLL2 => ip_after(data, 20, data.get(..2)?),
+        DataLink::NULL | DataLink::LOOP => SlicedPacket::from_ip(data.get(4..)?).ok(),
+        DataLink::RAW | DataLink::IPV4 | DataLink::IPV6 => SlicedPacket::from_ip(data).ok(),
+        _ => None,
+    }
+}
+
+/// The IP packet after a link header of `len` bytes that names `protocol` (an EtherType).
+fn ip_after<'a>(data: &'a [u8], len: usize, protocol: &[u8]) -> Option<SlicedPacket<'a>> {
+    const IPV4: [u8; 2] = [0x08, 0x00];
+    const IPV6: [u8; 2] = [0x86, 0xDD];
+    if protocol != IPV4 && protocol != IPV6 {
+        return None;
+    }
+    SlicedPacket::from_ip(data.get(len..)?).ok()
+}
+
 fn packet_is_tcp(link: pcap_file::DataLink, data: &[u8]) -> bool {
-    let sliced = match link {
-        pcap_file::DataLink::ETHERNET => SlicedPacket::from_ethernet(data),
-        _ => SlicedPacket::from_ip(data),
-    };
-    sliced.is_ok_and(|sliced| matches!(sliced.transport, Some(TransportSlice::Tcp(_))))
+    slice(link, data).is_some_and(|sliced| matches!(sliced.transport, Some(TransportSlice::Tcp(_))))
 }
 
 /// A TCP or UDP packet's ends and payload, from raw IP or Ethernet; `None` for anything else.
 fn payload_of(link: pcap_file::DataLink, data: &[u8]) -> Option<(SocketAddr, SocketAddr, &[u8])> {
-    let sliced = match link {
-        pcap_file::DataLink::ETHERNET => SlicedPacket::from_ethernet(data).ok()?,
-        _ => SlicedPacket::from_ip(data).ok()?,
-    };
+    let sliced = slice(link, data)?;
     let (from, to): (IpAddr, IpAddr) = match sliced.net? {
         NetSlice::Ipv4(ip) => (
             ip.header().source_addr().into(),
@@ -452,5 +517,107 @@ mod tests {
             read(&other, &all),
             Err(ReplayError::Format { .. })
         ));
+    }
+
+    /// A capture of another tool: one interface of `link`, packets with no direction flag,
+    /// each `header` then an IPv4/UDP packet between a device (10.0.0.2:502) and us.
+    fn foreign_capture(link: pcap_file::DataLink, header: &[u8]) -> Vec<u8> {
+        use pcap_file::pcapng::PcapNgWriter;
+        use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
+        use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionBlock;
+        let device = ([10, 0, 0, 2], 502);
+        let us = ([10, 0, 0, 1], 40_000);
+        let mut writer = PcapNgWriter::new(Vec::new()).unwrap();
+        let interface = InterfaceDescriptionBlock {
+            linktype: link,
+            snaplen: 0,
+            options: vec![],
+        };
+        writer.write_pcapng_block(interface).unwrap();
+        for (n, (from, to, payload)) in [
+            (us, device, &b"ask"[..]),
+            (device, us, &b"answer"[..]),
+            (us, device, &b"ask again"[..]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut data = header.to_vec();
+            etherparse::PacketBuilder::ipv4(from.0, to.0, 64)
+                .udp(from.1, to.1)
+                .write(&mut data, payload)
+                .unwrap();
+            let block = EnhancedPacketBlock {
+                interface_id: 0,
+                timestamp: Duration::from_micros(1_000 * n as u64),
+                original_len: data.len() as u32,
+                data: std::borrow::Cow::Owned(data),
+                options: vec![],
+            };
+            writer.write_pcapng_block(block).unwrap();
+        }
+        writer.into_inner()
+    }
+
+    #[test]
+    fn other_tools_captures_are_read_through_their_link_type_and_the_peer_given() {
+        use pcap_file::DataLink;
+        // Linux cooked (tcpdump -i any), as the loopback device gives it (ARPHRD 772):
+        // outgoing, protocol IPv4.
+        let mut cooked = vec![0, 4, 3, 4, 0, 6];
+        cooked.extend([0; 8]);
+        cooked.extend([8, 0]);
+        let loopback = [2, 0, 0, 0]; // BSD loopback: AF_INET, host order (little-endian)
+        let dir = tempfile::tempdir().unwrap();
+        for (link, header) in [
+            (DataLink::LINUX_SLL, &cooked[..]),
+            (DataLink::NULL, &loopback[..]),
+            (DataLink::RAW, &[][..]),
+        ] {
+            let path = dir.path().join("other.pcapng");
+            std::fs::write(&path, foreign_capture(link, header)).unwrap();
+            let sent = ReplayChoice {
+                received: false,
+                peer: ":502".into(),
+            };
+            let recording = read(&path, &sent).unwrap();
+            let asked: Vec<&[u8]> = recording.messages.iter().map(|m| &m.bytes[..]).collect();
+            assert_eq!(asked, [&b"ask"[..], b"ask again"], "{link:?}");
+            let received = ReplayChoice {
+                received: true,
+                peer: "10.0.0.2".into(),
+            };
+            let recording = read(&path, &received).unwrap();
+            assert_eq!(recording.messages.len(), 1, "{link:?}");
+            assert_eq!(recording.messages[0].bytes, b"answer");
+            // No flag and no peer: which way is not known, and it says so.
+            let unknown = ReplayChoice {
+                received: true,
+                peer: String::new(),
+            };
+            assert_eq!(
+                read(&path, &unknown),
+                Err(ReplayError::Undirected { packets: 3 }),
+                "{link:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sections_joined_in_one_file_each_number_their_interfaces() {
+        let (dir, path) = written("pcapng");
+        let ours = std::fs::read(&path).unwrap();
+        // The second section's interface 0 is a BSD loopback; the first's is raw IP.
+        let theirs = foreign_capture(pcap_file::DataLink::NULL, &[2, 0, 0, 0]);
+        let joined = dir.path().join("joined.pcapng");
+        std::fs::write(&joined, [&ours[..], &theirs[..]].concat()).unwrap();
+        let choice = ReplayChoice {
+            received: true,
+            peer: "10.0.0.2".into(),
+        };
+        let recording = read(&joined, &choice).unwrap();
+        assert_eq!(recording.messages.len(), 1);
+        assert_eq!(recording.messages[0].bytes, b"answer");
+        assert_eq!(recording.records, 4 + 3, "every packet of both sections");
     }
 }

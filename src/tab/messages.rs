@@ -70,6 +70,9 @@ pub(super) fn replay_error(error: &ReplayError, lang: Language) -> String {
             }
         }
         ReplayError::TooLarge => tr!(lang, "errors.replay.too_large"),
+        ReplayError::Undirected { packets } => {
+            tr!(lang, "errors.replay.undirected", packets = packets)
+        }
     }
     .into_owned()
 }
