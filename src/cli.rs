@@ -88,6 +88,10 @@ pub struct Cli {
     #[arg(long)]
     pub hex: bool,
 
+    /// Show the throughput chart and the reply times under the log.
+    #[arg(long)]
+    pub chart: bool,
+
     /// Record every event to FILE as it happens (.jsonl, .csv, .txt, or .pcapng for Wireshark).
     #[arg(long, value_name = "FILE", value_parser = parse_log_path)]
     pub log: Option<PathBuf>,
@@ -157,6 +161,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("tls_key", tr!(lang, "cli.tls_key")),
         ("encoding", tr!(lang, "cli.encoding")),
         ("hex", tr!(lang, "cli.hex")),
+        ("chart", tr!(lang, "cli.chart")),
         ("log", tr!(lang, "cli.log")),
         ("split_mib", tr!(lang, "cli.split_mib")),
         ("save_data", tr!(lang, "cli.save_data")),
@@ -176,6 +181,8 @@ pub struct StartOptions {
     pub preset: Option<Preset>,
     pub encoding: Option<TextEncoding>,
     pub hex: bool,
+    /// The chart open under the log.
+    pub chart: bool,
     pub log: Option<PathBuf>,
     /// Where `log` goes on in a new file, in bytes.
     pub split_bytes: u64,
@@ -201,6 +208,7 @@ impl Default for StartOptions {
             preset: None,
             encoding: None,
             hex: false,
+            chart: false,
             log: None,
             split_bytes: crate::export::DEFAULT_ROTATE_BYTES,
             save_data: None,
@@ -266,6 +274,7 @@ impl From<Cli> for StartOptions {
             preset,
             encoding: cli.encoding,
             hex: cli.hex,
+            chart: cli.chart,
             log: cli.log,
             split_bytes: cli.split_mib * 1024 * 1024,
             save_data: cli.save_data,

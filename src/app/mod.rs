@@ -176,6 +176,9 @@ impl App {
                 if options.hex {
                     tab.settings.view.layout = Layout::Hex;
                 }
+                if options.chart {
+                    tab.settings.chart.open = true;
+                }
             }
             if let Some(mib) = options.keep_mib {
                 tab.settings.memory_cap_mib = mib.to_string();

@@ -59,3 +59,21 @@ fn reply_times_and_the_chart_follow_a_peer_that_answers() {
     );
     assert!(shows(&harness, "Bytes/s") && shows(&harness, "1 min"));
 }
+
+#[test]
+fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
+    let options = sockscope::StartOptions {
+        preset: Some(sockscope::cli::Preset::Udp {
+            local: "127.0.0.1:0".parse().expect("addr"),
+            to: None,
+            broadcast: false,
+            join: Vec::new(),
+        }),
+        chart: true,
+        ..sockscope::StartOptions::default()
+    };
+    let harness = app_harness_with(options);
+    assert!(harness.state().tab(Mode::Udp).settings.chart.open);
+    assert!(!harness.state().tab(Mode::TcpClient).settings.chart.open);
+    assert!(shows(&harness, "Bytes/s"), "drawn under the log");
+}
