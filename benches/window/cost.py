@@ -159,8 +159,8 @@ class Window:
 
 
 def launch(app, args=()):
-    kind, binary, renderer = app
-    window = Window(kind, binary, args, renderer)
+    kind, binary, renderer, *rest = app
+    window = Window(kind, binary, (*args, *(rest[0] if rest else ())), renderer)
     if kind == "packetsender":
         port = wait_for("Packet Sender's UDP port", lambda: (udp_ports(window.pid) or [None])[0])
     else:
@@ -349,8 +349,9 @@ def tcp_run(app, mib, runs):
 
 
 def label(app):
-    kind, _, renderer = app
-    return f"{kind} ({renderer})" if renderer else kind
+    kind, _, renderer, *rest = app
+    name = f"{kind} ({renderer})" if renderer else kind
+    return f"{name} {' '.join(rest[0])}" if rest else name
 
 
 # ---- the run -------------------------------------------------------------------------------
@@ -377,9 +378,13 @@ def main():
     ap.add_argument("--tcp-runs", type=int, default=3)
     ap.add_argument("--renderers", default="", help="e.g. glow,wgpu (wgpu needs --features wgpu)")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--chart", action="store_true",
+                    help="also run Sockscope with the throughput chart open (--chart)")
     a = ap.parse_args()
     binary = os.path.abspath(a.bin)
     ours = [("sockscope", binary, r or None) for r in (a.renderers.split(",") if a.renderers else [""])]
+    if a.chart:
+        ours += [("sockscope", binary, None, ("--chart",))]
     baseline = [("packetsender", None, None)] if shutil.which("packetsender") else []
     if not baseline:
         print("Packet Sender is not installed: no baseline in this run")
@@ -397,8 +402,9 @@ def main():
                 results["idle"].append(row)
                 print(f"idle {row['secs']:.0f} s   {row['app']:22s} cpu {row['cpu']:5.2f}%  "
                       f"frames on screen {row['screen_frames']}", flush=True)
+        plain = [app for app in ours if len(app) == 3]
         if wm:
-            for app in ours:
+            for app in plain:
                 row = minimized_run(app, 2000, a.secs)
                 results["minimized"].append(row)
                 print(f"minimized {row['app']:18s} {row['sent']} datagrams: frames drawn {row['frames_hidden']}, "
@@ -407,7 +413,7 @@ def main():
         else:
             print("openbox is not installed: no minimized case")
         if a.tcp_mib > 0 and shutil.which("nc"):
-            for app in ours:
+            for app in plain:
                 row = tcp_run(app, a.tcp_mib, a.tcp_runs)
                 results["tcp"].append(row)
                 runs = ", ".join(f"{s:.0f}/{r:.0f}" for s, r in zip(row["sink_rates"], row["app_rates"]))
@@ -457,6 +463,8 @@ def check(results):
     misses = []
     by = {}
     for row in results["udp"]:
+        if "--chart" in row["app"]:
+            continue  # measured beside, not held to the targets
         by.setdefault(row["rate"], {})[row["app"].split(" ")[0]] = row
     for rate, apps in sorted(by.items()):
         ours, theirs = apps.get("sockscope"), apps.get("packetsender")

@@ -165,9 +165,9 @@ impl App {
                         // Its own copy of the fields: the session is locked while it draws.
                         let mut chart = tab.settings.chart.clone();
                         let session = tab.session();
-                        ui::traffic_chart::show(ui, &session, &mut chart, lang);
-                        if session.status.is_active() {
-                            // The chart moves on by the second while the session runs.
+                        let moving = ui::traffic_chart::show(ui, &session, &mut chart, lang);
+                        if moving {
+                            // Its traffic moves on by the second; a quiet chart stays still.
                             ui.ctx()
                                 .request_repaint_after(std::time::Duration::from_secs(1));
                         }

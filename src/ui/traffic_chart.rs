@@ -19,7 +19,14 @@ const SPANS: [u64; 3] = [60, 300, 600];
 /// Peers in the reply-time table at most (the most recently active).
 const TABLE_ROWS: usize = 8;
 
-pub fn show(ui: &mut egui::Ui, session: &Session, fields: &mut ChartFields, lang: Language) {
+/// Draws the chart; returns whether it will look different in a second (traffic in its span
+/// or in the second now running), so an idle chart asks for no frames.
+pub fn show(
+    ui: &mut egui::Ui,
+    session: &Session,
+    fields: &mut ChartFields,
+    lang: Language,
+) -> bool {
     let peers = session.traffic.peers();
     if fields.peer.is_some_and(|peer| !peers.contains(&peer)) {
         fields.peer = None;
@@ -38,7 +45,9 @@ pub fn show(ui: &mut egui::Ui, session: &Session, fields: &mut ChartFields, lang
         Some(peer) => session.traffic.peer(peer),
         None => Some(session.traffic.session()),
     };
-    let samples = series.map_or_else(Vec::new, |series| series.window(from, to));
+    let mut samples = series.map_or_else(Vec::new, |series| series.window(from, now));
+    let moving = samples.iter().any(|sample| *sample != Sample::default());
+    samples.pop();
     let pick = |sample: &Sample, rx: bool| {
         let value = match (fields.messages, rx) {
             (false, true) => sample.rx_bytes,
@@ -78,6 +87,7 @@ pub fn show(ui: &mut egui::Ui, session: &Session, fields: &mut ChartFields, lang
             plot.line(Line::new("TX", points(false)).color(colors.0));
         });
     reply_table(ui, session, &peers, lang);
+    moving
 }
 
 fn controls(ui: &mut egui::Ui, fields: &mut ChartFields, peers: &[SocketAddr], lang: Language) {

@@ -77,3 +77,54 @@ fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
     assert!(!harness.state().tab(Mode::TcpClient).settings.chart.open);
     assert!(shows(&harness, "Bytes/s"), "drawn under the log");
 }
+
+/// When the next frame is asked for, as the App left it after its last frame.
+fn repaint_delay(harness: &egui_kittest::Harness<'static, sockscope::App>) -> std::time::Duration {
+    harness
+        .output()
+        .viewport_output
+        .get(&egui::ViewportId::ROOT)
+        .map_or(std::time::Duration::MAX, |viewport| viewport.repaint_delay)
+}
+
+#[test]
+fn a_quiet_chart_asks_for_no_frames_and_a_busy_one_moves_on_by_the_second() {
+    let options = sockscope::StartOptions {
+        preset: Some(sockscope::cli::Preset::Udp {
+            local: "127.0.0.1:0".parse().expect("addr"),
+            to: None,
+            broadcast: false,
+            join: Vec::new(),
+        }),
+        chart: true,
+        ..sockscope::StartOptions::default()
+    };
+    let mut harness = app_harness_with(options);
+    step_until(&mut harness, "the socket open", |h| udp_local(h).is_some());
+    harness.run();
+    assert_eq!(
+        repaint_delay(&harness),
+        std::time::Duration::MAX,
+        "an open socket with nothing to chart draws nothing"
+    );
+    let local = udp_local(&harness).expect("open");
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    peer.send_to(b"tick", local).expect("send");
+    step_until(&mut harness, "the datagram", |h| {
+        rx_bytes(h, Mode::Udp) == 4
+    });
+    harness.run();
+    assert!(
+        repaint_delay(&harness) <= std::time::Duration::from_secs(1),
+        "the chart moves on while its span has traffic"
+    );
+}
+
+fn udp_local(
+    harness: &egui_kittest::Harness<'_, sockscope::App>,
+) -> Option<std::net::SocketAddr> {
+    match harness.state().tab(Mode::Udp).session().status {
+        sockscope::session::Status::Open { local } => Some(local),
+        _ => None,
+    }
+}
