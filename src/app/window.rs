@@ -159,7 +159,11 @@ impl App {
         egui::CentralPanel::default().show(ui, |ui| {
             ui::filter_bar::show(ui, tab, lang);
             if tab.settings.chart.open {
+                // Drawn on the central panel's fill, not a fill of its own (see traffic_chart).
+                let frame =
+                    egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
                 egui::Panel::bottom(("chart", mode))
+                    .frame(frame)
                     .resizable(true)
                     .show(ui, |ui| {
                         // Its own copy of the fields: the session is locked while it draws.
