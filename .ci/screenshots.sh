@@ -134,45 +134,55 @@ tls_scene() {
 # The chart: a device acknowledges each request after 100 ms; a repeat sends a counted
 # request every 200 ms with the reply time shown; the chart and the reply times under the log.
 chart_scene() {
-    local port wid
+    local lang=$1 suffix=$2 port wid
     port=$(free_port)
     timeout 90 python3 "$peers" tcp-device "$port" &
     BACKGROUND_PIDS+=($!)
     sleep 0.5
-    start_app --lang en --tcp-client "127.0.0.1:$port" --encoding gbk
+    start_app --lang "$lang" --tcp-client "127.0.0.1:$port" --encoding gbk --chart
     wid=$(app_window)
     sleep 1.5
-    click "$wid" $CHART_TOGGLE
-    click "$wid" $REPLY_TIME
+    # shellcheck disable=SC2046 # the positions are two words
+    click "$wid" $(chart_at "$lang" reply_time)
     click "$wid" $SEND_BOX
     xdotool key ctrl+a BackSpace
     type_in "$wid" 'READ {{counter width=3}}\r\n'
-    click "$wid" $ESCAPES
-    click "$wid" $REPEAT_EVERY
+    # shellcheck disable=SC2046
+    click "$wid" $(chart_at "$lang" escapes)
+    # shellcheck disable=SC2046
+    click "$wid" $(chart_at "$lang" repeat_every)
     xdotool key ctrl+a BackSpace
     type_in "$wid" "200"
-    click "$wid" $START_REPEAT
+    # shellcheck disable=SC2046
+    click "$wid" $(chart_at "$lang" start_repeat)
     sleep 12
-    shoot "$wid" chart
+    shoot "$wid" "chart$suffix"
     stop_app 15
 }
-# Where the chart scene clicks (English, TCP Client, default layout).
-CHART_TOGGLE="140 708"
-REPLY_TIME="200 356"
-ESCAPES="532 605"
-REPEAT_EVERY="133 536"
-START_REPEAT="68 559"
+# Where the chart scene clicks (TCP Client, default layout), by language: Reply time in
+# Receive settings, Escapes over the send box, Repeat every and Start repeat in Send settings.
+chart_at() {
+    case "$1 $2" in
+        "en reply_time") echo 200 356 ;;
+        "en escapes") echo 532 605 ;;
+        "en repeat_every") echo 133 536 ;;
+        "en start_repeat") echo 68 559 ;;
+        "zh-CN reply_time") echo 148 356 ;;
+        "zh-CN escapes") echo 503 605 ;;
+        "zh-CN repeat_every") echo 147 520 ;;
+        "zh-CN start_repeat") echo 60 544 ;;
+    esac
+}
 
 # The TLS section's title in the settings panel (TCP Client, Connect options folded).
 TLS_SECTION="36 241"
 
+# SCENES picks some (e.g. SCENES=chart); all by default.
 for lang in en zh-CN; do
     suffix=""
     [ "$lang" = en ] || suffix=".$lang"
-    client_scene "$lang" "$suffix"
-    server_scene "$lang" "$suffix"
-    udp_scene "$lang" "$suffix"
-    tls_scene "$lang" "$suffix"
+    for scene in ${SCENES:-client server udp tls chart}; do
+        "${scene}_scene" "$lang" "$suffix"
+    done
 done
-chart_scene
 echo "screenshots: written to screenshots/"
