@@ -120,9 +120,7 @@ fn a_quiet_chart_asks_for_no_frames_and_a_busy_one_moves_on_by_the_second() {
     );
 }
 
-fn udp_local(
-    harness: &egui_kittest::Harness<'_, sockscope::App>,
-) -> Option<std::net::SocketAddr> {
+fn udp_local(harness: &egui_kittest::Harness<'_, sockscope::App>) -> Option<std::net::SocketAddr> {
     match harness.state().tab(Mode::Udp).session().status {
         sockscope::session::Status::Open { local } => Some(local),
         _ => None,
