@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
-use super::pcapng::{Framed, PacketMeta, PcapngState};
+use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
 use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
 use crate::session::{LogEntry, Mode};
 
@@ -98,7 +98,7 @@ impl RecordWriter {
         w: &mut impl Write,
         ctx: &RecordContext,
         meta: &PacketMeta,
-        payload: &mut Framed,
+        payload: &mut PacketBuffer,
     ) -> io::Result<()> {
         match &mut self.pcapng {
             Some(pcapng) => pcapng.write_packets(w, ctx, meta, payload),

@@ -56,9 +56,9 @@ const AUTO_COMMENT_SIZE: u64 = 4 + AUTO_COMMENT.len().next_multiple_of(4) as u64
 /// A payload with room in front for its packet's headers. A recording copies each payload
 /// once, into one of these; the packets are then built and written from it in place (a
 /// flood's 64 KiB reads would otherwise be copied twice more on the way to the file).
-pub struct Framed(Vec<u8>);
+pub struct PacketBuffer(Vec<u8>);
 
-impl Framed {
+impl PacketBuffer {
     pub fn copy_of(payload: &[u8]) -> Self {
         let mut buffer = Vec::with_capacity(HEADROOM + payload.len());
         buffer.resize(HEADROOM, 0);
@@ -143,7 +143,7 @@ impl PcapngState {
     }
 
     /// Appends the entry's packets to `out`; nothing for a status line. (Exports; a
-    /// recording stages its payloads with [`Framed::copy_of`] and calls [`Self::write_packets`].)
+    /// recording stages its payloads with [`PacketBuffer::copy_of`] and calls [`Self::write_packets`].)
     pub fn write_record(
         &mut self,
         out: &mut Vec<u8>,
@@ -153,8 +153,8 @@ impl PcapngState {
         let Some(meta) = PacketMeta::of(entry) else {
             return Ok(());
         };
-        let mut framed = Framed::copy_of(entry.bytes());
-        self.write_packets(out, ctx, &meta, &mut framed)
+        let mut buffer = PacketBuffer::copy_of(entry.bytes());
+        self.write_packets(out, ctx, &meta, &mut buffer)
     }
 
     /// The bytes [`Self::write_packets`] will write for a payload of `len` bytes.
@@ -188,7 +188,7 @@ impl PcapngState {
         }
     }
 
-    /// Writes the packets of one entry whose payload is staged in `framed`: each segment's
+    /// Writes the packets of one entry whose payload is staged in `buffer`: each segment's
     /// headers go in front of it, over the room left there or over the end of the segment
     /// before (written by then), and the packet block goes to `w` from that buffer.
     pub fn write_packets(
@@ -196,7 +196,7 @@ impl PcapngState {
         w: &mut impl Write,
         ctx: &RecordContext,
         meta: &PacketMeta,
-        framed: &mut Framed,
+        buffer: &mut PacketBuffer,
     ) -> io::Result<()> {
         let received = meta.tag == EntryTag::Rx;
         let (source, destination) = if received {
@@ -213,7 +213,7 @@ impl PcapngState {
         if meta.tag == EntryTag::AutoTx {
             options.push(EnhancedPacketOption::Comment(Cow::Borrowed(AUTO_COMMENT)));
         }
-        let len = framed.payload_len();
+        let len = buffer.payload_len();
         let tcp = ctx.mode != Mode::Udp;
         // A UDP datagram is one packet, empty or not; TCP bytes go in segments.
         let step = if tcp { MAX_SEGMENT } else { len.max(1) };
@@ -240,7 +240,7 @@ impl PcapngState {
             // The headers fit: HEADROOM bytes before the first segment, a whole segment
             // (far more than HEADROOM) before any other.
             let at = HEADROOM + start - self.headers.len();
-            let packet = &mut framed.0[at..HEADROOM + end];
+            let packet = &mut buffer.0[at..HEADROOM + end];
             packet[..self.headers.len()].copy_from_slice(&self.headers);
             let block = EnhancedPacketBlock {
                 interface_id: interface_id(ctx.mode),

@@ -6,7 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::pcapng::{Framed, PacketMeta, PcapngState};
+use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
 use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
 use super::{ExportError, LogFormat, RecordContext, RecordWriter, format_for};
 use crate::session::LogEntry;
@@ -32,7 +32,7 @@ enum Pending {
     /// A pcapng entry's packets: the payload copied once, with room for the headers.
     Packets {
         meta: PacketMeta,
-        payload: Framed,
+        payload: PacketBuffer,
         context: RecordContext,
     },
 }
@@ -120,7 +120,7 @@ impl RecordFeed {
             };
             Pending::Packets {
                 meta,
-                payload: Framed::copy_of(entry.bytes()),
+                payload: PacketBuffer::copy_of(entry.bytes()),
                 context,
             }
         } else {
