@@ -83,7 +83,7 @@ pub fn show(
         // The panel's fill is behind it already: a second fill of the plot's area cost a
         // fifth more of llvmpipe's pixel work per frame under a flood (a real window).
         .show_background(false)
-        .y_grid_spacer(egui_plot::uniform_grid_spacer(one_two_five))
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|input| one_two_five(&input)))
         .x_axis_label(tr!(lang, "chart.seconds_ago"))
         .y_axis_label(unit.into_owned())
         .show(ui, |plot| {
@@ -158,7 +158,7 @@ fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang:
 
 /// Grid steps of 1, 2 or 5 times a power of ten (the default, powers of ten only, leaves a
 /// short chart of 8,000 bytes/s with no line but 0: 1,000 is too dense, 10,000 too far).
-fn one_two_five(input: egui_plot::GridInput) -> [f64; 3] {
+fn one_two_five(input: &egui_plot::GridInput) -> [f64; 3] {
     let least = input.base_step_size.abs().max(f64::MIN_POSITIVE);
     let power = 10f64.powf(least.log10().floor());
     let step = [1.0, 2.0, 5.0, 10.0]
@@ -178,7 +178,7 @@ mod tests {
     use super::*;
 
     fn steps(base_step_size: f64) -> [f64; 3] {
-        one_two_five(egui_plot::GridInput {
+        one_two_five(&egui_plot::GridInput {
             bounds: (0.0, 8_200.0),
             base_step_size,
         })
