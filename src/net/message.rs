@@ -11,6 +11,15 @@ use std::time::{Duration, SystemTime};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ClientId(pub u64);
 
+/// How long a TCP connection whose peer finished sending (FIN) stays open for sends: from the
+/// FIN, and again from each send. A peer that closed entirely sends the same FIN as one that
+/// still reads, so such a connection cannot be kept for ever.
+pub const HALF_CLOSED_LINGER: Duration = Duration::from_secs(5);
+
+/// Bytes that may wait for one TCP peer to read them: past it, a send is refused (a peer that
+/// stopped reading must not make the worker queue without end, e.g. under a 1 ms repeat).
+pub const SEND_BACKLOG_LIMIT: usize = 64 * 1024 * 1024;
+
 /// Where a `Send` goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SendTarget {
@@ -168,6 +177,13 @@ pub enum EventKind {
         peer: SocketAddr,
         local: SocketAddr,
     },
+    /// TCP: the peer (`client` in server mode) closed its sending side (FIN) and may still
+    /// read: sends go on. The connection ends when `linger` passes with nothing sent.
+    PeerFinished {
+        peer: SocketAddr,
+        client: Option<ClientId>,
+        linger: Duration,
+    },
     /// TCP server: a client left, and why.
     ClientDisconnected {
         id: ClientId,
@@ -262,6 +278,14 @@ pub enum NetError {
     PermissionDenied { addr: SocketAddr },
     #[error("address {addr} is not available on this machine")]
     AddrNotAvailable { addr: SocketAddr },
+    #[error(
+        "out of file descriptors: serving the {clients} clients connected, new clients wait until some leave"
+    )]
+    OutOfDescriptors { clients: usize },
+    #[error(
+        "{peer} is not reading: {queued_mib} MiB already wait to be sent to it, this send is dropped"
+    )]
+    Backlog { peer: SocketAddr, queued_mib: usize },
     #[error("no destination: set a remote host and port, or wait for a datagram to reply to")]
     NoDestination,
     #[error("not connected")]

@@ -40,8 +40,8 @@ use file_send::FileSend;
 use flow::Flow;
 pub use flow::QUEUE_LIMIT;
 pub use message::{
-    ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, NetError, RemoteTarget,
-    ReplaySpec, SendTarget,
+    ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, HALF_CLOSED_LINGER,
+    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendTarget,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;

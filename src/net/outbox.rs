@@ -2,8 +2,9 @@
 
 use std::collections::VecDeque;
 use std::io::{self, Write};
+use std::net::SocketAddr;
 
-use super::ReadBuffer;
+use super::{NetError, ReadBuffer, SEND_BACKLOG_LIMIT};
 
 /// A FIFO of payloads for one stream. A payload counts as sent once every byte of it was
 /// accepted by the OS.
@@ -17,6 +18,17 @@ pub(super) struct Outbox {
 }
 
 impl Outbox {
+    /// Queues `bytes` unless [`SEND_BACKLOG_LIMIT`] bytes would then wait (one payload
+    /// alone, however large, is taken); says why not, for `peer`.
+    pub fn admit(&mut self, bytes: Vec<u8>, peer: SocketAddr) -> Result<(), NetError> {
+        if self.unwritten > 0 && self.unwritten + bytes.len() > SEND_BACKLOG_LIMIT {
+            let queued_mib = self.unwritten / (1024 * 1024);
+            return Err(NetError::Backlog { peer, queued_mib });
+        }
+        self.push(bytes);
+        Ok(())
+    }
+
     pub fn push(&mut self, bytes: Vec<u8>) {
         if !bytes.is_empty() {
             self.unwritten += bytes.len();

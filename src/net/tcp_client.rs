@@ -15,7 +15,8 @@ use super::resolve::resolve;
 use super::stream::Stream;
 use super::tls::{self, TlsStream};
 use super::{
-    CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext, want_writable,
+    CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendTarget,
+    WorkerContext, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -68,7 +69,10 @@ pub(super) fn run(mut context: WorkerContext, config: &TcpClientConfig) {
             Ok(connection) => {
                 failures = 0;
                 let on_connect = config.on_connect.as_deref();
-                exchange(&mut context, connection, on_connect).unwrap_or_else(CloseReason::Failed)
+                // With reconnect, the server's FIN is the cue to connect again.
+                let half_close = config.reconnect.is_none();
+                exchange(&mut context, connection, on_connect, half_close)
+                    .unwrap_or_else(CloseReason::Failed)
             }
             Err(NetError::NotConnected) => break CloseReason::Requested,
             Err(error) => {
@@ -228,10 +232,12 @@ fn secure(
 }
 
 /// Runs the connected session until the peer or the user ends it; `on_connect` goes first.
+/// With `half_close`, a peer that finishes sending (FIN) can still be sent to for a while.
 fn exchange(
     context: &mut WorkerContext,
     connection: Connection,
     on_connect: Option<&[u8]>,
+    half_close: bool,
 ) -> Result<CloseReason, NetError> {
     let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
     let socket = connection.socket;
@@ -274,9 +280,14 @@ fn exchange(
     // Bytes were left unread because the UI was behind; with TLS, data may have come with
     // the handshake's last flight, already out of the socket: read at once.
     let mut unread = matches!(stream, Stream::Tls(_));
+    // TLS ends with close_notify, not half of it.
+    let mut finished = Finished {
+        allowed: half_close && matches!(stream, Stream::Plain(_)),
+        due: None,
+    };
     loop {
         context
-            .poll(&mut events, outbox.unwritten(), unread, None)
+            .poll(&mut events, outbox.unwritten(), unread, finished.due)
             .map_err(|e| NetError::io("poll failed", &e))?;
         let readable = events
             .iter()
@@ -296,7 +307,12 @@ fn exchange(
             match read_available(&mut stream, &mut buffer, on_data) {
                 Ok(ReadOutcome::Open) => unread = false,
                 Ok(ReadOutcome::Unfinished) => unread = true,
-                Ok(ReadOutcome::Eof) => return Ok(CloseReason::PeerClosed),
+                Ok(ReadOutcome::Eof) => {
+                    unread = false;
+                    if !finished.at_eof(&context.sink, peer) {
+                        return Ok(CloseReason::PeerClosed);
+                    }
+                }
                 Err(error) => return Err(NetError::from_stream("receive failed", &error)),
             }
         }
@@ -305,7 +321,15 @@ fn exchange(
                 Command::Send {
                     bytes,
                     to: SendTarget::Peer,
-                } => outbox.push(bytes),
+                } => {
+                    if let Err(error) = outbox.admit(bytes, peer) {
+                        let failed = EventKind::SendFailed {
+                            peer: Some(peer),
+                            error,
+                        };
+                        context.sink.emit(failed);
+                    }
+                }
                 Command::Shutdown => {
                     stream.close();
                     return Ok(CloseReason::Requested);
@@ -313,19 +337,67 @@ fn exchange(
                 other => ignore(&context.sink, &other),
             }
         }
-        write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
+        let sent = write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
+        if finished.over(sent, outbox.is_empty()) {
+            return Ok(CloseReason::PeerClosed);
+        }
     }
 }
 
-/// Writes what the socket takes of `outbox`, and asks to hear when it takes more.
+/// A peer that finished sending (FIN) and may still read.
+struct Finished {
+    /// Whether the connection stays open for sends after the peer's FIN.
+    allowed: bool,
+    /// When the connection ends unless something is sent; `None` before the FIN.
+    due: Option<Instant>,
+}
+
+impl Finished {
+    /// The peer's end of stream: says so the first time; false when the connection ends now.
+    fn at_eof(&mut self, sink: &EventSink, peer: SocketAddr) -> bool {
+        // Said already: the socket reports its end again whenever it is re-armed.
+        if self.due.is_some() {
+            return true;
+        }
+        if !self.allowed {
+            return false;
+        }
+        self.due = Some(Instant::now() + HALF_CLOSED_LINGER);
+        sink.emit(EventKind::PeerFinished {
+            peer,
+            client: None,
+            linger: HALF_CLOSED_LINGER,
+        });
+        true
+    }
+
+    /// After a turn of writing: whether the connection has lingered long enough. A send, or
+    /// bytes still queued, give it more time.
+    fn over(&mut self, sent: bool, queue_empty: bool) -> bool {
+        let Some(due) = self.due else {
+            return false;
+        };
+        let now = Instant::now();
+        if sent || (due <= now && !queue_empty) {
+            self.due = Some(now + HALF_CLOSED_LINGER);
+            return false;
+        }
+        due <= now
+    }
+}
+
+/// Writes what the socket takes of `outbox`, and asks to hear when it takes more. Returns
+/// whether a payload went out whole.
 fn write_out(
     context: &WorkerContext,
     stream: &mut Stream,
     outbox: &mut Outbox,
     peer: SocketAddr,
     writing: &mut bool,
-) -> Result<(), NetError> {
+) -> Result<bool, NetError> {
+    let mut sent = false;
     let on_sent = |bytes| {
+        sent = true;
         context.sink.emit(EventKind::Sent {
             peer,
             client: None,
@@ -338,5 +410,6 @@ fn write_out(
     let want = !outbox.is_empty() || stream.wants_write();
     let registry = context.poll.registry();
     want_writable(registry, stream.socket_mut(), STREAM_TOKEN, writing, want)
-        .map_err(|error| NetError::io("cannot set up the connection", &error))
+        .map_err(|error| NetError::io("cannot set up the connection", &error))?;
+    Ok(sent)
 }

@@ -7,14 +7,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod clients;
+
 use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
-use super::socket::{Stack, canonical, listen_tcp};
+use super::socket::{Stack, listen_tcp};
 use super::stream::Stream;
-use super::tls::{self, TlsIdentity, TlsStream};
+use super::tls::{self, TlsIdentity};
 use super::{
-    ClientId, CloseReason, Command, EventKind, EventSink, NetError, SendTarget, WorkerContext,
-    want_writable,
+    ClientId, CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendTarget,
+    WorkerContext, want_writable,
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
@@ -29,6 +31,8 @@ struct Client {
     peer: SocketAddr,
     outbox: Outbox,
     writing: bool,
+    /// The client finished sending (FIN): when its connection ends unless something is sent.
+    finished: Option<Instant>,
 }
 
 struct Server {
@@ -47,6 +51,12 @@ struct Server {
     /// TLS clients by when their handshake must be over, in the order they came (so the
     /// front is due first); a client that finished or left is skipped when its turn comes.
     handshakes: VecDeque<(Instant, ClientId)>,
+    /// Clients that finished sending and may still read.
+    finished: BTreeSet<ClientId>,
+    /// Out of file descriptors: when to try accepting again.
+    accept_retry: Option<Instant>,
+    /// Said so since accepting last emptied the listen queue (one warning per shortage).
+    refusing: bool,
 }
 
 fn token_of(id: ClientId) -> mio::Token {
@@ -86,6 +96,9 @@ pub(super) fn run(
         buffer: context.sink.read_buffer(),
         tls,
         handshakes: VecDeque::new(),
+        finished: BTreeSet::new(),
+        accept_retry: None,
+        refusing: false,
     };
     if let Err(error) = server.listen(&context, local) {
         context
@@ -163,8 +176,13 @@ impl Server {
         let mut events = mio::Events::with_capacity(1024);
         loop {
             let unread = !self.unread.is_empty();
-            let handshake_due = self.handshakes.front().map(|(due, _)| *due);
-            if let Err(error) = context.poll(&mut events, self.backlog(), unread, handshake_due) {
+            let due = [
+                self.handshakes.front().map(|(due, _)| *due),
+                self.accept_retry,
+                self.linger_due(),
+            ];
+            let due = due.into_iter().flatten().min();
+            if let Err(error) = context.poll(&mut events, self.backlog(), unread, due) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -184,6 +202,10 @@ impl Server {
             }
             self.read_unread(context);
             self.end_slow_handshakes(context);
+            self.end_lingering(context);
+            if self.accept_retry.is_some_and(|due| due <= Instant::now()) {
+                self.accept_all(context);
+            }
             if self.listener.is_none() && self.clients.is_empty() {
                 return CloseReason::Idle;
             }
@@ -275,72 +297,6 @@ impl Server {
         None
     }
 
-    fn accept_all(&mut self, context: &WorkerContext) {
-        loop {
-            let Some((listener, listening)) = &self.listener else {
-                return;
-            };
-            let listening = *listening;
-            match listener.accept() {
-                Ok((socket, peer)) => {
-                    let peer = canonical(peer);
-                    // This end: on a wildcard listener, the address the client reached.
-                    let local = socket.local_addr().map_or(listening, canonical);
-                    let id = ClientId(self.next_id);
-                    self.next_id += 1;
-                    let _ = socket.set_nodelay(true);
-                    let mut stream = match &self.tls {
-                        Some(config) => match rustls::ServerConnection::new(Arc::clone(config)) {
-                            Ok(tls) => {
-                                let due = Instant::now() + HANDSHAKE_TIMEOUT;
-                                self.handshakes.push_back((due, id));
-                                Stream::Tls(Box::new(TlsStream::new(socket, tls)))
-                            }
-                            Err(error) => {
-                                let error = NetError::Tls((&error).into());
-                                context.sink.emit(EventKind::Warning(error));
-                                continue;
-                            }
-                        },
-                        None => Stream::Plain(socket),
-                    };
-                    let registered = context.poll.registry().register(
-                        stream.socket_mut(),
-                        token_of(id),
-                        mio::Interest::READABLE,
-                    );
-                    if let Err(error) = registered {
-                        let error = NetError::io(format!("cannot serve {peer}"), &error);
-                        context.sink.emit(EventKind::Warning(error));
-                        continue;
-                    }
-                    let client = Client {
-                        stream,
-                        peer,
-                        outbox: Outbox::default(),
-                        writing: false,
-                    };
-                    self.clients.insert(id, client);
-                    context
-                        .sink
-                        .emit(EventKind::ClientConnected { id, peer, local });
-                    // Data may already be waiting; edge-triggered polling would not report it.
-                    self.on_client_ready(context, id, true);
-                }
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return,
-                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                // A client that reset before we accepted it is no reason to stop listening.
-                Err(error) if error.kind() == io::ErrorKind::ConnectionAborted => {}
-                Err(error) => {
-                    // E.g. out of file descriptors: report and stay up for the clients we have.
-                    let error = NetError::io("accept failed", &error);
-                    context.sink.emit(EventKind::Warning(error));
-                    return;
-                }
-            }
-        }
-    }
-
     /// Reads what a client sent and writes what waits for it.
     fn on_client_ready(&mut self, context: &WorkerContext, id: ClientId, readable: bool) {
         let Some(client) = self.clients.get_mut(&id) else {
@@ -364,6 +320,19 @@ impl Server {
                 Ok(ReadOutcome::Open) => {}
                 Ok(ReadOutcome::Unfinished) => {
                     self.unread.insert(id);
+                }
+                // Already said: the socket reports its end again whenever it is re-armed.
+                Ok(ReadOutcome::Eof) if client.finished.is_some() => {}
+                // A client that shuts down its sending side may still read (TLS ends with
+                // close_notify instead).
+                Ok(ReadOutcome::Eof) if matches!(client.stream, Stream::Plain(_)) => {
+                    client.finished = Some(Instant::now() + HALF_CLOSED_LINGER);
+                    self.finished.insert(id);
+                    sink.emit(EventKind::PeerFinished {
+                        peer,
+                        client: Some(id),
+                        linger: HALF_CLOSED_LINGER,
+                    });
                 }
                 Ok(ReadOutcome::Eof) => {
                     self.drop_client(context, id, CloseReason::PeerClosed);
@@ -400,8 +369,12 @@ impl Server {
         let mut reached = 0;
         for id in targets {
             if let Some(client) = self.clients.get_mut(&id) {
-                client.outbox.push(bytes.to_vec());
                 reached += 1;
+                if let Err(error) = client.outbox.admit(bytes.to_vec(), client.peer) {
+                    let peer = Some(client.peer);
+                    context.sink.emit(EventKind::SendFailed { peer, error });
+                    continue;
+                }
                 self.flush_client(context, id);
             }
         }
@@ -418,7 +391,9 @@ impl Server {
             return;
         };
         let peer = client.peer;
+        let mut sent = false;
         let on_sent = |bytes| {
+            sent = true;
             context.sink.emit(EventKind::Sent {
                 peer,
                 client: Some(id),
@@ -429,6 +404,9 @@ impl Server {
             let error = NetError::from_stream("send failed", &error);
             self.drop_client(context, id, CloseReason::Failed(error));
             return;
+        }
+        if sent && client.finished.is_some() {
+            client.finished = Some(Instant::now() + HALF_CLOSED_LINGER);
         }
         let want = !client.outbox.is_empty() || client.stream.wants_write();
         let registry = context.poll.registry();
@@ -442,7 +420,12 @@ impl Server {
     }
 
     fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {
+        self.finished.remove(&id);
         if let Some(mut client) = self.clients.remove(&id) {
+            // A descriptor is free: a client waiting in the listen queue can have it.
+            if self.accept_retry.is_some() {
+                self.accept_retry = Some(Instant::now());
+            }
             let _ = context
                 .poll
                 .registry()
@@ -460,6 +443,10 @@ impl Server {
     }
 
     fn close_all_clients(&mut self, sink: &EventSink, reason: &CloseReason) {
+        self.finished.clear();
+        if self.accept_retry.is_some() {
+            self.accept_retry = Some(Instant::now());
+        }
         for (id, mut client) in std::mem::take(&mut self.clients) {
             client.stream.close();
             let peer = client.peer;

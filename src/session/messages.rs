@@ -30,6 +30,12 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         NetError::AddrNotAvailable { addr } => {
             tr!(lang, "events.net.addr_not_available", addr = addr)
         }
+        NetError::Backlog { peer, queued_mib } => {
+            tr!(lang, "faults.backlog", peer = peer, queued_mib = queued_mib)
+        }
+        NetError::OutOfDescriptors { clients } => {
+            tr!(lang, "faults.out_of_descriptors", clients = clients)
+        }
         NetError::NoDestination => tr!(lang, "events.net.no_destination"),
         NetError::NotConnected => tr!(lang, "events.net.not_connected"),
         NetError::Join { group, detail } => {
@@ -174,6 +180,11 @@ mod tests {
             NetError::AddrInUse { addr },
             NetError::PermissionDenied { addr },
             NetError::AddrNotAvailable { addr },
+            NetError::OutOfDescriptors { clients: 57 },
+            NetError::Backlog {
+                peer: addr,
+                queued_mib: 64,
+            },
             NetError::NoDestination,
             NetError::NotConnected,
             NetError::BroadcastOff { to: addr },

@@ -270,6 +270,11 @@ impl Session {
                 self.clients.push(client);
                 (Some(peer), info(tr!(lang, "events.client_connected")))
             }
+            EventKind::PeerFinished {
+                peer,
+                client,
+                linger,
+            } => self.peer_finished(peer, client.is_some(), linger),
             EventKind::ClientDisconnected { id, peer, reason } => {
                 self.clients.retain(|client| client.id != id);
                 let why = messages::close_reason(&reason, lang);

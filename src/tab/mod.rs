@@ -356,7 +356,10 @@ impl Tab {
     /// Whether there is anything to send to.
     pub fn can_send(&self) -> bool {
         match self.mode {
-            Mode::TcpClient => matches!(self.session.lock().status, Status::Connected { .. }),
+            Mode::TcpClient => matches!(
+                self.session.lock().status,
+                Status::Connected { .. } | Status::PeerFinished { .. }
+            ),
             Mode::TcpServer => !self.session.lock().clients.is_empty(),
             Mode::Udp => matches!(self.session.lock().status, Status::Open { .. }),
         }

@@ -7,6 +7,17 @@ mod common;
 mod common_net;
 
 mod cli;
+mod fault_backlog;
+mod fault_bind;
+#[cfg(target_os = "linux")]
+mod fault_disk;
+#[cfg(target_os = "linux")]
+mod fault_fds;
+mod fault_half_close;
+mod fault_settings;
+mod fault_tcp;
+#[cfg(target_os = "linux")]
+mod fault_udp_peers;
 mod i18n;
 mod net_cycle;
 mod net_file;

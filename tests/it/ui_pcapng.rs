@@ -155,6 +155,10 @@ fn a_pcapng_recording_of_mixed_traffic_reads_back_in_tshark_byte_for_byte() {
     click(&mut harness, "Send");
     expected.push(((far_addr, near), b"220 ready\r\n".to_vec()));
     expected.push(((near, far_addr), read_exactly(&mut far, 4)));
+    // The peer may read it before the tab took in that it went: only then is it recorded.
+    step_until(&mut harness, "the send counted", |h| {
+        tx_bytes(h, Mode::TcpClient) == 4
+    });
 
     // The recording is complete once the App is gone.
     drop(harness);
