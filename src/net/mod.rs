@@ -17,6 +17,7 @@ mod multicast;
 mod outbox;
 mod recycle;
 mod replay;
+use replay::Reach;
 mod resolve;
 mod socket;
 mod stream;
@@ -271,6 +272,11 @@ struct WorkerContext {
 }
 
 impl WorkerContext {
+    /// Where the running replay sends, for the worker to tell what it can take ([`Reach`]).
+    fn replay_target(&self) -> Option<&SendTarget> {
+        self.replay.as_ref().map(replay::Replay::target)
+    }
+
     /// Waits for socket events, or until the cyclic send, the file or the worker itself
     /// (`own_due`) has something due. `backlog` is what the worker has queued for its
     /// sockets; `unread` says bytes were left in a socket, to be read at once unless the UI is
@@ -279,6 +285,7 @@ impl WorkerContext {
         &mut self,
         events: &mut mio::Events,
         backlog: usize,
+        reach: Reach,
         unread: bool,
         own_due: Option<Instant>,
     ) -> io::Result<()> {
@@ -289,7 +296,7 @@ impl WorkerContext {
         let replay = self
             .replay
             .as_ref()
-            .and_then(|replay| replay.next_due(backlog));
+            .and_then(|replay| replay.next_due(reach.waiting));
         let due = [cycle, file, delayed, replay, own_due]
             .into_iter()
             .flatten()
@@ -381,7 +388,7 @@ impl WorkerContext {
     /// The commands to carry out now: the UI's (cyclic send and file control handled here),
     /// then the cyclic sends and file chunks that are due. `backlog` is what the worker has
     /// queued for its sockets: the file is read only while it is small.
-    fn take_commands(&mut self, backlog: usize) -> Vec<Command> {
+    fn take_commands(&mut self, backlog: usize, reach: Reach) -> Vec<Command> {
         let mut commands = Vec::new();
         let incoming: Vec<Command> = self.commands.try_iter().collect();
         for command in incoming {
@@ -390,11 +397,21 @@ impl WorkerContext {
         commands.extend(self.delayed.take_due(Instant::now()));
         if let Some(replay) = &mut self.replay {
             let now = Instant::now();
-            commands.extend(replay.take_due(now, backlog));
-            if let Some(progress) = replay.report(now, false) {
-                self.sink.emit(progress);
+            let stranded = !reach.reachable && replay.next_due(0).is_some_and(|due| due <= now);
+            if stranded {
+                // Nobody to send to (a server's clients all gone): one line, not one a message.
+                self.sink.emit(EventKind::SendFailed {
+                    peer: None,
+                    error: NetError::NotConnected,
+                });
+                self.sink.emit(replay.progress(false));
+            } else {
+                commands.extend(replay.take_due(now, reach.waiting));
+                if let Some(progress) = replay.report(now, false) {
+                    self.sink.emit(progress);
+                }
             }
-            if replay.is_done() {
+            if stranded || replay.is_done() {
                 self.replay = None;
             }
         }

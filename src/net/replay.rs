@@ -14,6 +14,25 @@ const BACKLOG_LIMIT: usize = 1024 * 1024;
 /// Messages released in one turn at most, back to back: the worker has other work too.
 const BURST: usize = 256;
 
+/// What a replay's target can take now.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Reach {
+    /// Bytes waiting to be written to it: back to back, the replay waits while they pile up.
+    pub waiting: usize,
+    /// Whether anyone is there: a replay with nobody to send to ends, said once.
+    pub reachable: bool,
+}
+
+impl Reach {
+    /// A worker with one peer (the TCP client's server, the UDP socket's target).
+    pub(super) fn one(waiting: usize) -> Self {
+        Self {
+            waiting,
+            reachable: true,
+        }
+    }
+}
+
 pub(super) struct Replay {
     spec: ReplaySpec,
     /// When message 0 went, moved on by each pause.
@@ -32,6 +51,11 @@ impl Replay {
             paused_at: None,
             last_report: now,
         }
+    }
+
+    /// Where its messages go.
+    pub(super) fn target(&self) -> &super::SendTarget {
+        &self.spec.to
     }
 
     pub(super) fn is_done(&self) -> bool {

@@ -11,6 +11,7 @@ use crossbeam_channel::RecvTimeoutError;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::outbox::{Outbox, ReadOutcome, read_available};
+use super::replay::Reach;
 use super::resolve::resolve;
 use super::stream::Stream;
 use super::tls::{self, TlsStream};
@@ -287,7 +288,13 @@ fn exchange(
     };
     loop {
         context
-            .poll(&mut events, outbox.unwritten(), unread, finished.due)
+            .poll(
+                &mut events,
+                outbox.unwritten(),
+                Reach::one(outbox.unwritten()),
+                unread,
+                finished.due,
+            )
             .map_err(|e| NetError::io("poll failed", &e))?;
         let readable = events
             .iter()
@@ -316,7 +323,7 @@ fn exchange(
                 Err(error) => return Err(NetError::from_stream("receive failed", &error)),
             }
         }
-        for command in context.take_commands(outbox.unwritten()) {
+        for command in context.take_commands(outbox.unwritten(), Reach::one(outbox.unwritten())) {
             match command {
                 Command::Send {
                     bytes,

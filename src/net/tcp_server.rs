@@ -11,6 +11,7 @@ mod clients;
 
 use super::ReadBuffer;
 use super::outbox::{Outbox, ReadOutcome, read_available};
+use super::replay::Reach;
 use super::socket::{Stack, listen_tcp};
 use super::stream::Stream;
 use super::tls::{self, TlsIdentity};
@@ -33,6 +34,9 @@ struct Client {
     writing: bool,
     /// The client finished sending (FIN): when its connection ends unless something is sent.
     finished: Option<Instant>,
+    /// Its queue was full at the last send: refusals are said once until it takes one again
+    /// (a replay or a repeat to a client that stopped reading would say it per message).
+    refusing: bool,
 }
 
 struct Server {
@@ -182,7 +186,8 @@ impl Server {
                 self.linger_due(),
             ];
             let due = due.into_iter().flatten().min();
-            if let Err(error) = context.poll(&mut events, self.backlog(), unread, due) {
+            let reach = self.replay_reach(context.replay_target());
+            if let Err(error) = context.poll(&mut events, self.backlog(), reach, unread, due) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -195,7 +200,8 @@ impl Server {
                     }
                 }
             }
-            for command in context.take_commands(self.backlog()) {
+            let reach = self.replay_reach(context.replay_target());
+            for command in context.take_commands(self.backlog(), reach) {
                 if let Some(reason) = self.execute(context, command) {
                     return reason;
                 }
@@ -260,6 +266,28 @@ impl Server {
             .values()
             .map(|client| client.outbox.unwritten())
             .sum()
+    }
+
+    /// What a replay to `to` can take: paced by the target client that reads fastest, so one
+    /// that stopped reading holds up no other (its own queue is bounded: see
+    /// [`Outbox::admit`]); nobody there when every target has gone.
+    fn replay_reach(&self, to: Option<&SendTarget>) -> Reach {
+        let waiting: Vec<usize> = match to {
+            Some(SendTarget::Clients(ids)) if !ids.is_empty() => ids
+                .iter()
+                .filter_map(|id| self.clients.get(id))
+                .map(|client| client.outbox.unwritten())
+                .collect(),
+            _ => self
+                .clients
+                .values()
+                .map(|client| client.outbox.unwritten())
+                .collect(),
+        };
+        Reach {
+            waiting: waiting.iter().copied().min().unwrap_or(0),
+            reachable: !waiting.is_empty(),
+        }
     }
 
     /// Carries out one command; `Some` ends the session.
@@ -371,10 +399,14 @@ impl Server {
             if let Some(client) = self.clients.get_mut(&id) {
                 reached += 1;
                 if let Err(error) = client.outbox.admit(bytes.to_vec(), client.peer) {
-                    let peer = Some(client.peer);
-                    context.sink.emit(EventKind::SendFailed { peer, error });
+                    if !client.refusing {
+                        let peer = Some(client.peer);
+                        context.sink.emit(EventKind::SendFailed { peer, error });
+                    }
+                    client.refusing = true;
                     continue;
                 }
+                client.refusing = false;
                 self.flush_client(context, id);
             }
         }

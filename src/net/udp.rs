@@ -10,6 +10,7 @@ use crossbeam_channel::Receiver;
 
 use super::datagram::{self, Received};
 use super::multicast::{Group, MulticastSend};
+use super::replay::Reach;
 use super::resolve::{Resolution, resolve};
 use super::socket::{Stack, addressable, bind_udp, canonical};
 use super::{
@@ -156,7 +157,9 @@ impl UdpSession {
         let mut events = mio::Events::with_capacity(64);
         let mut buffer = vec![0; MAX_DATAGRAM];
         loop {
-            if let Err(error) = context.poll(&mut events, self.backlog(), self.unread, None) {
+            let reach = Reach::one(self.backlog());
+            if let Err(error) = context.poll(&mut events, self.backlog(), reach, self.unread, None)
+            {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             let readable = events
@@ -167,7 +170,7 @@ impl UdpSession {
             {
                 return CloseReason::Failed(error);
             }
-            for command in context.take_commands(self.backlog()) {
+            for command in context.take_commands(self.backlog(), Reach::one(self.backlog())) {
                 match command {
                     Command::Send {
                         bytes,

@@ -468,3 +468,64 @@ fn listening_on_an_address_this_machine_does_not_have_is_said_so() {
         CloseReason::Failed(NetError::AddrNotAvailable { addr })
     );
 }
+
+/// A back-to-back replay to every client goes at the pace of the one that reads: a client
+/// that stopped reading holds up no other (it was paced by all the clients' queues at once).
+#[test]
+fn a_replay_to_every_client_is_not_held_up_by_one_that_stopped_reading() {
+    let (worker, addr) = spawn_server();
+    let (mut reader, _) = accept_client(&worker, addr);
+    let (_stalled, _) = accept_client(&worker, addr);
+    // 24 MiB: far past what the stalled client's socket buffers and 1 MiB of queue take.
+    let message = vec![0x5Au8; 64 * 1024];
+    let count = 384;
+    let spec = sockscope::net::ReplaySpec {
+        messages: vec![(Duration::ZERO, message.clone()); count],
+        to: SendTarget::Clients(Vec::new()),
+        speed_permille: None,
+    };
+    command(&worker, Command::StartReplay(spec));
+    let reading = std::thread::spawn(move || read_exactly(&mut reader, count * message.len()));
+    let done = expect_event(&worker, |kind| {
+        matches!(kind, EventKind::ReplayProgress { running: false, .. })
+    });
+    let EventKind::ReplayProgress { sent, total, .. } = done else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    assert_eq!((sent, total), (count as u64, count as u64));
+    let got = reading.join().expect("the reading client");
+    assert!(got.iter().all(|&byte| byte == 0x5A) && got.len() == count * 64 * 1024);
+}
+
+/// A replay with nobody to send to ends with one line, not one line per message.
+#[test]
+fn a_replay_with_no_clients_ends_saying_so_once() {
+    let (worker, _addr) = spawn_server();
+    let spec = sockscope::net::ReplaySpec {
+        messages: vec![(Duration::ZERO, b"ping".to_vec()); 500],
+        to: SendTarget::Clients(Vec::new()),
+        speed_permille: None,
+    };
+    command(&worker, Command::StartReplay(spec));
+    let seen = wait_for(&worker, deadline(), |kind| {
+        matches!(kind, EventKind::ReplayProgress { running: false, .. })
+    });
+    let failures = seen
+        .iter()
+        .filter(|event| matches!(event.kind, EventKind::SendFailed { .. }))
+        .count();
+    assert_eq!(failures, 1, "{}", describe(&seen));
+    expect_silence_of_failures(&worker);
+}
+
+/// Nothing more is said after the replay ended.
+fn expect_silence_of_failures(worker: &Worker) {
+    std::thread::sleep(SILENCE);
+    while let Some(event) = worker.try_next_event() {
+        assert!(
+            !matches!(event.kind, EventKind::SendFailed { .. }),
+            "{:?}",
+            event.kind
+        );
+    }
+}

@@ -63,6 +63,7 @@ impl Server {
                         outbox: Outbox::default(),
                         writing: false,
                         finished: None,
+                        refusing: false,
                     };
                     self.clients.insert(id, client);
                     context
