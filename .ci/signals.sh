@@ -6,7 +6,8 @@
 #            tshark reads the .pcapng without an error.
 #   SIGKILL: every record written before the kill parses; at most the last .jsonl line is
 #            partial, and tshark reads every packet before the cut.
-# Either way the bytes in each file are a prefix of what the client sent, byte for byte.
+# Either way the bytes in each file are a prefix of what the client sent, byte for byte; after
+# SIGTERM, --log and --save-data hold the same bytes (they stop at the same entry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/xvfb-lib.sh
@@ -106,7 +107,14 @@ def prefix(name, got):
     assert got == stream(len(got)), f"{name}: not what the client sent"
     print(f"PASS: {signal}/{ext}: {name}: {len(got):,} bytes, a prefix of the flood")
 
-prefix("--save-data", open(data, "rb").read())
+saved = open(data, "rb").read()
+prefix("--save-data", saved)
+
+def together(rx):
+    """After SIGTERM every file stops at the same entry: no file holds bytes another lacks."""
+    if signal == "TERM":
+        assert len(rx) == len(saved), f"--log has {len(rx):,} bytes, --save-data {len(saved):,}"
+        print(f"PASS: TERM/{ext}: --log and --save-data end at the same byte")
 if ext == "jsonl":
     raw = open(log, "rb").read()
     lines = raw.split(b"\n")
@@ -122,9 +130,11 @@ if ext == "jsonl":
     rx = b"".join(bytes.fromhex(r["hex"]) for r in records if r["dir"] == "rx")
     print(f"PASS: {signal}/jsonl: {len(records):,} records parse")
     prefix("--log", rx)
+    together(rx)
 else:
     rx = b"".join(bytes.fromhex(line.strip().replace(":", "")) for line in open(payload) if line.strip())
     prefix("--log (tshark)", rx)
+    together(rx)
 PY
         { echo "FAIL: $signal/$ext: the checks above"; exit 1; }
     passed=$((passed + 1))

@@ -13,7 +13,8 @@ mod files;
 mod frame_report;
 mod pacer;
 mod quick;
-mod remembered;
+// Public for the settings fuzz target.
+pub mod remembered;
 mod window;
 
 use frame_report::FrameReport;
@@ -298,8 +299,9 @@ impl App {
 
     /// Completes every recording and data file; later events are not recorded.
     fn finish_recording(&mut self) {
+        // Every feed first, so the files end at the same entry while traffic goes on.
         for tab in &mut self.tabs {
-            tab.set_record_all(None);
+            tab.detach_files();
         }
         if let Some(recorder) = self.recorder.take()
             && let Err(error) = recorder.finish()
