@@ -40,6 +40,9 @@ const BEHIND_REFRESH: Duration = Duration::from_millis(100);
 /// Set when the app starts closing, so a signal handler waits for the files to complete.
 static EXIT_STARTED: AtomicBool = AtomicBool::new(false);
 
+/// How long quitting waits for the sessions to end and their last events to reach the files.
+const EXIT_WAIT: Duration = Duration::from_secs(2);
+
 /// Whether the app has begun to close (and complete its files).
 pub fn exit_started() -> bool {
     EXIT_STARTED.load(Ordering::Relaxed)
@@ -368,6 +371,12 @@ impl eframe::App for App {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         EXIT_STARTED.store(true, Ordering::Relaxed);
+        // The sessions end first: nothing a worker still does (a repeat's next send, say)
+        // may happen after the files that record it are closed.
+        let deadline = Instant::now() + EXIT_WAIT;
+        for tab in &mut self.tabs {
+            tab.finish_worker(deadline);
+        }
         self.drain_events();
         self.finish_recording();
     }

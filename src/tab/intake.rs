@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::RecvTimeoutError;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 use parking_lot::MutexGuard;
 
 use super::outputs::Outputs;
@@ -47,6 +47,8 @@ pub struct Intake {
     stop: Arc<AtomicBool>,
     /// Not joined: a detached intake ends on its own once it sees `stop`.
     _thread: JoinHandle<()>,
+    /// Disconnected when the thread ends (its sender goes with it), for [`Self::finish`].
+    ended: Receiver<()>,
 }
 
 impl Intake {
@@ -56,11 +58,13 @@ impl Intake {
         let stage = Stage::new(mode, shared.outputs().framing.clone());
         let worker = Arc::new(worker);
         let stop = Arc::new(AtomicBool::new(false));
+        let (ending, ended) = crossbeam_channel::bounded::<()>(0);
         let thread = {
             let (worker, stop) = (Arc::clone(&worker), Arc::clone(&stop));
             thread::Builder::new()
                 .name("intake".into())
                 .spawn(move || {
+                    let _ending = ending;
                     let mut run = Run {
                         worker: &worker,
                         shared: &shared,
@@ -76,7 +80,17 @@ impl Intake {
             worker,
             stop,
             _thread: thread,
+            ended,
         })
+    }
+
+    /// Stops the worker and waits, until `deadline`, for the intake to take its last events
+    /// into the files and the session: on quit, nothing the worker still does (a repeat's next
+    /// send, the session's closing lines) happens after the files are closed.
+    pub fn finish(self, deadline: Instant) {
+        self.worker.send(Command::Shutdown);
+        // The worker ends, its channel closes, the intake takes what is left and ends.
+        let _ = self.ended.recv_deadline(deadline);
     }
 
     /// Queues a command for the worker. Returns false if it has already stopped.

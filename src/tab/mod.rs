@@ -428,6 +428,14 @@ impl Tab {
         self.session.note(kind);
     }
 
+    /// On quit: stops the worker and waits, until `deadline`, for its last events to reach the
+    /// files and the session (see [`Intake::finish`]).
+    pub fn finish_worker(&mut self, deadline: Instant) {
+        if let Some(intake) = self.worker.take() {
+            intake.finish(deadline);
+        }
+    }
+
     /// Looks at what the intake thread did since the last frame: notes a session that came up
     /// or ended, and files that failed or were completed.
     pub fn drain_events(&mut self) {

@@ -11,6 +11,7 @@ mod fault_backlog;
 mod fault_bind;
 #[cfg(target_os = "linux")]
 mod fault_disk;
+mod fault_exit;
 #[cfg(target_os = "linux")]
 mod fault_fds;
 mod fault_half_close;
