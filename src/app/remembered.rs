@@ -61,6 +61,13 @@ pub(super) fn load(storage: Option<&dyn eframe::Storage>) -> Remembered {
     read(&text)
 }
 
+/// Reads settings text as [`load`] does and writes back what it read, with the parts it could
+/// not read: what the settings fuzz target checks (the types themselves stay the app's).
+pub fn reread(text: &str) -> (Result<String, ron::Error>, Vec<&'static str>) {
+    let read = read(text);
+    (ron::to_string(&read.persisted), read.unreadable)
+}
+
 fn read(text: &str) -> Remembered {
     if let Ok(persisted) = ron::from_str::<Persisted>(text) {
         return Remembered {

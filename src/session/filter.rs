@@ -54,7 +54,12 @@ impl FilterFields {
         let pattern = self.pattern.trim();
         let needle = match (pattern.is_empty(), self.hex) {
             (true, _) => Needle::Any,
-            (false, true) => Needle::Bytes(parse_hex(pattern)?),
+            // Only separators (`,`) are no bytes: no filter, as an empty pattern (a search
+            // for zero bytes would panic in `windows`).
+            (false, true) => match parse_hex(pattern)? {
+                bytes if bytes.is_empty() => Needle::Any,
+                bytes => Needle::Bytes(bytes),
+            },
             (false, false) => Needle::Text(pattern.to_lowercase()),
         };
         Ok(Matcher {
@@ -297,6 +302,24 @@ mod tests {
             f.hex = true;
         });
         assert!(bad.compile(TextEncoding::Utf8).is_err());
+    }
+
+    #[test]
+    fn a_hex_pattern_of_only_separators_filters_nothing() {
+        // Found by fuzzing (fuzz/targets/filter.rs): "," is valid hex of no bytes, and the
+        // byte search panicked on an empty needle.
+        let store = store_with(&[
+            (EntryKind::Rx(vec![0xAA]), 1),
+            (EntryKind::Info("note".into()), 1),
+        ]);
+        for pattern in [",", " ， ,"] {
+            let fields = FilterFields {
+                pattern: pattern.into(),
+                hex: true,
+                ..FilterFields::default()
+            };
+            assert_eq!(matching(&store, &fields).len(), 2, "{pattern:?}");
+        }
     }
 
     #[test]

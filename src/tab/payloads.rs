@@ -97,11 +97,7 @@ pub fn export_commands(
     commands: &[QuickCommand],
     lang: Language,
 ) -> Result<(), String> {
-    let file = CommandFile {
-        sockscope_quick_commands: 1,
-        commands: commands.to_vec(),
-    };
-    let json = serde_json::to_string_pretty(&file).map_err(|error| error.to_string())?;
+    let json = commands_json(commands).map_err(|error| error.to_string())?;
     std::fs::write(path, json + "\n").map_err(|error| {
         let path = path.display();
         tr!(
@@ -127,7 +123,7 @@ pub fn import_commands(path: &Path, lang: Language) -> Result<Vec<QuickCommand>,
         )
         .into_owned()
     })?;
-    let file: CommandFile = serde_json::from_str(&json).map_err(|error| {
+    parse_commands(&json).map_err(|error| {
         tr!(
             lang,
             "errors.quick.not_commands",
@@ -135,8 +131,22 @@ pub fn import_commands(path: &Path, lang: Language) -> Result<Vec<QuickCommand>,
             error = error
         )
         .into_owned()
-    })?;
-    Ok(file.commands)
+    })
+}
+
+/// The text [`export_commands`] writes (without its final line end).
+pub fn commands_json(commands: &[QuickCommand]) -> Result<String, serde_json::Error> {
+    let file = CommandFile {
+        sockscope_quick_commands: 1,
+        commands: commands.to_vec(),
+    };
+    serde_json::to_string_pretty(&file)
+}
+
+/// The quick commands in the text of an exported file: the parsing behind
+/// [`import_commands`], without the file (the fuzz target reads it).
+pub fn parse_commands(json: &str) -> Result<Vec<QuickCommand>, serde_json::Error> {
+    serde_json::from_str::<CommandFile>(json).map(|file| file.commands)
 }
 
 #[cfg(test)]

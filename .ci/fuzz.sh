@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (cargo afl, instrumentation on stable Rust) of every parser and decoder
+# that takes outside input: fuzz/targets/*.rs, whose property checks are in fuzz/src/.
+#
+#   bash .ci/fuzz.sh                 # CI: each target for FUZZ_SECONDS (default 20) seconds
+#   bash .ci/fuzz.sh --long SECONDS  # on demand: each target for SECONDS
+#   bash .ci/fuzz.sh --long SECONDS hex stream   # only these targets
+#
+# One afl-fuzz at a time (the machine has 2 cores, shared with whatever else runs). Fails if any
+# target has a crash (a property that failed, or a panic): each is in fuzz/out/TARGET/crashes/,
+# to replay with `cargo run --release --bin replay -- TARGET FILE` in fuzz/. Prints, per target,
+# the inputs run and the rate, from afl-fuzz's fuzzer_stats.
+set -euo pipefail
+
+cd "$(dirname "$0")/../fuzz"
+
+seconds="${FUZZ_SECONDS:-20}"
+if [[ "${1:-}" == "--long" ]]; then
+    seconds="${2:?--long needs a number of seconds}"
+    shift 2
+fi
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    targets=(hex escape checksum framing stream layout filter quick_import settings template
+        auto_reply replay_read replay_roundtrip)
+fi
+
+# cargo-afl builds AFL++ from its vendored source when it installs (make and a C compiler).
+if ! cargo afl --version >/dev/null 2>&1; then
+    cargo install --locked cargo-afl --version "^0.18"
+fi
+# The AFL++ runtime for this rustc; `config --build` refuses when it is there already.
+if ! compgen -G "$HOME/.local/share/afl.rs/rustc-$(rustc --version | awk '{print $2}')*" >/dev/null; then
+    cargo afl config --build
+fi
+
+# Not --locked: a dependency the app adds must not fail this before fuzz/Cargo.lock is updated.
+cargo afl build --release --bins
+
+out="out"
+mkdir -p "$out"
+failed=()
+printf '%-18s %12s %10s %8s %8s\n' target execs execs/s seconds crashes > "$out/summary.txt"
+for target in "${targets[@]}"; do
+    rm -rf "${out:?}/$target"
+    # -V stops after that many seconds of fuzzing; the timeout is a guard on top of it.
+    # -m none: the targets bound their own memory (a fixed 8 MB buffer is the largest).
+    AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+        AFL_NO_AFFINITY=1 AFL_QUIET=1 \
+        timeout --kill-after=10 $((seconds + 120)) \
+        cargo afl fuzz -V "$seconds" -m none -t 2000 -i "corpus/$target" -o "$out/$target" \
+        "target/release/$target" >"$out/$target.log" 2>&1 || {
+        echo "afl-fuzz failed for $target; its log:" >&2
+        tail -n 30 "$out/$target.log" >&2
+        failed+=("$target")
+        continue
+    }
+    stats="$out/$target/default/fuzzer_stats"
+    execs=$(awk -F' *: *' '$1=="execs_done"{print $2}' "$stats")
+    rate=$(awk -F' *: *' '$1=="execs_per_sec"{print $2}' "$stats")
+    run=$(awk -F' *: *' '$1=="run_time"{print $2}' "$stats")
+    crashes=$(find "$out/$target/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
+    printf '%-18s %12s %10s %8s %8s\n' "$target" "$execs" "$rate" "$run" "$crashes" | tee -a "$out/summary.txt"
+    if [[ "$crashes" -gt 0 ]]; then
+        failed+=("$target")
+    fi
+done
+
+echo
+cat "$out/summary.txt"
+if [[ ${#failed[@]} -gt 0 ]]; then
+    echo "fuzzing found failures in: ${failed[*]} (see fuzz/out/TARGET/default/crashes)" >&2
+    exit 1
+fi
+echo "fuzz: ${#targets[@]} targets, no crashes"
