@@ -60,9 +60,9 @@ fn reply_times_and_the_chart_follow_a_peer_that_answers() {
     assert!(shows(&harness, "Bytes/s") && shows(&harness, "1 min"));
 }
 
-#[test]
-fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
-    let options = sockscope::StartOptions {
+/// `--udp 127.0.0.1:0 --chart`.
+fn udp_with_chart() -> sockscope::StartOptions {
+    sockscope::StartOptions {
         preset: Some(sockscope::cli::Preset::Udp {
             local: "127.0.0.1:0".parse().expect("addr"),
             to: None,
@@ -71,7 +71,12 @@ fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
         }),
         chart: true,
         ..sockscope::StartOptions::default()
-    };
+    }
+}
+
+#[test]
+fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
+    let options = udp_with_chart();
     let harness = app_harness_with(options);
     assert!(harness.state().tab(Mode::Udp).settings.chart.open);
     assert!(!harness.state().tab(Mode::TcpClient).settings.chart.open);
@@ -89,16 +94,7 @@ fn repaint_delay(harness: &egui_kittest::Harness<'static, sockscope::App>) -> st
 
 #[test]
 fn a_quiet_chart_asks_for_no_frames_and_a_busy_one_moves_on_by_the_second() {
-    let options = sockscope::StartOptions {
-        preset: Some(sockscope::cli::Preset::Udp {
-            local: "127.0.0.1:0".parse().expect("addr"),
-            to: None,
-            broadcast: false,
-            join: Vec::new(),
-        }),
-        chart: true,
-        ..sockscope::StartOptions::default()
-    };
+    let options = udp_with_chart();
     let mut harness = app_harness_with(options);
     step_until(&mut harness, "the socket open", |h| udp_local(h).is_some());
     harness.run();
