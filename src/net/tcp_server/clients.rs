@@ -91,7 +91,7 @@ impl Server {
                 // A client that reset before we accepted it is no reason to stop listening.
                 Err(error) if error.kind() == io::ErrorKind::ConnectionAborted => {}
                 Err(error) => {
-                    // E.g. out of file descriptors: report and stay up for the clients we have.
+                    // Anything else: report it and stay up for the clients there are.
                     let error = NetError::io("accept failed", &error);
                     context.sink.emit(EventKind::Warning(error));
                     return;
