@@ -254,3 +254,20 @@ pub fn unfold(harness: &mut Harness<'_, App>, title: &str) {
         click(harness, title);
     }
 }
+
+/// An in-memory stand-in for eframe's on-disk store (the harness has none).
+#[derive(Default)]
+pub struct MemoryStorage(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}

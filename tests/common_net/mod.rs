@@ -240,3 +240,28 @@ pub fn recv_datagram(socket: &UdpSocket) -> (Vec<u8>, SocketAddr) {
 pub fn ipv6_loopback_available() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
 }
+
+/// A TCP client worker for `host:port`, plain, with no local address or reconnect.
+pub fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake) -> Worker {
+    let config = sockscope::net::TcpClientConfig {
+        host: host.to_owned(),
+        port,
+        connect_timeout,
+        local: None,
+        reconnect: None,
+        on_connect: None,
+        tls: None,
+    };
+    sockscope::net::spawn_tcp_client(config, wake).expect("spawn the TCP client worker")
+}
+
+/// A TCP client worker connected to a fresh loopback listener; returns it with the peer's
+/// side (with a read timeout).
+pub fn connected_client_worker() -> (Worker, TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let worker = spawn_client(&addr.ip().to_string(), addr.port(), DEADLINE, no_wake());
+    expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
+    let (peer, _) = listener.accept().expect("accept");
+    (worker, with_timeout(peer))
+}

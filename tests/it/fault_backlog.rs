@@ -3,31 +3,14 @@
 //! once the peer reads again sends go through.
 
 use std::io::{ErrorKind, Read};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::time::{Duration, Instant};
 
-use crate::common_net::{deadline, expect_event, no_wake, read_exactly, wait_for, with_timeout};
-use sockscope::net::{
-    Command, EventKind, NetError, SEND_BACKLOG_LIMIT, SendTarget, TcpClientConfig, spawn_tcp_client,
-};
+use crate::common_net::{deadline, read_exactly, wait_for};
+use sockscope::net::{Command, EventKind, NetError, SEND_BACKLOG_LIMIT, SendTarget};
 
 #[test]
 fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("address");
-    let config = TcpClientConfig {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        connect_timeout: Duration::from_secs(5),
-        local: None,
-        reconnect: None,
-        on_connect: None,
-        tls: None,
-    };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
-    expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
-    let (peer, _) = listener.accept().expect("accept");
-    let mut peer = with_timeout(peer);
+    let (worker, mut peer) = crate::common_net::connected_client_worker();
 
     // Twice the bound, in 1 MiB sends, to a peer that reads nothing yet.
     let chunk = vec![0xC3u8; 1024 * 1024];

@@ -3,18 +3,14 @@
 //! sent for `HALF_CLOSED_LINGER` (a peer that closed entirely sends the same FIN).
 
 use std::io::{Read, Write};
-use std::net::{Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::time::Duration;
+use std::net::{Shutdown, TcpStream};
 
 use crate::common::{
     DEADLINE, app_harness, click, connected_client, read_exactly, shows, start_server, step_until,
     type_send_box,
 };
-use crate::common_net::{self, expect_closed, expect_event, no_wake};
-use sockscope::net::{
-    CloseReason, Command, EventKind, HALF_CLOSED_LINGER, SendTarget, TcpClientConfig,
-    spawn_tcp_client,
-};
+use crate::common_net::{self, expect_closed, expect_event};
+use sockscope::net::{CloseReason, Command, EventKind, HALF_CLOSED_LINGER, SendTarget};
 use sockscope::session::{Mode, Status};
 
 /// Reads until end of stream; returns what came.
@@ -95,21 +91,7 @@ fn a_client_that_stops_sending_can_still_be_answered_by_the_server() {
 /// and the linger counts from the last send.
 #[test]
 fn a_flood_goes_on_whole_to_a_peer_that_stops_sending() {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind");
-    let addr: SocketAddr = listener.local_addr().expect("address");
-    let config = TcpClientConfig {
-        host: addr.ip().to_string(),
-        port: addr.port(),
-        connect_timeout: Duration::from_secs(5),
-        local: None,
-        reconnect: None,
-        on_connect: None,
-        tls: None,
-    };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
-    expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
-    let (peer, _) = listener.accept().expect("accept");
-    let mut peer = common_net::with_timeout(peer);
+    let (worker, mut peer) = common_net::connected_client_worker();
 
     let chunk: Vec<u8> = (0..1024 * 1024u32).map(|n| (n % 251) as u8).collect();
     let chunks = 24;

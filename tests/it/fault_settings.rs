@@ -9,28 +9,12 @@ use egui_kittest::Harness;
 use sockscope::session::Mode;
 use sockscope::{App, StartOptions};
 
-/// eframe's store, in memory, holding `text` as the app's settings.
-struct Stored(HashMap<String, String>);
-
-impl eframe::Storage for Stored {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
-
 /// What a run of the app saves with the UDP tab active and its remote port set.
 fn saved_settings() -> String {
     let mut harness = app_harness();
     click(&mut harness, "UDP");
     type_field(&mut harness, "Remote port", "5353");
-    let mut storage = Stored(HashMap::new());
+    let mut storage = MemoryStorage(HashMap::new());
     eframe::App::save(harness.state_mut(), &mut storage);
     storage
         .0
@@ -40,8 +24,8 @@ fn saved_settings() -> String {
 
 /// The app started on `text` as its settings.
 fn started_on(text: String) -> Harness<'static, App> {
-    let storage = Stored(HashMap::from([(eframe::APP_KEY.to_owned(), text)]));
-    let storage: &'static Stored = Box::leak(Box::new(storage));
+    let storage = MemoryStorage(HashMap::from([(eframe::APP_KEY.to_owned(), text)]));
+    let storage: &'static MemoryStorage = Box::leak(Box::new(storage));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 1024.0))
         .build_eframe(|cc| {

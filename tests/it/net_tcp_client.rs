@@ -8,26 +8,13 @@ use std::time::{Duration, Instant};
 use crate::common_net::{
     GBK_HELLO_WORLD, all_byte_values, counting_wake, deadline, expect_closed, expect_eof,
     expect_event, expect_received, expect_sent, ipv6_loopback_available, no_wake, read_exactly,
-    received_bytes, wait_for, wait_received, with_timeout,
+    received_bytes, spawn_client, wait_for, wait_received, with_timeout,
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use sockscope::net::{
-    CloseReason, Command, EventKind, NetError, SendTarget, TcpClientConfig, Wake, Worker,
+    CloseReason, Command, EventKind, NetError, SendTarget, TcpClientConfig, Worker,
     spawn_tcp_client,
 };
-
-fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake) -> Worker {
-    let config = TcpClientConfig {
-        host: host.to_owned(),
-        port,
-        connect_timeout,
-        local: None,
-        reconnect: None,
-        on_connect: None,
-        tls: None,
-    };
-    spawn_tcp_client(config, wake).expect("spawn the TCP client worker")
-}
 
 /// A port no one listens on now (bound, then let go).
 fn free_port() -> u16 {

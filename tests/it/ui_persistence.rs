@@ -1,29 +1,10 @@
 //! Settings survive a restart: what `save` writes through eframe's storage, a new App reads back.
 
-use std::collections::HashMap;
-
 use crate::common::*;
 use egui_kittest::Harness;
 use sockscope::codec::TextEncoding;
 use sockscope::session::{Layout, Mode};
 use sockscope::{App, StartOptions};
-
-/// An in-memory stand-in for eframe's on-disk store (the harness has none).
-#[derive(Default)]
-struct MemoryStorage(HashMap<String, String>);
-
-impl eframe::Storage for MemoryStorage {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_owned(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
-}
 
 #[test]
 fn fields_encoding_tab_theme_and_panel_are_remembered() {
