@@ -503,21 +503,21 @@ pub fn stream(data: &[u8]) {
     }
     assert_eq!(found, invalid, "{encoding} {bytes:02X?}");
 
-    // The hex view's pieces: contiguous, the same bytes invalid, and each character the first
-    // of what encoding_rs makes of its bytes.
+    // The hex view's pieces: contiguous, the same bytes invalid, and each one's text what
+    // encoding_rs makes of its bytes.
     let mut at = 0;
     let mut pieces_text = String::new();
     for piece in stream::pieces(encoding, bytes) {
         assert_eq!(piece.start, at, "{encoding} {bytes:02X?}");
         assert!(piece.len > 0);
         let own = &bytes[at..at + piece.len];
-        match piece.ch {
+        match piece.text {
             None => {
                 assert_eq!(piece.len, 1);
                 assert!(invalid[at], "{encoding} {bytes:02X?} at {at}");
                 let _ = write!(pieces_text, "\\x{:02X}", own[0]);
             }
-            Some(ch) => {
+            Some(text) => {
                 assert!(
                     !invalid[at..at + piece.len].contains(&true),
                     "{encoding} {bytes:02X?}"
@@ -526,8 +526,10 @@ pub fn stream(data: &[u8]) {
                     .encoding_rs()
                     .decode_without_bom_handling_and_without_replacement(own)
                     .unwrap_or_else(|| panic!("{encoding} {own:02X?}"));
-                assert_eq!(decoded.chars().next(), Some(ch), "{encoding} {own:02X?}");
-                pieces_text.push_str(&decoded);
+                // All of it: a Big5 letter's combining mark too.
+                let text: String = text.chars().collect();
+                assert_eq!(text, decoded, "{encoding} {own:02X?}");
+                pieces_text.push_str(&text);
             }
         }
         at += piece.len;

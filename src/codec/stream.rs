@@ -273,7 +273,27 @@ pub struct Piece {
     pub start: usize,
     pub len: usize,
     /// `None` for an invalid byte (then `len` is 1).
-    pub ch: Option<char>,
+    pub text: Option<Decoded>,
+}
+
+/// What one well-formed sequence decodes to: a character, and for four Big5 codes (88 62,
+/// 88 64, 88 A3, 88 A5) the combining mark that follows it (Ê̄ is U+00CA U+0304).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub ch: char,
+    pub mark: Option<char>,
+}
+
+impl Decoded {
+    pub fn chars(self) -> impl Iterator<Item = char> {
+        std::iter::once(self.ch).chain(self.mark)
+    }
+}
+
+impl From<char> for Decoded {
+    fn from(ch: char) -> Self {
+        Self { ch, mark: None }
+    }
 }
 
 /// Decodes `bytes` character by character, keeping each one's byte offset: what a hex dump needs
@@ -284,7 +304,7 @@ pub fn pieces(encoding: TextEncoding, bytes: &[u8]) -> Vec<Piece> {
     let invalid = |start| Piece {
         start,
         len: 1,
-        ch: None,
+        text: None,
     };
     while at < bytes.len() {
         let len = match sequence_at(encoding, &bytes[at..]) {
@@ -300,10 +320,10 @@ pub fn pieces(encoding: TextEncoding, bytes: &[u8]) -> Vec<Piece> {
             }
         };
         match decode_one(encoding, &bytes[at..at + len]) {
-            Some(ch) => pieces.push(Piece {
+            Some(text) => pieces.push(Piece {
                 start: at,
                 len,
-                ch: Some(ch),
+                text: Some(text),
             }),
             // A well-formed GBK pair with no character: the trail is re-read if it is ASCII.
             None if bytes[at + 1].is_ascii() => {
@@ -348,12 +368,12 @@ fn decoded_sequence(encoding: TextEncoding, bytes: &[u8]) -> Sequence {
     Sequence::Unfinished
 }
 
-/// The character of one well-formed sequence, if the encoding maps it.
-fn decode_one(encoding: TextEncoding, sequence: &[u8]) -> Option<char> {
+/// The text of one well-formed sequence, if the encoding maps it.
+fn decode_one(encoding: TextEncoding, sequence: &[u8]) -> Option<Decoded> {
     if let [byte] = sequence
         && byte.is_ascii()
     {
-        return Some(char::from(*byte));
+        return Some(char::from(*byte).into());
     }
     let text = match encoding {
         TextEncoding::Utf8 => std::str::from_utf8(sequence)
@@ -363,7 +383,12 @@ fn decode_one(encoding: TextEncoding, sequence: &[u8]) -> Option<char> {
             .encoding_rs()
             .decode_without_bom_handling_and_without_replacement(sequence),
     }?;
-    text.chars().next()
+    let mut chars = text.chars();
+    let ch = chars.next()?;
+    Some(Decoded {
+        ch,
+        mark: chars.next(),
+    })
 }
 
 #[cfg(test)]
@@ -412,8 +437,8 @@ mod tests {
     fn pieces_text(encoding: TextEncoding, bytes: &[u8]) -> String {
         pieces(encoding, bytes)
             .iter()
-            .map(|piece| match piece.ch {
-                Some(ch) => ch.to_string(),
+            .map(|piece| match piece.text {
+                Some(text) => text.chars().collect(),
                 None => format!("\\x{:02X}", bytes[piece.start]),
             })
             .collect()
@@ -428,12 +453,28 @@ mod tests {
             Piece {
                 start: 1,
                 len: 3,
-                ch: Some('你')
+                text: Some('你'.into())
             }
         );
         let gbk = pieces(TextEncoding::Gbk, &[0xC4, 0xE3, 0xFF, 0x80]);
-        let chars: Vec<_> = gbk.iter().map(|p| (p.start, p.ch)).collect();
-        assert_eq!(chars, [(0, Some('你')), (2, None), (3, Some('€'))]);
+        let chars: Vec<_> = gbk.iter().map(|p| (p.start, p.text)).collect();
+        assert_eq!(
+            chars,
+            [(0, Some('你'.into())), (2, None), (3, Some('€'.into()))]
+        );
+    }
+
+    #[test]
+    fn a_big5_letter_keeps_its_combining_mark() {
+        // 88 62 is Ê̄ (U+00CA U+0304); 88 66 is Ê alone.
+        let found = pieces(TextEncoding::Big5, &[0x88, 0x62, b'x', 0x88, 0x66]);
+        let texts: Vec<String> = found
+            .iter()
+            .filter_map(|piece| piece.text)
+            .map(|text| text.chars().collect())
+            .collect();
+        assert_eq!(texts, ["\u{CA}\u{304}", "x", "\u{CA}"]);
+        assert_eq!((found[1].start, found[1].len), (2, 1));
     }
 
     #[test]

@@ -152,10 +152,14 @@ pub fn dump_text_lines(
     for piece in pieces(encoding, shown) {
         let row = (piece.start.saturating_sub(borrowed) / HEX_BYTES_PER_LINE).min(rows - 1);
         let line = &mut lines[row];
-        match piece.ch {
+        match piece.text {
             None => line.push("·", Some(Mark::Invalid)),
-            Some(ch) if ch.is_control() => line.push("·", Some(Mark::Control)),
-            Some(ch) => line.push(ch.encode_utf8(&mut buffer), None),
+            Some(text) if text.ch.is_control() => line.push("·", Some(Mark::Control)),
+            Some(text) => {
+                for ch in text.chars() {
+                    line.push(ch.encode_utf8(&mut buffer), None);
+                }
+            }
         }
     }
     lines
@@ -278,6 +282,13 @@ mod tests {
         // The entry's own bytes are BD A0 41; E4 was borrowed from the previous entry.
         let lines = dump_text_lines(3, &[0xE4, 0xBD, 0xA0, b'A'], 1, TextEncoding::Utf8);
         assert_eq!(texts(&lines), ["你A"]);
+    }
+
+    #[test]
+    fn dump_text_keeps_a_big5_letters_combining_mark() {
+        // 88 62 decodes to Ê and U+0304, as the text view shows it; the dump used to drop the mark.
+        let lines = dump_text_lines(3, &[0x88, 0x62, b'A'], 0, TextEncoding::Big5);
+        assert_eq!(texts(&lines), ["\u{CA}\u{304}A"]);
     }
 
     #[test]
