@@ -16,6 +16,10 @@ use crate::session::{Direction, LogEntry};
 /// Files kept open at once; past it they are closed and reopened for appending when needed, so a
 /// server with thousands of clients does not run out of file handles.
 const MAX_OPEN_FILES: usize = 64;
+/// Per-peer files made at most (each direction counts); later peers' bytes go to
+/// `NAME_other-peers.EXT`, so a UDP socket hearing from a million source ports makes neither a
+/// million files nor a million remembered names.
+pub const MAX_PEER_FILES: usize = 4096;
 
 /// What goes into which file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -33,16 +37,35 @@ pub struct RawCapture {
 }
 
 struct Chunk {
-    file: PathBuf,
+    /// The peer's own file, when saved per peer.
+    peer: Option<SocketAddr>,
+    tx: bool,
     bytes: Vec<u8>,
+}
+
+/// Which file of a capture: the one for all, a peer's, or the one past [`MAX_PEER_FILES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Destination {
+    All,
+    Peer(SocketAddr),
+    OtherPeers,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct FileKey {
+    destination: Destination,
+    tx: bool,
 }
 
 impl RawCapture {
     /// Creates (or truncates) the file at `path` before returning, so a bad path is reported
     /// right away; per-peer files appear as their peers send.
     pub fn start(path: &Path, options: RawOptions) -> Result<Self, ExportError> {
-        let mut sink = RawSink::default();
-        sink.open(path)?;
+        let mut sink = RawSink::new(path);
+        sink.open(FileKey {
+            destination: Destination::All,
+            tx: false,
+        })?;
         let writer = WriterThread::spawn("raw-capture", path, sink, 0)?;
         Ok(Self { options, writer })
     }
@@ -64,7 +87,6 @@ impl RawCapture {
     /// [`Self::finish`] waits until every feed was dropped.
     pub fn feed(&self) -> Option<RawFeed> {
         Some(RawFeed {
-            base: self.path().to_path_buf(),
             options: self.options,
             feed: self.writer.feed()?,
         })
@@ -88,7 +110,6 @@ impl RawCapture {
 /// Captures into a [`RawCapture`] from another thread.
 #[derive(Clone)]
 pub struct RawFeed {
-    base: PathBuf,
     options: RawOptions,
     feed: Feed<Chunk>,
 }
@@ -97,7 +118,7 @@ impl RawFeed {
     /// Queues the bytes of `entry` if it is data this capture keeps; never blocks. Its feeder
     /// waits while [`Self::backlog`] is full.
     pub fn capture(&self, entry: &LogEntry) {
-        if let Some(chunk) = chunk_of(entry, &self.base, self.options) {
+        if let Some(chunk) = chunk_of(entry, self.options) {
             let bytes = chunk.bytes.len();
             self.feed.send(chunk, bytes);
         }
@@ -109,7 +130,7 @@ impl RawFeed {
 }
 
 /// What of `entry` goes to which file, if the capture keeps it.
-fn chunk_of(entry: &LogEntry, base: &Path, options: RawOptions) -> Option<Chunk> {
+fn chunk_of(entry: &LogEntry, options: RawOptions) -> Option<Chunk> {
     let tx = match entry.direction() {
         Direction::Rx => false,
         Direction::Tx if options.include_tx => true,
@@ -118,24 +139,34 @@ fn chunk_of(entry: &LogEntry, base: &Path, options: RawOptions) -> Option<Chunk>
     if entry.bytes().is_empty() {
         return None;
     }
-    let peer = entry.peer.filter(|_| options.per_peer);
     Some(Chunk {
-        file: capture_path(base, peer, tx),
+        peer: entry.peer.filter(|_| options.per_peer),
+        tx,
         bytes: entry.bytes().to_vec(),
     })
 }
 
 /// The file that data from `peer` (when saved per peer) in one direction goes to, beside `base`.
 pub fn capture_path(base: &Path, peer: Option<SocketAddr>, tx: bool) -> PathBuf {
-    if peer.is_none() && !tx {
+    let destination = peer.map_or(Destination::All, Destination::Peer);
+    file_path(base, FileKey { destination, tx })
+}
+
+fn file_path(base: &Path, key: FileKey) -> PathBuf {
+    let FileKey { destination, tx } = key;
+    if destination == Destination::All && !tx {
         return base.to_path_buf();
     }
     let stem = base.file_stem().unwrap_or_default().to_string_lossy();
     let mut name = stem.into_owned();
-    if let Some(peer) = peer {
-        // No `:` or brackets: they are not allowed in Windows file names.
-        let ip = peer.ip().to_string().replace(':', "_");
-        name.push_str(&format!("_{ip}-{}", peer.port()));
+    match destination {
+        Destination::All => {}
+        Destination::Peer(peer) => {
+            // No `:` or brackets: they are not allowed in Windows file names.
+            let ip = peer.ip().to_string().replace(':', "_");
+            name.push_str(&format!("_{ip}-{}", peer.port()));
+        }
+        Destination::OtherPeers => name.push_str("_other-peers"),
     }
     if tx {
         name.push_str(".tx");
@@ -148,31 +179,69 @@ pub fn capture_path(base: &Path, peer: Option<SocketAddr>, tx: bool) -> PathBuf 
 }
 
 /// The writer thread's side: a buffered file per destination.
-#[derive(Default)]
 struct RawSink {
-    open: HashMap<PathBuf, BufWriter<File>>,
+    base: PathBuf,
+    open: HashMap<FileKey, (PathBuf, BufWriter<File>)>,
     /// Files this capture has created: reopened later, they are appended to, not truncated.
-    created: HashSet<PathBuf>,
+    /// At most [`MAX_PEER_FILES`] peers' and four others.
+    created: HashSet<FileKey>,
+    peer_files: usize,
 }
 
 impl RawSink {
-    fn open(&mut self, path: &Path) -> Result<&mut BufWriter<File>, ExportError> {
-        if !self.open.contains_key(path) && self.open.len() >= MAX_OPEN_FILES {
+    fn new(base: &Path) -> Self {
+        Self {
+            base: base.to_path_buf(),
+            open: HashMap::new(),
+            created: HashSet::new(),
+            peer_files: 0,
+        }
+    }
+
+    /// The file `chunk` goes to: its peer's, unless that would be a peer file too many.
+    fn key_of(&self, chunk: &Chunk) -> FileKey {
+        let destination = match chunk.peer {
+            None => Destination::All,
+            Some(peer) => {
+                let key = FileKey {
+                    destination: Destination::Peer(peer),
+                    tx: chunk.tx,
+                };
+                if self.created.contains(&key) || self.peer_files < MAX_PEER_FILES {
+                    return key;
+                }
+                Destination::OtherPeers
+            }
+        };
+        FileKey {
+            destination,
+            tx: chunk.tx,
+        }
+    }
+
+    /// The open file for `key`; returns whether it was created just now.
+    fn open(&mut self, key: FileKey) -> Result<(&mut BufWriter<File>, bool), ExportError> {
+        if !self.open.contains_key(&key) && self.open.len() >= MAX_OPEN_FILES {
             self.flush()?;
             self.open.clear();
         }
-        match self.open.entry(path.to_path_buf()) {
-            Entry::Occupied(open) => Ok(open.into_mut()),
+        match self.open.entry(key) {
+            Entry::Occupied(open) => Ok((&mut open.into_mut().1, false)),
             Entry::Vacant(slot) => {
-                let fresh = self.created.insert(path.to_path_buf());
+                let path = file_path(&self.base, key);
+                let fresh = self.created.insert(key);
+                if fresh && matches!(key.destination, Destination::Peer(_)) {
+                    self.peer_files += 1;
+                }
                 let file = OpenOptions::new()
                     .create(true)
                     .write(true)
                     .truncate(fresh)
                     .append(!fresh)
-                    .open(path)
-                    .map_err(ExportError::io(path))?;
-                Ok(slot.insert(BufWriter::with_capacity(256 * 1024, file)))
+                    .open(&path)
+                    .map_err(ExportError::io(&path))?;
+                let writer = BufWriter::with_capacity(256 * 1024, file);
+                Ok((&mut slot.insert((path, writer)).1, fresh))
             }
         }
     }
@@ -182,11 +251,11 @@ impl Sink for RawSink {
     type Item = Chunk;
 
     fn write(&mut self, chunk: &mut Chunk, progress: &Progress) -> Result<(), ExportError> {
-        let new_file = !self.created.contains(&chunk.file);
-        let writer = self.open(&chunk.file)?;
-        writer
-            .write_all(&chunk.bytes)
-            .map_err(ExportError::io(&chunk.file))?;
+        let key = self.key_of(chunk);
+        let (writer, new_file) = self.open(key)?;
+        if let Err(error) = writer.write_all(&chunk.bytes) {
+            return Err(ExportError::io(&file_path(&self.base, key))(error));
+        }
         if new_file {
             progress.add_file();
         }
@@ -195,7 +264,7 @@ impl Sink for RawSink {
     }
 
     fn flush(&mut self) -> Result<(), ExportError> {
-        for (path, writer) in &mut self.open {
+        for (path, writer) in self.open.values_mut() {
             writer.flush().map_err(ExportError::io(path))?;
         }
         Ok(())
@@ -325,6 +394,45 @@ mod tests {
             let file = dir.path().join(format!("many_127.0.0.1-{port}.bin"));
             assert_eq!(fs::read(file).unwrap(), [0, 1, 2], "port {port}");
         }
+    }
+
+    #[test]
+    fn peers_past_the_file_limit_share_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("all.bin");
+        let options = RawOptions {
+            per_peer: true,
+            include_tx: false,
+        };
+        let capture = RawCapture::start(&path, options).unwrap();
+        let feed = capture.feed().unwrap();
+        let limit = u16::try_from(MAX_PEER_FILES).unwrap();
+        for port in 1..=limit + 2 {
+            feed.capture(&entry(port, EntryKind::Rx(port.to_be_bytes().to_vec())));
+        }
+        // A peer with a file of its own keeps it past the limit.
+        feed.capture(&entry(1, EntryKind::Rx(b"again".to_vec())));
+        drop(feed);
+        let written = capture.finish().unwrap();
+        assert_eq!(
+            written.files,
+            MAX_PEER_FILES as u64 + 2,
+            "peers', others', all"
+        );
+        let read = |name: String| fs::read(dir.path().join(name)).unwrap();
+        assert_eq!(read("all_127.0.0.1-1.bin".into()), b"\x00\x01again");
+        let last = format!("all_127.0.0.1-{limit}.bin");
+        assert_eq!(read(last), limit.to_be_bytes());
+        let mut others = (limit + 1).to_be_bytes().to_vec();
+        others.extend((limit + 2).to_be_bytes());
+        assert_eq!(read("all_other-peers.bin".into()), others);
+        assert!(
+            !dir.path()
+                .join(format!("all_127.0.0.1-{}.bin", limit + 1))
+                .exists()
+        );
+        let files = fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, MAX_PEER_FILES + 2);
     }
 
     #[test]

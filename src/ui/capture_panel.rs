@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 
 use crate::export::Written;
+use crate::export::raw_capture::MAX_PEER_FILES;
 use crate::i18n::Language;
 use crate::tab::{Tab, TabAction};
 use crate::tr;
@@ -72,7 +73,11 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<CaptureA
     let asked = file_toggle(ui, lang, raw, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.checkbox(&mut raw_options.per_peer, tr!(lang, "capture.per_peer"))
-                .on_hover_text(tr!(lang, "capture.per_peer_hint"));
+                .on_hover_text(tr!(
+                    lang,
+                    "capture.per_peer_hint",
+                    max = MAX_PEER_FILES.to_string()
+                ));
             ui.checkbox(&mut raw_options.include_tx, tr!(lang, "capture.include_tx"))
                 .on_hover_text(tr!(lang, "capture.include_tx_hint"));
         });
