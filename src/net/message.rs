@@ -286,6 +286,10 @@ pub enum NetError {
         "{peer} is not reading: {queued_mib} MiB already wait to be sent to it, this send is dropped"
     )]
     Backlog { peer: SocketAddr, queued_mib: usize },
+    #[error(
+        "{queued_mib} MiB of datagrams already wait to be sent (the socket's buffer is full, or a name lookup is slow): this send is dropped"
+    )]
+    DatagramBacklog { queued_mib: usize },
     #[error("no destination: set a remote host and port, or wait for a datagram to reply to")]
     NoDestination,
     #[error("not connected")]

@@ -14,8 +14,8 @@ use super::replay::Reach;
 use super::resolve::{Resolution, resolve};
 use super::socket::{Stack, addressable, bind_udp, canonical};
 use super::{
-    CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SendTarget, WorkerContext,
-    want_writable,
+    CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SEND_BACKLOG_LIMIT,
+    SendTarget, WorkerContext, want_writable,
 };
 
 const SOCKET_TOKEN: mio::Token = mio::Token(1);
@@ -54,6 +54,8 @@ struct UdpSession {
     lookups: Vec<Lookup>,
     /// Datagrams waiting for the socket buffer to drain.
     pending: VecDeque<(SocketAddr, Vec<u8>)>,
+    /// Bytes of the datagrams in `pending` and waiting for lookups.
+    unsent: Unsent,
     writing: bool,
     /// Datagrams were left in the socket's buffer because the UI was behind.
     unread: bool,
@@ -62,6 +64,30 @@ struct UdpSession {
     control: Vec<u8>,
     /// SO_BROADCAST is on.
     broadcast: bool,
+}
+
+/// Bytes of datagrams taken to send and neither sent nor failed yet, bounded like a TCP peer's
+/// queue: a cyclic send faster than the socket drains, or one waiting on a slow name lookup,
+/// would otherwise queue without end.
+#[derive(Debug, Default)]
+struct Unsent(usize);
+
+impl Unsent {
+    /// Counts `len` more bytes unless [`SEND_BACKLOG_LIMIT`] would then wait (one datagram
+    /// alone is always taken); says why not.
+    fn admit(&mut self, len: usize) -> Result<(), NetError> {
+        if self.0 > 0 && self.0 + len > SEND_BACKLOG_LIMIT {
+            let queued_mib = self.0 / (1024 * 1024);
+            return Err(NetError::DatagramBacklog { queued_mib });
+        }
+        self.0 += len;
+        Ok(())
+    }
+
+    /// `len` bytes were sent, or failed.
+    fn settle(&mut self, len: usize) {
+        self.0 = self.0.saturating_sub(len);
+    }
 }
 
 /// How often a growing drop count is reported at most.
@@ -140,6 +166,7 @@ fn open(
         resolved: HashMap::new(),
         lookups: Vec::new(),
         pending: VecDeque::new(),
+        unsent: Unsent::default(),
         writing: false,
         unread: false,
         drops: Drops::default(),
@@ -232,14 +259,7 @@ impl UdpSession {
 
     /// Bytes of datagrams not yet sent (queued, or waiting for a name lookup).
     fn backlog(&self) -> usize {
-        let queued: usize = self.pending.iter().map(|(_, bytes)| bytes.len()).sum();
-        let waiting: usize = self
-            .lookups
-            .iter()
-            .flat_map(|lookup| &lookup.waiting)
-            .map(Vec::len)
-            .sum();
-        queued + waiting
+        self.unsent.0
     }
 
     /// Receives until the socket would block, its turn is over, or the UI is too far behind;
@@ -299,10 +319,17 @@ impl UdpSession {
     }
 
     fn queue(&mut self, context: &WorkerContext, bytes: Vec<u8>, target: Option<RemoteTarget>) {
+        if let Err(error) = self.unsent.admit(bytes.len()) {
+            context
+                .sink
+                .emit(EventKind::SendFailed { peer: None, error });
+            return;
+        }
         let Some(target) = target else {
             match self.last_sender {
                 Some(peer) => self.pending.push_back((peer, bytes)),
                 None => {
+                    self.unsent.settle(bytes.len());
                     let error = NetError::NoDestination;
                     context
                         .sink
@@ -344,7 +371,8 @@ impl UdpSession {
                         .extend(lookup.waiting.into_iter().map(|bytes| (peer, bytes)));
                 }
                 Err(error) => {
-                    for _ in lookup.waiting {
+                    for bytes in lookup.waiting {
+                        self.unsent.settle(bytes.len());
                         let error = error.clone();
                         sink.emit(EventKind::SendFailed { peer: None, error });
                     }
@@ -376,6 +404,7 @@ impl UdpSession {
             match self.socket.send_to(bytes, addressable(self.local, *peer)) {
                 Ok(_) => {
                     if let Some((peer, bytes)) = self.pending.pop_front() {
+                        self.unsent.settle(bytes.len());
                         context.sink.emit(EventKind::Sent {
                             peer,
                             client: None,
@@ -395,7 +424,9 @@ impl UdpSession {
                         };
                     let peer = Some(*peer);
                     context.sink.emit(EventKind::SendFailed { peer, error });
-                    self.pending.pop_front();
+                    if let Some((_, bytes)) = self.pending.pop_front() {
+                        self.unsent.settle(bytes.len());
+                    }
                 }
             }
         }
@@ -408,5 +439,32 @@ impl UdpSession {
             &mut self.writing,
             want,
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsent_datagrams_are_bounded_and_settled() {
+        let mut unsent = Unsent::default();
+        // One datagram alone is taken whatever its size.
+        assert!(unsent.admit(SEND_BACKLOG_LIMIT + 1).is_ok());
+        unsent.settle(SEND_BACKLOG_LIMIT + 1);
+        let datagram = 65_507;
+        let fit = SEND_BACKLOG_LIMIT / datagram;
+        for _ in 0..fit {
+            assert!(unsent.admit(datagram).is_ok());
+        }
+        let refused = unsent.admit(datagram);
+        assert!(
+            matches!(refused, Err(NetError::DatagramBacklog { queued_mib: 63 })),
+            "{refused:?}"
+        );
+        // Room again once one was sent.
+        unsent.settle(datagram);
+        assert!(unsent.admit(datagram).is_ok());
+        assert_eq!(unsent.0, fit * datagram);
     }
 }

@@ -33,6 +33,9 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         NetError::Backlog { peer, queued_mib } => {
             tr!(lang, "faults.backlog", peer = peer, queued_mib = queued_mib)
         }
+        NetError::DatagramBacklog { queued_mib } => {
+            tr!(lang, "faults.datagram_backlog", queued_mib = queued_mib)
+        }
         NetError::OutOfDescriptors { clients } => {
             tr!(lang, "faults.out_of_descriptors", clients = clients)
         }
@@ -185,6 +188,7 @@ mod tests {
                 peer: addr,
                 queued_mib: 64,
             },
+            NetError::DatagramBacklog { queued_mib: 64 },
             NetError::NoDestination,
             NetError::NotConnected,
             NetError::BroadcastOff { to: addr },
