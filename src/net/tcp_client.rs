@@ -234,12 +234,12 @@ fn secure(
 
 /// Runs the connected session until the peer or the user ends it; `on_connect` goes first.
 /// With `half_close`, a peer that finishes sending (FIN) can still be sent to for a while.
-fn exchange(
-    context: &mut WorkerContext,
+/// The connected socket made non-blocking and registered with the worker's poll; returns it
+/// with its local and peer addresses.
+fn register(
+    context: &WorkerContext,
     connection: Connection,
-    on_connect: Option<&[u8]>,
-    half_close: bool,
-) -> Result<CloseReason, NetError> {
+) -> Result<(Stream, SocketAddr, SocketAddr), NetError> {
     let io_error = |error: io::Error| NetError::io("cannot set up the connection", &error);
     let socket = connection.socket;
     let local = socket.local_addr().map_err(io_error)?;
@@ -257,6 +257,48 @@ fn exchange(
         .registry()
         .register(stream.socket_mut(), STREAM_TOKEN, mio::Interest::READABLE)
         .map_err(io_error)?;
+    Ok((stream, local, peer))
+}
+
+/// Queues the UI's sends for `peer`, or says why one cannot wait; `Some` when a command ends
+/// the connection.
+fn take_commands(
+    context: &mut WorkerContext,
+    stream: &mut Stream,
+    outbox: &mut Outbox,
+    peer: SocketAddr,
+) -> Option<CloseReason> {
+    for command in context.take_commands(outbox.unwritten(), Reach::one(outbox.unwritten())) {
+        match command {
+            Command::Send {
+                bytes,
+                to: SendTarget::Peer,
+            } => {
+                if let Err(error) = outbox.admit(bytes, peer) {
+                    let failed = EventKind::SendFailed {
+                        peer: Some(peer),
+                        error,
+                    };
+                    context.sink.emit(failed);
+                }
+            }
+            Command::Shutdown => {
+                stream.close();
+                return Some(CloseReason::Requested);
+            }
+            other => ignore(&context.sink, &other),
+        }
+    }
+    None
+}
+
+fn exchange(
+    context: &mut WorkerContext,
+    connection: Connection,
+    on_connect: Option<&[u8]>,
+    half_close: bool,
+) -> Result<CloseReason, NetError> {
+    let (mut stream, local, peer) = register(context, connection)?;
     if !context.sink.emit(EventKind::Connected { local, peer }) {
         return Ok(CloseReason::Requested);
     }
@@ -323,26 +365,8 @@ fn exchange(
                 Err(error) => return Err(NetError::from_stream("receive failed", &error)),
             }
         }
-        for command in context.take_commands(outbox.unwritten(), Reach::one(outbox.unwritten())) {
-            match command {
-                Command::Send {
-                    bytes,
-                    to: SendTarget::Peer,
-                } => {
-                    if let Err(error) = outbox.admit(bytes, peer) {
-                        let failed = EventKind::SendFailed {
-                            peer: Some(peer),
-                            error,
-                        };
-                        context.sink.emit(failed);
-                    }
-                }
-                Command::Shutdown => {
-                    stream.close();
-                    return Ok(CloseReason::Requested);
-                }
-                other => ignore(&context.sink, &other),
-            }
+        if let Some(reason) = take_commands(context, &mut stream, &mut outbox, peer) {
+            return Ok(reason);
         }
         let sent = write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
         if finished.over(sent, outbox.is_empty()) {
