@@ -432,6 +432,13 @@ mod tests {
     }
 
     #[test]
+    fn reads_utf16_encodings_by_their_labels() {
+        assert_eq!(parse_encoding("utf-16be"), Ok(TextEncoding::Utf16Be));
+        assert_eq!(parse_encoding("UTF-16LE"), Ok(TextEncoding::Utf16Le));
+        assert!(parse_encoding("iso-2022-jp").is_err());
+    }
+
+    #[test]
     fn reads_the_tcp_client_connect_options() {
         let cli = Cli::try_parse_from([
             "sockscope",

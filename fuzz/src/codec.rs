@@ -145,12 +145,10 @@ pub fn escape(data: &[u8]) {
                     ('\\', b'\\'),
                     ('0', 0),
                 ]);
-                flush(&mut literal, &mut expected);
+                // A character, in the encoding (two bytes in UTF-16), unlike \xNN.
                 typed.push('\\');
                 typed.push(letter);
-                if let Ok(out) = &mut expected {
-                    out.push(byte);
-                }
+                literal.push(char::from(byte));
             }
         }
     }

@@ -3,10 +3,10 @@
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, UNIX_EPOCH};
 
-use sockscope::codec::TextEncoding;
+use sockscope::codec::{TextEncoding, Utf16Order};
 use sockscope::session::{
     Direction, EntryKind, FilterFields, FilterIndex, Framer, Framing, HEX_BYTES_PER_LINE, Layout,
-    LogEntry, LogStore, line_count,
+    LogEntry, LogStore,
 };
 
 use crate::input::Input;
@@ -16,11 +16,13 @@ use crate::input::Input;
 /// mode says; an idle gap ends a frame only once the gap has passed.
 pub fn framing(data: &[u8]) {
     let mut input = Input::new(data);
-    let framing = match input.byte() % 5 {
+    let framing = match input.byte() % 7 {
         0 => Framing::PerRead,
         1 => Framing::Lines,
         2 => Framing::Delimiter(input.bytes(4).to_vec()),
         3 => Framing::FixedLength(usize::from(input.byte() % 40)),
+        4 => Framing::Utf16Lines(Utf16Order::Little),
+        5 => Framing::Utf16Lines(Utf16Order::Big),
         _ => Framing::IdleGap(u64::from(input.byte() % 50)),
     };
     let start = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -99,6 +101,19 @@ pub fn framing(data: &[u8]) {
                         );
                     }
                     Framing::FixedLength(length) => assert_eq!(frame.len(), *length),
+                    // Ends in its first `\n` code unit, counted from the frame's start.
+                    Framing::Utf16Lines(order) => {
+                        let units: Vec<u16> = frame
+                            .chunks(2)
+                            .map(|unit| order.unit([unit[0], *unit.get(1).unwrap_or(&0xFF)]))
+                            .collect();
+                        assert!(frame.len().is_multiple_of(2), "{frame:02X?}");
+                        assert_eq!(
+                            units.iter().position(|&unit| unit == 0x0A),
+                            Some(units.len() - 1),
+                            "{frame:02X?}"
+                        );
+                    }
                     _ => {}
                 }
             }
@@ -151,9 +166,20 @@ fn text_lines(bytes: &[u8]) -> u64 {
     lines.max(1)
 }
 
+/// An entry's text lines in UTF-16: the `\n` characters of the text it showed as it came
+/// (what it borrowed and all its own bytes; it may hand an unfinished character on later).
+fn utf16_text_lines(store: &LogStore, index: usize, own: &[u8], encoding: TextEncoding) -> u64 {
+    let (shown, borrowed) = store.shown(index, encoding);
+    let handed_on = own.len() + borrowed - shown.len();
+    let mut as_it_came = shown.into_owned();
+    as_it_came.extend_from_slice(&own[own.len() - handed_on..]);
+    let text = encoding.decode_marked(&as_it_came).text;
+    text_lines(text.as_bytes())
+}
+
 /// The store's line index against a count of each entry's lines: line totals, the entry and
-/// line on every row, the lines before each entry.
-fn check_lines(store: &LogStore) {
+/// line on every row, the lines before each entry. Text lines break as `shown_in` breaks them.
+fn check_lines(store: &LogStore, shown_in: TextEncoding) {
     for layout in Layout::ALL {
         let mut total = 0;
         let mut row = 0;
@@ -162,12 +188,15 @@ fn check_lines(store: &LogStore) {
             let Some(entry) = store.get(index) else {
                 panic!("entry {index} of {}", store.len());
             };
-            let lines = line_count(entry, layout);
+            let lines = store.entry_lines(index, layout);
             let expected = match (layout, entry.message()) {
                 (Layout::Hex | Layout::Both, None) => {
                     (entry.bytes().len().div_ceil(HEX_BYTES_PER_LINE) as u64).max(1)
                 }
                 (_, Some(message)) => text_lines(message.as_bytes()),
+                (Layout::Text, None) if shown_in.utf16_order().is_some() => {
+                    utf16_text_lines(store, index, entry.bytes(), shown_in)
+                }
                 (Layout::Text, None) => text_lines(entry.bytes()),
             };
             assert_eq!(lines, expected, "{layout}");
@@ -230,13 +259,19 @@ pub fn layout(data: &[u8]) {
     let encoding = input.pick(&TextEncoding::ALL);
     let link_after = usize::from(input.byte() % 16);
     let mut store = LogStore::with_cap(cap);
+    let mut shown_in = TextEncoding::Utf8;
     for (number, entry) in entries(&mut input, 64).into_iter().enumerate() {
         if number == link_after {
-            store.link_encoding(encoding);
+            store.show_in(encoding);
+            shown_in = encoding;
+            check_lines(&store, shown_in);
         }
         store.push(entry);
-        check_lines(&store);
+        check_lines(&store, shown_in);
     }
+    // And back: the text lines counted again as bytes.
+    store.show_in(TextEncoding::Utf8);
+    check_lines(&store, TextEncoding::Utf8);
     if store.evicted().0 == 0 {
         check_streams(&store, TextEncoding::Utf8);
         if link_after < store.len() {
@@ -264,6 +299,8 @@ pub fn filter(data: &[u8]) {
         return;
     };
     let mut store = LogStore::with_cap(1 << 20);
+    // Shown in the filter's encoding, as a tab does: UTF-16 lines are counted otherwise.
+    store.show_in(encoding);
     for entry in entries(&mut input, 32) {
         store.push(entry);
     }
@@ -323,10 +360,7 @@ pub fn filter(data: &[u8]) {
             let sequence = store.first_sequence() + index as u64;
             assert!(filtered.contains(sequence));
             assert_eq!(filtered.lines_before(layout, sequence), row);
-            let Some(entry) = store.get(index) else {
-                continue;
-            };
-            for line in 0..line_count(entry, layout) {
+            for line in 0..store.entry_lines(index, layout) {
                 let found = filtered
                     .line(&store, layout, row)
                     .unwrap_or_else(|| panic!("row {row}"));

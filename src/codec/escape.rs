@@ -1,5 +1,6 @@
 //! Escape sequences in the send box's text (when "Escapes" is on): `\r \n \t \\ \0 \xNN`.
-//! `\xNN` is a raw byte, not a character, so text runs are encoded apart from it.
+//! `\xNN` is a raw byte, not a character, so text runs are encoded apart from it; the others
+//! are characters, in the encoding (two bytes each in UTF-16).
 
 use std::fmt;
 
@@ -90,12 +91,16 @@ pub fn encode_escaped(input: &str, encoding: TextEncoding) -> Result<Vec<u8>, Es
             return Err(error(EscapeErrorKind::Trailing).into());
         };
         let mut width = 2;
+        let mut control = |byte: u8| match encoding.utf16_order() {
+            Some(order) => out.extend(order.bytes(u16::from(byte))),
+            None => out.push(byte),
+        };
         match escape {
-            'r' => out.push(b'\r'),
-            'n' => out.push(b'\n'),
-            't' => out.push(b'\t'),
-            '\\' => out.push(b'\\'),
-            '0' => out.push(0),
+            'r' => control(b'\r'),
+            'n' => control(b'\n'),
+            't' => control(b'\t'),
+            '\\' => control(b'\\'),
+            '0' => control(0),
             'x' => {
                 let digits: String = (0..2)
                     .filter_map(|_| {
@@ -166,6 +171,14 @@ mod tests {
         assert_eq!(gbk, [0xC4, 0xE3, 0xFF, 0xBA, 0xC3, b'\n']);
         let utf8 = utf8(r"你\xFF").unwrap();
         assert_eq!(utf8, [0xE4, 0xBD, 0xA0, 0xFF]);
+    }
+
+    #[test]
+    fn escaped_characters_are_code_units_in_utf16_and_raw_bytes_stay_bytes() {
+        let le = encode_escaped(r"A\r\n\xFF你", TextEncoding::Utf16Le).unwrap();
+        assert_eq!(le, [0x41, 0, 0x0D, 0, 0x0A, 0, 0xFF, 0x60, 0x4F]);
+        let be = encode_escaped(r"\0\\😀", TextEncoding::Utf16Be).unwrap();
+        assert_eq!(be, [0, 0, 0, 0x5C, 0xD8, 0x3D, 0xDE, 0x00]);
     }
 
     #[test]

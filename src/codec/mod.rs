@@ -13,7 +13,7 @@ pub use checksum::{ByteOrder, Checksum};
 pub use escape::{EscapeError, EscapedError, encode_escaped};
 pub use hex::{HexError, parse_hex, to_hex, to_spaced_hex};
 pub use template::{Template, TemplateError};
-pub use text::{EncodeError, MarkedText, TextEncoding};
+pub use text::{EncodeError, MarkedText, TextEncoding, Utf16Order};
 
 /// How the send box's input is read.
 #[derive(
@@ -164,6 +164,11 @@ pub fn compose_template(input: &str, spec: &SendSpec) -> Result<Frame, ComposeEr
         };
         bytes.map_err(|error| error.starting_at(start))
     })?;
+    // In hex input a variable's text is ASCII, as the digits typed around it.
+    let payload = match spec.format {
+        PayloadFormat::Text => payload.text_in(spec.encoding)?,
+        PayloadFormat::Hex => payload,
+    };
     Ok(Frame {
         payload,
         checksum: spec.checksum,

@@ -1,14 +1,16 @@
 //! Where characters end in a byte stream, so a character split across two reads (or two frames)
 //! can be shown whole. Pure functions over the byte grammar of each encoding: UTF-8 and GBK
-//! (GB18030's decoder) are written out, as they are the hot paths; the other multi-byte
-//! encodings ask encoding_rs's decoder one byte at a time.
+//! (GB18030's decoder) are written out, as they are the hot paths, and UTF-16 (code units,
+//! surrogate pairs) as it is simple; the other multi-byte encodings ask encoding_rs's decoder
+//! one byte at a time.
 
 use encoding_rs::DecoderResult;
 
 use super::TextEncoding;
+use super::text::Utf16Order;
 
 /// The longest unfinished character a stream can end in: 3 bytes of a 4-byte UTF-8 or GB18030
-/// sequence.
+/// sequence, or of a UTF-16 surrogate pair.
 pub const MAX_TAIL: usize = 3;
 
 /// How many bytes at the end of `bytes` start a character that the next bytes could finish.
@@ -59,6 +61,9 @@ fn boundary_near_end(encoding: TextEncoding, bytes: &[u8]) -> usize {
     };
     match encoding {
         TextEncoding::Utf8 => from,
+        // Every even offset starts a code unit; a low surrogate found there alone is invalid
+        // whether or not a high one came before, so the end reads the same.
+        _ if encoding.utf16_order().is_some() => from & !1,
         // Every byte is a character: nothing can be unfinished.
         _ if encoding.encoding_rs().is_single_byte() => bytes.len(),
         // Big5, Shift_JIS, EUC-JP and EUC-KR share what makes this work for GBK: their trail
@@ -339,10 +344,29 @@ pub fn pieces(encoding: TextEncoding, bytes: &[u8]) -> Vec<Piece> {
 }
 
 fn sequence_at(encoding: TextEncoding, bytes: &[u8]) -> Sequence {
-    match encoding {
-        TextEncoding::Utf8 => utf8_sequence(bytes),
+    match (encoding, encoding.utf16_order()) {
+        (TextEncoding::Utf8, _) => utf8_sequence(bytes),
+        (_, Some(order)) => utf16_sequence(order, bytes),
         _ if is_gb(encoding) => gbk_sequence(bytes),
         _ => decoded_sequence(encoding, bytes),
+    }
+}
+
+/// UTF-16 as encoding_rs decodes it: a code unit, or a high surrogate and a low one; a
+/// surrogate without its other half is two invalid bytes, and what follows is read again.
+fn utf16_sequence(order: Utf16Order, bytes: &[u8]) -> Sequence {
+    let unit = |at: usize| Some(order.unit([*bytes.get(at)?, *bytes.get(at + 1)?]));
+    let Some(first) = unit(0) else {
+        return Sequence::Unfinished;
+    };
+    match first {
+        0xD800..=0xDBFF => match unit(2) {
+            Some(0xDC00..=0xDFFF) => Sequence::Complete(4),
+            Some(_) => Sequence::Invalid(2),
+            None => Sequence::Unfinished,
+        },
+        0xDC00..=0xDFFF => Sequence::Invalid(2),
+        _ => Sequence::Complete(2),
     }
 }
 
@@ -568,6 +592,8 @@ mod tests {
                 for range in marked.marks.iter().rev() {
                     ours.replace_range(range.clone(), "");
                 }
+                // A U+FFFD may be a character that came (FF FD in UTF-16BE).
+                let ours = ours.replace('\u{FFFD}', "");
                 let theirs = encoding.decode(&bytes).replace('\u{FFFD}', "");
                 assert_eq!(ours, theirs, "{encoding} {bytes:02X?}");
             }

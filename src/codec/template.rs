@@ -15,6 +15,7 @@
 use std::time::SystemTime;
 
 use super::checksum::{ByteOrder, Checksum};
+use super::text::{EncodeError, TextEncoding};
 
 /// The most random bytes one variable makes.
 const RANDOM_MAX: usize = 65_536;
@@ -62,6 +63,8 @@ enum CounterForm {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Template {
     parts: Vec<Part>,
+    /// What the variables that are text (numbers, times) are written in.
+    text: TextEncoding,
 }
 
 impl Template {
@@ -104,13 +107,29 @@ impl Template {
         if !rest.is_empty() {
             parts.push(Part::Literal(literal(rest, start_of(rest))?));
         }
-        Ok(Self { parts })
+        Ok(Self {
+            parts,
+            text: TextEncoding::Utf8,
+        })
+    }
+
+    /// Writes the variables that are text in `encoding` (digits are ASCII in every encoding
+    /// but UTF-16); refuses a time format with a character the encoding does not have.
+    pub fn text_in(mut self, encoding: TextEncoding) -> Result<Self, EncodeError> {
+        for part in &self.parts {
+            if let Part::Time(format) = part {
+                encoding.encode(format)?;
+            }
+        }
+        self.text = encoding;
+        Ok(self)
     }
 
     /// These bytes, the same at every send.
     pub fn literal(bytes: Vec<u8>) -> Self {
         Self {
             parts: vec![Part::Literal(bytes)],
+            text: TextEncoding::Utf8,
         }
     }
 
@@ -127,10 +146,10 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Literal(bytes) => out.extend_from_slice(bytes),
-                Part::Counter(counter) => counter.write(index, &mut out),
+                Part::Counter(counter) => counter.write(index, self.text, &mut out),
                 Part::Time(format) => {
                     let local = chrono::DateTime::<chrono::Local>::from(now);
-                    out.extend_from_slice(time_text(&local, format).as_bytes());
+                    write_text(&time_text(&local, format), self.text, &mut out);
                 }
                 Part::UnixTime { millis } => {
                     let since = now
@@ -141,7 +160,7 @@ impl Template {
                     } else {
                         u128::from(since.as_secs())
                     };
-                    out.extend_from_slice(value.to_string().as_bytes());
+                    write_text(&value.to_string(), self.text, &mut out);
                 }
                 Part::Random(len) => {
                     let start = out.len();
@@ -159,16 +178,16 @@ impl Template {
 }
 
 impl Counter {
-    fn write(&self, index: u64, out: &mut Vec<u8>) {
+    fn write(&self, index: u64, text: TextEncoding, out: &mut Vec<u8>) {
         let value = self
             .start
             .wrapping_add(self.step.wrapping_mul(index as i64));
         match self.form {
             CounterForm::Decimal { width } => {
-                out.extend_from_slice(format!("{value:0width$}").as_bytes());
+                write_text(&format!("{value:0width$}"), text, out);
             }
             CounterForm::Hex { width } => {
-                out.extend_from_slice(format!("{value:0width$x}").as_bytes());
+                write_text(&format!("{value:0width$x}"), text, out);
             }
             CounterForm::Bytes { len, order } => {
                 let bytes = value.to_be_bytes();
@@ -179,6 +198,16 @@ impl Counter {
                 out.extend_from_slice(&kept);
             }
         }
+    }
+}
+
+/// A variable's text in `encoding`. [`Template::text_in`] checked the only characters that may
+/// be missing from it (a time format's own); should one be missing after all, its UTF-8 bytes
+/// go, as before encodings were followed here.
+fn write_text(text: &str, encoding: TextEncoding, out: &mut Vec<u8>) {
+    match encoding.encode(text) {
+        Ok(bytes) => out.extend_from_slice(&bytes),
+        Err(_) => out.extend_from_slice(text.as_bytes()),
     }
 }
 
@@ -320,6 +349,19 @@ mod tests {
 
     fn at(seconds: u64) -> SystemTime {
         SystemTime::UNIX_EPOCH + Duration::from_millis(seconds * 1000 + 250)
+    }
+
+    #[test]
+    fn text_variables_are_written_in_the_encoding_and_bytes_stay_bytes() {
+        let template = read("{{counter start=7}}{{counter bytes=1 start=7}}{{unixtime}}")
+            .unwrap()
+            .text_in(TextEncoding::Utf16Le)
+            .unwrap();
+        assert_eq!(template.render(0, at(9)), [b'7', 0, 7, b'9', 0]);
+        let time = read("{{time %H时}}").unwrap();
+        assert!(time.clone().text_in(TextEncoding::Gbk).is_ok());
+        let error = time.text_in(TextEncoding::Windows1252).unwrap_err();
+        assert_eq!(error.ch, '时');
     }
 
     #[test]

@@ -7,10 +7,11 @@ use std::ops::Range;
 use encoding_rs::{EncoderResult, Encoding};
 
 /// The character encodings a session can use for text payloads: every encoding `encoding_rs`
-/// has whose bytes keep ASCII's meaning (so `\n` is one byte and never inside a character,
-/// which the log's line model needs). Left out: UTF-16 (a `\n` is two bytes, and 0x0A sits
-/// inside many characters), ISO-2022-JP (escape sequences change what later bytes mean, across
-/// messages), and WHATWG's "replacement" (decodes everything to one U+FFFD).
+/// has whose bytes keep ASCII's meaning (so `\n` is one byte and never inside a character),
+/// and UTF-16 in both byte orders (a `\n` is two bytes there, and 0x0A sits inside many
+/// characters: see [`Self::newlines`]). Left out: ISO-2022-JP (escape sequences change what
+/// later bytes mean, across messages), and WHATWG's "replacement" (decodes everything to one
+/// U+FFFD).
 ///
 /// The variants' names are what settings files store.
 #[derive(
@@ -19,6 +20,8 @@ use encoding_rs::{EncoderResult, Encoding};
 pub enum TextEncoding {
     #[default]
     Utf8,
+    Utf16Le,
+    Utf16Be,
     Gbk,
     Gb18030,
     Big5,
@@ -58,8 +61,10 @@ pub enum TextEncoding {
 
 impl TextEncoding {
     /// In the order menus offer them: Unicode, Chinese, Japanese, Korean, then by script.
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 38] = [
         Self::Utf8,
+        Self::Utf16Le,
+        Self::Utf16Be,
         Self::Gbk,
         Self::Gb18030,
         Self::Big5,
@@ -102,6 +107,8 @@ impl TextEncoding {
         use encoding_rs as e;
         match self {
             Self::Utf8 => e::UTF_8,
+            Self::Utf16Le => e::UTF_16LE,
+            Self::Utf16Be => e::UTF_16BE,
             Self::Gbk => e::GBK,
             Self::Gb18030 => e::GB18030,
             Self::Big5 => e::BIG5,
@@ -196,11 +203,79 @@ impl TextEncoding {
     /// Silently substituting (as `encoding_rs::Encoding::encode` does with HTML
     /// numeric references) would send bytes the user never typed.
     pub fn encode(self, text: &str) -> Result<Cow<'_, [u8]>, EncodeError> {
-        // ASCII is the same in every encoding offered, so it needs no copy.
-        if self == Self::Utf8 || text.is_ascii() {
-            return Ok(Cow::Borrowed(text.as_bytes()));
+        match self.utf16_order() {
+            // encoding_rs encodes UTF-16 to UTF-8, as the WHATWG standard has it for forms;
+            // every character has a UTF-16 form.
+            Some(order) => Ok(Cow::Owned(
+                text.encode_utf16()
+                    .flat_map(|unit| order.bytes(unit))
+                    .collect(),
+            )),
+            // ASCII is the same in every other encoding offered, so it needs no copy.
+            None if self == Self::Utf8 || text.is_ascii() => Ok(Cow::Borrowed(text.as_bytes())),
+            None => encode_refusing_unmappable(text, self).map(Cow::Owned),
         }
-        encode_refusing_unmappable(text, self).map(Cow::Owned)
+    }
+
+    /// The byte order of a UTF-16 encoding; `None` for the others, which all keep ASCII's bytes.
+    pub fn utf16_order(self) -> Option<Utf16Order> {
+        match self {
+            Self::Utf16Le => Some(Utf16Order::Little),
+            Self::Utf16Be => Some(Utf16Order::Big),
+            _ => None,
+        }
+    }
+
+    /// `\n` in this encoding: the byte 0x0A, or one UTF-16 code unit.
+    pub fn newline(self) -> &'static [u8] {
+        match self.utf16_order() {
+            Some(Utf16Order::Little) => &[0x0A, 0x00],
+            Some(Utf16Order::Big) => &[0x00, 0x0A],
+            None => b"\n",
+        }
+    }
+
+    /// Where each `\n` starts in `bytes`, which start at a character boundary. In UTF-16 only
+    /// a whole code unit at an even offset is one; 0x0A elsewhere is part of another character.
+    pub fn newlines(self, bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+        let order = self.utf16_order();
+        memchr::memchr_iter(b'\n', bytes).filter_map(move |at| match order {
+            None => Some(at),
+            Some(Utf16Order::Little) => {
+                (at % 2 == 0 && bytes.get(at + 1) == Some(&0)).then_some(at)
+            }
+            Some(Utf16Order::Big) => (at % 2 == 1 && bytes[at - 1] == 0).then(|| at - 1),
+        })
+    }
+}
+
+/// Which byte of a UTF-16 code unit comes first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Utf16Order {
+    Little,
+    Big,
+}
+
+impl Utf16Order {
+    pub fn encoding(self) -> TextEncoding {
+        match self {
+            Self::Little => TextEncoding::Utf16Le,
+            Self::Big => TextEncoding::Utf16Be,
+        }
+    }
+
+    pub fn bytes(self, unit: u16) -> [u8; 2] {
+        match self {
+            Self::Little => unit.to_le_bytes(),
+            Self::Big => unit.to_be_bytes(),
+        }
+    }
+
+    pub fn unit(self, bytes: [u8; 2]) -> u16 {
+        match self {
+            Self::Little => u16::from_le_bytes(bytes),
+            Self::Big => u16::from_be_bytes(bytes),
+        }
     }
 }
 
@@ -394,6 +469,12 @@ mod tests {
         let text = "Hello\r\n\t~\0";
         for encoding in TextEncoding::ALL {
             let bytes = encoding.encode(text).unwrap();
+            if let Some(order) = encoding.utf16_order() {
+                let units: Vec<u8> = text.bytes().flat_map(|b| order.bytes(b.into())).collect();
+                assert_eq!(&*bytes, units, "{encoding}");
+                assert_eq!(encoding.decode(&units), text);
+                continue;
+            }
             assert!(matches!(bytes, Cow::Borrowed(_)));
             assert_eq!(&*bytes, text.as_bytes());
             assert_eq!(encoding.decode(text.as_bytes()), text);
@@ -431,7 +512,11 @@ mod tests {
     fn every_encoding_offered_keeps_ascii_and_has_its_own_name() {
         let mut names = std::collections::HashSet::new();
         for encoding in TextEncoding::ALL {
-            assert!(encoding.encoding_rs().is_ascii_compatible(), "{encoding}");
+            assert_eq!(
+                encoding.encoding_rs().is_ascii_compatible(),
+                encoding.utf16_order().is_none(),
+                "{encoding}"
+            );
             assert!(
                 names.insert(encoding.encoding_rs().name()),
                 "{encoding} twice"
@@ -460,7 +545,14 @@ mod tests {
             Some(TextEncoding::Windows1252)
         );
         assert_eq!(TextEncoding::from_label(" Big5 "), Some(TextEncoding::Big5));
-        assert_eq!(TextEncoding::from_label("utf-16le"), None);
+        assert_eq!(
+            TextEncoding::from_label("utf-16le"),
+            Some(TextEncoding::Utf16Le)
+        );
+        assert_eq!(
+            TextEncoding::from_label("UTF-16BE"),
+            Some(TextEncoding::Utf16Be)
+        );
         assert_eq!(TextEncoding::from_label("iso-2022-jp"), None);
         assert_eq!(TextEncoding::Gb18030.to_string(), "GB18030");
         assert_eq!(TextEncoding::ShiftJis.to_string(), "Shift_JIS");

@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use super::{Direction, Layout, LineRef, LogStore, line_count};
+use super::{Direction, Layout, LineRef, LogStore};
 use crate::codec::{HexError, TextEncoding, parse_hex};
 
 /// The most data one [`FilterIndex::update`] reads, so a frame stays short even when every
@@ -176,8 +176,8 @@ impl FilterIndex {
             bytes += entry.bytes().len();
             if self.matcher.matches(store, index) {
                 self.matches.push_back((sequence, self.lines));
-                self.lines[0] += line_count(entry, Layout::Text);
-                self.lines[1] += line_count(entry, Layout::Hex);
+                self.lines[0] += store.entry_lines(index, Layout::Text);
+                self.lines[1] += store.entry_lines(index, Layout::Hex);
             }
         }
         self.next == store.pushed()
@@ -231,7 +231,7 @@ impl FilterIndex {
         let index = store.index_of(sequence)?;
         let entry = store.get(index)?;
         let line = target - first[slot];
-        (line < line_count(entry, layout)).then_some(LineRef {
+        (line < store.entry_lines(index, layout)).then_some(LineRef {
             entry,
             index,
             line: line as usize,

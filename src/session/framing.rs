@@ -4,6 +4,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::codec::Utf16Order;
+
 /// The longest a frame may grow while waiting for its end; past it, what is there is shown, so
 /// a peer that never sends a line end cannot hold bytes back without limit.
 pub const MAX_FRAME: usize = 1024 * 1024;
@@ -15,6 +17,8 @@ pub enum Framing {
     PerRead,
     /// One entry per line, ending in `\n` (so `\r\n` too).
     Lines,
+    /// [`Self::Lines`] in UTF-16: a line ends in a `\n` code unit, not in any 0x0A byte.
+    Utf16Lines(Utf16Order),
     /// One entry per occurrence of these bytes, which end it.
     Delimiter(Vec<u8>),
     /// One entry per this many bytes.
@@ -47,6 +51,7 @@ impl Framer {
         match framing {
             Framing::PerRead => frames.push((bytes, time)),
             Framing::Lines => self.split_after(b"\n", &bytes, time, &mut frames),
+            Framing::Utf16Lines(order) => self.split_utf16_lines(*order, &bytes, time, &mut frames),
             Framing::Delimiter(delimiter) if !delimiter.is_empty() => {
                 self.split_after(delimiter, &bytes, time, &mut frames);
             }
@@ -90,6 +95,29 @@ impl Framer {
             frames.push((self.pending[start..end].to_vec(), time));
             start = end;
             search_from = end;
+        }
+        self.pending.drain(..start);
+    }
+
+    /// Lines of UTF-16 text: code units are counted from the first pending byte, which follows
+    /// the last line end (frames end at code unit boundaries).
+    fn split_utf16_lines(
+        &mut self,
+        order: Utf16Order,
+        bytes: &[u8],
+        time: SystemTime,
+        frames: &mut Vec<Frame>,
+    ) {
+        // A line end split across reads starts in the last code unit pending, whole or not.
+        let search_from = self.pending.len().saturating_sub(1) & !1;
+        self.pending.extend_from_slice(bytes);
+        let encoding = order.encoding();
+        let newline = encoding.newline().len();
+        let mut start = 0;
+        for at in encoding.newlines(&self.pending[search_from..]) {
+            let end = search_from + at + newline;
+            frames.push((self.pending[start..end].to_vec(), time));
+            start = end;
         }
         self.pending.drain(..start);
     }
@@ -148,6 +176,20 @@ mod tests {
         let (frames, pending) = frames_of(&Framing::Lines, &[b"one\r", b"\ntwo\nthr", b"ee"]);
         assert_eq!(frames, [b"one\r\n".to_vec(), b"two\n".to_vec()]);
         assert_eq!(pending, 5);
+    }
+
+    #[test]
+    fn utf16_lines_end_at_newline_code_units_across_reads() {
+        // UTF-16LE "ਊ\nb\n" (U+0A0A holds two 0x0A bytes), then "c"; cut in odd places.
+        let bytes = [0x0A, 0x0A, 0x0A, 0x00, 0x62, 0x00, 0x0A, 0x00, 0x63, 0x00];
+        let framing = Framing::Utf16Lines(Utf16Order::Little);
+        let reads: [&[u8]; 4] = [&bytes[..1], &bytes[1..3], &bytes[3..7], &bytes[7..]];
+        let (frames, pending) = frames_of(&framing, &reads);
+        assert_eq!(frames, [bytes[..4].to_vec(), bytes[4..8].to_vec()]);
+        assert_eq!(pending, 2);
+        // The same bytes as UTF-8 lines break at every 0x0A.
+        let (frames, _) = frames_of(&Framing::Lines, &reads);
+        assert_eq!(frames.len(), 4);
     }
 
     #[test]

@@ -1,8 +1,11 @@
 //! How entries become display lines: the layouts, and how many lines an entry takes in each.
-//! Line counts depend only on the raw bytes (a `\n` byte is a line break in UTF-8 and in GBK
-//! alike, since GBK trail bytes are never 0x0A), so switching encodings never re-indexes.
+//! Line counts depend only on the raw bytes in every encoding but UTF-16 (a `\n` byte is a
+//! line break in UTF-8 and in GBK alike, since GBK trail bytes are never 0x0A), so switching
+//! among them never re-indexes. UTF-16's text lines break at `\n` code units, counted in the
+//! bytes an entry shows (see `LogStore::show_in`).
 
 use super::{EntryRef, EntryTag};
+use crate::codec::TextEncoding;
 
 /// Bytes shown per hex line.
 pub const HEX_BYTES_PER_LINE: usize = 16;
@@ -43,30 +46,43 @@ impl std::fmt::Display for Layout {
     }
 }
 
-/// How many display lines `entry` takes in `layout`.
-pub fn line_count(entry: EntryRef<'_>, layout: Layout) -> u64 {
+/// How many display lines `entry` takes in `layout`, its data's lines broken as `encoding`
+/// breaks them (its own bytes, without a character split with its neighbours).
+pub fn line_count(entry: EntryRef<'_>, layout: Layout, encoding: TextEncoding) -> u64 {
     let payload = entry.message().map_or(entry.bytes(), str::as_bytes);
-    payload_line_count(entry.tag, payload, layout)
+    payload_line_count(entry.tag, payload, layout, encoding)
 }
 
-pub(super) fn payload_line_count(tag: EntryTag, payload: &[u8], layout: Layout) -> u64 {
+pub(super) fn payload_line_count(
+    tag: EntryTag,
+    payload: &[u8],
+    layout: Layout,
+    encoding: TextEncoding,
+) -> u64 {
     match layout {
         Layout::Hex | Layout::Both if tag.is_data() => {
             payload.len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64
         }
-        // Messages take one line per line of text in every layout.
-        _ => text_line_count(payload),
+        _ if tag.is_data() => text_line_count(payload, encoding),
+        // Messages are UTF-8 text, one line per line in every layout.
+        _ => text_line_count(payload, TextEncoding::Utf8),
     }
 }
 
 /// Lines of text in `bytes`: a trailing newline ends the last line rather than starting one.
-fn text_line_count(bytes: &[u8]) -> u64 {
-    let breaks = memchr::memchr_iter(b'\n', bytes).count() as u64;
-    let trailing = u64::from(bytes.last() == Some(&b'\n'));
-    (breaks + 1 - trailing).max(1)
+fn text_line_count(bytes: &[u8], encoding: TextEncoding) -> u64 {
+    let mut breaks = 0;
+    let mut last = None;
+    for at in encoding.newlines(bytes) {
+        breaks += 1;
+        last = Some(at);
+    }
+    let trailing = last.is_some_and(|at| at + encoding.newline().len() == bytes.len());
+    (breaks + 1 - u64::from(trailing)).max(1)
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use std::time::SystemTime;
 
@@ -79,17 +95,39 @@ mod tests {
 
     #[test]
     fn counts_text_lines_from_newline_bytes() {
-        assert_eq!(text_line_count(b""), 1);
-        assert_eq!(text_line_count(b"one"), 1);
-        assert_eq!(text_line_count(b"one\n"), 1);
-        assert_eq!(text_line_count(b"one\r\ntwo"), 2);
-        assert_eq!(text_line_count(b"\n\n"), 2);
+        let count = |bytes: &[u8]| text_line_count(bytes, TextEncoding::Utf8);
+        assert_eq!(count(b""), 1);
+        assert_eq!(count(b"one"), 1);
+        assert_eq!(count(b"one\n"), 1);
+        assert_eq!(count(b"one\r\ntwo"), 2);
+        assert_eq!(count(b"\n\n"), 2);
+    }
+
+    #[test]
+    fn counts_utf16_lines_from_newline_code_units() {
+        let le = |text: &str| TextEncoding::Utf16Le.encode(text).unwrap().into_owned();
+        assert_eq!(text_line_count(&le("a\nb\n"), TextEncoding::Utf16Le), 2);
+        // U+0A0A and U+0A41 hold 0x0A bytes, none of them a line break.
+        assert_eq!(
+            text_line_count(&le("\u{A0A}\u{A41}"), TextEncoding::Utf16Le),
+            1
+        );
+        // The same bytes as UTF-8 break at each 0x0A.
+        assert_eq!(text_line_count(&le("a\nb"), TextEncoding::Utf8), 2);
+        let be = TextEncoding::Utf16Be.encode("\n\nx").unwrap();
+        assert_eq!(text_line_count(&be, TextEncoding::Utf16Be), 3);
+        assert_eq!(
+            text_line_count(&[0x00, 0x0A, 0x00], TextEncoding::Utf16Be),
+            2
+        );
     }
 
     #[test]
     fn counts_hex_lines_by_sixteen() {
-        assert_eq!(line_count(rx(&[0; 16]).entry_ref(), Layout::Hex), 1);
-        assert_eq!(line_count(rx(&[0; 17]).entry_ref(), Layout::Hex), 2);
-        assert_eq!(line_count(rx(&[]).entry_ref(), Layout::Hex), 1);
+        let count =
+            |bytes: &[u8]| line_count(rx(bytes).entry_ref(), Layout::Hex, TextEncoding::Utf8);
+        assert_eq!(count(&[0; 16]), 1);
+        assert_eq!(count(&[0; 17]), 2);
+        assert_eq!(count(&[]), 1);
     }
 }

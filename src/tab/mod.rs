@@ -313,10 +313,9 @@ impl Tab {
             self.context_given = context;
         }
         if self.linked_encoding != self.settings.encoding {
-            self.session
-                .lock()
-                .log
-                .link_encoding(self.settings.encoding);
+            self.session.lock().log.show_in(self.settings.encoding);
+            // Lines end elsewhere in UTF-16.
+            self.apply_framing();
             self.linked_encoding = self.settings.encoding;
         }
     }
@@ -539,7 +538,11 @@ impl Tab {
     }
 
     fn apply_framing(&mut self) {
-        match self.settings.framing.parse(self.language) {
+        match self
+            .settings
+            .framing
+            .parse(self.settings.encoding, self.language)
+        {
             Ok(framing) => {
                 self.session.outputs().framing = framing;
                 self.errors.framing = None;

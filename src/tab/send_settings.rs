@@ -1,6 +1,7 @@
 //! The send box's options as the user sets them: escapes, what to append, a checksum, and the
 //! text encoding when it differs from the display's.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use super::messages;
@@ -113,10 +114,16 @@ impl SendFields {
         display_encoding: TextEncoding,
         lang: Language,
     ) -> Result<SendSpec, String> {
+        let encoding = self.encoding.unwrap_or(display_encoding);
+        // A line end after text is text, two code units in UTF-16; after hex input, bytes.
+        let line_end = |end: &str| match format {
+            PayloadFormat::Text => encoding.encode(end).map(Cow::into_owned),
+            PayloadFormat::Hex => Ok(end.as_bytes().to_vec()),
+        };
         let suffix = match self.append {
             Append::Nothing => Vec::new(),
-            Append::CrLf => b"\r\n".to_vec(),
-            Append::Lf => b"\n".to_vec(),
+            Append::CrLf => line_end("\r\n").unwrap_or_default(),
+            Append::Lf => line_end("\n").unwrap_or_default(),
             Append::Custom => match codec::parse_hex(&self.custom_hex) {
                 Ok(bytes) if bytes.is_empty() => {
                     return Err(tr!(lang, "errors.append.empty").into_owned());
@@ -131,7 +138,7 @@ impl SendFields {
         };
         Ok(SendSpec {
             format,
-            encoding: self.encoding.unwrap_or(display_encoding),
+            encoding,
             escapes: self.escapes,
             checksum: self.checksum,
             order: self.order,
@@ -158,6 +165,14 @@ mod tests {
             .unwrap();
         assert_eq!(spec.suffix, b"\r\n");
         assert_eq!(spec.encoding, TextEncoding::Gbk, "same as the display");
+        let utf16 = fields.spec(PayloadFormat::Text, TextEncoding::Utf16Be, EN);
+        assert_eq!(
+            utf16.unwrap().suffix,
+            [0, b'\r', 0, b'\n'],
+            "a line end of text"
+        );
+        let hex = fields.spec(PayloadFormat::Hex, TextEncoding::Utf16Be, EN);
+        assert_eq!(hex.unwrap().suffix, b"\r\n", "after hex input, bytes");
         fields.encoding = Some(TextEncoding::Utf8);
         fields.append = Append::Custom;
         fields.custom_hex = "0x16, 0x03".to_owned();

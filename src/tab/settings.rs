@@ -177,10 +177,14 @@ impl Default for FramingFields {
 
 impl FramingFields {
     /// The framing these fields describe, or what is wrong with them in `lang`.
-    pub fn parse(&self, lang: Language) -> Result<Framing, String> {
+    /// Lines end as they do in `encoding`.
+    pub fn parse(&self, encoding: TextEncoding, lang: Language) -> Result<Framing, String> {
         Ok(match self.kind {
             FramingKind::PerRead => Framing::PerRead,
-            FramingKind::Lines => Framing::Lines,
+            FramingKind::Lines => match encoding.utf16_order() {
+                Some(order) => Framing::Utf16Lines(order),
+                None => Framing::Lines,
+            },
             FramingKind::Delimiter => match codec::parse_hex(&self.delimiter_hex) {
                 Ok(bytes) if bytes.is_empty() => {
                     return Err(tr!(lang, "errors.framing.no_delimiter").into_owned());
@@ -397,7 +401,7 @@ mod tests {
                 length: "0".to_owned(),
                 gap_ms: "x".to_owned(),
             };
-            fields.parse(lang).unwrap_err()
+            fields.parse(TextEncoding::Utf8, lang).unwrap_err()
         };
         assert_eq!(
             framing(FramingKind::Delimiter, EN),

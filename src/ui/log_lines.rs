@@ -52,7 +52,7 @@ impl Line {
 /// of the break. With `show_controls`, `\r`, `\n` and `\t` show as escapes at their place. Other
 /// control characters always show as escapes, and invalid bytes as `\xNN`.
 pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> Vec<Line> {
-    let (bytes, lengths) = cut_long_lines(bytes);
+    let (bytes, lengths) = cut_long_lines(bytes, encoding);
     let MarkedText { text, marks } = encoding.decode_marked(&bytes);
     let mut lines = Vec::new();
     let mut line = Line::default();
@@ -97,26 +97,30 @@ pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> 
 }
 
 /// The bytes with every line cut to `MAX_LINE_BYTES` (line breaks kept), and each line's
-/// length before the cut. `\n` is one byte in every encoding offered and never part of a
-/// character, so lines can be found and cut before decoding.
-fn cut_long_lines(bytes: &[u8]) -> (Cow<'_, [u8]>, Vec<usize>) {
+/// length before the cut. A `\n` is never part of another character (one byte, or in UTF-16
+/// one code unit at an even offset), so lines can be found and cut before decoding; the cut
+/// is even, so UTF-16 stays aligned.
+fn cut_long_lines(bytes: &[u8], encoding: TextEncoding) -> (Cow<'_, [u8]>, Vec<usize>) {
+    let newline = encoding.newline();
     let mut lengths = Vec::new();
     let mut start = 0;
-    for end in memchr::memchr_iter(b'\n', bytes).chain(std::iter::once(bytes.len())) {
+    for end in encoding.newlines(bytes).chain(std::iter::once(bytes.len())) {
         lengths.push(end - start);
-        start = end + 1;
+        start = end + newline.len();
     }
     if lengths.iter().all(|&length| length <= MAX_LINE_BYTES) {
         return (Cow::Borrowed(bytes), lengths);
     }
-    let mut kept = Vec::with_capacity(bytes.len().min(lengths.len() * (MAX_LINE_BYTES + 1)));
+    let line_room = MAX_LINE_BYTES + newline.len();
+    let mut kept = Vec::with_capacity(bytes.len().min(lengths.len() * line_room));
     let mut start = 0;
     for &length in &lengths {
         kept.extend_from_slice(&bytes[start..start + length.min(MAX_LINE_BYTES)]);
-        if let Some(&b'\n') = bytes.get(start + length) {
-            kept.push(b'\n');
+        let end = start + length;
+        if bytes.get(end..end + newline.len()) == Some(newline) {
+            kept.extend_from_slice(newline);
         }
-        start += length + 1;
+        start = end + newline.len();
     }
     (Cow::Owned(kept), lengths)
 }
@@ -208,18 +212,25 @@ mod tests {
             b"a\r\nb",
             b"\r\r\n",
             b"\xFF\n\xFE",
+            // UTF-16LE "a\r\n\u{A0A}\n", then an odd byte.
+            b"a\0\r\0\n\0\n\n\n\0\n",
+            // UTF-16BE "\n\u{A00}", a lone high surrogate.
+            b"\0\n\n\0\xD8\0",
         ] {
             let entry = LogEntry::new(
                 std::time::SystemTime::now(),
                 None,
                 EntryKind::Rx(bytes.to_vec()),
             );
-            for show_controls in [false, true] {
-                let lines = text_lines(bytes, TextEncoding::Utf8, show_controls).len() as u64;
+            for (show_controls, encoding) in [false, true]
+                .into_iter()
+                .flat_map(|show| TextEncoding::ALL.map(|encoding| (show, encoding)))
+            {
+                let lines = text_lines(bytes, encoding, show_controls).len() as u64;
                 assert_eq!(
                     lines,
-                    line_count(entry.entry_ref(), Layout::Text),
-                    "{bytes:?} {show_controls}"
+                    line_count(entry.entry_ref(), Layout::Text, encoding),
+                    "{bytes:?} {show_controls} {encoding}"
                 );
             }
         }

@@ -41,7 +41,7 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
         (&["--tcp-client", "nohostport"], "is not HOST:PORT"),
         (&["--to", "127.0.0.1:1"], "--udp"),
         (
-            &["--encoding", "utf-16le"],
+            &["--encoding", "iso-2022-jp"],
             "expected an encoding such as utf-8, gbk, big5",
         ),
         (&["--log", "out.bin"], ".jsonl, .csv, .txt or .pcapng"),

@@ -1,5 +1,5 @@
-//! Text in Big5 and Shift_JIS from a real peer, each character split across two reads: the log
-//! shows it whole, and what is typed goes out in the same encoding.
+//! Text in Big5, Shift_JIS, EUC-KR and UTF-16 from a real peer, each character split across two
+//! reads: the log shows it whole, and what is typed goes out in the same encoding.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -97,4 +97,63 @@ fn shift_jis_split_across_reads_shows_whole_and_sends_shift_jis() {
 #[test]
 fn euc_kr_split_across_reads_shows_whole_and_sends_euc_kr() {
     split_text_shows_whole(TextEncoding::EucKr, "온도 23.5 연결됨", "확인");
+}
+
+/// UTF-16LE from a real peer, cut inside a line break's code unit and inside a character's: the
+/// log breaks lines at the code unit (Ċ, U+010A, is the bytes 0A 01 and breaks nothing), shows
+/// every character whole, and what is typed goes out in UTF-16LE. (Surrogate pairs split across
+/// reads are the store's and the fuzzer's to check: the bundled fonts draw no character beyond
+/// U+FFFF, and kittest refuses to draw one without a glyph.)
+#[test]
+fn utf16_split_across_reads_breaks_lines_at_code_units_and_sends_utf16() {
+    let encoding = TextEncoding::Utf16Le;
+    let text = "温度 23.5\nAĊ 第二行\n";
+    let bytes = encoding.encode(text).expect("encodable").into_owned();
+    // "温度 23.5" is 7 code units: the line break is bytes 14 and 15, Ċ bytes 18 and 19.
+    let cuts = [15, 19];
+    let (port, to_peer, from_peer) = relay_server();
+    let mut harness = app_harness();
+    type_field(&mut harness, "Port", &port.to_string());
+    choose_encoding(&mut harness, "UTF-16LE");
+    click(&mut harness, "Connect");
+    step_until(&mut harness, "connected", |h| {
+        h.query_by_label("Disconnect").is_some()
+    });
+    let mut sent = 0;
+    for end in cuts.into_iter().chain([bytes.len()]) {
+        to_peer.send(bytes[sent..end].to_vec()).expect("peer");
+        step_until(&mut harness, "the read", |h| {
+            rx_bytes(h, Mode::TcpClient) == end as u64
+        });
+        sent = end;
+    }
+    step_until(&mut harness, "the second line whole", |h| {
+        // Each read is an entry: "A" ends the second, Ċ goes whole to the third.
+        shows(h, "Ċ 第二行")
+    });
+    assert!(shows(&harness, "温度 23.5"));
+    assert!(
+        harness.query_by_label_contains("\\x").is_none(),
+        "no byte of a split character is shown apart"
+    );
+    let second = harness.query_all_by_label_contains("第二行");
+    let labels: Vec<String> = second
+        .map(|node| {
+            use egui_kittest::kittest::NodeT;
+            let label = node.accesskit_node().data().label();
+            label.unwrap_or_default().to_owned()
+        })
+        .collect();
+    assert!(!labels.is_empty());
+    assert!(
+        labels.iter().all(|label| !label.contains("温度")),
+        "two lines: {labels:?}"
+    );
+
+    type_send_box(&mut harness, "收到");
+    click(&mut harness, "Send");
+    let reply = from_peer
+        .recv_timeout(DEADLINE)
+        .expect("the peer got the reply");
+    assert_eq!(reply, [0x36, 0x65, 0x30, 0x52]);
 }

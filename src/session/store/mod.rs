@@ -4,6 +4,7 @@
 //! rows on screen: each entry knows how many display lines came before it, in text and in hex
 //! layout (see `layout.rs` for how lines are counted).
 
+mod lines;
 mod linking;
 
 use std::borrow::Cow;
@@ -11,7 +12,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::arena::{Arena, BlockQueue, Span};
 use super::carry::{Carry, Linked, StreamTail};
-use super::layout::{Layout, line_count, payload_line_count};
+use super::layout::{Layout, payload_line_count};
 use super::peers::{Endpoint, PEER_COST, Peers};
 use super::{EntryRef, EntryTag, LogEntry};
 use crate::codec::TextEncoding;
@@ -87,6 +88,9 @@ pub struct LogStore {
     peer_width: usize,
     /// The encodings whose split characters the entries link.
     linked: Linked,
+    /// Whose line breaks the text lines are counted by: UTF-8's (a 0x0A byte, as in every
+    /// encoding offered but UTF-16), or a UTF-16 encoding's.
+    text_breaks: TextEncoding,
 }
 
 impl Default for LogStore {
@@ -110,6 +114,7 @@ impl LogStore {
             streams: Vec::new(),
             peer_width: 0,
             linked: Linked::default(),
+            text_breaks: TextEncoding::Utf8,
         }
     }
 
@@ -180,10 +185,6 @@ impl LogStore {
         while self.used_bytes + cost > self.cap_bytes && self.headers.len() > 0 {
             self.evict_oldest();
         }
-        let first_line = self.lines_appended;
-        for layout in [Layout::Text, Layout::Hex] {
-            self.lines_appended[layout.slot()] += payload_line_count(tag, &payload, layout);
-        }
         self.used_bytes += cost;
         let named = self
             .peers
@@ -202,6 +203,10 @@ impl LogStore {
             }
         }
         let carries = self.link_stream(peer, tag, &payload);
+        let first_line = self.lines_appended;
+        self.lines_appended[Layout::Text.slot()] += self.text_lines_of(tag, &payload, &carries);
+        self.lines_appended[Layout::Hex.slot()] +=
+            payload_line_count(tag, &payload, Layout::Hex, TextEncoding::Utf8);
         let header = Header {
             time_ns: to_nanos(time),
             first_line,
@@ -338,7 +343,7 @@ impl LogStore {
         let header = self.headers.get(index)?;
         let entry = self.entry(header);
         let line = target - header.first_line[at];
-        (line < line_count(entry, layout)).then_some(LineRef {
+        (line < self.entry_lines(index, layout)).then_some(LineRef {
             entry,
             index,
             line: line as usize,

@@ -1,0 +1,139 @@
+//! The text line index when the log is shown in UTF-16, whose line breaks are not 0x0A bytes.
+
+use super::{Carry, LogStore};
+use crate::codec::TextEncoding;
+use crate::session::EntryTag;
+use crate::session::layout::{Layout, payload_line_count};
+
+impl LogStore {
+    /// Shows the log in `encoding`: links its split characters (see `link_encoding`), and
+    /// counts text lines by its line breaks. Switching to or from UTF-16 counts the text lines
+    /// of every entry stored again: one pass over the stored bytes, as when linking.
+    pub fn show_in(&mut self, encoding: TextEncoding) {
+        self.link_encoding(encoding);
+        let breaks = match encoding.utf16_order() {
+            Some(_) => encoding,
+            None => TextEncoding::Utf8,
+        };
+        if breaks == self.text_breaks {
+            return;
+        }
+        self.text_breaks = breaks;
+        let slot = Layout::Text.slot();
+        let mut line = self.first_stored_line(Layout::Text);
+        for index in 0..self.headers.len() {
+            let Some(header) = self.headers.get(index).copied() else {
+                break;
+            };
+            let bytes = self.payloads.get(header.payload);
+            let lines = self.text_lines_of(header.tag, bytes, &header.carries);
+            if let Some(header) = self.headers.get_mut(index) {
+                header.first_line[slot] = line;
+            }
+            line += lines;
+        }
+        self.lines_appended[slot] = line;
+    }
+
+    /// Text lines of an entry with these bytes and carries. In UTF-16 they are counted in the
+    /// bytes it shows as it comes: a `\n` may be a byte borrowed from the previous entry and
+    /// one of its own. (What it hands on later is an unfinished character, never a `\n`.)
+    pub(super) fn text_lines_of(&self, tag: EntryTag, payload: &[u8], carries: &[Carry; 2]) -> u64 {
+        let breaks = self.text_breaks;
+        let carry = self.linked.slot(breaks).map(|slot| carries[slot]);
+        match carry {
+            Some(carry) if tag.is_data() && breaks.utf16_order().is_some() => {
+                payload_line_count(tag, &carry.display(payload), Layout::Text, breaks)
+            }
+            _ => payload_line_count(tag, payload, Layout::Text, breaks),
+        }
+    }
+
+    /// Display lines of stored entry `index` in `layout`, as the line index counted them.
+    pub fn entry_lines(&self, index: usize, layout: Layout) -> u64 {
+        let slot = layout.slot();
+        let next = self
+            .headers
+            .get(index + 1)
+            .map_or(self.lines_appended[slot], |next| next.first_line[slot]);
+        self.headers
+            .get(index)
+            .map_or(0, |header| next - header.first_line[slot])
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::session::{EntryKind, LogEntry};
+
+    fn rx(bytes: &[u8]) -> LogEntry {
+        LogEntry::new(SystemTime::now(), None, EntryKind::Rx(bytes.to_vec()))
+    }
+
+    /// Each data entry takes as many rows as the text of its shown bytes has lines (a final
+    /// `\n` ends the last line), as the view lays them out.
+    fn rows_agree(store: &LogStore, encoding: TextEncoding) {
+        for index in 0..store.len() {
+            if store.get(index).unwrap().message().is_some() {
+                continue;
+            }
+            let text = encoding
+                .decode_marked(&store.shown_bytes(index, encoding))
+                .text;
+            let breaks = text.matches('\n').count();
+            let lines = (breaks + 1 - usize::from(text.ends_with('\n'))).max(1);
+            assert_eq!(
+                store.entry_lines(index, Layout::Text),
+                lines as u64,
+                "{index}"
+            );
+        }
+    }
+
+    #[test]
+    fn utf16_lines_break_at_code_units_even_split_across_reads() {
+        let le = TextEncoding::Utf16Le;
+        // "a\nb\nc", the first "\n" cut between its two bytes.
+        let bytes = le.encode("a\nb\nc").unwrap();
+        let mut store = LogStore::default();
+        store.show_in(le);
+        store.push(rx(&bytes[..3]));
+        store.push(rx(&bytes[3..]));
+        let message = EntryKind::Info("one\ntwo".into());
+        store.push(LogEntry::new(SystemTime::now(), None, message));
+        // "a"; then "\nb\nc" with the borrowed byte; the message's two lines.
+        assert_eq!(store.line_total(Layout::Text), 1 + 3 + 2);
+        rows_agree(&store, le);
+        // Read as UTF-8 the 0x0A bytes break lines; back in UTF-16 the code units do again.
+        store.show_in(TextEncoding::Utf8);
+        assert_eq!(store.line_total(Layout::Text), 1 + 2 + 2);
+        store.show_in(TextEncoding::Gbk);
+        assert_eq!(store.line_total(Layout::Text), 1 + 2 + 2);
+        store.show_in(le);
+        assert_eq!(store.line_total(Layout::Text), 1 + 3 + 2);
+        rows_agree(&store, le);
+        let line = store.line(Layout::Text, 3).unwrap();
+        assert_eq!((line.index, line.line), (1, 2));
+    }
+
+    #[test]
+    fn a_utf16_index_survives_eviction() {
+        let be = TextEncoding::Utf16Be;
+        let line = be.encode("x\n").unwrap();
+        let mut store = LogStore::with_cap(4096);
+        store.show_in(be);
+        for _ in 0..200 {
+            store.push(rx(&line));
+        }
+        assert!(store.evicted().0 > 0);
+        assert_eq!(store.line_total(Layout::Text), store.len() as u64);
+        store.show_in(TextEncoding::Utf8);
+        store.show_in(be);
+        assert_eq!(store.line_total(Layout::Text), store.len() as u64);
+        rows_agree(&store, be);
+    }
+}
