@@ -5,6 +5,11 @@
 #   bash .ci/fuzz.sh                 # CI: each target for FUZZ_SECONDS (default 20) seconds
 #   bash .ci/fuzz.sh --long SECONDS  # on demand: each target for SECONDS
 #   bash .ci/fuzz.sh --long SECONDS hex stream   # only these targets
+#   bash .ci/fuzz.sh --execs 10000000 [targets]  # on demand: each target until that many inputs
+#
+# The long runs build with the `long` profile (dependencies fully optimized too: a slower
+# build, several times more inputs a second) and keep each target's summary line in
+# fuzz/runs.txt.
 #
 # One afl-fuzz at a time (the machine has 2 cores, shared with whatever else runs). Fails if any
 # target has a crash (a property that failed, or a panic): each is in fuzz/out/TARGET/crashes/,
@@ -15,9 +20,25 @@ set -euo pipefail
 cd "$(dirname "$0")/../fuzz"
 
 seconds="${FUZZ_SECONDS:-20}"
-if [[ "${1:-}" == "--long" ]]; then
+execs=""
+profile="release"
+case "${1:-}" in
+--long)
     seconds="${2:?--long needs a number of seconds}"
+    profile="long"
     shift 2
+    ;;
+--execs)
+    execs="${2:?--execs needs a number of inputs}"
+    # A guard only: the slowest target runs some 2,000 inputs a second.
+    seconds=$((execs / 500))
+    profile="long"
+    shift 2
+    ;;
+esac
+limit=(-V "$seconds")
+if [[ -n "$execs" ]]; then
+    limit=(-E "$execs")
 fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
@@ -35,7 +56,7 @@ if ! compgen -G "$HOME/.local/share/afl.rs/rustc-$(rustc --version | awk '{print
 fi
 
 # Not --locked: a dependency the app adds must not fail this before fuzz/Cargo.lock is updated.
-cargo afl build --release --bins
+cargo afl build --profile "$profile" --bins
 
 out="out"
 mkdir -p "$out"
@@ -43,24 +64,28 @@ failed=()
 printf '%-18s %12s %10s %8s %8s\n' target execs execs/s seconds crashes > "$out/summary.txt"
 for target in "${targets[@]}"; do
     rm -rf "${out:?}/$target"
-    # -V stops after that many seconds of fuzzing; the timeout is a guard on top of it.
+    # -V (-E) stops after that many seconds of fuzzing (inputs); the timeout is a guard on top.
     # -m none: the targets bound their own memory (a fixed 8 MB buffer is the largest).
     AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
         AFL_NO_AFFINITY=1 AFL_QUIET=1 \
         timeout --kill-after=10 $((seconds + 120)) \
-        cargo afl fuzz -V "$seconds" -m none -t 2000 -i "corpus/$target" -o "$out/$target" \
-        "target/release/$target" >"$out/$target.log" 2>&1 || {
+        cargo afl fuzz "${limit[@]}" -m none -t 2000 -i "corpus/$target" -o "$out/$target" \
+        "target/$profile/$target" >"$out/$target.log" 2>&1 || {
         echo "afl-fuzz failed for $target; its log:" >&2
         tail -n 30 "$out/$target.log" >&2
         failed+=("$target")
         continue
     }
     stats="$out/$target/default/fuzzer_stats"
-    execs=$(awk -F' *: *' '$1=="execs_done"{print $2}' "$stats")
+    inputs=$(awk -F' *: *' '$1=="execs_done"{print $2}' "$stats")
     rate=$(awk -F' *: *' '$1=="execs_per_sec"{print $2}' "$stats")
     run=$(awk -F' *: *' '$1=="run_time"{print $2}' "$stats")
     crashes=$(find "$out/$target/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)
-    printf '%-18s %12s %10s %8s %8s\n' "$target" "$execs" "$rate" "$run" "$crashes" | tee -a "$out/summary.txt"
+    line=$(printf '%-18s %12s %10s %8s %8s' "$target" "$inputs" "$rate" "$run" "$crashes")
+    echo "$line" | tee -a "$out/summary.txt"
+    if [[ "$profile" == "long" ]]; then
+        echo "$(date -u +%F) $line" >>runs.txt
+    fi
     if [[ "$crashes" -gt 0 ]]; then
         failed+=("$target")
     fi
