@@ -169,8 +169,8 @@ fn text_lines(bytes: &[u8]) -> u64 {
 /// An entry's text lines in UTF-16: the `\n` characters of the text it showed as it came
 /// (what it borrowed and all its own bytes; it may hand an unfinished character on later).
 fn utf16_text_lines(store: &LogStore, index: usize, own: &[u8], encoding: TextEncoding) -> u64 {
-    let (shown, borrowed) = store.shown(index, encoding);
-    let handed_on = own.len() + borrowed - shown.len();
+    let shown = store.shown_bytes(index, encoding);
+    let handed_on = store.handed_on(index, encoding);
     let mut as_it_came = shown.into_owned();
     as_it_came.extend_from_slice(&own[own.len() - handed_on..]);
     let text = encoding.decode_marked(&as_it_came).text;

@@ -166,7 +166,12 @@ pub fn compose_template(input: &str, spec: &SendSpec) -> Result<Frame, ComposeEr
     })?;
     // In hex input a variable's text is ASCII, as the digits typed around it.
     let payload = match spec.format {
-        PayloadFormat::Text => payload.text_in(spec.encoding)?,
+        PayloadFormat::Text => payload.text_in(spec.encoding).map_err(|error| {
+            // The text between variables encoded, so the character's first place in the input
+            // is in a {{time}} format: point there.
+            let offset = input.find(error.ch).unwrap_or_default();
+            EncodeError::at(input, offset, error.ch, spec.encoding)
+        })?,
         PayloadFormat::Hex => payload,
     };
     Ok(Frame {
@@ -232,6 +237,18 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "'😀' (U+1F600) at line 1, column 1 cannot be encoded in GBK"
+        );
+    }
+
+    #[test]
+    fn a_time_format_the_encoding_cannot_write_is_refused_where_it_was_typed() {
+        let mut spec = spec(PayloadFormat::Text);
+        spec.encoding = TextEncoding::Windows1252;
+        let err = compose_template("ok\n{{time %H时}}", &spec).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("at line 2, column 10 cannot be encoded in windows-1252"),
+            "{err}"
         );
     }
 

@@ -124,6 +124,11 @@ fn skip_high_back(bytes: &[u8], from: usize) -> usize {
 /// Whether `tail`, the unfinished end of one entry, goes on in `next`: true when the first
 /// character of `tail` then `next` is whole or still a valid start.
 pub fn starts_character(encoding: TextEncoding, tail: &[u8], next: &[u8]) -> bool {
+    // Half a UTF-16 code unit goes on whatever the unit turns out to be: kept apart, it would
+    // set every later code unit of the stream one byte off.
+    if encoding.utf16_order().is_some() && tail.len() % 2 == 1 {
+        return !next.is_empty();
+    }
     let mut joined = [0; 2 * MAX_TAIL + 1];
     let take = next.len().min(MAX_TAIL + 1);
     joined[..tail.len()].copy_from_slice(tail);

@@ -332,7 +332,7 @@ pub struct EncodeError {
 
 impl EncodeError {
     /// Builds the error for `ch`, which starts at byte `offset` of `text`.
-    fn at(text: &str, offset: usize, ch: char, encoding: TextEncoding) -> Self {
+    pub(crate) fn at(text: &str, offset: usize, ch: char, encoding: TextEncoding) -> Self {
         let before = &text[..offset];
         let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
         Self {

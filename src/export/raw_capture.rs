@@ -140,7 +140,12 @@ fn chunk_of(entry: &LogEntry, options: RawOptions) -> Option<Chunk> {
         return None;
     }
     Some(Chunk {
-        peer: entry.peer.filter(|_| options.per_peer),
+        // By address and port, as the file is named: an IPv6 scope or flow label that differs
+        // must not make a second writer of one file.
+        peer: entry
+            .peer
+            .filter(|_| options.per_peer)
+            .map(|peer| SocketAddr::new(peer.ip(), peer.port())),
         tx,
         bytes: entry.bytes().to_vec(),
     })

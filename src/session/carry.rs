@@ -2,8 +2,9 @@
 //! its stream, and which it hands on to the next, so the split character shows once and whole.
 //!
 //! Kept for two encodings at once, UTF-8 and one more (see [`Linked`]), and per stream (one
-//! peer, one direction). The moved bytes are never `\n` in any encoding offered, so line counts
-//! do not change.
+//! peer, one direction). The moved bytes are never `\n` in any encoding but UTF-16, so their
+//! line counts do not change; UTF-16's are counted in the bytes shown (see `store/lines.rs`).
+//! UTF-16 also needs the stream's byte parity: a code unit starts at an even offset of it.
 
 use std::borrow::Cow;
 
@@ -18,6 +19,9 @@ pub struct Carry {
     borrowed_len: u8,
     /// How many bytes at the end the next entry shows instead.
     handed_on: u8,
+    /// Bytes at the start not shown as text: the second half of a UTF-16 code unit whose first
+    /// half left memory before the stream was linked in UTF-16.
+    skipped: u8,
 }
 
 impl Carry {
@@ -26,9 +30,15 @@ impl Carry {
         usize::from(self.borrowed_len)
     }
 
+    /// How many bytes at the end the next entry shows instead.
+    pub fn handed_on(&self) -> usize {
+        usize::from(self.handed_on)
+    }
+
     /// The bytes an entry shows: what it borrowed, then its own, less what it handed on.
     pub fn display<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let borrowed = &self.borrowed[..usize::from(self.borrowed_len)];
+        let bytes = bytes.get(usize::from(self.skipped)..).unwrap_or_default();
         let kept = bytes.len() + borrowed.len() - usize::from(self.handed_on);
         if borrowed.is_empty() {
             return Cow::Borrowed(&bytes[..kept]);
@@ -64,6 +74,8 @@ impl Linked {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StreamTail {
     tails: [([u8; MAX_TAIL], u8); 2],
+    /// The stream so far has had an odd number of bytes.
+    odd: bool,
 }
 
 impl StreamTail {
@@ -78,13 +90,26 @@ impl StreamTail {
         let mut carries = [Carry::default(); 2];
         for (slot, encoding) in linked.0.into_iter().enumerate() {
             let previous = previous.as_deref_mut().map(|carries| &mut carries[slot]);
-            carries[slot] = self.link_slot(slot, encoding, bytes, previous);
+            carries[slot] = self.link_one(slot, encoding, bytes, previous);
         }
+        self.odd ^= bytes.len() % 2 == 1;
         carries
     }
 
     /// [`Self::link`] for one slot, linked in `encoding`.
     pub fn link_slot(
+        &mut self,
+        slot: usize,
+        encoding: TextEncoding,
+        bytes: &[u8],
+        previous: Option<&mut Carry>,
+    ) -> Carry {
+        let carry = self.link_one(slot, encoding, bytes, previous);
+        self.odd ^= bytes.len() % 2 == 1;
+        carry
+    }
+
+    fn link_one(
         &mut self,
         slot: usize,
         encoding: TextEncoding,
@@ -100,6 +125,9 @@ impl StreamTail {
             if let Some(previous) = previous {
                 previous.handed_on = tail_len;
             }
+        } else if self.odd && encoding.utf16_order().is_some() && !bytes.is_empty() {
+            // Mid–code unit with nothing to borrow: the first half is gone (see `skipped`).
+            carry.skipped = 1;
         }
         // The new end of the stream: the unfinished character the shown bytes end in.
         let shown = carry.display(bytes);
@@ -118,6 +146,19 @@ impl StreamTail {
     /// Forgets what the stream ends in, in one slot: its entries are linked again from the start.
     pub fn clear_slot(&mut self, slot: usize) {
         self.tails[slot] = ([0; MAX_TAIL], 0);
+    }
+
+    /// Whether the stream so far has had an odd number of bytes.
+    pub fn is_odd(&self) -> bool {
+        self.odd
+    }
+
+    /// A stream with nothing unfinished that has had an odd number of bytes, or an even one.
+    pub fn with_parity(odd: bool) -> Self {
+        Self {
+            odd,
+            ..Self::default()
+        }
     }
 }
 
@@ -199,6 +240,46 @@ mod tests {
             2,
             "{pieces:?}"
         );
+    }
+
+    /// Binary data read as UTF-16, cut anywhere (lone surrogates at the cuts among them): the
+    /// entries show what the whole stream decodes to, not a byte off after an odd cut.
+    #[test]
+    fn utf16_stays_in_step_across_any_cuts() {
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5_000 {
+            let len = (next() % 24) as usize;
+            // Surrogate halves often: the bytes D8 to DF in every other place.
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| match next() % 4 {
+                    0 => 0xD8 + (next() % 8) as u8,
+                    1 => 0,
+                    _ => next() as u8,
+                })
+                .collect();
+            // Entries of a stream are never empty (the store links none that is).
+            let mut cuts: Vec<usize> = (0..next() % 4)
+                .map(|_| (next() as usize) % (len + 1))
+                .filter(|&cut| cut > 0 && cut < len)
+                .collect();
+            cuts.sort_unstable();
+            cuts.dedup();
+            for encoding in [TextEncoding::Utf16Le, TextEncoding::Utf16Be] {
+                let pieces = shown(encoding, &bytes, &cuts);
+                let whole = encoding.decode_marked(&bytes).text;
+                assert_eq!(
+                    pieces.concat(),
+                    whole,
+                    "{encoding} {bytes:02X?} cut at {cuts:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -71,7 +71,15 @@ impl Framer {
             _ => self.pending.extend_from_slice(&bytes),
         }
         if self.pending.len() >= MAX_FRAME {
-            frames.extend(self.flush());
+            match framing {
+                // A whole number of code units: the next line's code units start even.
+                Framing::Utf16Lines(_) => {
+                    let whole = self.pending.len() & !1;
+                    frames.push((self.pending[..whole].to_vec(), time));
+                    self.pending.drain(..whole);
+                }
+                _ => frames.extend(self.flush()),
+            }
         }
         frames
     }
@@ -190,6 +198,20 @@ mod tests {
         // The same bytes as UTF-8 lines break at every 0x0A.
         let (frames, _) = frames_of(&Framing::Lines, &reads);
         assert_eq!(frames.len(), 4);
+    }
+
+    #[test]
+    fn a_utf16_line_past_the_size_limit_is_cut_at_a_code_unit() {
+        // A line longer than the limit in an odd-sized read, then its end and a short line.
+        let mut long = [b'y', 0].repeat(MAX_FRAME / 2);
+        long.push(b'y');
+        let framing = Framing::Utf16Lines(Utf16Order::Little);
+        let (frames, pending) = frames_of(&framing, &[&long, &[0, 0x0A, 0, b'z', 0, 0x0A, 0, 0]]);
+        let lengths: Vec<usize> = frames.iter().map(Vec::len).collect();
+        // The limit's worth (even), then "y\n" and "z\n": the odd byte stayed to begin a
+        // code unit. The last byte waits.
+        assert_eq!(lengths, [MAX_FRAME, 4, 4]);
+        assert_eq!(pending, 1);
     }
 
     #[test]

@@ -93,7 +93,10 @@ impl Session {
             counters: Counters::default(),
             traffic: Traffic::default(),
             clients: Vec::new(),
-            log: LogStore::default(),
+            log: match mode {
+                Mode::Udp => LogStore::default().of_datagrams(),
+                Mode::TcpClient | Mode::TcpServer => LogStore::default(),
+            },
             cycle: None,
             file: None,
             replay: None,

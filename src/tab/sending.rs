@@ -292,9 +292,11 @@ impl Tab {
         if settings.input_format == format {
             return;
         }
+        // The encoding Send uses: the send box's own, else the tab's.
+        let encoding = settings.send.encoding.unwrap_or(settings.encoding);
         let converted = match format {
             PayloadFormat::Hex => {
-                codec::compose(&settings.send_text, PayloadFormat::Text, settings.encoding)
+                codec::compose(&settings.send_text, PayloadFormat::Text, encoding)
                     .ok()
                     .map(|bytes| codec::to_spaced_hex(&bytes))
             }
@@ -302,11 +304,8 @@ impl Tab {
             PayloadFormat::Text => codec::parse_hex(&settings.send_text)
                 .ok()
                 .and_then(|bytes| {
-                    let text = settings.encoding.decode(&bytes).into_owned();
-                    let same = settings
-                        .encoding
-                        .encode(&text)
-                        .is_ok_and(|back| *back == bytes[..]);
+                    let text = encoding.decode(&bytes).into_owned();
+                    let same = encoding.encode(&text).is_ok_and(|back| *back == bytes[..]);
                     (same && !text.contains(|c: char| c.is_control() && c != '\n' && c != '\t'))
                         .then_some(text)
                 }),

@@ -121,6 +121,52 @@ mod tests {
     }
 
     #[test]
+    fn datagrams_are_whole_in_themselves() {
+        let le = TextEncoding::Utf16Le;
+        let mut store = LogStore::default().of_datagrams();
+        store.show_in(le);
+        // An odd-sized datagram, then one whole code unit: it is not taken for the second half.
+        store.push(rx(&[0x41]));
+        store.push(rx(&[0x42, 0x00]));
+        assert_eq!(&*store.shown_bytes(0, le), [0x41]);
+        assert_eq!(&*store.shown_bytes(1, le), [0x42, 0x00]);
+        store.show_in(TextEncoding::Gbk);
+        store.push(rx(&[0xC4]));
+        store.push(rx(&[0xE3]));
+        assert_eq!(&*store.shown_bytes(3, TextEncoding::Gbk), [0xE3]);
+    }
+
+    /// UTF-16 chosen after the oldest reads left memory: the stream stays in step whether an
+    /// odd or an even number of its bytes left (the first stored entry then starts mid-unit).
+    #[test]
+    fn utf16_chosen_after_reads_left_memory_stays_in_step() {
+        let le = TextEncoding::Utf16Le;
+        let text = le.encode(&"abcdefghij".repeat(40)).unwrap().into_owned();
+        let entry_cost = LogStore::cost(7);
+        let mut parities = std::collections::HashSet::new();
+        for kept in 20..24 {
+            let mut store = LogStore::with_cap(entry_cost * kept);
+            for chunk in text.chunks(7) {
+                store.push(rx(chunk));
+            }
+            let (evicted, _) = store.evicted();
+            parities.insert(evicted % 2);
+            store.show_in(le);
+            store.push(rx(&text[..6]));
+            for index in 0..store.len() {
+                let shown = le.decode_marked(&store.shown_bytes(index, le)).text;
+                let letters = shown.chars().all(|c| c.is_ascii_lowercase());
+                assert!(letters, "{evicted} evicted, entry {index}: {shown:?}");
+            }
+        }
+        assert_eq!(
+            parities.len(),
+            2,
+            "odd and even numbers of 7-byte reads left"
+        );
+    }
+
+    #[test]
     fn a_utf16_index_survives_eviction() {
         let be = TextEncoding::Utf16Be;
         let line = be.encode("x\n").unwrap();

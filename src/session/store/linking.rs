@@ -1,7 +1,7 @@
 //! Characters split across entries: linking each new entry to the previous one of its stream,
 //! and linking the stored entries again when the log is shown in another encoding.
 
-use super::LogStore;
+use super::{Header, LogStore};
 use crate::codec::TextEncoding;
 use crate::session::carry::{Carry, StreamTail};
 use crate::session::{Direction, EntryTag};
@@ -9,7 +9,9 @@ use crate::session::{Direction, EntryTag};
 impl LogStore {
     /// Links a data entry to the previous entry of its stream; status messages stand alone.
     pub(super) fn link_stream(&mut self, peer: u32, tag: EntryTag, bytes: &[u8]) -> [Carry; 2] {
-        let Some(direction) = stream_direction(tag) else {
+        // An empty entry (a zero-byte send) neither ends nor continues a character.
+        let linkable = !self.datagrams && !bytes.is_empty();
+        let Some(direction) = stream_direction(tag).filter(|_| linkable) else {
             return [Carry::default(); 2];
         };
         let slot = peer.wrapping_add(1) as usize;
@@ -37,6 +39,7 @@ impl LogStore {
             return;
         }
         self.linked.0[SLOT] = encoding;
+        let starts_odd = self.stored_streams_start_odd();
         // Per stream, as in `streams`: its last entry so far (by index), and what that ends in.
         let mut relinked: Vec<[Option<(usize, StreamTail)>; 2]> =
             vec![[None; 2]; self.streams.len()];
@@ -44,7 +47,7 @@ impl LogStore {
             let Some(header) = self.headers.get(index).copied() else {
                 break;
             };
-            let Some(direction) = stream_direction(header.tag) else {
+            let Some(direction) = self.link_direction(&header) else {
                 continue;
             };
             let Some(stream) = relinked
@@ -54,7 +57,12 @@ impl LogStore {
                 continue;
             };
             let (previous, tail) = stream.take().unzip();
-            let mut tail = tail.unwrap_or_default();
+            // Where the stream's bytes stored begin: mid–code unit in UTF-16 if an odd number
+            // of its bytes left memory.
+            let start_odd = starts_odd
+                .get(header.peer.wrapping_add(1) as usize)
+                .is_some_and(|odd| odd[direction]);
+            let mut tail = tail.unwrap_or_else(|| StreamTail::with_parity(start_odd));
             let previous = previous
                 .and_then(|previous| self.headers.get_mut(previous))
                 .map(|previous| &mut previous.carries[SLOT]);
@@ -76,6 +84,36 @@ impl LogStore {
                 }
             }
         }
+    }
+}
+
+impl LogStore {
+    /// The direction slot of a stream entry `header` is part of, if it links to its neighbours.
+    fn link_direction(&self, header: &Header) -> Option<usize> {
+        // An empty entry (a zero-byte send) neither ends nor continues a character.
+        let linkable = !self.datagrams && header.payload.len() > 0;
+        stream_direction(header.tag).filter(|_| linkable)
+    }
+
+    /// Per stream, as in `streams`: whether an odd number of its bytes came before the first of
+    /// its entries stored (its bytes so far, less those stored).
+    fn stored_streams_start_odd(&self) -> Vec<[bool; 2]> {
+        let mut odd: Vec<[bool; 2]> = self
+            .streams
+            .iter()
+            .map(|streams| streams.map(|stream| stream.is_some_and(|(_, tail)| tail.is_odd())))
+            .collect();
+        for index in 0..self.headers.len() {
+            let Some(header) = self.headers.get(index) else {
+                break;
+            };
+            if let Some(direction) = self.link_direction(header)
+                && let Some(stream) = odd.get_mut(header.peer.wrapping_add(1) as usize)
+            {
+                stream[direction] ^= header.payload.len() % 2 == 1;
+            }
+        }
+        odd
     }
 }
 

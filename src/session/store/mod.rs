@@ -91,6 +91,9 @@ pub struct LogStore {
     /// Whose line breaks the text lines are counted by: UTF-8's (a 0x0A byte, as in every
     /// encoding offered but UTF-16), or a UTF-16 encoding's.
     text_breaks: TextEncoding,
+    /// Each entry is a datagram, whole in itself: no character goes on into the next one (in
+    /// UTF-16 an odd-sized datagram would otherwise set the rest of its peer's one byte off).
+    datagrams: bool,
 }
 
 impl Default for LogStore {
@@ -115,7 +118,14 @@ impl LogStore {
             peer_width: 0,
             linked: Linked::default(),
             text_breaks: TextEncoding::Utf8,
+            datagrams: false,
         }
+    }
+
+    /// A store of datagrams, each whole in itself: no character is linked across entries.
+    pub fn of_datagrams(mut self) -> Self {
+        self.datagrams = true;
+        self
     }
 
     /// The sequence number of the oldest entry stored (or of the next one, when empty).
@@ -151,6 +161,15 @@ impl LogStore {
                 (carry.display(bytes), carry.borrowed_len())
             }
             None => (Cow::Borrowed(&[]), 0),
+        }
+    }
+
+    /// How many of entry `index`'s last bytes the next entry of its stream shows in `encoding`.
+    pub fn handed_on(&self, index: usize, encoding: TextEncoding) -> usize {
+        let slot = self.linked.slot(encoding);
+        match (self.headers.get(index), slot) {
+            (Some(header), Some(slot)) => header.carries[slot].handed_on(),
+            _ => 0,
         }
     }
 
