@@ -5,6 +5,7 @@
 //! the packets' payloads); `.txt` is for reading.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
 use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
 use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
-use crate::session::{LogEntry, Mode};
+use crate::session::{Direction, LogEntry, Mode};
 
 /// A log file format, chosen by the file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,6 +59,38 @@ impl LogFormat {
 pub struct RecordWriter {
     format: LogFormat,
     pcapng: Option<Box<PcapngState>>,
+    steps: CodeUnitSteps,
+}
+
+/// TCP streams followed for their byte parity at most; past it they start again from even.
+const STEPS_MAX: usize = 4096;
+
+/// Per TCP stream (peer, sent or received): whether an odd number of its bytes came before, so
+/// a UTF-16 `text` field decodes from the stream's code unit boundaries, not from each read's.
+#[derive(Default)]
+struct CodeUnitSteps(HashMap<(Option<SocketAddr>, bool), bool>);
+
+impl CodeUnitSteps {
+    /// Whether `entry` starts mid–code unit, in UTF-16; counts its bytes.
+    fn starts_odd(&mut self, ctx: &RecordContext, entry: &LogEntry) -> bool {
+        let sent = match entry.direction() {
+            Direction::Rx => false,
+            Direction::Tx => true,
+            Direction::Info | Direction::Error => return false,
+        };
+        // Datagrams are whole in themselves.
+        if ctx.encoding.utf16_order().is_none() || ctx.mode == Mode::Udp {
+            return false;
+        }
+        let key = (entry.peer, sent);
+        if self.0.len() >= STEPS_MAX && !self.0.contains_key(&key) {
+            self.0.clear();
+        }
+        let odd = self.0.entry(key).or_default();
+        let before = *odd;
+        *odd ^= entry.bytes().len() % 2 == 1;
+        before
+    }
 }
 
 impl RecordWriter {
@@ -66,7 +99,11 @@ impl RecordWriter {
             LogFormat::Pcapng => Some(Box::new(PcapngState::new())),
             LogFormat::Txt | LogFormat::Csv | LogFormat::Jsonl => None,
         };
-        Ok(Self { format, pcapng })
+        Ok(Self {
+            format,
+            pcapng,
+            steps: CodeUnitSteps::default(),
+        })
     }
 
     /// What comes before the first record of a file (each part of a rotating one).
@@ -87,7 +124,10 @@ impl RecordWriter {
     ) -> io::Result<()> {
         match &mut self.pcapng {
             Some(pcapng) => pcapng.write_record(out, ctx, entry),
-            None => write_record(out, self.format, ctx, entry),
+            None => {
+                let starts_odd = self.steps.starts_odd(ctx, entry);
+                write_record(out, self.format, ctx, entry, starts_odd)
+            }
         }
     }
 
@@ -128,30 +168,48 @@ fn write_header(w: &mut impl Write, format: LogFormat) -> io::Result<()> {
 }
 
 /// Writes one entry as one line ending in `\n`, with times in the local time zone.
+/// `starts_odd`: the entry's first byte is the second half of a UTF-16 code unit.
 fn write_record(
     w: &mut impl Write,
     format: LogFormat,
     ctx: &RecordContext,
     entry: &LogEntry,
+    starts_odd: bool,
 ) -> io::Result<()> {
-    write_record_in(w, format, ctx, entry, &Local)
+    let text = data_text(ctx, entry, starts_odd);
+    write_record_in(w, format, ctx, entry, &text, &Local)
 }
 
-/// [`write_record`] in a given time zone, so tests do not depend on the machine's.
+/// The text of a data entry: its bytes decoded, in UTF-16 from the stream's code unit
+/// boundaries (a first byte that finishes the previous read's unit is one U+FFFD, as the
+/// previous read's last byte is).
+fn data_text<'a>(ctx: &RecordContext, entry: &'a LogEntry, starts_odd: bool) -> Cow<'a, str> {
+    match (entry.message(), entry.bytes()) {
+        (Some(message), _) => Cow::Borrowed(message),
+        (None, [_, rest @ ..]) if starts_odd => {
+            Cow::Owned(format!("\u{FFFD}{}", ctx.encoding.decode(rest)))
+        }
+        (None, bytes) => ctx.encoding.decode(bytes),
+    }
+}
+
+/// [`write_record`] in a given time zone, so tests do not depend on the machine's; `text` is
+/// what the entry says (see [`data_text`]).
 fn write_record_in<Tz: TimeZone>(
     w: &mut impl Write,
     format: LogFormat,
     ctx: &RecordContext,
     entry: &LogEntry,
+    text: &str,
     zone: &Tz,
 ) -> io::Result<()> {
     let time = DateTime::<Utc>::from(entry.time)
         .with_timezone(zone)
         .fixed_offset();
     let line = match format {
-        LogFormat::Txt => txt_line(ctx, entry, &time),
-        LogFormat::Csv => csv_line(&Fields::new(ctx, entry, &time)),
-        LogFormat::Jsonl => jsonl_line(&Fields::new(ctx, entry, &time))?,
+        LogFormat::Txt => txt_line(ctx, entry, text, &time),
+        LogFormat::Csv => csv_line(&Fields::new(ctx, entry, text, &time)),
+        LogFormat::Jsonl => jsonl_line(&Fields::new(ctx, entry, text, &time))?,
         // Not a line format: RecordWriter writes it.
         LogFormat::Pcapng => return Err(io::ErrorKind::Unsupported.into()),
     };
@@ -179,7 +237,12 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn new(ctx: &RecordContext, entry: &'a LogEntry, time: &DateTime<FixedOffset>) -> Self {
+    fn new(
+        ctx: &RecordContext,
+        entry: &'a LogEntry,
+        text: &'a str,
+        time: &DateTime<FixedOffset>,
+    ) -> Self {
         let bytes = entry.bytes();
         Self {
             time: time.to_rfc3339_opts(SecondsFormat::Millis, false),
@@ -190,9 +253,7 @@ impl<'a> Fields<'a> {
             local: entry.local,
             len: bytes.len(),
             hex: to_hex(bytes),
-            text: entry
-                .message()
-                .map_or_else(|| ctx.encoding.decode(bytes), Cow::Borrowed),
+            text: Cow::Borrowed(text),
         }
     }
 }
@@ -243,7 +304,12 @@ fn push_csv_cell(line: &mut String, cell: &str) {
 
 /// `2026-11-21 10:00:00.123 RX 127.0.0.1:50412 5 B  Hello`, or for messages
 /// `2026-11-21 10:00:00.123 INFO - Connected to ...`.
-fn txt_line(ctx: &RecordContext, entry: &LogEntry, time: &DateTime<FixedOffset>) -> String {
+fn txt_line(
+    ctx: &RecordContext,
+    entry: &LogEntry,
+    text: &str,
+    time: &DateTime<FixedOffset>,
+) -> String {
     let peer = match entry.peer {
         Some(_) => crate::session::endpoint_text(entry.peer, entry.to),
         None => "-".to_owned(),
@@ -262,7 +328,7 @@ fn txt_line(ctx: &RecordContext, entry: &LogEntry, time: &DateTime<FixedOffset>)
         if ctx.hex_text {
             line.push_str(&to_spaced_hex(bytes));
         } else {
-            push_escaped(&mut line, &ctx.encoding.decode(bytes));
+            push_escaped(&mut line, text);
         }
     }
     line.push('\n');
@@ -318,12 +384,49 @@ mod tests {
     /// The record as written in UTC+8.
     fn line(format: LogFormat, ctx: &RecordContext, entry: &LogEntry) -> String {
         let mut out = Vec::new();
-        write_record_in(&mut out, format, ctx, entry, &china()).unwrap();
+        let text = data_text(ctx, entry, false);
+        write_record_in(&mut out, format, ctx, entry, &text, &china()).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     fn utf8() -> RecordContext {
         ctx(TextEncoding::Utf8, false)
+    }
+
+    /// UTF-16 read in odd-sized pieces: each record's text starts at the stream's code unit
+    /// boundary (the half units at the cut are one U+FFFD each), per peer and direction; a
+    /// datagram decodes on its own.
+    #[test]
+    fn utf16_text_fields_follow_the_streams_code_units() {
+        let texts = |mode: Mode, entries: &[LogEntry]| -> Vec<String> {
+            let mut writer = RecordWriter::new(LogFormat::Jsonl).unwrap();
+            let context = RecordContext {
+                mode,
+                ..ctx(TextEncoding::Utf16Le, false)
+            };
+            entries
+                .iter()
+                .map(|entry| {
+                    let mut out = Vec::new();
+                    writer.write_record(&mut out, &context, entry).unwrap();
+                    let record: serde_json::Value = serde_json::from_slice(&out).unwrap();
+                    record["text"].as_str().unwrap().to_owned()
+                })
+                .collect()
+        };
+        let a = Some("127.0.0.1:1");
+        let b = Some("127.0.0.1:2");
+        // "AB" cut after three bytes, from peer a; "C" whole from peer b in between.
+        let entries = [
+            new_entry(a, EntryKind::Rx(vec![0x41, 0, 0x42])),
+            new_entry(b, EntryKind::Rx(vec![0x43, 0])),
+            new_entry(a, EntryKind::Tx(vec![0x44, 0])),
+            new_entry(a, EntryKind::Rx(vec![0, 0x45, 0])),
+        ];
+        let stream = texts(Mode::TcpServer, &entries);
+        assert_eq!(stream, ["A\u{FFFD}", "C", "D", "\u{FFFD}E"]);
+        let datagrams = texts(Mode::Udp, &entries);
+        assert_eq!(datagrams[3], "\u{4500}\u{FFFD}");
     }
 
     #[test]
@@ -396,7 +499,8 @@ mod tests {
     fn utc_offset_is_written_as_numbers() {
         let entry = new_entry(None, EntryKind::Rx(Vec::new()));
         let mut out = Vec::new();
-        write_record_in(&mut out, LogFormat::Jsonl, &utf8(), &entry, &Utc).unwrap();
+        let text = data_text(&utf8(), &entry, false);
+        write_record_in(&mut out, LogFormat::Jsonl, &utf8(), &entry, &text, &Utc).unwrap();
         let line = String::from_utf8(out).unwrap();
         assert!(
             line.starts_with(r#"{"time":"2026-11-21T02:00:00.123+00:00","#),
@@ -433,7 +537,7 @@ mod tests {
         ];
         let mut out = Vec::new();
         for entry in &entries {
-            write_record(&mut out, LogFormat::Jsonl, &utf8(), entry).unwrap();
+            write_record(&mut out, LogFormat::Jsonl, &utf8(), entry, false).unwrap();
         }
         let text = String::from_utf8(out).unwrap();
         let lines: Vec<&str> = text.lines().collect();
@@ -546,7 +650,7 @@ mod tests {
     fn txt_uses_local_time() {
         let entry = new_entry(None, EntryKind::Info("x".into()));
         let mut out = Vec::new();
-        write_record(&mut out, LogFormat::Txt, &utf8(), &entry).unwrap();
+        write_record(&mut out, LogFormat::Txt, &utf8(), &entry, false).unwrap();
         let local = DateTime::<Local>::from(test_time()).format("%Y-%m-%d %H:%M:%S%.3f ");
         assert!(
             String::from_utf8(out)
