@@ -66,8 +66,11 @@ for target in "${targets[@]}"; do
     rm -rf "${out:?}/$target"
     # -V (-E) stops after that many seconds of fuzzing (inputs); the timeout is a guard on top.
     # -m none: the targets bound their own memory (a fixed 8 MB buffer is the largest).
+    # AFL_INPUT_LEN_MAX: havoc grew stream inputs to 50 KB, whose checks (every encoding's
+    # reference decode, pieces, cuts) slowed the run from thousands of inputs a second to tens.
+    # The largest seed is 3.3 KB.
     AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
-        AFL_NO_AFFINITY=1 AFL_QUIET=1 \
+        AFL_NO_AFFINITY=1 AFL_QUIET=1 AFL_INPUT_LEN_MAX=8192 \
         timeout --kill-after=10 $((seconds + 120)) \
         cargo afl fuzz "${limit[@]}" -m none -t 2000 -i "corpus/$target" -o "$out/$target" \
         "target/$profile/$target" >"$out/$target.log" 2>&1 || {
