@@ -20,6 +20,9 @@ pub mod tab;
 pub mod ui;
 pub mod units;
 
+#[cfg(test)]
+mod test_rng;
+
 // The strings of every language, from locales/*.toml; English fills any gap.
 rust_i18n::i18n!("locales", fallback = "en");
 

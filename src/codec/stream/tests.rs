@@ -84,13 +84,7 @@ fn a_big5_letter_keeps_its_combining_mark() {
 
 #[test]
 fn the_tail_found_near_the_end_is_the_tail_found_from_the_start() {
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::test_rng::xorshift(0x2545_F491_4F6C_DD1D_u64);
     // Few bytes that end the GBK search, so it often has to look far back.
     let alphabet = [
         0x20, 0x30, 0x39, 0x41, 0x5A, 0x7F, 0x80, 0x81, 0xA1, 0xBF, 0xC4, 0xE4, 0xF0, 0xFE, 0xFF,
@@ -114,9 +108,9 @@ fn the_tail_found_near_the_end_is_the_tail_found_from_the_start() {
         let bytes: Vec<u8> = (0..len)
             .map(|_| {
                 let r = next();
-                if long && r % 20 != 0 {
+                if long && !r.is_multiple_of(20) {
                     0x81 + ((r >> 8) % 0x7E) as u8
-                } else if r % 5 == 0 {
+                } else if r.is_multiple_of(5) {
                     (r >> 8) as u8
                 } else {
                     alphabet[(r >> 8) as usize % alphabet.len()]
@@ -135,13 +129,7 @@ fn the_tail_found_near_the_end_is_the_tail_found_from_the_start() {
 
 /// Random bytes weighted towards the interesting ranges, from a fixed seed.
 fn random_buffers() -> impl Iterator<Item = Vec<u8>> {
-    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = crate::test_rng::xorshift(0x9E37_79B9_7F4A_7C15_u64);
     let alphabet: Vec<u8> = [
         0x00, 0x0A, 0x30, 0x39, 0x41, 0x7F, 0x80, 0x81, 0xA0, 0xA1, 0xBF, 0xC2, 0xC4, 0xE0, 0xE3,
         0xE4, 0xED, 0xF0, 0xF4, 0xFE, 0xFF,
@@ -152,7 +140,7 @@ fn random_buffers() -> impl Iterator<Item = Vec<u8>> {
         (0..len)
             .map(|_| {
                 let r = next();
-                if r % 3 == 0 {
+                if r.is_multiple_of(3) {
                     (r >> 8) as u8
                 } else {
                     alphabet[(r >> 8) as usize % alphabet.len()]
