@@ -61,7 +61,7 @@ pub(super) fn load(storage: Option<&dyn eframe::Storage>) -> Remembered {
     read(&text)
 }
 
-/// Reads settings text as [`load`] does and writes back what it read, with the parts it could
+/// Reads settings text as `load` does and writes back what it read, with the parts it could
 /// not read: what the settings fuzz target checks (the types themselves stay the app's).
 pub fn reread(text: &str) -> (Result<String, ron::Error>, Vec<&'static str>) {
     let read = read(text);

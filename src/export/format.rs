@@ -1,5 +1,5 @@
 //! The log file formats: one line per entry in `.txt`, `.csv` or `.jsonl`, or packets in
-//! `.pcapng` (see [`super::pcapng`]).
+//! `.pcapng` (see `super::pcapng`).
 //!
 //! `.csv`, `.jsonl` and `.pcapng` are byte-exact (length and hex of what crossed the wire, or
 //! the packets' payloads); `.txt` is for reading.
@@ -132,7 +132,7 @@ impl RecordWriter {
     }
 
     /// Writes a pcapng entry's packets from its staged payload, straight to `w` (see
-    /// [`PcapngState::write_packets`]); an error for the line formats.
+    /// `PcapngState::write_packets`); an error for the line formats.
     pub fn write_packets(
         &mut self,
         w: &mut impl Write,

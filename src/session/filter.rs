@@ -150,7 +150,7 @@ impl FilterIndex {
         }
     }
 
-    /// Tests entries not tested yet, stopping after `budget` entries or [`BYTES_PER_UPDATE`]
+    /// Tests entries not tested yet, stopping after `budget` entries or `BYTES_PER_UPDATE`
     /// bytes (a text filter decodes each entry); returns true once every entry is tested.
     pub fn update(&mut self, store: &LogStore, budget: usize) -> bool {
         let first = store.first_sequence();

@@ -1,7 +1,7 @@
 //! The session's tests: events applied to a session, as the intake applies them.
 use super::*;
 use crate::i18n::Language;
-use crate::net::NetError;
+use crate::net::{EventKind, NetError};
 
 /// Applies an event (through a stage without framing) and returns the entry it recorded.
 fn apply(session: &mut Session, kind: EventKind) -> LogEntry {

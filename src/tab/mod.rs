@@ -2,6 +2,7 @@
 //! for ([`TabAction`]) into worker commands and settings for its intake thread, which owns
 //! everything that follows the worker (session state, files, auto-replies). No drawing here.
 
+mod action;
 pub mod auto_reply;
 mod capture;
 mod connect_options;
@@ -11,6 +12,7 @@ mod messages;
 mod outputs;
 pub mod payloads;
 pub mod replay;
+mod selection;
 mod send_settings;
 mod sending;
 mod settings;
@@ -18,23 +20,22 @@ mod shared;
 mod tls_options;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use parking_lot::MappedMutexGuard;
 
-use crate::codec::{self, PayloadFormat, TextEncoding};
+use crate::codec::TextEncoding;
 use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
 use crate::i18n::Language;
 use crate::net::{ClientId, Command, QUEUE_LIMIT, Wake};
 use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session, Status};
 
+pub use action::TabAction;
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
 pub use connect_options::{ClientFields, UdpFields};
 use intake::Intake;
-use payloads::Payload;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 use settings::parse_mib;
@@ -43,68 +44,6 @@ pub use settings::{
 };
 use shared::SharedSession;
 pub use tls_options::{TlsFields, VerifyChoice};
-
-/// Everything the user can ask a tab to do. UI functions return these; [`Tab::handle`] acts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[must_use]
-pub enum TabAction {
-    /// Connect, listen or open, from the fields.
-    Start,
-    /// Disconnect, stop listening or close.
-    Stop,
-    /// Compose the send box and send it.
-    Send,
-    /// TCP server: send to this client (or stop), with the others selected.
-    SelectClient {
-        id: ClientId,
-        selected: bool,
-    },
-    /// The send box was edited: the last send's error no longer applies.
-    SendTextEdited,
-    DisconnectClients(Vec<ClientId>),
-    DisconnectAllClients,
-    ClearLog,
-    ResetCounters,
-    /// Switch the send box between text and hex, converting what it holds when it can.
-    SetInputFormat(PayloadFormat),
-    /// The framing fields changed: use them if they are valid.
-    ApplyFraming,
-    /// Freeze the view (data is still counted, recorded and kept), or let it run again.
-    TogglePause,
-    /// Select or deselect an entry (by sequence number); `extend` selects the range from the
-    /// last clicked entry.
-    SelectEntry {
-        sequence: u64,
-        extend: bool,
-    },
-    ClearSelection,
-    /// Start or stop the Record toggle's file.
-    ToggleRecording,
-    /// Start or stop saving received data to a file.
-    ToggleRawCapture,
-    /// The memory cap field changed: use it if it is valid.
-    ApplyMemoryCap,
-    /// UDP: the Broadcast switch changed; an open socket follows it at once.
-    ApplyBroadcast,
-    /// UDP: join the multicast group typed in (now if open, else as it opens).
-    JoinGroup,
-    /// UDP: leave this group (as typed), and forget it.
-    LeaveGroup(String),
-    /// Start the cyclic send of the send box, or stop it.
-    ToggleCycle,
-    /// Send this file's bytes.
-    SendFile(PathBuf),
-    /// Read the Replay window's recording and replay it.
-    StartReplay,
-    PauseReplay,
-    ResumeReplay,
-    StopReplay,
-    CancelFile,
-    /// Send a quick command (named) as saved, leaving the send box alone.
-    SendPayload(String, Payload),
-    /// Put a kept payload (from the history or a quick command) in the send box.
-    LoadPayload(Payload),
-}
 
 pub struct Tab {
     pub mode: Mode,
@@ -216,90 +155,6 @@ impl Tab {
     /// Whether the local endpoint fields can be edited now.
     pub fn endpoint_editable(&self) -> bool {
         self.toggle_starts()
-    }
-
-    /// Brings the filter up to date with its fields and the log, testing entries until
-    /// `deadline`; returns false while entries remain untested.
-    pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
-        let fields = &self.settings.filter;
-        if !fields.is_active() {
-            self.filter = None;
-            self.filter_built_from = None;
-            self.errors.filter = None;
-            return true;
-        }
-        let key = (fields.clone(), self.settings.encoding);
-        if self.filter_built_from.as_ref() != Some(&key) {
-            match fields.compile(self.settings.encoding) {
-                Ok(matcher) => {
-                    self.filter = Some(FilterIndex::new(matcher));
-                    self.errors.filter = None;
-                }
-                Err(error) => {
-                    self.filter = None;
-                    self.errors.filter = Some(messages::filter_error(&error, self.language));
-                }
-            }
-            self.filter_built_from = Some(key);
-        }
-        let Some(filter) = &mut self.filter else {
-            return true;
-        };
-        // Entries tested between looks at the clock.
-        const STEP: usize = 4_000;
-        loop {
-            if filter.update(&self.session.lock().log, STEP) {
-                return true;
-            }
-            if Instant::now() >= deadline {
-                return false;
-            }
-        }
-    }
-
-    fn select(&mut self, sequence: u64, extend: bool) {
-        match self.select_anchor.filter(|_| extend) {
-            Some(anchor) => {
-                let (from, to) = (anchor.min(sequence), anchor.max(sequence));
-                let shown = |s: &u64| {
-                    self.filter
-                        .as_ref()
-                        .is_none_or(|filter| filter.contains(*s))
-                };
-                self.selected.extend((from..=to).filter(shown));
-            }
-            None => {
-                if !self.selected.remove(&sequence) {
-                    self.selected.insert(sequence);
-                }
-            }
-        }
-        self.select_anchor = Some(sequence);
-    }
-
-    /// The selected entries still stored, one a line: decoded text (as the view shows it), or
-    /// spaced hex; status messages as they are.
-    pub fn selection_text(&self, hex: bool) -> String {
-        let log = &self.session.lock().log;
-        let encoding = self.settings.encoding;
-        let lines: Vec<String> = self
-            .selected
-            .iter()
-            .filter_map(|&sequence| log.index_of(sequence))
-            .filter_map(|index| {
-                let entry = log.get(index)?;
-                Some(match (entry.message(), hex) {
-                    (Some(message), _) => message.to_owned(),
-                    (None, true) => codec::to_spaced_hex(entry.bytes()),
-                    (None, false) => {
-                        encoding
-                            .decode_marked(&log.shown_bytes(index, encoding))
-                            .text
-                    }
-                })
-            })
-            .collect();
-        lines.join("\n")
     }
 
     /// Hands the intake what it runs with that the user may have changed since the last
@@ -428,7 +283,7 @@ impl Tab {
     }
 
     /// On quit: stops the worker and waits, until `deadline`, for its last events to reach the
-    /// files and the session (see [`Intake::finish`]).
+    /// files and the session (see `Intake::finish`).
     pub fn finish_worker(&mut self, deadline: Instant) {
         if let Some(intake) = self.worker.take() {
             intake.finish(deadline);

@@ -1,0 +1,267 @@
+//! The worker events that are not bytes: how each changes the session and what the log says.
+
+use std::borrow::Cow;
+use std::net::SocketAddr;
+use std::time::{Duration, SystemTime};
+
+use super::{ClientInfo, EntryKind, LogEntry, ReplayState, Session, Status, messages};
+use crate::net::{ClientId, CloseReason, Event, EventKind};
+use crate::tr;
+use crate::units::group_digits;
+
+/// What one event logs: the peer it is about, and the entry.
+type Said = (Option<SocketAddr>, EntryKind);
+
+fn info(text: Cow<'static, str>) -> EntryKind {
+    EntryKind::Info(text.into_owned())
+}
+
+impl Session {
+    /// Applies an event that is not received or sent bytes; `record` sees the entry it logs.
+    pub(super) fn apply_status(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
+        let Event { time, kind } = event;
+        let lang = self.language;
+        let (peer, kind) = match kind {
+            EventKind::Connecting { peer } => {
+                self.status = Status::Connecting { peer };
+                let text = tr!(lang, "events.connecting", peer = peer);
+                (Some(peer), info(text))
+            }
+            EventKind::Connected { local, peer } => {
+                self.status = Status::Connected { local, peer };
+                let text = tr!(lang, "events.connected", peer = peer, local = local);
+                (Some(peer), info(text))
+            }
+            EventKind::Retrying {
+                reason,
+                attempt,
+                limit,
+                after,
+            } => self.retrying(&reason, attempt, limit, after),
+            EventKind::GroupJoined(group) => {
+                let text = tr!(lang, "events.joined", group = group.to_string());
+                self.groups.push(group);
+                (None, info(text))
+            }
+            EventKind::GroupLeft(group) => {
+                let text = tr!(lang, "events.left", group = group.to_string());
+                self.groups.retain(|joined| *joined != group);
+                (None, info(text))
+            }
+            EventKind::Secured { peer, session, .. } => (
+                Some(peer),
+                info(messages::tls_session(&session, lang).into()),
+            ),
+            EventKind::ServerCertificate {
+                certificate,
+                generated,
+            } => {
+                let text = messages::certificate_text(&certificate, Some(generated), lang);
+                (None, info(text.into()))
+            }
+            EventKind::Listening { local } => {
+                self.status = Status::Listening { local };
+                (None, info(tr!(lang, "events.listening", local = local)))
+            }
+            EventKind::ListenStopped { local } => self.listen_stopped(local),
+            EventKind::Opened { local } => {
+                self.status = Status::Open { local };
+                (None, info(tr!(lang, "events.opened", local = local)))
+            }
+            EventKind::ClientConnected { id, peer, .. } => self.client_connected(id, peer, time),
+            EventKind::PeerFinished {
+                peer,
+                client,
+                linger,
+            } => self.peer_finished(peer, client.is_some(), linger),
+            EventKind::ClientDisconnected { id, peer, reason } => {
+                self.client_disconnected(id, peer, &reason)
+            }
+            // Taken by the stage.
+            EventKind::Received { .. } | EventKind::Sent { .. } => return,
+            EventKind::SendFailed { peer, error } => {
+                let error = messages::net_error(&error, lang);
+                let text = tr!(lang, "events.send_failed", error = error);
+                (peer, EntryKind::Error(text.into_owned()))
+            }
+            EventKind::Warning(error) => {
+                (None, EntryKind::Error(messages::net_error(&error, lang)))
+            }
+            EventKind::Dropped { total } => self.dropped(total),
+            EventKind::ReplayProgress {
+                sent,
+                total,
+                running,
+                paused,
+            } => {
+                let state = ReplayState {
+                    sent,
+                    total,
+                    running,
+                    paused,
+                };
+                let Some(kind) = self.replay_progress(state) else {
+                    return;
+                };
+                (None, kind)
+            }
+            EventKind::CycleProgress { sent, running } => {
+                let Some(kind) = self.cycle_progress(sent, running) else {
+                    return;
+                };
+                (None, kind)
+            }
+            EventKind::FileProgress {
+                sent,
+                total,
+                running,
+            } => {
+                let Some(kind) = self.file_progress(time, sent, total, running) else {
+                    return;
+                };
+                (None, kind)
+            }
+            EventKind::Closed(reason) => self.closed(reason),
+        };
+        let entry = LogEntry::new(time, peer, kind);
+        record(&entry);
+        self.log.push(entry);
+    }
+
+    /// TCP client with reconnect: why the connection ended, and when the next attempt is.
+    fn retrying(
+        &mut self,
+        reason: &CloseReason,
+        attempt: u32,
+        limit: Option<u32>,
+        after: Duration,
+    ) -> Said {
+        let lang = self.language;
+        let (closed, failed) = match self.closed_message(reason) {
+            EntryKind::Error(text) => (text, true),
+            EntryKind::Info(text) => (text, false),
+            // closed_message says only these two.
+            _ => (String::new(), false),
+        };
+        let seconds = format!("{:.1}", after.as_secs_f64());
+        let text = match limit {
+            Some(limit) => tr!(
+                lang,
+                "events.retrying_of",
+                closed = closed,
+                seconds = seconds,
+                attempt = attempt,
+                limit = limit
+            ),
+            None => tr!(
+                lang,
+                "events.retrying",
+                closed = closed,
+                seconds = seconds,
+                attempt = attempt
+            ),
+        }
+        .into_owned();
+        self.status = Status::Retrying { attempt, limit };
+        let kind = if failed {
+            EntryKind::Error(text)
+        } else {
+            EntryKind::Info(text)
+        };
+        (None, kind)
+    }
+
+    /// TCP server: no longer accepting; the clients it has stay.
+    fn listen_stopped(&mut self, local: SocketAddr) -> Said {
+        let lang = self.language;
+        self.status = Status::Serving;
+        let clients = self.clients.len();
+        let count = group_digits(clients as u64);
+        let text = if clients == 1 {
+            tr!(
+                lang,
+                "events.listen_stopped_one",
+                local = local,
+                count = count
+            )
+        } else {
+            tr!(
+                lang,
+                "events.listen_stopped_other",
+                local = local,
+                count = count
+            )
+        };
+        (None, info(text))
+    }
+
+    fn client_connected(&mut self, id: ClientId, peer: SocketAddr, time: SystemTime) -> Said {
+        self.clients.push(ClientInfo {
+            id,
+            peer,
+            connected_at: time,
+            bytes_in: 0,
+            bytes_out: 0,
+        });
+        (
+            Some(peer),
+            info(tr!(self.language, "events.client_connected")),
+        )
+    }
+
+    fn client_disconnected(
+        &mut self,
+        id: ClientId,
+        peer: SocketAddr,
+        reason: &CloseReason,
+    ) -> Said {
+        let lang = self.language;
+        self.clients.retain(|client| client.id != id);
+        let why = messages::close_reason(reason, lang);
+        let text = tr!(lang, "events.client_disconnected", reason = why);
+        let kind = match reason {
+            CloseReason::Failed(_) => EntryKind::Error(text.into_owned()),
+            _ => info(text),
+        };
+        (Some(peer), kind)
+    }
+
+    /// UDP: the OS's count of datagrams it dropped since the socket opened; the counters take
+    /// what is new.
+    fn dropped(&mut self, total: u64) -> Said {
+        let lang = self.language;
+        let new = total.saturating_sub(self.dropped_since_open);
+        self.dropped_since_open = total;
+        self.counters.dropped += new;
+        let (count, total) = (group_digits(new), group_digits(total));
+        let text = if new == 1 {
+            tr!(lang, "events.dropped_one", count = count, total = total)
+        } else {
+            tr!(lang, "events.dropped_other", count = count, total = total)
+        };
+        (None, EntryKind::Error(text.into_owned()))
+    }
+
+    /// The worker ended: what was running stops, and the log says why (and what a send file
+    /// left unsent).
+    fn closed(&mut self, reason: CloseReason) -> Said {
+        if let Some(cycle) = &mut self.cycle {
+            cycle.running = false;
+        }
+        if let Some(replay) = &mut self.replay {
+            replay.running = false;
+        }
+        self.groups.clear();
+        let file_note = self.file_cut_short();
+        let mut kind = self.closed_message(&reason);
+        if let (Some(note), EntryKind::Info(text) | EntryKind::Error(text)) = (file_note, &mut kind)
+        {
+            text.push_str(&note);
+        }
+        self.last_end_text = kind.message().map(str::to_owned);
+        self.status = Status::Idle;
+        self.clients.clear();
+        self.last_end = Some(reason);
+        (None, kind)
+    }
+}

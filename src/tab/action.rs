@@ -1,0 +1,70 @@
+//! Everything the user can ask a tab to do, as one vocabulary: UI functions return a
+//! [`TabAction`] and [`super::Tab::handle`] carries it out.
+
+use std::path::PathBuf;
+
+use super::payloads::Payload;
+use crate::codec::PayloadFormat;
+use crate::net::ClientId;
+
+/// Everything the user can ask a tab to do. UI functions return these; [`super::Tab::handle`] acts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub enum TabAction {
+    /// Connect, listen or open, from the fields.
+    Start,
+    /// Disconnect, stop listening or close.
+    Stop,
+    /// Compose the send box and send it.
+    Send,
+    /// TCP server: send to this client (or stop), with the others selected.
+    SelectClient {
+        id: ClientId,
+        selected: bool,
+    },
+    /// The send box was edited: the last send's error no longer applies.
+    SendTextEdited,
+    DisconnectClients(Vec<ClientId>),
+    DisconnectAllClients,
+    ClearLog,
+    ResetCounters,
+    /// Switch the send box between text and hex, converting what it holds when it can.
+    SetInputFormat(PayloadFormat),
+    /// The framing fields changed: use them if they are valid.
+    ApplyFraming,
+    /// Freeze the view (data is still counted, recorded and kept), or let it run again.
+    TogglePause,
+    /// Select or deselect an entry (by sequence number); `extend` selects the range from the
+    /// last clicked entry.
+    SelectEntry {
+        sequence: u64,
+        extend: bool,
+    },
+    ClearSelection,
+    /// Start or stop the Record toggle's file.
+    ToggleRecording,
+    /// Start or stop saving received data to a file.
+    ToggleRawCapture,
+    /// The memory cap field changed: use it if it is valid.
+    ApplyMemoryCap,
+    /// UDP: the Broadcast switch changed; an open socket follows it at once.
+    ApplyBroadcast,
+    /// UDP: join the multicast group typed in (now if open, else as it opens).
+    JoinGroup,
+    /// UDP: leave this group (as typed), and forget it.
+    LeaveGroup(String),
+    /// Start the cyclic send of the send box, or stop it.
+    ToggleCycle,
+    /// Send this file's bytes.
+    SendFile(PathBuf),
+    /// Read the Replay window's recording and replay it.
+    StartReplay,
+    PauseReplay,
+    ResumeReplay,
+    StopReplay,
+    CancelFile,
+    /// Send a quick command (named) as saved, leaving the send box alone.
+    SendPayload(String, Payload),
+    /// Put a kept payload (from the history or a quick command) in the send box.
+    LoadPayload(Payload),
+}

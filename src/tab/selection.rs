@@ -1,0 +1,94 @@
+//! What the log view shows of a tab's log: the filter's index, and the entries selected for
+//! copying.
+
+use std::time::Instant;
+
+use super::{Tab, messages};
+use crate::codec;
+use crate::session::FilterIndex;
+
+impl Tab {
+    /// Brings the filter up to date with its fields and the log, testing entries until
+    /// `deadline`; returns false while entries remain untested.
+    pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
+        let fields = &self.settings.filter;
+        if !fields.is_active() {
+            self.filter = None;
+            self.filter_built_from = None;
+            self.errors.filter = None;
+            return true;
+        }
+        let key = (fields.clone(), self.settings.encoding);
+        if self.filter_built_from.as_ref() != Some(&key) {
+            match fields.compile(self.settings.encoding) {
+                Ok(matcher) => {
+                    self.filter = Some(FilterIndex::new(matcher));
+                    self.errors.filter = None;
+                }
+                Err(error) => {
+                    self.filter = None;
+                    self.errors.filter = Some(messages::filter_error(&error, self.language));
+                }
+            }
+            self.filter_built_from = Some(key);
+        }
+        let Some(filter) = &mut self.filter else {
+            return true;
+        };
+        // Entries tested between looks at the clock.
+        const STEP: usize = 4_000;
+        loop {
+            if filter.update(&self.session.lock().log, STEP) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+        }
+    }
+
+    pub(super) fn select(&mut self, sequence: u64, extend: bool) {
+        match self.select_anchor.filter(|_| extend) {
+            Some(anchor) => {
+                let (from, to) = (anchor.min(sequence), anchor.max(sequence));
+                let shown = |s: &u64| {
+                    self.filter
+                        .as_ref()
+                        .is_none_or(|filter| filter.contains(*s))
+                };
+                self.selected.extend((from..=to).filter(shown));
+            }
+            None => {
+                if !self.selected.remove(&sequence) {
+                    self.selected.insert(sequence);
+                }
+            }
+        }
+        self.select_anchor = Some(sequence);
+    }
+
+    /// The selected entries still stored, one a line: decoded text (as the view shows it), or
+    /// spaced hex; status messages as they are.
+    pub fn selection_text(&self, hex: bool) -> String {
+        let log = &self.session.lock().log;
+        let encoding = self.settings.encoding;
+        let lines: Vec<String> = self
+            .selected
+            .iter()
+            .filter_map(|&sequence| log.index_of(sequence))
+            .filter_map(|index| {
+                let entry = log.get(index)?;
+                Some(match (entry.message(), hex) {
+                    (Some(message), _) => message.to_owned(),
+                    (None, true) => codec::to_spaced_hex(entry.bytes()),
+                    (None, false) => {
+                        encoding
+                            .decode_marked(&log.shown_bytes(index, encoding))
+                            .text
+                    }
+                })
+            })
+            .collect();
+        lines.join("\n")
+    }
+}
