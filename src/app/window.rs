@@ -5,8 +5,9 @@ use std::path::PathBuf;
 
 use super::App;
 use super::pacer::MAX_FPS_RANGE;
+use crate::i18n::Language;
 use crate::session::Mode;
-use crate::tab::TabAction;
+use crate::tab::{Tab, TabAction};
 use crate::tr;
 use crate::ui::{
     self, capture_panel::CaptureAction, selection_bar::SelectionAction, send_box::SendBoxAction,
@@ -156,45 +157,7 @@ impl App {
                     actions.extend(ui::client_list::show(ui, tab, lang));
                 });
         }
-        egui::CentralPanel::default().show(ui, |ui| {
-            ui::filter_bar::show(ui, tab, lang);
-            if tab.settings.chart.open {
-                // Drawn on the central panel's fill, not a fill of its own (see traffic_chart).
-                let frame =
-                    egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
-                egui::Panel::bottom(("chart", mode))
-                    .frame(frame)
-                    .resizable(true)
-                    .show(ui, |ui| {
-                        // Its own copy of the fields: the session is locked while it draws.
-                        let mut chart = tab.settings.chart.clone();
-                        let session = tab.session();
-                        let moving = ui::traffic_chart::show(ui, &session, &mut chart, lang);
-                        if moving {
-                            // Its traffic moves on by the second; a quiet chart stays still.
-                            ui.ctx()
-                                .request_repaint_after(std::time::Duration::from_secs(1));
-                        }
-                        drop(session);
-                        tab.settings.chart = chart;
-                    });
-            }
-            if !tab.selected.is_empty() {
-                // Below the rows, so selecting never moves the row under the pointer.
-                egui::Panel::bottom(("selection", mode)).show(
-                    ui,
-                    |ui| match ui::selection_bar::show(ui, tab, lang) {
-                        Some(SelectionAction::Copy { hex }) => {
-                            ui.ctx().copy_text(tab.selection_text(hex));
-                        }
-                        Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
-                        None => {}
-                    },
-                );
-            }
-            ui.separator();
-            actions.extend(ui::log_view::show(ui, tab, lang));
-        });
+        egui::CentralPanel::default().show(ui, |ui| log_area(ui, tab, lang, &mut actions));
         for action in actions {
             self.act(mode, action);
         }
@@ -239,4 +202,49 @@ impl App {
             Some(CaptureAction::Tab(_)) | None => {}
         }
     }
+}
+
+/// The central panel: the filter, the chart and the selection bar when open, and the log.
+fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, actions: &mut Vec<TabAction>) {
+    let mode = tab.mode;
+    ui::filter_bar::show(ui, tab, lang);
+    if tab.settings.chart.open {
+        chart_panel(ui, tab, lang);
+    }
+    if !tab.selected.is_empty() {
+        // Below the rows, so selecting never moves the row under the pointer.
+        egui::Panel::bottom(("selection", mode)).show(ui, |ui| {
+            match ui::selection_bar::show(ui, tab, lang) {
+                Some(SelectionAction::Copy { hex }) => {
+                    ui.ctx().copy_text(tab.selection_text(hex));
+                }
+                Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
+                None => {}
+            }
+        });
+    }
+    ui.separator();
+    actions.extend(ui::log_view::show(ui, tab, lang));
+}
+
+/// The traffic chart, in a panel at the bottom of the log's area.
+fn chart_panel(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
+    // Drawn on the central panel's fill, not a fill of its own (see traffic_chart).
+    let frame = egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
+    egui::Panel::bottom(("chart", tab.mode))
+        .frame(frame)
+        .resizable(true)
+        .show(ui, |ui| {
+            // Its own copy of the fields: the session is locked while it draws.
+            let mut chart = tab.settings.chart.clone();
+            let session = tab.session();
+            let moving = ui::traffic_chart::show(ui, &session, &mut chart, lang);
+            if moving {
+                // Its traffic moves on by the second; a quiet chart stays still.
+                ui.ctx()
+                    .request_repaint_after(std::time::Duration::from_secs(1));
+            }
+            drop(session);
+            tab.settings.chart = chart;
+        });
 }

@@ -22,25 +22,30 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let log = &session.log;
     let filter = tab.filter.as_ref();
     let options = &tab.settings.view;
-    let encoding = tab.settings.encoding;
-    let paused_at = tab.paused_at;
-    let mut action = None;
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
-    let lines = match (filter, paused_at) {
+    let lines = match (filter, tab.paused_at) {
         (None, None) => log.line_total(layout),
         (None, Some(at)) => log.lines_before(layout, at),
         (Some(filter), None) => filter.line_total(layout),
         (Some(filter), Some(at)) => filter.lines_before(layout, at),
     };
     let total_rows = usize::try_from(lines).unwrap_or(usize::MAX);
-    let style = RowStyle {
-        font,
-        colors: Colors::new(ui.visuals()),
-        options: *options,
-        peer_width: log.peer_width(),
-        lang,
+    let rows = Rows {
+        session: &session,
+        filter,
+        options,
+        encoding: tab.settings.encoding,
+        selected: &tab.selected,
+        style: RowStyle {
+            font,
+            colors: Colors::new(ui.visuals()),
+            options: *options,
+            peer_width: log.peer_width(),
+            lang,
+        },
+        row_height,
     };
     // Springing back from past the end fights sticking to the end when rows arrive while the
     // window is resized: egui then asked for frames without end.
@@ -61,64 +66,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
         let content_height = row_height * total_rows as f32;
         area = area.vertical_scroll_offset((content_height - tail.view_height).max(0.0));
     }
-    let output = area.show_rows(ui, row_height, total_rows, |ui, rows| {
-            // Fewer rows than fit, yet not from the top: the log shrank (entries left memory)
-            // under a scroll offset egui clamps only after this frame. Draw again, or an idle
-            // window would keep showing blank space under the last row.
-            let fit = (ui.clip_rect().height() / row_height) as usize;
-            if rows.start > 0 && rows.len() + 1 < fit {
-                ui.ctx().request_repaint();
-            }
-            // The lines of the entry drawn last, so a tall entry is laid out once per frame.
-            let mut cached: Option<(usize, Vec<Line>)> = None;
-            for row in rows {
-                let line = match filter {
-                    Some(filter) => filter.line(log, layout, row as u64),
-                    None => log.line(layout, row as u64),
-                };
-                let Some(line) = line else { break };
-                if cached
-                    .as_ref()
-                    .is_none_or(|(index, _)| *index != line.index)
-                {
-                    cached = Some((
-                        line.index,
-                        entry_lines(log, line.index, line.entry, options, encoding),
-                    ));
-                }
-                let data = cached
-                    .as_ref()
-                    .and_then(|(_, lines)| lines.get(line.line))
-                    .cloned()
-                    .unwrap_or_default();
-                let previous = line
-                    .index
-                    .checked_sub(1)
-                    .and_then(|i| log.get(i))
-                    .map(|e| e.time);
-                let reply = reply_time(&session, options, line.entry);
-                let job = style.row(line.entry, line.line == 0, previous, reply, &data);
-                let sequence = log.first_sequence() + line.index as u64;
-                // The highlight goes behind the row without changing its layout.
-                let background = ui.painter().add(egui::Shape::Noop);
-                let response = super::log_row::show(ui, &job, &style.font, row_height);
-                if tab.selected.contains(&sequence) {
-                    let fill = ui.visuals().selection.bg_fill;
-                    let shape = egui::Shape::rect_filled(response.rect, 0.0, fill);
-                    ui.painter().set(background, shape);
-                }
-                if response.clicked() {
-                    // The click's own modifiers travel with its pointer events.
-                    let extend = ui.input(|input| {
-                        input.modifiers.shift
-                            || input.events.iter().any(|event| {
-                                matches!(event, egui::Event::PointerButton { modifiers, .. } if modifiers.shift)
-                            })
-                    });
-                    action = Some(TabAction::SelectEntry { sequence, extend });
-                }
-            }
-        });
+    let output = area.show_rows(ui, row_height, total_rows, |ui, range| rows.show(ui, range));
     let view_height = output.inner_rect.height();
     let end = output.content_size.y - view_height;
     let tail = Tail {
@@ -127,7 +75,89 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
         rows: total_rows,
     };
     ui.data_mut(|data| data.insert_temp(tail_id, tail));
-    action
+    output.inner
+}
+
+/// What drawing the rows on screen reads, for one frame.
+struct Rows<'a> {
+    session: &'a crate::session::Session,
+    filter: Option<&'a crate::session::FilterIndex>,
+    options: &'a ViewOptions,
+    encoding: TextEncoding,
+    selected: &'a std::collections::BTreeSet<u64>,
+    style: RowStyle,
+    row_height: f32,
+}
+
+impl Rows<'_> {
+    /// Draws display rows `range`; a click on one selects its entry.
+    fn show(&self, ui: &mut egui::Ui, range: std::ops::Range<usize>) -> Option<TabAction> {
+        let log = &self.session.log;
+        let layout = self.options.layout;
+        let mut action = None;
+        // Fewer rows than fit, yet not from the top: the log shrank (entries left memory)
+        // under a scroll offset egui clamps only after this frame. Draw again, or an idle
+        // window would keep showing blank space under the last row.
+        let fit = (ui.clip_rect().height() / self.row_height) as usize;
+        if range.start > 0 && range.len() + 1 < fit {
+            ui.ctx().request_repaint();
+        }
+        // The lines of the entry drawn last, so a tall entry is laid out once per frame.
+        let mut cached: Option<(usize, Vec<Line>)> = None;
+        for row in range {
+            let line = match self.filter {
+                Some(filter) => filter.line(log, layout, row as u64),
+                None => log.line(layout, row as u64),
+            };
+            let Some(line) = line else { break };
+            if cached
+                .as_ref()
+                .is_none_or(|(index, _)| *index != line.index)
+            {
+                let lines = entry_lines(log, line.index, line.entry, self.options, self.encoding);
+                cached = Some((line.index, lines));
+            }
+            let data = cached
+                .as_ref()
+                .and_then(|(_, lines)| lines.get(line.line))
+                .cloned()
+                .unwrap_or_default();
+            let previous = line
+                .index
+                .checked_sub(1)
+                .and_then(|i| log.get(i))
+                .map(|e| e.time);
+            let reply = reply_time(self.session, self.options, line.entry);
+            let job = self
+                .style
+                .row(line.entry, line.line == 0, previous, reply, &data);
+            let sequence = log.first_sequence() + line.index as u64;
+            // The highlight goes behind the row without changing its layout.
+            let background = ui.painter().add(egui::Shape::Noop);
+            let response = super::log_row::show(ui, &job, &self.style.font, self.row_height);
+            if self.selected.contains(&sequence) {
+                let fill = ui.visuals().selection.bg_fill;
+                let shape = egui::Shape::rect_filled(response.rect, 0.0, fill);
+                ui.painter().set(background, shape);
+            }
+            if response.clicked() {
+                let extend = shift_held(ui);
+                action = Some(TabAction::SelectEntry { sequence, extend });
+            }
+        }
+        action
+    }
+}
+
+/// Whether Shift was held for this frame's click: the click's own modifiers travel with its
+/// pointer events.
+fn shift_held(ui: &egui::Ui) -> bool {
+    ui.input(|input| {
+        input.modifiers.shift
+            || input.events.iter().any(|event| {
+                matches!(event, egui::Event::PointerButton { modifiers, .. } if modifiers.shift)
+            })
+    })
 }
 
 /// The log's view as the last frame left it.

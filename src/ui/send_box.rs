@@ -44,65 +44,7 @@ fn show_box(
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
-        .horizontal(|ui| {
-            let label = ui.label(tr!(lang, "send.label"));
-            for (format, text) in [
-                (PayloadFormat::Text, tr!(lang, "send.text_input")),
-                (PayloadFormat::Hex, tr!(lang, "send.hex_input")),
-            ] {
-                let selected = tab.settings.input_format == format;
-                if ui.radio(selected, text).clicked() && !selected {
-                    action = Some(TabAction::SetInputFormat(format));
-                }
-            }
-            let text_input = tab.settings.input_format == PayloadFormat::Text;
-            ui.add_enabled_ui(text_input, |ui| {
-                ui.checkbox(&mut tab.settings.send.escapes, tr!(lang, "send.escapes"))
-                    .on_hover_text(tr!(lang, "send.escapes_hint"));
-            });
-            ui.weak(tr!(lang, "send.shortcut"));
-            ui.separator();
-            if ui
-                .add_enabled(
-                    tab.can_send(),
-                    egui::Button::new(tr!(lang, "send.file.send")),
-                )
-                .on_hover_text(tr!(lang, "send.file.send_hint"))
-                .on_disabled_hover_text(tr!(lang, "send.not_started"))
-                .clicked()
-            {
-                *asked = Some(SendBoxAction::BrowseFile);
-            }
-            if let Some(payload) = history_menu(ui, &tab.settings.history, lang) {
-                action = Some(TabAction::LoadPayload(payload));
-            }
-            if ui
-                .button(tr!(lang, "send.commands"))
-                .on_hover_text(tr!(lang, "send.commands_hint"))
-                .clicked()
-            {
-                *asked = Some(SendBoxAction::ToggleCommands);
-            }
-            let rules = tab
-                .settings
-                .auto_replies
-                .iter()
-                .filter(|r| r.enabled)
-                .count();
-            let auto_label = match rules {
-                0 => tr!(lang, "send.auto_reply"),
-                n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
-            };
-            if ui
-                .button(auto_label)
-                .on_hover_text(tr!(lang, "send.auto_reply_hint"))
-                .clicked()
-            {
-                *asked = Some(SendBoxAction::ToggleAutoReply);
-            }
-
-            label.id
-        })
+        .horizontal(|ui| toolbar(ui, tab, lang, asked, &mut action))
         .inner;
     if let Some(file_action) = file_row(ui, tab, lang) {
         action = Some(file_action);
@@ -112,44 +54,126 @@ fn show_box(
     if focused && ui.input_mut(|input| input.consume_shortcut(&SEND_SHORTCUT)) {
         action = Some(TabAction::Send);
     }
-    ui.horizontal(|ui| {
-        let send_width = 90.0;
-        let hint = match tab.settings.input_format {
-            PayloadFormat::Text => tr!(lang, "send.text_hint"),
-            PayloadFormat::Hex => tr!(lang, "send.hex_hint"),
-        };
-        let edit = egui::TextEdit::multiline(&mut tab.settings.send_text)
-            .id(box_id)
-            .hint_text(hint)
-            .font(egui::TextStyle::Monospace)
-            .desired_rows(3)
-            .desired_width(ui.available_width() - send_width - ui.spacing().item_spacing.x);
-        let response = ui
-            .add(edit)
-            .labelled_by(label_id)
-            .on_hover_text(tr!(lang, "send.variables_hint"));
-        // Send (by Ctrl+Enter, taken above) clears the last send's error too.
-        if response.changed() && action.is_none() {
-            action = Some(TabAction::SendTextEdited);
+    ui.horizontal(|ui| editor(ui, tab, lang, (box_id, label_id), &mut action));
+    preview_line(ui, tab, lang);
+    action
+}
+
+/// The row over the box: the input format, escapes, and the buttons that open the send
+/// file, history, quick commands and auto-reply. Returns the label's id, which names the box.
+fn toolbar(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    asked: &mut Option<SendBoxAction>,
+    action: &mut Option<TabAction>,
+) -> egui::Id {
+    let label = ui.label(tr!(lang, "send.label"));
+    for (format, text) in [
+        (PayloadFormat::Text, tr!(lang, "send.text_input")),
+        (PayloadFormat::Hex, tr!(lang, "send.hex_input")),
+    ] {
+        let selected = tab.settings.input_format == format;
+        if ui.radio(selected, text).clicked() && !selected {
+            *action = Some(TabAction::SetInputFormat(format));
         }
-        // A connection that comes up while the user types in another field (a filter, an
-        // auto-reply rule) must not take their keystrokes.
-        let typing_elsewhere = ui.memory(|memory| memory.focused().is_some_and(|id| id != box_id));
-        if tab.take_focus_request() && !typing_elsewhere {
-            response.request_focus();
-        }
-        let send = egui::Button::new(tr!(lang, "send.send"))
-            .min_size(egui::vec2(send_width, response.rect.height()));
-        let clicked = ui
-            .add_enabled(tab.can_send(), send)
-            .on_disabled_hover_text(tr!(lang, "send.not_started"))
-            .on_hover_text(tr!(lang, "send.send_hint"))
-            .clicked();
-        if clicked {
-            action = Some(TabAction::Send);
-        }
+    }
+    let text_input = tab.settings.input_format == PayloadFormat::Text;
+    ui.add_enabled_ui(text_input, |ui| {
+        ui.checkbox(&mut tab.settings.send.escapes, tr!(lang, "send.escapes"))
+            .on_hover_text(tr!(lang, "send.escapes_hint"));
     });
-    // One line under the box: what Send would do now, or why it cannot.
+    ui.weak(tr!(lang, "send.shortcut"));
+    ui.separator();
+    if ui
+        .add_enabled(
+            tab.can_send(),
+            egui::Button::new(tr!(lang, "send.file.send")),
+        )
+        .on_hover_text(tr!(lang, "send.file.send_hint"))
+        .on_disabled_hover_text(tr!(lang, "send.not_started"))
+        .clicked()
+    {
+        *asked = Some(SendBoxAction::BrowseFile);
+    }
+    if let Some(payload) = history_menu(ui, &tab.settings.history, lang) {
+        *action = Some(TabAction::LoadPayload(payload));
+    }
+    if ui
+        .button(tr!(lang, "send.commands"))
+        .on_hover_text(tr!(lang, "send.commands_hint"))
+        .clicked()
+    {
+        *asked = Some(SendBoxAction::ToggleCommands);
+    }
+    let rules = tab
+        .settings
+        .auto_replies
+        .iter()
+        .filter(|r| r.enabled)
+        .count();
+    let auto_label = match rules {
+        0 => tr!(lang, "send.auto_reply"),
+        n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
+    };
+    if ui
+        .button(auto_label)
+        .on_hover_text(tr!(lang, "send.auto_reply_hint"))
+        .clicked()
+    {
+        *asked = Some(SendBoxAction::ToggleAutoReply);
+    }
+
+    label.id
+}
+
+/// The box and its Send button. `ids`: the box's own id and its label's.
+fn editor(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    (box_id, label_id): (egui::Id, egui::Id),
+    action: &mut Option<TabAction>,
+) {
+    let send_width = 90.0;
+    let hint = match tab.settings.input_format {
+        PayloadFormat::Text => tr!(lang, "send.text_hint"),
+        PayloadFormat::Hex => tr!(lang, "send.hex_hint"),
+    };
+    let edit = egui::TextEdit::multiline(&mut tab.settings.send_text)
+        .id(box_id)
+        .hint_text(hint)
+        .font(egui::TextStyle::Monospace)
+        .desired_rows(3)
+        .desired_width(ui.available_width() - send_width - ui.spacing().item_spacing.x);
+    let response = ui
+        .add(edit)
+        .labelled_by(label_id)
+        .on_hover_text(tr!(lang, "send.variables_hint"));
+    // Send (by Ctrl+Enter, taken above) clears the last send's error too.
+    if response.changed() && action.is_none() {
+        *action = Some(TabAction::SendTextEdited);
+    }
+    // A connection that comes up while the user types in another field (a filter, an
+    // auto-reply rule) must not take their keystrokes.
+    let typing_elsewhere = ui.memory(|memory| memory.focused().is_some_and(|id| id != box_id));
+    if tab.take_focus_request() && !typing_elsewhere {
+        response.request_focus();
+    }
+    let send = egui::Button::new(tr!(lang, "send.send"))
+        .min_size(egui::vec2(send_width, response.rect.height()));
+    let clicked = ui
+        .add_enabled(tab.can_send(), send)
+        .on_disabled_hover_text(tr!(lang, "send.not_started"))
+        .on_hover_text(tr!(lang, "send.send_hint"))
+        .clicked();
+    if clicked {
+        *action = Some(TabAction::Send);
+    }
+}
+
+/// One line under the box: what Send would do now, or why it cannot.
+fn preview_line(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     let error_color = ui.visuals().error_fg_color;
     let send_error = tab.errors.send.clone();
     let empty = tab.settings.send_text.is_empty();
@@ -173,7 +197,6 @@ fn show_box(
             ui.weak(egui::RichText::new(text).monospace());
         }
     }
-    action
 }
 
 /// "1 byte", "2,048 bytes".

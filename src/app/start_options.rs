@@ -1,0 +1,163 @@
+//! What the command line asks for at launch: the app's files (`--log`, `--frame-report`),
+//! display options, and a preset that fills one tab's fields and starts it.
+
+use super::App;
+use super::frame_report::FrameReport;
+use crate::cli::{Preset, StartOptions, TlsStart};
+use crate::export::Recorder;
+use crate::net::{Verify, Wake};
+use crate::session::{Layout, Mode};
+use crate::tab::{Tab, TabAction, TabSettings, TlsFields, VerifyChoice};
+use crate::tr;
+
+impl App {
+    pub(super) fn apply_start_options(&mut self, options: StartOptions) {
+        self.open_launch_files(&options);
+        let preset_mode = options.preset.as_ref().map(|preset| match preset {
+            Preset::TcpClient(_) => Mode::TcpClient,
+            Preset::TcpServer(_) => Mode::TcpServer,
+            Preset::Udp { .. } => Mode::Udp,
+        });
+        // Display options go to the preset's tab, or to every tab without a preset.
+        for tab in &mut self.tabs {
+            if preset_mode.is_none_or(|mode| mode == tab.mode) {
+                if let Some(encoding) = options.encoding {
+                    tab.settings.encoding = encoding;
+                }
+                if options.hex {
+                    tab.settings.view.layout = Layout::Hex;
+                }
+                if options.chart {
+                    tab.settings.chart.open = true;
+                }
+            }
+            if let Some(mib) = options.keep_mib {
+                tab.settings.memory_cap_mib = mib.to_string();
+                tab.handle(TabAction::ApplyMemoryCap, &self.wake);
+            }
+        }
+        let Some(mode) = preset_mode else { return };
+        let wake = self.wake.clone();
+        fill_preset(self.tab_mut(mode), &options, &wake);
+        self.active = mode;
+        // Before Start, so the file has every byte.
+        if let Some(path) = options.save_data {
+            self.tab_mut(mode).settings.capture.raw_path = path.display().to_string();
+            self.act(mode, TabAction::ToggleRawCapture);
+        }
+        self.act(mode, TabAction::Start);
+    }
+
+    /// `--frame-report` and `--log`; one that cannot be opened is said in the notice line.
+    fn open_launch_files(&mut self, options: &StartOptions) {
+        if let Some(path) = &options.frame_report {
+            match FrameReport::create(path) {
+                Ok(report) => self.frame_report = Some(report),
+                Err(error) => {
+                    let text = tr!(self.language, "app.frame_report_off", error = error);
+                    self.notice = Some((text.into_owned(), true));
+                }
+            }
+        }
+        if let Some(path) = &options.log {
+            match Recorder::start_rotating(path, options.split_bytes) {
+                Ok(recorder) => {
+                    for tab in &mut self.tabs {
+                        tab.set_record_all(recorder.feed());
+                    }
+                    self.recorder = Some(recorder);
+                }
+                Err(error) => {
+                    let text = tr!(self.language, "app.recording_off", error = error);
+                    self.notice = Some((text.into_owned(), true));
+                }
+            }
+        }
+    }
+}
+
+/// The preset's tab fields, as if the user had typed them (UDP groups joined as if typed into
+/// the Group field: remembered until Start).
+fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
+    let Some(preset) = &options.preset else {
+        return;
+    };
+    match preset {
+        Preset::TcpClient(target) => {
+            tab.settings.host = target.host.clone();
+            tab.settings.port = target.port.to_string();
+            let client = &mut tab.settings.client;
+            if let Some(local) = options.client.bind {
+                client.local_host = if local.ip().is_unspecified() {
+                    String::new()
+                } else {
+                    local.ip().to_string()
+                };
+                client.local_port = local.port().to_string();
+            }
+            if let Some(interval) = options.client.reconnect {
+                client.reconnect = true;
+                client.reconnect_secs = interval.as_secs_f64();
+                client.reconnect_limit.clear();
+            }
+            if let Some(text) = &options.client.send_on_connect {
+                client.on_connect = text.clone();
+                client.on_connect_hex = false;
+            }
+            start_tls(&mut tab.settings.tls, options.tls.clone());
+        }
+        Preset::TcpServer(local) => {
+            set_local(&mut tab.settings, *local);
+            start_tls(&mut tab.settings.tls, options.tls.clone());
+            if options.ipv6_only {
+                tab.settings.stack = crate::net::Stack::V6Only;
+            }
+        }
+        Preset::Udp {
+            local,
+            to,
+            broadcast,
+            join,
+        } => {
+            set_local(&mut tab.settings, *local);
+            tab.settings.udp.broadcast |= broadcast;
+            for text in join {
+                tab.settings.udp.group_input = text.clone();
+                tab.handle(TabAction::JoinGroup, wake);
+            }
+            if options.ipv6_only {
+                tab.settings.stack = crate::net::Stack::V6Only;
+            }
+            if let Some(to) = to {
+                tab.settings.remote_host = to.host.clone();
+                tab.settings.remote_port = to.port.to_string();
+            }
+        }
+    }
+}
+
+fn set_local(settings: &mut TabSettings, local: std::net::SocketAddr) {
+    settings.host = local.ip().to_string();
+    settings.port = local.port().to_string();
+}
+
+/// TLS from the command line, into a TCP tab's fields (the client's verification, the
+/// server's files); nothing without `--tls` or the options that imply it.
+fn start_tls(fields: &mut TlsFields, tls: TlsStart) {
+    if !tls.enabled {
+        return;
+    }
+    fields.enabled = true;
+    fields.verify = match tls.verify {
+        None | Some(Verify::SystemRoots) => VerifyChoice::SystemRoots,
+        Some(Verify::Insecure) => VerifyChoice::Insecure,
+        Some(Verify::Pinned(pin)) => {
+            fields.pin = pin.to_string();
+            VerifyChoice::Pinned
+        }
+    };
+    // No files: a certificate made on the spot.
+    let (certificate, key) = tls.files.unwrap_or_default();
+    fields.certificate = certificate.display().to_string();
+    fields.key = key.display().to_string();
+}
