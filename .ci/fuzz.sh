@@ -55,8 +55,14 @@ if ! compgen -G "$HOME/.local/share/afl.rs/rustc-$(rustc --version | awk '{print
     cargo afl config --build
 fi
 
+# cargo-afl on stable instruments every basic block (prune-blocks=0). Pruning the blocks whose
+# coverage another block already implies, LLVM's and libFuzzer's default, leaves AFL the same
+# edges to steer by: the settings target ran 1.5 times as many inputs a second, and its edge
+# callback had been 61% of its time (perf). Appended: cargo-afl puts RUSTFLAGS after its own.
+export RUSTFLAGS="${RUSTFLAGS:-} -C llvm-args=-sanitizer-coverage-prune-blocks=1"
 # Not --locked: a dependency the app adds must not fail this before fuzz/Cargo.lock is updated.
 cargo afl build --profile "$profile" --bins
+binaries="${CARGO_TARGET_DIR:-target}/$profile"
 
 out="out"
 mkdir -p "$out"
@@ -73,7 +79,7 @@ for target in "${targets[@]}"; do
         AFL_NO_AFFINITY=1 AFL_QUIET=1 AFL_INPUT_LEN_MAX=8192 \
         timeout --kill-after=10 $((seconds + 120)) \
         cargo afl fuzz "${limit[@]}" -m none -t 2000 -i "corpus/$target" -o "$out/$target" \
-        "target/$profile/$target" >"$out/$target.log" 2>&1 || {
+        "$binaries/$target" >"$out/$target.log" 2>&1 || {
         echo "afl-fuzz failed for $target; its log:" >&2
         tail -n 30 "$out/$target.log" >&2
         failed+=("$target")
