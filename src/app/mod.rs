@@ -161,7 +161,8 @@ impl App {
         self.act(mode, TabAction::SendFile(path));
     }
 
-    fn act(&mut self, mode: Mode, action: TabAction) {
+    /// Carries out what a user asked of a tab, as its widgets do.
+    pub fn act(&mut self, mode: Mode, action: TabAction) {
         self.tabs[mode as usize].handle(action, &self.wake);
     }
 
@@ -170,7 +171,7 @@ impl App {
     fn drain_events(&mut self) -> bool {
         let mut behind = false;
         for tab in &mut self.tabs {
-            tab.drain_events();
+            tab.drain_events(&self.wake);
             behind |= tab.behind_by().is_some() || tab.files_behind_by().is_some();
         }
         if let Some(recorder) = &self.recorder

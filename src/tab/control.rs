@@ -84,6 +84,7 @@ impl Tab {
                 if let Some(worker) = &self.worker {
                     // Still serving clients after Stop: listen again on the same worker.
                     worker.send(Command::Listen(local));
+                    self.listen_again = true;
                     return None;
                 }
                 if self.mode == Mode::TcpServer {
@@ -149,6 +150,7 @@ impl Tab {
     /// Stops the session; returns a message to log when the stop is immediate.
     pub(super) fn stop(&mut self) -> Option<EntryKind> {
         let status = self.session.lock().status.clone();
+        self.listen_again = false;
         match (self.mode, status) {
             (Mode::TcpServer, _) => self.command(Command::StopListening),
             // Connect may be blocked in the OS for up to its timeout: let the worker finish it

@@ -234,6 +234,7 @@ impl Run<'_> {
                         | EventKind::Listening { .. }
                         | EventKind::Opened { .. }
                 );
+                drawn.warned |= matches!(event.kind, EventKind::Warning(_));
                 last = matches!(event.kind, EventKind::Closed(_));
                 // A cyclic send that cannot send (no clients left, say) stops rather than
                 // fail on.

@@ -58,6 +58,10 @@ pub struct Tab {
     selected_clients: BTreeSet<ClientId>,
     /// Set when a session comes up, so the send box takes keyboard focus once.
     focus_send_box: bool,
+    /// TCP server: Listen was clicked while the worker still served clients. If the worker
+    /// ends before it listens (its last client left as the click was on its way), the click
+    /// starts a new one rather than being lost.
+    listen_again: bool,
     /// While the display is paused: the first entry it does not show.
     pub paused_at: Option<u64>,
     /// Selected entries, by sequence number, for copying.
@@ -103,6 +107,7 @@ impl Tab {
             errors: FieldErrors::default(),
             selected_clients: BTreeSet::new(),
             focus_send_box: false,
+            listen_again: false,
             paused_at: None,
             selected: BTreeSet::new(),
             select_anchor: None,
@@ -292,14 +297,23 @@ impl Tab {
 
     /// Looks at what the intake thread did since the last frame: notes a session that came up
     /// or ended, and files that failed or were completed.
-    pub fn drain_events(&mut self) {
+    pub fn drain_events(&mut self, wake: &Wake) {
         for note in self.poll_capture() {
             self.note(note);
         }
         let arrivals = self.session.take_arrivals();
         self.focus_send_box |= arrivals.came_up;
+        // Listening, or a warning saying why not: the worker answered the click.
+        if arrivals.came_up || arrivals.warned {
+            self.listen_again = false;
+        }
         if arrivals.closed {
             self.worker = None;
+            if std::mem::take(&mut self.listen_again)
+                && let Some(note) = self.start(wake)
+            {
+                self.note(note);
+            }
         }
         self.sync_outputs();
         let session = self.session.lock();

@@ -16,6 +16,8 @@ pub(super) struct Drawn {
     pub session: Session,
     /// A session came up (connected, listening, open) since the UI last looked.
     pub came_up: bool,
+    /// The worker warned of something (a Listen that failed says why in a warning).
+    pub warned: bool,
     /// The worker reported its end; the intake has stopped.
     pub closed: bool,
     /// The UI was asked to repaint and has not looked yet.
@@ -45,6 +47,7 @@ struct Inner {
 /// What the intake did since the UI last looked.
 pub struct Arrivals {
     pub came_up: bool,
+    pub warned: bool,
     pub closed: bool,
 }
 
@@ -54,6 +57,7 @@ impl SharedSession {
             drawn: Mutex::new(Drawn {
                 session,
                 came_up: false,
+                warned: false,
                 closed: false,
                 ui_woken: false,
             }),
@@ -122,6 +126,7 @@ impl SharedSession {
         drawn.ui_woken = false;
         Arrivals {
             came_up: std::mem::take(&mut drawn.came_up),
+            warned: std::mem::take(&mut drawn.warned),
             closed: std::mem::take(&mut drawn.closed),
         }
     }

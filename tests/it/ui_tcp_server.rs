@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use sockscope::session::{Mode, Status};
+use sockscope::tab::TabAction;
 
 fn client(addr: SocketAddr) -> TcpStream {
     let stream = TcpStream::connect(addr).expect("connect");
@@ -180,4 +181,30 @@ fn on_the_ipv6_wildcard_the_server_takes_both_stacks_unless_told_ipv6_only() {
     );
     let _v6 = TcpStream::connect(("::1", port)).expect("an IPv6 client");
     step_until(&mut harness, "the IPv6 client", |h| shows(h, "1 client"));
+}
+
+/// Listen clicked as the server ends with its last client (the worker has reported its end,
+/// and the frame that would notice has not run yet): the click reaches a worker that is gone.
+/// It starts a new one instead of being lost. Before, the tab stayed stopped.
+#[test]
+fn listen_clicked_as_the_server_ends_starts_a_new_one() {
+    let mut harness = app_harness();
+    start_server(&mut harness);
+    harness.state_mut().act(Mode::TcpServer, TabAction::Stop);
+    // No frames: the intake applies the worker's end; only a frame would let the tab see it.
+    let deadline = std::time::Instant::now() + DEADLINE;
+    while harness.state().tab(Mode::TcpServer).session().status != Status::Idle {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.state_mut().act(Mode::TcpServer, TabAction::Start);
+    step_until(&mut harness, "listening again", |h| {
+        listening_port(h).is_some()
+    });
+    let port = listening_port(&harness).expect("listening");
+    let _client = client(SocketAddr::from(([127, 0, 0, 1], port)));
+    step_until(&mut harness, "the client", |h| shows(h, "Clients (1)"));
 }
