@@ -19,6 +19,7 @@ mod recycle;
 mod replay;
 use replay::Reach;
 mod resolve;
+mod sink;
 mod socket;
 mod stream;
 mod tcp_client;
@@ -26,7 +27,6 @@ mod tcp_server;
 mod tls;
 mod udp;
 
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::io;
 use std::sync::Arc;
@@ -47,6 +47,7 @@ pub use message::{
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
+use sink::EventSink;
 pub use socket::Stack;
 pub use tcp_client::{Reconnect, TcpClientConfig};
 pub use tls::{CertificateInfo, Fingerprint, TlsFailure, TlsIdentity, TlsSession, Verify};
@@ -173,84 +174,6 @@ impl Drop for Worker {
         // Detach: a worker still inside connect() finishes it, sees the Shutdown and exits.
         let _ = self.commands.send(Command::Shutdown);
         let _ = self.waker.wake();
-    }
-}
-
-/// The worker's side of the event channel. Received and sent bytes go out in batches, one per
-/// turn of the poll loop (or per [`BATCH_MAX`] events): under a datagram flood, a channel
-/// message and a wake-up call per datagram cost the worker more than receiving it.
-struct EventSink {
-    events: Sender<Vec<Event>>,
-    /// Events not sent yet; sent before the worker waits, and before any event that is not
-    /// received or sent bytes.
-    batch: RefCell<Vec<Event>>,
-    /// The UI was there at the last send.
-    delivered: Cell<bool>,
-    flow: Arc<Flow>,
-    wake: Wake,
-    recycler: Recycler,
-}
-
-/// Events in one batch at most.
-const BATCH_MAX: usize = 256;
-
-/// Received or sent bytes of this size or more are not batched.
-const BATCH_BYTES_MAX: usize = 16 * 1024;
-
-impl Drop for EventSink {
-    fn drop(&mut self) {
-        self.flush();
-    }
-}
-
-impl EventSink {
-    /// A read buffer whose full reads leave without a copy.
-    fn read_buffer(&self) -> ReadBuffer {
-        ReadBuffer::new(self.recycler.clone())
-    }
-
-    /// Queues an event stamped now: bytes received or sent wait for the end of the turn, other
-    /// events go at once (with what waited before them). Returns false when the UI has gone
-    /// away.
-    fn emit(&self, kind: EventKind) -> bool {
-        let event = Event::now(kind);
-        self.flow.queue(&event);
-        // Large reads go at once: a few of them are already a batch's worth.
-        let bytes = match &event.kind {
-            EventKind::Received { bytes, .. } | EventKind::Sent { bytes, .. } => {
-                bytes.len() < BATCH_BYTES_MAX
-            }
-            _ => false,
-        };
-        let batched = {
-            let mut batch = self.batch.borrow_mut();
-            batch.push(event);
-            batch.len()
-        };
-        if bytes && batched < BATCH_MAX {
-            return self.delivered.get();
-        }
-        self.flush()
-    }
-
-    /// Sends what waits. Returns false when the UI has gone away.
-    fn flush(&self) -> bool {
-        let batch = self.batch.take();
-        if batch.is_empty() {
-            return self.delivered.get();
-        }
-        let delivered = self.events.send(batch).is_ok();
-        self.delivered.set(delivered);
-        if self.flow.ui_needs_waking() {
-            (self.wake)();
-        }
-        delivered
-    }
-
-    /// Whether to stop reading because the UI is behind; the UI wakes the worker when it
-    /// has caught up.
-    fn must_pause(&self) -> bool {
-        self.flow.must_pause()
     }
 }
 
@@ -474,14 +397,7 @@ fn spawn_worker(
         poll,
         waker: Arc::clone(&waker),
         commands: command_rx,
-        sink: EventSink {
-            events: event_tx,
-            batch: RefCell::default(),
-            delivered: Cell::new(true),
-            flow: Arc::clone(&flow),
-            wake,
-            recycler: recycler.clone(),
-        },
+        sink: EventSink::new(event_tx, Arc::clone(&flow), wake, recycler.clone()),
         cycle: None,
         file: None,
         delayed: delayed::Delayed::default(),

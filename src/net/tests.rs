@@ -1,17 +1,11 @@
 //! Tests of [`super`].
 
+use super::sink::BATCH_BYTES_MAX;
 use super::*;
 
 fn sink() -> (EventSink, Receiver<Vec<Event>>) {
     let (events, batches) = crossbeam_channel::unbounded();
-    let sink = EventSink {
-        events,
-        batch: RefCell::default(),
-        delivered: Cell::new(true),
-        flow: Arc::default(),
-        wake: Arc::new(|| {}),
-        recycler: Recycler::default(),
-    };
+    let sink = EventSink::new(events, Arc::default(), Arc::new(|| {}), Recycler::default());
     (sink, batches)
 }
 

@@ -58,9 +58,9 @@ pub struct Tab {
     selected_clients: BTreeSet<ClientId>,
     /// Set when a session comes up, so the send box takes keyboard focus once.
     focus_send_box: bool,
-    /// TCP server: Listen was clicked while the worker still served clients. If the worker
-    /// ends before it listens (its last client left as the click was on its way), the click
-    /// starts a new one rather than being lost.
+    /// Listen (Open) was clicked while the worker was still there: a TCP server serving
+    /// clients after Stop, or a worker whose end the tab has not looked at yet. If the worker
+    /// ends before it listens, the click starts a new one rather than being lost.
     listen_again: bool,
     /// While the display is paused: the first entry it does not show.
     pub paused_at: Option<u64>,
