@@ -171,9 +171,17 @@ fn text_lines(bytes: &[u8]) -> u64 {
 fn utf16_text_lines(store: &LogStore, index: usize, own: &[u8], encoding: TextEncoding) -> u64 {
     let shown = store.shown_bytes(index, encoding);
     let handed_on = store.handed_on(index, encoding);
-    let mut as_it_came = shown.into_owned();
-    as_it_came.extend_from_slice(&own[own.len() - handed_on..]);
-    let text = encoding.decode_marked(&as_it_came).text;
+    let text = match own.len().checked_sub(handed_on) {
+        Some(start) => {
+            let mut as_it_came = shown.into_owned();
+            as_it_came.extend_from_slice(&own[start..]);
+            encoding.decode_marked(&as_it_came).text
+        }
+        // It hands on bytes it borrowed too: a character begun two entries back and still
+        // unfinished, all of its bytes here at the end. Unfinished, it reads as a replacement
+        // character, never a line break (the stream target checks unfinished characters).
+        None => encoding.decode_marked(&shown).text + "\u{FFFD}",
+    };
     text_lines(text.as_bytes())
 }
 

@@ -37,9 +37,19 @@ impl Carry {
 
     /// The bytes an entry shows: what it borrowed, then its own, less what it handed on.
     pub fn display<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        self.shown(bytes, usize::from(self.handed_on))
+    }
+
+    /// The bytes an entry showed as it came, before it handed any on: what it borrowed, then
+    /// its own. Its text lines are counted in these, whenever they are counted.
+    pub fn as_it_came<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        self.shown(bytes, 0)
+    }
+
+    fn shown<'a>(&self, bytes: &'a [u8], handed_on: usize) -> Cow<'a, [u8]> {
         let borrowed = &self.borrowed[..usize::from(self.borrowed_len)];
         let bytes = bytes.get(usize::from(self.skipped)..).unwrap_or_default();
-        let kept = bytes.len() + borrowed.len() - usize::from(self.handed_on);
+        let kept = bytes.len() + borrowed.len() - handed_on;
         if borrowed.is_empty() {
             return Cow::Borrowed(&bytes[..kept]);
         }

@@ -42,8 +42,10 @@ impl LogStore {
         let breaks = self.text_breaks;
         let carry = self.linked.slot(breaks).map(|slot| carries[slot]);
         match carry {
+            // As they came: counted again, they must come to what they came to when pushed,
+            // whatever the entry handed on since (the index only grows).
             Some(carry) if tag.is_data() && breaks.utf16_order().is_some() => {
-                payload_line_count(tag, &carry.display(payload), Layout::Text, breaks)
+                payload_line_count(tag, &carry.as_it_came(payload), Layout::Text, breaks)
             }
             _ => payload_line_count(tag, payload, Layout::Text, breaks),
         }
@@ -118,6 +120,29 @@ mod tests {
         rows_agree(&store, le);
         let line = store.line(Layout::Text, 3).unwrap();
         assert_eq!((line.index, line.line), (1, 2));
+    }
+
+    /// Found by the layout fuzz target: an entry ending in a line break and half a code unit
+    /// hands the half on when the next read comes. Counted again after a switch, it must come
+    /// to what it came to when pushed: the index only grows.
+    #[test]
+    fn a_recount_counts_what_an_entry_handed_on_as_when_it_came() {
+        let le = TextEncoding::Utf16Le;
+        let mut store = LogStore::default();
+        store.show_in(le);
+        // "a\n" and the first byte of U+D83D; then its second byte and a low surrogate.
+        store.push(rx(&[0x61, 0x00, 0x0A, 0x00, 0x3D]));
+        store.push(rx(&[0xD8, 0x00, 0xDE]));
+        let pushed = store.entry_lines(0, Layout::Text);
+        assert_eq!(
+            pushed, 2,
+            "\"a\", and the unfinished character after the break"
+        );
+        assert_eq!(store.handed_on(0, le), 1);
+        store.show_in(TextEncoding::Utf8);
+        store.show_in(le);
+        assert_eq!(store.entry_lines(0, Layout::Text), pushed);
+        assert_eq!(store.line_total(Layout::Text), 3);
     }
 
     #[test]

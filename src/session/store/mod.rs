@@ -164,7 +164,9 @@ impl LogStore {
         }
     }
 
-    /// How many of entry `index`'s last bytes the next entry of its stream shows in `encoding`.
+    /// How many bytes at the end of what entry `index` came with (what it borrowed, then its
+    /// own) the next entry of its stream shows instead, in `encoding`. More than its own bytes
+    /// when a character begun two entries back is still unfinished.
     pub fn handed_on(&self, index: usize, encoding: TextEncoding) -> usize {
         let slot = self.linked.slot(encoding);
         match (self.headers.get(index), slot) {
