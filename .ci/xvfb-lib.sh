@@ -104,6 +104,17 @@ free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# Writes the app's remembered settings in home folder $1: $2 is the app's RON (eframe keeps it
+# in app.ron as a JSON string under "app"), e.g. '(active:TcpServer,tcp_server:(...))'.
+write_settings() {
+    mkdir -p "$1/.local/share/sockscope"
+    python3 -c 'import json, sys; open(sys.argv[1], "w").write(json.dumps({"app": sys.argv[2]}))' \
+        "$1/.local/share/sockscope/app.ron" "$2"
+}
+
+# The settings of an auto-reply rule PING → PONG in the TCP Server tab, for write_settings.
+PING_PONG_RULE='(enabled:true,when:Equals,pattern:"PING",reply:"PONG")'
+
 # Starts the release app with its own settings folder (so runs do not depend on each other),
 # records its pid in APP_PID. Arguments go to sockscope.
 start_app() {

@@ -19,13 +19,7 @@ xvfb_prepare
 start_with_rule() {
     local home
     temp_dir home
-    mkdir -p "$home/.local/share/sockscope"
-    python3 - "$home/.local/share/sockscope/app.ron" <<'PY'
-import json, sys
-rule = '(enabled:true,when:Equals,pattern:"PING",reply:"PONG")'
-persisted = '(active:TcpServer,tcp_server:(auto_replies:[%s]))' % rule
-open(sys.argv[1], "w").write('{"app":%s}' % json.dumps(persisted))
-PY
+    write_settings "$home" "(active:TcpServer,tcp_server:(auto_replies:[$PING_PONG_RULE]))"
     HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
         target/release/sockscope "$@" >"$home/app.log" 2>&1 &
     APP_PID=$!

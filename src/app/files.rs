@@ -1,11 +1,11 @@
-//! Saving a tab's log (on a background thread) and asking where files go: Save log…, and the
-//! Browse… of Record and Save data. Every path is callable without its dialog.
+//! Saving a tab's log (on a background thread) and asking where files go, with file dialogs
+//! that never hold a frame. What follows a dialog is callable without it ([`App::answer_file`]).
 
 use std::path::PathBuf;
 
 use super::App;
+use super::dialogs::{DialogRefused, FilePicker, FilePurpose};
 use crate::export;
-use crate::i18n::Language;
 use crate::session::{EntryKind, LogEntry, Mode};
 use crate::tab::TabAction;
 use crate::tr;
@@ -62,91 +62,59 @@ impl App {
         }
     }
 
-    pub(super) fn ask_and_save(&mut self, mode: Mode) {
-        let name = format!("sockscope-{}.jsonl", mode.as_str());
-        let dialog = rfd::FileDialog::new()
-            .set_title(tr!(self.language, "app.dialog.save_log"))
-            .set_file_name(name);
-        let dialog = log_filters(dialog, self.language);
-        if let Some(path) = dialog.save_file() {
-            self.save_log(mode, path);
+    /// Opens the file dialog for `purpose` without holding the frame; [`Self::answer_file`]
+    /// carries out the answer when it comes.
+    pub(super) fn ask_file(&mut self, purpose: FilePurpose) {
+        if let Err(refused) = self.dialogs.open(purpose, self.language, &self.wake) {
+            let text = match refused {
+                DialogRefused::Busy => tr!(self.language, "app.dialog.busy"),
+                DialogRefused::Thread(error) => {
+                    tr!(self.language, "app.dialog.cannot_open", error = error)
+                }
+            };
+            self.notice = Some((text.into_owned(), true));
         }
     }
 
-    /// Asks for a recording to replay and puts its path in the Replay window.
-    pub(super) fn ask_replay_file(&mut self, mode: Mode) {
-        let dialog = rfd::FileDialog::new()
-            .set_title(tr!(self.language, "replay.title", mode = ""))
-            .add_filter("Sockscope", &["jsonl", "pcapng"]);
-        if let Some(path) = dialog.pick_file() {
-            self.tab_mut(mode).settings.replay.path = path.display().to_string();
+    /// The file dialog open now, if one is.
+    pub fn dialog_open(&self) -> Option<FilePurpose> {
+        self.dialogs.open_now()
+    }
+
+    /// Shows file dialogs with `picker` instead of the system's: tests hold a "dialog" open
+    /// this way where none can open.
+    pub fn set_file_picker(&mut self, picker: FilePicker) {
+        self.dialogs.set_picker(picker);
+    }
+
+    /// Carries out the answer of a file dialog that closed (a cancelled one does nothing).
+    pub(super) fn collect_dialog_answer(&mut self) {
+        if let Some((purpose, Some(path))) = self.dialogs.take_answer() {
+            self.answer_file(purpose, path);
         }
     }
 
-    /// Asks for a TLS certificate or key file and puts its path in the field.
-    pub(super) fn ask_tls_file(&mut self, mode: Mode, file: TlsFile) {
-        let lang = self.language;
-        let title = match file {
-            TlsFile::Certificate => tr!(lang, "app.dialog.tls_certificate"),
-            TlsFile::Key => tr!(lang, "app.dialog.tls_key"),
-        };
-        let dialog = rfd::FileDialog::new()
-            .set_title(title)
-            .add_filter("PEM", &["pem", "crt", "cer", "key"]);
-        let Some(path) = dialog.pick_file() else {
-            return;
-        };
-        let fields = &mut self.tab_mut(mode).settings.tls;
-        let field = match file {
-            TlsFile::Certificate => &mut fields.certificate,
-            TlsFile::Key => &mut fields.key,
-        };
-        *field = path.display().to_string();
-    }
-
-    /// Asks for the Record file (or with `raw`, the Save data file), then turns it on. Browse…
-    /// is only offered while the file is off.
-    pub(super) fn ask_and_capture(&mut self, mode: Mode, raw: bool) {
-        let lang = self.language;
-        let (title, name) = if raw {
-            (
-                tr!(lang, "app.dialog.save_data"),
-                format!("sockscope-{}.bin", mode.as_str()),
-            )
-        } else {
-            (
-                tr!(lang, "app.dialog.record"),
-                format!("sockscope-{}.jsonl", mode.as_str()),
-            )
-        };
-        let mut dialog = rfd::FileDialog::new().set_title(title).set_file_name(name);
-        if !raw {
-            dialog = log_filters(dialog, lang);
+    /// Does with `path` what the dialog for `purpose` was opened for.
+    pub fn answer_file(&mut self, purpose: FilePurpose, path: PathBuf) {
+        let text = || path.display().to_string();
+        match purpose {
+            FilePurpose::SaveLog(mode) => self.save_log(mode, path),
+            FilePurpose::Record(mode) => {
+                self.tab_mut(mode).settings.capture.record_path = text();
+                self.act(mode, TabAction::ToggleRecording);
+            }
+            FilePurpose::SaveData(mode) => {
+                self.tab_mut(mode).settings.capture.raw_path = text();
+                self.act(mode, TabAction::ToggleRawCapture);
+            }
+            FilePurpose::Replay(mode) => self.tab_mut(mode).settings.replay.path = text(),
+            FilePurpose::Tls(mode, TlsFile::Certificate) => {
+                self.tab_mut(mode).settings.tls.certificate = text();
+            }
+            FilePurpose::Tls(mode, TlsFile::Key) => self.tab_mut(mode).settings.tls.key = text(),
+            FilePurpose::SendFile(mode) => self.send_file(mode, path),
+            FilePurpose::ExportCommands => self.export_commands(&path),
+            FilePurpose::ImportCommands => self.import_commands(&path),
         }
-        let Some(path) = dialog.save_file() else {
-            return;
-        };
-        let fields = &mut self.tab_mut(mode).settings.capture;
-        let path = path.display().to_string();
-        if raw {
-            fields.raw_path = path;
-        } else {
-            fields.record_path = path;
-        }
-        let toggle = if raw {
-            TabAction::ToggleRawCapture
-        } else {
-            TabAction::ToggleRecording
-        };
-        self.act(mode, toggle);
     }
-}
-
-/// The log formats a file dialog offers, by extension.
-fn log_filters(dialog: rfd::FileDialog, lang: Language) -> rfd::FileDialog {
-    dialog
-        .add_filter(tr!(lang, "app.dialog.jsonl"), &["jsonl"])
-        .add_filter("CSV", &["csv"])
-        .add_filter(tr!(lang, "app.dialog.txt"), &["txt"])
-        .add_filter(tr!(lang, "app.dialog.pcapng"), &["pcapng"])
 }

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
+// Public for tests, which hold a dialog open with a stand-in picker.
+pub mod dialogs;
 mod files;
 mod frame_report;
 mod pacer;
@@ -18,6 +20,7 @@ pub mod remembered;
 mod start_options;
 mod window;
 
+use dialogs::Dialogs;
 use frame_report::FrameReport;
 use pacer::{FloodGauge, RepaintPacer};
 use remembered::{Persisted, Remembered};
@@ -74,6 +77,8 @@ pub struct App {
     notice: Option<(String, bool)>,
     saves: (Sender<SaveResult>, Receiver<SaveResult>),
     saves_running: usize,
+    /// File dialogs, each on a thread of its own.
+    dialogs: Dialogs,
     /// Shared by all tabs.
     quick_commands: Vec<QuickCommand>,
     quick_window: QuickWindow,
@@ -119,6 +124,7 @@ impl App {
             notice: None,
             saves: crossbeam_channel::unbounded(),
             saves_running: 0,
+            dialogs: Dialogs::default(),
             quick_commands: persisted.quick_commands,
             quick_window: QuickWindow::default(),
             auto_reply_open: false,
@@ -293,6 +299,7 @@ impl App {
             ctx.request_repaint_after(BEHIND_REFRESH);
         }
         self.collect_saves();
+        self.collect_dialog_answer();
         for tab in &mut self.tabs {
             tab.poll_replay();
             // A new or changed filter over a long history is tested over several frames.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::App;
+use super::dialogs::FilePurpose;
 use crate::tab::TabAction;
 use crate::tab::payloads::{self, Payload, QuickCommand};
 use crate::tr;
@@ -142,23 +143,8 @@ impl App {
                 self.quick_commands.push(QuickCommand { name, payload });
                 self.quick_window.new_name.clear();
             }
-            QuickAction::Export => {
-                let dialog = rfd::FileDialog::new()
-                    .set_title(tr!(self.language, "app.quick.export_title"))
-                    .set_file_name("sockscope-commands.json")
-                    .add_filter("JSON", &["json"]);
-                if let Some(path) = dialog.save_file() {
-                    self.export_commands(&path);
-                }
-            }
-            QuickAction::Import => {
-                let dialog = rfd::FileDialog::new()
-                    .set_title(tr!(self.language, "app.quick.import_title"))
-                    .add_filter("JSON", &["json"]);
-                if let Some(path) = dialog.pick_file() {
-                    self.import_commands(&path);
-                }
-            }
+            QuickAction::Export => self.ask_file(FilePurpose::ExportCommands),
+            QuickAction::Import => self.ask_file(FilePurpose::ImportCommands),
         }
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::App;
+use super::dialogs::FilePurpose;
 use super::pacer::MAX_FPS_RANGE;
 use crate::i18n::Language;
 use crate::session::Mode;
@@ -50,7 +51,7 @@ impl App {
                 self.act(mode, action);
             }
             if asks.browse {
-                self.ask_replay_file(mode);
+                self.ask_file(FilePurpose::Replay(mode));
             }
         }
     }
@@ -175,11 +176,8 @@ impl App {
         if asks.toggle_commands {
             self.quick_window.open = !self.quick_window.open;
         }
-        let send_file = tr!(self.language, "app.dialog.send_file");
-        if asks.browse_file
-            && let Some(path) = rfd::FileDialog::new().set_title(send_file).pick_file()
-        {
-            self.send_file(mode, path);
+        if asks.browse_file {
+            self.ask_file(FilePurpose::SendFile(mode));
         }
         // A file dropped anywhere on the window goes to the tab in view.
         let dropped: Option<PathBuf> = ui.input(|input| {
@@ -193,12 +191,12 @@ impl App {
             self.send_file(mode, path);
         }
         if let Some(file) = asks.tls_file {
-            self.ask_tls_file(mode, file);
+            self.ask_file(FilePurpose::Tls(mode, file));
         }
         match capture_action {
-            Some(CaptureAction::SaveLog) => self.ask_and_save(mode),
-            Some(CaptureAction::BrowseRecord) => self.ask_and_capture(mode, false),
-            Some(CaptureAction::BrowseRaw) => self.ask_and_capture(mode, true),
+            Some(CaptureAction::SaveLog) => self.ask_file(FilePurpose::SaveLog(mode)),
+            Some(CaptureAction::BrowseRecord) => self.ask_file(FilePurpose::Record(mode)),
+            Some(CaptureAction::BrowseRaw) => self.ask_file(FilePurpose::SaveData(mode)),
             Some(CaptureAction::Tab(_)) | None => {}
         }
     }

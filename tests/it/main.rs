@@ -32,6 +32,7 @@ mod ui_auto_reply;
 mod ui_broadcast;
 mod ui_capture;
 mod ui_chart;
+mod ui_dialogs;
 mod ui_encodings;
 mod ui_flood;
 mod ui_fonts;
