@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::message::{Command, CycleSpec, EventKind};
+use super::message::{Command, CycleSpec, EventKind, SendOrigin};
 
 /// Sends caught up in one turn at most.
 const CATCH_UP: usize = 10_000;
@@ -62,6 +62,7 @@ impl Cycle {
             due.push(Command::Send {
                 bytes: self.spec.frame.render(index, std::time::SystemTime::now()),
                 to: self.spec.to.clone(),
+                origin: SendOrigin::Cyclic,
             });
         }
         due

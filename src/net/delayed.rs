@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::message::{Command, SendTarget};
+use super::message::{Command, SendOrigin, SendTarget};
 
 /// Sends waiting at most; past it a new one is refused, so a peer that triggers a slow rule
 /// in a flood cannot fill memory.
@@ -34,9 +34,11 @@ impl Delayed {
     pub fn take_due(&mut self, now: Instant) -> impl Iterator<Item = Command> + use<> {
         let due = self.waiting.partition_point(|(at, _, _)| *at <= now);
         let taken: Vec<_> = self.waiting.drain(..due).collect();
-        taken
-            .into_iter()
-            .map(|(_, bytes, to)| Command::Send { bytes, to })
+        taken.into_iter().map(|(_, bytes, to)| Command::Send {
+            bytes,
+            to,
+            origin: SendOrigin::AutoReply,
+        })
     }
 }
 

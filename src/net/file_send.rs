@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use super::message::{Command, EventKind, FileSpec, NetError};
+use super::message::{Command, EventKind, FileSpec, NetError, SendOrigin};
 
 /// Bytes queued for the socket past which no more of the file is read.
 pub(super) const HIGH_WATER: usize = 1024 * 1024;
@@ -104,6 +104,7 @@ impl FileSend {
             due.push(Command::Send {
                 bytes: chunk,
                 to: self.spec.to.clone(),
+                origin: SendOrigin::File,
             });
         }
         self.waiting = !self.is_done() && backlog >= HIGH_WATER;

@@ -1,5 +1,5 @@
-//! The whole contract between the UI and a worker: the UI sends [`Command`]s, the worker answers
-//! with [`Event`]s. Reading these two enums tells you everything a session can do.
+//! The whole contract between a tab and its worker: the tab sends [`Command`]s, the worker
+//! answers with [`Event`]s. Reading these two enums tells you everything a session can do.
 
 use std::fmt;
 use std::io;
@@ -39,16 +39,33 @@ pub struct RemoteTarget {
     pub port: u16,
 }
 
-/// What the UI asks a worker to do.
+/// Who asked for a send. It goes with the bytes through the worker and comes back in
+/// [`EventKind::Sent`] and [`EventKind::SendFailed`], so the log tells an auto-reply from a
+/// typed send without comparing bytes, and the worker stops a cycle whose send failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SendOrigin {
+    /// The send box, a quick command, or the bytes sent on connecting.
+    Typed,
+    /// The cyclic send.
+    Cyclic,
+    /// An auto-reply rule.
+    AutoReply,
+    Replay,
+    /// Send file.
+    File,
+}
+
+/// What the intake asks a worker to do (for the UI, or for an auto-reply rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Put these bytes on the wire.
     Send {
         bytes: Vec<u8>,
         to: SendTarget,
+        origin: SendOrigin,
     },
     /// Put these bytes on the wire after `delay` (an auto-reply rule's wait), timed on the
-    /// worker.
+    /// worker; they go as [`SendOrigin::AutoReply`].
     SendAfter {
         bytes: Vec<u8>,
         to: SendTarget,
@@ -200,19 +217,22 @@ pub enum EventKind {
         /// UDP on a wildcard address: where it was sent (this host, a broadcast, a group).
         to: Option<std::net::IpAddr>,
     },
-    /// Bytes were handed to the OS for `peer` (`client` set in server mode).
+    /// Bytes were handed to the OS for `peer` (`client` set in server mode), as `origin`
+    /// asked.
     Sent {
         peer: SocketAddr,
         client: Option<ClientId>,
         bytes: Vec<u8>,
+        origin: SendOrigin,
     },
     /// UDP: the OS dropped datagrams for this socket because its receive buffer was full;
     /// `total` since the socket opened. Reported as it grows, at most about once a second.
     Dropped { total: u64 },
-    /// A send could not be done; nothing of it was put on the wire.
+    /// A send of `origin`'s could not be done; nothing of it was put on the wire.
     SendFailed {
         peer: Option<SocketAddr>,
         error: NetError,
+        origin: SendOrigin,
     },
     /// A failure that does not end the session (e.g. accept failed, listen failed).
     Warning(NetError),

@@ -42,7 +42,7 @@ use flow::Flow;
 pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, HALF_CLOSED_LINGER,
-    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendTarget,
+    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
@@ -248,7 +248,11 @@ impl WorkerContext {
                 match FileSend::open(spec, Instant::now()) {
                     Ok(file) => self.file = Some(file),
                     Err(error) => {
-                        self.sink.emit(EventKind::SendFailed { peer: None, error });
+                        self.sink.emit(EventKind::SendFailed {
+                            peer: None,
+                            error,
+                            origin: SendOrigin::File,
+                        });
                         let progress = EventKind::FileProgress {
                             sent: 0,
                             total: 0,
@@ -295,7 +299,11 @@ impl WorkerContext {
                     let error = NetError::DelayedFull {
                         limit: delayed::DELAYED_MAX,
                     };
-                    self.sink.emit(EventKind::SendFailed { peer: None, error });
+                    self.sink.emit(EventKind::SendFailed {
+                        peer: None,
+                        error,
+                        origin: SendOrigin::AutoReply,
+                    });
                 }
             }
             Command::StopCycle => {
@@ -326,6 +334,7 @@ impl WorkerContext {
                 self.sink.emit(EventKind::SendFailed {
                     peer: None,
                     error: NetError::NotConnected,
+                    origin: SendOrigin::Replay,
                 });
                 self.sink.emit(replay.progress(false));
             } else {
@@ -337,6 +346,13 @@ impl WorkerContext {
             if stranded || replay.is_done() {
                 self.replay = None;
             }
+        }
+        // A cyclic send that failed (no clients left, a peer not reading) ends its cycle
+        // rather than fail on at every interval.
+        if self.sink.take_cyclic_failure()
+            && let Some(cycle) = self.cycle.take()
+        {
+            self.sink.emit(cycle.stopped());
         }
         if let Some(cycle) = &mut self.cycle {
             let now = Instant::now();
@@ -365,7 +381,11 @@ impl WorkerContext {
                 }
                 Err(error) => {
                     let error = NetError::io("reading the file failed", &error);
-                    self.sink.emit(EventKind::SendFailed { peer: None, error });
+                    self.sink.emit(EventKind::SendFailed {
+                        peer: None,
+                        error,
+                        origin: SendOrigin::File,
+                    });
                     self.sink.emit(file.progress(false));
                     self.file = None;
                     return commands;

@@ -4,13 +4,13 @@ use std::collections::VecDeque;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 
-use super::{NetError, ReadBuffer, SEND_BACKLOG_LIMIT};
+use super::{NetError, ReadBuffer, SEND_BACKLOG_LIMIT, SendOrigin};
 
-/// A FIFO of payloads for one stream. A payload counts as sent once every byte of it was
-/// accepted by the OS.
+/// A FIFO of payloads for one stream, each with who asked for it. A payload counts as sent
+/// once every byte of it was accepted by the OS.
 #[derive(Default)]
 pub(super) struct Outbox {
-    queue: VecDeque<Vec<u8>>,
+    queue: VecDeque<(Vec<u8>, SendOrigin)>,
     /// How much of the front payload is already written.
     written: usize,
     /// Bytes not yet written, over all payloads.
@@ -20,19 +20,24 @@ pub(super) struct Outbox {
 impl Outbox {
     /// Queues `bytes` unless [`SEND_BACKLOG_LIMIT`] bytes would then wait (one payload
     /// alone, however large, is taken); says why not, for `peer`.
-    pub fn admit(&mut self, bytes: Vec<u8>, peer: SocketAddr) -> Result<(), NetError> {
+    pub fn admit(
+        &mut self,
+        bytes: Vec<u8>,
+        origin: SendOrigin,
+        peer: SocketAddr,
+    ) -> Result<(), NetError> {
         if self.unwritten > 0 && self.unwritten + bytes.len() > SEND_BACKLOG_LIMIT {
             let queued_mib = self.unwritten / (1024 * 1024);
             return Err(NetError::Backlog { peer, queued_mib });
         }
-        self.push(bytes);
+        self.push(bytes, origin);
         Ok(())
     }
 
-    pub fn push(&mut self, bytes: Vec<u8>) {
+    pub fn push(&mut self, bytes: Vec<u8>, origin: SendOrigin) {
         if !bytes.is_empty() {
             self.unwritten += bytes.len();
-            self.queue.push_back(bytes);
+            self.queue.push_back((bytes, origin));
         }
     }
 
@@ -50,9 +55,9 @@ impl Outbox {
     pub fn flush(
         &mut self,
         stream: &mut impl Write,
-        mut on_sent: impl FnMut(Vec<u8>),
+        mut on_sent: impl FnMut(Vec<u8>, SendOrigin),
     ) -> io::Result<()> {
-        while let Some(front) = self.queue.front() {
+        while let Some((front, _)) = self.queue.front() {
             match stream.write(&front[self.written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => {
@@ -60,8 +65,8 @@ impl Outbox {
                     self.unwritten -= n;
                     if self.written == front.len() {
                         self.written = 0;
-                        if let Some(done) = self.queue.pop_front() {
-                            on_sent(done);
+                        if let Some((done, origin)) = self.queue.pop_front() {
+                            on_sent(done, origin);
                         }
                     }
                 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::message::{Command, EventKind, ReplaySpec};
+use super::message::{Command, EventKind, ReplaySpec, SendOrigin};
 
 /// Progress events are at most this frequent.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
@@ -101,6 +101,7 @@ impl Replay {
             due.push(Command::Send {
                 bytes: bytes.clone(),
                 to: self.spec.to.clone(),
+                origin: SendOrigin::Replay,
             });
             self.sent += 1;
         }

@@ -8,7 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::flow::Flow;
 use super::recycle::{ReadBuffer, Recycler};
-use super::{Event, EventKind, Wake};
+use super::{Event, EventKind, SendOrigin, Wake};
 
 /// The worker's side of the event channel. Received and sent bytes go out in batches, one per
 /// turn of the poll loop (or per [`BATCH_MAX`] events): under a datagram flood, a channel
@@ -20,6 +20,8 @@ pub(super) struct EventSink {
     batch: RefCell<Vec<Event>>,
     /// The UI was there at the last send.
     delivered: Cell<bool>,
+    /// A cyclic send failed since the worker last looked: it stops the cycle.
+    cyclic_failure: Cell<bool>,
     flow: Arc<Flow>,
     wake: Wake,
     recycler: Recycler,
@@ -48,6 +50,7 @@ impl EventSink {
             events,
             batch: RefCell::default(),
             delivered: Cell::new(true),
+            cyclic_failure: Cell::new(false),
             flow,
             wake,
             recycler,
@@ -64,6 +67,13 @@ impl EventSink {
     /// away.
     pub(super) fn emit(&self, kind: EventKind) -> bool {
         let event = Event::now(kind);
+        if let EventKind::SendFailed {
+            origin: SendOrigin::Cyclic,
+            ..
+        } = event.kind
+        {
+            self.cyclic_failure.set(true);
+        }
         self.flow.queue(&event);
         // Large reads go at once: a few of them are already a batch's worth.
         let bytes = match &event.kind {
@@ -81,6 +91,11 @@ impl EventSink {
             return self.delivered.get();
         }
         self.flush()
+    }
+
+    /// Whether a cyclic send failed since the last call.
+    pub(super) fn take_cyclic_failure(&self) -> bool {
+        self.cyclic_failure.replace(false)
     }
 
     /// Sends what waits. Returns false when the UI has gone away.

@@ -16,8 +16,8 @@ use super::resolve::resolve;
 use super::stream::Stream;
 use super::tls::{self, TlsStream};
 use super::{
-    CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendTarget,
-    WorkerContext, want_writable,
+    CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendOrigin,
+    SendTarget, WorkerContext, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -108,11 +108,14 @@ fn wait(context: &mut WorkerContext, interval: Duration) -> bool {
         match context.commands.recv_deadline(deadline) {
             Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => return false,
             Err(RecvTimeoutError::Timeout) => return true,
-            Ok(Command::Send { .. }) => {
+            Ok(Command::Send { origin, .. }) => {
                 let error = NetError::NotConnected;
-                context
-                    .sink
-                    .emit(EventKind::SendFailed { peer: None, error });
+                let failed = EventKind::SendFailed {
+                    peer: None,
+                    error,
+                    origin,
+                };
+                context.sink.emit(failed);
                 context.sink.flush();
             }
             // A cyclic send or a file waits in the context for the next connection; what
@@ -273,11 +276,13 @@ fn take_commands(
             Command::Send {
                 bytes,
                 to: SendTarget::Peer,
+                origin,
             } => {
-                if let Err(error) = outbox.admit(bytes, peer) {
+                if let Err(error) = outbox.admit(bytes, origin, peer) {
                     let failed = EventKind::SendFailed {
                         peer: Some(peer),
                         error,
+                        origin,
                     };
                     context.sink.emit(failed);
                 }
@@ -314,7 +319,7 @@ fn exchange(
     let mut outbox = Outbox::default();
     let mut writing = false;
     if let Some(bytes) = on_connect.filter(|bytes| !bytes.is_empty()) {
-        outbox.push(bytes.to_vec());
+        outbox.push(bytes.to_vec(), SendOrigin::Typed);
     }
     // Out now (the first message, TLS records): the loop writes only after something wakes it.
     write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;
@@ -427,12 +432,13 @@ fn write_out(
     writing: &mut bool,
 ) -> Result<bool, NetError> {
     let mut sent = false;
-    let on_sent = |bytes| {
+    let on_sent = |bytes, origin| {
         sent = true;
         context.sink.emit(EventKind::Sent {
             peer,
             client: None,
             bytes,
+            origin,
         });
     };
     outbox

@@ -16,8 +16,8 @@ use super::socket::{Stack, listen_tcp};
 use super::stream::Stream;
 use super::tls::{self, TlsIdentity};
 use super::{
-    ClientId, CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendTarget,
-    WorkerContext, want_writable,
+    ClientId, CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendOrigin,
+    SendTarget, WorkerContext, want_writable,
 };
 
 const LISTENER_TOKEN: mio::Token = mio::Token(1);
@@ -293,7 +293,7 @@ impl Server {
     /// Carries out one command; `Some` ends the session.
     fn execute(&mut self, context: &WorkerContext, command: Command) -> Option<CloseReason> {
         match command {
-            Command::Send { bytes, to } => self.send(context, &bytes, &to),
+            Command::Send { bytes, to, origin } => self.send(context, &bytes, &to, origin),
             Command::Listen(local) => {
                 if let Err(error) = self.listen(context, local) {
                     context.sink.emit(EventKind::Warning(error));
@@ -388,7 +388,7 @@ impl Server {
         self.flush_client(context, id);
     }
 
-    fn send(&mut self, context: &WorkerContext, bytes: &[u8], to: &SendTarget) {
+    fn send(&mut self, context: &WorkerContext, bytes: &[u8], to: &SendTarget, origin: SendOrigin) {
         let targets: Vec<ClientId> = match to {
             SendTarget::Clients(ids) if !ids.is_empty() => ids.clone(),
             SendTarget::Clients(_) => self.clients.keys().copied().collect(),
@@ -398,10 +398,15 @@ impl Server {
         for id in targets {
             if let Some(client) = self.clients.get_mut(&id) {
                 reached += 1;
-                if let Err(error) = client.outbox.admit(bytes.to_vec(), client.peer) {
+                if let Err(error) = client.outbox.admit(bytes.to_vec(), origin, client.peer) {
                     if !client.refusing {
                         let peer = Some(client.peer);
-                        context.sink.emit(EventKind::SendFailed { peer, error });
+                        let failed = EventKind::SendFailed {
+                            peer,
+                            error,
+                            origin,
+                        };
+                        context.sink.emit(failed);
                     }
                     client.refusing = true;
                     continue;
@@ -414,6 +419,7 @@ impl Server {
             context.sink.emit(EventKind::SendFailed {
                 peer: None,
                 error: NetError::NotConnected,
+                origin,
             });
         }
     }
@@ -424,12 +430,13 @@ impl Server {
         };
         let peer = client.peer;
         let mut sent = false;
-        let on_sent = |bytes| {
+        let on_sent = |bytes, origin| {
             sent = true;
             context.sink.emit(EventKind::Sent {
                 peer,
                 client: Some(id),
                 bytes,
+                origin,
             });
         };
         if let Err(error) = client.outbox.flush(&mut client.stream, on_sent) {
@@ -442,13 +449,18 @@ impl Server {
         }
         let want = !client.outbox.is_empty() || client.stream.wants_write();
         let registry = context.poll.registry();
-        let _ = want_writable(
+        let watched = want_writable(
             registry,
             client.stream.socket_mut(),
             token_of(id),
             &mut client.writing,
             want,
         );
+        // A client whose socket cannot be watched would never be written to again.
+        if let Err(error) = watched {
+            let error = NetError::io("cannot watch the connection", &error);
+            self.drop_client(context, id, CloseReason::Failed(error));
+        }
     }
 
     fn drop_client(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {

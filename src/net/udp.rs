@@ -15,12 +15,13 @@ use super::resolve::{Resolution, resolve};
 use super::socket::{Stack, addressable, bind_udp, canonical};
 use super::{
     CloseReason, Command, EventKind, EventSink, NetError, RemoteTarget, SEND_BACKLOG_LIMIT,
-    SendTarget, WorkerContext, want_writable,
+    SendOrigin, SendTarget, WorkerContext, want_writable,
 };
 
 const SOCKET_TOKEN: mio::Token = mio::Token(1);
-/// The largest UDP payload; a smaller buffer would truncate datagrams.
-const MAX_DATAGRAM: usize = 65_536;
+/// Room for the largest datagram a socket can hand over (its length field is 16 bits); a
+/// smaller buffer would truncate datagrams.
+const RECEIVE_BUFFER_SIZE: usize = 65_536;
 /// Datagrams received in one turn at most, so a flood cannot hold up commands and sends.
 const DATAGRAMS_PER_TURN: usize = 256;
 
@@ -40,7 +41,13 @@ pub struct UdpOptions {
 struct Lookup {
     target: RemoteTarget,
     answer: Receiver<Resolution>,
-    waiting: Vec<Vec<u8>>,
+    waiting: Vec<Outgoing>,
+}
+
+/// A datagram to send, with who asked for it.
+struct Outgoing {
+    bytes: Vec<u8>,
+    origin: SendOrigin,
 }
 
 struct UdpSession {
@@ -53,7 +60,7 @@ struct UdpSession {
     /// Lookups in flight, each with the datagrams waiting for it, in the order they were sent.
     lookups: Vec<Lookup>,
     /// Datagrams waiting for the socket buffer to drain.
-    pending: VecDeque<(SocketAddr, Vec<u8>)>,
+    pending: VecDeque<(SocketAddr, Outgoing)>,
     /// Bytes of the datagrams in `pending` and waiting for lookups.
     unsent: Unsent,
     writing: bool,
@@ -182,7 +189,7 @@ fn open(
 impl UdpSession {
     fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
         let mut events = mio::Events::with_capacity(64);
-        let mut buffer = vec![0; MAX_DATAGRAM];
+        let mut buffer = vec![0; RECEIVE_BUFFER_SIZE];
         loop {
             let reach = Reach::one(self.backlog());
             if let Err(error) = context.poll(&mut events, self.backlog(), reach, self.unread, None)
@@ -202,8 +209,9 @@ impl UdpSession {
                     Command::Send {
                         bytes,
                         to: SendTarget::Datagram(target),
+                        origin,
                     } => {
-                        self.queue(context, bytes, target);
+                        self.queue(context, Outgoing { bytes, origin }, target);
                     }
                     Command::SetBroadcast(on) => self.set_broadcast(&context.sink, on),
                     Command::JoinGroup(group) => self.join(&context.sink, group),
@@ -220,7 +228,9 @@ impl UdpSession {
                 }
             }
             self.finish_lookups(&context.sink);
-            self.flush(context);
+            if let Err(error) = self.flush(context) {
+                return CloseReason::Failed(error);
+            }
         }
     }
 
@@ -318,30 +328,30 @@ impl UdpSession {
         Ok(())
     }
 
-    fn queue(&mut self, context: &WorkerContext, bytes: Vec<u8>, target: Option<RemoteTarget>) {
-        if let Err(error) = self.unsent.admit(bytes.len()) {
-            context
-                .sink
-                .emit(EventKind::SendFailed { peer: None, error });
+    fn queue(&mut self, context: &WorkerContext, datagram: Outgoing, target: Option<RemoteTarget>) {
+        let failed = |error| EventKind::SendFailed {
+            peer: None,
+            error,
+            origin: datagram.origin,
+        };
+        if let Err(error) = self.unsent.admit(datagram.bytes.len()) {
+            context.sink.emit(failed(error));
             return;
         }
         let Some(target) = target else {
             match self.last_sender {
-                Some(peer) => self.pending.push_back((peer, bytes)),
+                Some(peer) => self.pending.push_back((peer, datagram)),
                 None => {
-                    self.unsent.settle(bytes.len());
-                    let error = NetError::NoDestination;
-                    context
-                        .sink
-                        .emit(EventKind::SendFailed { peer: None, error });
+                    self.unsent.settle(datagram.bytes.len());
+                    context.sink.emit(failed(NetError::NoDestination));
                 }
             }
             return;
         };
         if let Some(peer) = self.resolved.get(&target) {
-            self.pending.push_back((*peer, bytes));
+            self.pending.push_back((*peer, datagram));
         } else if let Some(lookup) = self.lookups.iter_mut().find(|l| l.target == target) {
-            lookup.waiting.push(bytes);
+            lookup.waiting.push(datagram);
         } else {
             let waker = Arc::clone(&context.waker);
             let answer = resolve(&target.host, target.port, move || {
@@ -350,7 +360,7 @@ impl UdpSession {
             self.lookups.push(Lookup {
                 target,
                 answer,
-                waiting: vec![bytes],
+                waiting: vec![datagram],
             });
         }
     }
@@ -368,13 +378,16 @@ impl UdpSession {
                 Ok(peer) => {
                     self.resolved.insert(lookup.target, peer);
                     self.pending
-                        .extend(lookup.waiting.into_iter().map(|bytes| (peer, bytes)));
+                        .extend(lookup.waiting.into_iter().map(|datagram| (peer, datagram)));
                 }
                 Err(error) => {
-                    for bytes in lookup.waiting {
-                        self.unsent.settle(bytes.len());
-                        let error = error.clone();
-                        sink.emit(EventKind::SendFailed { peer: None, error });
+                    for datagram in lookup.waiting {
+                        self.unsent.settle(datagram.bytes.len());
+                        sink.emit(EventKind::SendFailed {
+                            peer: None,
+                            error: error.clone(),
+                            origin: datagram.origin,
+                        });
                     }
                 }
             }
@@ -399,16 +412,22 @@ impl UdpSession {
             })
     }
 
-    fn flush(&mut self, context: &WorkerContext) {
-        while let Some((peer, bytes)) = self.pending.front() {
-            match self.socket.send_to(bytes, addressable(self.local, *peer)) {
+    /// Sends what the socket takes of the pending datagrams; fails only when the socket can no
+    /// longer be watched.
+    fn flush(&mut self, context: &WorkerContext) -> Result<(), NetError> {
+        while let Some((peer, datagram)) = self.pending.front() {
+            match self
+                .socket
+                .send_to(&datagram.bytes, addressable(self.local, *peer))
+            {
                 Ok(_) => {
-                    if let Some((peer, bytes)) = self.pending.pop_front() {
+                    if let Some((peer, Outgoing { bytes, origin })) = self.pending.pop_front() {
                         self.unsent.settle(bytes.len());
                         context.sink.emit(EventKind::Sent {
                             peer,
                             client: None,
                             bytes,
+                            origin,
                         });
                     }
                 }
@@ -422,23 +441,28 @@ impl UdpSession {
                         } else {
                             NetError::io("send failed", &error)
                         };
-                    let peer = Some(*peer);
-                    context.sink.emit(EventKind::SendFailed { peer, error });
-                    if let Some((_, bytes)) = self.pending.pop_front() {
-                        self.unsent.settle(bytes.len());
+                    let failed = EventKind::SendFailed {
+                        peer: Some(*peer),
+                        error,
+                        origin: datagram.origin,
+                    };
+                    context.sink.emit(failed);
+                    if let Some((_, datagram)) = self.pending.pop_front() {
+                        self.unsent.settle(datagram.bytes.len());
                     }
                 }
             }
         }
         let want = !self.pending.is_empty();
         let registry = context.poll.registry();
-        let _ = want_writable(
+        want_writable(
             registry,
             &mut self.socket,
             SOCKET_TOKEN,
             &mut self.writing,
             want,
-        );
+        )
+        .map_err(|error| NetError::io("cannot watch the socket", &error))
     }
 }
 

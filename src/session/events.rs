@@ -79,7 +79,7 @@ impl Session {
             }
             // Taken by the stage.
             EventKind::Received { .. } | EventKind::Sent { .. } => return,
-            EventKind::SendFailed { peer, error } => {
+            EventKind::SendFailed { peer, error, .. } => {
                 let error = messages::net_error(&error, lang);
                 let text = tr!(lang, "events.send_failed", error = error);
                 (peer, EntryKind::Error(text.into_owned()))

@@ -1,5 +1,5 @@
 //! The way into a session for received and sent bytes: counting, framing (and its idle-gap
-//! timers), and telling auto-replies from other sends. Its owner (a tab's intake thread) runs it
+//! timers), and logging auto-replies as such. Its owner (a tab's intake thread) runs it
 //! without the session at hand, so the files and the auto-reply rules it feeds never wait for
 //! the session, which the UI may be drawing; what it makes for the session waits here, as
 //! [`Staged`] items, until the session takes them ([`Session::absorb`]).
@@ -10,12 +10,7 @@ use std::time::SystemTime;
 
 use super::traffic::Way;
 use super::{EntryKind, Framer, Framing, LogEntry, Mode, Session};
-use crate::net::{ClientId, Event, EventKind};
-
-/// Auto-replies awaited at most: a reply that never comes back as sent (a failed send) must
-/// not keep memory forever; more than the worker lets wait delayed (4,096), so delayed
-/// replies are still told apart.
-const AUTO_PENDING_MAX: usize = 8192;
+use crate::net::{ClientId, Event, EventKind, SendOrigin};
 
 /// What waits for the session.
 #[derive(Debug)]
@@ -39,8 +34,6 @@ pub struct Stage {
     framing: Framing,
     /// Each TCP peer's bytes waiting for the end of their frame.
     framers: HashMap<SocketAddr, Framer>,
-    /// Auto-replies on their way, so their Sent events are logged as auto.
-    auto_pending: VecDeque<(SocketAddr, Vec<u8>)>,
     /// TCP server: the connected clients by address, for replies to whoever sent an entry,
     /// with this end of each connection.
     clients: HashMap<SocketAddr, (ClientId, SocketAddr)>,
@@ -57,7 +50,6 @@ impl Stage {
             mode,
             framing,
             framers: HashMap::new(),
-            auto_pending: VecDeque::new(),
             clients: HashMap::new(),
             own: None,
             staged: VecDeque::new(),
@@ -70,27 +62,26 @@ impl Stage {
     /// needs the session ([`Session::apply`]).
     pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Result<(), Event> {
         let Event { time, kind } = event;
-        let (peer, client, received, bytes, to) = match kind {
+        let (peer, client, origin, bytes, to) = match kind {
             EventKind::Received {
                 peer,
                 client,
                 bytes,
                 to,
-            } => (peer, client, true, bytes, to),
+            } => (peer, client, None, bytes, to),
             EventKind::Sent {
                 peer,
                 client,
                 bytes,
-            } => (peer, client, false, bytes, None),
+                origin,
+            } => (peer, client, Some(origin), bytes, None),
             kind => return Err(Event { time, kind }),
         };
         let len = bytes.len() as u64;
-        let (way, kind) = if received {
-            (Way::In, EntryKind::Rx(bytes))
-        } else if self.was_auto_reply(peer, &bytes) {
-            (Way::AutoOut, EntryKind::AutoTx(bytes))
-        } else {
-            (Way::Out, EntryKind::Tx(bytes))
+        let (way, kind) = match origin {
+            None => (Way::In, EntryKind::Rx(bytes)),
+            Some(SendOrigin::AutoReply) => (Way::AutoOut, EntryKind::AutoTx(bytes)),
+            Some(_) => (Way::Out, EntryKind::Tx(bytes)),
         };
         self.stage(Staged::Traffic {
             client,
@@ -166,14 +157,6 @@ impl Stage {
             .min()
     }
 
-    /// Notes an auto-reply sent to `peer`, so it is logged as AUTO when the worker sends it.
-    pub fn expect_auto_reply(&mut self, peer: SocketAddr, bytes: Vec<u8>) {
-        if self.auto_pending.len() == AUTO_PENDING_MAX {
-            self.auto_pending.pop_front();
-        }
-        self.auto_pending.push_back((peer, bytes));
-    }
-
     /// TCP server: the client connected from `peer`.
     pub fn client_at(&self, peer: SocketAddr) -> Option<ClientId> {
         self.clients.get(&peer).map(|(id, _)| *id)
@@ -212,14 +195,6 @@ impl Stage {
     pub fn drain(&mut self) -> impl Iterator<Item = Staged> + '_ {
         self.staged_bytes = 0;
         self.staged.drain(..)
-    }
-
-    fn was_auto_reply(&mut self, peer: SocketAddr, bytes: &[u8]) -> bool {
-        let at = self
-            .auto_pending
-            .iter()
-            .position(|(to, reply)| *to == peer && reply == bytes);
-        at.and_then(|at| self.auto_pending.remove(at)).is_some()
     }
 
     fn stage(&mut self, item: Staged) {
@@ -367,22 +342,22 @@ mod tests {
     }
 
     #[test]
-    fn an_expected_reply_is_logged_as_auto_once() {
+    fn a_send_is_logged_as_its_origin_says() {
         let mut stage = Stage::new(Mode::Udp, Framing::PerRead);
         let peer = addr(9);
-        stage.expect_auto_reply(peer, b"PONG".to_vec());
-        let sent = || EventKind::Sent {
-            peer,
-            client: None,
-            bytes: b"PONG".to_vec(),
-        };
         let mut tags = Vec::new();
-        for _ in 0..2 {
-            let taken = stage.take(event(sent()), &mut |entry: &LogEntry| {
+        for origin in [SendOrigin::AutoReply, SendOrigin::Typed, SendOrigin::Cyclic] {
+            let sent = EventKind::Sent {
+                peer,
+                client: None,
+                bytes: b"PONG".to_vec(),
+                origin,
+            };
+            let taken = stage.take(event(sent), &mut |entry: &LogEntry| {
                 tags.push(entry.kind.tag());
             });
             assert!(taken.is_ok());
         }
-        assert_eq!(tags, [EntryTag::AutoTx, EntryTag::Tx]);
+        assert_eq!(tags, [EntryTag::AutoTx, EntryTag::Tx, EntryTag::Tx]);
     }
 }

@@ -1,7 +1,7 @@
 //! The session's tests: events applied to a session, as the intake applies them.
 use super::*;
 use crate::i18n::Language;
-use crate::net::{EventKind, NetError};
+use crate::net::{EventKind, NetError, SendOrigin};
 
 /// Applies an event (through a stage without framing) and returns the entry it recorded.
 fn apply(session: &mut Session, kind: EventKind) -> LogEntry {
@@ -124,6 +124,7 @@ fn counts_traffic_per_session_and_per_client() {
             peer: addr(4000),
             client: Some(id),
             bytes: b"hello".to_vec(),
+            origin: SendOrigin::Typed,
         },
     );
     assert_eq!(

@@ -44,11 +44,6 @@ impl Capture {
             + self.raw.as_ref().map_or(0, RawCapture::backlog)
     }
 
-    /// Whether files are still being completed after a stop.
-    pub fn is_finishing(&self) -> bool {
-        !self.finishing.is_empty()
-    }
-
     /// Completes a file on a thread, so a long queue never holds up the UI.
     fn finish_later(
         &mut self,

@@ -211,8 +211,8 @@ impl Run<'_> {
     }
 
     /// Sends the auto-replies to the entries staged since `mark`.
-    fn answer(&mut self, outputs: &Outputs, mark: usize) {
-        for command in outputs.answer(&mut self.stage, mark) {
+    fn answer(&self, outputs: &Outputs, mark: usize) {
+        for command in outputs.answer(&self.stage, mark) {
             self.worker.send(command);
         }
     }
@@ -236,12 +236,6 @@ impl Run<'_> {
                 );
                 drawn.warned |= matches!(event.kind, EventKind::Warning(_));
                 last = matches!(event.kind, EventKind::Closed(_));
-                // A cyclic send that cannot send (no clients left, say) stops rather than
-                // fail on.
-                let cycling = drawn.session.cycle.is_some_and(|cycle| cycle.running);
-                if cycling && matches!(event.kind, EventKind::SendFailed { .. }) {
-                    self.worker.send(Command::StopCycle);
-                }
                 let outputs = self.shared.outputs();
                 drawn
                     .session

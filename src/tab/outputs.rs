@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::export::{Backlog, RawFeed, RecordContext, RecordFeed};
-use crate::net::{Command, RemoteTarget, SendTarget};
+use crate::net::{Command, RemoteTarget, SendOrigin, SendTarget};
 use crate::session::{Framing, LogEntry, Mode, Stage};
 
 use super::auto_reply::AutoReplies;
@@ -60,9 +60,8 @@ impl Outputs {
     }
 
     /// Runs the rules over the received entries `stage` shows from `mark` on, as the view
-    /// frames them, and returns the replies to send, each to whoever sent its entry. Each
-    /// reply is noted in `stage`, so it is logged as AUTO when it goes.
-    pub fn answer(&self, stage: &mut Stage, mark: usize) -> Vec<Command> {
+    /// frames them, and returns the replies to send, each to whoever sent its entry.
+    pub fn answer(&self, stage: &Stage, mark: usize) -> Vec<Command> {
         if self.replies.is_empty() {
             return Vec::new();
         }
@@ -85,10 +84,10 @@ impl Outputs {
                     port: peer.port(),
                 })),
             };
-            stage.expect_auto_reply(peer, answer.bytes.clone());
             let bytes = answer.bytes;
             commands.push(if answer.delay.is_zero() {
-                Command::Send { bytes, to }
+                let origin = SendOrigin::AutoReply;
+                Command::Send { bytes, to, origin }
             } else {
                 let delay = answer.delay;
                 Command::SendAfter { bytes, to, delay }

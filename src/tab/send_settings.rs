@@ -73,13 +73,13 @@ impl Default for FileFields {
 }
 
 /// The largest UDP payload over IPv4.
-const MAX_DATAGRAM: usize = 65_507;
+const MAX_UDP_PAYLOAD: usize = 65_507;
 
 impl FileFields {
     /// The datagram size and the pacing, or what is wrong with them in `lang`.
     pub fn parse(&self, lang: Language) -> Result<(usize, Option<Duration>), String> {
-        let Ok(datagram @ 1..=MAX_DATAGRAM) = self.datagram.trim().parse::<usize>() else {
-            return Err(tr!(lang, "errors.file.datagram", max = MAX_DATAGRAM).into_owned());
+        let Ok(datagram @ 1..=MAX_UDP_PAYLOAD) = self.datagram.trim().parse::<usize>() else {
+            return Err(tr!(lang, "errors.file.datagram", max = MAX_UDP_PAYLOAD).into_owned());
         };
         let pace = match self.pace_ms.trim() {
             "" | "0" => None,

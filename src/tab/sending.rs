@@ -12,7 +12,7 @@ use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
 use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
 use crate::i18n::Language;
-use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendTarget};
+use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendOrigin, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
 use crate::tr;
 
@@ -128,7 +128,11 @@ impl Tab {
                 0
             };
             let bytes = frame.render(index, SystemTime::now());
-            self.command(Command::Send { bytes, to });
+            self.command(Command::Send {
+                bytes,
+                to,
+                origin: SendOrigin::Typed,
+            });
             let sent = box_payload(&self.settings);
             remember(&mut self.settings.history, sent);
         }
@@ -151,7 +155,11 @@ impl Tab {
                 0
             };
             let bytes = frame.render(index, SystemTime::now());
-            self.command(Command::Send { bytes, to });
+            self.command(Command::Send {
+                bytes,
+                to,
+                origin: SendOrigin::Typed,
+            });
             remember(&mut self.settings.history, payload.clone());
         }
     }

@@ -6,7 +6,7 @@ use std::io::{ErrorKind, Read};
 use std::time::{Duration, Instant};
 
 use crate::common_net::{deadline, read_exactly, wait_for};
-use sockscope::net::{Command, EventKind, NetError, SEND_BACKLOG_LIMIT, SendTarget};
+use sockscope::net::{Command, EventKind, NetError, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget};
 
 #[test]
 fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
@@ -19,6 +19,7 @@ fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
         let send = Command::Send {
             bytes: chunk.clone(),
             to: SendTarget::Peer,
+            origin: SendOrigin::Typed,
         };
         assert!(worker.send(send));
     }
@@ -89,6 +90,7 @@ fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
     let again = Command::Send {
         bytes: b"reading again".to_vec(),
         to: SendTarget::Peer,
+        origin: SendOrigin::Typed,
     };
     assert!(worker.send(again));
     assert_eq!(read_exactly(&mut peer, 13), b"reading again");

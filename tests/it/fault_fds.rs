@@ -75,7 +75,11 @@ fn child() {
             }
             EventKind::Received { client, bytes, .. } => {
                 let to = SendTarget::Clients(client.into_iter().collect());
-                worker.send(net::Command::Send { bytes, to });
+                worker.send(net::Command::Send {
+                    bytes,
+                    to,
+                    origin: net::SendOrigin::Typed,
+                });
             }
             EventKind::Warning(error) => report(format_args!("warning {error}")),
             EventKind::Closed(reason) => {

@@ -10,7 +10,7 @@ use crate::common::{
     type_send_box,
 };
 use crate::common_net::{self, expect_closed, expect_event};
-use sockscope::net::{CloseReason, Command, EventKind, HALF_CLOSED_LINGER, SendTarget};
+use sockscope::net::{CloseReason, Command, EventKind, HALF_CLOSED_LINGER, SendOrigin, SendTarget};
 use sockscope::session::{Mode, Status};
 
 /// Reads until end of stream; returns what came.
@@ -99,6 +99,7 @@ fn a_flood_goes_on_whole_to_a_peer_that_stops_sending() {
         let send = Command::Send {
             bytes: chunk.clone(),
             to: SendTarget::Peer,
+            origin: SendOrigin::Typed,
         };
         assert!(worker.send(send));
     }

@@ -9,7 +9,7 @@ use crate::common_net::{
 };
 use sockscope::codec::Frame;
 use sockscope::net::{
-    Command, CycleSpec, EventKind, RemoteTarget, SendTarget, Stack, UdpOptions, Worker,
+    Command, CycleSpec, EventKind, RemoteTarget, SendOrigin, SendTarget, Stack, UdpOptions, Worker,
     spawn_tcp_server, spawn_udp,
 };
 
@@ -163,7 +163,51 @@ fn a_delayed_send_goes_after_what_was_sent_meanwhile() {
     worker.send(Command::Send {
         bytes: b"now".to_vec(),
         to: to_peer(&peer),
+        origin: SendOrigin::Typed,
     });
     assert_eq!(recv_datagram(&peer).0, b"now");
     assert_eq!(recv_datagram(&peer).0, b"later");
+}
+
+#[test]
+fn a_cycle_whose_send_fails_stops_itself_and_says_why() {
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    let worker = spawn_tcp_server(local, Stack::Dual, None, no_wake()).expect("spawn");
+    expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }));
+    // No client to send to: the first send fails, and nobody tells the worker to stop.
+    worker.send(Command::StartCycle(CycleSpec {
+        frame: Frame::constant(b"tick".to_vec()),
+        index: sockscope::codec::SendIndex::default(),
+        to: SendTarget::Clients(Vec::new()),
+        interval: Duration::from_millis(20),
+        count: None,
+    }));
+    let events = wait_for(&worker, crate::common_net::deadline(), ended);
+    let failures: Vec<_> = events
+        .iter()
+        .filter_map(|event| match &event.kind {
+            EventKind::SendFailed { origin, .. } => Some(*origin),
+            _ => None,
+        })
+        .collect();
+    // One, unless the worker was held up long enough for a second send to fall due at once.
+    assert!(
+        !failures.is_empty() && failures.iter().all(|origin| *origin == SendOrigin::Cyclic),
+        "the cycle's failures: {failures:?}"
+    );
+    // A typed send that fails leaves a later cycle alone: only the cycle's own failure ends it.
+    worker.send(Command::Send {
+        bytes: b"typed".to_vec(),
+        to: SendTarget::Clients(Vec::new()),
+        origin: SendOrigin::Typed,
+    });
+    expect_event(&worker, |kind| {
+        matches!(
+            kind,
+            EventKind::SendFailed {
+                origin: SendOrigin::Typed,
+                ..
+            }
+        )
+    });
 }

@@ -12,7 +12,7 @@ use crate::common_net::{
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use sockscope::net::{
-    CloseReason, Command, EventKind, NetError, SendTarget, TcpClientConfig, Worker,
+    CloseReason, Command, EventKind, NetError, SendOrigin, SendTarget, TcpClientConfig, Worker,
     spawn_tcp_client,
 };
 
@@ -165,6 +165,7 @@ fn send(worker: &Worker, bytes: &[u8]) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Peer,
+        origin: SendOrigin::Typed,
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }

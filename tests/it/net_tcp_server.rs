@@ -11,7 +11,7 @@ use crate::common_net::{
 };
 use socket2::Socket;
 use sockscope::net::{
-    ClientId, CloseReason, Command, EventKind, NetError, SendTarget, Stack, Worker,
+    ClientId, CloseReason, Command, EventKind, NetError, SendOrigin, SendTarget, Stack, Worker,
     spawn_tcp_server,
 };
 
@@ -51,6 +51,7 @@ fn send_to(worker: &Worker, ids: Vec<ClientId>, bytes: &[u8]) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Clients(ids),
+        origin: SendOrigin::Typed,
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }
@@ -167,6 +168,7 @@ fn serves_fifty_clients_with_targeted_and_broadcast_sends() {
             peer: locals[chosen],
             client: Some(ids[chosen]),
             bytes: only.to_vec(),
+            origin: SendOrigin::Typed,
         }
     );
     assert_eq!(read_exactly(&mut clients[chosen], only.len()), only);
@@ -215,6 +217,7 @@ fn exchanges_text_and_every_byte_value_with_a_client() {
                 peer: local,
                 client: Some(id),
                 bytes: payload.to_vec(),
+                origin: SendOrigin::Typed,
             }
         );
         assert_eq!(read_exactly(&mut client, payload.len()), payload);

@@ -11,9 +11,9 @@ use crate::common_net::{
     connect, deadline, describe, expect_closed, expect_event, expect_received, no_wake, wait_for,
 };
 use sockscope::net::{
-    CertificateInfo, ClientId, CloseReason, Command, EventKind, Fingerprint, NetError, SendTarget,
-    Stack, TcpClientConfig, TlsFailure, TlsIdentity, TlsSession, Verify, Worker, spawn_tcp_client,
-    spawn_tcp_server,
+    CertificateInfo, ClientId, CloseReason, Command, EventKind, Fingerprint, NetError, SendOrigin,
+    SendTarget, Stack, TcpClientConfig, TlsFailure, TlsIdentity, TlsSession, Verify, Worker,
+    spawn_tcp_client, spawn_tcp_server,
 };
 
 /// A TLS server on 127.0.0.1; returns it, its address and the certificate it shows.
@@ -60,6 +60,7 @@ fn send(worker: &Worker, bytes: &[u8], to: SendTarget) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to,
+        origin: SendOrigin::Typed,
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }

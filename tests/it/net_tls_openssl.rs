@@ -13,8 +13,8 @@ use crossbeam_channel::Receiver;
 use super::net_tls::{expect_secured, tls_client};
 use crate::common_net::{DEADLINE, expect_event, expect_received, no_wake};
 use sockscope::net::{
-    CloseReason, Command, EventKind, Fingerprint, NetError, SendTarget, Stack, TlsFailure,
-    TlsIdentity, Verify, spawn_tcp_server,
+    CloseReason, Command, EventKind, Fingerprint, NetError, SendOrigin, SendTarget, Stack,
+    TlsFailure, TlsIdentity, Verify, spawn_tcp_server,
 };
 
 /// An openssl process, its output a line at a time.
@@ -167,6 +167,7 @@ fn exchange_with_s_server(extra: &[&str], verify: impl FnOnce(Fingerprint) -> Ve
     let command = Command::Send {
         bytes: "hello from sockscope 你好\n".as_bytes().to_vec(),
         to: SendTarget::Peer,
+        origin: SendOrigin::Typed,
     };
     assert!(client.send(command));
     server.line("what the client sent", |line| {
@@ -239,6 +240,7 @@ fn openssl_s_client_talks_to_the_tls_server() {
     let command = Command::Send {
         bytes: b"pong from sockscope\n".to_vec(),
         to: SendTarget::Clients(id.into_iter().collect()),
+        origin: SendOrigin::Typed,
     };
     assert!(server.send(command));
     client.line("the server's answer", |line| line == "pong from sockscope");

@@ -7,8 +7,8 @@ use crate::common_net::{
     ipv6_loopback_available, no_wake, recv_datagram, udp_peer,
 };
 use sockscope::net::{
-    CloseReason, Command, EventKind, NetError, RemoteTarget, SendTarget, UdpOptions, Worker,
-    spawn_udp,
+    CloseReason, Command, EventKind, NetError, RemoteTarget, SendOrigin, SendTarget, UdpOptions,
+    Worker, spawn_udp,
 };
 
 /// Starts a UDP session on `ip` with an OS-chosen port; returns it with its bound address.
@@ -32,6 +32,7 @@ fn send(worker: &Worker, bytes: &[u8], target: Option<RemoteTarget>) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Datagram(target),
+        origin: SendOrigin::Typed,
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }
@@ -65,6 +66,7 @@ fn sent(peer: SocketAddr, bytes: &[u8]) -> EventKind {
         peer,
         client: None,
         bytes: bytes.to_vec(),
+        origin: SendOrigin::Typed,
     }
 }
 
@@ -111,6 +113,7 @@ fn reply_before_any_datagram_fails_with_no_destination() {
         EventKind::SendFailed {
             peer: None,
             error: NetError::NoDestination,
+            origin: SendOrigin::Typed,
         }
     );
     // The session survives the failed send.

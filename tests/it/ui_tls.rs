@@ -10,7 +10,7 @@ use egui_kittest::kittest::Queryable;
 use super::net_tls::{expect_secured, tls_client};
 use crate::common::*;
 use crate::common_net::expect_received;
-use sockscope::net::{Command, SendTarget, TlsIdentity, Verify, Worker};
+use sockscope::net::{Command, SendOrigin, SendTarget, TlsIdentity, Verify, Worker};
 use sockscope::session::Mode;
 
 /// A TLS server worker with a certificate made on the spot; its address and fingerprint.
@@ -69,6 +69,7 @@ fn the_client_tab_connects_with_a_pinned_certificate_after_a_bad_pin_is_explaine
     let command = Command::Send {
         bytes: b"answer".to_vec(),
         to: SendTarget::Clients(id.into_iter().collect()),
+        origin: SendOrigin::Typed,
     };
     assert!(server.send(command));
     step_until(&mut harness, "the answer", |h| shows(h, "answer"));
