@@ -12,23 +12,8 @@ use crate::i18n::Language;
 use crate::net::Wake;
 use crate::session::Mode;
 use crate::tr;
+pub use crate::ui::command::FilePurpose;
 use crate::ui::tls_panel::TlsFile;
-
-/// What a file is asked for; it says what happens with the answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FilePurpose {
-    SaveLog(Mode),
-    /// The Record file, turned on once chosen.
-    Record(Mode),
-    /// The Save data file, turned on once chosen.
-    SaveData(Mode),
-    /// A recording for the Replay window.
-    Replay(Mode),
-    Tls(Mode, TlsFile),
-    SendFile(Mode),
-    ExportCommands,
-    ImportCommands,
-}
 
 /// Whether the dialog picks an existing file or names one to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

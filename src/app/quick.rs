@@ -1,5 +1,5 @@
-//! The app's side of quick commands: the window, Ctrl+1..9, and export/import (callable
-//! without the file dialogs, as tests use them).
+//! The app's side of quick commands: what their window and Ctrl+1..9 ask for, and
+//! export/import (callable without the file dialogs, as tests use them).
 
 use std::path::Path;
 
@@ -8,19 +8,7 @@ use super::dialogs::FilePurpose;
 use crate::tab::TabAction;
 use crate::tab::payloads::{self, Payload, QuickCommand};
 use crate::tr;
-use crate::ui::quick_commands::{self, QuickAction};
-
-const SHORTCUT_KEYS: [egui::Key; 9] = [
-    egui::Key::Num1,
-    egui::Key::Num2,
-    egui::Key::Num3,
-    egui::Key::Num4,
-    egui::Key::Num5,
-    egui::Key::Num6,
-    egui::Key::Num7,
-    egui::Key::Num8,
-    egui::Key::Num9,
-];
+use crate::ui::quick_commands::QuickAction;
 
 impl App {
     pub fn quick_commands(&self) -> &[QuickCommand] {
@@ -65,31 +53,6 @@ impl App {
         });
     }
 
-    /// Ctrl+1..9 send quick commands 1..9 from the tab in view.
-    pub(super) fn quick_shortcuts(&mut self, ctx: &egui::Context) {
-        for (index, key) in SHORTCUT_KEYS.into_iter().enumerate() {
-            if index < self.quick_commands.len()
-                && ctx.input_mut(|input| input.consume_key(egui::Modifiers::COMMAND, key))
-            {
-                self.apply_quick(QuickAction::Send(index));
-            }
-        }
-    }
-
-    pub(super) fn quick_window(&mut self, ctx: &egui::Context) {
-        if !self.quick_window.open {
-            return;
-        }
-        if let Some(action) = quick_commands::show(
-            ctx,
-            &mut self.quick_window,
-            &mut self.quick_commands,
-            self.language,
-        ) {
-            self.apply_quick(action);
-        }
-    }
-
     fn box_payload(&self) -> Payload {
         let settings = &self.tab(self.active).settings;
         Payload {
@@ -99,7 +62,7 @@ impl App {
         }
     }
 
-    fn apply_quick(&mut self, action: QuickAction) {
+    pub(super) fn apply_quick(&mut self, action: QuickAction) {
         let commands = &mut self.quick_commands;
         match action {
             QuickAction::Send(index) => {

@@ -4,59 +4,97 @@
 use std::path::PathBuf;
 
 use super::App;
-use super::dialogs::FilePurpose;
 use super::pacer::MAX_FPS_RANGE;
 use crate::i18n::Language;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
 use crate::tr;
-use crate::ui::{
-    self, capture_panel::CaptureAction, selection_bar::SelectionAction, send_box::SendBoxAction,
-    status_bar::Notices,
-};
-
-/// What the send box asked the app for beyond tab actions.
-#[derive(Default, Clone, Copy)]
-struct SendBoxAsks {
-    browse_file: bool,
-    toggle_commands: bool,
-    /// A TLS certificate or key file to pick.
-    tls_file: Option<ui::tls_panel::TlsFile>,
-}
+use crate::ui::command::{self, Requests, UiCommand};
+use crate::ui::{self, quick_commands, status_bar::Notices};
 
 impl App {
     pub(super) fn frame_ui(&mut self, ui: &mut egui::Ui) {
+        let mut requests = Requests::default();
         egui::Panel::top("tabs").show(ui, |ui| {
             ui.add_space(4.0);
-            self.tab_bar(ui);
+            self.tab_bar(ui, &mut requests);
             ui.add_space(2.0);
         });
         egui::Panel::bottom("status").show(ui, |ui| {
             ui.add_space(2.0);
-            self.status_bar(ui);
+            self.status_bar(ui, &mut requests);
         });
         let ctx = ui.ctx().clone();
-        self.quick_shortcuts(&ctx);
-        self.session_ui(ui);
-        self.quick_window(&ctx);
+        for command in command::pressed_anywhere(&ctx, self.quick_commands.len()) {
+            requests.push(command);
+        }
+        self.session_ui(ui, &mut requests);
+        // Before the windows are drawn, so one opened by this frame's click is drawn now.
+        for command in requests.take() {
+            self.run(&ctx, command);
+        }
+        if self.quick_window.open
+            && let Some(action) = quick_commands::show(
+                &ctx,
+                &mut self.quick_window,
+                &mut self.quick_commands,
+                self.language,
+            )
+        {
+            requests.push(UiCommand::Quick(action));
+        }
+        let tab = &mut self.tabs[self.active as usize];
         if self.auto_reply_open {
-            let tab = &mut self.tabs[self.active as usize];
             ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab, self.language);
         }
         if self.replay_open {
-            let mode = self.active;
-            let tab = &mut self.tabs[mode as usize];
-            let asks = ui::replay_window::show(&ctx, &mut self.replay_open, tab, self.language);
-            if let Some(action) = asks.action {
-                self.act(mode, action);
+            let (open, lang) = (&mut self.replay_open, self.language);
+            ui::replay_window::show(&ctx, open, tab, lang, &mut requests);
+        }
+        // A file dropped anywhere on the window goes to the tab in view.
+        let dropped: Option<PathBuf> = ui.input(|input| {
+            input
+                .raw
+                .dropped_files
+                .first()
+                .map(|file| file.path().to_path_buf())
+        });
+        if let Some(path) = dropped {
+            requests.tab(TabAction::SendFile(path));
+        }
+        for command in requests.take() {
+            self.run(&ctx, command);
+        }
+    }
+
+    /// Carries out what a user asked for: the one place every widget's request ends up.
+    pub fn run(&mut self, ctx: &egui::Context, command: UiCommand) {
+        let mode = self.active;
+        match command {
+            UiCommand::Tab(action) => self.act(mode, action),
+            UiCommand::AskFile(purpose) => self.ask_file(purpose),
+            UiCommand::CopySelection { hex } => ctx.copy_text(self.tab(mode).selection_text(hex)),
+            UiCommand::Quick(action) => self.apply_quick(action),
+            UiCommand::ToggleQuickCommands => self.quick_window.open = !self.quick_window.open,
+            UiCommand::ToggleAutoReply => self.auto_reply_open = !self.auto_reply_open,
+            UiCommand::ToggleReplay => self.replay_open = !self.replay_open,
+            UiCommand::ToggleChart => {
+                let chart = &mut self.tab_mut(mode).settings.chart;
+                chart.open = !chart.open;
             }
-            if asks.browse {
-                self.ask_file(FilePurpose::Replay(mode));
+            UiCommand::SetMaxFps(fps) => self.pacer.set_max_fps(fps),
+            UiCommand::SetLanguage(language) => {
+                self.use_language(language);
+                self.remembered_language = Some(language);
+            }
+            UiCommand::SetTheme(theme) => {
+                self.theme = theme;
+                ctx.set_theme(theme);
             }
         }
     }
 
-    fn tab_bar(&mut self, ui: &mut egui::Ui) {
+    fn tab_bar(&mut self, ui: &mut egui::Ui, requests: &mut Requests) {
         ui.horizontal(|ui| {
             let lang = self.language;
             let hint = tr!(lang, "app.settings_panel_hint");
@@ -73,18 +111,16 @@ impl App {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if let Some(language) = ui::language_menu::show(ui, lang) {
-                    self.use_language(language);
-                    self.remembered_language = Some(language);
+                    requests.push(UiCommand::SetLanguage(language));
                 }
                 if let Some(theme) = ui::theme_menu::show(ui, lang, self.theme) {
-                    self.theme = theme;
-                    ui.ctx().set_theme(theme);
+                    requests.push(UiCommand::SetTheme(theme));
                 }
             });
         });
     }
 
-    fn status_bar(&mut self, ui: &mut egui::Ui) {
+    fn status_bar(&mut self, ui: &mut egui::Ui, requests: &mut Requests) {
         let notices = Notices {
             recording_to: self
                 .recorder
@@ -94,26 +130,12 @@ impl App {
         };
         let max_fps = (self.pacer.max_fps(), MAX_FPS_RANGE);
         let tab = &self.tabs[self.active as usize];
-        let changes = ui::status_bar::show(ui, tab, self.language, &notices, max_fps);
-        if let Some(fps) = changes.max_fps {
-            self.pacer.set_max_fps(fps);
-        }
-        if changes.reset_counters {
-            self.act(self.active, TabAction::ResetCounters);
-        }
-        if changes.toggle_chart {
-            let chart = &mut self.tab_mut(self.active).settings.chart;
-            chart.open = !chart.open;
-        }
+        ui::status_bar::show(ui, tab, self.language, &notices, max_fps, requests);
     }
 
-    fn session_ui(&mut self, ui: &mut egui::Ui) {
+    fn session_ui(&mut self, ui: &mut egui::Ui, requests: &mut Requests) {
         let mode = self.active;
         let lang = self.language;
-        let mut actions: Vec<TabAction> = Vec::new();
-        let mut capture_action = None;
-        let mut asks = SendBoxAsks::default();
-        let mut toggle_replay = false;
         if self.settings_open {
             let choices = &self.address_choices;
             let tab = &mut self.tabs[mode as usize];
@@ -123,31 +145,15 @@ impl App {
                 .min_size(200.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
-                    let panel = ui::settings_panel::show(ui, tab, lang, choices);
-                    actions.extend(panel.tab);
-                    capture_action = panel.capture;
-                    asks.tls_file = panel.tls_file;
-                    toggle_replay = panel.toggle_replay;
+                    ui::settings_panel::show(ui, tab, lang, choices, requests);
                 });
-        }
-        if toggle_replay {
-            self.replay_open = !self.replay_open;
         }
         let tab = &mut self.tabs[mode as usize];
         egui::Panel::bottom(("send", mode))
             .resizable(true)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                match ui::send_box::show(ui, tab, lang) {
-                    Some(SendBoxAction::Tab(action)) => actions.push(action),
-                    Some(SendBoxAction::BrowseFile) => asks.browse_file = true,
-                    Some(SendBoxAction::ToggleCommands) => asks.toggle_commands = true,
-                    Some(SendBoxAction::ToggleAutoReply) => {
-                        self.auto_reply_open = !self.auto_reply_open;
-                    }
-
-                    None => {}
-                }
+                ui::send_box::show(ui, tab, lang, requests);
                 ui.add_space(2.0);
             });
         if mode == Mode::TcpServer {
@@ -155,55 +161,15 @@ impl App {
                 .resizable(true)
                 .default_size(260.0)
                 .show(ui, |ui| {
-                    actions.extend(ui::client_list::show(ui, tab, lang));
+                    requests.tab_all(ui::client_list::show(ui, tab, lang));
                 });
         }
-        egui::CentralPanel::default().show(ui, |ui| log_area(ui, tab, lang, &mut actions));
-        for action in actions {
-            self.act(mode, action);
-        }
-        self.answer_asks(ui, mode, asks, capture_action.as_ref());
-    }
-
-    /// What the widgets asked for that opens a dialog, a window or a file.
-    fn answer_asks(
-        &mut self,
-        ui: &egui::Ui,
-        mode: Mode,
-        asks: SendBoxAsks,
-        capture_action: Option<&CaptureAction>,
-    ) {
-        if asks.toggle_commands {
-            self.quick_window.open = !self.quick_window.open;
-        }
-        if asks.browse_file {
-            self.ask_file(FilePurpose::SendFile(mode));
-        }
-        // A file dropped anywhere on the window goes to the tab in view.
-        let dropped: Option<PathBuf> = ui.input(|input| {
-            input
-                .raw
-                .dropped_files
-                .first()
-                .map(|file| file.path().to_path_buf())
-        });
-        if let Some(path) = dropped {
-            self.send_file(mode, path);
-        }
-        if let Some(file) = asks.tls_file {
-            self.ask_file(FilePurpose::Tls(mode, file));
-        }
-        match capture_action {
-            Some(CaptureAction::SaveLog) => self.ask_file(FilePurpose::SaveLog(mode)),
-            Some(CaptureAction::BrowseRecord) => self.ask_file(FilePurpose::Record(mode)),
-            Some(CaptureAction::BrowseRaw) => self.ask_file(FilePurpose::SaveData(mode)),
-            Some(CaptureAction::Tab(_)) | None => {}
-        }
+        egui::CentralPanel::default().show(ui, |ui| log_area(ui, tab, lang, requests));
     }
 }
 
 /// The central panel: the filter, the chart and the selection bar when open, and the log.
-fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, actions: &mut Vec<TabAction>) {
+fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
     let mode = tab.mode;
     ui::filter_bar::show(ui, tab, lang);
     if tab.settings.chart.open {
@@ -212,17 +178,11 @@ fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, actions: &mut Vec<
     if !tab.selected.is_empty() {
         // Below the rows, so selecting never moves the row under the pointer.
         egui::Panel::bottom(("selection", mode)).show(ui, |ui| {
-            match ui::selection_bar::show(ui, tab, lang) {
-                Some(SelectionAction::Copy { hex }) => {
-                    ui.ctx().copy_text(tab.selection_text(hex));
-                }
-                Some(SelectionAction::Deselect) => actions.push(TabAction::ClearSelection),
-                None => {}
-            }
+            ui::selection_bar::show(ui, tab, lang, requests);
         });
     }
     ui.separator();
-    actions.extend(ui::log_view::show(ui, tab, lang));
+    requests.tab_all(ui::log_view::show(ui, tab, lang));
 }
 
 /// The traffic chart, in a panel at the bottom of the log's area.

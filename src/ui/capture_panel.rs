@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::command::{FilePurpose, Requests, UiCommand};
 use crate::export::Written;
 use crate::export::raw_capture::MAX_PEER_FILES;
 use crate::i18n::Language;
@@ -10,25 +11,14 @@ use crate::tab::{Tab, TabAction};
 use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
-/// What the capture rows ask for beyond plain tab actions.
-#[must_use]
-pub enum CaptureAction {
-    Tab(TabAction),
-    /// Choose the Record file in a dialog, then start recording.
-    BrowseRecord,
-    /// Choose the Save data file in a dialog, then start saving.
-    BrowseRaw,
-    SaveLog,
-}
-
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<CaptureAction> {
-    let mut action = None;
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+    let mode = tab.mode;
     if ui
         .button(tr!(lang, "capture.save_log"))
         .on_hover_text(tr!(lang, "capture.save_log_hint"))
         .clicked()
     {
-        action = Some(CaptureAction::SaveLog);
+        requests.push(UiCommand::AskFile(FilePurpose::SaveLog(mode)));
     }
     ui.separator();
     let fields = &mut tab.settings.capture;
@@ -51,11 +41,12 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<CaptureA
             ui.label(tr!(lang, "capture.split_unit"));
         });
     });
-    action = action
-        .or(asked
-            .toggled
-            .then_some(CaptureAction::Tab(TabAction::ToggleRecording)))
-        .or(asked.browse.then_some(CaptureAction::BrowseRecord));
+    if asked.toggled {
+        requests.tab(TabAction::ToggleRecording);
+    }
+    if asked.browse {
+        requests.push(UiCommand::AskFile(FilePurpose::Record(mode)));
+    }
     if let Some(recorder) = &tab.capture.recorder {
         ui.weak(written_text(lang, recorder.progress().written()));
     }
@@ -82,16 +73,16 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<CaptureA
                 .on_hover_text(tr!(lang, "capture.include_tx_hint"));
         });
     });
-    action = action
-        .or(asked
-            .toggled
-            .then_some(CaptureAction::Tab(TabAction::ToggleRawCapture)))
-        .or(asked.browse.then_some(CaptureAction::BrowseRaw));
+    if asked.toggled {
+        requests.tab(TabAction::ToggleRawCapture);
+    }
+    if asked.browse {
+        requests.push(UiCommand::AskFile(FilePurpose::SaveData(mode)));
+    }
     if let Some(raw) = &tab.capture.raw {
         ui.weak(written_text(lang, raw.progress().written()));
     }
     error_label(ui, tab.errors.raw.as_deref());
-    action
 }
 
 /// A file written while a toggle is on: its checkbox, its path (fixed while it runs) with

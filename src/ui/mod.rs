@@ -1,5 +1,6 @@
-//! Drawing: one widget per file. Widgets read and edit a [`Tab`](crate::tab::Tab) and return
-//! what the user asked for; the app acts on it in one place.
+//! Drawing: one widget per file. Widgets read a [`Tab`](crate::tab::Tab), edit its settings,
+//! and push what the user asked for into the frame's [`command::Requests`], as
+//! [`command::UiCommand`]s; the app carries them out in one place.
 //!
 //! The window: the tab bar on top; the settings panel on the left ([`settings_panel`], built
 //! of [`connection_panel`], [`client_options`], [`multicast_panel`], [`receive_panel`], [`send_options`], [`framing_panel`] and
@@ -10,6 +11,7 @@ pub mod auto_reply;
 pub mod capture_panel;
 pub mod client_list;
 pub mod client_options;
+pub mod command;
 pub mod connection_panel;
 pub mod filter_bar;
 pub mod fonts;

@@ -2,23 +2,21 @@
 //! to this tab's peer with their recorded gaps (scaled) or back to back; progress, pause and
 //! stop.
 
+use super::command::{FilePurpose, Requests, UiCommand};
 use super::labels;
 use crate::i18n::Language;
 use crate::tab::replay::SPEED_RANGE;
 use crate::tab::{Tab, TabAction};
 use crate::tr;
 
-/// What the window asked for.
-#[derive(Default)]
-#[must_use]
-pub struct ReplayAsks {
-    pub action: Option<TabAction>,
-    /// Pick the recording with a file dialog.
-    pub browse: bool,
-}
-
-pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language) -> ReplayAsks {
-    let mut asks = ReplayAsks::default();
+pub fn show(
+    ctx: &egui::Context,
+    open: &mut bool,
+    tab: &mut Tab,
+    lang: Language,
+    requests: &mut Requests,
+) {
+    let mode = tab.mode;
     let title = tr!(lang, "replay.title", mode = labels::mode(lang, tab.mode));
     let state = tab.session().replay;
     let loading = tab.replay_loading();
@@ -36,7 +34,9 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
                     let label = ui.label(tr!(lang, "replay.file"));
                     let layout = egui::Layout::right_to_left(egui::Align::Center);
                     ui.with_layout(layout, |ui| {
-                        asks.browse = ui.button(tr!(lang, "replay.browse")).clicked();
+                        if ui.button(tr!(lang, "replay.browse")).clicked() {
+                            requests.push(UiCommand::AskFile(FilePurpose::Replay(mode)));
+                        }
                         let edit = egui::TextEdit::singleline(&mut fields.path)
                             .hint_text("session.jsonl, capture.pcapng")
                             .desired_width(ui.available_width());
@@ -77,16 +77,16 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
                         (tr!(lang, "replay.pause"), TabAction::PauseReplay)
                     };
                     if ui.button(text).clicked() {
-                        asks.action = Some(action);
+                        requests.tab(action);
                     }
                     if ui.button(tr!(lang, "replay.stop")).clicked() {
-                        asks.action = Some(TabAction::StopReplay);
+                        requests.tab(TabAction::StopReplay);
                     }
                 } else if loading {
                     ui.spinner();
                     ui.label(tr!(lang, "replay.reading"));
                 } else if ui.button(tr!(lang, "replay.start")).clicked() {
-                    asks.action = Some(TabAction::StartReplay);
+                    requests.tab(TabAction::StartReplay);
                 }
                 if let Some(state) = state {
                     let fraction = state.sent as f32 / state.total.max(1) as f32;
@@ -103,5 +103,4 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
         });
-    asks
 }

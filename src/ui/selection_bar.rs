@@ -1,32 +1,24 @@
 //! Shown while entries are selected: how many, and copying them as text or hex.
 
+use super::command::{Requests, UiCommand};
 use crate::i18n::Language;
-use crate::tab::Tab;
+use crate::tab::{Tab, TabAction};
 use crate::tr;
 use crate::units::group_digits;
 
-/// What the user asked of the selection.
-#[must_use]
-pub enum SelectionAction {
-    Copy { hex: bool },
-    Deselect,
-}
-
-pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<SelectionAction> {
-    let mut action = None;
+pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Requests) {
     ui.horizontal_wrapped(|ui| {
         let count = group_digits(tab.selected.len() as u64);
         ui.label(tr!(lang, "selection.count", count = count))
             .on_hover_text(tr!(lang, "selection.hint"));
         if ui.button(tr!(lang, "selection.copy_text")).clicked() {
-            action = Some(SelectionAction::Copy { hex: false });
+            requests.push(UiCommand::CopySelection { hex: false });
         }
         if ui.button(tr!(lang, "selection.copy_hex")).clicked() {
-            action = Some(SelectionAction::Copy { hex: true });
+            requests.push(UiCommand::CopySelection { hex: true });
         }
         if ui.button(tr!(lang, "selection.deselect")).clicked() {
-            action = Some(SelectionAction::Deselect);
+            requests.tab(TabAction::ClearSelection);
         }
     });
-    action
 }

@@ -3,8 +3,7 @@
 
 use std::borrow::Cow;
 
-use egui::{Key, KeyboardShortcut, Modifiers};
-
+use super::command::{FilePurpose, Requests, UiCommand};
 use crate::codec::{PayloadFormat, to_spaced_hex};
 use crate::i18n::Language;
 use crate::tab::payloads::Payload;
@@ -15,31 +14,20 @@ use crate::units::{bytes_text, group_digits};
 /// Bytes the preview lists before it only counts them.
 const PREVIEW_BYTES: usize = 64;
 
-const SEND_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Enter);
-
-/// What the send box asks for beyond plain tab actions.
-#[must_use]
-pub enum SendBoxAction {
-    Tab(TabAction),
-    /// Choose a file in a dialog, then send it.
-    BrowseFile,
-    /// Open or close the Quick commands window.
-    ToggleCommands,
-    /// Open or close the tab's Auto-reply window.
-    ToggleAutoReply,
-}
-
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<SendBoxAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
     let mut asked = None;
     let action = show_box(ui, tab, lang, &mut asked);
-    asked.or(action.map(SendBoxAction::Tab))
+    match asked {
+        Some(command) => requests.push(command),
+        None => requests.tab_all(action),
+    }
 }
 
 fn show_box(
     ui: &mut egui::Ui,
     tab: &mut Tab,
     lang: Language,
-    asked: &mut Option<SendBoxAction>,
+    asked: &mut Option<UiCommand>,
 ) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
@@ -51,7 +39,8 @@ fn show_box(
     }
     // Ctrl+Enter must be taken before the text box sees it as a newline.
     let focused = ui.memory(|memory| memory.has_focus(box_id));
-    if focused && ui.input_mut(|input| input.consume_shortcut(&SEND_SHORTCUT)) {
+    let send = UiCommand::Tab(TabAction::Send);
+    if focused && send.pressed(ui.ctx()) {
         action = Some(TabAction::Send);
     }
     ui.horizontal(|ui| editor(ui, tab, lang, (box_id, label_id), &mut action));
@@ -65,7 +54,7 @@ fn toolbar(
     ui: &mut egui::Ui,
     tab: &mut Tab,
     lang: Language,
-    asked: &mut Option<SendBoxAction>,
+    asked: &mut Option<UiCommand>,
     action: &mut Option<TabAction>,
 ) -> egui::Id {
     let label = ui.label(tr!(lang, "send.label"));
@@ -94,7 +83,7 @@ fn toolbar(
         .on_disabled_hover_text(tr!(lang, "send.not_started"))
         .clicked()
     {
-        *asked = Some(SendBoxAction::BrowseFile);
+        *asked = Some(UiCommand::AskFile(FilePurpose::SendFile(tab.mode)));
     }
     if let Some(payload) = history_menu(ui, &tab.settings.history, lang) {
         *action = Some(TabAction::LoadPayload(payload));
@@ -104,7 +93,7 @@ fn toolbar(
         .on_hover_text(tr!(lang, "send.commands_hint"))
         .clicked()
     {
-        *asked = Some(SendBoxAction::ToggleCommands);
+        *asked = Some(UiCommand::ToggleQuickCommands);
     }
     let rules = tab
         .settings
@@ -121,7 +110,7 @@ fn toolbar(
         .on_hover_text(tr!(lang, "send.auto_reply_hint"))
         .clicked()
     {
-        *asked = Some(SendBoxAction::ToggleAutoReply);
+        *asked = Some(UiCommand::ToggleAutoReply);
     }
 
     label.id

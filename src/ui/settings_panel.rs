@@ -2,37 +2,25 @@
 //! rarer Connect options (TCP client), TLS (TCP), Multicast (UDP), Entries and Files folded;
 //! each section folds on a click of its title.
 
-use super::capture_panel::CaptureAction;
+use super::command::{FilePurpose, Requests, UiCommand};
 use crate::i18n::Language;
-use crate::tab::{Tab, TabAction};
+use crate::tab::Tab;
 use crate::tr;
-
-/// What the panel's sections asked for.
-#[derive(Default)]
-#[must_use]
-pub struct PanelActions {
-    pub tab: Vec<TabAction>,
-    pub capture: Option<CaptureAction>,
-    /// The TLS section's Browse… for the certificate or the key.
-    pub tls_file: Option<super::tls_panel::TlsFile>,
-    /// Show or hide the Replay window.
-    pub toggle_replay: bool,
-}
 
 pub fn show(
     ui: &mut egui::Ui,
     tab: &mut Tab,
     lang: Language,
     address_choices: &[String],
-) -> PanelActions {
-    let mut actions = PanelActions::default();
+    requests: &mut Requests,
+) {
     egui::ScrollArea::vertical()
         .id_salt(("settings", tab.mode))
         .auto_shrink([false, true])
         .show(ui, |ui| {
             let connection = tr!(lang, "panel.connection");
             section(ui, "connection", &connection, true, |ui| {
-                actions.tab.extend(super::connection_panel::show(
+                requests.tab_all(super::connection_panel::show(
                     ui,
                     tab,
                     lang,
@@ -52,7 +40,9 @@ pub fn show(
                     title.push_str(" ✔");
                 }
                 section(ui, "tls", &title, false, |ui| {
-                    actions.tls_file = super::tls_panel::show(ui, tab, lang);
+                    if let Some(file) = super::tls_panel::show(ui, tab, lang) {
+                        requests.push(UiCommand::AskFile(FilePurpose::Tls(tab.mode, file)));
+                    }
                 });
             }
             if tab.mode == crate::session::Mode::Udp {
@@ -62,37 +52,30 @@ pub fn show(
                     &tr!(lang, "panel.multicast"),
                     false,
                     |ui| {
-                        actions
-                            .tab
-                            .extend(super::multicast_panel::show(ui, tab, lang));
+                        requests.tab_all(super::multicast_panel::show(ui, tab, lang));
                     },
                 );
             }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
-                actions
-                    .tab
-                    .extend(super::receive_panel::show(ui, tab, lang));
+                requests.tab_all(super::receive_panel::show(ui, tab, lang));
             });
             section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
-                actions.tab.extend(super::send_options::show(ui, tab, lang));
-                actions.toggle_replay = ui
+                requests.tab_all(super::send_options::show(ui, tab, lang));
+                if ui
                     .button(tr!(lang, "send.replay"))
                     .on_hover_text(tr!(lang, "send.replay_hint"))
-                    .clicked();
-            });
-            section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
-                actions
-                    .tab
-                    .extend(super::framing_panel::show(ui, tab, lang));
-            });
-            section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
-                match super::capture_panel::show(ui, tab, lang) {
-                    Some(CaptureAction::Tab(action)) => actions.tab.push(action),
-                    other => actions.capture = other,
+                    .clicked()
+                {
+                    requests.push(UiCommand::ToggleReplay);
                 }
             });
+            section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
+                requests.tab_all(super::framing_panel::show(ui, tab, lang));
+            });
+            section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
+                super::capture_panel::show(ui, tab, lang, requests);
+            });
         });
-    actions
 }
 
 /// A section under a title that folds it; `key` names it whatever the language, so it stays

@@ -3,8 +3,9 @@
 
 use std::ops::RangeInclusive;
 
+use super::command::{Requests, UiCommand};
 use crate::i18n::Language;
-use crate::tab::Tab;
+use crate::tab::{Tab, TabAction};
 use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
@@ -16,24 +17,14 @@ pub struct Notices<'a> {
     pub notice: Option<&'a (String, bool)>,
 }
 
-/// What the user changed in the status bar.
-#[derive(Default)]
-#[must_use]
-pub struct StatusBarChanges {
-    pub reset_counters: bool,
-    /// Show or hide the traffic chart.
-    pub toggle_chart: bool,
-    pub max_fps: Option<u32>,
-}
-
 pub fn show(
     ui: &mut egui::Ui,
     tab: &Tab,
     lang: Language,
     notices: &Notices<'_>,
     max_fps: (u32, RangeInclusive<u32>),
-) -> StatusBarChanges {
-    let mut changes = StatusBarChanges::default();
+    requests: &mut Requests,
+) {
     if notices.recording_to.is_some() || notices.notice.is_some() {
         ui.horizontal_wrapped(|ui| {
             if let Some(path) = &notices.recording_to {
@@ -51,18 +42,24 @@ pub fn show(
         });
     }
     ui.horizontal(|ui| {
-        changes.reset_counters = ui.button(tr!(lang, "connection.reset_counters")).clicked();
-        changes.toggle_chart = ui
+        if ui.button(tr!(lang, "connection.reset_counters")).clicked() {
+            requests.tab(TabAction::ResetCounters);
+        }
+        if ui
             .selectable_label(tab.settings.chart.open, tr!(lang, "chart.toggle"))
             .on_hover_text(tr!(lang, "chart.toggle_hint"))
-            .clicked();
+            .clicked()
+        {
+            requests.push(UiCommand::ToggleChart);
+        }
         counters(ui, tab, lang);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (current, range) = max_fps;
-            changes.max_fps = super::redraw_cap::show(ui, lang, current, range);
+            if let Some(fps) = super::redraw_cap::show(ui, lang, current, range) {
+                requests.push(UiCommand::SetMaxFps(fps));
+            }
         });
     });
-    changes
 }
 
 /// Bytes and messages each way, then what is dropped or waiting, if anything.
