@@ -7,8 +7,8 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::{Fingerprint, RemoteTarget, Verify};
-use crate::tr;
 
 #[derive(Debug, Parser)]
 #[command(

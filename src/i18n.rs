@@ -61,13 +61,14 @@ impl Language {
 }
 
 /// A string of `locales/*.toml` in a language: `tr!(lang, "app.tab.udp")`, with `%{name}`
-/// placeholders filled as `tr!(lang, "display.new_while_paused", count = n)`.
-#[macro_export]
+/// placeholders filled as `tr!(lang, "display.new_while_paused", count = n)`. Imported from
+/// here (`use crate::i18n::tr`), as any other item of the crate.
 macro_rules! tr {
     ($language:expr, $key:literal $(, $name:ident = $value:expr)* $(,)?) => {
         rust_i18n::t!($key, locale = $language.code() $(, $name = $value)*)
     };
 }
+pub(crate) use tr;
 
 #[cfg(test)]
 mod tests {

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use super::App;
 use super::dialogs::{DialogRefused, FilePicker, FilePurpose};
 use crate::export;
+use crate::i18n::tr;
 use crate::session::{EntryKind, LogEntry, Mode};
 use crate::tab::TabAction;
-use crate::tr;
 use crate::ui::tls_panel::TlsFile;
 
 impl App {

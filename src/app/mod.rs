@@ -28,11 +28,11 @@ use remembered::{Persisted, Remembered};
 use crate::cli::StartOptions;
 use crate::export::{ExportError, Recorder};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::Wake;
 use crate::session::Mode;
 use crate::tab::payloads::QuickCommand;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::ui::{self, quick_commands::QuickWindow};
 
 /// How long a frame may spend testing entries against a new filter over a long history; the

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use super::App;
 use super::dialogs::FilePurpose;
+use crate::i18n::tr;
 use crate::tab::TabAction;
 use crate::tab::payloads::{self, Payload, QuickCommand};
-use crate::tr;
 use crate::ui::quick_commands::QuickAction;
 
 impl App {

@@ -5,10 +5,10 @@ use super::App;
 use super::frame_report::FrameReport;
 use crate::cli::{Preset, StartOptions, TlsStart};
 use crate::export::Recorder;
+use crate::i18n::tr;
 use crate::net::{Verify, Wake};
 use crate::session::{Layout, Mode};
 use crate::tab::{Tab, TabAction, TabSettings, TlsFields, VerifyChoice};
-use crate::tr;
 
 impl App {
     pub(super) fn apply_start_options(&mut self, options: StartOptions) {

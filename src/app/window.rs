@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use super::App;
 use super::pacer::MAX_FPS_RANGE;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::ui::command::{self, Requests, UiCommand};
 use crate::ui::{self, quick_commands, status_bar::Notices};
 

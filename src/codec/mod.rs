@@ -3,6 +3,7 @@
 pub mod checksum;
 pub mod escape;
 pub mod hex;
+pub mod marked;
 pub mod stream;
 pub mod template;
 pub mod text;
@@ -12,8 +13,9 @@ use std::fmt;
 pub use checksum::{ByteOrder, Checksum};
 pub use escape::{EscapeError, EscapedError, encode_escaped};
 pub use hex::{HexError, parse_hex, to_hex, to_spaced_hex};
+pub use marked::MarkedText;
 pub use template::{Template, TemplateError};
-pub use text::{EncodeError, MarkedText, TextEncoding, Utf16Order};
+pub use text::{EncodeError, TextEncoding, Utf16Order};
 
 /// How the send box's input is read.
 #[derive(

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
 use super::{ClientInfo, EntryKind, LogEntry, ReplayState, Session, Status, messages};
+use crate::i18n::tr;
 use crate::net::{ClientId, CloseReason, Event, EventKind};
-use crate::tr;
 use crate::units::group_digits;
 
 /// What one event logs: the peer it is about, and the entry.

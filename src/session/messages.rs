@@ -2,8 +2,8 @@
 //! and reasons become words here, not where they happen.
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::{CertificateInfo, CloseReason, NetError, TlsFailure, TlsSession};
-use crate::tr;
 
 /// A network failure as the log and status line say it. An I/O error the worker could not sort
 /// keeps its own words, which come from the OS.

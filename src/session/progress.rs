@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use super::{EntryKind, Session};
-use crate::tr;
+use crate::i18n::tr;
 use crate::units::{bytes_text, group_digits};
 
 /// A file send as the worker last reported it.

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 
 use super::{EntryKind, Mode, Session};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::CloseReason;
-use crate::tr;
 use crate::units::group_digits;
 
 /// Where a session stands, as far as the UI needs to know.

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::messages;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::i18n::Language;
-use crate::tr;
+use crate::i18n::tr;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MatchKind {

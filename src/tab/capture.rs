@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use std::thread::{self, JoinHandle};
 
 use super::Tab;
-use super::settings::{parse_mib, parse_path};
+use super::fields::{parse_mib, parse_path};
 use crate::export::{RawCapture, Recorder, Written};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::EntryKind;
-use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
 /// The files a tab writes while their toggles are on. The intake feeds them through the feeds

@@ -4,14 +4,14 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
+use super::fields::{parse_ip, parse_port};
 use super::messages;
 use super::payloads::Payload;
 use super::send_settings::SendFields;
-use super::settings::{parse_ip, parse_port};
 use crate::codec::{PayloadFormat, TextEncoding};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net;
-use crate::tr;
 
 /// The TCP client tab's connect options, as typed.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -5,12 +5,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::connect_options::parse_group;
+use super::fields::{parse_host, parse_ip, parse_port};
 use super::intake::Intake;
-use super::settings::{parse_host, parse_ip, parse_port};
 use super::{Tab, no_wake};
+use crate::i18n::tr;
 use crate::net::{self, Command, TcpClientConfig, Wake};
 use crate::session::{EntryKind, Mode, Status};
-use crate::tr;
 
 impl Tab {
     pub(super) fn join_group(&mut self) {

@@ -7,6 +7,7 @@ pub mod auto_reply;
 mod capture;
 mod connect_options;
 mod control;
+mod fields;
 mod intake;
 mod messages;
 mod outputs;
@@ -35,10 +36,10 @@ pub use action::TabAction;
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
 pub use connect_options::{ClientFields, UdpFields};
+use fields::parse_mib;
 use intake::Intake;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
-use settings::parse_mib;
 pub use settings::{
     CaptureFields, ChartFields, FieldErrors, FramingFields, FramingKind, TabSettings,
 };
@@ -421,7 +422,7 @@ impl Tab {
     }
 
     fn apply_memory_cap(&mut self) {
-        let keep = crate::tr!(self.language, "errors.label.keep");
+        let keep = crate::i18n::tr!(self.language, "errors.label.keep");
         match parse_mib(&self.settings.memory_cap_mib, &keep, self.language) {
             Ok(bytes) => {
                 let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 
 use crate::codec::{self, Frame, PayloadFormat, TextEncoding};
 use crate::i18n::Language;
-use crate::tr;
+use crate::i18n::tr;
 
 /// How many sends the history keeps.
 pub const HISTORY_LEN: usize = 100;

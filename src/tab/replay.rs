@@ -7,9 +7,9 @@ use crossbeam_channel::{Receiver, TryRecvError};
 
 use super::{Tab, messages};
 use crate::export::replay::{self, Recording, ReplayChoice, ReplayError};
+use crate::i18n::tr;
 use crate::net::{Command, ReplaySpec, SendTarget, Wake};
 use crate::session::EntryKind;
-use crate::tr;
 
 /// The speeds one can set, as a factor of the recorded timing.
 pub const SPEED_RANGE: std::ops::RangeInclusive<f64> = 0.1..=100.0;

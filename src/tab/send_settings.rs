@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::messages;
 use crate::codec::{self, ByteOrder, Checksum, PayloadFormat, SendSpec, TextEncoding};
 use crate::i18n::Language;
-use crate::tr;
+use crate::i18n::tr;
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]

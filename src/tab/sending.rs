@@ -5,16 +5,16 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
+use super::fields::{parse_host, parse_port};
 use super::messages;
 use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
-use super::settings::{parse_host, parse_port};
 use super::{Tab, TabSettings};
 use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendOrigin, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
-use crate::tr;
 
 pub(super) struct Preview {
     input: String,

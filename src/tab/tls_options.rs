@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net;
-use crate::tr;
 
 /// How the TLS client accepts the server's certificate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

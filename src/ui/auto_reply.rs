@@ -6,9 +6,9 @@ use std::borrow::Cow;
 use super::labels;
 use crate::codec::PayloadFormat;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::Tab;
 use crate::tab::auto_reply::{MAX_DELAY_MS, MatchKind, ReplyRule};
-use crate::tr;
 
 pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language) {
     let title = tr!(

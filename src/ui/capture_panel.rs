@@ -7,8 +7,8 @@ use super::command::{FilePurpose, Requests, UiCommand};
 use crate::export::Written;
 use crate::export::raw_capture::MAX_PEER_FILES;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {

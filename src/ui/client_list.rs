@@ -3,8 +3,8 @@
 use chrono::{DateTime, Local};
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {

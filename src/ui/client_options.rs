@@ -2,8 +2,8 @@
 //! connect from, reconnecting, and what to send as soon as the connection is up.
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::Tab;
-use crate::tr;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, address_choices: &[String]) {
     let editable = tab.endpoint_editable();

@@ -3,10 +3,10 @@
 
 use super::labels;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::net::Stack;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
 pub fn local_address_choices() -> Vec<String> {

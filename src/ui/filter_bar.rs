@@ -1,8 +1,8 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::Tab;
-use crate::tr;
 use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {

@@ -3,9 +3,9 @@
 
 use super::labels;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::Mode;
 use crate::tab::{FramingKind, Tab, TabAction};
-use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> {

@@ -4,9 +4,9 @@
 use std::borrow::Cow;
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::{Layout, Mode, Timestamps};
 use crate::tab::FramingKind;
-use crate::tr;
 
 pub fn mode(lang: Language, mode: Mode) -> Cow<'static, str> {
     match mode {

@@ -2,8 +2,8 @@
 //! socket is open (else as it opens), and how multicast sends go out.
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;

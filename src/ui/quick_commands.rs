@@ -2,8 +2,8 @@
 //! Ctrl+1..9; added from the send box, renamed, reordered, deleted, exported and imported.
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::payloads::QuickCommand;
-use crate::tr;
 
 /// What the user asked of the quick commands.
 #[must_use]

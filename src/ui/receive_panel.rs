@@ -4,9 +4,9 @@
 use super::labels;
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::{Layout, Timestamps};
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {

@@ -4,7 +4,7 @@
 use std::ops::RangeInclusive;
 
 use crate::i18n::Language;
-use crate::tr;
+use crate::i18n::tr;
 
 /// Shows `current`; returns the cap the user set, if changed.
 pub fn show(

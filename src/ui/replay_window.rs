@@ -5,9 +5,9 @@
 use super::command::{FilePurpose, Requests, UiCommand};
 use super::labels;
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::replay::SPEED_RANGE;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 
 pub fn show(
     ctx: &egui::Context,

@@ -5,9 +5,9 @@ use std::borrow::Cow;
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::Mode;
 use crate::tab::{Append, Tab, TabAction};
-use crate::tr;
 use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {

@@ -4,8 +4,8 @@
 
 use super::command::{FilePurpose, Requests, UiCommand};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::Tab;
-use crate::tr;
 
 pub fn show(
     ui: &mut egui::Ui,

@@ -5,8 +5,8 @@ use std::ops::RangeInclusive;
 
 use super::command::{Requests, UiCommand};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::tab::{Tab, TabAction};
-use crate::tr;
 use crate::units::{bytes_text, group_digits};
 
 /// What the app says in the status bar, beside the tab's own state.

@@ -3,7 +3,7 @@
 use egui::ThemePreference;
 
 use crate::i18n::Language;
-use crate::tr;
+use crate::i18n::tr;
 
 /// Shows the theme preference in use; returns the one the user picked, if they picked one.
 pub fn show(

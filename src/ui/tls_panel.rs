@@ -4,9 +4,9 @@
 
 use super::connection_panel::{label_cell, widest};
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::Mode;
 use crate::tab::{Tab, TlsFields, VerifyChoice};
-use crate::tr;
 
 /// A file the section asks to pick with a dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

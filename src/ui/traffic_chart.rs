@@ -8,9 +8,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
 use crate::i18n::Language;
+use crate::i18n::tr;
 use crate::session::{ReplyTimes, Sample, Session};
 use crate::tab::ChartFields;
-use crate::tr;
 use crate::units::group_digits;
 
 /// The spans offered, in seconds.
