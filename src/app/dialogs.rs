@@ -10,8 +10,8 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::i18n::Language;
 use crate::i18n::tr;
-use crate::net::Wake;
 use crate::session::Mode;
+use crate::tab::Wake;
 pub use crate::ui::command::FilePurpose;
 use crate::ui::tls_panel::TlsFile;
 

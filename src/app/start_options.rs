@@ -6,8 +6,9 @@ use super::frame_report::FrameReport;
 use crate::cli::{Preset, StartOptions, TlsStart};
 use crate::export::Recorder;
 use crate::i18n::tr;
-use crate::net::{Verify, Wake};
+use crate::net::Verify;
 use crate::session::{Layout, Mode};
+use crate::tab::Wake;
 use crate::tab::{Tab, TabAction, TabSettings, TlsFields, VerifyChoice};
 
 impl App {

@@ -1,6 +1,6 @@
-//! Flow control between a worker and whoever takes its events (the UI, in this file's words;
-//! in the app, the tab's intake thread): how many received bytes wait in the event channel,
-//! and who must wake whom.
+//! Flow control between a worker and whoever takes its events (the tab's intake thread; "the
+//! UI" in this file's older words): how many received bytes wait in the event channel, and
+//! when the worker must stop reading and be woken to read again.
 //!
 //! Why: under a flood the worker can read faster than its events are taken in, and an
 //! unbounded channel would grow without limit. Past
@@ -20,9 +20,6 @@ pub const QUEUE_LIMIT: usize = 16 * 1024 * 1024;
 pub(super) struct Flow {
     /// Bytes of `Received` events in the channel.
     queued_bytes: AtomicUsize,
-    /// The UI was asked to repaint for events it has not started to take. Saves one repaint
-    /// request per event, which under a datagram flood would cost more than the datagrams.
-    ui_woken: AtomicBool,
     /// The worker stopped reading because the queue was full; the UI wakes it once it took
     /// enough.
     reading_paused: AtomicBool,
@@ -43,11 +40,6 @@ impl Flow {
             .fetch_add(queued_size(event), Ordering::SeqCst);
     }
 
-    /// Worker side, after sending an event: whether the UI needs waking for it.
-    pub fn ui_needs_waking(&self) -> bool {
-        !self.ui_woken.swap(true, Ordering::SeqCst)
-    }
-
     /// Worker side: whether to stop reading now. Once it says so, the UI wakes the worker
     /// when the queue has room again.
     pub fn must_pause(&self) -> bool {
@@ -57,11 +49,6 @@ impl Flow {
         self.reading_paused.store(true, Ordering::SeqCst);
         // The UI may have taken the queue down between the two loads without seeing the flag.
         self.queued_bytes.load(Ordering::SeqCst) >= QUEUE_LIMIT
-    }
-
-    /// UI side, before taking events: later events wake the UI again.
-    pub fn taking(&self) {
-        self.ui_woken.store(false, Ordering::SeqCst);
     }
 
     /// UI side: counts a taken event. Returns whether the worker needs waking to read again.
@@ -95,16 +82,16 @@ mod tests {
     }
 
     #[test]
-    fn the_ui_is_woken_once_per_batch_it_takes() {
+    fn received_bytes_count_until_taken_and_nothing_else_counts() {
         let flow = Flow::default();
-        for _ in 0..3 {
-            flow.queue(&received(10));
+        let events: Vec<Event> = (0..3).map(|_| received(10)).collect();
+        for event in &events {
+            flow.queue(event);
         }
-        assert!(flow.ui_needs_waking(), "the first event wakes the UI");
-        assert!(!flow.ui_needs_waking(), "the UI is already awake");
-        flow.taking();
-        assert!(flow.ui_needs_waking(), "a new batch wakes it again");
+        flow.queue(&Event::now(EventKind::Dropped { total: 1 }));
         assert_eq!(flow.queued_bytes(), 30);
+        assert!(!flow.taken(&events[0]), "reading was never paused");
+        assert_eq!(flow.queued_bytes(), 20);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Socket workers: one background thread per session owns its sockets and runs a `mio` poll loop.
 //!
-//! The UI talks to a worker only through [`Worker`]: it sends [`Command`]s and drains [`Event`]s.
-//! No egui types live here; the UI passes a [`Wake`] callback that asks for a repaint.
+//! A tab talks to its worker only through [`Worker`]: it sends [`Command`]s, and its intake
+//! thread takes the [`Event`]s, waiting on the channel. No egui types live here.
 //!
 //! Why a poll loop rather than a thread per connection: the TCP server must grow to 10,000
 //! concurrent clients, and one readiness loop scales there without 10,000 stacks, while keeping
@@ -53,9 +53,6 @@ pub use tcp_client::{Reconnect, TcpClientConfig};
 pub use tls::{CertificateInfo, Fingerprint, TlsFailure, TlsIdentity, TlsSession, Verify};
 pub use udp::UdpOptions;
 
-/// Called by a worker after it queued an event, so the UI wakes up and drains it.
-pub type Wake = Arc<dyn Fn() + Send + Sync>;
-
 /// The default time allowed for DNS plus connect.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -85,7 +82,6 @@ impl Worker {
 
     /// The next event, waiting for it until `deadline`.
     pub fn next_event(&self, deadline: Instant) -> Result<Event, RecvTimeoutError> {
-        self.flow.taking();
         if let Some(event) = self.try_next_event() {
             return Ok(event);
         }
@@ -101,7 +97,6 @@ impl Worker {
         nudge: &Receiver<()>,
         deadline: Instant,
     ) -> Result<Option<Event>, RecvTimeoutError> {
-        self.flow.taking();
         if let Some(event) = self.try_next_event() {
             return Ok(Some(event));
         }
@@ -404,7 +399,6 @@ impl WorkerContext {
 
 fn spawn_worker(
     name: String,
-    wake: Wake,
     run: impl FnOnce(WorkerContext) + Send + 'static,
 ) -> io::Result<Worker> {
     let poll = mio::Poll::new()?;
@@ -417,7 +411,7 @@ fn spawn_worker(
         poll,
         waker: Arc::clone(&waker),
         commands: command_rx,
-        sink: EventSink::new(event_tx, Arc::clone(&flow), wake, recycler.clone()),
+        sink: EventSink::new(event_tx, Arc::clone(&flow), recycler.clone()),
         cycle: None,
         file: None,
         delayed: delayed::Delayed::default(),
@@ -438,9 +432,9 @@ fn spawn_worker(
 }
 
 /// Starts a TCP client session: resolve, connect (within the timeout), then exchange data.
-pub fn spawn_tcp_client(config: TcpClientConfig, wake: Wake) -> io::Result<Worker> {
+pub fn spawn_tcp_client(config: TcpClientConfig) -> io::Result<Worker> {
     let name = format!("tcp-client {}:{}", config.host, config.port);
-    spawn_worker(name, wake, move |context| tcp_client::run(context, &config))
+    spawn_worker(name, move |context| tcp_client::run(context, &config))
 }
 
 /// Starts a TCP server session listening on `local` (and, on `::`, on IPv4 too unless `stack`
@@ -449,20 +443,15 @@ pub fn spawn_tcp_server(
     local: std::net::SocketAddr,
     stack: Stack,
     tls: Option<TlsIdentity>,
-    wake: Wake,
 ) -> io::Result<Worker> {
-    spawn_worker(format!("tcp-server {local}"), wake, move |context| {
+    spawn_worker(format!("tcp-server {local}"), move |context| {
         tcp_server::run(context, local, stack, tls.as_ref());
     })
 }
 
 /// Starts a UDP session bound to `local`.
-pub fn spawn_udp(
-    local: std::net::SocketAddr,
-    options: UdpOptions,
-    wake: Wake,
-) -> io::Result<Worker> {
-    spawn_worker(format!("udp {local}"), wake, move |context| {
+pub fn spawn_udp(local: std::net::SocketAddr, options: UdpOptions) -> io::Result<Worker> {
+    spawn_worker(format!("udp {local}"), move |context| {
         udp::run(context, local, options);
     })
 }

@@ -8,7 +8,7 @@ use crossbeam_channel::Sender;
 
 use super::flow::Flow;
 use super::recycle::{ReadBuffer, Recycler};
-use super::{Event, EventKind, SendOrigin, Wake};
+use super::{Event, EventKind, SendOrigin};
 
 /// The worker's side of the event channel. Received and sent bytes go out in batches, one per
 /// turn of the poll loop (or per [`BATCH_MAX`] events): under a datagram flood, a channel
@@ -23,7 +23,6 @@ pub(super) struct EventSink {
     /// A cyclic send failed since the worker last looked: it stops the cycle.
     cyclic_failure: Cell<bool>,
     flow: Arc<Flow>,
-    wake: Wake,
     recycler: Recycler,
 }
 
@@ -40,19 +39,13 @@ impl Drop for EventSink {
 }
 
 impl EventSink {
-    pub(super) fn new(
-        events: Sender<Vec<Event>>,
-        flow: Arc<Flow>,
-        wake: Wake,
-        recycler: Recycler,
-    ) -> Self {
+    pub(super) fn new(events: Sender<Vec<Event>>, flow: Arc<Flow>, recycler: Recycler) -> Self {
         Self {
             events,
             batch: RefCell::default(),
             delivered: Cell::new(true),
             cyclic_failure: Cell::new(false),
             flow,
-            wake,
             recycler,
         }
     }
@@ -106,9 +99,6 @@ impl EventSink {
         }
         let delivered = self.events.send(batch).is_ok();
         self.delivered.set(delivered);
-        if self.flow.ui_needs_waking() {
-            (self.wake)();
-        }
         delivered
     }
 

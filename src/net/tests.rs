@@ -5,7 +5,7 @@ use super::*;
 
 fn sink() -> (EventSink, Receiver<Vec<Event>>) {
     let (events, batches) = crossbeam_channel::unbounded();
-    let sink = EventSink::new(events, Arc::default(), Arc::new(|| {}), Recycler::default());
+    let sink = EventSink::new(events, Arc::default(), Recycler::default());
     (sink, batches)
 }
 

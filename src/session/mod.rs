@@ -138,8 +138,7 @@ impl Session {
     /// there). `record` sees the log entry it makes, as it came (received bytes one read at a
     /// time); the view shows it through the framing.
     pub fn apply(&mut self, stage: &mut Stage, event: Event, mut record: impl FnMut(&LogEntry)) {
-        let taken = stage.take(event, &mut record);
-        if let Err(event) = taken {
+        if let Some(event) = stage.take(event, &mut record) {
             stage.ahead_of(&event);
             self.absorb(stage);
             self.apply_status(event, record);

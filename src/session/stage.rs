@@ -58,9 +58,9 @@ impl Stage {
     }
 
     /// Takes a received or sent bytes event: `record` sees its entry as it came (one read at a
-    /// time), and what it shows is staged through the framing. Any other event comes back: it
-    /// needs the session ([`Session::apply`]).
-    pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Result<(), Event> {
+    /// time), and what it shows is staged through the framing. Any other event comes back
+    /// (`Some`): it needs the session ([`Session::apply`]).
+    pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Option<Event> {
         let Event { time, kind } = event;
         let (peer, client, origin, bytes, to) = match kind {
             EventKind::Received {
@@ -75,7 +75,7 @@ impl Stage {
                 bytes,
                 origin,
             } => (peer, client, Some(origin), bytes, None),
-            kind => return Err(Event { time, kind }),
+            kind => return Some(Event { time, kind }),
         };
         let len = bytes.len() as u64;
         let (way, kind) = match origin {
@@ -97,7 +97,7 @@ impl Stage {
         let entry = LogEntry::new(time, Some(peer), kind).sent_to(to).at(local);
         record(&entry);
         self.show(entry);
-        Ok(())
+        None
     }
 
     /// Gets ready for an event the session applies: frames of a stream that ends are shown
@@ -319,7 +319,7 @@ mod tests {
         let taken = stage.take(event(read), &mut |entry: &LogEntry| {
             recorded.push(entry.bytes().to_vec());
         });
-        assert!(taken.is_ok());
+        assert!(taken.is_none(), "bytes stay in the stage");
         assert_eq!(recorded, [b"PING\nPI".to_vec()], "the read, as it came");
         let shown: Vec<_> = stage.shown_since(mark).map(LogEntry::bytes).collect();
         assert_eq!(shown, [&b"PING\n"[..]], "the framed line, for the rules");
@@ -356,7 +356,7 @@ mod tests {
             let taken = stage.take(event(sent), &mut |entry: &LogEntry| {
                 tags.push(entry.kind.tag());
             });
-            assert!(taken.is_ok());
+            assert!(taken.is_none(), "bytes stay in the stage");
         }
         assert_eq!(tags, [EntryTag::AutoTx, EntryTag::Tx, EntryTag::Tx]);
     }

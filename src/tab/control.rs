@@ -7,9 +7,9 @@ use std::time::Duration;
 use super::connect_options::parse_group;
 use super::fields::{parse_host, parse_ip, parse_port};
 use super::intake::Intake;
-use super::{Tab, no_wake};
+use super::{Tab, Wake};
 use crate::i18n::tr;
-use crate::net::{self, Command, TcpClientConfig, Wake};
+use crate::net::{self, Command, TcpClientConfig};
 use crate::session::{EntryKind, Mode, Status};
 
 impl Tab {
@@ -77,7 +77,7 @@ impl Tab {
                     on_connect: options.on_connect,
                     tls,
                 };
-                net::spawn_tcp_client(config, no_wake())
+                net::spawn_tcp_client(config)
             }
             Mode::TcpServer | Mode::Udp => {
                 let local = self.local_addr()?;
@@ -89,13 +89,13 @@ impl Tab {
                 }
                 if self.mode == Mode::TcpServer {
                     let tls = self.tls_checked(super::TlsFields::server)?;
-                    net::spawn_tcp_server(local, self.settings.stack, tls, no_wake())
+                    net::spawn_tcp_server(local, self.settings.stack, tls)
                 } else {
                     let options = self
                         .settings
                         .udp
                         .options(self.settings.stack, self.language);
-                    net::spawn_udp(local, options, no_wake())
+                    net::spawn_udp(local, options)
                 }
             }
         };

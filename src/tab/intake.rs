@@ -26,9 +26,10 @@ use std::time::{Duration, Instant, SystemTime};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use parking_lot::MutexGuard;
 
+use super::Wake;
 use super::outputs::Outputs;
 use super::shared::SharedSession;
-use crate::net::{Command, Event, EventKind, Wake, Worker};
+use crate::net::{Command, Event, EventKind, Worker};
 use crate::session::Stage;
 
 /// The longest the intake works on a batch of events, holding the outputs and then the session.
@@ -189,13 +190,11 @@ impl Run<'_> {
         let mut next = Some(first);
         while let Some(event) = next {
             let mark = self.stage.mark();
-            match self.stage.take(event, &mut |entry| outputs.keep(entry)) {
-                Ok(()) => self.answer(&outputs, mark),
-                Err(event) => {
-                    self.held = Some(event);
-                    break;
-                }
+            if let Some(event) = self.stage.take(event, &mut |entry| outputs.keep(entry)) {
+                self.held = Some(event);
+                break;
             }
+            self.answer(&outputs, mark);
             if Instant::now() >= until
                 || self.stage.staged_bytes() >= STAGE_LIMIT
                 || outputs.full_backlog().is_some()

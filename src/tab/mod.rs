@@ -29,7 +29,7 @@ use parking_lot::MappedMutexGuard;
 use crate::codec::TextEncoding;
 use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
 use crate::i18n::Language;
-use crate::net::{ClientId, Command, QUEUE_LIMIT, Wake};
+use crate::net::{ClientId, Command, QUEUE_LIMIT};
 use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session, Status};
 
 pub use action::TabAction;
@@ -45,6 +45,10 @@ pub use settings::{
 };
 use shared::SharedSession;
 pub use tls_options::{TlsFields, VerifyChoice};
+
+/// Asks the window for a frame: called by a tab's intake thread when it has applied events,
+/// and by the app's background threads (saves, dialogs) when they are done.
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 pub struct Tab {
     pub mode: Mode,
@@ -441,10 +445,4 @@ fn record_context(mode: Mode, settings: &TabSettings) -> RecordContext {
         encoding: settings.encoding,
         hex_text: settings.view.layout == Layout::Hex,
     }
-}
-
-/// Workers wake their consumer after queuing events; the intake thread waits on the channel
-/// itself, so the worker's wake has nothing to do.
-fn no_wake() -> Wake {
-    Arc::new(|| {})
 }

@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use super::Wake;
 use super::{Tab, messages};
 use crate::export::replay::{self, Recording, ReplayChoice, ReplayError};
 use crate::i18n::tr;
-use crate::net::{Command, ReplaySpec, SendTarget, Wake};
+use crate::net::{Command, ReplaySpec, SendTarget};
 use crate::session::EntryKind;
 
 /// The speeds one can set, as a factor of the recorded timing.

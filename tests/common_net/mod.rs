@@ -9,11 +9,9 @@
 use std::fmt::Write as _;
 use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sockscope::net::{Event, EventKind, Wake, Worker};
+use sockscope::net::{Event, EventKind, Worker};
 
 #[cfg(target_os = "linux")]
 pub mod netns;
@@ -31,21 +29,6 @@ pub const GBK_HELLO_WORLD: &[u8] = &[0xC4, 0xE3, 0xBA, 0xC3, 0xA3, 0xAC, 0xCA, 0
 /// Every byte value once, in order.
 pub fn all_byte_values() -> Vec<u8> {
     (0..=u8::MAX).collect()
-}
-
-/// A wake callback that does nothing: these tests block on the event channel instead.
-pub fn no_wake() -> Wake {
-    Arc::new(|| {})
-}
-
-/// A wake callback that counts how often the worker woke the UI.
-pub fn counting_wake() -> (Wake, Arc<AtomicUsize>) {
-    let count = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&count);
-    let wake: Wake = Arc::new(move || {
-        counter.fetch_add(1, Ordering::SeqCst);
-    });
-    (wake, count)
 }
 
 /// The deadline for one wait, starting now.
@@ -242,7 +225,7 @@ pub fn ipv6_loopback_available() -> bool {
 }
 
 /// A TCP client worker for `host:port`, plain, with no local address or reconnect.
-pub fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake) -> Worker {
+pub fn spawn_client(host: &str, port: u16, connect_timeout: Duration) -> Worker {
     let config = sockscope::net::TcpClientConfig {
         host: host.to_owned(),
         port,
@@ -252,7 +235,7 @@ pub fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake
         on_connect: None,
         tls: None,
     };
-    sockscope::net::spawn_tcp_client(config, wake).expect("spawn the TCP client worker")
+    sockscope::net::spawn_tcp_client(config).expect("spawn the TCP client worker")
 }
 
 /// A TCP client worker connected to a fresh loopback listener; returns it with the peer's
@@ -260,7 +243,7 @@ pub fn spawn_client(host: &str, port: u16, connect_timeout: Duration, wake: Wake
 pub fn connected_client_worker() -> (Worker, TcpStream) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("address");
-    let worker = spawn_client(&addr.ip().to_string(), addr.port(), DEADLINE, no_wake());
+    let worker = spawn_client(&addr.ip().to_string(), addr.port(), DEADLINE);
     expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
     let (peer, _) = listener.accept().expect("accept");
     (worker, with_timeout(peer))

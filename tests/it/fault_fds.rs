@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 
-use crate::common_net::{DEADLINE, SILENCE, expect_silence, no_wake, read_exactly};
+use crate::common_net::{DEADLINE, SILENCE, expect_silence, read_exactly};
 use sockscope::net::{self, EventKind, SendTarget, Stack};
 
 /// Marks the child's run of the test.
@@ -50,7 +50,7 @@ fn child() {
     rustix::process::setrlimit(rustix::process::Resource::Nofile, limit)
         .expect("lower the open-file limit");
     let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let worker = net::spawn_tcp_server(local, Stack::Dual, None, no_wake()).expect("spawn");
+    let worker = net::spawn_tcp_server(local, Stack::Dual, None).expect("spawn");
     let stdin_closed = Arc::new(AtomicBool::new(false));
     {
         let closed = Arc::clone(&stdin_closed);

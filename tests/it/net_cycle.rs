@@ -5,7 +5,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use crate::common_net::{
-    SILENCE, connect, expect_event, no_wake, read_exactly, recv_datagram, udp_peer, wait_for,
+    SILENCE, connect, expect_event, read_exactly, recv_datagram, udp_peer, wait_for,
 };
 use sockscope::codec::Frame;
 use sockscope::net::{
@@ -15,7 +15,7 @@ use sockscope::net::{
 
 fn udp_session() -> Worker {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_udp(local, UdpOptions::default(), no_wake()).expect("spawn");
+    let worker = spawn_udp(local, UdpOptions::default()).expect("spawn");
     expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }));
     worker
 }
@@ -68,7 +68,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
 #[test]
 fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_tcp_server(local, Stack::Dual, None, no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, None).expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {
@@ -172,7 +172,7 @@ fn a_delayed_send_goes_after_what_was_sent_meanwhile() {
 #[test]
 fn a_cycle_whose_send_fails_stops_itself_and_says_why() {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
-    let worker = spawn_tcp_server(local, Stack::Dual, None, no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, None).expect("spawn");
     expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }));
     // No client to send to: the first send fails, and nobody tells the worker to stop.
     worker.send(Command::StartCycle(CycleSpec {

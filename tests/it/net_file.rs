@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::common_net::{connect, expect_event, no_wake, recv_datagram, udp_peer, wait_for};
+use crate::common_net::{connect, expect_event, recv_datagram, udp_peer, wait_for};
 use sha2::{Digest, Sha256};
 use sockscope::net::{
     Command, EventKind, FileSpec, RemoteTarget, SendTarget, Stack, UdpOptions, Worker,
@@ -37,13 +37,8 @@ fn write_noise(path: &Path, len: usize) -> [u8; 32] {
 }
 
 fn server_with_client() -> (Worker, std::net::TcpStream) {
-    let worker = spawn_tcp_server(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        Stack::Dual,
-        None,
-        no_wake(),
-    )
-    .expect("spawn");
+    let worker =
+        spawn_tcp_server(SocketAddr::from(([127, 0, 0, 1], 0)), Stack::Dual, None).expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {
@@ -114,12 +109,8 @@ fn udp_sends_a_file_in_paced_datagrams_of_the_chosen_size() {
     let path = dir.path().join("small.bin");
     write_noise(&path, 10_500);
     let bytes = std::fs::read(&path).expect("read");
-    let worker = spawn_udp(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        UdpOptions::default(),
-        no_wake(),
-    )
-    .expect("spawn");
+    let worker =
+        spawn_udp(SocketAddr::from(([127, 0, 0, 1], 0)), UdpOptions::default()).expect("spawn");
     expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }));
     let peer = udp_peer("127.0.0.1");
     let port = peer.local_addr().expect("addr").port();

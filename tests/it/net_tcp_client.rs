@@ -2,13 +2,12 @@
 
 use std::io::Write;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::common_net::{
-    GBK_HELLO_WORLD, all_byte_values, counting_wake, deadline, expect_closed, expect_eof,
-    expect_event, expect_received, expect_sent, ipv6_loopback_available, no_wake, read_exactly,
-    received_bytes, spawn_client, wait_for, wait_received, with_timeout,
+    GBK_HELLO_WORLD, all_byte_values, deadline, expect_closed, expect_eof, expect_event,
+    expect_received, expect_sent, ipv6_loopback_available, read_exactly, received_bytes,
+    spawn_client, wait_for, wait_received, with_timeout,
 };
 use socket2::{Domain, Protocol, Socket, Type};
 use sockscope::net::{
@@ -35,7 +34,7 @@ fn connects_from_the_chosen_local_port() {
         on_connect: None,
         tls: None,
     };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let worker = spawn_tcp_client(config).expect("spawn");
     let local = match expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. })) {
         EventKind::Connected { local, .. } => local,
         other => unreachable!("{other:?}"),
@@ -60,7 +59,7 @@ fn reconnects_to_a_restarted_server_and_sends_on_each_connect() {
         on_connect: Some(b"HELLO\r\n".to_vec()),
         tls: None,
     };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let worker = spawn_tcp_client(config).expect("spawn");
     let mut peer = with_timeout(listener.accept().expect("accept").0);
     assert_eq!(read_exactly(&mut peer, 7), b"HELLO\r\n", "sent on connect");
     // The server goes away: its connection and its listening socket.
@@ -108,7 +107,7 @@ fn reconnecting_gives_up_after_its_limit_of_failed_attempts() {
         on_connect: None,
         tls: None,
     };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let worker = spawn_tcp_client(config).expect("spawn");
     let seen = wait_for(&worker, deadline(), |kind| {
         matches!(kind, EventKind::Closed(_))
     });
@@ -144,12 +143,7 @@ fn loopback_listener() -> (TcpListener, SocketAddr) {
 
 /// Starts a client to `listener`, accepts it, and waits for `Connected`.
 fn connected_pair(listener: &TcpListener, addr: SocketAddr) -> (Worker, TcpStream) {
-    let worker = spawn_client(
-        &addr.ip().to_string(),
-        addr.port(),
-        Duration::from_secs(5),
-        no_wake(),
-    );
+    let worker = spawn_client(&addr.ip().to_string(), addr.port(), Duration::from_secs(5));
     expect_event(&worker, |kind| matches!(kind, EventKind::Connected { .. }));
     (worker, accept(listener))
 }
@@ -173,7 +167,7 @@ fn send(worker: &Worker, bytes: &[u8]) {
 #[test]
 fn connects_and_exchanges_text_and_every_byte_value() {
     let (listener, addr) = loopback_listener();
-    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5), no_wake());
+    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5));
     let seen = wait_for(&worker, deadline(), |kind| {
         matches!(kind, EventKind::Connected { .. })
     });
@@ -244,7 +238,7 @@ fn peer_reset_ends_the_session_with_reset() {
 fn connecting_to_a_closed_port_is_refused() {
     let (listener, addr) = loopback_listener();
     drop(listener);
-    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5), no_wake());
+    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5));
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::Refused { peer: addr })
@@ -278,7 +272,7 @@ fn connect_times_out_when_the_listener_never_answers() {
 
     let timeout = Duration::from_millis(300);
     let started = Instant::now();
-    let worker = spawn_client("127.0.0.1", addr.port(), timeout, no_wake());
+    let worker = spawn_client("127.0.0.1", addr.port(), timeout);
     let reason = expect_closed(&worker);
     assert_eq!(
         reason,
@@ -303,7 +297,7 @@ fn unresolvable_name_fails_with_dns_error() {
     // `strace -f -e trace=network`: only AF_UNIX sockets (nscd) are touched, while a valid name
     // sends a query to the configured nameserver.
     let host = format!("{}.invalid", "a".repeat(64));
-    let worker = spawn_client(&host, 80, Duration::from_secs(5), no_wake());
+    let worker = spawn_client(&host, 80, Duration::from_secs(5));
     match expect_closed(&worker) {
         CloseReason::Failed(NetError::Dns { host: failed, .. }) => assert_eq!(failed, host),
         other => panic!("expected a DNS failure, got {other:?}"),
@@ -318,7 +312,7 @@ fn connects_over_ipv6_loopback() {
     }
     let listener = TcpListener::bind("[::1]:0").expect("bind a std listener on [::1]");
     let addr = listener.local_addr().expect("listener address");
-    let worker = spawn_client("::1", addr.port(), Duration::from_secs(5), no_wake());
+    let worker = spawn_client("::1", addr.port(), Duration::from_secs(5));
     let EventKind::Connected {
         local,
         peer: remote,
@@ -338,10 +332,9 @@ fn connects_over_ipv6_loopback() {
 }
 
 #[test]
-fn shutdown_closes_the_connection_and_wakes_the_ui() {
+fn shutdown_closes_the_connection() {
     let (listener, addr) = loopback_listener();
-    let (wake, wakes) = counting_wake();
-    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5), wake);
+    let worker = spawn_client("127.0.0.1", addr.port(), Duration::from_secs(5));
     let mut events = wait_for(&worker, deadline(), |kind| {
         matches!(kind, EventKind::Connected { .. })
     });
@@ -358,14 +351,6 @@ fn shutdown_closes_the_connection_and_wakes_the_ui() {
     expect_eof(&mut peer);
 
     worker.shutdown_and_join();
-    // The thread has ended, so every wake has happened: one per batch of events the UI had
-    // not started to take, so at least one and at most one per event.
-    let woke = wakes.load(Ordering::SeqCst);
-    assert!(
-        (1..=events.len()).contains(&woke),
-        "woke the UI {woke} times for {} events",
-        events.len()
-    );
 }
 
 #[test]
@@ -406,7 +391,7 @@ fn connecting_from_an_address_this_machine_does_not_have_is_said_so() {
         on_connect: None,
         tls: None,
     };
-    let worker = spawn_tcp_client(config, no_wake()).expect("spawn");
+    let worker = spawn_tcp_client(config).expect("spawn");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrNotAvailable { addr: local })

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common_net::{
     GBK_HELLO_WORLD, SILENCE, all_byte_values, connect, deadline, describe, expect_closed,
-    expect_eof, expect_event, expect_received, expect_silence, no_wake, read_exactly, wait_for,
+    expect_eof, expect_event, expect_received, expect_silence, read_exactly, wait_for,
 };
 use socket2::Socket;
 use sockscope::net::{
@@ -21,7 +21,6 @@ fn spawn_server() -> (Worker, SocketAddr) {
         SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
         Stack::Dual,
         None,
-        no_wake(),
     )
     .expect("spawn the TCP server worker");
     let EventKind::Listening { local } =
@@ -281,8 +280,7 @@ fn disconnect_client_closes_only_that_client() {
 fn listening_on_a_port_in_use_fails_with_addr_in_use() {
     let holder = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a std listener");
     let addr = holder.local_addr().expect("listener address");
-    let worker =
-        spawn_tcp_server(addr, Stack::Dual, None, no_wake()).expect("spawn the TCP server worker");
+    let worker = spawn_tcp_server(addr, Stack::Dual, None).expect("spawn the TCP server worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrInUse { addr })
@@ -410,8 +408,7 @@ fn privileged_port_fails_with_permission_denied_when_unprivileged() {
             return;
         }
     }
-    let worker =
-        spawn_tcp_server(addr, Stack::Dual, None, no_wake()).expect("spawn the TCP server worker");
+    let worker = spawn_tcp_server(addr, Stack::Dual, None).expect("spawn the TCP server worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::PermissionDenied { addr })
@@ -421,8 +418,7 @@ fn privileged_port_fails_with_permission_denied_when_unprivileged() {
 /// A server on `::` with `stack`; its port.
 fn spawn_wildcard_v6_server(stack: Stack) -> (Worker, u16) {
     let any = SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0));
-    let worker =
-        spawn_tcp_server(any, stack, None, no_wake()).expect("spawn the TCP server worker");
+    let worker = spawn_tcp_server(any, stack, None).expect("spawn the TCP server worker");
     let EventKind::Listening { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }))
     else {
@@ -464,8 +460,7 @@ fn an_ipv6_only_server_refuses_ipv4_clients() {
 #[test]
 fn listening_on_an_address_this_machine_does_not_have_is_said_so() {
     let addr = SocketAddr::from(([192, 0, 2, 1], 0));
-    let worker =
-        spawn_tcp_server(addr, Stack::Dual, None, no_wake()).expect("spawn the TCP server");
+    let worker = spawn_tcp_server(addr, Stack::Dual, None).expect("spawn the TCP server");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrNotAvailable { addr })

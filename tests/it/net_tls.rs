@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::common_net::{
-    connect, deadline, describe, expect_closed, expect_event, expect_received, no_wake, wait_for,
+    connect, deadline, describe, expect_closed, expect_event, expect_received, wait_for,
 };
 use sockscope::net::{
     CertificateInfo, ClientId, CloseReason, Command, EventKind, Fingerprint, NetError, SendOrigin,
@@ -19,7 +19,7 @@ use sockscope::net::{
 /// A TLS server on 127.0.0.1; returns it, its address and the certificate it shows.
 pub fn tls_server(identity: TlsIdentity) -> (Worker, SocketAddr, CertificateInfo) {
     let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let worker = spawn_tcp_server(local, Stack::Dual, Some(identity), no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, Some(identity)).expect("spawn");
     let EventKind::ServerCertificate { certificate, .. } = expect_event(&worker, |kind| {
         matches!(kind, EventKind::ServerCertificate { .. })
     }) else {
@@ -43,7 +43,7 @@ pub fn tls_client(addr: SocketAddr, verify: Verify, timeout: Duration) -> Worker
         on_connect: None,
         tls: Some(verify),
     };
-    spawn_tcp_client(config, no_wake()).expect("spawn")
+    spawn_tcp_client(config).expect("spawn")
 }
 
 /// Waits for the handshake to be reported; returns the session and the client id (server).
@@ -223,7 +223,7 @@ fn an_unreadable_key_stops_the_server_before_it_listens() {
     std::fs::write(&key, "-----BEGIN NOTHING-----\n-----END NOTHING-----\n").expect("written");
     let local = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     let identity = TlsIdentity::Files { certificate, key };
-    let worker = spawn_tcp_server(local, Stack::Dual, Some(identity), no_wake()).expect("spawn");
+    let worker = spawn_tcp_server(local, Stack::Dual, Some(identity)).expect("spawn");
     let reason = expect_closed(&worker);
     let CloseReason::Failed(NetError::TlsIdentity { detail }) = &reason else {
         panic!("{reason:?}");

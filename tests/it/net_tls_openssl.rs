@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 
 use super::net_tls::{expect_secured, tls_client};
-use crate::common_net::{DEADLINE, expect_event, expect_received, no_wake};
+use crate::common_net::{DEADLINE, expect_event, expect_received};
 use sockscope::net::{
     CloseReason, Command, EventKind, Fingerprint, NetError, SendOrigin, SendTarget, Stack,
     TlsFailure, TlsIdentity, Verify, spawn_tcp_server,
@@ -226,7 +226,7 @@ fn openssl_s_client_talks_to_the_tls_server() {
     }
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let identity = Some(TlsIdentity::Generated);
-    let server = spawn_tcp_server(local, Stack::Dual, identity, no_wake()).expect("spawn");
+    let server = spawn_tcp_server(local, Stack::Dual, identity).expect("spawn");
     let EventKind::Listening { local } =
         expect_event(&server, |kind| matches!(kind, EventKind::Listening { .. }))
     else {

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 
 use crate::common_net::{
     GBK_HELLO_WORLD, SILENCE, all_byte_values, expect_closed, expect_event,
-    ipv6_loopback_available, no_wake, recv_datagram, udp_peer,
+    ipv6_loopback_available, recv_datagram, udp_peer,
 };
 use sockscope::net::{
     CloseReason, Command, EventKind, NetError, RemoteTarget, SendOrigin, SendTarget, UdpOptions,
@@ -13,12 +13,8 @@ use sockscope::net::{
 
 /// Starts a UDP session on `ip` with an OS-chosen port; returns it with its bound address.
 fn spawn_on(ip: impl Into<std::net::IpAddr>) -> (Worker, SocketAddr) {
-    let worker = spawn_udp(
-        SocketAddr::new(ip.into(), 0),
-        UdpOptions::default(),
-        no_wake(),
-    )
-    .expect("spawn the UDP worker");
+    let worker = spawn_udp(SocketAddr::new(ip.into(), 0), UdpOptions::default())
+        .expect("spawn the UDP worker");
     let EventKind::Opened { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
     else {
@@ -147,7 +143,7 @@ fn every_byte_value_and_a_60000_byte_datagram_cross_whole() {
 fn binding_a_port_in_use_fails_with_addr_in_use() {
     let holder = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind a std UDP socket");
     let addr = holder.local_addr().expect("holder address");
-    let worker = spawn_udp(addr, UdpOptions::default(), no_wake()).expect("spawn the UDP worker");
+    let worker = spawn_udp(addr, UdpOptions::default()).expect("spawn the UDP worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrInUse { addr })
@@ -401,8 +397,7 @@ fn spawn_in_group(ip: std::net::IpAddr, group: sockscope::net::Group) -> (Worker
         groups: vec![group.clone()],
         ..UdpOptions::default()
     };
-    let worker =
-        spawn_udp(SocketAddr::new(ip, 0), options, no_wake()).expect("spawn the UDP worker");
+    let worker = spawn_udp(SocketAddr::new(ip, 0), options).expect("spawn the UDP worker");
     let EventKind::Opened { local } =
         expect_event(&worker, |kind| matches!(kind, EventKind::Opened { .. }))
     else {
@@ -420,7 +415,7 @@ fn spawn_in_group(ip: std::net::IpAddr, group: sockscope::net::Group) -> (Worker
 #[test]
 fn an_address_this_machine_does_not_have_is_said_so() {
     let addr = SocketAddr::from(([192, 0, 2, 1], 0));
-    let worker = spawn_udp(addr, UdpOptions::default(), no_wake()).expect("spawn the UDP worker");
+    let worker = spawn_udp(addr, UdpOptions::default()).expect("spawn the UDP worker");
     assert_eq!(
         expect_closed(&worker),
         CloseReason::Failed(NetError::AddrNotAvailable { addr })
