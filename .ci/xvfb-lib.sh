@@ -115,14 +115,15 @@ write_settings() {
 # The settings of an auto-reply rule PING → PONG in the TCP Server tab, for write_settings.
 PING_PONG_RULE='(enabled:true,when:Equals,pattern:"PING",reply:"PONG")'
 
-# Starts the release app with its own settings folder (so runs do not depend on each other),
+# Starts the release app (or $SOCKSCOPE_BIN) with its own settings folder (so runs do not
+# depend on each other),
 # records its pid in APP_PID. Arguments go to sockscope.
 start_app() {
     local home
     home=$(mktemp -d)
     TEMP_DIRS+=("$home")
     HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
-        target/release/sockscope "$@" >"$home/app.log" 2>&1 &
+        "${SOCKSCOPE_BIN:-target/release/sockscope}" "$@" >"$home/app.log" 2>&1 &
     APP_PID=$!
     APP_LOG="$home/app.log"
     BACKGROUND_PIDS+=($APP_PID)

@@ -6,7 +6,7 @@
 #   2. a flood recorded (`--log .jsonl`) into a FIFO read at 25 MB/s: the app's peak resident
 #      memory, how far the sender got ahead, and the recording checked by sha256.
 # Usage: bash benches/window_intake.sh [ROUNDS=300] [FLOOD_MIB=64]. Needs root for apt-get
-# (Xvfb, Mesa) the first time.
+# (Xvfb, Mesa) the first time. SOCKSCOPE_BIN runs another build (an older one, side by side).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/xvfb-lib.sh
@@ -21,7 +21,7 @@ start_with_rule() {
     temp_dir home
     write_settings "$home" "(active:TcpServer,tcp_server:(auto_replies:[$PING_PONG_RULE]))"
     HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
-        target/release/sockscope "$@" >"$home/app.log" 2>&1 &
+        "${SOCKSCOPE_BIN:-target/release/sockscope}" "$@" >"$home/app.log" 2>&1 &
     APP_PID=$!
     APP_LOG="$home/app.log"
     BACKGROUND_PIDS+=($APP_PID)

@@ -3,10 +3,16 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use egui::accesskit::Role;
 use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
 use sockscope::cli::Preset;
+use sockscope::i18n::Language;
 use sockscope::session::{Mode, Status};
 use sockscope::{App, StartOptions};
+
+/// The window's size: a laptop's screen.
+const WINDOW: egui::Vec2 = egui::vec2(1280.0, 800.0);
 
 /// A 60 Hz display.
 pub const FRAME_PERIOD: Duration = Duration::from_nanos(16_666_667);
@@ -18,9 +24,12 @@ pub fn app(preset: Option<Preset>) -> Harness<'static, App> {
     })
 }
 
-pub fn app_with(options: StartOptions) -> Harness<'static, App> {
+/// The App with `options`; in English unless they name a language (the benchmarks find
+/// widgets by their English labels, whatever the machine's language).
+pub fn app_with(mut options: StartOptions) -> Harness<'static, App> {
+    options.language = options.language.or(Some(Language::English));
     let mut harness = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
+        .with_size(WINDOW)
         .build_eframe(move |cc| App::new(cc, options.clone()));
     harness.step();
     harness
@@ -70,6 +79,35 @@ pub fn udp_app() -> (Harness<'static, App>, SocketAddr) {
         panic!("the UDP tab did not open");
     };
     (harness, local)
+}
+
+/// Clicks the checkbox `label` in the settings panel's section `section`, unfolding the
+/// section first as a user does (the tests' `unfold`). This window is shorter than the
+/// tests' (1280×800, not ×1024), so each is scrolled into view before it is clicked.
+pub fn click_checkbox_in_section(harness: &mut Harness<'static, App>, section: &str, label: &str) {
+    scroll_into_view(harness, Role::DisclosureTriangle, section);
+    crate::common::unfold(harness, section);
+    scroll_into_view(harness, Role::CheckBox, label);
+    harness.get_by_role_and_label(Role::CheckBox, label).click();
+    harness.step();
+}
+
+/// Scrolls the widget `label` into its panel's view (nothing moves if it shows already) and
+/// steps frames until it has stopped moving.
+fn scroll_into_view(harness: &mut Harness<'static, App>, role: Role, label: &str) {
+    let rect = |h: &Harness<'_, App>| h.get_by_role_and_label(role, label).rect();
+    harness.get_by_role_and_label(role, label).scroll_to_me();
+    let mut last = None;
+    let what = format!("{label:?} scrolled into view");
+    crate::common::step_until(harness, &what, |h| {
+        let now = rect(h);
+        last.replace(now) == Some(now)
+    });
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, WINDOW);
+    assert!(
+        window.contains_rect(rect(harness)),
+        "{label:?} is outside the window after scrolling to it"
+    );
 }
 
 pub fn loopback(port: u16) -> SocketAddr {

@@ -13,9 +13,12 @@ use sockscope::tab::auto_reply::{MatchKind, ReplyRule};
 use crate::app_run::{Frames, tcp_server_app};
 use crate::report::{Report, Row};
 
-const ROUNDS: usize = 2_000;
+/// How many requests are timed.
+fn rounds() -> usize {
+    crate::sized(2_000, 500)
+}
 
-/// Round trips of `ROUNDS` requests to `server`, each answered by 4 bytes.
+/// Round trips of [`rounds`] requests to `server`, each answered by 4 bytes.
 fn round_trips(server: SocketAddr) -> Vec<Duration> {
     let mut client = TcpStream::connect(server).expect("connect");
     client.set_nodelay(true).expect("nodelay");
@@ -28,7 +31,7 @@ fn round_trips(server: SocketAddr) -> Vec<Duration> {
         client.write_all(b"PING").expect("send");
         client.read_exact(&mut reply).expect("the reply");
     }
-    (0..ROUNDS)
+    (0..rounds())
         .map(|_| {
             let start = Instant::now();
             client.write_all(b"PING").expect("send");
@@ -81,13 +84,14 @@ fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
 }
 
 pub fn run(report: &mut Report) {
+    let rounds = rounds();
     let mut plain = plain_echo();
     let mut ours = through_the_app();
     plain.sort();
     ours.sort();
     let (median, p99) = (quantile_ms(&ours, 0.5), quantile_ms(&ours, 0.99));
     report.row(Row {
-        benchmark: format!("Auto-reply round trip, no frames drawn ({ROUNDS} requests)"),
+        benchmark: format!("Auto-reply round trip, no frames drawn ({rounds} requests)"),
         baseline: Some(format!(
             "plain echo: median {:.3} ms, p99 {:.3} ms",
             quantile_ms(&plain, 0.5),
@@ -104,7 +108,7 @@ pub fn run(report: &mut Report) {
     report.figures(
         "auto_reply",
         serde_json::json!({
-            "rounds": ROUNDS,
+            "rounds": rounds,
             "plain_median_ms": quantile_ms(&plain, 0.5),
             "plain_p99_ms": quantile_ms(&plain, 0.99),
             "median_ms": median,

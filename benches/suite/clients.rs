@@ -1,11 +1,11 @@
-//! 10,000 concurrent clients of the App's TCP Server tab. The clients live in a second
-//! process (this benchmark, started in its clients role), so each process stays within
-//! its file-descriptor limit: all accepted; a 100-byte broadcast from the send box reaches
-//! every one; frame times with the client list shown.
+//! 10,000 concurrent clients of the App's TCP Server tab (200 in a short run). The clients
+//! live in a second process (this benchmark, started in its clients role), so each process
+//! stays within its file-descriptor limit: all accepted; a 100-byte broadcast from the send
+//! box reaches every one; frame times with the client list shown.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -18,9 +18,13 @@ use crate::app_run::{Frames, tcp_server_app};
 use crate::report::{Report, Row};
 
 pub const ROLE: &str = "clients";
-const CLIENTS: usize = 10_000;
 const BROADCAST: usize = 100;
 const TARGET_VAR: &str = "SOCKSCOPE_BENCH_TARGET";
+
+/// How many clients connect.
+fn client_count() -> usize {
+    crate::sized(10_000, 200)
+}
 
 /// Lifts this process's open-file limit to its hard limit; returns the new limit.
 fn raise_file_limit() -> u64 {
@@ -48,8 +52,9 @@ pub fn child() {
         .expect("an address");
     let poll_registry = mio::Poll::new().expect("poll");
     let mut poll = poll_registry;
-    let mut streams = Vec::with_capacity(CLIENTS);
-    for n in 0..CLIENTS {
+    let count = client_count();
+    let mut streams = Vec::with_capacity(count);
+    for n in 0..count {
         let stream = std::net::TcpStream::connect(target).expect("connect");
         stream.set_nonblocking(true).expect("non-blocking");
         let mut stream = mio::net::TcpStream::from_std(stream);
@@ -62,7 +67,7 @@ pub fn child() {
     let mut complete = 0;
     let mut events = mio::Events::with_capacity(1024);
     let mut buffer = [0u8; 4096];
-    while complete < CLIENTS {
+    while complete < count {
         poll.poll(&mut events, None).expect("poll");
         for event in &events {
             let (stream, got) = &mut streams[event.token().0];
@@ -102,15 +107,14 @@ fn lines_of(stdout: std::process::ChildStdout) -> Receiver<(String, Instant)> {
 }
 
 pub fn run(report: &mut Report) {
+    let count = client_count();
     let limit = raise_file_limit();
-    if limit < CLIENTS as u64 + 100 {
+    if limit < count as u64 + 100 {
         println!("  skipped: the open-file limit is {limit}");
         return;
     }
     let (mut harness, local) = tcp_server_app();
-    let exe = std::env::current_exe().expect("this benchmark's path");
-    let mut child = Command::new(exe)
-        .env(crate::ROLE_VAR, ROLE)
+    let mut child = crate::role_process(ROLE)
         .env(TARGET_VAR, local.to_string())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -124,13 +128,13 @@ pub fn run(report: &mut Report) {
         h.state().tab(Mode::TcpServer).session().clients.len()
     };
     accepting.run_until(&mut harness, Duration::from_secs(120), |h| {
-        clients(h) == CLIENTS
+        clients(h) == count
     });
     let accepted_in = start.elapsed();
     let shown = harness
         .query_all_by_label_contains(&format!(
             "Send goes to all {} clients",
-            sockscope::units::group_digits(CLIENTS as u64)
+            sockscope::units::group_digits(count as u64)
         ))
         .next()
         .is_some();
@@ -166,7 +170,7 @@ pub fn run(report: &mut Report) {
         h.state().tab(Mode::TcpServer).session().counters.tx_bytes
     };
     broadcasting.run_until(&mut harness, Duration::from_secs(60), |h| {
-        sent(h) == (CLIENTS * BROADCAST) as u64
+        sent(h) == (count * BROADCAST) as u64
     });
 
     drop(child.stdin.take());
@@ -176,7 +180,7 @@ pub fn run(report: &mut Report) {
 
     let p99 = listed.quantile_ms(0.99);
     report.row(Row {
-        benchmark: format!("TCP Server with {} clients", sockscope::units::group_digits(CLIENTS as u64)),
+        benchmark: format!("TCP Server with {} clients", sockscope::units::group_digits(count as u64)),
         baseline: None,
         measured: format!(
             "all accepted in {:.1} s; broadcast reached all in {:.0} ms; frame p99 {p99:.1} ms with the list shown",
@@ -196,7 +200,7 @@ pub fn run(report: &mut Report) {
     report.figures(
         "clients",
         serde_json::json!({
-            "clients": CLIENTS,
+            "clients": count,
             "accepted_s": accepted_in.as_secs_f64(),
             "broadcast_bytes": BROADCAST,
             "broadcast_ms": broadcast.as_secs_f64() * 1000.0,

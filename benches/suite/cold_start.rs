@@ -3,7 +3,7 @@
 //! word that the frame is done.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::app_run::app;
@@ -21,10 +21,8 @@ pub fn child() {
 }
 
 fn one_start() -> Duration {
-    let exe = std::env::current_exe().expect("this benchmark's path");
     let start = Instant::now();
-    let mut child = Command::new(exe)
-        .env(crate::ROLE_VAR, ROLE)
+    let mut child = crate::role_process(ROLE)
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the App's process");

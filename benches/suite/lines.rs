@@ -6,23 +6,22 @@ use std::net::TcpStream;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable;
 use sockscope::session::Mode;
+use sockscope::tab::FramingKind;
 
-use crate::app_run::{Frames, tcp_server_app};
-use crate::report::{Report, Row};
+use crate::app_run::{Frames, click_checkbox_in_section, tcp_server_app};
+use crate::report::{Report, Row, count};
 
-const LINES: u64 = 2_000_000;
 const LINE: usize = 100;
 
 pub fn run(report: &mut Report) {
+    let lines: u64 = crate::sized(2_000_000, 500_000);
     let (mut harness, local) = tcp_server_app();
-    harness
-        .get_by_role_and_label(Role::CheckBox, "Auto newline")
-        .click();
-    harness.step();
-    harness.step();
+    // The checkbox is in the Entries section, folded at start.
+    click_checkbox_in_section(&mut harness, "Entries and memory", "Auto newline");
+    crate::common::step_until(&mut harness, "the tab framing by lines", |h| {
+        h.state().tab(Mode::TcpServer).settings.framing.kind == FramingKind::Lines
+    });
     let before = harness.state().tab(Mode::TcpServer).session().log.pushed();
 
     let start = Instant::now();
@@ -31,7 +30,7 @@ pub fn run(report: &mut Report) {
         let mut line = [b'm'; LINE];
         line[LINE - 1] = b'\n';
         let batch: Vec<u8> = line.repeat(1000);
-        for _ in 0..LINES / 1000 {
+        for _ in 0..lines / 1000 {
             stream.write_all(&batch).expect("write");
         }
     });
@@ -39,21 +38,21 @@ pub fn run(report: &mut Report) {
     let done = |h: &egui_kittest::Harness<'static, sockscope::App>| {
         let session = h.state().tab(Mode::TcpServer).session();
         // The connect note is an entry too.
-        session.log.pushed() > before + LINES
+        session.log.pushed() > before + lines
     };
     frames.run_until(&mut harness, Duration::from_secs(300), done);
     let elapsed = start.elapsed().as_secs_f64();
     client.join().expect("sender");
     let session = harness.state().tab(Mode::TcpServer).session();
-    assert_eq!(session.counters.rx_bytes, LINES * LINE as u64);
-    let rate = LINES as f64 / elapsed;
+    assert_eq!(session.counters.rx_bytes, lines * LINE as u64);
+    let rate = lines as f64 / elapsed;
     report.row(Row {
         benchmark: "100-byte TCP messages, by-line framing".to_owned(),
         baseline: None,
         measured: format!(
-            "{:.0}k entries/s ({}M in {elapsed:.1} s; frame p99 {:.1} ms)",
+            "{:.0}k entries/s ({} in {elapsed:.1} s; frame p99 {:.1} ms)",
             rate / 1000.0,
-            LINES / 1_000_000,
+            count(lines),
             frames.quantile_ms(0.99)
         ),
         ratio: None,
@@ -63,7 +62,7 @@ pub fn run(report: &mut Report) {
     report.figures(
         "lines",
         serde_json::json!({
-            "lines": LINES,
+            "lines": lines,
             "line_bytes": LINE,
             "seconds": elapsed,
             "entries_per_s": rate,

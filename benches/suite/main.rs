@@ -1,6 +1,9 @@
 //! The benchmark suite: floods and scale, each against a baseline measured in the same run
 //! where it has one. `cargo bench` runs it all (release); `cargo bench -- NAME` runs the
 //! benchmarks whose name contains NAME. Prints a table and writes target/bench-results.json.
+//! `cargo bench -- --short` runs every benchmark at small sizes and judges no target (CI does,
+//! so that none stops running unseen); its figures go to target/bench-results-short.json.
+//! A benchmark that panics does not stop the others; the suite then exits with status 1.
 #![allow(clippy::print_stdout, clippy::expect_used, clippy::unwrap_used)] // a benchmark reports, and stops on setup failure
 
 mod app_run;
@@ -19,6 +22,10 @@ mod slow_record;
 mod tcp_flood;
 mod tls;
 mod udp_flood;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::Command;
+use std::sync::OnceLock;
 
 use report::Report;
 
@@ -42,6 +49,35 @@ const BENCHES: &[(&str, Bench)] = &[
 /// clients of the 10,000-client benchmark.
 pub const ROLE_VAR: &str = "SOCKSCOPE_BENCH_ROLE";
 
+/// `1` makes a short run, as `--short` does; the suite sets it in the processes it starts,
+/// which take no arguments but size their part too.
+pub const SHORT_VAR: &str = "SOCKSCOPE_BENCH_SHORT";
+
+/// Whether this is a short run: small sizes, figures printed, no target judged.
+pub fn short() -> bool {
+    static SHORT: OnceLock<bool> = OnceLock::new();
+    *SHORT.get_or_init(|| {
+        std::env::var(SHORT_VAR).is_ok_and(|value| value == "1")
+            || std::env::args().skip(1).any(|arg| arg == "--short")
+    })
+}
+
+/// A benchmark's size: `full` in a full run, `small` in a short one.
+pub fn sized<T>(full: T, small: T) -> T {
+    if short() { small } else { full }
+}
+
+/// This benchmark's executable in `role`, told whether the run is short.
+pub fn role_process(role: &str) -> Command {
+    let exe = std::env::current_exe().expect("this benchmark's path");
+    let mut command = Command::new(exe);
+    command.env(ROLE_VAR, role);
+    if short() {
+        command.env(SHORT_VAR, "1");
+    }
+    command
+}
+
 fn main() {
     match std::env::var(ROLE_VAR).as_deref() {
         Ok(cold_start::ROLE) => return cold_start::child(),
@@ -53,22 +89,38 @@ fn main() {
         .skip(1)
         .filter(|arg| !arg.starts_with('-'))
         .collect();
-    let mut report = Report::default();
+    let mut report = Report::new(short());
+    if short() {
+        println!("short run: small sizes, figures printed, no target judged");
+    }
+    let mut failed = Vec::new();
     let start = std::time::Instant::now();
     for (name, bench) in BENCHES {
         if filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str())) {
             println!("{name}…");
             let began = std::time::Instant::now();
-            bench(&mut report);
+            // The panic's message is printed by the hook; the other benchmarks still run.
+            if catch_unwind(AssertUnwindSafe(|| bench(&mut report))).is_err() {
+                println!("  FAILED: {name} panicked");
+                failed.push(*name);
+            }
             println!("  ({:.0} s)", began.elapsed().as_secs_f64());
         }
     }
     println!();
     print!("{}", report.table());
     println!("all in {:.0} s", start.elapsed().as_secs_f64());
-    let path = std::path::Path::new("target/bench-results.json");
+    let path = std::path::Path::new(if short() {
+        "target/bench-results-short.json"
+    } else {
+        "target/bench-results.json"
+    });
     match std::fs::write(path, format!("{:#}\n", report.json())) {
         Ok(()) => println!("figures written to {}", path.display()),
         Err(error) => println!("could not write {}: {error}", path.display()),
+    }
+    if !failed.is_empty() {
+        println!("FAILED: {}", failed.join(", "));
+        std::process::exit(1);
     }
 }

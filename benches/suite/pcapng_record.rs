@@ -15,12 +15,12 @@ use crate::app_run::{Frames, tcp_server_app_with};
 use crate::report::{Report, Row, mb, mib_per_s};
 use crate::tcp_flood::sender;
 
-/// `SOCKSCOPE_RECORD_MIB` sets the size (default 1 GiB).
+/// `SOCKSCOPE_RECORD_MIB` sets the size (default 1 GiB; 64 MiB in a short run).
 fn total_bytes() -> u64 {
     let mib: u64 = std::env::var("SOCKSCOPE_RECORD_MIB")
         .ok()
         .and_then(|text| text.parse().ok())
-        .unwrap_or(1024);
+        .unwrap_or_else(|| crate::sized(1024, 64));
     mib * 1024 * 1024
 }
 
@@ -85,7 +85,7 @@ pub fn run(report: &mut Report) {
         .unwrap_or_else(std::env::temp_dir);
     let dir = tempfile::tempdir_in(&place).expect("a directory");
     // Warm up once, so neither path pays for first-touch costs alone.
-    flood(64 * 1024 * 1024, None);
+    flood(crate::sized(64, 16) * 1024 * 1024, None);
     let plain = flood(total, None);
     let pcapng_path = dir.path().join("flood.pcapng");
     let pcapng = flood(total, Some(&pcapng_path));

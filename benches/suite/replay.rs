@@ -1,27 +1,27 @@
-//! Replay timing: a UDP worker replays 500 messages with irregular recorded gaps (1 to 20 ms,
-//! about 5 s in all) to a peer that notes when each arrives; each message's error is its
-//! arrival, from the first, against its recorded offset. Also ten times faster.
+//! Replay timing: a UDP worker replays 500 messages (100 in a short run) with irregular
+//! recorded gaps (1 to 20 ms, about 5 s in all) to a peer that notes when each arrives; each
+//! message's error is its arrival, from the first, against its recorded offset. Also ten
+//! times faster.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use sockscope::net::{
-    Command, EventKind, RemoteTarget, ReplaySpec, SendTarget, UdpOptions, Wake, spawn_udp,
+    Command, EventKind, RemoteTarget, ReplaySpec, SendTarget, UdpOptions, spawn_udp,
 };
 
 use crate::report::{Report, Row};
 
-const MESSAGES: usize = 500;
-
-fn no_wake() -> Wake {
-    std::sync::Arc::new(|| {})
+/// How many messages each replay sends.
+fn messages() -> usize {
+    crate::sized(500, 100)
 }
 
 /// Irregular gaps, the same every run.
 fn timeline() -> Vec<(Duration, Vec<u8>)> {
     let mut state: u32 = 12345;
     let mut offset = Duration::ZERO;
-    (0..MESSAGES)
+    (0..messages())
         .map(|index| {
             state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
             if index > 0 {
@@ -38,12 +38,8 @@ fn errors(speed_permille: u32) -> Vec<f64> {
     peer.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     let port = peer.local_addr().expect("addr").port();
-    let worker = spawn_udp(
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-        UdpOptions::default(),
-        no_wake(),
-    )
-    .expect("spawn");
+    let worker =
+        spawn_udp(SocketAddr::from(([127, 0, 0, 1], 0)), UdpOptions::default()).expect("spawn");
     loop {
         let event = worker
             .next_event(Instant::now() + Duration::from_secs(5))
@@ -62,9 +58,9 @@ fn errors(speed_permille: u32) -> Vec<f64> {
         })),
         speed_permille: Some(speed_permille),
     }));
-    let mut arrivals = vec![None; MESSAGES];
+    let mut arrivals = vec![None; offsets.len()];
     let mut buffer = [0; 16];
-    for _ in 0..MESSAGES {
+    for _ in 0..offsets.len() {
         let (len, _) = peer.recv_from(&mut buffer).expect("a message");
         let index = u32::from_be_bytes(buffer[..len.min(4)].try_into().unwrap_or([0; 4]));
         if let Some(slot) = arrivals.get_mut(index as usize) {
@@ -92,7 +88,10 @@ pub fn run(report: &mut Report) {
         let at = |q: f64| errors[((errors.len() - 1) as f64 * q) as usize];
         let max = at(1.0);
         report.row(Row {
-            benchmark: format!("Replay of {MESSAGES} UDP messages at {label}: timing error"),
+            benchmark: format!(
+                "Replay of {} UDP messages at {label}: timing error",
+                messages()
+            ),
             baseline: None,
             measured: format!(
                 "median {:.2} ms, p99 {:.2} ms, max {max:.2} ms",

@@ -16,14 +16,26 @@ pub struct Row {
     pub met: Option<bool>,
 }
 
-#[derive(Default)]
 pub struct Report {
     rows: Vec<Row>,
     figures: serde_json::Map<String, serde_json::Value>,
+    /// A short run's sizes say nothing about the targets: its rows get no verdict.
+    short: bool,
 }
 
 impl Report {
-    pub fn row(&mut self, row: Row) {
+    pub fn new(short: bool) -> Self {
+        Self {
+            rows: Vec::new(),
+            figures: serde_json::Map::new(),
+            short,
+        }
+    }
+
+    pub fn row(&mut self, mut row: Row) {
+        if self.short {
+            row.met = None;
+        }
         println!("  {}: {} {}", row.benchmark, row.measured, verdict(row.met));
         self.rows.push(row);
     }
@@ -94,4 +106,25 @@ pub fn mib_per_s(bytes: u64, seconds: f64) -> f64 {
 
 pub fn mb(bytes: u64) -> String {
     format!("{:.0} MB", bytes as f64 / 1e6)
+}
+
+/// A benchmark's size in bytes: whole GiB, else MiB.
+pub fn size(bytes: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{} GiB", bytes / GIB)
+    } else {
+        format!("{} MiB", bytes >> 20)
+    }
+}
+
+/// A count as the table shows it: 2M, 100k, 500.
+pub fn count(n: u64) -> String {
+    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1000 && n.is_multiple_of(1000) {
+        format!("{}k", n / 1000)
+    } else {
+        n.to_string()
+    }
 }

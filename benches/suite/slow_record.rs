@@ -24,7 +24,10 @@ use crate::report::{Report, Row, mb};
 /// The environment variable value that makes this process the recording App.
 pub const ROLE: &str = "slow-record";
 
-const FLOOD_BYTES: u64 = 64 * 1024 * 1024;
+/// The flood; in a short run, smaller than the queues, so it cannot show the sender held back.
+fn flood_bytes() -> u64 {
+    crate::sized(64, 8) * 1024 * 1024
+}
 
 /// How fast the reader takes the recording (JSON lines: about 4.5 bytes per received byte).
 const READ_BYTES_PER_S: u64 = 24 * 1024 * 1024;
@@ -148,7 +151,8 @@ pub fn child() {
     let fifo = dir.path().join("recording.jsonl");
     make_fifo(&fifo);
     let recorded = Arc::new(AtomicU64::new(0));
-    let reader = slow_reader(fifo.clone(), FLOOD_BYTES, Arc::clone(&recorded));
+    let flood = flood_bytes();
+    let reader = slow_reader(fifo.clone(), flood, Arc::clone(&recorded));
     let (mut harness, local) = tcp_server_app_with(StartOptions {
         log: Some(fifo),
         // One file: the next part would be a plain file beside the FIFO.
@@ -161,15 +165,15 @@ pub fn child() {
     let mut frames = Frames::default();
     let sent = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-    let sending = sender(local, FLOOD_BYTES, Arc::clone(&sent));
+    let sending = sender(local, flood, Arc::clone(&sent));
     let mut lead = 0u64;
     let mut sender_done = None;
     let limit = Duration::from_secs(300);
-    while recorded.load(Ordering::Relaxed) < FLOOD_BYTES {
+    while recorded.load(Ordering::Relaxed) < flood {
         assert!(start.elapsed() < limit, "the recording took over {limit:?}");
         let sent_now = sent.load(Ordering::Relaxed);
         lead = lead.max(sent_now.saturating_sub(recorded.load(Ordering::Relaxed)));
-        if sent_now >= FLOOD_BYTES && sender_done.is_none() {
+        if sent_now >= flood && sender_done.is_none() {
             sender_done = Some(start.elapsed());
         }
         frames.step(&mut harness);
@@ -178,7 +182,7 @@ pub fn child() {
     let sent_hash = sending.join().expect("sender");
     let recorded_hash = reader.recv().expect("the reader's hash");
     let figures = serde_json::json!({
-        "bytes": FLOOD_BYTES,
+        "bytes": flood,
         "read_bytes_per_s": READ_BYTES_PER_S,
         "peak_resident": peak_resident_bytes(),
         "max_lead": lead,
@@ -190,9 +194,7 @@ pub fn child() {
 }
 
 pub fn run(report: &mut Report) {
-    let exe = std::env::current_exe().expect("this benchmark's path");
-    let output = Command::new(exe)
-        .env(crate::ROLE_VAR, ROLE)
+    let output = crate::role_process(ROLE)
         .stderr(Stdio::inherit())
         .output()
         .expect("start the App's process");
@@ -210,8 +212,9 @@ pub fn run(report: &mut Report) {
     let exact = figures["byte_exact"] == true;
     // Held back: what the sender got ahead is what the queues hold (worker 16 MiB, file 8 MiB,
     // socket buffers), not the flood.
-    let held_back = lead <= FLOOD_BYTES / 2;
-    let mib = FLOOD_BYTES / (1024 * 1024);
+    let flood = flood_bytes();
+    let held_back = lead <= flood / 2;
+    let mib = flood / (1024 * 1024);
     report.row(Row {
         benchmark: format!(
             "{mib} MiB flood recorded to a FIFO read at {} MB/s",

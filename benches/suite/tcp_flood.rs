@@ -10,16 +10,17 @@ use std::time::{Duration, Instant};
 use sockscope::session::Mode;
 
 use crate::app_run::{Frames, resident_bytes, tcp_server_app};
-use crate::report::{Report, Row, mb, mib_per_s};
+use crate::report::{Report, Row, mb, mib_per_s, size};
 
 const CHUNK: usize = 64 * 1024;
 
-/// `SOCKSCOPE_FLOOD_MIB` sets the size (default 10 GiB: the memory target's flood).
+/// `SOCKSCOPE_FLOOD_MIB` sets the size (default 10 GiB: the memory target's flood; 512 MiB
+/// in a short run).
 fn flood_bytes() -> u64 {
     let mib: u64 = std::env::var("SOCKSCOPE_FLOOD_MIB")
         .ok()
         .and_then(|text| text.parse().ok())
-        .unwrap_or(10 * 1024);
+        .unwrap_or_else(|| crate::sized(10 * 1024, 512));
     mib * 1024 * 1024
 }
 
@@ -101,17 +102,18 @@ fn through_the_app(total: u64) -> Flood {
 pub fn run(report: &mut Report) {
     let total = flood_bytes();
     // Warm up both paths once, so neither pays for first-touch costs alone.
-    baseline(64 * 1024 * 1024);
-    through_the_app(64 * 1024 * 1024);
+    let warm_up = crate::sized(64, 16) * 1024 * 1024;
+    baseline(warm_up);
+    through_the_app(warm_up);
 
     let plain = baseline(total);
     let flood = through_the_app(total);
     let plain_rate = mib_per_s(total, plain.as_secs_f64());
     let our_rate = mib_per_s(total, flood.elapsed.as_secs_f64());
     let ratio = our_rate / plain_rate;
-    let gib = total as f64 / (1u64 << 30) as f64;
+    let size = size(total);
     report.row(Row {
-        benchmark: format!("TCP flood into a TCP Server tab ({gib:.0} GiB)"),
+        benchmark: format!("TCP flood into a TCP Server tab ({size})"),
         baseline: Some(format!("{plain_rate:.0} MiB/s")),
         measured: format!("{our_rate:.0} MiB/s"),
         ratio: Some(ratio),
@@ -139,7 +141,7 @@ pub fn run(report: &mut Report) {
     let half = resident.get(resident.len() / 2).copied().unwrap_or(0);
     let flat = last <= half + half / 20;
     report.row(Row {
-        benchmark: format!("Resident memory after the {gib:.0} GiB flood"),
+        benchmark: format!("Resident memory after the {size} flood"),
         baseline: None,
         measured: format!("{} (peak {}, at half way {})", mb(last), mb(peak), mb(half)),
         ratio: None,

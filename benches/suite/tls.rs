@@ -6,30 +6,26 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use sockscope::net::{
-    Command, EventKind, FileSpec, SendTarget, Stack, TcpClientConfig, TlsIdentity, Verify, Wake,
+    Command, EventKind, FileSpec, SendTarget, Stack, TcpClientConfig, TlsIdentity, Verify,
     spawn_tcp_client, spawn_tcp_server,
 };
 
 use crate::report::{Report, Row, mib_per_s};
 
-/// `SOCKSCOPE_TLS_MIB` sets the size (default 1 GiB).
+/// `SOCKSCOPE_TLS_MIB` sets the size (default 1 GiB; 32 MiB in a short run).
 fn total_bytes() -> u64 {
     let mib: u64 = std::env::var("SOCKSCOPE_TLS_MIB")
         .ok()
         .and_then(|text| text.parse().ok())
-        .unwrap_or(1024);
+        .unwrap_or_else(|| crate::sized(1024, 32));
     mib * 1024 * 1024
-}
-
-fn no_wake() -> Wake {
-    std::sync::Arc::new(|| {})
 }
 
 /// Seconds from the file's start until the server worker has received all of it.
 fn transfer(file: &std::path::Path, total: u64, tls: bool) -> f64 {
     let local = SocketAddr::from(([127, 0, 0, 1], 0));
     let identity = tls.then_some(TlsIdentity::Generated);
-    let server = spawn_tcp_server(local, Stack::Dual, identity, no_wake()).expect("server");
+    let server = spawn_tcp_server(local, Stack::Dual, identity).expect("server");
     let deadline = || Instant::now() + Duration::from_secs(60);
     let local = loop {
         let event = server.next_event(deadline()).expect("listening");
@@ -46,7 +42,7 @@ fn transfer(file: &std::path::Path, total: u64, tls: bool) -> f64 {
         on_connect: None,
         tls: tls.then_some(Verify::Insecure),
     };
-    let client = spawn_tcp_client(config, no_wake()).expect("client");
+    let client = spawn_tcp_client(config).expect("client");
     loop {
         let event = client.next_event(deadline()).expect("connected");
         if matches!(event.kind, EventKind::Connected { .. }) {

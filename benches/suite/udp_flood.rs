@@ -11,20 +11,25 @@ use std::time::{Duration, Instant};
 use sockscope::session::Mode;
 
 use crate::app_run::{Frames, udp_app};
-use crate::report::{Report, Row};
+use crate::report::{Report, Row, count};
 
-const DATAGRAMS: u64 = 500_000;
 const SIZE: usize = 1400;
 /// Once the sender is done, a receiver that got nothing for this long has had everything.
 const QUIET: Duration = Duration::from_millis(300);
 
-/// Sends `DATAGRAMS` datagrams to `target`; sets `done` when finished.
+/// How many datagrams each receiver is sent.
+fn datagrams() -> u64 {
+    crate::sized(500_000, 20_000)
+}
+
+/// Sends [`datagrams`] datagrams to `target`; sets `done` when finished.
 fn sender(target: SocketAddr, done: Arc<AtomicBool>) -> thread::JoinHandle<Duration> {
+    let datagrams = datagrams();
     thread::spawn(move || {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
         let datagram = vec![0xA5; SIZE];
         let start = Instant::now();
-        for _ in 0..DATAGRAMS {
+        for _ in 0..datagrams {
             // A full buffer on loopback drops at the receiver, not here; errors are counted
             // as drops the same way for both receivers.
             let _ = socket.send_to(&datagram, target);
@@ -89,9 +94,10 @@ pub fn run(report: &mut Report) {
     let (plain, plain_send) = baseline();
     let (ours, dropped, our_send, frames) = through_the_app();
     let ratio = ours as f64 / plain as f64;
-    let percent = |n: u64| n as f64 * 100.0 / DATAGRAMS as f64;
+    let sent = datagrams();
+    let percent = |n: u64| n as f64 * 100.0 / sent as f64;
     report.row(Row {
-        benchmark: format!("UDP flood, {}k datagrams of {SIZE} bytes", DATAGRAMS / 1000),
+        benchmark: format!("UDP flood, {} datagrams of {SIZE} bytes", count(sent)),
         baseline: Some(format!("{plain} ({:.0}%)", percent(plain))),
         measured: format!(
             "{ours} ({:.0}%); {dropped} counted as dropped ({:.0}% accounted for)",
@@ -111,7 +117,7 @@ pub fn run(report: &mut Report) {
     report.figures(
         "udp_flood",
         serde_json::json!({
-            "datagrams_sent": DATAGRAMS,
+            "datagrams_sent": sent,
             "datagram_bytes": SIZE,
             "baseline_received": plain,
             "sockscope_received": ours,
