@@ -175,7 +175,7 @@ fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
     if tab.settings.chart.open {
         chart_panel(ui, tab, lang);
     }
-    if !tab.selected.is_empty() {
+    if !tab.view.selected.is_empty() {
         // Below the rows, so selecting never moves the row under the pointer.
         egui::Panel::bottom(("selection", mode)).show(ui, |ui| {
             ui::selection_bar::show(ui, tab, lang, requests);

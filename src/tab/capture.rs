@@ -196,7 +196,7 @@ impl Tab {
             let text = tr!(lang, "events.files.recording_stopped", path = path);
             return Some(EntryKind::Info(text.into_owned()));
         }
-        self.errors.record = None;
+        self.view.errors.record = None;
         let fields = &self.settings.capture;
         let started = parse_path(&fields.record_path, lang).and_then(|path| {
             let split = parse_mib(&fields.split_mib, &tr!(lang, "capture.split"), lang)?;
@@ -218,7 +218,7 @@ impl Tab {
                 Some(EntryKind::Info(note.into_owned()))
             }
             Err(error) => {
-                self.errors.record = Some(error);
+                self.view.errors.record = Some(error);
                 None
             }
         }
@@ -232,7 +232,7 @@ impl Tab {
             let text = tr!(lang, "events.files.saving_stopped", path = path);
             return Some(EntryKind::Info(text.into_owned()));
         }
-        self.errors.raw = None;
+        self.view.errors.raw = None;
         let fields = &self.settings.capture;
         let started = parse_path(&fields.raw_path, lang).and_then(|path| {
             RawCapture::start(&path, fields.raw).map_err(|error| error.to_string())
@@ -246,7 +246,7 @@ impl Tab {
                 Some(EntryKind::Info(note))
             }
             Err(error) => {
-                self.errors.raw = Some(error);
+                self.view.errors.raw = Some(error);
                 None
             }
         }
@@ -264,14 +264,14 @@ impl Tab {
             .and_then(Recorder::take_error)
         {
             let stopped = tr!(lang, "events.files.field_stopped", error = error);
-            self.errors.record = Some(stopped.into_owned());
+            self.view.errors.record = Some(stopped.into_owned());
             let text = tr!(lang, "events.files.recording_error", error = error);
             notes.push(EntryKind::Error(text.into_owned()));
             self.end_recording();
         }
         if let Some(error) = self.capture.raw.as_ref().and_then(RawCapture::take_error) {
             let stopped = tr!(lang, "events.files.field_stopped", error = error);
-            self.errors.raw = Some(stopped.into_owned());
+            self.view.errors.raw = Some(stopped.into_owned());
             let text = tr!(lang, "events.files.saving_error", error = error);
             notes.push(EntryKind::Error(text.into_owned()));
             self.end_raw();

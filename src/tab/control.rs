@@ -17,7 +17,7 @@ impl Tab {
         let udp = &mut self.settings.udp;
         match parse_group(&udp.group_input, self.language) {
             Ok(group) => {
-                self.errors.group = None;
+                self.view.errors.group = None;
                 udp.group_input.clear();
                 // As the log names it, so Leave finds it whatever the case typed.
                 let text = group.to_string();
@@ -26,7 +26,7 @@ impl Tab {
                 }
                 self.command(Command::JoinGroup(group));
             }
-            Err(error) => self.errors.group = Some(error),
+            Err(error) => self.view.errors.group = Some(error),
         }
     }
 
@@ -48,20 +48,20 @@ impl Tab {
     /// Starts the session from the fields; returns a message to log if it could not.
     pub(super) fn start(&mut self, wake: &Wake) -> Option<EntryKind> {
         // Only the fields Start reads: the others keep their own messages.
-        self.errors.host = None;
-        self.errors.port = None;
+        self.view.errors.host = None;
+        self.view.errors.port = None;
         let spawned = match self.mode {
             Mode::TcpClient => {
                 let host = parse_host(&self.settings.host, self.language)
-                    .map_err(|e| self.errors.host = Some(e));
+                    .map_err(|e| self.view.errors.host = Some(e));
                 let port = parse_port(&self.settings.port, false, self.language)
-                    .map_err(|e| self.errors.port = Some(e));
-                self.errors.client = None;
+                    .map_err(|e| self.view.errors.port = Some(e));
+                self.view.errors.client = None;
                 let options = self
                     .settings
                     .client
                     .parse(self.settings.encoding, self.language)
-                    .map_err(|error| self.errors.client = Some(error));
+                    .map_err(|error| self.view.errors.client = Some(error));
                 let tls = self.tls_checked(super::TlsFields::client);
                 let (Ok(host), Ok(port), Ok(options), Some(tls)) = (host, port, options, tls)
                 else {
@@ -125,7 +125,7 @@ impl Tab {
         read: impl FnOnce(&super::TlsFields, crate::i18n::Language) -> Result<T, String>,
     ) -> Option<T> {
         let read = read(&self.settings.tls, self.language);
-        self.errors.tls = read.as_ref().err().cloned();
+        self.view.errors.tls = read.as_ref().err().cloned();
         read.ok()
     }
 
@@ -141,9 +141,9 @@ impl Tab {
     /// The local address from the Address and Port fields, or field errors.
     fn local_addr(&mut self) -> Option<SocketAddr> {
         let lang = self.language;
-        let ip = parse_ip(&self.settings.host, lang).map_err(|e| self.errors.host = Some(e));
-        let port =
-            parse_port(&self.settings.port, true, lang).map_err(|e| self.errors.port = Some(e));
+        let ip = parse_ip(&self.settings.host, lang).map_err(|e| self.view.errors.host = Some(e));
+        let port = parse_port(&self.settings.port, true, lang)
+            .map_err(|e| self.view.errors.port = Some(e));
         Some(SocketAddr::new(ip.ok()?, port.ok()?))
     }
 

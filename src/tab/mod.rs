@@ -19,6 +19,7 @@ mod sending;
 mod settings;
 mod shared;
 mod tls_options;
+mod view;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -30,7 +31,7 @@ use crate::codec::TextEncoding;
 use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
 use crate::i18n::Language;
 use crate::net::{ClientId, Command, QUEUE_LIMIT};
-use crate::session::{EntryKind, FilterFields, FilterIndex, Layout, Mode, Session, Status};
+use crate::session::{EntryKind, Layout, Mode, Session, Status};
 
 pub use action::TabAction;
 use auto_reply::{AutoReplies, ReplyRule};
@@ -45,42 +46,30 @@ pub use settings::{
 };
 use shared::SharedSession;
 pub use tls_options::{TlsFields, VerifyChoice};
+pub use view::TabView;
 
 /// Asks the window for a frame: called by a tab's intake thread when it has applied events,
 /// and by the app's background threads (saves, dialogs) when they are done.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
+/// One tab: the settings the user edits, what the window shows of it (the view), and the link
+/// to its running session (the private fields: the shared session, the worker's intake, and
+/// what was last handed to it).
 pub struct Tab {
     pub mode: Mode,
     pub settings: TabSettings,
+    pub view: TabView,
     /// Shared with the intake thread while a worker runs.
     session: SharedSession,
     /// The queue of the whole app's recording (`--log`), while there is one: read here, as the
     /// status line reads it while it holds the session's lock.
     record_all: Option<Arc<Backlog>>,
-    pub errors: FieldErrors,
-    /// TCP server: clients the user picked as send targets.
-    selected_clients: BTreeSet<ClientId>,
-    /// Set when a session comes up, so the send box takes keyboard focus once.
-    focus_send_box: bool,
     /// Listen (Open) was clicked while the worker was still there: a TCP server serving
     /// clients after Stop, or a worker whose end the tab has not looked at yet. If the worker
     /// ends before it listens, the click starts a new one rather than being lost.
     listen_again: bool,
-    /// While the display is paused: the first entry it does not show.
-    pub paused_at: Option<u64>,
-    /// Selected entries, by sequence number, for copying.
-    pub selected: BTreeSet<u64>,
-    /// The entry clicked last: where a Shift-click range starts.
-    select_anchor: Option<u64>,
-    /// The entries the filter lets through, while a filter is set.
-    pub filter: Option<FilterIndex>,
-    /// What `filter` was built from, to notice when the user changes it.
-    filter_built_from: Option<(FilterFields, TextEncoding)>,
     /// The files this tab writes: Record and Save data.
     pub capture: Capture,
-    /// The send preview and what it was worked out from.
-    preview: Preview,
     /// How far the send box's variables have got.
     send_count: sending::SendCount,
     /// How far each quick command's variables have got.
@@ -89,7 +78,6 @@ pub struct Tab {
     replay_loading: Option<replay::Loading>,
     /// What the intake's auto-reply rules were built from, and each rule's problem.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
-    pub auto_errors: Vec<Option<String>>,
     /// The record context last handed to the intake: the outputs are locked only when it
     /// changes, as the intake holds them while it works through a batch.
     context_given: RecordContext,
@@ -107,24 +95,15 @@ impl Tab {
         let mut tab = Self {
             mode,
             settings,
+            view: TabView::new(preview),
             session: SharedSession::new(Session::new(mode), context),
             record_all: None,
-            errors: FieldErrors::default(),
-            selected_clients: BTreeSet::new(),
-            focus_send_box: false,
             listen_again: false,
-            paused_at: None,
-            selected: BTreeSet::new(),
-            select_anchor: None,
-            filter: None,
-            filter_built_from: None,
             capture: Capture::default(),
-            preview,
             send_count: sending::SendCount::default(),
             quick_counts: sending::QuickCounts::default(),
             replay_loading: None,
             auto_built_from: None,
-            auto_errors: Vec::new(),
             context_given: context,
             linked_encoding: TextEncoding::Utf8,
             language: Language::English,
@@ -143,10 +122,10 @@ impl Tab {
         // Errors on screen say it again in the new language.
         self.apply_framing();
         self.apply_memory_cap();
-        if self.errors.tls.is_some() {
+        if self.view.errors.tls.is_some() {
             self.recheck_tls();
         }
-        self.filter_built_from = None;
+        self.view.filter_built_from = None;
         self.auto_built_from = None;
     }
 
@@ -195,26 +174,27 @@ impl Tab {
         if !current {
             let (replies, errors) = AutoReplies::compile(rules, encoding, self.language);
             self.session.outputs().replies = replies;
-            self.auto_errors = errors;
+            self.view.auto_errors = errors;
             self.auto_built_from = Some((rules.clone(), encoding));
         }
     }
 
     /// Entries that arrived while the display was paused.
     pub fn arrived_while_paused(&self) -> Option<u64> {
-        self.paused_at
+        self.view
+            .paused_at
             .map(|at| self.session.lock().log.pushed().saturating_sub(at))
     }
 
     /// TCP server: the clients sends go to (none: all).
     pub fn selected_clients(&self) -> &BTreeSet<ClientId> {
-        &self.selected_clients
+        &self.view.selected_clients
     }
 
     /// Whether the send box should take keyboard focus now (once after a session came up, or
     /// a send was loaded into it).
     pub fn take_focus_request(&mut self) -> bool {
-        std::mem::take(&mut self.focus_send_box)
+        std::mem::take(&mut self.view.focus_send_box)
     }
 
     /// Whether there is anything to send to.
@@ -307,7 +287,7 @@ impl Tab {
             self.note(note);
         }
         let arrivals = self.session.take_arrivals();
-        self.focus_send_box |= arrivals.came_up;
+        self.view.focus_send_box |= arrivals.came_up;
         // Listening, or a warning saying why not: the worker answered the click.
         if arrivals.came_up || arrivals.warned {
             self.listen_again = false;
@@ -323,7 +303,8 @@ impl Tab {
         self.sync_outputs();
         let session = self.session.lock();
         let clients = &session.clients;
-        self.selected_clients
+        self.view
+            .selected_clients
             .retain(|id| clients.iter().any(|c| c.id == *id));
     }
 
@@ -379,16 +360,19 @@ impl Tab {
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
             TabAction::SelectClient { id, selected } => {
                 if selected {
-                    self.selected_clients.insert(id);
+                    self.view.selected_clients.insert(id);
                 } else {
-                    self.selected_clients.remove(&id);
+                    self.view.selected_clients.remove(&id);
                 }
             }
-            TabAction::SendTextEdited => self.errors.send = None,
+            TabAction::SendTextEdited => self.view.errors.send = None,
             TabAction::ClearLog => {
                 self.session.lock().log.clear();
-                self.selected.clear();
-                self.paused_at = self.paused_at.map(|_| self.session.lock().log.pushed());
+                self.view.selected.clear();
+                self.view.paused_at = self
+                    .view
+                    .paused_at
+                    .map(|_| self.session.lock().log.pushed());
             }
             TabAction::ResetCounters => {
                 let mut session = self.session.lock();
@@ -399,11 +383,11 @@ impl Tab {
             TabAction::ApplyFraming => self.apply_framing(),
             TabAction::SelectEntry { sequence, extend } => self.select(sequence, extend),
             TabAction::ClearSelection => {
-                self.selected.clear();
-                self.select_anchor = None;
+                self.view.selected.clear();
+                self.view.select_anchor = None;
             }
             TabAction::TogglePause => {
-                self.paused_at = match self.paused_at {
+                self.view.paused_at = match self.view.paused_at {
                     Some(_) => None,
                     None => Some(self.session.lock().log.pushed()),
                 };
@@ -419,9 +403,9 @@ impl Tab {
         {
             Ok(framing) => {
                 self.session.outputs().framing = framing;
-                self.errors.framing = None;
+                self.view.errors.framing = None;
             }
-            Err(error) => self.errors.framing = Some(error),
+            Err(error) => self.view.errors.framing = Some(error),
         }
     }
 
@@ -431,9 +415,9 @@ impl Tab {
             Ok(bytes) => {
                 let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
                 self.session.lock().log.set_cap(bytes);
-                self.errors.memory_cap = None;
+                self.view.errors.memory_cap = None;
             }
-            Err(error) => self.errors.memory_cap = Some(error),
+            Err(error) => self.view.errors.memory_cap = Some(error),
         }
     }
 }

@@ -53,14 +53,19 @@ impl Tab {
     /// Reads the recording the fields name on a thread, then replays it (see
     /// [`Tab::poll_replay`]), or says why not beside the fields.
     pub(super) fn start_replay(&mut self, wake: &Wake) {
-        self.errors.replay = None;
+        self.view.errors.replay = None;
         let fields = self.settings.replay.clone();
         if fields.path.trim().is_empty() {
-            self.errors.replay = Some(tr!(self.language, "errors.replay.no_file").into_owned());
+            self.view.errors.replay =
+                Some(tr!(self.language, "errors.replay.no_file").into_owned());
             return;
         }
         let Some(to) = self.send_target() else {
-            self.errors.replay = self.errors.send.take().or(self.errors.remote.clone());
+            self.view.errors.replay = self.view.errors.send.take().or(self
+                .view
+                .errors
+                .remote
+                .clone());
             return;
         };
         let path = PathBuf::from(fields.path.trim());
@@ -77,7 +82,7 @@ impl Tab {
                 wake();
             });
         if let Err(error) = reader {
-            self.errors.replay = Some(error.to_string());
+            self.view.errors.replay = Some(error.to_string());
             return;
         }
         let speed = fields.speed.clamp(*SPEED_RANGE.start(), *SPEED_RANGE.end());
@@ -109,13 +114,13 @@ impl Tab {
         if self.worker.is_none() {
             // The session ended while the file was read.
             let error = tr!(self.language, "errors.send.not_connected").into_owned();
-            self.errors.replay = Some(error);
+            self.view.errors.replay = Some(error);
             return;
         }
         let recording = match outcome {
             Ok(recording) => recording,
             Err(error) => {
-                self.errors.replay = Some(messages::replay_error(&error, self.language));
+                self.view.errors.replay = Some(messages::replay_error(&error, self.language));
                 return;
             }
         };

@@ -13,26 +13,26 @@ impl Tab {
     pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
         let fields = &self.settings.filter;
         if !fields.is_active() {
-            self.filter = None;
-            self.filter_built_from = None;
-            self.errors.filter = None;
+            self.view.filter = None;
+            self.view.filter_built_from = None;
+            self.view.errors.filter = None;
             return true;
         }
         let key = (fields.clone(), self.settings.encoding);
-        if self.filter_built_from.as_ref() != Some(&key) {
+        if self.view.filter_built_from.as_ref() != Some(&key) {
             match fields.compile(self.settings.encoding) {
                 Ok(matcher) => {
-                    self.filter = Some(FilterIndex::new(matcher));
-                    self.errors.filter = None;
+                    self.view.filter = Some(FilterIndex::new(matcher));
+                    self.view.errors.filter = None;
                 }
                 Err(error) => {
-                    self.filter = None;
-                    self.errors.filter = Some(messages::filter_error(&error, self.language));
+                    self.view.filter = None;
+                    self.view.errors.filter = Some(messages::filter_error(&error, self.language));
                 }
             }
-            self.filter_built_from = Some(key);
+            self.view.filter_built_from = Some(key);
         }
-        let Some(filter) = &mut self.filter else {
+        let Some(filter) = &mut self.view.filter else {
             return true;
         };
         // Entries tested between looks at the clock.
@@ -48,23 +48,24 @@ impl Tab {
     }
 
     pub(super) fn select(&mut self, sequence: u64, extend: bool) {
-        match self.select_anchor.filter(|_| extend) {
+        match self.view.select_anchor.filter(|_| extend) {
             Some(anchor) => {
                 let (from, to) = (anchor.min(sequence), anchor.max(sequence));
                 let shown = |s: &u64| {
-                    self.filter
+                    self.view
+                        .filter
                         .as_ref()
                         .is_none_or(|filter| filter.contains(*s))
                 };
-                self.selected.extend((from..=to).filter(shown));
+                self.view.selected.extend((from..=to).filter(shown));
             }
             None => {
-                if !self.selected.remove(&sequence) {
-                    self.selected.insert(sequence);
+                if !self.view.selected.remove(&sequence) {
+                    self.view.selected.insert(sequence);
                 }
             }
         }
-        self.select_anchor = Some(sequence);
+        self.view.select_anchor = Some(sequence);
     }
 
     /// The selected entries still stored, one a line: decoded text (as the view shows it), or
@@ -73,6 +74,7 @@ impl Tab {
         let log = &self.session.lock().log;
         let encoding = self.settings.encoding;
         let lines: Vec<String> = self
+            .view
             .selected
             .iter()
             .filter_map(|&sequence| log.index_of(sequence))

@@ -102,7 +102,7 @@ impl Tab {
     pub fn preview(&mut self) -> &Result<Vec<u8>, String> {
         let index = self.next_send_index();
         let settings = &self.settings;
-        let cached = &self.preview;
+        let cached = &self.view.preview;
         if cached.input != settings.send_text
             || cached.format != settings.input_format
             || cached.encoding != settings.encoding
@@ -111,13 +111,13 @@ impl Tab {
             || cached.index != index
         {
             let changed = cached.index == index;
-            self.preview = Preview::in_language(settings, self.language, index);
+            self.view.preview = Preview::in_language(settings, self.language, index);
             if changed {
                 // The last Send's complaint was about what has just changed.
-                self.errors.send = None;
+                self.view.errors.send = None;
             }
         }
-        &self.preview.bytes
+        &self.view.preview.bytes
     }
 
     pub(super) fn send(&mut self) {
@@ -140,11 +140,11 @@ impl Tab {
 
     /// Sends a kept payload (a quick command) as it was saved, leaving the send box alone.
     pub(super) fn send_payload(&mut self, name: &str, payload: &Payload) {
-        self.errors.send = None;
+        self.view.errors.send = None;
         let frame = match payload.frame(self.settings.encoding, self.language) {
             Ok(frame) => frame,
             Err(error) => {
-                self.errors.send = Some(messages::labelled(name, &error, self.language));
+                self.view.errors.send = Some(messages::labelled(name, &error, self.language));
                 return;
             }
         };
@@ -169,34 +169,37 @@ impl Tab {
         self.settings.send_text = payload.text;
         self.settings.input_format = payload.format;
         self.settings.send = payload.send;
-        self.focus_send_box = true;
+        self.view.focus_send_box = true;
     }
 
     /// What Send would send and where, or `None` with the reason beside its field.
     pub(super) fn outgoing(&mut self) -> Option<(Frame, SendTarget)> {
-        self.errors.send = None;
-        self.errors.remote = None;
+        self.view.errors.send = None;
+        self.view.errors.remote = None;
         let frame = self
             .frame()
-            .map_err(|error| self.errors.send = Some(error))
+            .map_err(|error| self.view.errors.send = Some(error))
             .ok()?;
         Some((frame, self.send_target()?))
     }
 
     /// Where sends go now, or `None` with the reason beside its field.
     pub(super) fn send_target(&mut self) -> Option<SendTarget> {
-        self.errors.remote = None;
+        self.view.errors.remote = None;
         let to = match self.mode {
             Mode::TcpClient => SendTarget::Peer,
-            Mode::TcpServer => SendTarget::Clients(self.selected_clients.iter().copied().collect()),
+            Mode::TcpServer => {
+                SendTarget::Clients(self.view.selected_clients.iter().copied().collect())
+            }
             Mode::Udp => SendTarget::Datagram(
                 self.remote_target()
-                    .map_err(|error| self.errors.remote = Some(error))
+                    .map_err(|error| self.view.errors.remote = Some(error))
                     .ok()?,
             ),
         };
         if self.worker.is_none() {
-            self.errors.send = Some(tr!(self.language, "errors.send.not_connected").into_owned());
+            self.view.errors.send =
+                Some(tr!(self.language, "errors.send.not_connected").into_owned());
             return None;
         }
         Some(to)
@@ -204,8 +207,8 @@ impl Tab {
 
     /// Starts sending a file (the worker reads it), or says why not beside the send box.
     pub(super) fn send_file(&mut self, path: PathBuf) {
-        self.errors.send = None;
-        self.errors.file = None;
+        self.view.errors.send = None;
+        self.view.errors.file = None;
         if self
             .session
             .lock()
@@ -213,14 +216,14 @@ impl Tab {
             .as_ref()
             .is_some_and(|file| file.running)
         {
-            self.errors.file = Some(tr!(self.language, "errors.file.busy").into_owned());
+            self.view.errors.file = Some(tr!(self.language, "errors.file.busy").into_owned());
             return;
         }
         let (datagram, pace) = match self.mode {
             Mode::Udp => match self.settings.file.parse(self.language) {
                 Ok((datagram, pace)) => (Some(datagram), pace),
                 Err(error) => {
-                    self.errors.file = Some(error);
+                    self.view.errors.file = Some(error);
                     return;
                 }
             },
@@ -246,12 +249,13 @@ impl Tab {
             self.command(Command::StopCycle);
             return;
         }
-        self.errors.cycle = None;
+        self.view.errors.cycle = None;
         let fields = &self.settings.cycle;
         let interval = match fields.interval_ms.trim().parse::<u64>() {
             Ok(ms @ 1..=86_400_000) => Duration::from_millis(ms),
             _ => {
-                self.errors.cycle = Some(tr!(self.language, "errors.cycle.every").into_owned());
+                self.view.errors.cycle =
+                    Some(tr!(self.language, "errors.cycle.every").into_owned());
                 return;
             }
         };
@@ -260,7 +264,8 @@ impl Tab {
             text => match text.parse::<u64>() {
                 Ok(count @ 1..) => Some(count),
                 _ => {
-                    self.errors.cycle = Some(tr!(self.language, "errors.cycle.times").into_owned());
+                    self.view.errors.cycle =
+                        Some(tr!(self.language, "errors.cycle.times").into_owned());
                     return;
                 }
             },
@@ -322,9 +327,9 @@ impl Tab {
             settings.send_text = text;
         }
         settings.input_format = format;
-        self.errors.send = None;
+        self.view.errors.send = None;
         // Clicking the radio took focus from the box; give it back so typing goes on there.
-        self.focus_send_box = true;
+        self.view.focus_send_box = true;
     }
 }
 

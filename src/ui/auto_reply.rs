@@ -25,7 +25,7 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
         .show(ctx, |ui| {
             ui.weak(tr!(lang, "auto_reply.intro"));
             let mut delete = None;
-            let errors = &tab.auto_errors;
+            let errors = &tab.view.auto_errors;
             for (index, rule) in tab.settings.auto_replies.iter_mut().enumerate() {
                 ui.horizontal(|ui| {
                     if rule_row(ui, index, rule, lang) {

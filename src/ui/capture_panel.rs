@@ -50,7 +50,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
     if let Some(recorder) = &tab.capture.recorder {
         ui.weak(written_text(lang, recorder.progress().written()));
     }
-    error_label(ui, tab.errors.record.as_deref());
+    error_label(ui, tab.view.errors.record.as_deref());
     ui.separator();
     let raw_options = &mut fields.raw;
     let raw = FileToggle {
@@ -82,7 +82,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
     if let Some(raw) = &tab.capture.raw {
         ui.weak(written_text(lang, raw.progress().written()));
     }
-    error_label(ui, tab.errors.raw.as_deref());
+    error_label(ui, tab.view.errors.raw.as_deref());
 }
 
 /// A file written while a toggle is on: its checkbox, its path (fixed while it runs) with

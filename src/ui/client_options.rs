@@ -72,7 +72,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, address_choices: &
             tr!(lang, "client.on_connect_hex"),
         );
     });
-    if let Some(error) = &tab.errors.client {
+    if let Some(error) = &tab.view.errors.client {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
 }

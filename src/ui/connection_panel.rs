@@ -96,7 +96,7 @@ fn endpoint_rows(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, choices: &[St
         Mode::TcpServer => widest(ui, &[&host, &port]),
         Mode::Udp => widest(ui, &[&host, &port, &remote_host, &remote_port]),
     };
-    let errors = &tab.errors;
+    let errors = &tab.view.errors;
     let settings = &mut tab.settings;
     let menu = (tab.mode != Mode::TcpClient).then_some(choices);
     let host = Field::new(&host, &mut settings.host, editable);

@@ -51,9 +51,9 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
         if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {
             *fields = Default::default();
         }
-        if let Some(error) = &tab.errors.filter {
+        if let Some(error) = &tab.view.errors.filter {
             ui.colored_label(ui.visuals().error_fg_color, error);
-        } else if let Some(filter) = &tab.filter {
+        } else if let Some(filter) = &tab.view.filter {
             let log = &tab.session().log;
             let tested = filter.tested(log);
             let text = if tested < log.len() as u64 {

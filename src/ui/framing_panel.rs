@@ -68,7 +68,7 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
             .font(egui::TextStyle::Monospace);
         changed |= ui.add(edit).labelled_by(label.id).changed();
     }
-    if let Some(error) = &tab.errors.framing {
+    if let Some(error) = &tab.view.errors.framing {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     let pending = tab.pending_frame_bytes();
@@ -88,7 +88,7 @@ fn memory_cap(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
         .labelled_by(label.id)
         .on_hover_text(tr!(lang, "framing.keep_hint"));
     ui.label(tr!(lang, "framing.keep_unit"));
-    if let Some(error) = &tab.errors.memory_cap {
+    if let Some(error) = &tab.view.errors.memory_cap {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     let log = &tab.session().log;

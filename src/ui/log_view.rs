@@ -20,12 +20,12 @@ use crate::units::group_digits;
 pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let session = tab.session();
     let log = &session.log;
-    let filter = tab.filter.as_ref();
+    let filter = tab.view.filter.as_ref();
     let options = &tab.settings.view;
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
-    let lines = match (filter, tab.paused_at) {
+    let lines = match (filter, tab.view.paused_at) {
         (None, None) => log.line_total(layout),
         (None, Some(at)) => log.lines_before(layout, at),
         (Some(filter), None) => filter.line_total(layout),
@@ -37,7 +37,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
         filter,
         options,
         encoding: tab.settings.encoding,
-        selected: &tab.selected,
+        selected: &tab.view.selected,
         style: RowStyle {
             font,
             colors: Colors::new(ui.visuals()),

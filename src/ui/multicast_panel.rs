@@ -33,7 +33,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabActio
             action = Some(TabAction::JoinGroup);
         }
     });
-    if let Some(error) = &tab.errors.group {
+    if let Some(error) = &tab.view.errors.group {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     for group in &fields.groups {

@@ -43,7 +43,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabActio
 
 fn pause_and_clear(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
-    let paused = tab.paused_at.is_some();
+    let paused = tab.view.paused_at.is_some();
     let pause = if paused {
         tr!(lang, "display.resume")
     } else {

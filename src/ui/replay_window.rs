@@ -99,7 +99,7 @@ pub fn show(
                     ui.add(egui::ProgressBar::new(fraction).text(text.into_owned()));
                 }
             });
-            if let Some(error) = &tab.errors.replay {
+            if let Some(error) = &tab.view.errors.replay {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
         });

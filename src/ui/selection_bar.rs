@@ -8,7 +8,7 @@ use crate::units::group_digits;
 
 pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Requests) {
     ui.horizontal_wrapped(|ui| {
-        let count = group_digits(tab.selected.len() as u64);
+        let count = group_digits(tab.view.selected.len() as u64);
         ui.label(tr!(lang, "selection.count", count = count))
             .on_hover_text(tr!(lang, "selection.hint"));
         if ui.button(tr!(lang, "selection.copy_text")).clicked() {

@@ -164,7 +164,7 @@ fn editor(
 /// One line under the box: what Send would do now, or why it cannot.
 fn preview_line(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
     let error_color = ui.visuals().error_fg_color;
-    let send_error = tab.errors.send.clone();
+    let send_error = tab.view.errors.send.clone();
     let empty = tab.settings.send_text.is_empty();
     match (&send_error, tab.preview()) {
         (None, Err(_)) if empty => {
@@ -204,7 +204,7 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabActio
     let mut action = None;
     let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
     let running = tab.session().file.as_ref().is_some_and(|file| file.running);
-    if !(running || hovering || tab.errors.file.is_some()) {
+    if !(running || hovering || tab.view.errors.file.is_some()) {
         return None;
     }
     ui.horizontal_wrapped(|ui| {
@@ -230,7 +230,7 @@ fn file_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabActio
         if hovering {
             ui.strong(tr!(lang, "send.file.drop"));
         }
-        if let Some(error) = &tab.errors.file {
+        if let Some(error) = &tab.view.errors.file {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     });

@@ -88,7 +88,7 @@ fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
         };
         ui.weak(progress);
     }
-    if let Some(error) = &tab.errors.cycle {
+    if let Some(error) = &tab.view.errors.cycle {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     clicked

@@ -36,7 +36,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TlsFile>
             }
         });
     });
-    if let Some(error) = &tab.errors.tls {
+    if let Some(error) = &tab.view.errors.tls {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     browse

@@ -40,7 +40,12 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
     harness.get_by_label("Pause").click();
     harness.step();
     assert!(
-        harness.state().tab(Mode::TcpServer).paused_at.is_some(),
+        harness
+            .state()
+            .tab(Mode::TcpServer)
+            .view
+            .paused_at
+            .is_some(),
         "paused in the frame of the click"
     );
     let counted = rx_bytes(&harness, Mode::TcpServer);

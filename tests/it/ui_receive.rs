@@ -275,7 +275,7 @@ fn selected_entries_copy_as_text_or_hex() {
         .click_modifiers(egui::Modifiers::SHIFT);
     harness.step();
     let selected = |h: &egui_kittest::Harness<'_, sockscope::App>| {
-        h.state().tab(Mode::TcpClient).selected.len()
+        h.state().tab(Mode::TcpClient).view.selected.len()
     };
     step_until(&mut harness, "two selected", |h| selected(h) == 2);
 
