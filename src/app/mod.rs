@@ -176,9 +176,10 @@ impl App {
     /// behind the wire or its files are behind it.
     fn drain_events(&mut self) -> bool {
         let mut behind = false;
+        let recording_all = self.recorder.as_ref().map_or(0, Recorder::backlog);
         for tab in &mut self.tabs {
             tab.drain_events(&self.wake);
-            behind |= tab.behind_by().is_some() || tab.files_behind_by().is_some();
+            behind |= tab.behind_by().is_some() || tab.files_behind_by(recording_all).is_some();
         }
         if let Some(recorder) = &self.recorder
             && let Some(error) = recorder.take_error()

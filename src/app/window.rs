@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use super::App;
 use super::pacer::MAX_FPS_RANGE;
+use crate::export::Recorder;
 use crate::i18n::Language;
 use crate::i18n::tr;
 use crate::session::Mode;
@@ -127,6 +128,7 @@ impl App {
                 .as_ref()
                 .map(|recorder| recorder.path().display().to_string()),
             notice: self.notice.as_ref(),
+            recording_backlog: self.recorder.as_ref().map_or(0, Recorder::backlog),
         };
         let max_fps = (self.pacer.max_fps(), MAX_FPS_RANGE);
         let tab = &self.tabs[self.active as usize];

@@ -175,7 +175,6 @@ impl Tab {
     /// Stops feeding every file of the tab at once, the whole app's recording too: the same
     /// entry is the last of each (the files are finished after, one by one).
     pub fn detach_files(&mut self) {
-        self.record_all = None;
         let mut outputs = self.session.outputs();
         outputs.record_all = None;
         outputs.recording = None;

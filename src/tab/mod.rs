@@ -28,7 +28,7 @@ use std::time::Instant;
 use parking_lot::MappedMutexGuard;
 
 use crate::codec::TextEncoding;
-use crate::export::{BACKLOG_LIMIT, Backlog, RecordContext, RecordFeed};
+use crate::export::{BACKLOG_LIMIT, RecordContext, RecordFeed};
 use crate::i18n::Language;
 use crate::net::{ClientId, Command, QUEUE_LIMIT};
 use crate::session::{EntryKind, Layout, Mode, Session, Status};
@@ -61,9 +61,6 @@ pub struct Tab {
     pub view: TabView,
     /// Shared with the intake thread while a worker runs.
     session: SharedSession,
-    /// The queue of the whole app's recording (`--log`), while there is one: read here, as the
-    /// status line reads it while it holds the session's lock.
-    record_all: Option<Arc<Backlog>>,
     /// Listen (Open) was clicked while the worker was still there: a TCP server serving
     /// clients after Stop, or a worker whose end the tab has not looked at yet. If the worker
     /// ends before it listens, the click starts a new one rather than being lost.
@@ -97,7 +94,6 @@ impl Tab {
             settings,
             view: TabView::new(preview),
             session: SharedSession::new(Session::new(mode), context),
-            record_all: None,
             listen_again: false,
             capture: Capture::default(),
             send_count: sending::SendCount::default(),
@@ -216,20 +212,16 @@ impl Tab {
         (queued >= QUEUE_LIMIT / 2).then_some(queued)
     }
 
-    /// Bytes waiting for this tab's files (Record, Save data, `--log`), when that is enough to
-    /// say they are behind (the intake stops taking data at [`BACKLOG_LIMIT`] in one of them).
-    pub fn files_behind_by(&self) -> Option<usize> {
-        let waiting = self.capture.backlog()
-            + self
-                .record_all
-                .as_ref()
-                .map_or(0, |backlog| backlog.bytes());
+    /// Bytes waiting for this tab's files (Record, Save data) and `recording_all` bytes for the
+    /// whole app's recording (`--log`), when that is enough to say they are behind (the intake
+    /// stops taking data at [`BACKLOG_LIMIT`] in one of them).
+    pub fn files_behind_by(&self, recording_all: usize) -> Option<usize> {
+        let waiting = self.capture.backlog() + recording_all;
         (waiting >= BACKLOG_LIMIT / 2).then_some(waiting)
     }
 
     /// Records this tab's entries into the whole app's recording too, or stops (`None`).
     pub fn set_record_all(&mut self, feed: Option<RecordFeed>) {
-        self.record_all = feed.as_ref().map(|feed| Arc::clone(feed.backlog()));
         self.session.outputs().record_all = feed;
     }
 
@@ -428,5 +420,22 @@ fn record_context(mode: Mode, settings: &TabSettings) -> RecordContext {
         mode,
         encoding: settings.encoding,
         hex_text: settings.view.layout == Layout::Hex,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_whole_apps_recording_counts_toward_files_behind() {
+        let tab = Tab::new(Mode::TcpServer, TabSettings::default());
+        assert_eq!(tab.files_behind_by(0), None, "nothing waits");
+        assert_eq!(tab.files_behind_by(BACKLOG_LIMIT / 2 - 1), None);
+        assert_eq!(
+            tab.files_behind_by(BACKLOG_LIMIT / 2),
+            Some(BACKLOG_LIMIT / 2),
+            "half the limit waiting for --log is behind"
+        );
     }
 }

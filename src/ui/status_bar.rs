@@ -15,6 +15,8 @@ pub struct Notices<'a> {
     pub recording_to: Option<String>,
     /// The outcome of the last save, or a recording error (true).
     pub notice: Option<&'a (String, bool)>,
+    /// Bytes waiting for the `--log` recording.
+    pub recording_backlog: usize,
 }
 
 pub fn show(
@@ -52,7 +54,7 @@ pub fn show(
         {
             requests.push(UiCommand::ToggleChart);
         }
-        counters(ui, tab, lang);
+        counters(ui, tab, lang, notices.recording_backlog);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
             let (current, range) = max_fps;
             if let Some(fps) = super::redraw_cap::show(ui, lang, current, range) {
@@ -63,7 +65,7 @@ pub fn show(
 }
 
 /// Bytes and messages each way, then what is dropped or waiting, if anything.
-fn counters(ui: &mut egui::Ui, tab: &Tab, lang: Language) {
+fn counters(ui: &mut egui::Ui, tab: &Tab, lang: Language, recording_backlog: usize) {
     let counters = &tab.session().counters;
     ui.monospace(tr!(
         lang,
@@ -87,7 +89,7 @@ fn counters(ui: &mut egui::Ui, tab: &Tab, lang: Language) {
         ui.colored_label(ui.visuals().warn_fg_color, text)
             .on_hover_text(help);
     }
-    if let Some(waiting) = tab.files_behind_by() {
+    if let Some(waiting) = tab.files_behind_by(recording_backlog) {
         let bytes = bytes_text(waiting as u64);
         let text = tr!(lang, "connection.files_behind", bytes = bytes);
         let limit = bytes_text(crate::export::BACKLOG_LIMIT as u64);
