@@ -6,8 +6,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::codec::TextEncoding;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net::{Fingerprint, RemoteTarget, Verify};
 
 #[derive(Debug, Parser)]

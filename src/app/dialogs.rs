@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::Wake;
 pub use crate::ui::command::FilePurpose;

@@ -27,8 +27,7 @@ use remembered::{Persisted, Remembered};
 
 use crate::cli::StartOptions;
 use crate::export::{ExportError, Recorder};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::Wake;
 use crate::tab::payloads::QuickCommand;

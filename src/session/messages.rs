@@ -1,8 +1,7 @@
 //! What the log says about the network, in the session's language: the worker's typed errors
 //! and reasons become words here, not where they happen.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net::{CertificateInfo, CloseReason, NetError, TlsFailure, TlsSession};
 
 /// A network failure as the log and status line say it. An I/O error the worker could not sort

@@ -3,8 +3,7 @@
 use std::net::SocketAddr;
 
 use super::{EntryKind, Mode, Session};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net::CloseReason;
 use crate::units::group_digits;
 

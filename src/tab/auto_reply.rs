@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use super::messages;
 use crate::codec::{self, PayloadFormat, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MatchKind {

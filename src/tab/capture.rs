@@ -9,8 +9,7 @@ use std::thread::{self, JoinHandle};
 use super::Tab;
 use super::fields::{parse_mib, parse_path};
 use crate::export::{RawCapture, Recorder, Written};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::EntryKind;
 use crate::units::{bytes_text, group_digits};
 

@@ -9,8 +9,7 @@ use super::messages;
 use super::payloads::Payload;
 use super::send_settings::SendFields;
 use crate::codec::{PayloadFormat, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net;
 
 /// The TCP client tab's connect options, as typed.

@@ -4,8 +4,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// The largest memory cap and split size one can type: far beyond any sane use, small enough
 /// that the byte count cannot overflow.

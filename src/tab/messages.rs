@@ -5,8 +5,7 @@ use crate::codec::escape::EscapeErrorKind;
 use crate::codec::hex::HexErrorKind;
 use crate::codec::{ComposeError, EncodeError, EscapeError, EscapedError, HexError, TemplateError};
 use crate::export::replay::ReplayError;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// A field's label, then what is wrong with it: `Delimiter: invalid hex digit …`.
 pub(super) fn labelled(label: &str, error: &str, lang: Language) -> String {

@@ -8,8 +8,7 @@ use super::send_settings::SendFields;
 use std::time::SystemTime;
 
 use crate::codec::{self, Frame, PayloadFormat, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// How many sends the history keeps.
 pub const HISTORY_LEN: usize = 100;

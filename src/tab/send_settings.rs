@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use super::messages;
 use crate::codec::{self, ByteOrder, Checksum, PayloadFormat, SendSpec, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]

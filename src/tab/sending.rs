@@ -11,8 +11,7 @@ use super::payloads::{Payload, remember};
 use super::send_settings::SendFields;
 use super::{Tab, TabSettings};
 use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendOrigin, SendTarget};
 use crate::session::{CycleState, FileState, Mode};
 

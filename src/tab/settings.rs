@@ -10,8 +10,7 @@ use super::send_settings::{CycleFields, FileFields, SendFields};
 use super::tls_options::TlsFields;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::export::{self, RawOptions};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net;
 use crate::session::{DEFAULT_CAP_BYTES, FilterFields, Framing, MAX_FRAME, Mode, ViewOptions};
 

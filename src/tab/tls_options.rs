@@ -3,8 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net;
 
 /// How the TLS client accepts the server's certificate.

@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use super::labels;
 use crate::codec::PayloadFormat;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::Tab;
 use crate::tab::auto_reply::{MAX_DELAY_MS, MatchKind, ReplyRule};
 

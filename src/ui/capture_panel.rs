@@ -6,8 +6,7 @@ use std::borrow::Cow;
 use super::command::{FilePurpose, Requests, UiCommand};
 use crate::export::Written;
 use crate::export::raw_capture::MAX_PEER_FILES;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 use crate::units::{bytes_text, group_digits};
 

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Local};
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;
 

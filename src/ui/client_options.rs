@@ -1,8 +1,7 @@
 //! The settings panel's Connect options section (TCP client): the local address and port to
 //! connect from, reconnecting, and what to send as soon as the connection is up.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::Tab;
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, address_choices: &[String]) {

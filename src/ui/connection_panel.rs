@@ -2,8 +2,7 @@
 //! session, and the line saying where it stands.
 
 use super::labels;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::net::Stack;
 use crate::session::Mode;
 use crate::tab::{Tab, TabAction};

@@ -1,7 +1,6 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::Tab;
 use crate::units::group_digits;
 

@@ -2,8 +2,7 @@
 //! by delimiter, fixed length, idle gap), and how many of them stay in memory.
 
 use super::labels;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::{FramingKind, Tab, TabAction};
 use crate::units::{bytes_text, group_digits};

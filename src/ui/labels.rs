@@ -3,8 +3,7 @@
 
 use std::borrow::Cow;
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::{Layout, Mode, Timestamps};
 use crate::tab::FramingKind;
 

@@ -1,7 +1,6 @@
 //! The language menu, at the right of the tab bar: each language by its own name.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// Shows the language in use; returns the one the user picked, if they picked one.
 pub fn show(ui: &mut egui::Ui, current: Language) -> Option<Language> {

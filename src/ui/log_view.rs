@@ -9,8 +9,7 @@ use egui::{Color32, FontId, TextStyle};
 
 use super::log_lines::{Line, Mark, dump_prefix, dump_text_lines, hex_line, text_lines};
 use crate::codec::TextEncoding;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::{Direction, EntryRef, Layout, LogStore, Timestamps, ViewOptions};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;

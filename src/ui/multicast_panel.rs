@@ -1,8 +1,7 @@
 //! The settings panel's Multicast section (UDP): the groups to be in, joined now if the
 //! socket is open (else as it opens), and how multicast sends go out.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 
 pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {

@@ -1,8 +1,7 @@
 //! The Quick commands window: named payloads shared by all tabs, sent with one click or
 //! Ctrl+1..9; added from the send box, renamed, reordered, deleted, exported and imported.
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::payloads::QuickCommand;
 
 /// What the user asked of the quick commands.

@@ -3,8 +3,7 @@
 
 use super::labels;
 use crate::codec::TextEncoding;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::{Layout, Timestamps};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;

@@ -3,8 +3,7 @@
 
 use std::ops::RangeInclusive;
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// Shows `current`; returns the cap the user set, if changed.
 pub fn show(

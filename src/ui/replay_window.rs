@@ -4,8 +4,7 @@
 
 use super::command::{FilePurpose, Requests, UiCommand};
 use super::labels;
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::replay::SPEED_RANGE;
 use crate::tab::{Tab, TabAction};
 

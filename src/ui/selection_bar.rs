@@ -1,8 +1,7 @@
 //! Shown while entries are selected: how many, and copying them as text or hex.
 
 use super::command::{Requests, UiCommand};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;
 

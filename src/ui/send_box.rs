@@ -5,8 +5,7 @@ use std::borrow::Cow;
 
 use super::command::{FilePurpose, Requests, UiCommand};
 use crate::codec::{PayloadFormat, to_spaced_hex};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::payloads::Payload;
 use crate::tab::{Tab, TabAction};
 use crate::units::{bytes_text, group_digits};

@@ -4,8 +4,7 @@
 use std::borrow::Cow;
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::{Append, Tab, TabAction};
 use crate::units::group_digits;

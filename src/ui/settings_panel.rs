@@ -3,8 +3,7 @@
 //! each section folds on a click of its title.
 
 use super::command::{FilePurpose, Requests, UiCommand};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::Tab;
 
 pub fn show(

@@ -4,8 +4,7 @@
 use std::ops::RangeInclusive;
 
 use super::command::{Requests, UiCommand};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 use crate::units::{bytes_text, group_digits};
 

@@ -2,8 +2,7 @@
 
 use egui::ThemePreference;
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 
 /// Shows the theme preference in use; returns the one the user picked, if they picked one.
 pub fn show(

@@ -3,8 +3,7 @@
 //! made on the spot.
 
 use super::connection_panel::{label_cell, widest};
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::{Tab, TlsFields, VerifyChoice};
 

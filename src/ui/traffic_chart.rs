@@ -7,8 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 
-use crate::i18n::Language;
-use crate::i18n::tr;
+use crate::i18n::{Language, tr};
 use crate::session::{ReplyTimes, Sample, Session};
 use crate::tab::ChartFields;
 use crate::units::group_digits;
