@@ -1,7 +1,7 @@
 //! The language of what a user reads: English or 简体中文.
 //!
 //! The strings live in `locales/en.toml` and `locales/zh-CN.toml`, compiled in by rust-i18n.
-//! Every lookup names its language ([`tr!`](crate::tr)) rather than reading a process-wide
+//! Every lookup names its language (`tr!`) rather than reading a process-wide
 //! one: the app owns the language, and two apps in one process (tests run side by side) can
 //! speak different ones.
 
