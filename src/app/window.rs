@@ -110,12 +110,8 @@ impl App {
                 }
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                if let Some(language) = ui::language_menu::show(ui, lang) {
-                    requests.push(UiCommand::SetLanguage(language));
-                }
-                if let Some(theme) = ui::theme_menu::show(ui, lang, self.theme) {
-                    requests.push(UiCommand::SetTheme(theme));
-                }
+                ui::language_menu::show(ui, lang, requests);
+                ui::theme_menu::show(ui, lang, self.theme, requests);
             });
         });
     }
@@ -162,7 +158,7 @@ impl App {
                 .resizable(true)
                 .default_size(260.0)
                 .show(ui, |ui| {
-                    requests.tab_all(ui::client_list::show(ui, tab, lang));
+                    ui::client_list::show(ui, tab, lang, requests);
                 });
         }
         egui::CentralPanel::default().show(ui, |ui| log_area(ui, tab, lang, requests));
@@ -183,7 +179,7 @@ fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
         });
     }
     ui.separator();
-    requests.tab_all(ui::log_view::show(ui, tab, lang));
+    ui::log_view::show(ui, tab, lang, requests);
 }
 
 /// The traffic chart, in a panel at the bottom of the log's area.

@@ -1,12 +1,17 @@
 //! TCP server: the connected clients, which ones sends go to, and disconnecting them.
 
+use super::command::Requests;
 use chrono::{DateTime, Local};
 
 use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Vec<TabAction> {
     let mut action = None;
     let session = tab.session();
     let clients = &session.clients;
@@ -48,7 +53,10 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     });
     ui.separator();
     drop(session);
-    client_table(ui, tab, lang).or(action)
+    action
+        .into_iter()
+        .chain(client_table(ui, tab, lang))
+        .collect()
 }
 
 /// One row per client, laid out only for the rows in view: a server can hold 10,000.

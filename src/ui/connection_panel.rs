@@ -1,6 +1,7 @@
 //! The settings panel's first section: where to connect or listen, the button that starts the
 //! session, and the line saying where it stands.
 
+use super::command::Requests;
 use super::labels;
 use crate::i18n::{Language, tr};
 use crate::net::Stack;
@@ -24,6 +25,16 @@ pub fn local_address_choices() -> Vec<String> {
 }
 
 pub fn show(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    lang: Language,
+    address_choices: &[String],
+    requests: &mut Requests,
+) {
+    requests.tab_all(draw(ui, tab, lang, address_choices));
+}
+
+fn draw(
     ui: &mut egui::Ui,
     tab: &mut Tab,
     lang: Language,

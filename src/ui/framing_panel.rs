@@ -1,13 +1,18 @@
 //! The settings panel's Entries section: how received bytes become entries (per read, by line,
 //! by delimiter, fixed length, idle gap), and how many of them stay in memory.
 
+use super::command::Requests;
 use super::labels;
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
 use crate::tab::{FramingKind, Tab, TabAction};
 use crate::units::{bytes_text, group_digits};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> {
     let mut actions = Vec::new();
     ui.horizontal_wrapped(|ui| {
         ui.label(tr!(lang, "framing.entries"));

@@ -1,5 +1,6 @@
 //! The receive log: one row per display line, laying out only the rows on screen.
 
+use super::command::Requests;
 use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
@@ -16,7 +17,11 @@ use crate::units::group_digits;
 
 /// Shows the tab's log, or the entries its filter lets through; while paused, only the entries
 /// from before the pause. Clicking a row selects its entry (Shift extends the selection).
-pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let session = tab.session();
     let log = &session.log;
     let filter = tab.view.filter.as_ref();

@@ -1,10 +1,15 @@
 //! The settings panel's Multicast section (UDP): the groups to be in, joined now if the
 //! socket is open (else as it opens), and how multicast sends go out.
 
+use super::command::Requests;
 use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabAction};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     let joined: Vec<String> = tab
         .session()

@@ -1,6 +1,7 @@
 //! The settings panel's Receive section: Text/Hex/Both, the encoding, control characters,
 //! timestamps; Pause and Clear.
 
+use super::command::Requests;
 use super::labels;
 use crate::codec::TextEncoding;
 use crate::i18n::{Language, tr};
@@ -8,7 +9,11 @@ use crate::session::{Layout, Timestamps};
 use crate::tab::{Tab, TabAction};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let view = &mut tab.settings.view;
     ui.horizontal_wrapped(|ui| {
         for layout in Layout::ALL {

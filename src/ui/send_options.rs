@@ -1,6 +1,7 @@
 //! The settings panel's Send section: the encoding of typed text, what goes after the data
 //! (appended bytes, a checksum), repeated sends, and how UDP sends a file.
 
+use super::command::Requests;
 use std::borrow::Cow;
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding};
@@ -9,7 +10,11 @@ use crate::session::Mode;
 use crate::tab::{Append, Tab, TabAction};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+    requests.tab_all(draw(ui, tab, lang));
+}
+
+fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
     let text_input = tab.settings.input_format == PayloadFormat::Text;
     ui.add_enabled_ui(text_input, |ui| encoding_choice(ui, tab, lang));
     frame_options(ui, tab, lang);

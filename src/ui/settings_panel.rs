@@ -2,7 +2,7 @@
 //! rarer Connect options (TCP client), TLS (TCP), Multicast (UDP), Entries and Files folded;
 //! each section folds on a click of its title.
 
-use super::command::{FilePurpose, Requests, UiCommand};
+use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
 use crate::tab::Tab;
 
@@ -19,12 +19,7 @@ pub fn show(
         .show(ui, |ui| {
             let connection = tr!(lang, "panel.connection");
             section(ui, "connection", &connection, true, |ui| {
-                requests.tab_all(super::connection_panel::show(
-                    ui,
-                    tab,
-                    lang,
-                    address_choices,
-                ));
+                super::connection_panel::show(ui, tab, lang, address_choices, requests);
             });
             if tab.mode == crate::session::Mode::TcpClient {
                 let title = tr!(lang, "panel.client_options");
@@ -39,9 +34,7 @@ pub fn show(
                     title.push_str(" ✔");
                 }
                 section(ui, "tls", &title, false, |ui| {
-                    if let Some(file) = super::tls_panel::show(ui, tab, lang) {
-                        requests.push(UiCommand::AskFile(FilePurpose::Tls(tab.mode, file)));
-                    }
+                    super::tls_panel::show(ui, tab, lang, requests);
                 });
             }
             if tab.mode == crate::session::Mode::Udp {
@@ -51,15 +44,15 @@ pub fn show(
                     &tr!(lang, "panel.multicast"),
                     false,
                     |ui| {
-                        requests.tab_all(super::multicast_panel::show(ui, tab, lang));
+                        super::multicast_panel::show(ui, tab, lang, requests);
                     },
                 );
             }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
-                requests.tab_all(super::receive_panel::show(ui, tab, lang));
+                super::receive_panel::show(ui, tab, lang, requests);
             });
             section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
-                requests.tab_all(super::send_options::show(ui, tab, lang));
+                super::send_options::show(ui, tab, lang, requests);
                 if ui
                     .button(tr!(lang, "send.replay"))
                     .on_hover_text(tr!(lang, "send.replay_hint"))
@@ -69,7 +62,7 @@ pub fn show(
                 }
             });
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
-                requests.tab_all(super::framing_panel::show(ui, tab, lang));
+                super::framing_panel::show(ui, tab, lang, requests);
             });
             section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
                 super::capture_panel::show(ui, tab, lang, requests);

@@ -2,14 +2,11 @@
 
 use egui::ThemePreference;
 
+use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
 
-/// Shows the theme preference in use; returns the one the user picked, if they picked one.
-pub fn show(
-    ui: &mut egui::Ui,
-    lang: Language,
-    current: ThemePreference,
-) -> Option<ThemePreference> {
+/// Shows the theme preference in use; asks for the one the user picked, if they picked one.
+pub fn show(ui: &mut egui::Ui, lang: Language, current: ThemePreference, requests: &mut Requests) {
     let mut chosen = current;
     egui::ComboBox::from_label(tr!(lang, "app.theme"))
         .selected_text(name(lang, current))
@@ -22,7 +19,9 @@ pub fn show(
                 ui.selectable_value(&mut chosen, choice, name(lang, choice));
             }
         });
-    (chosen != current).then_some(chosen)
+    if chosen != current {
+        requests.push(UiCommand::SetTheme(chosen));
+    }
 }
 
 fn name(lang: Language, theme: ThemePreference) -> std::borrow::Cow<'static, str> {

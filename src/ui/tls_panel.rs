@@ -2,6 +2,7 @@
 //! certificate is accepted; for the server, its certificate and key files, or none for one
 //! made on the spot.
 
+use super::command::{FilePurpose, Requests, UiCommand};
 use super::connection_panel::{label_cell, widest};
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
@@ -14,7 +15,7 @@ pub enum TlsFile {
     Key,
 }
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TlsFile> {
+pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
     let editable = tab.endpoint_editable();
     let server = tab.mode == Mode::TcpServer;
     let fields = &mut tab.settings.tls;
@@ -38,7 +39,9 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TlsFile>
     if let Some(error) = &tab.view.errors.tls {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
-    browse
+    if let Some(file) = browse {
+        requests.push(UiCommand::AskFile(FilePurpose::Tls(tab.mode, file)));
+    }
 }
 
 fn verification(ui: &mut egui::Ui, fields: &mut TlsFields, lang: Language) {
