@@ -48,15 +48,14 @@ pub enum DialogRefused {
     Thread(std::io::Error),
 }
 
-type Answer = (FilePurpose, Option<PathBuf>);
-
 /// The app's file dialogs: at most one open, its answer waiting on a channel.
 pub struct Dialogs {
     picker: FilePicker,
     /// The purpose of the dialog open now.
     open: Option<FilePurpose>,
-    /// Holds one answer: there is one dialog at a time.
-    answers: (Sender<Answer>, Receiver<Answer>),
+    /// Holds one answer, the file chosen or `None`: there is one dialog at a time, so the
+    /// answer is `open`'s.
+    answers: (Sender<Option<PathBuf>>, Receiver<Option<PathBuf>>),
     /// Where the last chosen file was: the next dialog opens there.
     last_folder: Option<PathBuf>,
 }
@@ -106,7 +105,7 @@ impl Dialogs {
             .spawn(move || {
                 let path = picker(&request);
                 // The channel holds one answer and only this dialog's can be in it.
-                let _ = answers.try_send((request.purpose, path));
+                let _ = answers.try_send(path);
                 wake();
             })
             .map_err(DialogRefused::Thread)?;
@@ -116,9 +115,9 @@ impl Dialogs {
 
     /// The answer of the dialog that closed since the last look: its purpose and the file
     /// chosen, or `None` for the file when it was cancelled.
-    pub fn take_answer(&mut self) -> Option<Answer> {
-        let (purpose, path) = self.answers.1.try_recv().ok()?;
-        self.open = None;
+    pub fn take_answer(&mut self) -> Option<(FilePurpose, Option<PathBuf>)> {
+        let path = self.answers.1.try_recv().ok()?;
+        let purpose = self.open.take()?;
         if let Some(folder) = path.as_deref().and_then(Path::parent) {
             self.last_folder = Some(folder.to_path_buf());
         }
