@@ -111,9 +111,9 @@ impl App {
             theme: persisted.theme,
             settings_open: persisted.settings_open,
             tabs: [
-                Tab::new(Mode::TcpClient, persisted.tcp_client),
-                Tab::new(Mode::TcpServer, persisted.tcp_server),
-                Tab::new(Mode::Udp, persisted.udp),
+                Tab::new(Mode::TcpClient, persisted.tcp_client, Arc::clone(&wake)),
+                Tab::new(Mode::TcpServer, persisted.tcp_server, Arc::clone(&wake)),
+                Tab::new(Mode::Udp, persisted.udp, Arc::clone(&wake)),
             ],
             pacer,
             wake,
@@ -177,7 +177,7 @@ impl App {
         let mut behind = false;
         let recording_all = self.recorder.as_ref().map_or(0, Recorder::backlog);
         for tab in &mut self.tabs {
-            tab.drain_events(&self.wake);
+            tab.drain_events();
             behind |= tab.behind_by().is_some() || tab.files_behind_by(recording_all).is_some();
         }
         if let Some(recorder) = &self.recorder
@@ -273,10 +273,10 @@ impl eframe::App for App {
 }
 
 impl App {
-    /// While a frame is built, the intake threads keep off the sessions, so the frame's many
-    /// short looks at them never wait for a busy intake thread to be scheduled.
-    fn hold_sessions(&self, held: bool) {
-        for tab in &self.tabs {
+    /// While a frame is built it reads each session as it was when the frame began (the host
+    /// threads wait with their changes); after it, what the frame asked for is applied.
+    fn hold_sessions(&mut self, held: bool) {
+        for tab in &mut self.tabs {
             if held {
                 tab.begin_frame();
             } else {

@@ -61,7 +61,19 @@ const READ_BUFFER_SIZE: usize = 64 * 1024;
 
 const WAKER_TOKEN: mio::Token = mio::Token(0);
 
-/// The UI's handle on a running worker. Dropping it asks the worker to shut down without waiting.
+/// What [`Worker::next_event_or`] saw first.
+pub enum Next<T> {
+    Event(Event),
+    Other(T),
+    Timeout,
+    /// The worker's thread ended and every event it sent was taken.
+    WorkerEnded,
+    /// The other channel's senders are all gone.
+    OtherClosed,
+}
+
+/// A session's handle on its running worker (held by the tab's host thread). Dropping it asks
+/// the worker to shut down without waiting.
 pub struct Worker {
     /// Buffers the worker's received bytes came in, to be handed back when done with.
     recycler: Recycler,
@@ -90,36 +102,31 @@ impl Worker {
         self.try_next_event().ok_or(RecvTimeoutError::Timeout)
     }
 
-    /// The next event, waiting for it until `deadline` or until `nudge` has a message (then
-    /// `Ok(None)`, the message taken): for a consumer that also waits for something else.
-    pub fn next_event_or(
-        &self,
-        nudge: &Receiver<()>,
-        deadline: Instant,
-    ) -> Result<Option<Event>, RecvTimeoutError> {
+    /// The next event or the next message of `other`, whichever comes first, waiting until
+    /// `deadline`: for a consumer that also listens to someone else.
+    pub fn next_event_or<T>(&self, other: &Receiver<T>, deadline: Instant) -> Next<T> {
         if let Some(event) = self.try_next_event() {
-            return Ok(Some(event));
+            return Next::Event(event);
         }
         let mut select = crossbeam_channel::Select::new();
         let events = select.recv(&self.events);
-        let nudged = select.recv(nudge);
-        let operation = select
-            .select_deadline(deadline)
-            .map_err(|_| RecvTimeoutError::Timeout)?;
+        let others = select.recv(other);
+        let Ok(operation) = select.select_deadline(deadline) else {
+            return Next::Timeout;
+        };
         match operation.index() {
-            index if index == events => {
-                let batch = operation
-                    .recv(&self.events)
-                    .map_err(|_| RecvTimeoutError::Disconnected)?;
-                self.taken_batch.lock().extend(batch);
-                Ok(self.try_next_event())
-            }
-            index if index == nudged => {
-                // A nudge whose sender is gone is still a nudge: the caller looks again.
-                let _ = operation.recv(nudge);
-                Ok(None)
-            }
-            _ => Err(RecvTimeoutError::Timeout),
+            index if index == events => match operation.recv(&self.events) {
+                Ok(batch) => {
+                    self.taken_batch.lock().extend(batch);
+                    self.try_next_event().map_or(Next::Timeout, Next::Event)
+                }
+                Err(_) => Next::WorkerEnded,
+            },
+            index if index == others => match operation.recv(other) {
+                Ok(message) => Next::Other(message),
+                Err(_) => Next::OtherClosed,
+            },
+            _ => Next::Timeout,
         }
     }
 

@@ -28,6 +28,7 @@ impl Session {
                 (Some(peer), info(text))
             }
             EventKind::Connected { local, peer } => {
+                self.came_up += 1;
                 self.status = Status::Connected { local, peer };
                 let text = tr!(lang, "events.connected", peer = peer, local = local);
                 (Some(peer), info(text))
@@ -60,11 +61,13 @@ impl Session {
                 (None, info(text.into()))
             }
             EventKind::Listening { local } => {
+                self.came_up += 1;
                 self.status = Status::Listening { local };
                 (None, info(tr!(lang, "events.listening", local = local)))
             }
             EventKind::ListenStopped { local } => self.listen_stopped(local),
             EventKind::Opened { local } => {
+                self.came_up += 1;
                 self.status = Status::Open { local };
                 (None, info(tr!(lang, "events.opened", local = local)))
             }

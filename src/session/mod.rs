@@ -80,6 +80,12 @@ pub struct Session {
     language: Language,
     /// UDP: the multicast groups the socket is in.
     pub groups: Vec<crate::net::Group>,
+    /// Received bytes not shown yet because their frame has not ended (by line, delimiter,
+    /// length or gap), as of the last bytes taken in.
+    pub pending_frame_bytes: usize,
+    /// How many times a session came up (connected, listening, open): the window gives the
+    /// send box the keyboard on each.
+    pub came_up: u64,
 }
 
 impl Session {
@@ -102,6 +108,8 @@ impl Session {
             dropped_since_open: 0,
             language: Language::English,
             groups: Vec::new(),
+            pending_frame_bytes: 0,
+            came_up: 0,
         }
     }
 
@@ -124,6 +132,12 @@ impl Session {
         self.last_end_text = None;
         self.dropped_since_open = 0;
         self.groups.clear();
+    }
+
+    /// The counters and the chart start again from zero.
+    pub fn reset_counters(&mut self) {
+        self.counters = Counters::default();
+        self.traffic.clear();
     }
 
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save; `record` sees

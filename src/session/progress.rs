@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use super::{EntryKind, Session};
 use crate::i18n::tr;
+use crate::net::Command;
 use crate::units::{bytes_text, group_digits};
 
 /// A file send as the worker last reported it.
@@ -65,6 +66,37 @@ pub struct CycleState {
 }
 
 impl Session {
+    /// The worker was told to start a cyclic send, a file or a replay: its progress shows
+    /// from now on.
+    pub fn starts(&mut self, command: &Command, now: SystemTime) {
+        match command {
+            Command::StartCycle(spec) => {
+                self.cycle = Some(CycleState {
+                    sent: 0,
+                    count: spec.count,
+                    running: true,
+                });
+            }
+            Command::SendFile(spec) => {
+                let path = &spec.path;
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |name| name.to_string_lossy().into_owned(),
+                );
+                self.file = Some(FileState::new(name, now));
+            }
+            Command::StartReplay(spec) => {
+                self.replay = Some(ReplayState {
+                    sent: 0,
+                    total: spec.messages.len() as u64,
+                    running: true,
+                    paused: false,
+                });
+            }
+            _ => {}
+        }
+    }
+
     /// Takes a cyclic send's progress; returns the log line once it has ended.
     pub(super) fn cycle_progress(&mut self, sent: u64, running: bool) -> Option<EntryKind> {
         let cycle = self.cycle.as_mut()?;

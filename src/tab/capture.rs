@@ -1,5 +1,5 @@
 //! A tab's files: Record (every entry, formatted, rotating into numbered parts) and Save data
-//! (the raw bytes). Both write on threads of their own, fed by the intake thread; the tab keeps
+//! (the raw bytes). Both write on threads of their own, fed by the host thread; the tab keeps
 //! the handles that start, watch and complete them. A write error ends the file with a message
 //! beside its toggle, never the session.
 
@@ -8,12 +8,13 @@ use std::thread::{self, JoinHandle};
 
 use super::Tab;
 use super::fields::{parse_mib, parse_path};
+use super::request::Request;
 use crate::export::{RawCapture, Recorder, Written};
 use crate::i18n::{Language, tr};
 use crate::session::EntryKind;
 use crate::units::{bytes_text, group_digits};
 
-/// The files a tab writes while their toggles are on. The intake feeds them through the feeds
+/// The files a tab writes while their toggles are on. The host feeds them through the feeds
 /// it was given; these handles complete them.
 #[derive(Default)]
 pub struct Capture {
@@ -157,33 +158,23 @@ impl Finishing {
 }
 
 impl Tab {
-    /// Turns Record off: the intake lets go of the file first (a writer completes once every
+    /// Turns Record off: the host lets go of the file first (a writer completes once every
     /// feed is gone), then it is completed.
     fn end_recording(&mut self) -> Option<PathBuf> {
-        self.session.outputs().recording = None;
+        self.ask(Request::Recording(None));
         self.capture.stop_recording()
     }
 
     /// Turns Save data off, as [`Self::end_recording`].
     fn end_raw(&mut self) -> Option<PathBuf> {
-        self.session.outputs().raw = None;
+        self.ask(Request::RawData(None));
         self.capture.stop_raw()
     }
 
-    /// The intake lets go of both files.
     /// Stops feeding every file of the tab at once, the whole app's recording too: the same
     /// entry is the last of each (the files are finished after, one by one).
     pub fn detach_files(&mut self) {
-        let mut outputs = self.session.outputs();
-        outputs.record_all = None;
-        outputs.recording = None;
-        outputs.raw = None;
-    }
-
-    fn release_feeds(&self) {
-        let mut outputs = self.session.outputs();
-        outputs.recording = None;
-        outputs.raw = None;
+        self.ask(Request::DetachFiles);
     }
 
     /// Starts or stops Record from its fields; returns a note for the log.
@@ -211,7 +202,7 @@ impl Tab {
                     path = path,
                     split = split
                 );
-                self.session.outputs().recording = recorder.feed();
+                self.ask(Request::Recording(recorder.feed()));
                 self.capture.recorder = Some(recorder);
                 Some(EntryKind::Info(note.into_owned()))
             }
@@ -239,7 +230,7 @@ impl Tab {
             Ok(raw) => {
                 let path = raw.path().display();
                 let note = tr!(lang, "events.files.saving_to", path = path).into_owned();
-                self.session.outputs().raw = raw.feed();
+                self.ask(Request::RawData(raw.feed()));
                 self.capture.raw = Some(raw);
                 Some(EntryKind::Info(note))
             }
@@ -281,7 +272,8 @@ impl Tab {
     /// failed.
     pub fn finish_capture(&mut self) -> Vec<String> {
         let mut failures = Vec::new();
-        self.release_feeds();
+        self.ask(Request::Recording(None));
+        self.ask(Request::RawData(None));
         if let Some(recorder) = self.capture.recorder.take()
             && let Err(error) = recorder.finish()
         {

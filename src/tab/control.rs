@@ -4,13 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use super::Tab;
 use super::connect_options::parse_group;
 use super::fields::{parse_host, parse_ip, parse_port};
-use super::intake::Intake;
-use super::{Tab, Wake};
-use crate::i18n::tr;
-use crate::net::{self, Command, TcpClientConfig};
-use crate::session::{EntryKind, Mode, Status};
+use super::request::{Launch, Request};
+use crate::net::{Command, TcpClientConfig};
+use crate::session::Mode;
 
 impl Tab {
     pub(super) fn join_group(&mut self) {
@@ -32,25 +31,30 @@ impl Tab {
 
     pub(super) fn leave_group(&mut self, text: &str) {
         self.settings.udp.groups.retain(|kept| kept != text);
-        let joined = self.session.lock().groups.clone();
+        let joined = self.session().groups.clone();
         // The group as joined: its interface may since have gone.
         if let Some(group) = joined.into_iter().find(|group| group.to_string() == text) {
             self.command(Command::LeaveGroup(group));
         }
     }
 
-    pub(super) fn command(&self, command: Command) {
-        if let Some(worker) = &self.worker {
-            worker.send(command);
+    pub(super) fn command(&mut self, command: Command) {
+        self.ask(Request::Command(command));
+    }
+
+    /// Starts the session from the fields, or says beside them what is wrong.
+    pub(super) fn start(&mut self) {
+        if let Some(launch) = self.launch() {
+            self.ask(Request::Start(launch));
         }
     }
 
-    /// Starts the session from the fields; returns a message to log if it could not.
-    pub(super) fn start(&mut self, wake: &Wake) -> Option<EntryKind> {
+    /// The worker the fields describe, or `None` with messages beside the fields.
+    fn launch(&mut self) -> Option<Launch> {
         // Only the fields Start reads: the others keep their own messages.
         self.view.errors.host = None;
         self.view.errors.port = None;
-        let spawned = match self.mode {
+        match self.mode {
             Mode::TcpClient => {
                 let host = parse_host(&self.settings.host, self.language)
                     .map_err(|e| self.view.errors.host = Some(e));
@@ -68,7 +72,7 @@ impl Tab {
                     return None;
                 };
                 let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
-                let config = TcpClientConfig {
+                Some(Launch::TcpClient(TcpClientConfig {
                     host,
                     port,
                     connect_timeout: Duration::from_secs_f64(seconds),
@@ -76,45 +80,21 @@ impl Tab {
                     reconnect: options.reconnect,
                     on_connect: options.on_connect,
                     tls,
-                };
-                net::spawn_tcp_client(config)
+                }))
             }
-            Mode::TcpServer | Mode::Udp => {
+            Mode::TcpServer => {
                 let local = self.local_addr()?;
-                if let Some(worker) = &self.worker {
-                    // Still serving clients after Stop: listen again on the same worker.
-                    worker.send(Command::Listen(local));
-                    self.listen_again = true;
-                    return None;
-                }
-                if self.mode == Mode::TcpServer {
-                    let tls = self.tls_checked(super::TlsFields::server)?;
-                    net::spawn_tcp_server(local, self.settings.stack, tls)
-                } else {
-                    let options = self
-                        .settings
-                        .udp
-                        .options(self.settings.stack, self.language);
-                    net::spawn_udp(local, options)
-                }
+                let tls = self.tls_checked(super::TlsFields::server)?;
+                let stack = self.settings.stack;
+                Some(Launch::TcpServer { local, stack, tls })
             }
-        };
-        // Before the intake starts, so the worker's first event lands on a starting session.
-        let previous = self.session.lock().status.clone();
-        self.session.lock().started();
-        let started = spawned.and_then(|worker| {
-            self.session.lock().log.recycle_into(worker.recycler());
-            Intake::start(worker, self.session.clone(), wake.clone())
-        });
-        match started {
-            Ok(intake) => {
-                self.worker = Some(intake);
-                None
-            }
-            Err(error) => {
-                self.session.lock().status = previous;
-                let text = tr!(self.language, "events.worker_failed", error = error);
-                Some(EntryKind::Error(text.into_owned()))
+            Mode::Udp => {
+                let local = self.local_addr()?;
+                let options = self
+                    .settings
+                    .udp
+                    .options(self.settings.stack, self.language);
+                Some(Launch::Udp { local, options })
             }
         }
     }
@@ -145,24 +125,5 @@ impl Tab {
         let port = parse_port(&self.settings.port, true, lang)
             .map_err(|e| self.view.errors.port = Some(e));
         Some(SocketAddr::new(ip.ok()?, port.ok()?))
-    }
-
-    /// Stops the session; returns a message to log when the stop is immediate.
-    pub(super) fn stop(&mut self) -> Option<EntryKind> {
-        let status = self.session.lock().status.clone();
-        self.listen_again = false;
-        match (self.mode, status) {
-            (Mode::TcpServer, _) => self.command(Command::StopListening),
-            // Connect may be blocked in the OS for up to its timeout: let the worker finish it
-            // alone; it will see the shutdown and close.
-            (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {
-                self.worker = None;
-                self.session.lock().status = Status::Idle;
-                let text = tr!(self.language, "events.connect_cancelled");
-                return Some(EntryKind::Info(text.into_owned()));
-            }
-            _ => self.command(Command::Shutdown),
-        }
-        None
     }
 }

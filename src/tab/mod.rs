@@ -1,6 +1,6 @@
-//! One tab's controller: its settings, its session and its worker. It turns what the user asked
-//! for ([`TabAction`]) into worker commands and settings for its intake thread, which owns
-//! everything that follows the worker (session state, files, auto-replies). No drawing here.
+//! One tab's controller: its settings, what the window shows of it, and its link to the session.
+//! It turns what the user asked for ([`TabAction`]) into [`Request`]s for the session's host
+//! thread, the one writer of the session (its worker, files, auto-replies). No drawing here.
 
 mod action;
 pub mod auto_reply;
@@ -8,16 +8,17 @@ mod capture;
 mod connect_options;
 mod control;
 mod fields;
-mod intake;
+mod host;
+mod link;
 mod messages;
 mod outputs;
 pub mod payloads;
 pub mod replay;
+mod request;
 mod selection;
 mod send_settings;
 mod sending;
 mod settings;
-mod shared;
 mod tls_options;
 mod view;
 
@@ -25,46 +26,40 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use parking_lot::MappedMutexGuard;
-
 use crate::codec::TextEncoding;
 use crate::export::{BACKLOG_LIMIT, RecordContext, RecordFeed};
 use crate::i18n::Language;
 use crate::net::{ClientId, Command, QUEUE_LIMIT};
-use crate::session::{EntryKind, Layout, Mode, Session, Status};
+use crate::session::{EntryKind, Layout, Mode, Status};
 
 pub use action::TabAction;
 use auto_reply::{AutoReplies, ReplyRule};
 pub use capture::Capture;
 pub use connect_options::{ClientFields, UdpFields};
 use fields::parse_mib;
-use intake::Intake;
+use link::SessionLink;
+pub use link::SessionRead;
+use request::Request;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 pub use settings::{
     CaptureFields, ChartFields, FieldErrors, FramingFields, FramingKind, TabSettings,
 };
-use shared::SharedSession;
 pub use tls_options::{TlsFields, VerifyChoice};
 pub use view::TabView;
 
-/// Asks the window for a frame: called by a tab's intake thread when it has applied events,
+/// Asks the window for a frame: called by a tab's host thread when it has changed the session,
 /// and by the app's background threads (saves, dialogs) when they are done.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// One tab: the settings the user edits, what the window shows of it (the view), and the link
-/// to its running session (the private fields: the shared session, the worker's intake, and
-/// what was last handed to it).
+/// to its session (the private fields: the link, and what was last handed to the host).
 pub struct Tab {
     pub mode: Mode,
     pub settings: TabSettings,
     pub view: TabView,
-    /// Shared with the intake thread while a worker runs.
-    session: SharedSession,
-    /// Listen (Open) was clicked while the worker was still there: a TCP server serving
-    /// clients after Stop, or a worker whose end the tab has not looked at yet. If the worker
-    /// ends before it listens, the click starts a new one rather than being lost.
-    listen_again: bool,
+    /// The session, which its host thread alone changes.
+    link: SessionLink,
     /// The files this tab writes: Record and Save data.
     pub capture: Capture,
     /// How far the send box's variables have got.
@@ -73,28 +68,28 @@ pub struct Tab {
     quick_counts: sending::QuickCounts,
     /// The recording being read for a replay.
     replay_loading: Option<replay::Loading>,
-    /// What the intake's auto-reply rules were built from, and each rule's problem.
+    /// What the host's auto-reply rules were built from.
     auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
-    /// The record context last handed to the intake: the outputs are locked only when it
-    /// changes, as the intake holds them while it works through a batch.
+    /// The record context last handed to the host.
     context_given: RecordContext,
     /// The display encoding last handed to the log for linking split characters.
     linked_encoding: TextEncoding,
     /// The language of field errors and of the log's messages.
     language: Language,
-    worker: Option<Intake>,
+    /// How many times the session had come up when the window last looked.
+    came_up_seen: u64,
 }
 
 impl Tab {
-    pub fn new(mode: Mode, settings: TabSettings) -> Self {
+    /// A tab whose host thread asks the window for frames with `wake`.
+    pub fn new(mode: Mode, settings: TabSettings, wake: Wake) -> Self {
         let preview = Preview::of(&settings);
         let context = record_context(mode, &settings);
         let mut tab = Self {
             mode,
             settings,
             view: TabView::new(preview),
-            session: SharedSession::new(Session::new(mode), context),
-            listen_again: false,
+            link: SessionLink::new(mode, context, wake),
             capture: Capture::default(),
             send_count: sending::SendCount::default(),
             quick_counts: sending::QuickCounts::default(),
@@ -103,7 +98,7 @@ impl Tab {
             context_given: context,
             linked_encoding: TextEncoding::Utf8,
             language: Language::English,
-            worker: None,
+            came_up_seen: 0,
         };
         tab.apply_framing();
         tab.apply_memory_cap();
@@ -114,7 +109,7 @@ impl Tab {
     /// The language of field errors and of the log's messages from now on.
     pub fn set_language(&mut self, language: Language) {
         self.language = language;
-        self.session.lock().set_language(language);
+        self.ask(Request::Language(language));
         // Errors on screen say it again in the new language.
         self.apply_framing();
         self.apply_memory_cap();
@@ -130,10 +125,10 @@ impl Tab {
     pub fn toggle_starts(&self) -> bool {
         match self.mode {
             Mode::TcpServer => !matches!(
-                self.session.lock().status,
+                self.session().status,
                 Status::Starting | Status::Listening { .. }
             ),
-            Mode::TcpClient | Mode::Udp => self.session.lock().status == Status::Idle,
+            Mode::TcpClient | Mode::Udp => self.session().status == Status::Idle,
         }
     }
 
@@ -142,18 +137,18 @@ impl Tab {
         self.toggle_starts()
     }
 
-    /// Hands the intake what it runs with that the user may have changed since the last
+    /// Hands the host what it runs with that the user may have changed since the last
     /// look: the auto-reply rules, how entries are recorded, and the encoding whose split
     /// characters the log links.
     pub fn sync_outputs(&mut self) {
         self.refresh_auto_replies();
         let context = self.record_context();
         if context != self.context_given {
-            self.session.outputs().context = context;
+            self.ask(Request::RecordContext(context));
             self.context_given = context;
         }
         if self.linked_encoding != self.settings.encoding {
-            self.session.lock().log.show_in(self.settings.encoding);
+            self.ask(Request::ShowIn(self.settings.encoding));
             // Lines end elsewhere in UTF-16.
             self.apply_framing();
             self.linked_encoding = self.settings.encoding;
@@ -169,9 +164,9 @@ impl Tab {
             .is_some_and(|(built, built_encoding)| built == rules && *built_encoding == encoding);
         if !current {
             let (replies, errors) = AutoReplies::compile(rules, encoding, self.language);
-            self.session.outputs().replies = replies;
-            self.view.auto_errors = errors;
             self.auto_built_from = Some((rules.clone(), encoding));
+            self.view.auto_errors = errors;
+            self.ask(Request::Replies(replies));
         }
     }
 
@@ -179,7 +174,7 @@ impl Tab {
     pub fn arrived_while_paused(&self) -> Option<u64> {
         self.view
             .paused_at
-            .map(|at| self.session.lock().log.pushed().saturating_sub(at))
+            .map(|at| self.session().log.pushed().saturating_sub(at))
     }
 
     /// TCP server: the clients sends go to (none: all).
@@ -197,18 +192,18 @@ impl Tab {
     pub fn can_send(&self) -> bool {
         match self.mode {
             Mode::TcpClient => matches!(
-                self.session.lock().status,
+                self.session().status,
                 Status::Connected { .. } | Status::PeerFinished { .. }
             ),
-            Mode::TcpServer => !self.session.lock().clients.is_empty(),
-            Mode::Udp => matches!(self.session.lock().status, Status::Open { .. }),
+            Mode::TcpServer => !self.session().clients.is_empty(),
+            Mode::Udp => matches!(self.session().status, Status::Open { .. }),
         }
     }
 
     /// Received bytes not yet taken in, when that is enough to say the view is behind the wire
     /// (the worker stops reading at [`QUEUE_LIMIT`]).
     pub fn behind_by(&self) -> Option<usize> {
-        let queued = self.worker.as_ref().map_or(0, Intake::queued_bytes);
+        let queued = self.link.queued_bytes();
         (queued >= QUEUE_LIMIT / 2).then_some(queued)
     }
 
@@ -222,13 +217,27 @@ impl Tab {
 
     /// Records this tab's entries into the whole app's recording too, or stops (`None`).
     pub fn set_record_all(&mut self, feed: Option<RecordFeed>) {
-        self.session.outputs().record_all = feed;
+        self.ask(Request::RecordAll(feed));
     }
 
-    /// The session, locked until the guard drops: the intake thread waits meanwhile. Never
-    /// call this while holding its guard.
-    pub fn session(&self) -> MappedMutexGuard<'_, Session> {
-        self.session.lock()
+    /// The session as the window sees it: during a frame, as it was when the frame began.
+    pub fn session(&self) -> SessionRead<'_> {
+        self.link.read()
+    }
+
+    /// Shows `entries` in the log as they are: not counted, not recorded, not answered (for
+    /// benchmarks and tests that fill the log).
+    pub fn load_entries(&mut self, entries: Vec<crate::session::LogEntry>) {
+        self.ask(Request::Load(entries));
+    }
+
+    /// Asks the host for something; says on stderr if it could not take it.
+    fn ask(&mut self, request: Request) -> bool {
+        let taken = self.link.request(request);
+        if !taken {
+            eprintln!("sockscope: the {} session took no request", self.mode);
+        }
+        taken
     }
 
     /// When the newest entry of the log arrived.
@@ -240,18 +249,14 @@ impl Tab {
             .map(|entry| entry.time)
     }
 
-    /// A frame starts: the session is the UI's until [`Self::end_frame`].
-    pub fn begin_frame(&self) {
-        self.session.begin_frame();
+    /// A frame starts: it reads the session as it is now until [`Self::end_frame`].
+    pub fn begin_frame(&mut self) {
+        self.link.begin_frame();
     }
 
-    pub fn end_frame(&self) {
-        self.session.end_frame();
-    }
-
-    /// Received bytes held back until their frame ends (by line, delimiter, length or gap).
-    pub fn pending_frame_bytes(&self) -> usize {
-        self.session.pending_frame_bytes()
+    /// The frame ended: what it asked for is applied before this returns.
+    pub fn end_frame(&mut self) {
+        self.link.end_frame();
     }
 
     /// How this tab's entries are written to log files.
@@ -261,43 +266,35 @@ impl Tab {
 
     /// Logs a note of the tab's own, into its files too.
     pub fn note(&mut self, kind: EntryKind) {
-        self.session.note(kind);
+        self.ask(Request::Note(kind));
     }
 
     /// On quit: stops the worker and waits, until `deadline`, for its last events to reach the
-    /// files and the session (see `Intake::finish`).
+    /// files and the session.
     pub fn finish_worker(&mut self, deadline: Instant) {
-        if let Some(intake) = self.worker.take() {
-            intake.finish(deadline);
+        let (done, finished) = crossbeam_channel::bounded::<()>(0);
+        if self.ask(Request::Finish(done)) {
+            // Disconnected once the host lets go of `done`.
+            let _ = finished.recv_deadline(deadline);
         }
     }
 
-    /// Looks at what the intake thread did since the last frame: notes a session that came up
-    /// or ended, and files that failed or were completed.
-    pub fn drain_events(&mut self, wake: &Wake) {
+    /// Looks at what changed since the last frame: a session that came up, files that failed
+    /// or were completed, clients that left.
+    pub fn drain_events(&mut self) {
         for note in self.poll_capture() {
             self.note(note);
         }
-        let arrivals = self.session.take_arrivals();
-        self.view.focus_send_box |= arrivals.came_up;
-        // Listening, or a warning saying why not: the worker answered the click.
-        if arrivals.came_up || arrivals.warned {
-            self.listen_again = false;
-        }
-        if arrivals.closed {
-            self.worker = None;
-            if std::mem::take(&mut self.listen_again)
-                && let Some(note) = self.start(wake)
-            {
-                self.note(note);
-            }
-        }
         self.sync_outputs();
-        let session = self.session.lock();
+        let session = self.link.read();
+        let came_up = session.came_up;
         let clients = &session.clients;
         self.view
             .selected_clients
             .retain(|id| clients.iter().any(|c| c.id == *id));
+        drop(session);
+        self.view.focus_send_box |= came_up != self.came_up_seen;
+        self.came_up_seen = came_up;
     }
 
     /// Carries out a user action; a log entry it makes itself (e.g. an error) goes to the
@@ -305,15 +302,9 @@ impl Tab {
     pub fn handle(&mut self, action: TabAction, wake: &Wake) {
         self.sync_outputs();
         match action {
-            TabAction::Start => {
-                if let Some(note) = self.start(wake) {
-                    self.note(note);
-                }
-            }
+            TabAction::Start => self.start(),
             TabAction::Stop => {
-                if let Some(note) = self.stop() {
-                    self.note(note);
-                }
+                self.ask(Request::Stop);
             }
             TabAction::ToggleRecording => {
                 if let Some(note) = self.toggle_recording() {
@@ -359,17 +350,13 @@ impl Tab {
             }
             TabAction::SendTextEdited => self.view.errors.send = None,
             TabAction::ClearLog => {
-                self.session.lock().log.clear();
+                self.ask(Request::ClearLog);
                 self.view.selected.clear();
-                self.view.paused_at = self
-                    .view
-                    .paused_at
-                    .map(|_| self.session.lock().log.pushed());
+                // Entries are numbered on across a clear: a pause counts from here again.
+                self.view.paused_at = self.view.paused_at.map(|_| self.session().log.pushed());
             }
             TabAction::ResetCounters => {
-                let mut session = self.session.lock();
-                session.counters = Default::default();
-                session.traffic.clear();
+                self.ask(Request::ResetCounters);
             }
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
@@ -381,7 +368,7 @@ impl Tab {
             TabAction::TogglePause => {
                 self.view.paused_at = match self.view.paused_at {
                     Some(_) => None,
-                    None => Some(self.session.lock().log.pushed()),
+                    None => Some(self.session().log.pushed()),
                 };
             }
         }
@@ -394,7 +381,7 @@ impl Tab {
             .parse(self.settings.encoding, self.language)
         {
             Ok(framing) => {
-                self.session.outputs().framing = framing;
+                self.ask(Request::Framing(framing));
                 self.view.errors.framing = None;
             }
             Err(error) => self.view.errors.framing = Some(error),
@@ -406,7 +393,7 @@ impl Tab {
         match parse_mib(&self.settings.memory_cap_mib, &keep, self.language) {
             Ok(bytes) => {
                 let bytes = usize::try_from(bytes).unwrap_or(usize::MAX);
-                self.session.lock().log.set_cap(bytes);
+                self.ask(Request::KeepAtMost(bytes));
                 self.view.errors.memory_cap = None;
             }
             Err(error) => self.view.errors.memory_cap = Some(error),
@@ -429,7 +416,7 @@ mod tests {
 
     #[test]
     fn the_whole_apps_recording_counts_toward_files_behind() {
-        let tab = Tab::new(Mode::TcpServer, TabSettings::default());
+        let tab = Tab::new(Mode::TcpServer, TabSettings::default(), Arc::new(|| {}));
         assert_eq!(tab.files_behind_by(0), None, "nothing waits");
         assert_eq!(tab.files_behind_by(BACKLOG_LIMIT / 2 - 1), None);
         assert_eq!(

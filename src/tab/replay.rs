@@ -111,7 +111,7 @@ impl Tab {
         let Some(loading) = self.replay_loading.take() else {
             return;
         };
-        if self.worker.is_none() {
+        if !self.session().status.is_active() {
             // The session ended while the file was read.
             let error = tr!(self.language, "errors.send.not_connected").into_owned();
             self.view.errors.replay = Some(error);
@@ -144,12 +144,6 @@ impl Tab {
             speed = speed
         );
         self.note(EntryKind::Info(text.into_owned()));
-        self.session.lock().replay = Some(crate::session::ReplayState {
-            sent: 0,
-            total: recording.messages.len() as u64,
-            running: true,
-            paused: false,
-        });
         self.command(Command::StartReplay(ReplaySpec {
             messages: recording.timeline(),
             to: loading.to,

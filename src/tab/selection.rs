@@ -35,10 +35,11 @@ impl Tab {
         let Some(filter) = &mut self.view.filter else {
             return true;
         };
+        let session = self.link.read();
         // Entries tested between looks at the clock.
         const STEP: usize = 4_000;
         loop {
-            if filter.update(&self.session.lock().log, STEP) {
+            if filter.update(&session.log, STEP) {
                 return true;
             }
             if Instant::now() >= deadline {
@@ -71,7 +72,7 @@ impl Tab {
     /// The selected entries still stored, one a line: decoded text (as the view shows it), or
     /// spaced hex; status messages as they are.
     pub fn selection_text(&self, hex: bool) -> String {
-        let log = &self.session.lock().log;
+        let log = &self.session().log;
         let encoding = self.settings.encoding;
         let lines: Vec<String> = self
             .view

@@ -13,7 +13,7 @@ use super::{Tab, TabSettings};
 use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
 use crate::i18n::{Language, tr};
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendOrigin, SendTarget};
-use crate::session::{CycleState, FileState, Mode};
+use crate::session::Mode;
 
 pub(super) struct Preview {
     input: String,
@@ -196,7 +196,7 @@ impl Tab {
                     .ok()?,
             ),
         };
-        if self.worker.is_none() {
+        if !self.session().status.is_active() {
             self.view.errors.send =
                 Some(tr!(self.language, "errors.send.not_connected").into_owned());
             return None;
@@ -209,8 +209,7 @@ impl Tab {
         self.view.errors.send = None;
         self.view.errors.file = None;
         if self
-            .session
-            .lock()
+            .session()
             .file
             .as_ref()
             .is_some_and(|file| file.running)
@@ -229,11 +228,6 @@ impl Tab {
             Mode::TcpClient | Mode::TcpServer => (None, None),
         };
         let Some(to) = self.send_target() else { return };
-        let name = path.file_name().map_or_else(
-            || path.display().to_string(),
-            |name| name.to_string_lossy().into_owned(),
-        );
-        self.session.lock().file = Some(FileState::new(name, SystemTime::now()));
         self.command(Command::SendFile(FileSpec {
             path,
             to,
@@ -244,7 +238,7 @@ impl Tab {
 
     /// Starts the cyclic send from the send box and the cycle fields, or stops it.
     pub(super) fn toggle_cycle(&mut self) {
-        if self.session.lock().cycle.is_some_and(|cycle| cycle.running) {
+        if self.session().cycle.is_some_and(|cycle| cycle.running) {
             self.command(Command::StopCycle);
             return;
         }
@@ -273,11 +267,6 @@ impl Tab {
             return;
         };
         let index = self.send_index().clone();
-        self.session.lock().cycle = Some(CycleState {
-            sent: 0,
-            count,
-            running: true,
-        });
         self.command(Command::StartCycle(CycleSpec {
             frame,
             index,

@@ -75,7 +75,7 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
     if let Some(error) = &tab.view.errors.framing {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
-    let pending = tab.pending_frame_bytes();
+    let pending = tab.session().pending_frame_bytes;
     if pending > 0 {
         let bytes = group_digits(pending as u64);
         ui.weak(tr!(lang, "framing.pending", bytes = bytes));

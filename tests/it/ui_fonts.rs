@@ -71,16 +71,11 @@ fn a_degree_sign_and_circled_digits_render_in_the_log() {
     let peer = "127.0.0.1:7".parse().ok();
     let text = "温度=23.5℃ ① Ⅻ ※ U+FFFD=\u{FFFD}";
     let kind = sockscope::session::EntryKind::Rx(text.as_bytes().to_vec());
+    let entry = sockscope::session::LogEntry::new(std::time::SystemTime::now(), peer, kind);
     harness
-        .state()
-        .tab(sockscope::session::Mode::TcpClient)
-        .session()
-        .log
-        .push(sockscope::session::LogEntry::new(
-            std::time::SystemTime::now(),
-            peer,
-            kind,
-        ));
+        .state_mut()
+        .tab_mut(sockscope::session::Mode::TcpClient)
+        .load_entries(vec![entry]);
     // The harness panics on a character no font maps, so drawing the row is the check.
     step_until(&mut harness, "the row", |h| shows(h, "23.5℃ ①"));
 }

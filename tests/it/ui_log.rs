@@ -77,16 +77,14 @@ fn save_log_writes_each_format_and_reports_failures() {
 fn a_million_entries_show_the_newest_at_the_bottom() {
     let mut harness = app_harness();
     click(&mut harness, "UDP");
-    {
-        let mut session = harness.state().tab(Mode::Udp).session();
-        let peer = "127.0.0.1:9".parse().ok();
-        for n in 0..1_000_000u32 {
+    let peer = "127.0.0.1:9".parse().ok();
+    let entries = (0..1_000_000u32)
+        .map(|n| {
             let kind = EntryKind::Rx(format!("datagram {n}").into_bytes());
-            session
-                .log
-                .push(LogEntry::new(SystemTime::now(), peer, kind));
-        }
-    }
+            LogEntry::new(SystemTime::now(), peer, kind)
+        })
+        .collect();
+    harness.state_mut().tab_mut(Mode::Udp).load_entries(entries);
     // The view sticks to the bottom and lays out only the rows on screen.
     step_until(&mut harness, "the newest entry", |h| {
         shows(h, "datagram 999999")

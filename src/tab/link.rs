@@ -1,0 +1,162 @@
+//! The UI's side of a tab's session: it reads the session and sends [`Request`]s to the host
+//! thread, which alone changes it.
+//!
+//! Reading: a frame takes the session's read lock once, at its start, and lets go at its end,
+//! so its many looks at the session cost nothing and see one state. The host only ever *tries*
+//! for the write lock, so it never waits for a frame (and never queues behind one, which would
+//! block a reader); a frame waits at most for one hand-over of the host's.
+//!
+//! Requests: after a frame (or an action outside one) the UI waits, briefly, until the host
+//! has applied what it asked, so the next frame, or a test's next look, sees it done.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Sender, TrySendError};
+use parking_lot::lock_api::ArcRwLockReadGuard;
+use parking_lot::{Condvar, Mutex, RawRwLock, RwLock, RwLockReadGuard};
+
+use super::Wake;
+use super::host;
+use super::outputs::Outputs;
+use super::request::Request;
+use crate::export::RecordContext;
+use crate::session::{Mode, Session};
+
+/// Requests waiting for the host at most. A user sends a few per frame; the host takes each in
+/// a batch's time, so a full queue means a host that is stuck.
+const REQUEST_LIMIT: usize = 1024;
+
+/// How long the UI waits for the host to apply what it asked: a hand-over takes far less.
+const SETTLE_WAIT: Duration = Duration::from_millis(250);
+
+/// What the UI and the host thread share.
+pub(super) struct Shared {
+    /// Written only by the host.
+    pub session: Arc<RwLock<Session>>,
+    /// How many requests the host has applied.
+    applied: Mutex<u64>,
+    applied_changed: Condvar,
+    /// Received bytes the worker has queued that the host has not taken yet.
+    queued_bytes: AtomicUsize,
+}
+
+impl Shared {
+    pub fn count_applied(&self) {
+        *self.applied.lock() += 1;
+        self.applied_changed.notify_all();
+    }
+
+    pub fn set_queued_bytes(&self, bytes: usize) {
+        self.queued_bytes.store(bytes, Ordering::Relaxed);
+    }
+}
+
+/// A tab's link to its session and host thread.
+pub(super) struct SessionLink {
+    shared: Arc<Shared>,
+    requests: Sender<Request>,
+    /// Requests sent so far.
+    sent: u64,
+    /// The session as this frame reads it, while a frame is built.
+    frame: Option<ArcRwLockReadGuard<RawRwLock, Session>>,
+}
+
+/// The session, read: this frame's look, or a lock of its own outside frames.
+pub enum SessionRead<'a> {
+    Frame(&'a Session),
+    Own(RwLockReadGuard<'a, Session>),
+}
+
+impl std::ops::Deref for SessionRead<'_> {
+    type Target = Session;
+
+    fn deref(&self) -> &Session {
+        match self {
+            Self::Frame(session) => session,
+            Self::Own(guard) => guard,
+        }
+    }
+}
+
+impl SessionLink {
+    /// Starts the host of a new session in `mode`; `wake` asks the UI for a frame.
+    pub fn new(mode: Mode, context: RecordContext, wake: Wake) -> Self {
+        let shared = Arc::new(Shared {
+            session: Arc::new(RwLock::new(Session::new(mode))),
+            applied: Mutex::new(0),
+            applied_changed: Condvar::new(),
+            queued_bytes: AtomicUsize::new(0),
+        });
+        let (requests, taken) = crossbeam_channel::bounded(REQUEST_LIMIT);
+        let outputs = Outputs::new(context);
+        if let Err(error) = host::spawn(mode, Arc::clone(&shared), taken, outputs, wake) {
+            // Requests then fail as sent (see `request`), and the tab says so.
+            eprintln!("sockscope: no thread for the {mode} session: {error}");
+        }
+        Self {
+            shared,
+            requests,
+            sent: 0,
+            frame: None,
+        }
+    }
+
+    /// Asks the host for something. Returns false if it cannot take it (stuck or gone).
+    pub fn request(&mut self, request: Request) -> bool {
+        let sent = match self.requests.try_send(request) {
+            Ok(()) => true,
+            Err(TrySendError::Full(request)) => {
+                self.requests.send_timeout(request, SETTLE_WAIT).is_ok()
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        };
+        self.sent += u64::from(sent);
+        if sent && self.frame.is_none() {
+            self.settle();
+        }
+        sent
+    }
+
+    /// Waits (briefly) until the host has applied every request sent.
+    fn settle(&self) {
+        let deadline = Instant::now() + SETTLE_WAIT;
+        let mut applied = self.shared.applied.lock();
+        while *applied < self.sent {
+            if self
+                .shared
+                .applied_changed
+                .wait_until(&mut applied, deadline)
+                .timed_out()
+            {
+                return;
+            }
+        }
+    }
+
+    /// The session as the UI sees it now.
+    pub fn read(&self) -> SessionRead<'_> {
+        match &self.frame {
+            Some(frame) => SessionRead::Frame(frame),
+            None => SessionRead::Own(self.shared.session.read()),
+        }
+    }
+
+    /// A frame starts: it reads the session as it is now until [`Self::end_frame`].
+    pub fn begin_frame(&mut self) {
+        self.frame = Some(RwLock::read_arc(&self.shared.session));
+    }
+
+    /// The frame ended: the host may change the session again; what the frame asked for is
+    /// applied before this returns (or the wait gives up).
+    pub fn end_frame(&mut self) {
+        self.frame = None;
+        self.settle();
+    }
+
+    /// Received bytes the worker has queued that the host has not taken yet.
+    pub fn queued_bytes(&self) -> usize {
+        self.shared.queued_bytes.load(Ordering::Relaxed)
+    }
+}
