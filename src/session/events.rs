@@ -71,7 +71,9 @@ impl Session {
                 self.status = Status::Open { local };
                 (None, info(tr!(lang, "events.opened", local = local)))
             }
-            EventKind::ClientConnected { id, peer, .. } => self.client_connected(id, peer, time),
+            EventKind::ClientConnected { id, peer, local } => {
+                self.client_connected(id, peer, local, time)
+            }
             EventKind::PeerFinished {
                 peer,
                 client,
@@ -198,10 +200,17 @@ impl Session {
         (None, info(text))
     }
 
-    fn client_connected(&mut self, id: ClientId, peer: SocketAddr, time: SystemTime) -> Said {
-        self.clients.push(ClientInfo {
+    fn client_connected(
+        &mut self,
+        id: ClientId,
+        peer: SocketAddr,
+        local: SocketAddr,
+        time: SystemTime,
+    ) -> Said {
+        self.clients.insert(ClientInfo {
             id,
             peer,
+            local,
             connected_at: time,
             bytes_in: 0,
             bytes_out: 0,
@@ -219,7 +228,7 @@ impl Session {
         reason: &CloseReason,
     ) -> Said {
         let lang = self.language;
-        self.clients.retain(|client| client.id != id);
+        self.clients.remove(id);
         let why = messages::close_reason(reason, lang);
         let text = tr!(lang, "events.client_disconnected", reason = why);
         let kind = match reason {

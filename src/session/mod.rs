@@ -3,6 +3,7 @@
 
 mod arena;
 mod carry;
+mod clients;
 mod entry;
 mod events;
 mod filter;
@@ -17,9 +18,9 @@ mod store;
 mod traffic;
 mod view;
 
-use std::net::SocketAddr;
 use std::time::SystemTime;
 
+pub use clients::{ClientInfo, Clients};
 pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode, endpoint_text};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
@@ -45,16 +46,6 @@ pub struct Counters {
     pub dropped: u64,
 }
 
-/// One connected client of a TCP server session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ClientInfo {
-    pub id: ClientId,
-    pub peer: SocketAddr,
-    pub connected_at: SystemTime,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-}
-
 pub struct Session {
     pub mode: Mode,
     pub status: Status,
@@ -66,7 +57,7 @@ pub struct Session {
     /// Traffic per second and reply times, for the chart.
     pub traffic: Traffic,
     /// TCP server: connected clients, in order of arrival.
-    pub clients: Vec<ClientInfo>,
+    pub clients: Clients,
     pub log: LogStore,
     /// The cyclic send: running, or how the last one ended.
     pub cycle: Option<CycleState>,
@@ -97,7 +88,7 @@ impl Session {
             last_end_text: None,
             counters: Counters::default(),
             traffic: Traffic::default(),
-            clients: Vec::new(),
+            clients: Clients::default(),
             log: match mode {
                 Mode::Udp => LogStore::default().of_datagrams(),
                 Mode::TcpClient | Mode::TcpServer => LogStore::default(),
@@ -152,7 +143,7 @@ impl Session {
     /// there). `record` sees the log entry it makes, as it came (received bytes one read at a
     /// time); the view shows it through the framing.
     pub fn apply(&mut self, stage: &mut Stage, event: Event, mut record: impl FnMut(&LogEntry)) {
-        if let Some(event) = stage.take(event, &mut record) {
+        if let Some(event) = stage.take(event, &self.clients, &mut record) {
             stage.ahead_of(&event);
             self.absorb(stage);
             self.apply_status(event, record);
@@ -162,7 +153,7 @@ impl Session {
     }
 
     fn client_traffic(&mut self, id: Option<ClientId>, update: impl FnOnce(&mut ClientInfo)) {
-        if let Some(client) = id.and_then(|id| self.clients.iter_mut().find(|c| c.id == id)) {
+        if let Some(client) = id.and_then(|id| self.clients.get_mut(id)) {
             update(client);
         }
     }

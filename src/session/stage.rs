@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use super::traffic::Way;
-use super::{EntryKind, Framer, Framing, LogEntry, Mode, Session};
+use super::{Clients, EntryKind, Framer, Framing, LogEntry, Mode, Session};
 use crate::net::{ClientId, Event, EventKind, SendOrigin};
 
 /// What waits for the session.
@@ -34,9 +34,6 @@ pub struct Stage {
     framing: Framing,
     /// Each TCP peer's bytes waiting for the end of their frame.
     framers: HashMap<SocketAddr, Framer>,
-    /// TCP server: the connected clients by address, for replies to whoever sent an entry,
-    /// with this end of each connection.
-    clients: HashMap<SocketAddr, (ClientId, SocketAddr)>,
     /// TCP client: this end of the connection; UDP: the socket's address.
     own: Option<SocketAddr>,
     staged: VecDeque<Staged>,
@@ -50,7 +47,6 @@ impl Stage {
             mode,
             framing,
             framers: HashMap::new(),
-            clients: HashMap::new(),
             own: None,
             staged: VecDeque::new(),
             staged_bytes: 0,
@@ -59,8 +55,14 @@ impl Stage {
 
     /// Takes a received or sent bytes event: `record` sees its entry as it came (one read at a
     /// time), and what it shows is staged through the framing. Any other event comes back
-    /// (`Some`): it needs the session ([`Session::apply`]).
-    pub fn take(&mut self, event: Event, record: &mut impl FnMut(&LogEntry)) -> Option<Event> {
+    /// (`Some`): it needs the session ([`Session::apply`]). `clients` are the session's, as
+    /// of this event (an event that changes them is applied before any after it is taken).
+    pub fn take(
+        &mut self,
+        event: Event,
+        clients: &Clients,
+        record: &mut impl FnMut(&LogEntry),
+    ) -> Option<Event> {
         let Event { time, kind } = event;
         let (peer, client, origin, bytes, to) = match kind {
             EventKind::Received {
@@ -91,7 +93,7 @@ impl Stage {
             bytes: len,
         });
         let local = match self.mode {
-            Mode::TcpServer => self.clients.get(&peer).map(|(_, local)| *local),
+            Mode::TcpServer => clients.at(peer).map(|client| client.local),
             Mode::TcpClient | Mode::Udp => self.own,
         };
         let entry = LogEntry::new(time, Some(peer), kind).sent_to(to).at(local);
@@ -101,22 +103,17 @@ impl Stage {
     }
 
     /// Gets ready for an event the session applies: frames of a stream that ends are shown
-    /// before the entry that says it ended, and the client table follows the clients.
+    /// before the entry that says it ended.
     pub fn ahead_of(&mut self, event: &Event) {
         match &event.kind {
-            EventKind::ClientConnected { id, peer, local } => {
-                self.clients.insert(*peer, (*id, *local));
-            }
             EventKind::ClientDisconnected { peer, .. } => {
                 self.flush_frames(Some(*peer));
-                self.clients.remove(peer);
             }
             EventKind::Connected { local, .. } | EventKind::Opened { local } => {
                 self.own = Some(*local);
             }
             EventKind::Closed(_) => {
                 self.flush_frames(None);
-                self.clients.clear();
                 self.own = None;
             }
             _ => {}
@@ -155,11 +152,6 @@ impl Stage {
             .values()
             .filter_map(|framer| framer.due(&self.framing))
             .min()
-    }
-
-    /// TCP server: the client connected from `peer`.
-    pub fn client_at(&self, peer: SocketAddr) -> Option<ClientId> {
-        self.clients.get(&peer).map(|(id, _)| *id)
     }
 
     pub fn mode(&self) -> Mode {
@@ -306,7 +298,11 @@ mod tests {
         let local = addr(80);
         let connected = event(EventKind::ClientConnected { id, peer, local });
         session.apply(&mut stage, connected, |_| {});
-        assert_eq!(stage.client_at(peer), Some(id), "replies know the client");
+        let local_end = session
+            .clients
+            .at(peer)
+            .map(|client| (client.id, client.local));
+        assert_eq!(local_end, Some((id, local)), "replies know the client");
 
         let mut recorded = Vec::new();
         let mark = stage.mark();
@@ -316,7 +312,7 @@ mod tests {
             bytes: b"PING\nPI".to_vec(),
             to: None,
         };
-        let taken = stage.take(event(read), &mut |entry: &LogEntry| {
+        let taken = stage.take(event(read), &session.clients, &mut |entry: &LogEntry| {
             recorded.push(entry.bytes().to_vec());
         });
         assert!(taken.is_none(), "bytes stay in the stage");
@@ -337,7 +333,10 @@ mod tests {
         let log: Vec<_> = session.log.iter().map(|e| e.bytes().to_vec()).collect();
         assert_eq!(log[1..3], [b"PING\n".to_vec(), b"PI".to_vec()]);
         assert_eq!(session.counters.rx_bytes, 7);
-        assert_eq!(stage.client_at(peer), None);
+        assert!(
+            session.clients.at(peer).is_none(),
+            "one table, and it is gone"
+        );
         assert!(stage.is_empty());
     }
 
@@ -353,7 +352,7 @@ mod tests {
                 bytes: b"PONG".to_vec(),
                 origin,
             };
-            let taken = stage.take(event(sent), &mut |entry: &LogEntry| {
+            let taken = stage.take(event(sent), &Clients::default(), &mut |entry: &LogEntry| {
                 tags.push(entry.kind.tag());
             });
             assert!(taken.is_none(), "bytes stay in the stage");

@@ -1,4 +1,7 @@
-//! The session's tests: events applied to a session, as the intake applies them.
+//! The session's tests: events applied to a session, as its host thread applies them.
+
+use std::net::SocketAddr;
+
 use super::*;
 use crate::i18n::Language;
 use crate::net::{EventKind, NetError, SendOrigin};

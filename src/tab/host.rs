@@ -161,16 +161,21 @@ impl Host {
     /// files and past the rules at once. Stops at an event that needs the session.
     fn take_batch(&mut self, first: Event) {
         let Some(worker) = &self.worker else { return };
+        // Only this thread writes the session, so reading it here never waits.
+        let session = Arc::clone(&self.shared.session);
+        let session = session.read();
+        let clients = &session.clients;
         let until = Instant::now() + BATCH_TIME;
         let mut next = Some(first);
         while let Some(event) = next {
             let mark = self.stage.mark();
             let outputs = &self.outputs;
-            if let Some(event) = self.stage.take(event, &mut |entry| outputs.keep(entry)) {
+            let record = &mut |entry: &_| outputs.keep(entry);
+            if let Some(event) = self.stage.take(event, clients, record) {
                 self.held = Some(Held::Event(event));
                 break;
             }
-            for command in outputs.answer(&self.stage, mark) {
+            for command in outputs.answer(&self.stage, clients, mark) {
                 worker.send(command);
             }
             if Instant::now() >= until
@@ -186,7 +191,8 @@ impl Host {
     /// Sends the auto-replies to the entries staged since `mark`.
     fn answer(&self, mark: usize) {
         if let Some(worker) = &self.worker {
-            for command in self.outputs.answer(&self.stage, mark) {
+            let session = self.shared.session.read();
+            for command in self.outputs.answer(&self.stage, &session.clients, mark) {
                 worker.send(command);
             }
         }

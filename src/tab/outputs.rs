@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::export::{Backlog, RawFeed, RecordContext, RecordFeed};
 use crate::net::{Command, RemoteTarget, SendOrigin, SendTarget};
-use crate::session::{Framing, LogEntry, Mode, Stage};
+use crate::session::{Clients, Framing, LogEntry, Mode, Stage};
 
 use super::auto_reply::AutoReplies;
 
@@ -60,8 +60,9 @@ impl Outputs {
     }
 
     /// Runs the rules over the received entries `stage` shows from `mark` on, as the view
-    /// frames them, and returns the replies to send, each to whoever sent its entry.
-    pub fn answer(&self, stage: &Stage, mark: usize) -> Vec<Command> {
+    /// frames them, and returns the replies to send, each to whoever sent its entry (a TCP
+    /// server's client, from `clients`).
+    pub fn answer(&self, stage: &Stage, clients: &Clients, mark: usize) -> Vec<Command> {
         if self.replies.is_empty() {
             return Vec::new();
         }
@@ -74,10 +75,10 @@ impl Outputs {
             let to = match stage.mode() {
                 Mode::TcpClient => SendTarget::Peer,
                 Mode::TcpServer => {
-                    let Some(client) = stage.client_at(peer) else {
+                    let Some(client) = clients.at(peer) else {
                         continue;
                     };
-                    SendTarget::Clients(vec![client])
+                    SendTarget::Clients(vec![client.id])
                 }
                 Mode::Udp => SendTarget::Datagram(Some(RemoteTarget {
                     host: peer.ip().to_string(),
