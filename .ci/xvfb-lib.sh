@@ -1,9 +1,10 @@
 # Shared helpers for running the real app under Xvfb. Source it; every wait is bounded.
 
-# What every real-window script starts with: the packages, the release build, a display.
+# What every real-window script starts with: the packages, the release build (none when
+# SOCKSCOPE_BIN names a build already made), a display.
 xvfb_prepare() {
     xvfb_install
-    cargo build --release --quiet
+    [ -n "${SOCKSCOPE_BIN:-}" ] || cargo build --release --quiet
     xvfb_start
 }
 

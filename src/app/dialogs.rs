@@ -1,6 +1,6 @@
 //! File dialogs off the UI thread. A dialog that really opens (GTK's, or a desktop portal's)
 //! blocks whoever opened it until the user closes it: opened inside a frame, it stopped the
-//! window and held back every tab's intake (recordings and auto-replies with it). Each dialog
+//! window and held back every tab's intake of events (recordings and auto-replies with it). Each dialog
 //! runs on a thread of its own; its answer comes back as a message that the next frame reads.
 
 use std::path::{Path, PathBuf};

@@ -83,7 +83,7 @@ impl RawCapture {
         self.writer.progress()
     }
 
-    /// A handle that captures into these files from another thread (a tab's intake).
+    /// A handle that captures into these files from another thread (a tab's session host).
     /// [`Self::finish`] waits until every feed was dropped.
     pub fn feed(&self) -> Option<RawFeed> {
         Some(RawFeed {

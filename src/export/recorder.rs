@@ -102,7 +102,7 @@ impl Recorder {
     }
 }
 
-/// Records into a [`Recorder`] from another thread (a tab's intake).
+/// Records into a [`Recorder`] from another thread (a tab's session host).
 #[derive(Clone)]
 pub struct RecordFeed {
     feed: Feed<Pending>,
@@ -269,7 +269,7 @@ mod tests {
         )
     }
 
-    /// Records through a feed of its own, as the intake does.
+    /// Records through a feed of its own, as a session host does.
     fn record(recorder: &Recorder, entry: &LogEntry, context: RecordContext) {
         recorder.feed().unwrap().record(entry, context);
     }

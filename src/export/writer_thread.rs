@@ -2,7 +2,7 @@
 //! [`Recorder`](super::Recorder) and the [`RawCapture`](super::RawCapture) both run on it.
 //!
 //! Its queue is bounded in bytes, by whoever feeds it: a [`Feed`] counts what it queues in the
-//! writer's [`Backlog`], and the feeder (a tab's intake) stops taking more data while the
+//! writer's [`Backlog`], and the feeder (a tab's session host) stops taking more data while the
 //! backlog is over [`BACKLOG_LIMIT`]. A disk slower than the network then slows the network
 //! (the worker stops reading), rather than filling memory.
 

@@ -1,5 +1,5 @@
-//! Flow control between a worker and whoever takes its events (the tab's intake thread; "the
-//! UI" in this file's older words): how many received bytes wait in the event channel, and
+//! Flow control between a worker and whoever takes its events (the tab's session host thread;
+//! "the UI" in this file's older words): how many received bytes wait in the event channel, and
 //! when the worker must stop reading and be woken to read again.
 //!
 //! Why: under a flood the worker can read faster than its events are taken in, and an

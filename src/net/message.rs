@@ -55,7 +55,7 @@ pub enum SendOrigin {
     File,
 }
 
-/// What the intake asks a worker to do (for the UI, or for an auto-reply rule).
+/// What a session host asks its worker to do (for the UI, or for an auto-reply rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Put these bytes on the wire.

@@ -1,7 +1,7 @@
 //! Socket workers: one background thread per session owns its sockets and runs a `mio` poll loop.
 //!
-//! A tab talks to its worker only through [`Worker`]: it sends [`Command`]s, and its intake
-//! thread takes the [`Event`]s, waiting on the channel. No egui types live here.
+//! A tab's session host thread talks to its worker only through [`Worker`]: it sends
+//! [`Command`]s and takes the [`Event`]s, waiting on the channel. No egui types live here.
 //!
 //! Why a poll loop rather than a thread per connection: the TCP server must grow to 10,000
 //! concurrent clients, and one readiness loop scales there without 10,000 stacks, while keeping

@@ -1,4 +1,4 @@
-//! The worker's side of the event channel: events go to the intake in batches, and the flow
+//! The worker's side of the event channel: events go to the session host in batches, and the flow
 //! control says when the worker must stop reading.
 
 use std::cell::{Cell, RefCell};

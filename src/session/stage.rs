@@ -1,8 +1,8 @@
 //! The way into a session for received and sent bytes: counting, framing (and its idle-gap
-//! timers), and logging auto-replies as such. Its owner (a tab's intake thread) runs it
-//! without the session at hand, so the files and the auto-reply rules it feeds never wait for
-//! the session, which the UI may be drawing; what it makes for the session waits here, as
-//! [`Staged`] items, until the session takes them ([`Session::absorb`]).
+//! timers), and logging auto-replies as such. Its owner (a tab's session host thread) runs it
+//! without writing the session, so the files and the auto-reply rules it feeds never wait for
+//! a frame that reads it; what it makes for the session waits here, as [`Staged`] items, until
+//! the session takes them ([`Session::absorb`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;

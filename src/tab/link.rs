@@ -2,9 +2,10 @@
 //! thread, which alone changes it.
 //!
 //! Reading: a frame takes the session's read lock once, at its start, and lets go at its end,
-//! so its many looks at the session cost nothing and see one state. The host only ever *tries*
-//! for the write lock, so it never waits for a frame (and never queues behind one, which would
-//! block a reader); a frame waits at most for one hand-over of the host's.
+//! so its many looks at the session cost nothing and see one state. The host only *tries* for
+//! the write lock while it can take events, so a frame never holds up its files and rules; only
+//! when something that must reach the session first is waiting does it wait for the lock, 2 ms
+//! at a time. A frame waits at most for one hand-over of the host's.
 //!
 //! Requests: after a frame (or an action outside one) the UI waits, briefly, until the host
 //! has applied what it asked, so the next frame, or a test's next look, sees it done.
