@@ -71,9 +71,8 @@ fn through_the_app() -> Vec<Duration> {
     harness
         .state_mut()
         .tab_mut(Mode::TcpServer)
-        .settings
-        .auto_replies = vec![rule];
-    // One frame hands the rule to the tab's intake; then no frame is drawn until the end.
+        .edit_settings(|settings| settings.auto_replies = vec![rule]);
+    // The rule is the host's now; one frame, then no frame is drawn until the end.
     Frames::default().step(&mut harness);
     round_trips(local)
 }

@@ -20,7 +20,7 @@ pub fn run(report: &mut Report) {
     // The checkbox is in the Entries section, folded at start.
     click_checkbox_in_section(&mut harness, "Entries and memory", "Auto newline");
     crate::common::step_until(&mut harness, "the tab framing by lines", |h| {
-        h.state().tab(Mode::TcpServer).settings.framing.kind == FramingKind::Lines
+        h.state().tab(Mode::TcpServer).settings().framing.kind == FramingKind::Lines
     });
     let before = harness.state().tab(Mode::TcpServer).session().log.pushed();
 

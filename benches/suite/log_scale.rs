@@ -39,8 +39,7 @@ pub fn run(report: &mut Report) {
     harness
         .state_mut()
         .tab_mut(Mode::Udp)
-        .settings
-        .memory_cap_mib = "1048576".into();
+        .edit_settings(|settings| settings.memory_cap_mib = "1048576".into());
     harness
         .state_mut()
         .act(Mode::Udp, sockscope::tab::TabAction::ApplyMemoryCap);

@@ -100,18 +100,25 @@ impl App {
         match purpose {
             FilePurpose::SaveLog(mode) => self.save_log(mode, path),
             FilePurpose::Record(mode) => {
-                self.tab_mut(mode).settings.capture.record_path = text();
+                self.tab_mut(mode)
+                    .edit_settings(|settings| settings.capture.record_path = text());
                 self.act(mode, TabAction::ToggleRecording);
             }
             FilePurpose::SaveData(mode) => {
-                self.tab_mut(mode).settings.capture.raw_path = text();
+                self.tab_mut(mode)
+                    .edit_settings(|settings| settings.capture.raw_path = text());
                 self.act(mode, TabAction::ToggleRawCapture);
             }
-            FilePurpose::Replay(mode) => self.tab_mut(mode).settings.replay.path = text(),
+            FilePurpose::Replay(mode) => self
+                .tab_mut(mode)
+                .edit_settings(|settings| settings.replay.path = text()),
             FilePurpose::Tls(mode, TlsFile::Certificate) => {
-                self.tab_mut(mode).settings.tls.certificate = text();
+                self.tab_mut(mode)
+                    .edit_settings(|settings| settings.tls.certificate = text());
             }
-            FilePurpose::Tls(mode, TlsFile::Key) => self.tab_mut(mode).settings.tls.key = text(),
+            FilePurpose::Tls(mode, TlsFile::Key) => self
+                .tab_mut(mode)
+                .edit_settings(|settings| settings.tls.key = text()),
             FilePurpose::SendFile(mode) => self.send_file(mode, path),
             FilePurpose::ExportCommands => self.export_commands(&path),
             FilePurpose::ImportCommands => self.import_commands(&path),

@@ -1,6 +1,6 @@
-//! The eframe app: three tabs, each a session. Each tab's intake thread applies its worker's
-//! events, feeds its files and answers its rules without waiting for frames; `logic` looks at
-//! what changed, user actions are handled in one place, settings persist.
+//! The eframe app: three tabs, each a session. Each tab's session host thread applies its
+//! worker's events, feeds its files and answers its rules without waiting for frames; `logic`
+//! looks at what changed, user actions are handled in one place, settings persist.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -171,7 +171,7 @@ impl App {
         self.tabs[mode as usize].handle(action, &self.wake);
     }
 
-    /// Looks at what the intake threads did since the last frame. Returns whether a tab is
+    /// Looks at what the session hosts did since the last frame. Returns whether a tab is
     /// behind the wire or its files are behind it.
     fn drain_events(&mut self) -> bool {
         let mut behind = false;
@@ -244,7 +244,7 @@ impl eframe::App for App {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        let settings = |mode| self.tab(mode).settings.clone();
+        let settings = |mode| self.tab(mode).settings().clone();
         let persisted = Persisted {
             active: self.active,
             tcp_client: settings(Mode::TcpClient),
@@ -295,13 +295,14 @@ impl App {
         let flooding = self.flood.flooding(Instant::now(), received, behind);
         self.pacer.set_busy(flooding);
         if behind {
-            // The status line says how far behind; the intake wakes the UI for what it applies.
+            // The status line says how far behind; the host wakes the UI for what it applies.
             ctx.request_repaint_after(BEHIND_REFRESH);
         }
         self.collect_saves();
         self.collect_dialog_answer();
         for tab in &mut self.tabs {
             tab.poll_replay();
+            tab.follow_sends();
             // A new or changed filter over a long history is tested over several frames.
             if !tab.refresh_filter(Instant::now() + FILTER_BUDGET_PER_FRAME) {
                 ctx.request_repaint();

@@ -54,7 +54,7 @@ impl App {
     }
 
     fn box_payload(&self) -> Payload {
-        let settings = &self.tab(self.active).settings;
+        let settings = self.tab(self.active).settings();
         Payload {
             text: settings.send_text.clone(),
             format: settings.input_format,

@@ -22,18 +22,20 @@ impl App {
         // Display options go to the preset's tab, or to every tab without a preset.
         for tab in &mut self.tabs {
             if preset_mode.is_none_or(|mode| mode == tab.mode) {
-                if let Some(encoding) = options.encoding {
-                    tab.settings.encoding = encoding;
-                }
-                if options.hex {
-                    tab.settings.view.layout = Layout::Hex;
-                }
-                if options.chart {
-                    tab.settings.chart.open = true;
-                }
+                tab.edit_settings(|settings| {
+                    if let Some(encoding) = options.encoding {
+                        settings.encoding = encoding;
+                    }
+                    if options.hex {
+                        settings.view.layout = Layout::Hex;
+                    }
+                    if options.chart {
+                        settings.chart.open = true;
+                    }
+                });
             }
             if let Some(mib) = options.keep_mib {
-                tab.settings.memory_cap_mib = mib.to_string();
+                tab.edit_settings(|settings| settings.memory_cap_mib = mib.to_string());
                 tab.handle(TabAction::ApplyMemoryCap, &self.wake);
             }
         }
@@ -43,7 +45,9 @@ impl App {
         self.active = mode;
         // Before Start, so the file has every byte.
         if let Some(path) = options.save_data {
-            self.tab_mut(mode).settings.capture.raw_path = path.display().to_string();
+            let path = path.display().to_string();
+            self.tab_mut(mode)
+                .edit_settings(|settings| settings.capture.raw_path = path);
             self.act(mode, TabAction::ToggleRawCapture);
         }
         self.act(mode, TabAction::Start);
@@ -83,11 +87,26 @@ fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
     let Some(preset) = &options.preset else {
         return;
     };
+    let mut groups = Vec::new();
+    tab.edit_settings(|settings| fill_fields(settings, preset, options, &mut groups));
+    for text in groups {
+        tab.edit_settings(|settings| settings.udp.group_input = text);
+        tab.handle(TabAction::JoinGroup, wake);
+    }
+}
+
+/// The preset's fields into `settings`; the UDP groups to join go into `groups`.
+fn fill_fields(
+    settings: &mut TabSettings,
+    preset: &Preset,
+    options: &StartOptions,
+    groups: &mut Vec<String>,
+) {
     match preset {
         Preset::TcpClient(target) => {
-            tab.settings.host = target.host.clone();
-            tab.settings.port = target.port.to_string();
-            let client = &mut tab.settings.client;
+            settings.host = target.host.clone();
+            settings.port = target.port.to_string();
+            let client = &mut settings.client;
             if let Some(local) = options.client.bind {
                 client.local_host = if local.ip().is_unspecified() {
                     String::new()
@@ -105,13 +124,13 @@ fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
                 client.on_connect = text.clone();
                 client.on_connect_hex = false;
             }
-            start_tls(&mut tab.settings.tls, options.tls.clone());
+            start_tls(&mut settings.tls, options.tls.clone());
         }
         Preset::TcpServer(local) => {
-            set_local(&mut tab.settings, *local);
-            start_tls(&mut tab.settings.tls, options.tls.clone());
+            set_local(settings, *local);
+            start_tls(&mut settings.tls, options.tls.clone());
             if options.ipv6_only {
-                tab.settings.stack = crate::net::Stack::V6Only;
+                settings.stack = crate::net::Stack::V6Only;
             }
         }
         Preset::Udp {
@@ -120,18 +139,15 @@ fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
             broadcast,
             join,
         } => {
-            set_local(&mut tab.settings, *local);
-            tab.settings.udp.broadcast |= broadcast;
-            for text in join {
-                tab.settings.udp.group_input = text.clone();
-                tab.handle(TabAction::JoinGroup, wake);
-            }
+            set_local(settings, *local);
+            settings.udp.broadcast |= broadcast;
+            groups.extend(join.iter().cloned());
             if options.ipv6_only {
-                tab.settings.stack = crate::net::Stack::V6Only;
+                settings.stack = crate::net::Stack::V6Only;
             }
             if let Some(to) = to {
-                tab.settings.remote_host = to.host.clone();
-                tab.settings.remote_port = to.port.to_string();
+                settings.remote_host = to.host.clone();
+                settings.remote_port = to.port.to_string();
             }
         }
     }

@@ -8,7 +8,7 @@ use super::pacer::MAX_FPS_RANGE;
 use crate::export::Recorder;
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 use crate::ui::command::{self, Requests, UiCommand};
 use crate::ui::{self, quick_commands, status_bar::Notices};
 
@@ -43,14 +43,22 @@ impl App {
         {
             requests.push(UiCommand::Quick(action));
         }
-        let tab = &mut self.tabs[self.active as usize];
+        let tab = &self.tabs[self.active as usize];
+        let mut draft = tab.settings().clone();
         if self.auto_reply_open {
-            ui::auto_reply::show(&ctx, &mut self.auto_reply_open, tab, self.language);
+            ui::auto_reply::show(
+                &ctx,
+                &mut self.auto_reply_open,
+                tab,
+                &mut draft,
+                self.language,
+            );
         }
         if self.replay_open {
             let (open, lang) = (&mut self.replay_open, self.language);
-            ui::replay_window::show(&ctx, open, tab, lang, &mut requests);
+            ui::replay_window::show(&ctx, open, tab, &mut draft, lang, &mut requests);
         }
+        requests.edited(tab.settings(), draft);
         // A file dropped anywhere on the window goes to the tab in view.
         let dropped: Option<PathBuf> = ui.input(|input| {
             input
@@ -71,6 +79,12 @@ impl App {
     pub fn run(&mut self, ctx: &egui::Context, command: UiCommand) {
         let mode = self.active;
         match command {
+            UiCommand::Tab(action @ TabAction::Edit(_)) => {
+                self.act(mode, action);
+                // This frame drew what depends on the settings (the preview, the filter) from
+                // before the edit.
+                ctx.request_repaint();
+            }
             UiCommand::Tab(action) => self.act(mode, action),
             UiCommand::AskFile(purpose) => self.ask_file(purpose),
             UiCommand::CopySelection { hex } => ctx.copy_text(self.tab(mode).selection_text(hex)),
@@ -79,8 +93,8 @@ impl App {
             UiCommand::ToggleAutoReply => self.auto_reply_open = !self.auto_reply_open,
             UiCommand::ToggleReplay => self.replay_open = !self.replay_open,
             UiCommand::ToggleChart => {
-                let chart = &mut self.tab_mut(mode).settings.chart;
-                chart.open = !chart.open;
+                self.tab_mut(mode)
+                    .edit_settings(|settings| settings.chart.open = !settings.chart.open);
             }
             UiCommand::SetMaxFps(fps) => self.pacer.set_max_fps(fps),
             UiCommand::SetLanguage(language) => {
@@ -130,27 +144,30 @@ impl App {
         ui::status_bar::show(ui, tab, self.language, &notices, max_fps, requests);
     }
 
+    /// The tab in view. Its widgets edit a draft of its settings, handed back as one
+    /// [`TabAction::Edit`] ahead of what they asked for.
     fn session_ui(&mut self, ui: &mut egui::Ui, requests: &mut Requests) {
         let mode = self.active;
         let lang = self.language;
+        let focus = self.tabs[mode as usize].take_focus_request();
+        let tab = &self.tabs[mode as usize];
+        let mut draft = tab.settings().clone();
         if self.settings_open {
             let choices = &self.address_choices;
-            let tab = &mut self.tabs[mode as usize];
             egui::Panel::left("settings")
                 .resizable(true)
                 .default_size(270.0)
                 .min_size(200.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
-                    ui::settings_panel::show(ui, tab, lang, choices, requests);
+                    ui::settings_panel::show(ui, tab, &mut draft, lang, choices, requests);
                 });
         }
-        let tab = &mut self.tabs[mode as usize];
         egui::Panel::bottom(("send", mode))
             .resizable(true)
             .show(ui, |ui| {
                 ui.add_space(4.0);
-                ui::send_box::show(ui, tab, lang, requests);
+                ui::send_box::show(ui, tab, &mut draft, focus, lang, requests);
                 ui.add_space(2.0);
             });
         if mode == Mode::TcpServer {
@@ -161,16 +178,25 @@ impl App {
                     ui::client_list::show(ui, tab, lang, requests);
                 });
         }
-        egui::CentralPanel::default().show(ui, |ui| log_area(ui, tab, lang, requests));
+        egui::CentralPanel::default().show(ui, |ui| {
+            log_area(ui, tab, &mut draft, lang, requests);
+        });
+        requests.edited(tab.settings(), draft);
     }
 }
 
 /// The central panel: the filter, the chart and the selection bar when open, and the log.
-fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+fn log_area(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let mode = tab.mode;
-    ui::filter_bar::show(ui, tab, lang);
-    if tab.settings.chart.open {
-        chart_panel(ui, tab, lang);
+    ui::filter_bar::show(ui, tab, settings, lang);
+    if settings.chart.open {
+        chart_panel(ui, tab, settings, lang);
     }
     if !tab.view.selected.is_empty() {
         // Below the rows, so selecting never moves the row under the pointer.
@@ -183,23 +209,19 @@ fn log_area(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
 }
 
 /// The traffic chart, in a panel at the bottom of the log's area.
-fn chart_panel(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
+fn chart_panel(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
     // Drawn on the central panel's fill, not a fill of its own (see traffic_chart).
     let frame = egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
     egui::Panel::bottom(("chart", tab.mode))
         .frame(frame)
         .resizable(true)
         .show(ui, |ui| {
-            // Its own copy of the fields: the session is locked while it draws.
-            let mut chart = tab.settings.chart.clone();
             let session = tab.session();
-            let moving = ui::traffic_chart::show(ui, &session, &mut chart, lang);
+            let moving = ui::traffic_chart::show(ui, &session, &mut settings.chart, lang);
             if moving {
                 // Its traffic moves on by the second; a quiet chart stays still.
                 ui.ctx()
                     .request_repaint_after(std::time::Duration::from_secs(1));
             }
-            drop(session);
-            tab.settings.chart = chart;
         });
 }

@@ -3,14 +3,17 @@
 
 use std::path::PathBuf;
 
+use super::TabSettings;
 use super::payloads::Payload;
 use crate::codec::PayloadFormat;
 use crate::net::ClientId;
 
 /// Everything the user can ask a tab to do. UI functions return these; [`super::Tab::handle`] acts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 #[must_use]
 pub enum TabAction {
+    /// The settings as the user has edited them this frame: the one way they change.
+    Edit(Box<TabSettings>),
     /// Connect, listen or open, from the fields.
     Start,
     /// Disconnect, stop listening or close.

@@ -26,14 +26,13 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::codec::TextEncoding;
 use crate::export::{BACKLOG_LIMIT, RecordContext, RecordFeed};
 use crate::i18n::Language;
 use crate::net::{ClientId, Command, QUEUE_LIMIT};
 use crate::session::{EntryKind, Layout, Mode, Status};
 
 pub use action::TabAction;
-use auto_reply::{AutoReplies, ReplyRule};
+use auto_reply::AutoReplies;
 pub use capture::Capture;
 pub use connect_options::{ClientFields, UdpFields};
 use fields::parse_mib;
@@ -56,24 +55,20 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 /// to its session (the private fields: the link, and what was last handed to the host).
 pub struct Tab {
     pub mode: Mode,
-    pub settings: TabSettings,
+    /// Changed only through [`Self::edit_settings`] (a widget's [`TabAction::Edit`]), so what
+    /// depends on them is worked out when they change, not looked for every frame.
+    settings: TabSettings,
     pub view: TabView,
     /// The session, which its host thread alone changes.
     link: SessionLink,
     /// The files this tab writes: Record and Save data.
     pub capture: Capture,
     /// How far the send box's variables have got.
-    send_count: sending::SendCount,
+    send_count: crate::codec::SendIndex,
     /// How far each quick command's variables have got.
     quick_counts: sending::QuickCounts,
     /// The recording being read for a replay.
     replay_loading: Option<replay::Loading>,
-    /// What the host's auto-reply rules were built from.
-    auto_built_from: Option<(Vec<ReplyRule>, TextEncoding)>,
-    /// The record context last handed to the host.
-    context_given: RecordContext,
-    /// The display encoding last handed to the log for linking split characters.
-    linked_encoding: TextEncoding,
     /// The language of field errors and of the log's messages.
     language: Language,
     /// How many times the session had come up when the window last looked.
@@ -83,7 +78,7 @@ pub struct Tab {
 impl Tab {
     /// A tab whose host thread asks the window for frames with `wake`.
     pub fn new(mode: Mode, settings: TabSettings, wake: Wake) -> Self {
-        let preview = Preview::of(&settings);
+        let preview = Preview::of(&settings, Language::English, 0);
         let context = record_context(mode, &settings);
         let mut tab = Self {
             mode,
@@ -91,19 +86,65 @@ impl Tab {
             view: TabView::new(preview),
             link: SessionLink::new(mode, context, wake),
             capture: Capture::default(),
-            send_count: sending::SendCount::default(),
+            send_count: crate::codec::SendIndex::default(),
             quick_counts: sending::QuickCounts::default(),
             replay_loading: None,
-            auto_built_from: None,
-            context_given: context,
-            linked_encoding: TextEncoding::Utf8,
             language: Language::English,
             came_up_seen: 0,
         };
+        tab.ask(Request::ShowIn(tab.settings.encoding));
         tab.apply_framing();
         tab.apply_memory_cap();
-        tab.sync_outputs();
+        tab.hand_rules();
+        tab.rebuild_filter();
         tab
+    }
+
+    /// The settings the user edits. Widgets draw a copy and hand back their changes as
+    /// [`TabAction::Edit`].
+    pub fn settings(&self) -> &TabSettings {
+        &self.settings
+    }
+
+    /// Changes the settings: the one way they change.
+    pub fn edit_settings(&mut self, change: impl FnOnce(&mut TabSettings)) {
+        let mut settings = self.settings.clone();
+        change(&mut settings);
+        self.use_settings(settings);
+    }
+
+    /// Takes `new` settings, and works out again what depends on what changed: the host's
+    /// rules and record context, the log's encoding, the framing, the filter, the preview.
+    fn use_settings(&mut self, new: TabSettings) {
+        let old = std::mem::replace(&mut self.settings, new);
+        let new = &self.settings;
+        let encoding = old.encoding != new.encoding;
+        let context = record_context(self.mode, &old) != record_context(self.mode, new);
+        let rules = encoding || old.auto_replies != new.auto_replies;
+        let filter = encoding || old.filter != new.filter;
+        let send_box = old.send_text != new.send_text || old.input_format != new.input_format;
+        let preview = encoding || send_box || old.send != new.send;
+        if encoding {
+            self.ask(Request::ShowIn(self.settings.encoding));
+            // Lines end elsewhere in UTF-16.
+            self.apply_framing();
+        }
+        if context {
+            self.ask(Request::RecordContext(self.record_context()));
+        }
+        if rules {
+            self.hand_rules();
+        }
+        if filter {
+            self.rebuild_filter();
+        }
+        if send_box {
+            // Other text: its variables start again from the first send.
+            self.send_count = crate::codec::SendIndex::default();
+        }
+        if preview {
+            self.rebuild_preview();
+        }
     }
 
     /// The language of field errors and of the log's messages from now on.
@@ -116,8 +157,9 @@ impl Tab {
         if self.view.errors.tls.is_some() {
             self.recheck_tls();
         }
-        self.view.filter_built_from = None;
-        self.auto_built_from = None;
+        self.hand_rules();
+        self.rebuild_filter();
+        self.rebuild_preview();
     }
 
     /// Whether the toggle button starts the session (or stops it). A server that stopped
@@ -137,37 +179,13 @@ impl Tab {
         self.toggle_starts()
     }
 
-    /// Hands the host what it runs with that the user may have changed since the last
-    /// look: the auto-reply rules, how entries are recorded, and the encoding whose split
-    /// characters the log links.
-    pub fn sync_outputs(&mut self) {
-        self.refresh_auto_replies();
-        let context = self.record_context();
-        if context != self.context_given {
-            self.ask(Request::RecordContext(context));
-            self.context_given = context;
-        }
-        if self.linked_encoding != self.settings.encoding {
-            self.ask(Request::ShowIn(self.settings.encoding));
-            // Lines end elsewhere in UTF-16.
-            self.apply_framing();
-            self.linked_encoding = self.settings.encoding;
-        }
-    }
-
-    /// Rebuilds the auto-reply rules when they or the encoding changed.
-    fn refresh_auto_replies(&mut self) {
-        let (rules, encoding) = (&self.settings.auto_replies, self.settings.encoding);
-        let current = self
-            .auto_built_from
-            .as_ref()
-            .is_some_and(|(built, built_encoding)| built == rules && *built_encoding == encoding);
-        if !current {
-            let (replies, errors) = AutoReplies::compile(rules, encoding, self.language);
-            self.auto_built_from = Some((rules.clone(), encoding));
-            self.view.auto_errors = errors;
-            self.ask(Request::Replies(replies));
-        }
+    /// Hands the host the auto-reply rules in bytes; each rule's problem goes beside it.
+    fn hand_rules(&mut self) {
+        let settings = &self.settings;
+        let (replies, errors) =
+            AutoReplies::compile(&settings.auto_replies, settings.encoding, self.language);
+        self.view.auto_errors = errors;
+        self.ask(Request::Replies(replies));
     }
 
     /// Entries that arrived while the display was paused.
@@ -208,7 +226,7 @@ impl Tab {
     }
 
     /// Bytes waiting for this tab's files (Record, Save data) and `recording_all` bytes for the
-    /// whole app's recording (`--log`), when that is enough to say they are behind (the intake
+    /// whole app's recording (`--log`), when that is enough to say they are behind (the host
     /// stops taking data at [`BACKLOG_LIMIT`] in one of them).
     pub fn files_behind_by(&self, recording_all: usize) -> Option<usize> {
         let waiting = self.capture.backlog() + recording_all;
@@ -285,7 +303,6 @@ impl Tab {
         for note in self.poll_capture() {
             self.note(note);
         }
-        self.sync_outputs();
         let session = self.link.read();
         let came_up = session.came_up;
         let clients = &session.clients;
@@ -300,8 +317,8 @@ impl Tab {
     /// Carries out a user action; a log entry it makes itself (e.g. an error) goes to the
     /// tab's files too.
     pub fn handle(&mut self, action: TabAction, wake: &Wake) {
-        self.sync_outputs();
         match action {
+            TabAction::Edit(settings) => self.use_settings(*settings),
             TabAction::Start => self.start(),
             TabAction::Stop => {
                 self.ask(Request::Stop);

@@ -1,6 +1,6 @@
 //! What follows a tab's worker besides its log: the files fed as entries arrive (Record, Save
-//! data, and the whole app's `--log`), the auto-reply rules and the framing. The intake thread
-//! runs them as events arrive, without the session, so none waits for the UI to draw a frame.
+//! data, and the whole app's `--log`), the auto-reply rules and the framing. The session host
+//! runs them as events arrive, before the session has them, so none waits for a frame.
 
 use std::sync::Arc;
 
@@ -10,8 +10,7 @@ use crate::session::{Clients, Framing, LogEntry, Mode, Stage};
 
 use super::auto_reply::AutoReplies;
 
-/// The files, rules and framing a tab's intake runs with. The UI sets them (under their own
-/// lock, never the session's); the intake uses them.
+/// The files, rules and framing a tab's session host runs with, as the UI last asked.
 pub struct Outputs {
     /// The Record toggle's file.
     pub recording: Option<RecordFeed>,
@@ -49,7 +48,7 @@ impl Outputs {
         }
     }
 
-    /// The first file whose queue is full: the intake takes no more events until it has room.
+    /// The first file whose queue is full: the host takes no more events until it has room.
     pub fn full_backlog(&self) -> Option<Arc<Backlog>> {
         let record = [&self.recording, &self.record_all]
             .into_iter()

@@ -8,30 +8,26 @@ use crate::codec;
 use crate::session::FilterIndex;
 
 impl Tab {
-    /// Brings the filter up to date with its fields and the log, testing entries until
-    /// `deadline`; returns false while entries remain untested.
-    pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
+    /// Builds the filter from its fields again, to test every entry anew: its fields or the
+    /// encoding changed, or the language its complaint is in.
+    pub(super) fn rebuild_filter(&mut self) {
+        self.view.filter = None;
+        self.view.errors.filter = None;
         let fields = &self.settings.filter;
         if !fields.is_active() {
-            self.view.filter = None;
-            self.view.filter_built_from = None;
-            self.view.errors.filter = None;
-            return true;
+            return;
         }
-        let key = (fields.clone(), self.settings.encoding);
-        if self.view.filter_built_from.as_ref() != Some(&key) {
-            match fields.compile(self.settings.encoding) {
-                Ok(matcher) => {
-                    self.view.filter = Some(FilterIndex::new(matcher));
-                    self.view.errors.filter = None;
-                }
-                Err(error) => {
-                    self.view.filter = None;
-                    self.view.errors.filter = Some(messages::filter_error(&error, self.language));
-                }
+        match fields.compile(self.settings.encoding) {
+            Ok(matcher) => self.view.filter = Some(FilterIndex::new(matcher)),
+            Err(error) => {
+                self.view.errors.filter = Some(messages::filter_error(&error, self.language));
             }
-            self.view.filter_built_from = Some(key);
         }
+    }
+
+    /// Brings the filter up to date with the log, testing entries until `deadline`; returns
+    /// false while entries remain untested.
+    pub fn refresh_filter(&mut self, deadline: Instant) -> bool {
         let Some(filter) = &mut self.view.filter else {
             return true;
         };

@@ -8,33 +8,18 @@ use std::time::{Duration, SystemTime};
 use super::fields::{parse_host, parse_port};
 use super::messages;
 use super::payloads::{Payload, remember};
-use super::send_settings::SendFields;
 use super::{Tab, TabSettings};
-use crate::codec::{self, Frame, PayloadFormat, SendIndex, TextEncoding};
+use crate::codec::{self, Frame, PayloadFormat, SendIndex};
 use crate::i18n::{Language, tr};
 use crate::net::{Command, CycleSpec, FileSpec, RemoteTarget, SendOrigin, SendTarget};
 use crate::session::Mode;
 
+/// The exact bytes the next Send puts on the wire, worked out when the send box, its options,
+/// the encoding or the language change, or a send moves its variables on.
 pub(super) struct Preview {
-    input: String,
-    format: PayloadFormat,
-    encoding: TextEncoding,
-    fields: SendFields,
-    /// The language of the error in `bytes`.
-    language: Language,
     /// The send it shows, by number (its counter).
     index: u64,
     bytes: Result<Vec<u8>, String>,
-}
-
-/// How far the send box's variables have got: sends of the same text go on from here (a
-/// counter counts on), whether Send or a repeat of it on the worker sends; other text starts
-/// again from the first.
-#[derive(Default)]
-pub(super) struct SendCount {
-    text: String,
-    format: PayloadFormat,
-    index: SendIndex,
 }
 
 /// How far each quick command's variables have got, by name: its counter counts on from one
@@ -77,46 +62,36 @@ impl Tab {
         box_payload(&self.settings).frame(self.settings.encoding, self.language)
     }
 
-    /// The counter of the send box's text: a new one for new text.
-    fn send_index(&mut self) -> &SendIndex {
-        let settings = &self.settings;
-        let count = &mut self.send_count;
-        if count.text != settings.send_text || count.format != settings.input_format {
-            *count = SendCount {
-                text: settings.send_text.clone(),
-                format: settings.input_format,
-                index: SendIndex::default(),
-            };
-        }
-        &count.index
+    /// The counter of the send box's text (a new one starts when the text changes, see
+    /// `Tab::use_settings`): Send and a repeat of it on the worker count on from it.
+    fn send_index(&self) -> &SendIndex {
+        &self.send_count
     }
 
     /// The number of the next send of the send box's text.
-    fn next_send_index(&mut self) -> u64 {
+    fn next_send_index(&self) -> u64 {
         self.send_index().peek()
     }
 
-    /// [`wire_bytes`](Self::wire_bytes), worked out again only when the box or its options
-    /// changed, or a send moved its variables on: the preview asks every frame.
-    pub fn preview(&mut self) -> &Result<Vec<u8>, String> {
-        let index = self.next_send_index();
-        let settings = &self.settings;
-        let cached = &self.view.preview;
-        if cached.input != settings.send_text
-            || cached.format != settings.input_format
-            || cached.encoding != settings.encoding
-            || cached.fields != settings.send
-            || cached.language != self.language
-            || cached.index != index
-        {
-            let changed = cached.index == index;
-            self.view.preview = Preview::in_language(settings, self.language, index);
-            if changed {
-                // The last Send's complaint was about what has just changed.
-                self.view.errors.send = None;
-            }
-        }
+    /// [`wire_bytes`](Self::wire_bytes), as worked out last.
+    pub fn preview(&self) -> &Result<Vec<u8>, String> {
         &self.view.preview.bytes
+    }
+
+    /// Works the preview out again if a send (a repeat, on the worker too) moved the send
+    /// box's variables on since.
+    pub fn follow_sends(&mut self) {
+        if self.view.preview.index != self.next_send_index() {
+            self.view.preview = Preview::of(&self.settings, self.language, self.next_send_index());
+        }
+    }
+
+    /// Works the preview out again: the box, its options, the encoding or the language
+    /// changed.
+    pub(super) fn rebuild_preview(&mut self) {
+        self.view.preview = Preview::of(&self.settings, self.language, self.next_send_index());
+        // The last Send's complaint was about what has just changed.
+        self.view.errors.send = None;
     }
 
     pub(super) fn send(&mut self) {
@@ -165,9 +140,11 @@ impl Tab {
 
     /// Puts a kept payload in the send box, options and all.
     pub(super) fn load_payload(&mut self, payload: Payload) {
-        self.settings.send_text = payload.text;
-        self.settings.input_format = payload.format;
-        self.settings.send = payload.send;
+        self.edit_settings(|settings| {
+            settings.send_text = payload.text;
+            settings.input_format = payload.format;
+            settings.send = payload.send;
+        });
         self.view.focus_send_box = true;
     }
 
@@ -289,7 +266,7 @@ impl Tab {
     }
 
     pub(super) fn set_input_format(&mut self, format: PayloadFormat) {
-        let settings = &mut self.settings;
+        let mut settings = self.settings.clone();
         if settings.input_format == format {
             return;
         }
@@ -315,6 +292,7 @@ impl Tab {
             settings.send_text = text;
         }
         settings.input_format = format;
+        self.use_settings(settings);
         self.view.errors.send = None;
         // Clicking the radio took focus from the box; give it back so typing goes on there.
         self.view.focus_send_box = true;
@@ -338,18 +316,9 @@ fn box_payload(settings: &TabSettings) -> Payload {
 }
 
 impl Preview {
-    /// The preview of a new tab, which speaks English until told otherwise.
-    pub(super) fn of(settings: &TabSettings) -> Self {
-        Self::in_language(settings, Language::English, 0)
-    }
-
-    fn in_language(settings: &TabSettings, language: Language, index: u64) -> Self {
+    /// Send number `index` of `settings`, or why it cannot be sent, in `language`.
+    pub(super) fn of(settings: &TabSettings, language: Language, index: u64) -> Self {
         Self {
-            input: settings.send_text.clone(),
-            format: settings.input_format,
-            encoding: settings.encoding,
-            fields: settings.send.clone(),
-            language,
             index,
             bytes: wire_bytes(settings, language, index),
         }

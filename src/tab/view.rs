@@ -7,9 +7,8 @@ use std::collections::BTreeSet;
 
 use super::FieldErrors;
 use super::sending::Preview;
-use crate::codec::TextEncoding;
 use crate::net::ClientId;
-use crate::session::{FilterFields, FilterIndex};
+use crate::session::FilterIndex;
 
 pub struct TabView {
     /// What is wrong with the fields, each shown beside its field.
@@ -24,9 +23,7 @@ pub struct TabView {
     pub(super) select_anchor: Option<u64>,
     /// The entries the filter lets through, while a filter is set.
     pub filter: Option<FilterIndex>,
-    /// What `filter` was built from, to notice when the user changes it.
-    pub(super) filter_built_from: Option<(FilterFields, TextEncoding)>,
-    /// The send preview and what it was worked out from.
+    /// The send preview.
     pub(super) preview: Preview,
     /// Set when a session comes up, so the send box takes keyboard focus once.
     pub(super) focus_send_box: bool,
@@ -43,7 +40,6 @@ impl TabView {
             selected: BTreeSet::new(),
             select_anchor: None,
             filter: None,
-            filter_built_from: None,
             preview,
             focus_send_box: false,
             selected_clients: BTreeSet::new(),

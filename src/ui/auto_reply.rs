@@ -6,10 +6,16 @@ use std::borrow::Cow;
 use super::labels;
 use crate::codec::PayloadFormat;
 use crate::i18n::{Language, tr};
-use crate::tab::Tab;
 use crate::tab::auto_reply::{MAX_DELAY_MS, MatchKind, ReplyRule};
+use crate::tab::{Tab, TabSettings};
 
-pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language) {
+pub fn show(
+    ctx: &egui::Context,
+    open: &mut bool,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+) {
     let title = tr!(
         lang,
         "auto_reply.title",
@@ -25,7 +31,7 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
             ui.weak(tr!(lang, "auto_reply.intro"));
             let mut delete = None;
             let errors = &tab.view.auto_errors;
-            for (index, rule) in tab.settings.auto_replies.iter_mut().enumerate() {
+            for (index, rule) in settings.auto_replies.iter_mut().enumerate() {
                 ui.horizontal(|ui| {
                     if rule_row(ui, index, rule, lang) {
                         delete = Some(index);
@@ -36,19 +42,19 @@ pub fn show(ctx: &egui::Context, open: &mut bool, tab: &mut Tab, lang: Language)
                 }
             }
             if let Some(index) = delete {
-                tab.settings.auto_replies.remove(index);
+                settings.auto_replies.remove(index);
             }
             ui.separator();
             ui.horizontal(|ui| {
                 if ui.button(tr!(lang, "auto_reply.add_rule")).clicked() {
-                    tab.settings.auto_replies.push(ReplyRule::default());
+                    settings.auto_replies.push(ReplyRule::default());
                 }
                 if ui
                     .button(tr!(lang, "auto_reply.add_echo_rule"))
                     .on_hover_text(tr!(lang, "auto_reply.add_echo_rule_hint"))
                     .clicked()
                 {
-                    tab.settings.auto_replies.push(ReplyRule::echo());
+                    settings.auto_replies.push(ReplyRule::echo());
                 }
             });
         });

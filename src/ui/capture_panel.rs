@@ -7,10 +7,16 @@ use super::command::{FilePurpose, Requests, UiCommand};
 use crate::export::Written;
 use crate::export::raw_capture::MAX_PEER_FILES;
 use crate::i18n::{Language, tr};
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 use crate::units::{bytes_text, group_digits};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let mode = tab.mode;
     if ui
         .button(tr!(lang, "capture.save_log"))
@@ -20,7 +26,7 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
         requests.push(UiCommand::AskFile(FilePurpose::SaveLog(mode)));
     }
     ui.separator();
-    let fields = &mut tab.settings.capture;
+    let fields = &mut settings.capture;
     let split_mib = &mut fields.split_mib;
     let record = FileToggle {
         running: tab.capture.recorder.is_some(),

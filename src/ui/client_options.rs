@@ -2,11 +2,17 @@
 //! connect from, reconnecting, and what to send as soon as the connection is up.
 
 use crate::i18n::{Language, tr};
-use crate::tab::Tab;
+use crate::tab::{Tab, TabSettings};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, address_choices: &[String]) {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    address_choices: &[String],
+) {
     let editable = tab.endpoint_editable();
-    let fields = &mut tab.settings.client;
+    let fields = &mut settings.client;
     ui.add_enabled_ui(editable, |ui| {
         let local_host = tr!(lang, "client.local_host");
         let local_port = tr!(lang, "client.local_port");

@@ -113,6 +113,15 @@ impl Requests {
         self.0.extend(actions.into_iter().map(UiCommand::Tab));
     }
 
+    /// The settings as the frame's widgets left `draft`, if they changed anything: asked for
+    /// ahead of the rest, so what the widgets asked for acts on what they edited.
+    pub fn edited(&mut self, settings: &crate::tab::TabSettings, draft: crate::tab::TabSettings) {
+        if *settings != draft {
+            let edit = TabAction::Edit(Box::new(draft));
+            self.0.insert(0, UiCommand::Tab(edit));
+        }
+    }
+
     /// The commands asked for, oldest first; none are left.
     pub fn take(&mut self) -> Vec<UiCommand> {
         std::mem::take(&mut self.0)

@@ -6,7 +6,7 @@ use super::labels;
 use crate::i18n::{Language, tr};
 use crate::net::Stack;
 use crate::session::Mode;
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 
 /// Suggestions for a local address: any, loopback, and this machine's interfaces.
 pub fn local_address_choices() -> Vec<String> {
@@ -26,24 +26,15 @@ pub fn local_address_choices() -> Vec<String> {
 
 pub fn show(
     ui: &mut egui::Ui,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
     lang: Language,
     address_choices: &[String],
     requests: &mut Requests,
 ) {
-    requests.tab_all(draw(ui, tab, lang, address_choices));
-}
-
-fn draw(
-    ui: &mut egui::Ui,
-    tab: &mut Tab,
-    lang: Language,
-    address_choices: &[String],
-) -> Option<TabAction> {
     ui.spacing_mut().item_spacing.y = 6.0;
-    endpoint_rows(ui, tab, lang, address_choices);
-    let on_ipv6_wildcard = tab
-        .settings
+    endpoint_rows(ui, tab, settings, lang, address_choices);
+    let on_ipv6_wildcard = settings
         .host
         .trim()
         .trim_start_matches('[')
@@ -51,7 +42,7 @@ fn draw(
         .parse::<std::net::Ipv6Addr>()
         .is_ok_and(|ip| ip.is_unspecified());
     if tab.mode != Mode::TcpClient && on_ipv6_wildcard {
-        let mut v6_only = tab.settings.stack == Stack::V6Only;
+        let mut v6_only = settings.stack == Stack::V6Only;
         let editable = tab.endpoint_editable();
         let checkbox = egui::Checkbox::new(&mut v6_only, tr!(lang, "connection.v6_only"));
         if ui
@@ -59,7 +50,7 @@ fn draw(
             .on_hover_text(tr!(lang, "connection.v6_only_hint"))
             .changed()
         {
-            tab.settings.stack = if v6_only { Stack::V6Only } else { Stack::Dual };
+            settings.stack = if v6_only { Stack::V6Only } else { Stack::Dual };
         }
     }
     let mut broadcast_changed = false;
@@ -67,7 +58,7 @@ fn draw(
         ui.weak(tr!(lang, "connection.remote_hint"));
         broadcast_changed = ui
             .checkbox(
-                &mut tab.settings.udp.broadcast,
+                &mut settings.udp.broadcast,
                 tr!(lang, "connection.broadcast"),
             )
             .on_hover_text(tr!(lang, "connection.broadcast_hint"))
@@ -84,13 +75,19 @@ fn draw(
     } else {
         TabAction::Stop
     });
-    toggle.or(broadcast_changed.then_some(TabAction::ApplyBroadcast))
+    requests.tab_all(toggle.or(broadcast_changed.then_some(TabAction::ApplyBroadcast)));
 }
 
 /// The address, port and (client) timeout, or (UDP) the remote peer: a row each, the fields
 /// lined up after the widest label. The session's own endpoint is fixed while it runs; UDP's
 /// remote peer can change any time.
-fn endpoint_rows(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, choices: &[String]) {
+fn endpoint_rows(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    choices: &[String],
+) {
     let editable = tab.endpoint_editable();
     let host = if tab.mode == Mode::TcpClient {
         tr!(lang, "connection.host")
@@ -107,7 +104,6 @@ fn endpoint_rows(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, choices: &[St
         Mode::Udp => widest(ui, &[&host, &port, &remote_host, &remote_port]),
     };
     let errors = &tab.view.errors;
-    let settings = &mut tab.settings;
     let menu = (tab.mode != Mode::TcpClient).then_some(choices);
     let host = Field::new(&host, &mut settings.host, editable);
     text_row(ui, column, host, errors.host.as_deref(), menu, lang);

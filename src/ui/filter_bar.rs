@@ -1,14 +1,14 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
 use crate::i18n::{Language, tr};
-use crate::tab::Tab;
+use crate::tab::{Tab, TabSettings};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
+pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
     ui.horizontal_wrapped(|ui| {
         // Each label stays with its field: a group goes to the next row whole when it does not
         // fit, so each is given the width it needs.
-        let fields = &mut tab.settings.filter;
+        let fields = &mut settings.filter;
         let label = tr!(lang, "filter.label");
         let hex = tr!(lang, "filter.hex");
         let width = text_width(ui, &label) + PATTERN_WIDTH + checkbox_width(ui, &hex);

@@ -5,35 +5,37 @@ use super::command::Requests;
 use super::labels;
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
-use crate::tab::{FramingKind, Tab, TabAction};
+use crate::tab::{FramingKind, Tab, TabAction, TabSettings};
 use crate::units::{bytes_text, group_digits};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
-    requests.tab_all(draw(ui, tab, lang));
-}
-
-fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Vec<TabAction> {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let mut actions = Vec::new();
     ui.horizontal_wrapped(|ui| {
         ui.label(tr!(lang, "framing.entries"));
         if tab.mode == Mode::Udp {
             ui.weak(tr!(lang, "framing.per_datagram"));
-        } else if framing(ui, tab, lang) {
+        } else if framing(ui, tab, settings, lang) {
             actions.push(TabAction::ApplyFraming);
         }
     });
     ui.horizontal_wrapped(|ui| {
-        if memory_cap(ui, tab, lang) {
+        if memory_cap(ui, tab, settings, lang) {
             actions.push(TabAction::ApplyMemoryCap);
         }
     });
-    actions
+    requests.tab_all(actions);
 }
 
 /// The framing choices; true when they changed.
-fn framing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
+fn framing(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) -> bool {
     let mut changed = false;
-    let fields = &mut tab.settings.framing;
+    let fields = &mut settings.framing;
     for kind in FramingKind::ALL {
         changed |= ui
             .selectable_value(&mut fields.kind, kind, labels::framing(lang, kind))
@@ -84,9 +86,9 @@ fn framing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
 }
 
 /// The memory cap field, applied on Enter or when it loses focus; and what left memory.
-fn memory_cap(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
+fn memory_cap(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) -> bool {
     let label = ui.label(tr!(lang, "framing.keep"));
-    let edit = egui::TextEdit::singleline(&mut tab.settings.memory_cap_mib).desired_width(52.0);
+    let edit = egui::TextEdit::singleline(&mut settings.memory_cap_mib).desired_width(52.0);
     let response = ui
         .add(edit)
         .labelled_by(label.id)

@@ -25,7 +25,7 @@ fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let session = tab.session();
     let log = &session.log;
     let filter = tab.view.filter.as_ref();
-    let options = &tab.settings.view;
+    let options = &tab.settings().view;
     let font = TextStyle::Monospace.resolve(ui.style());
     let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let layout = options.layout;
@@ -40,7 +40,7 @@ fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
         session: &session,
         filter,
         options,
-        encoding: tab.settings.encoding,
+        encoding: tab.settings().encoding,
         selected: &tab.view.selected,
         style: RowStyle {
             font,

@@ -3,13 +3,15 @@
 
 use super::command::Requests;
 use crate::i18n::{Language, tr};
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
-    requests.tab_all(draw(ui, tab, lang));
-}
-
-fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let mut action = None;
     let joined: Vec<String> = tab
         .session()
@@ -18,7 +20,7 @@ fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
         .map(ToString::to_string)
         .collect();
     let open = tab.session().status.is_active();
-    let fields = &mut tab.settings.udp;
+    let fields = &mut settings.udp;
     let label = ui.label(tr!(lang, "multicast.group"));
     // Right to left: the button takes its width, the field the rest.
     let layout = egui::Layout::right_to_left(egui::Align::Center);
@@ -70,5 +72,5 @@ fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
             .on_hover_text(tr!(lang, "multicast.loopback_hint"));
         });
     });
-    action
+    requests.tab_all(action);
 }

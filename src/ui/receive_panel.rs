@@ -6,21 +6,23 @@ use super::labels;
 use crate::codec::TextEncoding;
 use crate::i18n::{Language, tr};
 use crate::session::{Layout, Timestamps};
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
-    requests.tab_all(draw(ui, tab, lang));
-}
-
-fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
-    let view = &mut tab.settings.view;
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
+    let view = &mut settings.view;
     ui.horizontal_wrapped(|ui| {
         for layout in Layout::ALL {
             ui.selectable_value(&mut view.layout, layout, labels::layout(lang, layout));
         }
     });
-    let encoding = &mut tab.settings.encoding;
+    let encoding = &mut settings.encoding;
     egui::ComboBox::from_label(tr!(lang, "display.encoding"))
         .selected_text(encoding.to_string())
         .show_ui(ui, |ui| {
@@ -41,8 +43,8 @@ fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
         ui.checkbox(&mut view.show_reply, tr!(lang, "display.reply"))
             .on_hover_text(tr!(lang, "display.reply_hint"));
     });
-    ui.horizontal_wrapped(|ui| pause_and_clear(ui, tab, lang))
-        .inner
+    let action = ui.horizontal_wrapped(|ui| pause_and_clear(ui, tab, lang));
+    requests.tab_all(action.inner);
 }
 
 fn pause_and_clear(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {

@@ -6,12 +6,13 @@ use super::command::{FilePurpose, Requests, UiCommand};
 use super::labels;
 use crate::i18n::{Language, tr};
 use crate::tab::replay::SPEED_RANGE;
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 
 pub fn show(
     ctx: &egui::Context,
     open: &mut bool,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
     lang: Language,
     requests: &mut Requests,
 ) {
@@ -27,7 +28,7 @@ pub fn show(
         .default_pos([60.0, 200.0])
         .show(ctx, |ui| {
             ui.weak(tr!(lang, "replay.intro"));
-            let fields = &mut tab.settings.replay;
+            let fields = &mut settings.replay;
             ui.add_enabled_ui(!running && !loading, |ui| {
                 ui.horizontal(|ui| {
                     let label = ui.label(tr!(lang, "replay.file"));

@@ -7,15 +7,24 @@ use super::command::{FilePurpose, Requests, UiCommand};
 use crate::codec::{PayloadFormat, to_spaced_hex};
 use crate::i18n::{Language, tr};
 use crate::tab::payloads::Payload;
-use crate::tab::{Tab, TabAction};
+use crate::tab::{Tab, TabAction, TabSettings};
 use crate::units::{bytes_text, group_digits};
 
 /// Bytes the preview lists before it only counts them.
 const PREVIEW_BYTES: usize = 64;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+/// The send box of `tab`, editing `settings`; `focus`: it takes the keyboard now (a session
+/// just came up, or a send was loaded into it).
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    focus: bool,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let mut asked = None;
-    let action = show_box(ui, tab, lang, &mut asked);
+    let action = show_box(ui, tab, settings, focus, lang, &mut asked);
     match asked {
         Some(command) => requests.push(command),
         None => requests.tab_all(action),
@@ -24,14 +33,16 @@ pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Req
 
 fn show_box(
     ui: &mut egui::Ui,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    focus: bool,
     lang: Language,
     asked: &mut Option<UiCommand>,
 ) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
-        .horizontal(|ui| toolbar(ui, tab, lang, asked, &mut action))
+        .horizontal(|ui| toolbar(ui, tab, settings, lang, asked, &mut action))
         .inner;
     if let Some(file_action) = file_row(ui, tab, lang) {
         action = Some(file_action);
@@ -42,8 +53,9 @@ fn show_box(
     if focused && send.pressed(ui.ctx()) {
         action = Some(TabAction::Send);
     }
-    ui.horizontal(|ui| editor(ui, tab, lang, (box_id, label_id), &mut action));
-    preview_line(ui, tab, lang);
+    let ids = (box_id, label_id);
+    ui.horizontal(|ui| editor(ui, tab, settings, focus, lang, ids, &mut action));
+    preview_line(ui, tab, settings, lang);
     action
 }
 
@@ -51,7 +63,8 @@ fn show_box(
 /// file, history, quick commands and auto-reply. Returns the label's id, which names the box.
 fn toolbar(
     ui: &mut egui::Ui,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
     lang: Language,
     asked: &mut Option<UiCommand>,
     action: &mut Option<TabAction>,
@@ -61,14 +74,14 @@ fn toolbar(
         (PayloadFormat::Text, tr!(lang, "send.text_input")),
         (PayloadFormat::Hex, tr!(lang, "send.hex_input")),
     ] {
-        let selected = tab.settings.input_format == format;
+        let selected = settings.input_format == format;
         if ui.radio(selected, text).clicked() && !selected {
             *action = Some(TabAction::SetInputFormat(format));
         }
     }
-    let text_input = tab.settings.input_format == PayloadFormat::Text;
+    let text_input = settings.input_format == PayloadFormat::Text;
     ui.add_enabled_ui(text_input, |ui| {
-        ui.checkbox(&mut tab.settings.send.escapes, tr!(lang, "send.escapes"))
+        ui.checkbox(&mut settings.send.escapes, tr!(lang, "send.escapes"))
             .on_hover_text(tr!(lang, "send.escapes_hint"));
     });
     ui.weak(tr!(lang, "send.shortcut"));
@@ -84,7 +97,7 @@ fn toolbar(
     {
         *asked = Some(UiCommand::AskFile(FilePurpose::SendFile(tab.mode)));
     }
-    if let Some(payload) = history_menu(ui, &tab.settings.history, lang) {
+    if let Some(payload) = history_menu(ui, &settings.history, lang) {
         *action = Some(TabAction::LoadPayload(payload));
     }
     if ui
@@ -94,12 +107,7 @@ fn toolbar(
     {
         *asked = Some(UiCommand::ToggleQuickCommands);
     }
-    let rules = tab
-        .settings
-        .auto_replies
-        .iter()
-        .filter(|r| r.enabled)
-        .count();
+    let rules = settings.auto_replies.iter().filter(|r| r.enabled).count();
     let auto_label = match rules {
         0 => tr!(lang, "send.auto_reply"),
         n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
@@ -118,17 +126,19 @@ fn toolbar(
 /// The box and its Send button. `ids`: the box's own id and its label's.
 fn editor(
     ui: &mut egui::Ui,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    focus: bool,
     lang: Language,
     (box_id, label_id): (egui::Id, egui::Id),
     action: &mut Option<TabAction>,
 ) {
     let send_width = 90.0;
-    let hint = match tab.settings.input_format {
+    let hint = match settings.input_format {
         PayloadFormat::Text => tr!(lang, "send.text_hint"),
         PayloadFormat::Hex => tr!(lang, "send.hex_hint"),
     };
-    let edit = egui::TextEdit::multiline(&mut tab.settings.send_text)
+    let edit = egui::TextEdit::multiline(&mut settings.send_text)
         .id(box_id)
         .hint_text(hint)
         .font(egui::TextStyle::Monospace)
@@ -145,7 +155,7 @@ fn editor(
     // A connection that comes up while the user types in another field (a filter, an
     // auto-reply rule) must not take their keystrokes.
     let typing_elsewhere = ui.memory(|memory| memory.focused().is_some_and(|id| id != box_id));
-    if tab.take_focus_request() && !typing_elsewhere {
+    if focus && !typing_elsewhere {
         response.request_focus();
     }
     let send = egui::Button::new(tr!(lang, "send.send"))
@@ -161,10 +171,10 @@ fn editor(
 }
 
 /// One line under the box: what Send would do now, or why it cannot.
-fn preview_line(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
+fn preview_line(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
     let error_color = ui.visuals().error_fg_color;
     let send_error = tab.view.errors.send.clone();
-    let empty = tab.settings.send_text.is_empty();
+    let empty = settings.send_text.is_empty();
     match (&send_error, tab.preview()) {
         (None, Err(_)) if empty => {
             ui.weak(tr!(lang, "send.empty"));
@@ -199,7 +209,7 @@ fn byte_count(lang: Language, n: u64) -> Cow<'static, str> {
 
 /// Send file: the progress of a file on its way with Cancel,
 /// and a hint while a file is dragged over the window.
-fn file_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
+fn file_row(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     let mut action = None;
     let hovering = ui.input(|input| !input.raw.hovered_files.is_empty());
     let running = tab.session().file.as_ref().is_some_and(|file| file.running);

@@ -7,32 +7,36 @@ use std::borrow::Cow;
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding};
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
-use crate::tab::{Append, Tab, TabAction};
+use crate::tab::{Append, Tab, TabAction, TabSettings};
 use crate::units::group_digits;
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
-    requests.tab_all(draw(ui, tab, lang));
-}
-
-fn draw(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> Option<TabAction> {
-    let text_input = tab.settings.input_format == PayloadFormat::Text;
-    ui.add_enabled_ui(text_input, |ui| encoding_choice(ui, tab, lang));
-    frame_options(ui, tab, lang);
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
+    let text_input = settings.input_format == PayloadFormat::Text;
+    ui.add_enabled_ui(text_input, |ui| encoding_choice(ui, settings, lang));
+    frame_options(ui, settings, lang);
     ui.separator();
-    let toggle_cycle = ui.horizontal_wrapped(|ui| repeat_row(ui, tab, lang)).inner;
+    let toggle_cycle = ui
+        .horizontal_wrapped(|ui| repeat_row(ui, tab, settings, lang))
+        .inner;
     if tab.mode == Mode::Udp {
         ui.separator();
-        file_pacing(ui, tab, lang);
+        file_pacing(ui, tab, settings, lang);
     }
-    toggle_cycle.then_some(TabAction::ToggleCycle)
+    requests.tab_all(toggle_cycle.then_some(TabAction::ToggleCycle));
 }
 
 /// How a file goes out over UDP: datagram size and the pause between datagrams.
-fn file_pacing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
+fn file_pacing(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
     let running = tab.session().file.as_ref().is_some_and(|file| file.running);
     ui.add_enabled_ui(!running, |ui| {
         ui.horizontal_wrapped(|ui| {
-            let fields = &mut tab.settings.file;
+            let fields = &mut settings.file;
             let label = ui.label(tr!(lang, "send.file.datagrams"));
             let edit = egui::TextEdit::singleline(&mut fields.datagram).desired_width(56.0);
             ui.add(edit).labelled_by(label.id);
@@ -47,10 +51,10 @@ fn file_pacing(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
 }
 
 /// The cyclic send: interval, count, start/stop and progress. True when the button was clicked.
-fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
+fn repeat_row(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) -> bool {
     let cycle = tab.session().cycle;
     let running = cycle.is_some_and(|cycle| cycle.running);
-    let fields = &mut tab.settings.cycle;
+    let fields = &mut settings.cycle;
     // Each field stays with its words when the row wraps.
     ui.add_enabled_ui(!running, |ui| {
         ui.horizontal(|ui| {
@@ -99,9 +103,9 @@ fn repeat_row(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) -> bool {
 }
 
 /// The text encoding for sending: the display's, or one set apart.
-fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
-    let display = tab.settings.encoding;
-    let chosen = &mut tab.settings.send.encoding;
+fn encoding_choice(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
+    let display = settings.encoding;
+    let chosen = &mut settings.send.encoding;
     let name = |choice: Option<TextEncoding>| match choice {
         None => tr!(
             lang,
@@ -121,8 +125,8 @@ fn encoding_choice(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
 }
 
 /// Append, checksum and byte order.
-fn frame_options(ui: &mut egui::Ui, tab: &mut Tab, lang: Language) {
-    let fields = &mut tab.settings.send;
+fn frame_options(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
+    let fields = &mut settings.send;
     egui::ComboBox::from_label(tr!(lang, "send.append"))
         .selected_text(append_label(lang, fields.append))
         .show_ui(ui, |ui| {

@@ -4,11 +4,12 @@
 
 use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
-use crate::tab::Tab;
+use crate::tab::{Tab, TabSettings};
 
 pub fn show(
     ui: &mut egui::Ui,
-    tab: &mut Tab,
+    tab: &Tab,
+    settings: &mut TabSettings,
     lang: Language,
     address_choices: &[String],
     requests: &mut Requests,
@@ -19,22 +20,22 @@ pub fn show(
         .show(ui, |ui| {
             let connection = tr!(lang, "panel.connection");
             section(ui, "connection", &connection, true, |ui| {
-                super::connection_panel::show(ui, tab, lang, address_choices, requests);
+                super::connection_panel::show(ui, tab, settings, lang, address_choices, requests);
             });
             if tab.mode == crate::session::Mode::TcpClient {
                 let title = tr!(lang, "panel.client_options");
                 section(ui, "client options", &title, false, |ui| {
-                    super::client_options::show(ui, tab, lang, address_choices);
+                    super::client_options::show(ui, tab, settings, lang, address_choices);
                 });
             }
             if tab.mode != crate::session::Mode::Udp {
                 // Folded, its title says whether TLS is on.
                 let mut title = tr!(lang, "panel.tls").into_owned();
-                if tab.settings.tls.enabled {
+                if settings.tls.enabled {
                     title.push_str(" ✔");
                 }
                 section(ui, "tls", &title, false, |ui| {
-                    super::tls_panel::show(ui, tab, lang, requests);
+                    super::tls_panel::show(ui, tab, settings, lang, requests);
                 });
             }
             if tab.mode == crate::session::Mode::Udp {
@@ -44,15 +45,15 @@ pub fn show(
                     &tr!(lang, "panel.multicast"),
                     false,
                     |ui| {
-                        super::multicast_panel::show(ui, tab, lang, requests);
+                        super::multicast_panel::show(ui, tab, settings, lang, requests);
                     },
                 );
             }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
-                super::receive_panel::show(ui, tab, lang, requests);
+                super::receive_panel::show(ui, tab, settings, lang, requests);
             });
             section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
-                super::send_options::show(ui, tab, lang, requests);
+                super::send_options::show(ui, tab, settings, lang, requests);
                 if ui
                     .button(tr!(lang, "send.replay"))
                     .on_hover_text(tr!(lang, "send.replay_hint"))
@@ -62,10 +63,10 @@ pub fn show(
                 }
             });
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
-                super::framing_panel::show(ui, tab, lang, requests);
+                super::framing_panel::show(ui, tab, settings, lang, requests);
             });
             section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
-                super::capture_panel::show(ui, tab, lang, requests);
+                super::capture_panel::show(ui, tab, settings, lang, requests);
             });
         });
 }

@@ -47,7 +47,7 @@ pub fn show(
             requests.tab(TabAction::ResetCounters);
         }
         if ui
-            .selectable_label(tab.settings.chart.open, tr!(lang, "chart.toggle"))
+            .selectable_label(tab.settings().chart.open, tr!(lang, "chart.toggle"))
             .on_hover_text(tr!(lang, "chart.toggle_hint"))
             .clicked()
         {

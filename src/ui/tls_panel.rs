@@ -6,7 +6,7 @@ use super::command::{FilePurpose, Requests, UiCommand};
 use super::connection_panel::{label_cell, widest};
 use crate::i18n::{Language, tr};
 use crate::session::Mode;
-use crate::tab::{Tab, TlsFields, VerifyChoice};
+use crate::tab::{Tab, TabSettings, TlsFields, VerifyChoice};
 
 /// A file the section asks to pick with a dialog.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,10 +15,16 @@ pub enum TlsFile {
     Key,
 }
 
-pub fn show(ui: &mut egui::Ui, tab: &mut Tab, lang: Language, requests: &mut Requests) {
+pub fn show(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     let editable = tab.endpoint_editable();
     let server = tab.mode == Mode::TcpServer;
-    let fields = &mut tab.settings.tls;
+    let fields = &mut settings.tls;
     let mut browse = None;
     ui.add_enabled_ui(editable, |ui| {
         let hint = if server {

@@ -78,7 +78,9 @@ pub fn shows(harness: &Harness<'_, App>, text: &str) -> bool {
     harness.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Replaces a text field's content the way a user does: focus, select all, delete, type.
+/// Replaces a text field's content the way a user does: focus, select all, delete, type; then
+/// runs the frame that shows what depends on it (the settings change at the end of the frame
+/// that edits them).
 pub fn type_into(harness: &mut Harness<'_, App>, role: Role, label: &str, text: &str) {
     harness.get_by_role_and_label(role, label).focus();
     harness.step();
@@ -86,6 +88,7 @@ pub fn type_into(harness: &mut Harness<'_, App>, role: Role, label: &str, text: 
     harness.key_press(egui::Key::Backspace);
     harness.step();
     harness.get_by_role_and_label(role, label).type_text(text);
+    harness.step();
     harness.step();
 }
 

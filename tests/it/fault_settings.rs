@@ -41,7 +41,12 @@ fn started_on(text: String) -> Harness<'static, App> {
 }
 
 fn remote_port(harness: &Harness<'_, App>) -> String {
-    harness.state().tab(Mode::Udp).settings.remote_port.clone()
+    harness
+        .state()
+        .tab(Mode::Udp)
+        .settings()
+        .remote_port
+        .clone()
 }
 
 #[test]

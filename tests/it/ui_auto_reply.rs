@@ -199,7 +199,7 @@ fn a_regular_expression_rule_replies_with_its_capture_after_its_delay() {
     type_into(&mut harness, Role::SpinButton, "after", "150");
     harness.key_press(egui::Key::Enter);
     harness.step();
-    let rules = &harness.state().tab(Mode::TcpServer).settings.auto_replies;
+    let rules = &harness.state().tab(Mode::TcpServer).settings().auto_replies;
     assert_eq!(rules[0].delay_ms, 150, "the delay as typed");
 
     let mut client = TcpStream::connect(server).expect("connect");

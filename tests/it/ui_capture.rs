@@ -247,7 +247,7 @@ fn auto_newline_off_lets_reads_run_together_until_a_line_end() {
     unfold(&mut harness, "Entries and memory");
     click(&mut harness, "Auto newline");
     assert_eq!(
-        harness.state().tab(Mode::TcpClient).settings.framing.kind,
+        harness.state().tab(Mode::TcpClient).settings().framing.kind,
         FramingKind::Lines
     );
     click(&mut harness, "Connect");
@@ -263,7 +263,7 @@ fn auto_newline_off_lets_reads_run_together_until_a_line_end() {
 
     click(&mut harness, "Auto newline");
     assert_eq!(
-        harness.state().tab(Mode::TcpClient).settings.framing.kind,
+        harness.state().tab(Mode::TcpClient).settings().framing.kind,
         FramingKind::PerRead
     );
 }

@@ -78,8 +78,8 @@ fn udp_with_chart() -> sockscope::StartOptions {
 fn the_chart_preset_opens_the_chart_of_the_preset_tab() {
     let options = udp_with_chart();
     let harness = app_harness_with(options);
-    assert!(harness.state().tab(Mode::Udp).settings.chart.open);
-    assert!(!harness.state().tab(Mode::TcpClient).settings.chart.open);
+    assert!(harness.state().tab(Mode::Udp).settings().chart.open);
+    assert!(!harness.state().tab(Mode::TcpClient).settings().chart.open);
     assert!(shows(&harness, "Bytes/s"), "drawn under the log");
 }
 

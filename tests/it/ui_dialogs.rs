@@ -155,6 +155,6 @@ fn a_cancelled_dialog_changes_nothing_and_the_next_one_opens() {
     step_until(&mut harness, "recording", |h| {
         h.state().tab(Mode::TcpClient).capture.recorder.is_some()
     });
-    let fields = &harness.state().tab(Mode::TcpClient).settings.capture;
+    let fields = &harness.state().tab(Mode::TcpClient).settings().capture;
     assert_eq!(fields.record_path, path.display().to_string());
 }

@@ -51,14 +51,14 @@ fn fields_encoding_tab_theme_and_panel_are_remembered() {
     );
     let app = restored.state();
     assert_eq!(app.active_tab(), Mode::Udp);
-    let udp = &app.tab(Mode::Udp).settings;
+    let udp = &app.tab(Mode::Udp).settings();
     assert_eq!(
         (udp.remote_host.as_str(), udp.remote_port.as_str()),
         ("::1", "5353")
     );
     assert_eq!(udp.encoding, TextEncoding::Gbk);
     assert_eq!(udp.view.layout, Layout::Hex);
-    let client = &app.tab(Mode::TcpClient).settings;
+    let client = &app.tab(Mode::TcpClient).settings();
     assert_eq!(
         (client.host.as_str(), client.port.as_str()),
         ("example.test", "4242")
@@ -112,7 +112,7 @@ fn damaged_settings_start_from_defaults_and_say_so() {
     ));
     let app = restored.state();
     assert_eq!(
-        app.tab(Mode::Udp).settings.remote_port,
+        app.tab(Mode::Udp).settings().remote_port,
         "5353",
         "the rest kept"
     );

@@ -17,7 +17,7 @@ fn send_box(harness: &egui_kittest::Harness<'static, sockscope::App>) -> String 
     harness
         .state()
         .tab(Mode::TcpClient)
-        .settings
+        .settings()
         .send_text
         .clone()
 }
@@ -38,12 +38,12 @@ fn history_puts_an_earlier_send_back_in_the_box() {
     assert_eq!(send_box(&harness), "first");
     let tab = harness.state().tab(Mode::TcpClient);
     assert_eq!(
-        tab.settings.input_format,
+        tab.settings().input_format,
         PayloadFormat::Text,
         "its format too"
     );
     let history: Vec<&str> = tab
-        .settings
+        .settings()
         .history
         .iter()
         .map(|p| p.text.as_str())

@@ -64,7 +64,7 @@ fn the_send_encoding_can_differ_from_the_display() {
         harness
             .state()
             .tab(Mode::TcpClient)
-            .settings
+            .settings()
             .encoding
             .to_string(),
         "UTF-8",

@@ -234,8 +234,8 @@ fn a_connection_coming_up_leaves_keystrokes_in_the_field_being_typed_in() {
     harness.event(egui::Event::Text("cd".to_owned()));
     harness.step();
     let tab = harness.state().tab(Mode::TcpClient);
-    assert_eq!(tab.settings.filter.pattern, "abcd");
-    assert_eq!(tab.settings.send_text, "");
+    assert_eq!(tab.settings().filter.pattern, "abcd");
+    assert_eq!(tab.settings().send_text, "");
 }
 
 /// Connect options from the window: a chosen local port, reconnecting to a server that

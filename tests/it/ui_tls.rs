@@ -130,7 +130,7 @@ fn a_tls_client_preset_connects_with_its_pin() {
         shows(h, "TLS 1.3 with TLS13_")
     });
     expect_secured(&server);
-    let tls = &harness.state().tab(Mode::TcpClient).settings.tls;
+    let tls = &harness.state().tab(Mode::TcpClient).settings().tls;
     assert!(tls.enabled);
     assert_eq!(tls.pin, fingerprint, "shown in the field as given");
 }
