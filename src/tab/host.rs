@@ -221,7 +221,9 @@ impl Host {
         }
         session.pending_frame_bytes = self.stage.pending_frame_bytes();
         drop(session);
-        (self.wake)();
+        if shared.first_wake() {
+            (self.wake)();
+        }
     }
 
     fn apply_event(&mut self, session: &mut Session, event: Event) {

@@ -11,7 +11,7 @@
 //! has applied what it asked, so the next frame, or a test's next look, sees it done.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Sender, TrySendError};
@@ -41,6 +41,11 @@ pub(super) struct Shared {
     applied_changed: Condvar,
     /// Received bytes the worker has queued that the host has not taken yet.
     queued_bytes: AtomicUsize,
+    /// The host asked the window for a frame that has not begun yet: it asks once. Asking at
+    /// every hand-over (a thousand a second under a flood) took the egui context's lock from
+    /// the frame being built each time, and asked from between a frame's two passes, it
+    /// brought a frame on beyond the cap.
+    woken: AtomicBool,
 }
 
 impl Shared {
@@ -51,6 +56,11 @@ impl Shared {
 
     pub fn set_queued_bytes(&self, bytes: usize) {
         self.queued_bytes.store(bytes, Ordering::Relaxed);
+    }
+
+    /// Whether the host should ask for a frame: not if it has asked since the last one began.
+    pub fn first_wake(&self) -> bool {
+        !self.woken.swap(true, Ordering::AcqRel)
     }
 }
 
@@ -89,6 +99,7 @@ impl SessionLink {
             applied: Mutex::new(0),
             applied_changed: Condvar::new(),
             queued_bytes: AtomicUsize::new(0),
+            woken: AtomicBool::new(false),
         });
         let (requests, taken) = crossbeam_channel::bounded(REQUEST_LIMIT);
         let outputs = Outputs::new(context);
@@ -146,6 +157,7 @@ impl SessionLink {
 
     /// A frame starts: it reads the session as it is now until [`Self::end_frame`].
     pub fn begin_frame(&mut self) {
+        self.shared.woken.store(false, Ordering::Release);
         self.frame = Some(RwLock::read_arc(&self.shared.session));
     }
 
