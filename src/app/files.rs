@@ -7,7 +7,7 @@ use super::App;
 use super::dialogs::{DialogRefused, FilePicker, FilePurpose};
 use crate::export;
 use crate::i18n::tr;
-use crate::session::{EntryKind, LogEntry, Mode};
+use crate::session::{EntryKind, Mode};
 use crate::tab::TabAction;
 use crate::ui::tls_panel::TlsFile;
 
@@ -18,14 +18,14 @@ impl App {
     pub fn save_log(&mut self, mode: Mode, path: PathBuf) {
         let tab = self.tab(mode);
         let context = tab.record_context();
-        // A snapshot, so the UI keeps running while the file is written.
-        let entries: Vec<LogEntry> = tab.session().log.iter().map(|e| e.to_entry()).collect();
+        // Copied on the saving thread, a part at a time: the window and the session go on.
+        let entries = tab.log_copy();
         let done = self.saves.0.clone();
         let wake = self.wake.clone();
         let spawned = std::thread::Builder::new()
             .name("save-log".into())
             .spawn(move || {
-                let result = export::export_log(&path, &context, &entries);
+                let result = export::export_log(&path, &context, entries);
                 let _ = done.send((mode, path, result));
                 wake();
             });

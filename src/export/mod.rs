@@ -8,6 +8,7 @@ pub mod recorder;
 pub mod replay;
 mod writer_thread;
 
+use std::borrow::Borrow;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -49,10 +50,10 @@ fn format_for(path: &Path) -> Result<LogFormat, ExportError> {
 
 /// Writes `entries` to a new file at `path` (replacing any), in the format its
 /// extension names, and returns how many records were written.
-pub fn export_log<'a>(
+pub fn export_log<E: Borrow<LogEntry>>(
     path: &Path,
     ctx: &RecordContext,
-    entries: impl IntoIterator<Item = &'a LogEntry>,
+    entries: impl IntoIterator<Item = E>,
 ) -> Result<usize, ExportError> {
     let format = format_for(path)?;
     let file = File::create(path).map_err(ExportError::io(path))?;
@@ -60,11 +61,11 @@ pub fn export_log<'a>(
     write_log(&mut writer, format, ctx, entries).map_err(ExportError::io(path))
 }
 
-fn write_log<'a>(
+fn write_log<E: Borrow<LogEntry>>(
     w: &mut impl Write,
     format: LogFormat,
     ctx: &RecordContext,
-    entries: impl IntoIterator<Item = &'a LogEntry>,
+    entries: impl IntoIterator<Item = E>,
 ) -> io::Result<usize> {
     let mut writer = RecordWriter::new(format)?;
     writer.write_header(w)?;
@@ -72,7 +73,7 @@ fn write_log<'a>(
     let mut record = Vec::new();
     for entry in entries {
         record.clear();
-        writer.write_record(&mut record, ctx, entry)?;
+        writer.write_record(&mut record, ctx, entry.borrow())?;
         w.write_all(&record)?;
         count += 1;
     }
@@ -111,7 +112,7 @@ mod tests {
     fn export(name: &str) -> String {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(name);
-        assert_eq!(export_log(&path, &ctx(), &entries()).unwrap(), 3);
+        assert_eq!(export_log(&path, &ctx(), entries()).unwrap(), 3);
         fs::read_to_string(&path).unwrap()
     }
 
@@ -168,7 +169,7 @@ mod tests {
     fn unknown_extension_is_refused_before_creating() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("session.json");
-        let err = export_log(&path, &ctx(), &entries()).unwrap_err();
+        let err = export_log(&path, &ctx(), entries()).unwrap_err();
         assert!(matches!(&err, ExportError::UnknownFormat(p) if *p == path));
         let message = err.to_string();
         assert!(message.contains(".txt, .csv or .jsonl"), "{message}");
@@ -179,7 +180,7 @@ mod tests {
     fn missing_directory_is_an_io_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing").join("session.txt");
-        let err = export_log(&path, &ctx(), &entries()).unwrap_err();
+        let err = export_log(&path, &ctx(), entries()).unwrap_err();
         assert!(matches!(&err, ExportError::Io { path: p, .. } if *p == path));
         assert!(err.to_string().starts_with("cannot write "));
     }
@@ -190,7 +191,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("full.jsonl");
         std::os::unix::fs::symlink("/dev/full", &path).unwrap();
-        let err = export_log(&path, &ctx(), &entries()).unwrap_err();
+        let err = export_log(&path, &ctx(), entries()).unwrap_err();
         let ExportError::Io { source, .. } = err else {
             panic!("expected an I/O error, got {err:?}");
         };

@@ -23,7 +23,7 @@ use super::host;
 use super::outputs::Outputs;
 use super::request::Request;
 use crate::export::RecordContext;
-use crate::session::{Mode, Session};
+use crate::session::{LogEntry, Mode, Session};
 
 /// Requests waiting for the host at most. A user sends a few per frame; the host takes each in
 /// a batch's time, so a full queue means a host that is stuck.
@@ -171,5 +171,111 @@ impl SessionLink {
     /// Received bytes the worker has queued that the host has not taken yet.
     pub fn queued_bytes(&self) -> usize {
         self.shared.queued_bytes.load(Ordering::Relaxed)
+    }
+
+    /// The log's entries as they are now, for another thread to copy out a part at a time.
+    pub fn log_copy(&self) -> LogCopy {
+        let session = self.read();
+        LogCopy {
+            session: Arc::clone(&self.shared.session),
+            next: session.log.first_sequence(),
+            end: session.log.pushed(),
+            part: Vec::new().into_iter(),
+        }
+    }
+}
+
+/// Entries the log held when asked (those since evicted or cleared are skipped), copied a part
+/// at a time under a read lock of its own: a thread that writes a whole log out never holds
+/// the session for long, so the host hands it on meanwhile.
+pub struct LogCopy {
+    session: Arc<RwLock<Session>>,
+    /// The sequence number of the next entry to copy.
+    next: u64,
+    /// One past the last entry's.
+    end: u64,
+    part: std::vec::IntoIter<LogEntry>,
+}
+
+/// Entries copied under one read lock: a few milliseconds of copying at most.
+const COPY_PART: u64 = 4096;
+
+impl Iterator for LogCopy {
+    type Item = LogEntry;
+
+    fn next(&mut self) -> Option<LogEntry> {
+        loop {
+            if let Some(entry) = self.part.next() {
+                return Some(entry);
+            }
+            if self.next >= self.end {
+                return None;
+            }
+            let session = self.session.read();
+            let log = &session.log;
+            // Entries evicted (past the cap) or cleared since are gone: go on from the oldest.
+            self.next = self.next.max(log.first_sequence());
+            let until = self.end.min(self.next + COPY_PART);
+            let part: Vec<_> = (self.next..until)
+                .filter_map(|sequence| log.get(log.index_of(sequence)?))
+                .map(|entry| entry.to_entry())
+                .collect();
+            drop(session);
+            self.next = until;
+            self.part = part.into_iter();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::codec::TextEncoding;
+    use crate::session::EntryKind;
+
+    fn link() -> SessionLink {
+        let context = RecordContext {
+            mode: Mode::Udp,
+            encoding: TextEncoding::Utf8,
+            hex_text: false,
+        };
+        SessionLink::new(Mode::Udp, context, Arc::new(|| {}))
+    }
+
+    fn entries(numbers: std::ops::Range<u32>) -> Vec<LogEntry> {
+        let peer = "127.0.0.1:9".parse().ok();
+        numbers
+            .map(|n| LogEntry::new(SystemTime::now(), peer, EntryKind::Rx(n.to_string().into())))
+            .collect()
+    }
+
+    fn text(entry: &LogEntry) -> String {
+        String::from_utf8_lossy(entry.bytes()).into_owned()
+    }
+
+    #[test]
+    fn a_copy_holds_what_the_log_held_when_asked_over_several_parts() {
+        let mut link = link();
+        assert!(link.request(Request::Load(entries(0..10_000))));
+        let copy = link.log_copy();
+        assert!(link.request(Request::Load(entries(10_000..10_001))));
+        let copied: Vec<String> = copy.map(|entry| text(&entry)).collect();
+        assert_eq!(copied.len(), 10_000, "not the entry that came after");
+        assert_eq!((copied[0].as_str(), copied[9_999].as_str()), ("0", "9999"));
+        assert_eq!(copied[4_096], "4096", "the second part follows the first");
+    }
+
+    #[test]
+    fn entries_cleared_while_a_copy_is_made_are_skipped() {
+        let mut link = link();
+        assert!(link.request(Request::Load(entries(0..10_000))));
+        let mut copy = link.log_copy();
+        let first = copy.next().map(|entry| text(&entry));
+        assert_eq!(first.as_deref(), Some("0"));
+        assert!(link.request(Request::ClearLog));
+        // The rest of the first part was copied before the clear; nothing after it.
+        assert_eq!(copy.count(), COPY_PART as usize - 1);
     }
 }

@@ -37,7 +37,7 @@ pub use capture::Capture;
 pub use connect_options::{ClientFields, UdpFields};
 use fields::parse_mib;
 use link::SessionLink;
-pub use link::SessionRead;
+pub use link::{LogCopy, SessionRead};
 use request::Request;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
@@ -236,6 +236,12 @@ impl Tab {
     /// Records this tab's entries into the whole app's recording too, or stops (`None`).
     pub fn set_record_all(&mut self, feed: Option<RecordFeed>) {
         self.ask(Request::RecordAll(feed));
+    }
+
+    /// The log's entries as they are now, for a thread that writes them out (copied a part at
+    /// a time, so the session is never held for long).
+    pub fn log_copy(&self) -> LogCopy {
+        self.link.log_copy()
     }
 
     /// The session as the window sees it: during a frame, as it was when the frame began.
