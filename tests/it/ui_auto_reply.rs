@@ -1,6 +1,7 @@
 //! Auto-reply in the real App against real loopback peers: a rule answers the client that sent
 //! the match (and no other), echo sends back what arrived, rules see framed entries, and replies
-//! are logged as AUTO. Replies, recording and idle-gap frames go on while no frame is drawn.
+//! are logged as AUTO. Replies, recording and idle-gap frames go on while no frame is drawn, and
+//! while a frame reads the session.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, UdpSocket};
@@ -184,6 +185,49 @@ fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
         position("PING") < position("PONG"),
         "in order of events: {texts:?}"
     );
+    assert_eq!(auto_entries(&harness, Mode::TcpServer), 1);
+}
+
+#[test]
+fn replies_and_recording_go_on_while_a_frame_reads_the_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let record = dir.path().join("held.jsonl");
+    let mut harness = app_harness();
+    let server = start_server(&mut harness);
+    unfold(&mut harness, "Files");
+    type_field(&mut harness, "Record to", &record.display().to_string());
+    tick(&mut harness, "Record to");
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "When 1", "PING");
+    type_field(&mut harness, "Reply 1", "PONG");
+    let mut client = TcpStream::connect(server).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(&mut harness, "the client", |h| {
+        h.state().tab(Mode::TcpServer).session().clients.len() == 1
+    });
+    let pings = |harness: &egui_kittest::Harness<'_, sockscope::App>| {
+        let tab = harness.state().tab(Mode::TcpServer);
+        let session = tab.session();
+        session
+            .log
+            .iter()
+            .filter(|entry| entry.bytes() == b"PING")
+            .count()
+    };
+
+    // A frame that never ends reads the session: its host goes on without it.
+    harness.state_mut().tab_mut(Mode::TcpServer).begin_frame();
+    client.write_all(b"PING").expect("send");
+    assert_eq!(read_exactly(&mut client, 4), b"PONG", "the rule answered");
+    wait_without_frames("the recording to hold the read and the reply", || {
+        let text = std::fs::read_to_string(&record).unwrap_or_default();
+        text.contains("\"PING\"") && text.contains("\"PONG\"")
+    });
+    assert_eq!(pings(&harness), 0, "the frame sees the session as it began");
+
+    harness.state_mut().tab_mut(Mode::TcpServer).end_frame();
+    wait_without_frames("the session to have what waited", || pings(&harness) == 1);
     assert_eq!(auto_entries(&harness, Mode::TcpServer), 1);
 }
 
