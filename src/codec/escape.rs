@@ -2,7 +2,7 @@
 //! `\xNN` is a raw byte, not a character, so text runs are encoded apart from it; the others
 //! are characters, in the encoding (two bytes each in UTF-16).
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use super::text::{EncodeError, TextEncoding};
 
@@ -148,6 +148,58 @@ fn encode_run(
     }
 }
 
+/// Text that [`encode_escaped`] reads back as exactly `bytes` in `encoding`: the text they
+/// decode to, with `\` and control characters written as escapes, and bytes that are no text
+/// in the encoding as `\xNN`. For the send box switching from hex to text with bytes that are
+/// not plain text: it keeps every byte, where the plain text would lose or add some.
+pub fn escaped_text(bytes: &[u8], encoding: TextEncoding) -> String {
+    let mut text = String::with_capacity(bytes.len() * 2);
+    if encoding == TextEncoding::Utf8 {
+        for chunk in bytes.utf8_chunks() {
+            chunk
+                .valid()
+                .chars()
+                .for_each(|ch| push_escaped(&mut text, ch));
+            chunk
+                .invalid()
+                .iter()
+                .for_each(|&byte| push_byte(&mut text, byte));
+        }
+    } else {
+        encoding
+            .decode(bytes)
+            .chars()
+            .for_each(|ch| push_escaped(&mut text, ch));
+    }
+    if encode_escaped(&text, encoding).is_ok_and(|back| back == bytes) {
+        return text;
+    }
+    // Not text in this encoding (UTF-16 of odd length, bytes GBK cannot decode): every byte
+    // as itself, which a `\xNN` always is.
+    text.clear();
+    bytes.iter().for_each(|&byte| push_byte(&mut text, byte));
+    text
+}
+
+fn push_escaped(text: &mut String, ch: char) {
+    match ch {
+        '\\' => text.push_str("\\\\"),
+        '\r' => text.push_str("\\r"),
+        '\n' => text.push_str("\\n"),
+        '\t' => text.push_str("\\t"),
+        '\0' => text.push_str("\\0"),
+        // A control character as its byte: right in the ASCII-based encodings, and the
+        // round trip in `escaped_text` catches the others.
+        ch if ch.is_ascii_control() => push_byte(text, ch as u8),
+        ch => text.push(ch),
+    }
+}
+
+fn push_byte(text: &mut String, byte: u8) {
+    // Writing to a String cannot fail.
+    let _ = write!(text, "\\x{byte:02X}");
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
@@ -208,5 +260,23 @@ mod tests {
             panic!("{error:?}")
         };
         assert_eq!((error.line, error.column), (2, 3));
+    }
+
+    #[test]
+    fn bytes_that_are_not_plain_text_come_back_exactly_through_escapes() {
+        let modbus = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD];
+        let text = escaped_text(&modbus, TextEncoding::Utf8);
+        assert_eq!(text, r"\x01\x03\0\0\0\n\xC5\xCD");
+        let gbk = [0xC4, 0xE3, 0xBA, 0xC3, b'\\', b'\r'];
+        assert_eq!(escaped_text(&gbk, TextEncoding::Gbk), r"你好\\\r");
+        let mut next = crate::test_rng::xorshift(0x05EE_DE5C);
+        for encoding in TextEncoding::ALL {
+            for len in 0..64 {
+                let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                let text = escaped_text(&bytes, encoding);
+                let back = encode_escaped(&text, encoding).unwrap();
+                assert_eq!(back, bytes, "{encoding} {text:?}");
+            }
+        }
     }
 }

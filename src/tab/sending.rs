@@ -270,33 +270,91 @@ impl Tab {
         if settings.input_format == format {
             return;
         }
-        // The encoding Send uses: the send box's own, else the tab's.
-        let encoding = settings.send.encoding.unwrap_or(settings.encoding);
-        let converted = match format {
-            PayloadFormat::Hex => {
-                codec::compose(&settings.send_text, PayloadFormat::Text, encoding)
-                    .ok()
-                    .map(|bytes| codec::to_spaced_hex(&bytes))
+        let converted = match converted_box(&settings, format) {
+            Ok(converted) => converted,
+            Err(error) => {
+                // The radio stays where it was, with the reason beside the box.
+                self.view.errors.send = Some(error.in_language(self.language));
+                return;
             }
-            // Only when the bytes are text that encodes back to the same bytes.
-            PayloadFormat::Text => codec::parse_hex(&settings.send_text)
-                .ok()
-                .and_then(|bytes| {
-                    let text = encoding.decode(&bytes).into_owned();
-                    let same = encoding.encode(&text).is_ok_and(|back| *back == bytes[..]);
-                    (same && !text.contains(|c: char| c.is_control() && c != '\n' && c != '\t'))
-                        .then_some(text)
-                }),
         };
-        if let Some(text) = converted {
-            settings.send_text = text;
-        }
+        settings.send_text = converted.text;
+        settings.send.escapes |= converted.escapes;
         settings.input_format = format;
         self.use_settings(settings);
         self.view.errors.send = None;
         // Clicking the radio took focus from the box; give it back so typing goes on there.
         self.view.focus_send_box = true;
     }
+}
+
+/// The send box's input after a switch of its format, the same bytes either way.
+struct Converted {
+    text: String,
+    /// The text needs Escapes on to mean those bytes.
+    escapes: bool,
+}
+
+/// Why the send box cannot switch its format.
+enum ConvertError {
+    /// Its variables would become the bytes of their braces.
+    Variables,
+    /// Its input does not compose (bad hex, a character the encoding lacks, a bad escape).
+    Compose(codec::ComposeError),
+}
+
+impl ConvertError {
+    fn in_language(&self, lang: Language) -> String {
+        match self {
+            Self::Variables => tr!(lang, "errors.convert.variables").into_owned(),
+            Self::Compose(error) => {
+                let error = messages::describe(error, lang);
+                tr!(lang, "errors.convert.failed", error = error).into_owned()
+            }
+        }
+    }
+}
+
+/// The send box's input in `format`, meaning the same bytes: text becomes its bytes in hex;
+/// hex becomes the text it encodes when that is plain text, else that text with escapes for
+/// the bytes that are not (so nothing is lost or added).
+fn converted_box(settings: &TabSettings, format: PayloadFormat) -> Result<Converted, ConvertError> {
+    let input = &settings.send_text;
+    if input.contains("{{") {
+        return Err(ConvertError::Variables);
+    }
+    // The encoding Send uses: the send box's own, else the tab's.
+    let encoding = settings.send.encoding.unwrap_or(settings.encoding);
+    let bytes = match format {
+        PayloadFormat::Hex if settings.send.escapes => {
+            codec::encode_escaped(input, encoding).map_err(codec::ComposeError::from)
+        }
+        PayloadFormat::Hex => codec::compose(input, PayloadFormat::Text, encoding),
+        PayloadFormat::Text => codec::compose(input, PayloadFormat::Hex, encoding),
+    }
+    .map_err(ConvertError::Compose)?;
+    Ok(match format {
+        PayloadFormat::Hex => Converted {
+            text: codec::to_spaced_hex(&bytes),
+            escapes: false,
+        },
+        PayloadFormat::Text => {
+            let text = encoding.decode(&bytes).into_owned();
+            let same = encoding.encode(&text).is_ok_and(|back| *back == bytes[..]);
+            let plain = !text.contains(|c: char| c.is_control() && c != '\n' && c != '\t');
+            if same && plain {
+                Converted {
+                    text,
+                    escapes: false,
+                }
+            } else {
+                Converted {
+                    text: codec::escape::escaped_text(&bytes, encoding),
+                    escapes: true,
+                }
+            }
+        }
+    })
 }
 
 /// The bytes send number `index` of these settings would put on the wire, or why it cannot

@@ -263,3 +263,44 @@ fn send_variables_count_on_from_send_to_send_and_through_a_repeat() {
     click(&mut harness, "Send");
     assert_eq!(receive(), "SEQ0303", "on from where the repeat stopped");
 }
+
+fn send_text(harness: &egui_kittest::Harness<'static, sockscope::App>) -> String {
+    let tab = harness.state().tab(Mode::TcpClient);
+    tab.settings().send_text.clone()
+}
+
+#[test]
+fn switching_between_hex_and_text_keeps_every_byte() {
+    let mut harness = app_harness();
+    let mut peer = connected_client(&mut harness);
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "01 03 00 00 00 0A C5 CD");
+    // Not plain text: it comes as text with escapes, and Escapes goes on.
+    click(&mut harness, "Text input");
+    assert_eq!(send_text(&harness), r"\x01\x03\0\0\0\n\xC5\xCD");
+    let tab = harness.state().tab(Mode::TcpClient);
+    assert!(tab.settings().send.escapes, "Escapes is on");
+    assert!(shows(&harness, "Sends 8 bytes: 01 03 00 00 00 0A C5 CD"));
+    click(&mut harness, "Hex input");
+    assert_eq!(send_text(&harness), "01 03 00 00 00 0A C5 CD");
+    click(&mut harness, "Send");
+    assert_eq!(
+        read_exactly(&mut peer, 8),
+        [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD]
+    );
+
+    // Variables cannot become bytes: the box stays as it is and says why.
+    click(&mut harness, "Text input");
+    type_send_box(&mut harness, "SEQ{{counter}}");
+    click(&mut harness, "Hex input");
+    assert!(shows(
+        &harness,
+        "The box has variables ({{…}}): they stay as typed, so it cannot switch"
+    ));
+    let tab = harness.state().tab(Mode::TcpClient);
+    assert_eq!(
+        tab.settings().input_format,
+        sockscope::codec::PayloadFormat::Text
+    );
+    assert_eq!(send_text(&harness), "SEQ{{counter}}");
+}
