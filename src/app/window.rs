@@ -194,7 +194,11 @@ fn log_area(
     requests: &mut Requests,
 ) {
     let mode = tab.mode;
-    ui::filter_bar::show(ui, tab, settings, lang);
+    ui.horizontal_wrapped(|ui| {
+        ui::log_controls::show(ui, tab, lang, requests);
+        ui.separator();
+        ui::filter_bar::show(ui, tab, settings, lang);
+    });
     if settings.chart.open {
         chart_panel(ui, tab, settings, lang);
     }

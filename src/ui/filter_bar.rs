@@ -4,68 +4,67 @@ use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabSettings};
 use crate::units::group_digits;
 
+/// The filter's fields, in the row the caller laid out (wrapping).
 pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
-    ui.horizontal_wrapped(|ui| {
-        // Each label stays with its field: a group goes to the next row whole when it does not
-        // fit, so each is given the width it needs.
-        let fields = &mut settings.filter;
-        let label = tr!(lang, "filter.label");
-        let hex = tr!(lang, "filter.hex");
-        let width = text_width(ui, &label) + PATTERN_WIDTH + checkbox_width(ui, &hex);
-        group(ui, width, |ui| {
-            let label = ui.label(label);
-            let hint = if fields.hex {
-                tr!(lang, "filter.hex_hint")
-            } else {
-                tr!(lang, "filter.text_hint")
-            };
-            let edit = egui::TextEdit::singleline(&mut fields.pattern)
-                .hint_text(hint)
-                .desired_width(PATTERN_WIDTH);
-            ui.add(edit).labelled_by(label.id);
-            ui.checkbox(&mut fields.hex, hex);
-        });
-        let directions = [
-            (&mut fields.rx, tr!(lang, "filter.rx")),
-            (&mut fields.tx, tr!(lang, "filter.tx")),
-            (&mut fields.info, tr!(lang, "filter.info")),
-        ];
-        let width = directions
-            .iter()
-            .map(|(_, text)| checkbox_width(ui, text))
-            .sum();
-        group(ui, width, |ui| {
-            for (shown, text) in directions {
-                ui.checkbox(shown, text);
-            }
-        });
-        let label = tr!(lang, "filter.peer");
-        group(ui, text_width(ui, &label) + PEER_WIDTH, |ui| {
-            let label = ui.label(label);
-            let edit = egui::TextEdit::singleline(&mut fields.peer)
-                .hint_text(tr!(lang, "filter.peer_hint"))
-                .desired_width(PEER_WIDTH);
-            ui.add(edit).labelled_by(label.id);
-        });
-        if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {
-            *fields = Default::default();
-        }
-        if let Some(error) = &tab.view.errors.filter {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        } else if let Some(filter) = &tab.view.filter {
-            let log = &tab.session().log;
-            let tested = filter.tested(log);
-            let text = if tested < log.len() as u64 {
-                let percent = tested * 100 / (log.len() as u64).max(1);
-                tr!(lang, "filter.progress", percent = percent)
-            } else {
-                let matched = group_digits(filter.matched() as u64);
-                let total = group_digits(log.len() as u64);
-                tr!(lang, "filter.matched", matched = matched, total = total)
-            };
-            ui.weak(text);
+    // Each label stays with its field: a group goes to the next row whole when it does not
+    // fit, so each is given the width it needs.
+    let fields = &mut settings.filter;
+    let label = tr!(lang, "filter.label");
+    let hex = tr!(lang, "filter.hex");
+    let width = text_width(ui, &label) + PATTERN_WIDTH + checkbox_width(ui, &hex);
+    group(ui, width, |ui| {
+        let label = ui.label(label);
+        let hint = if fields.hex {
+            tr!(lang, "filter.hex_hint")
+        } else {
+            tr!(lang, "filter.text_hint")
+        };
+        let edit = egui::TextEdit::singleline(&mut fields.pattern)
+            .hint_text(hint)
+            .desired_width(PATTERN_WIDTH);
+        ui.add(edit).labelled_by(label.id);
+        ui.checkbox(&mut fields.hex, hex);
+    });
+    let directions = [
+        (&mut fields.rx, tr!(lang, "filter.rx")),
+        (&mut fields.tx, tr!(lang, "filter.tx")),
+        (&mut fields.info, tr!(lang, "filter.info")),
+    ];
+    let width = directions
+        .iter()
+        .map(|(_, text)| checkbox_width(ui, text))
+        .sum();
+    group(ui, width, |ui| {
+        for (shown, text) in directions {
+            ui.checkbox(shown, text);
         }
     });
+    let label = tr!(lang, "filter.peer");
+    group(ui, text_width(ui, &label) + PEER_WIDTH, |ui| {
+        let label = ui.label(label);
+        let edit = egui::TextEdit::singleline(&mut fields.peer)
+            .hint_text(tr!(lang, "filter.peer_hint"))
+            .desired_width(PEER_WIDTH);
+        ui.add(edit).labelled_by(label.id);
+    });
+    if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {
+        *fields = Default::default();
+    }
+    if let Some(error) = &tab.view.errors.filter {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    } else if let Some(filter) = &tab.view.filter {
+        let log = &tab.session().log;
+        let tested = filter.tested(log);
+        let text = if tested < log.len() as u64 {
+            let percent = tested * 100 / (log.len() as u64).max(1);
+            tr!(lang, "filter.progress", percent = percent)
+        } else {
+            let matched = group_digits(filter.matched() as u64);
+            let total = group_digits(log.len() as u64);
+            tr!(lang, "filter.matched", matched = matched, total = total)
+        };
+        ui.weak(text);
+    }
 }
 
 const PATTERN_WIDTH: f32 = 180.0;

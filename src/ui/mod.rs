@@ -18,6 +18,7 @@ pub mod fonts;
 pub mod framing_panel;
 pub mod labels;
 pub mod language_menu;
+pub mod log_controls;
 pub mod log_lines;
 pub mod log_row;
 pub mod log_view;

@@ -50,7 +50,7 @@ pub fn show(
                 );
             }
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
-                super::receive_panel::show(ui, tab, settings, lang, requests);
+                super::receive_panel::show(ui, settings, lang);
             });
             section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
                 super::send_options::show(ui, tab, settings, lang, requests);

@@ -176,7 +176,7 @@ fn the_settings_panel_keeps_its_width_frame_after_frame_with_every_section_open(
             }
             let code = language.code();
             assert_eq!(first, panel_edge(&harness), "{code} {tab}: the panel grew");
-            for key in ["capture.save_log", "display.clear", "connection.port"] {
+            for key in ["capture.save_log", "display.encoding", "connection.port"] {
                 let right = harness.get_by_label(&text(language, key)).rect().max.x;
                 assert!(right < first, "{code} {tab}: {key} is inside the panel");
             }
@@ -188,17 +188,18 @@ fn the_settings_panel_keeps_its_width_frame_after_frame_with_every_section_open(
 #[test]
 fn the_settings_panel_hides_and_shows() {
     let mut harness = default_window(Language::English);
-    let filter_left = |h: &Harness<'_, App>| h.get_by_label("Filter").rect().min.x;
-    let with_panel = filter_left(&harness);
+    // Pause starts the row above the log.
+    let log_left = |h: &Harness<'_, App>| h.get_by_label("Pause").rect().min.x;
+    let with_panel = log_left(&harness);
     click(&mut harness, "Settings");
     assert!(harness.query_by_label("Connection").is_none());
     assert!(
-        filter_left(&harness) < with_panel / 4.0,
+        log_left(&harness) < with_panel / 4.0,
         "the log starts at the left edge"
     );
     click(&mut harness, "Settings");
     assert!(harness.query_by_label("Connection").is_some());
-    assert_eq!(filter_left(&harness), with_panel);
+    assert_eq!(log_left(&harness), with_panel);
 }
 
 /// Light and dark themes, chosen in the tab bar, or the system's. (The harness starts in its

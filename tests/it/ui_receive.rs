@@ -157,6 +157,9 @@ fn pause_freezes_the_view_while_data_is_still_counted() {
     peer.write_all(b"before pause").expect("write");
     step_until(&mut harness, "the first data", |h| shows(h, "before pause"));
 
+    // Pause, Clear and the badge are beside the log, with the settings panel hidden too.
+    click(&mut harness, "Settings");
+    assert!(!shows(&harness, "Encoding"), "the settings panel is hidden");
     click(&mut harness, "Pause");
     peer.write_all(b"during pause").expect("write");
     let rx = |h: &egui_kittest::Harness<'_, sockscope::App>| {
@@ -167,13 +170,15 @@ fn pause_freezes_the_view_while_data_is_still_counted() {
             .rx_messages
     };
     step_until(&mut harness, "the second read counted", |h| rx(h) == 2);
-    step_until(&mut harness, "the badge", |h| shows(h, "+1 new"));
+    step_until(&mut harness, "the badge", |h| {
+        shows(h, "Paused: 1 new not shown")
+    });
     assert!(!shows(&harness, "during pause"), "the view is frozen");
     assert!(shows(&harness, "RX 24 B (2)"), "counters keep counting");
 
     click(&mut harness, "Resume");
     step_until(&mut harness, "the held data", |h| shows(h, "during pause"));
-    assert!(!shows(&harness, "+1 new"));
+    assert!(!shows(&harness, "Paused: 1 new not shown"));
 }
 
 #[test]
