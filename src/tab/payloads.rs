@@ -48,8 +48,10 @@ impl Payload {
             .render(0, SystemTime::now()))
     }
 
-    /// One line for a menu: the format and the start of the text.
-    pub fn summary(&self) -> String {
+    /// One line for a menu, in `lang`: the format (with the send encoding, when it is not the
+    /// display's: the same text sent in two encodings is two kept sends) and the start of the
+    /// text.
+    pub fn summary(&self, lang: Language) -> String {
         const SHOWN: usize = 40;
         let flat: String = self
             .text
@@ -63,7 +65,16 @@ impl Payload {
         } else {
             flat
         };
-        format!("[{}] {text}", self.format)
+        let format = match self.format {
+            PayloadFormat::Text => tr!(lang, "send.kept_text"),
+            PayloadFormat::Hex => tr!(lang, "send.kept_hex"),
+        };
+        match self.send.encoding {
+            Some(encoding) if self.format == PayloadFormat::Text => {
+                format!("[{format} · {encoding}] {text}")
+            }
+            _ => format!("[{format}] {text}"),
+        }
     }
 }
 
@@ -192,7 +203,17 @@ mod tests {
             modbus.wire_bytes(TextEncoding::Gbk, EN).unwrap(),
             [1, 3, 0, 0, 0, 0x0A, 0xC5, 0xCD]
         );
-        assert_eq!(modbus.summary(), "[Hex] 01 03 00 00 00 0A");
+        assert_eq!(modbus.summary(EN), "[Hex] 01 03 00 00 00 0A");
+        let zh = Language::SimplifiedChinese;
+        assert_eq!(modbus.summary(zh), "[十六进制] 01 03 00 00 00 0A");
+        let mut gbk = text("你好");
+        assert_eq!(gbk.summary(zh), "[文本] 你好");
+        gbk.send.encoding = Some(TextEncoding::Gbk);
+        assert_eq!(
+            gbk.summary(zh),
+            "[文本 · GBK] 你好",
+            "not the same as the UTF-8 send"
+        );
         assert_eq!(
             text("").wire_bytes(TextEncoding::Utf8, EN),
             Err("Nothing to send: the send box is empty".to_owned())
@@ -206,7 +227,7 @@ mod tests {
             Err("'😀' (U+1F600) at line 1, column 1 cannot be encoded in GBK".to_owned())
         );
         let long = text(&format!("a\r\n{}", "b".repeat(60)));
-        assert_eq!(long.summary().chars().count(), "[Text] ".len() + 41);
+        assert_eq!(long.summary(EN).chars().count(), "[Text] ".len() + 41);
     }
 
     #[test]

@@ -94,7 +94,7 @@ fn row(
     let number = index + 1;
     let send = ui
         .button(tr!(lang, "quick.send", number = number))
-        .on_hover_text(command.payload.summary());
+        .on_hover_text(command.payload.summary(lang));
     if send.clicked() {
         action = Some(QuickAction::Send(index));
     }

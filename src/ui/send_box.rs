@@ -255,7 +255,7 @@ fn history_menu(ui: &mut egui::Ui, history: &[Payload], lang: Language) -> Optio
                 .max_height(360.0)
                 .show(ui, |ui| {
                     for payload in history {
-                        if ui.button(payload.summary()).clicked() {
+                        if ui.button(payload.summary(lang)).clicked() {
                             chosen = Some(payload.clone());
                             ui.close();
                         }
