@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Line, LineStyle, Plot, PlotPoints};
 
 use crate::i18n::{Language, tr};
 use crate::session::{ReplyTimes, Sample, Session};
@@ -72,13 +72,23 @@ pub fn show(
         tr!(lang, "chart.bytes_per_second")
     };
     let colors = (ui.visuals().warn_fg_color, ui.visuals().hyperlink_color);
+    // The key above the plot, not a legend on it: a legend sits on the newest data.
+    ui.horizontal(|ui| {
+        ui.colored_label(colors.1, "—— RX");
+        ui.colored_label(colors.0, "- - TX");
+    });
+    // Quiet, the y axis runs from 0 to 1, not around 0 into negative rates.
+    let top = samples
+        .iter()
+        .flat_map(|sample| [pick(sample, true), pick(sample, false)])
+        .fold(1.0, f64::max);
     Plot::new(("traffic chart", session.mode))
         .height(150.0)
-        .legend(Legend::default())
         .allow_scroll(false)
         .allow_drag(false)
         .allow_zoom(false)
         .include_y(0.0)
+        .include_y(top)
         // The panel's fill is behind it already: a second fill of the plot's area cost a
         // fifth more of llvmpipe's pixel work per frame under a flood (a real window).
         .show_background(false)
@@ -87,7 +97,9 @@ pub fn show(
         .y_axis_label(unit.into_owned())
         .show(ui, |plot| {
             plot.line(Line::new("RX", points(true)).color(colors.1));
-            plot.line(Line::new("TX", points(false)).color(colors.0));
+            // Dashed, so RX equal to TX still shows under it.
+            let tx = Line::new("TX", points(false)).color(colors.0);
+            plot.line(tx.style(LineStyle::dashed_dense()));
         });
     reply_table(ui, session, &peers, lang);
     moving
@@ -136,10 +148,10 @@ fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang:
             for heading in [
                 tr!(lang, "chart.reply_peer"),
                 tr!(lang, "chart.replies"),
-                "min".into(),
+                tr!(lang, "chart.fastest"),
                 tr!(lang, "chart.median"),
                 "p99".into(),
-                "max".into(),
+                tr!(lang, "chart.slowest"),
             ] {
                 ui.strong(heading);
             }
