@@ -15,6 +15,7 @@ pub mod command;
 pub mod connection_panel;
 pub mod filter_bar;
 pub mod fonts;
+pub mod form;
 pub mod framing_panel;
 pub mod labels;
 pub mod language_menu;

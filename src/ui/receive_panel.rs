@@ -15,13 +15,12 @@ pub fn show(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
         }
     });
     let encoding = &mut settings.encoding;
-    egui::ComboBox::from_label(tr!(lang, "display.encoding"))
-        .selected_text(encoding.to_string())
-        .show_ui(ui, |ui| {
-            for choice in TextEncoding::ALL {
-                ui.selectable_value(encoding, choice, choice.to_string());
-            }
-        });
+    let label = tr!(lang, "display.encoding");
+    super::form::combo(ui, &label, encoding.to_string(), |ui| {
+        for choice in TextEncoding::ALL {
+            ui.selectable_value(encoding, choice, choice.to_string());
+        }
+    });
     ui.horizontal_wrapped(|ui| {
         for style in Timestamps::ALL {
             ui.selectable_value(&mut view.timestamps, style, labels::timestamps(lang, style));

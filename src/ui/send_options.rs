@@ -114,26 +114,24 @@ fn encoding_choice(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language
         ),
         Some(encoding) => Cow::Owned(encoding.to_string()),
     };
-    egui::ComboBox::from_label(tr!(lang, "send.encoding"))
-        .selected_text(name(*chosen))
-        .show_ui(ui, |ui| {
-            ui.selectable_value(chosen, None, name(None));
-            for encoding in TextEncoding::ALL {
-                ui.selectable_value(chosen, Some(encoding), encoding.to_string());
-            }
-        });
+    let label = tr!(lang, "send.encoding");
+    super::form::combo(ui, &label, name(*chosen), |ui| {
+        ui.selectable_value(chosen, None, name(None));
+        for encoding in TextEncoding::ALL {
+            ui.selectable_value(chosen, Some(encoding), encoding.to_string());
+        }
+    });
 }
 
 /// Append, checksum and byte order.
 fn frame_options(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
     let fields = &mut settings.send;
-    egui::ComboBox::from_label(tr!(lang, "send.append"))
-        .selected_text(append_label(lang, fields.append))
-        .show_ui(ui, |ui| {
-            for append in Append::ALL {
-                ui.selectable_value(&mut fields.append, append, append_label(lang, append));
-            }
-        });
+    let label = tr!(lang, "send.append");
+    super::form::combo(ui, &label, append_label(lang, fields.append), |ui| {
+        for append in Append::ALL {
+            ui.selectable_value(&mut fields.append, append, append_label(lang, append));
+        }
+    });
     if fields.append == Append::Custom {
         ui.horizontal(|ui| {
             let label = ui.label(tr!(lang, "send.custom_bytes"));
@@ -144,26 +142,24 @@ fn frame_options(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) 
         });
     }
     let before = fields.checksum;
-    egui::ComboBox::from_label(tr!(lang, "send.checksum"))
-        .selected_text(checksum_label(lang, fields.checksum))
-        .show_ui(ui, |ui| {
-            for checksum in Checksum::ALL {
-                let label = checksum_label(lang, checksum);
-                ui.selectable_value(&mut fields.checksum, checksum, label);
-            }
-        });
+    let label = tr!(lang, "send.checksum");
+    super::form::combo(ui, &label, checksum_label(lang, fields.checksum), |ui| {
+        for checksum in Checksum::ALL {
+            let label = checksum_label(lang, checksum);
+            ui.selectable_value(&mut fields.checksum, checksum, label);
+        }
+    });
     if fields.checksum != before {
         // Each algorithm's protocols have their habit: Modbus sends its CRC low byte first.
         fields.order = fields.checksum.usual_order();
     }
     if fields.checksum.width() > 1 {
-        egui::ComboBox::from_label(tr!(lang, "send.byte_order"))
-            .selected_text(order_label(lang, fields.order))
-            .show_ui(ui, |ui| {
-                for order in [ByteOrder::BigEndian, ByteOrder::LittleEndian] {
-                    ui.selectable_value(&mut fields.order, order, order_label(lang, order));
-                }
-            });
+        let label = tr!(lang, "send.byte_order");
+        super::form::combo(ui, &label, order_label(lang, fields.order), |ui| {
+            for order in [ByteOrder::BigEndian, ByteOrder::LittleEndian] {
+                ui.selectable_value(&mut fields.order, order, order_label(lang, order));
+            }
+        });
     }
     ui.weak(tr!(lang, "send.frame_order"));
 }
