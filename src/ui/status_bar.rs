@@ -26,22 +26,6 @@ pub fn show(
     max_fps: (u32, RangeInclusive<u32>),
     requests: &mut Requests,
 ) {
-    if notices.recording_to.is_some() || notices.notice.is_some() {
-        ui.horizontal_wrapped(|ui| {
-            if let Some(path) = &notices.recording_to {
-                ui.weak(tr!(lang, "app.recording_to", path = path));
-            }
-            match notices.notice {
-                Some((text, true)) => {
-                    ui.colored_label(ui.visuals().error_fg_color, text);
-                }
-                Some((text, false)) => {
-                    ui.label(text);
-                }
-                None => {}
-            }
-        });
-    }
     ui.horizontal(|ui| {
         if ui.button(tr!(lang, "connection.reset_counters")).clicked() {
             requests.tab(TabAction::ResetCounters);
@@ -59,8 +43,28 @@ pub fn show(
             if let Some(fps) = super::redraw_cap::show(ui, lang, current, range) {
                 requests.push(UiCommand::SetMaxFps(fps));
             }
+            notice_texts(ui, lang, notices);
         });
     });
+}
+
+/// What the app has to say, in the room the counters leave on their line: a line of its own
+/// pushed the send box up each time a save was reported. Cut with "…", whole on hover.
+fn notice_texts(ui: &mut egui::Ui, lang: Language, notices: &Notices<'_>) {
+    // Right to left: the notice nearest the redraw cap, the recording before it.
+    if let Some((text, failed)) = notices.notice {
+        let mut shown = egui::RichText::new(text);
+        if *failed {
+            shown = shown.color(ui.visuals().error_fg_color);
+        }
+        ui.add(egui::Label::new(shown).truncate())
+            .on_hover_text(text);
+    }
+    if let Some(path) = &notices.recording_to {
+        let text = tr!(lang, "app.recording_to", path = path);
+        ui.add(egui::Label::new(egui::RichText::new(text.as_ref()).weak()).truncate())
+            .on_hover_text(text);
+    }
 }
 
 /// Bytes and messages each way, then what is dropped or waiting, if anything.

@@ -30,6 +30,11 @@ fn save_log_writes_each_format_and_reports_failures() {
         h.state().tab(Mode::TcpClient).session().counters.tx_bytes == 2
     });
 
+    let send_box_top = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        let role = egui::accesskit::Role::MultilineTextInput;
+        h.get_by_role_and_label(role, "Send data").rect().min.y
+    };
+    let before = send_box_top(&harness);
     let dir = tempfile::tempdir().expect("tempdir");
     for name in ["log.jsonl", "log.csv", "log.txt"] {
         harness
@@ -40,6 +45,11 @@ fn save_log_writes_each_format_and_reports_failures() {
         h.state().saves_running() == 0
     });
     assert!(shows(&harness, "Saved"), "the outcome is shown");
+    assert_eq!(
+        send_box_top(&harness),
+        before,
+        "the notice took no line of its own"
+    );
 
     let jsonl = std::fs::read_to_string(dir.path().join("log.jsonl")).expect("jsonl");
     let lines: Vec<serde_json::Value> = jsonl
