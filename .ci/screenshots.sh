@@ -57,8 +57,8 @@ client_scene() {
     click "$wid" $SEND_BOX
     xdotool key ctrl+a BackSpace
     type_in "$wid" "01 03 00 00 00 0A"
-    click "$wid" 75 471
-    click "$wid" 91 567
+    click "$wid" 140 448
+    click "$wid" 140 544
     sleep 0.5
     click "$wid" 1047 640
     click "$wid" $COMMANDS_X $INPUT_ROW_Y
@@ -172,12 +172,12 @@ chart_at() {
     case "$1 $2" in
         "en reply_time") echo 200 356 ;;
         "en escapes") echo 532 605 ;;
-        "en repeat_every") echo 133 536 ;;
-        "en start_repeat") echo 68 559 ;;
+        "en repeat_every") echo 133 513 ;;
+        "en start_repeat") echo 68 536 ;;
         "zh-CN reply_time") echo 148 356 ;;
         "zh-CN escapes") echo 503 605 ;;
-        "zh-CN repeat_every") echo 147 520 ;;
-        "zh-CN start_repeat") echo 60 544 ;;
+        "zh-CN repeat_every") echo 147 497 ;;
+        "zh-CN start_repeat") echo 60 520 ;;
     esac
 }
 

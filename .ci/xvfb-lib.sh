@@ -64,20 +64,41 @@ temp_dir() {
     printf -v "$1" '%s' "$dir"
 }
 
-# Starts Xvfb on the first free display from :90 up and exports DISPLAY.
+# Starts Xvfb on the first free display from :90 up and exports DISPLAY; its output goes to
+# XVFB_LOG. A display counts only when this Xvfb is still running once it answers: a server
+# still ending on the same number (the previous script's) answers too, then goes, and the
+# app's window with it (seen as the app failing to open the display).
+XVFB_PID=""
+XVFB_LOG=""
 xvfb_start() {
-    local n
+    local n logs deadline
+    temp_dir logs
     for n in $(seq 90 99); do
-        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
+        if [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; then
+            continue
+        fi
+        XVFB_LOG="$logs/xvfb-$n.log"
+        Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$XVFB_LOG" 2>&1 &
+        XVFB_PID=$!
+        BACKGROUND_PIDS+=($XVFB_PID)
+        export DISPLAY=":$n"
+        deadline=$((SECONDS + 20))
+        until xdotool getdisplaygeometry >/dev/null 2>&1; do
+            kill -0 "$XVFB_PID" 2>/dev/null || break
+            [ $SECONDS -lt $deadline ] || { echo "FAIL: Xvfb did not start"; return 1; }
+            sleep 0.2
+        done
+        sleep 0.3
+        kill -0 "$XVFB_PID" 2>/dev/null && return 0
+        echo "WARN: Xvfb :$n did not stay up: $(tail -n 2 "$XVFB_LOG" | tr '\n' ' ')" >&2
     done
-    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    BACKGROUND_PIDS+=($!)
-    export DISPLAY=":$n"
-    local deadline=$((SECONDS + 20))
-    until xdotool getdisplaygeometry >/dev/null 2>&1; do
-        [ $SECONDS -lt $deadline ] || { echo "FAIL: Xvfb did not start"; return 1; }
-        sleep 0.2
-    done
+    echo "FAIL: Xvfb did not start on any display from :90 to :99"
+    return 1
+}
+
+# Whether the Xvfb this script started (if any) is still running.
+xvfb_alive() {
+    [ -z "$XVFB_PID" ] || kill -0 "$XVFB_PID" 2>/dev/null
 }
 
 # Prints the id of the first window named $1, waiting up to $2 seconds.
@@ -121,6 +142,10 @@ PING_PONG_RULE='(enabled:true,when:Equals,pattern:"PING",reply:"PONG")'
 # records its pid in APP_PID. Arguments go to sockscope.
 start_app() {
     local home
+    if ! xvfb_alive; then
+        echo "WARN: Xvfb $DISPLAY had stopped ($(tail -n 2 "$XVFB_LOG" | tr '\n' ' ')); starting another" >&2
+        xvfb_start
+    fi
     home=$(mktemp -d)
     TEMP_DIRS+=("$home")
     HOME="$home" XDG_DATA_HOME="$home/.local/share" XDG_CONFIG_HOME="$home/.config" \
@@ -152,6 +177,9 @@ app_window() {
     fi
     echo "FAIL: no Sockscope window (app $(kill -0 "$APP_PID" 2>/dev/null && echo running || echo exited))" >&2
     cat "$APP_LOG" >&2
+    # Said, so that a display lost under the app explains itself next time.
+    echo "Xvfb $DISPLAY: $(xvfb_alive && echo running || echo stopped); its log:" >&2
+    [ -z "$XVFB_LOG" ] || tail -n 5 "$XVFB_LOG" >&2
     return 1
 }
 
