@@ -148,7 +148,7 @@ timeout $((seconds + 900)) python3 benches/soak/peers.py --tcp-port "$tcp_port" 
 peers_pid=$!
 BACKGROUND_PIDS+=($peers_pid)
 wait_exists 60 "$work/ready.json" || { echo "FAIL: the peers did not connect"; exit 1; }
-click "$wid" 68 510
+click "$wid" 68 487
 wait_file_contains "$record" 10 '"dir":"tx"' \
     || setup_failed "the repeat did not start"
 touch "$work/go"
@@ -220,7 +220,7 @@ PY
     echo "== drained in $((SECONDS - drain_start)) s; stopping the app"
     shoot end
     if [ $stop_repeat_first -eq 1 ]; then
-        click "$wid" 68 510
+        click "$wid" 68 487
         sleep 1
     fi
     [ "$(identify -format '%#' "$out/start.png")" != "$(identify -format '%#' "$out/end.png")" ] \
