@@ -153,6 +153,24 @@ start_app() {
     APP_PID=$!
     APP_LOG="$home/app.log"
     BACKGROUND_PIDS+=($APP_PID)
+    # Until its window shows or it ends. CI saw the app fail to open a display that Xvfb
+    # still served (XOpenDisplayFailed, right after another script's Xvfb went): it gets one
+    # more try on a new display, and what the display looked like is said.
+    local deadline=$((SECONDS + 30))
+    while kill -0 "$APP_PID" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+        xdotool search --name '^Sockscope$' >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    if ! kill -0 "$APP_PID" 2>/dev/null && grep -q XOpenDisplayFailed "$APP_LOG" \
+        && [ -z "${APP_RETRIED:-}" ]; then
+        echo "WARN: the app could not open $DISPLAY (Xvfb $(xvfb_alive && echo running || echo stopped));" \
+            "X servers: $(pgrep -a Xvfb | tr '\n' ';') sockets: $(ls /tmp/.X11-unix | tr '\n' ' ');" \
+            "trying once more on a new display" >&2
+        APP_RETRIED=1
+        xvfb_start
+        start_app "$@"
+        APP_RETRIED=""
+    fi
 }
 
 # Asks the app to quit with SIGTERM and waits up to $1 seconds for it; its exit code goes to
