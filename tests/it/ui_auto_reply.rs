@@ -130,6 +130,27 @@ fn wait_without_frames(what: &str, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// Records the TCP Server tab to `record`, answers PING with PONG, and connects a client.
+fn record_answer_and_connect(
+    harness: &mut egui_kittest::Harness<'static, sockscope::App>,
+    server: std::net::SocketAddr,
+    record: &std::path::Path,
+) -> TcpStream {
+    unfold(harness, "Files");
+    type_field(harness, "Record to", &record.display().to_string());
+    tick(harness, "Record to");
+    click(harness, "Auto-reply…");
+    click(harness, "Add rule");
+    type_field(harness, "When 1", "PING");
+    type_field(harness, "Reply 1", "PONG");
+    let client = TcpStream::connect(server).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    step_until(harness, "the client", |h| {
+        h.state().tab(Mode::TcpServer).session().clients.len() == 1
+    });
+    client
+}
+
 #[test]
 fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -139,18 +160,7 @@ fn replies_recording_and_idle_gaps_go_on_while_no_frame_is_drawn() {
     unfold(&mut harness, "Entries and memory");
     click(&mut harness, "Idle gap");
     type_field(&mut harness, "Gap (ms)", "50");
-    unfold(&mut harness, "Files");
-    type_field(&mut harness, "Record to", &record.display().to_string());
-    tick(&mut harness, "Record to");
-    click(&mut harness, "Auto-reply…");
-    click(&mut harness, "Add rule");
-    type_field(&mut harness, "When 1", "PING");
-    type_field(&mut harness, "Reply 1", "PONG");
-    let mut client = TcpStream::connect(server).expect("connect");
-    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    step_until(&mut harness, "the client", |h| {
-        h.state().tab(Mode::TcpServer).session().clients.len() == 1
-    });
+    let mut client = record_answer_and_connect(&mut harness, server, &record);
 
     // From here on no frame is drawn, as behind a modal dialog or in a minimized window.
     client.write_all(b"PING").expect("send");
@@ -194,18 +204,7 @@ fn replies_and_recording_go_on_while_a_frame_reads_the_session() {
     let record = dir.path().join("held.jsonl");
     let mut harness = app_harness();
     let server = start_server(&mut harness);
-    unfold(&mut harness, "Files");
-    type_field(&mut harness, "Record to", &record.display().to_string());
-    tick(&mut harness, "Record to");
-    click(&mut harness, "Auto-reply…");
-    click(&mut harness, "Add rule");
-    type_field(&mut harness, "When 1", "PING");
-    type_field(&mut harness, "Reply 1", "PONG");
-    let mut client = TcpStream::connect(server).expect("connect");
-    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
-    step_until(&mut harness, "the client", |h| {
-        h.state().tab(Mode::TcpServer).session().clients.len() == 1
-    });
+    let mut client = record_answer_and_connect(&mut harness, server, &record);
     let pings = |harness: &egui_kittest::Harness<'_, sockscope::App>| {
         let tab = harness.state().tab(Mode::TcpServer);
         let session = tab.session();
