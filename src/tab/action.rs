@@ -25,8 +25,6 @@ pub enum TabAction {
         id: ClientId,
         selected: bool,
     },
-    /// The send box was edited: the last send's error no longer applies.
-    SendTextEdited,
     DisconnectClients(Vec<ClientId>),
     DisconnectAllClients,
     ClearLog,

@@ -371,7 +371,6 @@ impl Tab {
                     self.view.selected_clients.remove(&id);
                 }
             }
-            TabAction::SendTextEdited => self.view.errors.send = None,
             TabAction::ClearLog => {
                 self.ask(Request::ClearLog);
                 self.view.selected.clear();

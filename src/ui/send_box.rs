@@ -148,10 +148,7 @@ fn editor(
         .add(edit)
         .labelled_by(label_id)
         .on_hover_text(tr!(lang, "send.variables_hint"));
-    // Send (by Ctrl+Enter, taken above) clears the last send's error too.
-    if response.changed() && action.is_none() {
-        *action = Some(TabAction::SendTextEdited);
-    }
+    // An edit clears the last send's error when the settings take it (Tab::use_settings).
     // A connection that comes up while the user types in another field (a filter, an
     // auto-reply rule) must not take their keystrokes.
     let typing_elsewhere = ui.memory(|memory| memory.focused().is_some_and(|id| id != box_id));
