@@ -163,20 +163,31 @@ impl App {
                     ui::settings_panel::show(ui, tab, &mut draft, lang, choices, requests);
                 });
         }
+        // Sized by what it holds: its toolbar wraps to a second row in a narrow window, which
+        // a remembered height would leave its resize handle lying on.
         egui::Panel::bottom(("send", mode))
-            .resizable(true)
+            .resizable(false)
             .show(ui, |ui| {
                 ui.add_space(4.0);
                 ui::send_box::show(ui, tab, &mut draft, focus, lang, requests);
                 ui.add_space(2.0);
             });
         if mode == Mode::TcpServer {
-            egui::Panel::right("clients")
-                .resizable(true)
-                .default_size(260.0)
-                .show(ui, |ui| {
-                    ui::client_list::show(ui, tab, lang, requests);
-                });
+            // Beside the log where it leaves the log room; under it in a narrow window, sized
+            // by its rows (a resize handle there lay on the send box's first row).
+            let panel = if ui.available_width() >= CLIENTS_BESIDE_FROM {
+                egui::Panel::right("clients")
+                    .default_size(260.0)
+                    .resizable(true)
+            } else {
+                let most = ui.available_height() * 0.3;
+                egui::Panel::bottom("clients below")
+                    .max_size(most)
+                    .resizable(false)
+            };
+            panel.show(ui, |ui| {
+                ui::client_list::show(ui, tab, lang, requests);
+            });
         }
         egui::CentralPanel::default().show(ui, |ui| {
             log_area(ui, tab, &mut draft, lang, requests);
@@ -184,6 +195,9 @@ impl App {
         requests.edited(tab.settings(), draft);
     }
 }
+
+/// The width left for the log and the client list from which the list goes beside the log.
+const CLIENTS_BESIDE_FROM: f32 = 760.0;
 
 /// The central panel: the filter, the chart and the selection bar when open, and the log.
 fn log_area(

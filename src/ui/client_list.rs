@@ -15,7 +15,7 @@ fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Vec<TabAction> {
     let mut action = None;
     let session = tab.session();
     let clients = &session.clients;
-    ui.heading(tr!(lang, "clients.heading", count = clients.len()));
+    let heading = tr!(lang, "clients.heading", count = clients.len());
     let target = match tab.selected_clients().len() {
         0 if clients.is_empty() => tr!(lang, "clients.none"),
         0 if clients.len() == 1 => tr!(lang, "clients.to_all_one", count = 1),
@@ -29,8 +29,10 @@ fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Vec<TabAction> {
             tr!(lang, "clients.to_selected_other", count = count)
         }
     };
-    ui.weak(target);
-    ui.horizontal(|ui| {
+    // One wrapping row: under the log in a narrow window, every line taken is a client less.
+    ui.horizontal_wrapped(|ui| {
+        ui.heading(heading);
+        ui.weak(target);
         let selected: Vec<_> = tab.selected_clients().iter().copied().collect();
         if ui
             .add_enabled(

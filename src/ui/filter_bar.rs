@@ -11,8 +11,11 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
     let fields = &mut settings.filter;
     let label = tr!(lang, "filter.label");
     let hex = tr!(lang, "filter.hex");
-    let width = text_width(ui, &label) + PATTERN_WIDTH + checkbox_width(ui, &hex);
-    group(ui, width, |ui| {
+    // The pattern's field gives up width to a narrow log (down to a third), so the group fits
+    // the row on its own.
+    let around = text_width(ui, &label) + checkbox_width(ui, &hex) + ui.spacing().item_spacing.x;
+    let pattern_width = (ui.max_rect().width() - around).clamp(PATTERN_WIDTH / 3.0, PATTERN_WIDTH);
+    group(ui, around + pattern_width, |ui| {
         let label = ui.label(label);
         let hint = if fields.hex {
             tr!(lang, "filter.hex_hint")
@@ -21,7 +24,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
         };
         let edit = egui::TextEdit::singleline(&mut fields.pattern)
             .hint_text(hint)
-            .desired_width(PATTERN_WIDTH);
+            .desired_width(pattern_width);
         ui.add(edit).labelled_by(label.id);
         ui.checkbox(&mut fields.hex, hex);
     });
@@ -40,11 +43,13 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
         }
     });
     let label = tr!(lang, "filter.peer");
-    group(ui, text_width(ui, &label) + PEER_WIDTH, |ui| {
+    let label_width = text_width(ui, &label) + ui.spacing().item_spacing.x;
+    let peer_width = (ui.max_rect().width() - label_width).clamp(PEER_WIDTH / 2.0, PEER_WIDTH);
+    group(ui, label_width + peer_width, |ui| {
         let label = ui.label(label);
         let edit = egui::TextEdit::singleline(&mut fields.peer)
             .hint_text(tr!(lang, "filter.peer_hint"))
-            .desired_width(PEER_WIDTH);
+            .desired_width(peer_width);
         ui.add(edit).labelled_by(label.id);
     });
     if fields.is_active() && ui.button(tr!(lang, "filter.clear")).clicked() {

@@ -42,7 +42,7 @@ fn show_box(
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     let label_id = ui
-        .horizontal(|ui| toolbar(ui, tab, settings, lang, asked, &mut action))
+        .horizontal_wrapped(|ui| toolbar(ui, tab, settings, lang, asked, &mut action))
         .inner;
     if let Some(file_action) = file_row(ui, tab, lang) {
         action = Some(file_action);

@@ -34,6 +34,7 @@ mod ui_capture;
 mod ui_chart;
 mod ui_dialogs;
 mod ui_encodings;
+mod ui_fit;
 mod ui_flood;
 mod ui_fonts;
 mod ui_language;
