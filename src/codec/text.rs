@@ -201,6 +201,27 @@ impl TextEncoding {
         }
     }
 
+    /// Whether `bytes` hold a control character that text does not: any C0 control but tab,
+    /// line feed and carriage return, or DEL. Such data (a Modbus frame, say) is one line in
+    /// the log, its `\n` bytes shown as escapes rather than breaking it. No encoding offered
+    /// uses these bytes inside a character (GBK's and Big5's trail bytes start at 0x40).
+    pub fn looks_binary(self, bytes: &[u8]) -> bool {
+        let binary =
+            |unit: u16| (unit < 0x20 && !matches!(unit, 0x09 | 0x0A | 0x0D)) || unit == 0x7F;
+        match self.utf16_order() {
+            // A chunk at a time without an early exit inside it, so the compiler can use
+            // SIMD: this runs on every read of a flood.
+            None => bytes.chunks(64).any(|chunk| {
+                chunk
+                    .iter()
+                    .fold(false, |found, &byte| found | binary(u16::from(byte)))
+            }),
+            Some(order) => bytes
+                .chunks_exact(2)
+                .any(|pair| binary(order.unit([pair[0], pair[1]]))),
+        }
+    }
+
     /// Where each `\n` starts in `bytes`, which start at a character boundary. In UTF-16 only
     /// a whole code unit at an even offset is one; 0x0A elsewhere is part of another character.
     pub fn newlines(self, bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {

@@ -70,7 +70,11 @@ pub(super) fn payload_line_count(
 }
 
 /// Lines of text in `bytes`: a trailing newline ends the last line rather than starting one.
+/// Binary data is one line whatever its 0x0A bytes (see [`TextEncoding::looks_binary`]).
 fn text_line_count(bytes: &[u8], encoding: TextEncoding) -> u64 {
+    if encoding.looks_binary(bytes) {
+        return 1;
+    }
     let mut breaks = 0;
     let mut last = None;
     for at in encoding.newlines(bytes) {
@@ -101,6 +105,19 @@ mod tests {
         assert_eq!(count(b"one\n"), 1);
         assert_eq!(count(b"one\r\ntwo"), 2);
         assert_eq!(count(b"\n\n"), 2);
+        assert_eq!(count(b"a\tb\r\nc"), 2);
+    }
+
+    #[test]
+    fn binary_data_is_one_line_whatever_its_line_feeds() {
+        let modbus = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD];
+        assert_eq!(text_line_count(&modbus, TextEncoding::Utf8), 1);
+        assert_eq!(text_line_count(&modbus, TextEncoding::Gbk), 1);
+        assert_eq!(text_line_count(b"a\nb\x7F\n", TextEncoding::Utf8), 1);
+        // In UTF-16 the code units count: U+010A holds the byte 0x01 and is text.
+        let le = |text: &str| TextEncoding::Utf16Le.encode(text).unwrap().into_owned();
+        assert_eq!(text_line_count(&le("\u{10A}\nb"), TextEncoding::Utf16Le), 2);
+        assert_eq!(text_line_count(&le("\u{1}\nb"), TextEncoding::Utf16Le), 1);
     }
 
     #[test]
@@ -112,8 +129,8 @@ mod tests {
             text_line_count(&le("\u{A0A}\u{A41}"), TextEncoding::Utf16Le),
             1
         );
-        // The same bytes as UTF-8 break at each 0x0A.
-        assert_eq!(text_line_count(&le("a\nb"), TextEncoding::Utf8), 2);
+        // The same bytes as UTF-8 hold NULs: binary, one line.
+        assert_eq!(text_line_count(&le("a\nb"), TextEncoding::Utf8), 1);
         let be = TextEncoding::Utf16Be.encode("\n\nx").unwrap();
         assert_eq!(text_line_count(&be, TextEncoding::Utf16Be), 3);
         assert_eq!(

@@ -50,8 +50,12 @@ impl Line {
 
 /// An entry's text lines. Lines break at `\n` (a final `\n` ends the last line); `\r\n` is part
 /// of the break. With `show_controls`, `\r`, `\n` and `\t` show as escapes at their place. Other
-/// control characters always show as escapes, and invalid bytes as `\xNN`.
+/// control characters always show as escapes, and invalid bytes as `\xNN`. Binary data
+/// ([`TextEncoding::looks_binary`]) is one line with every control character an escape.
 pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> Vec<Line> {
+    if encoding.looks_binary(bytes) {
+        return vec![binary_line(bytes, encoding)];
+    }
     let (bytes, lengths) = cut_long_lines(bytes, encoding);
     let MarkedText { text, marks } = encoding.decode_marked(&bytes);
     let mut lines = Vec::new();
@@ -125,6 +129,36 @@ fn cut_long_lines(bytes: &[u8], encoding: TextEncoding) -> (Cow<'_, [u8]>, Vec<u
     (Cow::Owned(kept), lengths)
 }
 
+/// Binary data as one line, cut at `MAX_LINE_CHARS`: `\n`, `\r` and `\t` as the send box
+/// writes them, other controls as `\xNN`.
+fn binary_line(bytes: &[u8], encoding: TextEncoding) -> Line {
+    let kept = &bytes[..bytes.len().min(MAX_LINE_BYTES)];
+    let MarkedText { text, marks } = encoding.decode_marked(kept);
+    let mut line = Line::default();
+    let mut marks = marks.iter().peekable();
+    let mut buffer = [0; 4];
+    for (at, ch) in text.char_indices().take(MAX_LINE_CHARS) {
+        while marks.peek().is_some_and(|mark| mark.end <= at) {
+            marks.next();
+        }
+        if marks.peek().is_some_and(|mark| mark.contains(&at)) {
+            line.push(ch.encode_utf8(&mut buffer), Some(Mark::Invalid));
+            continue;
+        }
+        match ch {
+            '\n' => line.push("\\n", Some(Mark::Control)),
+            '\r' => line.push("\\r", Some(Mark::Control)),
+            '\t' => line.push("\\t", Some(Mark::Control)),
+            ch if ch.is_control() => line.push(&control_escape(ch), Some(Mark::Control)),
+            ch => line.push(ch.encode_utf8(&mut buffer), None),
+        }
+    }
+    if text.chars().count() > MAX_LINE_CHARS || kept.len() < bytes.len() {
+        line.cut = Some(bytes.len());
+    }
+    line
+}
+
 fn control_escape(ch: char) -> String {
     match u32::from(ch) {
         code @ 0..=0x7F => format!("\\x{code:02X}"),
@@ -192,13 +226,13 @@ mod tests {
 
     #[test]
     fn breaks_lines_and_hides_or_shows_controls() {
-        let bytes = b"a\r\nb\tc\x00\n";
+        let bytes = b"a\r\nb\tc\n";
         assert_eq!(
             texts(&text_lines(bytes, TextEncoding::Utf8, false)),
-            ["a", "b\tc\\x00"]
+            ["a", "b\tc"]
         );
         let shown = text_lines(bytes, TextEncoding::Utf8, true);
-        assert_eq!(texts(&shown), ["a\\r\\n", "b\\tc\\x00\\n"]);
+        assert_eq!(texts(&shown), ["a\\r\\n", "b\\tc\\n"]);
         assert_eq!(shown[0].marks, [(1..5, Mark::Control)]);
     }
 
@@ -262,6 +296,19 @@ mod tests {
             lines[0].marks,
             [(2..6, Mark::Invalid), (6..10, Mark::Control)]
         );
+    }
+
+    #[test]
+    fn binary_data_stays_one_line_with_every_control_shown() {
+        let frame = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD];
+        let lines = text_lines(&frame, TextEncoding::Utf8, false);
+        assert_eq!(texts(&lines), [r"\x01\x03\x00\x00\x00\n\xC5\xCD"]);
+        let lines = text_lines(b"\x02a\tb\r\n", TextEncoding::Gbk, false);
+        assert_eq!(texts(&lines), [r"\x02a\tb\r\n"]);
+        assert_eq!(lines[0].marks[0], (0..4, Mark::Control));
+        // Text keeps its lines and hides its breaks.
+        let lines = text_lines(b"a\tb\r\nc", TextEncoding::Utf8, false);
+        assert_eq!(texts(&lines), ["a\tb", "c"]);
     }
 
     #[test]

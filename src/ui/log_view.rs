@@ -240,6 +240,7 @@ struct Colors {
     error: Color32,
     invalid: Color32,
     control: Color32,
+    escape_background: Color32,
 }
 
 impl Colors {
@@ -267,6 +268,7 @@ impl Colors {
                 Color32::from_rgb(200, 140, 230),
                 Color32::from_rgb(130, 50, 160),
             ),
+            escape_background: visuals.code_bg_color,
         }
     }
 
@@ -323,7 +325,13 @@ impl RowStyle {
                 Mark::Invalid => self.colors.invalid,
                 Mark::Control => self.colors.control,
             };
-            job.append(&data.text[range.clone()], 0.0, format(color));
+            // On a background of their own, an escape ends where it ends: `\x12` then `4`
+            // never reads as `\x124`.
+            let escape = TextFormat {
+                background: self.colors.escape_background,
+                ..format(color)
+            };
+            job.append(&data.text[range.clone()], 0.0, escape);
             at = range.end;
         }
         job.append(&data.text[at..], 0.0, format(plain));

@@ -75,6 +75,33 @@ fn both_view_shows_offsets_hex_and_text_side_by_side() {
     assert!(shows(&harness, "56789!"), "text beside the second line");
 }
 
+/// A Modbus frame read as text: its 0x0A byte neither vanishes nor splits it, and GBK shows it
+/// the same way; a text line after it still breaks at its line feeds.
+#[test]
+fn binary_data_in_the_text_view_is_one_row_with_every_byte_shown() {
+    let mut harness = app_harness();
+    let mut peer = connected(&mut harness);
+    peer.write_all(&[0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD])
+        .expect("write");
+    let frame = r"\x01\x03\x00\x00\x00\n\xC5\xCD";
+    step_until(&mut harness, "the frame on one row", |h| shows(h, frame));
+    let rows = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        h.query_all_by_label_contains(r"\x01\x03").count()
+    };
+    assert_eq!(rows(&harness), 1, "one row");
+    choose_encoding(&mut harness, "GBK");
+    // 0xC5 0xCD is one GBK character: 磐.
+    step_until(&mut harness, "the frame in GBK", |h| {
+        shows(h, r"\x01\x03\x00\x00\x00\n磐")
+    });
+    assert_eq!(rows(&harness), 1, "still one row in GBK");
+    peer.write_all(b"line one\nline two\n").expect("write");
+    step_until(&mut harness, "text lines", |h| {
+        shows(h, "line one") && shows(h, "line two")
+    });
+    assert!(!shows(&harness, r"line one\n"), "text keeps its breaks");
+}
+
 #[test]
 fn control_characters_show_on_request_and_time_columns_change() {
     let mut harness = app_harness();
