@@ -70,10 +70,7 @@ pub fn text_lines(bytes: &[u8], encoding: TextEncoding, show_controls: bool) -> 
             continue;
         }
         shown_chars += 1;
-        while marks.peek().is_some_and(|mark| mark.end <= at) {
-            marks.next();
-        }
-        if marks.peek().is_some_and(|mark| mark.contains(&at)) {
+        if invalid_at(&mut marks, at) {
             line.push(ch.encode_utf8(&mut buffer), Some(Mark::Invalid));
             continue;
         }
@@ -138,10 +135,7 @@ fn binary_line(bytes: &[u8], encoding: TextEncoding) -> Line {
     let mut marks = marks.iter().peekable();
     let mut buffer = [0; 4];
     for (at, ch) in text.char_indices().take(MAX_LINE_CHARS) {
-        while marks.peek().is_some_and(|mark| mark.end <= at) {
-            marks.next();
-        }
-        if marks.peek().is_some_and(|mark| mark.contains(&at)) {
+        if invalid_at(&mut marks, at) {
             line.push(ch.encode_utf8(&mut buffer), Some(Mark::Invalid));
             continue;
         }
@@ -157,6 +151,18 @@ fn binary_line(bytes: &[u8], encoding: TextEncoding) -> Line {
         line.cut = Some(bytes.len());
     }
     line
+}
+
+/// Whether the character at byte `at` of the decoded text is part of an invalid span;
+/// `marks` (in order) moves past the spans before it.
+fn invalid_at(
+    marks: &mut std::iter::Peekable<std::slice::Iter<'_, Range<usize>>>,
+    at: usize,
+) -> bool {
+    while marks.peek().is_some_and(|mark| mark.end <= at) {
+        marks.next();
+    }
+    marks.peek().is_some_and(|mark| mark.contains(&at))
 }
 
 fn control_escape(ch: char) -> String {
