@@ -180,9 +180,9 @@ impl App {
                     .default_size(260.0)
                     .resizable(true)
             } else {
-                let most = ui.available_height() * 0.3;
+                let height = (ui.available_height() * 0.3).min(160.0);
                 egui::Panel::bottom("clients below")
-                    .max_size(most)
+                    .exact_size(height)
                     .resizable(false)
             };
             panel.show(ui, |ui| {

@@ -53,6 +53,9 @@ fn draw(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction> {
     };
     // Springing back from past the end fights sticking to the end when rows arrive while the
     // window is resized: egui then asked for frames without end.
+    // Bars that always show when the rows are wider or taller than the view: a floating bar
+    // appeared only under the pointer, and long rows seemed cut with nothing to scroll.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     ui.spacing_mut().scroll.kinetic.rubber_band = false;
     // Rows touch: set before the scroll area, which sizes its content by the same stride as
     // the rows are drawn at (set inside only, rows were drawn closer than the content was
@@ -231,20 +234,20 @@ fn entry_lines(
     }
 }
 
-struct Colors {
-    weak: Color32,
-    text: Color32,
-    strong: Color32,
-    rx: Color32,
-    tx: Color32,
-    error: Color32,
-    invalid: Color32,
-    control: Color32,
-    escape_background: Color32,
+pub(super) struct Colors {
+    pub(super) weak: Color32,
+    pub(super) text: Color32,
+    pub(super) strong: Color32,
+    pub(super) rx: Color32,
+    pub(super) tx: Color32,
+    pub(super) error: Color32,
+    pub(super) invalid: Color32,
+    pub(super) control: Color32,
+    pub(super) escape_background: Color32,
 }
 
 impl Colors {
-    fn new(visuals: &egui::Visuals) -> Self {
+    pub(super) fn new(visuals: &egui::Visuals) -> Self {
         let dark = visuals.dark_mode;
         let pick = |on_dark: Color32, on_light: Color32| if dark { on_dark } else { on_light };
         Self {
@@ -265,7 +268,7 @@ impl Colors {
                 Color32::from_rgb(190, 80, 0),
             ),
             control: pick(
-                Color32::from_rgb(200, 140, 230),
+                Color32::from_rgb(220, 170, 245),
                 Color32::from_rgb(130, 50, 160),
             ),
             escape_background: visuals.code_bg_color,

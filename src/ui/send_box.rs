@@ -69,6 +69,8 @@ fn toolbar(
     asked: &mut Option<UiCommand>,
     action: &mut Option<TabAction>,
 ) -> egui::Id {
+    // A control that does not fit goes to the next row whole, its text on one line.
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
     let label = ui.label(tr!(lang, "send.label"));
     for (format, text) in [
         (PayloadFormat::Text, tr!(lang, "send.text_input")),

@@ -14,6 +14,9 @@ pub fn show(
     address_choices: &[String],
     requests: &mut Requests,
 ) {
+    // A bar of its own beside the fields: egui's floating bar lay on their right edge (the
+    // "times" label, the Browse… buttons).
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::vertical()
         .id_salt(("settings", tab.mode))
         .auto_shrink([false, true])

@@ -36,6 +36,7 @@ fn is_control(role: Role) -> bool {
             | Role::Link
             | Role::Tab
             | Role::DisclosureTriangle
+            | Role::ScrollBar
     )
 }
 
