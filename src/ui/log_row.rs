@@ -10,27 +10,74 @@
 use std::ops::Range;
 
 use egui::text::LayoutJob;
-use egui::{FontId, Role, Sense, Vec2, WidgetInfo};
+use egui::{Color32, FontId, Rect, Role, Sense, Vec2, WidgetInfo};
 
-/// Adds the row `job` (one line in `font`) at the cursor; clicks on its whole width count.
-pub fn show(ui: &mut egui::Ui, job: &LayoutJob, font: &FontId, height: f32) -> egui::Response {
+/// One row of the log: its text, and where the columns before the data (time, direction,
+/// peer) end.
+pub struct Row {
+    pub job: LayoutJob,
+    /// Bytes of `job.text` that are the columns: they stay in view when the row scrolls
+    /// sideways.
+    pub head: usize,
+}
+
+/// How rows are drawn this frame.
+pub struct Look<'a> {
+    /// One line in this (monospace) font.
+    pub font: &'a FontId,
+    pub height: f32,
+    /// Behind the row: what the columns and the "…" at a cut edge are drawn on.
+    pub fill: Color32,
+}
+
+/// Adds `row` at the cursor; clicks on its whole width count. Scrolled sideways, the columns
+/// stay at the view's left edge over the data; a row that goes on past the view's right edge
+/// ends there in "…".
+pub fn show(ui: &mut egui::Ui, row: &Row, look: &Look<'_>) -> egui::Response {
+    let job = &row.job;
     let left = ui.cursor().left();
     let clip = ui.clip_rect();
     let seen = (clip.left() - left)..(clip.right() - left);
     let span = ui.fonts_mut(|fonts| {
-        let ascii_width = fonts.glyph_width(font, 'x');
-        visible_span(&job.text, seen, ascii_width, |c| fonts.glyph_width(font, c))
+        let ascii_width = fonts.glyph_width(look.font, 'x');
+        visible_span(&job.text, seen, ascii_width, |c| {
+            fonts.glyph_width(look.font, c)
+        })
     });
-    let (rect, response) = ui.allocate_exact_size(Vec2::new(span.width, height), Sense::click());
-    if ui.is_rect_visible(rect) && !span.bytes.is_empty() {
-        let part = slice(job, span.bytes.clone());
-        let galley = ui.fonts_mut(|fonts| fonts.layout_job(part));
-        let at = rect.min + Vec2::new(span.left, 0.0);
-        ui.painter().galley(at, galley, ui.visuals().text_color());
+    let size = Vec2::new(span.width, look.height);
+    let (rect, response) = ui.allocate_exact_size(size, Sense::click());
+    if ui.is_rect_visible(rect) {
+        if !span.bytes.is_empty() {
+            let part = slice(job, span.bytes.clone());
+            let at = rect.min + Vec2::new(span.left, 0.0);
+            paint(ui, part, at, None);
+        }
+        if clip.left() > rect.left() + 0.5 && row.head > 0 {
+            let at = egui::pos2(clip.left(), rect.top());
+            paint(ui, slice(job, 0..row.head), at, Some(look.fill));
+        }
+        if rect.right() > clip.right() + 0.5 {
+            let color = ui.visuals().weak_text_color();
+            let mut more = LayoutJob::default();
+            more.append("…", 0.0, egui::TextFormat::simple(look.font.clone(), color));
+            let width = ui.fonts_mut(|fonts| fonts.layout_job(more.clone()).size().x);
+            let at = egui::pos2(clip.right() - width, rect.top());
+            paint(ui, more, at, Some(look.fill));
+        }
     }
     let enabled = ui.is_enabled();
     response.widget_info(|| WidgetInfo::labeled(Role::Label, enabled, &job.text));
     response
+}
+
+/// Lays out `job` and paints it at `at`, over `fill` when given.
+fn paint(ui: &egui::Ui, job: LayoutJob, at: egui::Pos2, fill: Option<Color32>) {
+    let galley = ui.fonts_mut(|fonts| fonts.layout_job(job));
+    if let Some(fill) = fill {
+        let behind = Rect::from_min_size(at, galley.size());
+        ui.painter().rect_filled(behind, 0.0, fill);
+    }
+    ui.painter().galley(at, galley, ui.visuals().text_color());
 }
 
 /// The part of a row that a view showing `seen` (x from the row's start) needs.
@@ -153,14 +200,14 @@ mod tests {
     fn a_slice_keeps_each_piece_in_its_format() {
         let font = FontId::monospace(12.0);
         let mut job = LayoutJob::default();
-        let red = egui::TextFormat::simple(font.clone(), egui::Color32::RED);
-        let blue = egui::TextFormat::simple(font, egui::Color32::BLUE);
+        let red = egui::TextFormat::simple(font.clone(), Color32::RED);
+        let blue = egui::TextFormat::simple(font, Color32::BLUE);
         job.append("12:00 RX ", 0.0, red.clone());
         job.append("hello", 0.0, blue.clone());
         let part = slice(&job, 6..11);
         assert_eq!(part.text, "RX he");
         let colors: Vec<_> = part.sections.iter().map(|s| s.format.color).collect();
-        assert_eq!(colors, [egui::Color32::RED, egui::Color32::BLUE]);
+        assert_eq!(colors, [Color32::RED, Color32::BLUE]);
         assert_eq!(part.sections[1].byte_range.start.0, 3);
     }
 }

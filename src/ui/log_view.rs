@@ -135,15 +135,25 @@ impl Rows<'_> {
                 .and_then(|i| log.get(i))
                 .map(|e| e.time);
             let reply = reply_time(self.session, self.options, line.entry);
-            let job = self
+            let row = self
                 .style
                 .row(line.entry, line.line == 0, previous, reply, &data);
             let sequence = log.first_sequence() + line.index as u64;
+            let selected = self.selected.contains(&sequence);
+            let fill = if selected {
+                ui.visuals().selection.bg_fill
+            } else {
+                ui.visuals().window_fill
+            };
             // The highlight goes behind the row without changing its layout.
             let background = ui.painter().add(egui::Shape::Noop);
-            let response = super::log_row::show(ui, &job, &self.style.font, self.row_height);
-            if self.selected.contains(&sequence) {
-                let fill = ui.visuals().selection.bg_fill;
+            let look = super::log_row::Look {
+                font: &self.style.font,
+                height: self.row_height,
+                fill,
+            };
+            let response = super::log_row::show(ui, &row, &look);
+            if selected {
                 let shape = egui::Shape::rect_filled(response.rect, 0.0, fill);
                 ui.painter().set(background, shape);
             }
@@ -304,7 +314,7 @@ impl RowStyle {
         previous: Option<SystemTime>,
         reply: Option<Duration>,
         data: &Line,
-    ) -> LayoutJob {
+    ) -> super::log_row::Row {
         let mut job = LayoutJob::default();
         let format = |color| TextFormat::simple(self.font.clone(), color);
         let (times, direction, peer) = self.prefix(entry, previous, reply);
@@ -316,6 +326,7 @@ impl RowStyle {
             let width = times.len() + direction.len() + peer.len();
             job.append(&" ".repeat(width), 0.0, format(self.colors.weak));
         }
+        let head = job.text.len();
         let plain = match entry.direction() {
             Direction::Rx | Direction::Tx => self.colors.strong,
             Direction::Info => self.colors.text,
@@ -343,7 +354,7 @@ impl RowStyle {
             let note = tr!(self.lang, "log.cut", bytes = bytes);
             job.append(&note, 0.0, format(self.colors.control));
         }
-        job
+        super::log_row::Row { job, head }
     }
 
     /// The columns before the data, each followed by a space: time and Δt, direction, peer.
