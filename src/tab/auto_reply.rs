@@ -57,6 +57,13 @@ pub struct ReplyRule {
     pub delay_ms: u32,
 }
 
+impl ReplyRule {
+    /// Nothing typed in it: no pattern, no reply, not an echo.
+    pub fn is_blank(&self) -> bool {
+        self.pattern.is_empty() && self.reply.is_empty() && !self.echo
+    }
+}
+
 impl Default for ReplyRule {
     fn default() -> Self {
         Self {
@@ -294,6 +301,12 @@ impl AutoReplies {
         let mut compiled = Vec::new();
         let mut errors = Vec::new();
         for rule in rules {
+            // A rule just added, nothing typed yet: inert, and no red error before the user
+            // has had a chance to fill it in.
+            if rule.is_blank() {
+                errors.push(None);
+                continue;
+            }
             let built = matcher(rule, encoding, &when, lang).and_then(|matcher| {
                 let reply = if rule.echo {
                     Reply::Echo
@@ -499,11 +512,26 @@ mod tests {
         assert_eq!(
             errors,
             [
-                "条件：第 1 行第 1 列的 'Z' 不是有效的十六进制数字",
+                "条件：第 1 行第 1 列的“Z”不是有效的十六进制数字",
                 "条件：请输入要匹配的字节",
                 "回复：请输入要发送的内容",
             ]
         );
+    }
+
+    /// A rule just added is inert and says nothing; once something is typed in it, what is
+    /// missing is said.
+    #[test]
+    fn a_blank_rule_is_inert_without_an_error() {
+        let half = ReplyRule {
+            pattern: "PING".to_owned(),
+            ..ReplyRule::default()
+        };
+        let rules = [ReplyRule::default(), half];
+        let (replies, errors) = AutoReplies::compile(&rules, TextEncoding::Utf8, Language::English);
+        assert!(replies.is_empty());
+        assert_eq!(errors[0], None);
+        assert_eq!(errors[1].as_deref(), Some("Reply: type what to send"));
     }
 
     #[test]

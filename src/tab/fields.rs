@@ -119,7 +119,7 @@ mod tests {
     fn field_errors_speak_the_tab_s_language() {
         let port = |text, allow_zero, lang| parse_port(text, allow_zero, lang).unwrap_err();
         assert_eq!(port("x", true, EN), "'x' is not a port: use 0-65535");
-        assert_eq!(port("x", true, ZH), "'x' 不是端口：请用 0-65535");
+        assert_eq!(port("x", true, ZH), "“x”不是端口：请用 0-65535");
         assert_eq!(port(" ", true, ZH), "请输入端口");
         assert_eq!(
             port("0", false, EN),
@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(port("0", false, ZH), "不能连接端口 0：请用 1-65535");
         assert_eq!(
             parse_ip("my-pc", ZH),
-            Err("'my-pc' 不是 IP 地址（如 0.0.0.0、::、127.0.0.1）".to_owned())
+            Err("“my-pc”不是 IP 地址（如 0.0.0.0、::、127.0.0.1）".to_owned())
         );
         assert_eq!(parse_host("a b", ZH), Err("主机名不能包含空格".to_owned()));
         assert_eq!(

@@ -240,7 +240,7 @@ mod tests {
         };
         assert_eq!(
             chinese("48 65\n6c 6g", PayloadFormat::Hex),
-            "第 2 行第 5 列的 'g' 不是有效的十六进制数字"
+            "第 2 行第 5 列的“g”不是有效的十六进制数字"
         );
         assert_eq!(
             chinese("A", PayloadFormat::Hex),
@@ -248,12 +248,12 @@ mod tests {
         );
         assert_eq!(
             chinese("好😀", PayloadFormat::Text),
-            "第 1 行第 2 列的 '😀'（U+1F600）无法用 GBK 编码"
+            "第 1 行第 2 列的“😀”（U+1F600）无法用 GBK 编码"
         );
         let error = codec::encode_escaped(r"ok\q", TextEncoding::Utf8).unwrap_err();
         assert_eq!(
             escaped_error(&error, Language::SimplifiedChinese),
-            r"第 1 行第 3 列的转义 '\q' 无法识别（可用 \r \n \t \\ \0 或 \xNN）"
+            r"第 1 行第 3 列的转义“\q”无法识别（可用 \r \n \t \\ \0 或 \xNN）"
         );
         let error = codec::parse_hex("AA T").unwrap_err();
         assert_eq!(
@@ -262,7 +262,7 @@ mod tests {
         );
         assert_eq!(
             filter_error(&error, Language::SimplifiedChinese),
-            "过滤：第 1 行第 4 列的 'T' 不是有效的十六进制数字"
+            "过滤：第 1 行第 4 列的“T”不是有效的十六进制数字"
         );
         assert_eq!(
             labelled("分隔符", "x", Language::SimplifiedChinese),

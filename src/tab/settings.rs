@@ -278,7 +278,7 @@ mod tests {
         );
         assert_eq!(
             framing(FramingKind::Delimiter, ZH),
-            "分隔符：第 1 行第 5 列的 'G' 不是有效的十六进制数字"
+            "分隔符：第 1 行第 5 列的“G”不是有效的十六进制数字"
         );
         assert_eq!(
             framing(FramingKind::FixedLength, EN),

@@ -62,9 +62,11 @@ pub fn show(
 
 /// One rule; true when its delete button was clicked.
 fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Language) -> bool {
-    let number = index + 1;
+    // The rule's number once, at the start of its row; it is part of each field's name too,
+    // so a screen reader tells the rules' fields apart ("2. When").
+    let number = ui.strong(format!("{}.", index + 1));
     ui.checkbox(&mut rule.enabled, tr!(lang, "auto_reply.on"));
-    let label = ui.label(tr!(lang, "auto_reply.when", number = number));
+    let label = ui.label(tr!(lang, "auto_reply.when"));
     egui::ComboBox::from_id_salt(("auto-reply when", index))
         .selected_text(match_kind(lang, rule.when))
         .width(130.0)
@@ -74,11 +76,12 @@ fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Languag
             }
         })
         .response
+        .labelled_by(number.id)
         .labelled_by(label.id);
     let edit = egui::TextEdit::singleline(&mut rule.pattern)
         .desired_width(120.0)
         .font(egui::TextStyle::Monospace);
-    let pattern = ui.add(edit).labelled_by(label.id);
+    let pattern = ui.add(edit).labelled_by(number.id).labelled_by(label.id);
     match rule.when {
         MatchKind::Regex => {
             pattern.on_hover_text(tr!(lang, "auto_reply.regex_hint"));
@@ -93,11 +96,11 @@ fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Languag
     ui.checkbox(&mut rule.echo, tr!(lang, "auto_reply.echo"))
         .on_hover_text(tr!(lang, "auto_reply.echo_hint"));
     ui.add_enabled_ui(!rule.echo, |ui| {
-        let label = ui.label(tr!(lang, "auto_reply.reply", number = number));
+        let label = ui.label(tr!(lang, "auto_reply.reply"));
         let edit = egui::TextEdit::singleline(&mut rule.reply)
             .desired_width(120.0)
             .font(egui::TextStyle::Monospace);
-        ui.add(edit).labelled_by(label.id);
+        ui.add(edit).labelled_by(number.id).labelled_by(label.id);
         hex_box(ui, &mut rule.reply_format, lang);
     });
     let label = ui.label(tr!(lang, "auto_reply.after"));

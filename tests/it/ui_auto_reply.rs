@@ -28,8 +28,8 @@ fn a_rule_answers_the_client_that_sent_the_match() {
     let server = start_server(&mut harness);
     click(&mut harness, "Auto-reply…");
     click(&mut harness, "Add rule");
-    type_field(&mut harness, "When 1", "PING");
-    type_field(&mut harness, "Reply 1", r"PONG\r\n");
+    type_field(&mut harness, "1. When", "PING");
+    type_field(&mut harness, "1. reply", r"PONG\r\n");
 
     let mut asking = TcpStream::connect(server).expect("connect");
     let mut quiet = TcpStream::connect(server).expect("connect");
@@ -94,8 +94,8 @@ fn rules_see_framed_lines_and_bad_rules_are_explained() {
     peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
     click(&mut harness, "Auto-reply…");
     click(&mut harness, "Add rule");
-    type_field(&mut harness, "When 1", "status?");
-    type_field(&mut harness, "Reply 1", r"OK\n");
+    type_field(&mut harness, "1. When", "status?");
+    type_field(&mut harness, "1. reply", r"OK\n");
     // "status?" arrives in two reads; the rule sees the one framed line.
     peer.write_all(b"sta").expect("send");
     step_until(&mut harness, "the first part waits", |h| {
@@ -116,8 +116,8 @@ fn rules_see_framed_lines_and_bad_rules_are_explained() {
         .expect("rule 2's Hex box")
         .click();
     harness.step();
-    type_field(&mut harness, "When 2", "ZZ");
-    type_field(&mut harness, "Reply 2", "x");
+    type_field(&mut harness, "2. When", "ZZ");
+    type_field(&mut harness, "2. reply", "x");
     assert!(shows(&harness, "When: invalid hex digit 'Z'"));
 }
 
@@ -141,8 +141,8 @@ fn record_answer_and_connect(
     tick(harness, "Record to");
     click(harness, "Auto-reply…");
     click(harness, "Add rule");
-    type_field(harness, "When 1", "PING");
-    type_field(harness, "Reply 1", "PONG");
+    type_field(harness, "1. When", "PING");
+    type_field(harness, "1. reply", "PONG");
     let client = TcpStream::connect(server).expect("connect");
     client.set_read_timeout(Some(DEADLINE)).expect("timeout");
     step_until(harness, "the client", |h| {
@@ -236,9 +236,9 @@ fn a_regular_expression_rule_replies_with_its_capture_after_its_delay() {
     let server = start_server(&mut harness);
     click(&mut harness, "Auto-reply…");
     click(&mut harness, "Add rule");
-    choose(&mut harness, "When 1", "matches regex");
-    type_field(&mut harness, "When 1", r"GET /sensor/(\d+)");
-    type_field(&mut harness, "Reply 1", r"sensor $1 ok\r\n");
+    choose(&mut harness, "1. When", "matches regex");
+    type_field(&mut harness, "1. When", r"GET /sensor/(\d+)");
+    type_field(&mut harness, "1. reply", r"sensor $1 ok\r\n");
     type_into(&mut harness, Role::SpinButton, "after", "150");
     harness.key_press(egui::Key::Enter);
     harness.step();
@@ -264,9 +264,9 @@ fn a_bad_regular_expression_is_said_beside_its_rule() {
     start_server(&mut harness);
     click(&mut harness, "Auto-reply…");
     click(&mut harness, "Add rule");
-    choose(&mut harness, "When 1", "matches regex");
-    type_field(&mut harness, "When 1", "(unclosed");
-    type_field(&mut harness, "Reply 1", "x");
+    choose(&mut harness, "1. When", "matches regex");
+    type_field(&mut harness, "1. When", "(unclosed");
+    type_field(&mut harness, "1. reply", "x");
     step_until(&mut harness, "the message", |h| {
         shows(h, "When: not a regular expression:")
     });

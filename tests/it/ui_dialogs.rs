@@ -73,8 +73,8 @@ fn a_dialog_held_open_keeps_the_window_drawing_and_the_sessions_flowing() {
     let server = start_server(&mut harness);
     click(&mut harness, "Auto-reply…");
     click(&mut harness, "Add rule");
-    type_field(&mut harness, "When 1", "PING");
-    type_field(&mut harness, "Reply 1", "PONG");
+    type_field(&mut harness, "1. When", "PING");
+    type_field(&mut harness, "1. reply", "PONG");
     let (answer, returned) = held_picker(&mut harness);
 
     unfold(&mut harness, "Files");

@@ -132,7 +132,7 @@ fn in_chinese_a_bad_port_is_explained_in_chinese() {
     type_field(&mut harness, "端口", "x");
     click(&mut harness, "连接");
     assert!(
-        shows(&harness, "'x' 不是端口"),
+        shows(&harness, "“x”不是端口"),
         "the port's error in Chinese"
     );
     assert_eq!(
