@@ -183,7 +183,11 @@ fn write_record(
 /// The text of a data entry: its bytes decoded, in UTF-16 from the stream's code unit
 /// boundaries (a first byte that finishes the previous read's unit is one U+FFFD, as the
 /// previous read's last byte is).
+/// A send written as text decodes in its own encoding, whole.
 fn data_text<'a>(ctx: &RecordContext, entry: &'a LogEntry, starts_odd: bool) -> Cow<'a, str> {
+    if let (None, Some(encoding)) = (entry.message(), entry.written_in) {
+        return encoding.decode(entry.bytes());
+    }
     match (entry.message(), entry.bytes()) {
         (Some(message), _) => Cow::Borrowed(message),
         (None, [_, rest @ ..]) if starts_odd => {

@@ -62,7 +62,7 @@ impl Cycle {
             due.push(Command::Send {
                 bytes: self.spec.frame.render(index, std::time::SystemTime::now()),
                 to: self.spec.to.clone(),
-                origin: SendOrigin::Cyclic,
+                origin: SendOrigin::Cyclic(self.spec.written_in),
             });
         }
         due
@@ -102,6 +102,7 @@ mod tests {
             to: SendTarget::Peer,
             interval: Duration::from_millis(interval_ms),
             count,
+            written_in: None,
         }
     }
 

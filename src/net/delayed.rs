@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::message::{Command, SendOrigin, SendTarget};
+use super::message::{Command, SendOrigin, SendTarget, WrittenIn};
 
 /// Sends waiting at most; past it a new one is refused, so a peer that triggers a slow rule
 /// in a flood cannot fill memory.
@@ -11,34 +11,42 @@ pub const DELAYED_MAX: usize = 4096;
 #[derive(Default)]
 pub(super) struct Delayed {
     /// By when they fall due; equal times keep their order.
-    waiting: Vec<(Instant, Vec<u8>, SendTarget)>,
+    waiting: Vec<(Instant, Vec<u8>, SendTarget, WrittenIn)>,
 }
 
 impl Delayed {
     /// Queues a send for `due`; false (and nothing queued) when [`DELAYED_MAX`] wait.
-    pub fn push(&mut self, due: Instant, bytes: Vec<u8>, to: SendTarget) -> bool {
+    pub fn push(
+        &mut self,
+        due: Instant,
+        bytes: Vec<u8>,
+        to: SendTarget,
+        written_in: WrittenIn,
+    ) -> bool {
         if self.waiting.len() >= DELAYED_MAX {
             return false;
         }
-        let at = self.waiting.partition_point(|(other, _, _)| *other <= due);
-        self.waiting.insert(at, (due, bytes, to));
+        let at = self.waiting.partition_point(|(other, ..)| *other <= due);
+        self.waiting.insert(at, (due, bytes, to, written_in));
         true
     }
 
     /// When the first waiting send falls due.
     pub fn next_due(&self) -> Option<Instant> {
-        self.waiting.first().map(|(due, _, _)| *due)
+        self.waiting.first().map(|(due, ..)| *due)
     }
 
     /// The sends due by `now`, in order.
     pub fn take_due(&mut self, now: Instant) -> impl Iterator<Item = Command> + use<> {
-        let due = self.waiting.partition_point(|(at, _, _)| *at <= now);
+        let due = self.waiting.partition_point(|(at, ..)| *at <= now);
         let taken: Vec<_> = self.waiting.drain(..due).collect();
-        taken.into_iter().map(|(_, bytes, to)| Command::Send {
-            bytes,
-            to,
-            origin: SendOrigin::AutoReply,
-        })
+        taken
+            .into_iter()
+            .map(|(_, bytes, to, written_in)| Command::Send {
+                bytes,
+                to,
+                origin: SendOrigin::AutoReply(written_in),
+            })
     }
 }
 
@@ -53,9 +61,9 @@ mod tests {
         let now = Instant::now();
         let mut delayed = Delayed::default();
         let later = now + Duration::from_millis(50);
-        assert!(delayed.push(later, b"second".to_vec(), SendTarget::Peer));
-        assert!(delayed.push(now, b"first".to_vec(), SendTarget::Peer));
-        assert!(delayed.push(later, b"third".to_vec(), SendTarget::Peer));
+        assert!(delayed.push(later, b"second".to_vec(), SendTarget::Peer, None));
+        assert!(delayed.push(now, b"first".to_vec(), SendTarget::Peer, None));
+        assert!(delayed.push(later, b"third".to_vec(), SendTarget::Peer, None));
         assert_eq!(delayed.next_due(), Some(now));
         let sent: Vec<Command> = delayed.take_due(later).collect();
         let bytes: Vec<&[u8]> = sent
@@ -68,8 +76,11 @@ mod tests {
         assert_eq!(bytes, [&b"first"[..], b"second", b"third"]);
         assert_eq!(delayed.next_due(), None);
         for _ in 0..DELAYED_MAX {
-            assert!(delayed.push(now, Vec::new(), SendTarget::Peer));
+            assert!(delayed.push(now, Vec::new(), SendTarget::Peer, None));
         }
-        assert!(!delayed.push(now, Vec::new(), SendTarget::Peer), "full");
+        assert!(
+            !delayed.push(now, Vec::new(), SendTarget::Peer, None),
+            "full"
+        );
     }
 }

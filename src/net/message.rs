@@ -39,20 +39,34 @@ pub struct RemoteTarget {
     pub port: u16,
 }
 
-/// Who asked for a send. It goes with the bytes through the worker and comes back in
-/// [`EventKind::Sent`] and [`EventKind::SendFailed`], so the log tells an auto-reply from a
-/// typed send without comparing bytes, and the worker stops a cycle whose send failed.
+/// Who asked for a send, and what its bytes were written as. It goes with the bytes through
+/// the worker and comes back in [`EventKind::Sent`] and [`EventKind::SendFailed`], so the log
+/// tells an auto-reply from a typed send without comparing bytes, shows text in the encoding
+/// it was sent in, and the worker stops a cycle whose send failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SendOrigin {
     /// The send box, a quick command, or the bytes sent on connecting.
-    Typed,
+    Typed(WrittenIn),
     /// The cyclic send.
-    Cyclic,
+    Cyclic(WrittenIn),
     /// An auto-reply rule.
-    AutoReply,
+    AutoReply(WrittenIn),
     Replay,
     /// Send file.
     File,
+}
+
+/// The encoding a send's bytes were written in as text; `None` for bytes that were not text
+/// (hex, a file, a recording, an echo). The worker only carries it.
+pub type WrittenIn = Option<crate::codec::TextEncoding>;
+
+impl SendOrigin {
+    pub fn written_in(self) -> WrittenIn {
+        match self {
+            Self::Typed(written) | Self::Cyclic(written) | Self::AutoReply(written) => written,
+            Self::Replay | Self::File => None,
+        }
+    }
 }
 
 /// What a session host asks its worker to do (for the UI, or for an auto-reply rule).
@@ -70,6 +84,7 @@ pub enum Command {
         bytes: Vec<u8>,
         to: SendTarget,
         delay: Duration,
+        written_in: WrittenIn,
     },
     /// TCP server: start accepting again on this address (after `StopListening`).
     Listen(SocketAddr),
@@ -136,6 +151,7 @@ pub struct CycleSpec {
     pub interval: Duration,
     /// `None`: until stopped.
     pub count: Option<u64>,
+    pub written_in: WrittenIn,
 }
 
 /// Something that happened on a worker, stamped with when it happened there.

@@ -42,7 +42,7 @@ use flow::Flow;
 pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, HALF_CLOSED_LINGER,
-    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget,
+    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget, WrittenIn,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
@@ -296,15 +296,23 @@ impl WorkerContext {
                     self.sink.emit(replay.progress(false));
                 }
             }
-            Command::SendAfter { bytes, to, delay } => {
-                if !self.delayed.push(Instant::now() + delay, bytes, to) {
+            Command::SendAfter {
+                bytes,
+                to,
+                delay,
+                written_in,
+            } => {
+                if !self
+                    .delayed
+                    .push(Instant::now() + delay, bytes, to, written_in)
+                {
                     let error = NetError::DelayedFull {
                         limit: delayed::DELAYED_MAX,
                     };
                     self.sink.emit(EventKind::SendFailed {
                         peer: None,
                         error,
-                        origin: SendOrigin::AutoReply,
+                        origin: SendOrigin::AutoReply(written_in),
                     });
                 }
             }

@@ -61,7 +61,7 @@ impl EventSink {
     pub(super) fn emit(&self, kind: EventKind) -> bool {
         let event = Event::now(kind);
         if let EventKind::SendFailed {
-            origin: SendOrigin::Cyclic,
+            origin: SendOrigin::Cyclic(_),
             ..
         } = event.kind
         {

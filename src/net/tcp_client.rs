@@ -17,7 +17,7 @@ use super::stream::Stream;
 use super::tls::{self, TlsStream};
 use super::{
     CloseReason, Command, EventKind, EventSink, HALF_CLOSED_LINGER, NetError, SendOrigin,
-    SendTarget, WorkerContext, want_writable,
+    SendTarget, WorkerContext, WrittenIn, want_writable,
 };
 
 const STREAM_TOKEN: mio::Token = mio::Token(1);
@@ -33,8 +33,8 @@ pub struct TcpClientConfig {
     pub local: Option<SocketAddr>,
     /// Connect again after the connection ends, unless the user ended it.
     pub reconnect: Option<Reconnect>,
-    /// Sent as soon as each connection is up.
-    pub on_connect: Option<Vec<u8>>,
+    /// Sent as soon as each connection is up; the encoding it was written in as text.
+    pub on_connect: Option<(Vec<u8>, WrittenIn)>,
     /// TLS, accepting the server's certificate so; the connect timeout covers the handshake.
     pub tls: Option<tls::Verify>,
 }
@@ -69,7 +69,7 @@ pub(super) fn run(mut context: WorkerContext, config: &TcpClientConfig) {
         let ended = match connect(config, tls.as_ref(), &context.sink) {
             Ok(connection) => {
                 failures = 0;
-                let on_connect = config.on_connect.as_deref();
+                let on_connect = config.on_connect.as_ref();
                 // With reconnect, the server's FIN is the cue to connect again.
                 let half_close = config.reconnect.is_none();
                 exchange(&mut context, connection, on_connect, half_close)
@@ -300,7 +300,7 @@ fn take_commands(
 fn exchange(
     context: &mut WorkerContext,
     connection: Connection,
-    on_connect: Option<&[u8]>,
+    on_connect: Option<&(Vec<u8>, WrittenIn)>,
     half_close: bool,
 ) -> Result<CloseReason, NetError> {
     let (mut stream, local, peer) = register(context, connection)?;
@@ -318,8 +318,8 @@ fn exchange(
 
     let mut outbox = Outbox::default();
     let mut writing = false;
-    if let Some(bytes) = on_connect.filter(|bytes| !bytes.is_empty()) {
-        outbox.push(bytes.to_vec(), SendOrigin::Typed);
+    if let Some((bytes, written_in)) = on_connect.filter(|(bytes, _)| !bytes.is_empty()) {
+        outbox.push(bytes.clone(), SendOrigin::Typed(*written_in));
     }
     // Out now (the first message, TLS records): the loop writes only after something wakes it.
     write_out(context, &mut stream, &mut outbox, peer, &mut writing)?;

@@ -4,6 +4,8 @@ use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::time::SystemTime;
 
+use crate::codec::TextEncoding;
+
 /// The three kinds of session, one per tab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
@@ -154,6 +156,10 @@ pub struct LogEntry {
     /// what a pcapng record needs beside the peer.
     pub local: Option<SocketAddr>,
     pub kind: EntryKind,
+    /// A send's text encoding: it is shown in it, whatever the view's (see [`SendOrigin`]).
+    ///
+    /// [`SendOrigin`]: crate::net::SendOrigin
+    pub written_in: Option<TextEncoding>,
 }
 
 impl LogEntry {
@@ -164,6 +170,7 @@ impl LogEntry {
             to: None,
             local: None,
             kind,
+            written_in: None,
         }
     }
 
@@ -177,6 +184,12 @@ impl LogEntry {
     #[must_use]
     pub fn at(self, local: Option<SocketAddr>) -> Self {
         Self { local, ..self }
+    }
+
+    /// The same entry, sent as text in `written_in`.
+    #[must_use]
+    pub fn written_in(self, written_in: Option<TextEncoding>) -> Self {
+        Self { written_in, ..self }
     }
 
     pub fn direction(&self) -> Direction {
@@ -210,6 +223,7 @@ impl LogEntry {
         EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
             .sent_to(self.to)
             .at(self.local)
+            .written_in(self.written_in)
     }
 }
 
@@ -223,6 +237,8 @@ pub struct EntryRef<'a> {
     /// This end's address (see [`LogEntry::local`]).
     pub local: Option<SocketAddr>,
     pub tag: EntryTag,
+    /// A send's text encoding (see [`LogEntry::written_in`]).
+    pub written_in: Option<TextEncoding>,
     /// The bytes; for a status message, its UTF-8 text.
     payload: &'a [u8],
 }
@@ -240,6 +256,7 @@ impl<'a> EntryRef<'a> {
             to: None,
             local: None,
             tag,
+            written_in: None,
             payload,
         }
     }
@@ -254,6 +271,17 @@ impl<'a> EntryRef<'a> {
     #[must_use]
     pub(crate) fn at(self, local: Option<SocketAddr>) -> Self {
         Self { local, ..self }
+    }
+
+    /// The same entry, sent as text in `written_in`.
+    #[must_use]
+    pub(crate) fn written_in(self, written_in: Option<TextEncoding>) -> Self {
+        Self { written_in, ..self }
+    }
+
+    /// The encoding its data is shown in: a send's own, else the view's `encoding`.
+    pub fn shown_in(&self, encoding: TextEncoding) -> TextEncoding {
+        self.written_in.unwrap_or(encoding)
     }
 
     /// The peer column: `192.0.2.7:5000`, or with where it was sent,
@@ -299,6 +327,7 @@ impl<'a> EntryRef<'a> {
         LogEntry::new(self.time, self.peer, kind)
             .sent_to(self.to)
             .at(self.local)
+            .written_in(self.written_in)
     }
 }
 

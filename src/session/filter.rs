@@ -113,8 +113,10 @@ impl Matcher {
             (Needle::Any, _) => true,
             (Needle::Text(text), Some(message)) => message.to_lowercase().contains(text),
             (Needle::Text(text), None) => {
-                let shown = store.shown_bytes(index, self.encoding);
-                self.encoding
+                // As the view shows it: a send in the encoding it was written in.
+                let encoding = entry.shown_in(self.encoding);
+                let shown = store.shown_bytes(index, encoding);
+                encoding
                     .decode_marked(&shown)
                     .text
                     .to_lowercase()

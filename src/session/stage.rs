@@ -82,9 +82,10 @@ impl Stage {
         let len = bytes.len() as u64;
         let (way, kind) = match origin {
             None => (Way::In, EntryKind::Rx(bytes)),
-            Some(SendOrigin::AutoReply) => (Way::AutoOut, EntryKind::AutoTx(bytes)),
+            Some(SendOrigin::AutoReply(_)) => (Way::AutoOut, EntryKind::AutoTx(bytes)),
             Some(_) => (Way::Out, EntryKind::Tx(bytes)),
         };
+        let written_in = origin.and_then(SendOrigin::written_in);
         self.stage(Staged::Traffic {
             client,
             peer,
@@ -96,7 +97,10 @@ impl Stage {
             Mode::TcpServer => clients.at(peer).map(|client| client.local),
             Mode::TcpClient | Mode::Udp => self.own,
         };
-        let entry = LogEntry::new(time, Some(peer), kind).sent_to(to).at(local);
+        let entry = LogEntry::new(time, Some(peer), kind)
+            .sent_to(to)
+            .at(local)
+            .written_in(written_in);
         record(&entry);
         self.show(entry);
         None
@@ -345,7 +349,13 @@ mod tests {
         let mut stage = Stage::new(Mode::Udp, Framing::PerRead);
         let peer = addr(9);
         let mut tags = Vec::new();
-        for origin in [SendOrigin::AutoReply, SendOrigin::Typed, SendOrigin::Cyclic] {
+        let gbk = Some(crate::codec::TextEncoding::Gbk);
+        let origins = [
+            SendOrigin::AutoReply(None),
+            SendOrigin::Typed(gbk),
+            SendOrigin::Cyclic(None),
+        ];
+        for origin in origins {
             let sent = EventKind::Sent {
                 peer,
                 client: None,
@@ -354,6 +364,11 @@ mod tests {
             };
             let taken = stage.take(event(sent), &Clients::default(), &mut |entry: &LogEntry| {
                 tags.push(entry.kind.tag());
+                assert_eq!(
+                    entry.written_in,
+                    origin.written_in(),
+                    "the encoding goes along"
+                );
             });
             assert!(taken.is_none(), "bytes stay in the stage");
         }

@@ -127,7 +127,7 @@ fn counts_traffic_per_session_and_per_client() {
             peer: addr(4000),
             client: Some(id),
             bytes: b"hello".to_vec(),
-            origin: SendOrigin::Typed,
+            origin: SendOrigin::Typed(None),
         },
     );
     assert_eq!(

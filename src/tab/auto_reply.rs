@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::messages;
 use crate::codec::{self, PayloadFormat, TextEncoding};
 use crate::i18n::{Language, tr};
+use crate::net::WrittenIn;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum MatchKind {
@@ -102,6 +103,8 @@ struct Compiled {
     matcher: Matcher,
     reply: Reply,
     delay: Duration,
+    /// A text reply's encoding (the log shows the reply in it); `None` for hex and echo.
+    written_in: WrittenIn,
 }
 
 /// What a rule tests received data for.
@@ -132,6 +135,7 @@ enum Piece {
 pub struct Answer {
     pub bytes: Vec<u8>,
     pub delay: Duration,
+    pub written_in: WrittenIn,
 }
 
 /// Rules compare equal when their fields did: a regex has no equality of its own.
@@ -338,10 +342,12 @@ impl AutoReplies {
                     }
                 };
                 let delay = rule.delay_ms.min(MAX_DELAY_MS);
+                let text = !rule.echo && rule.reply_format == PayloadFormat::Text;
                 Ok(Compiled {
                     matcher,
                     reply,
                     delay: Duration::from_millis(u64::from(delay)),
+                    written_in: text.then_some(encoding),
                 })
             });
             match built {
@@ -381,6 +387,7 @@ impl AutoReplies {
             Some(Answer {
                 bytes,
                 delay: rule.delay,
+                written_in: rule.written_in,
             })
         })
     }

@@ -48,7 +48,8 @@ impl Default for ClientFields {
 pub struct ClientOptions {
     pub local: Option<SocketAddr>,
     pub reconnect: Option<net::Reconnect>,
-    pub on_connect: Option<Vec<u8>>,
+    /// Its bytes, and the encoding they were written in as text.
+    pub on_connect: Option<(Vec<u8>, net::WrittenIn)>,
 }
 
 impl ClientFields {
@@ -110,7 +111,7 @@ impl ClientFields {
                 let label = tr!(lang, "errors.label.on_connect");
                 messages::labelled(&label, &error, lang)
             })?;
-            Some(bytes)
+            Some((bytes, payload.written_in(encoding)))
         };
         Ok(ClientOptions {
             local,

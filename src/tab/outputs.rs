@@ -84,13 +84,18 @@ impl Outputs {
                     port: peer.port(),
                 })),
             };
-            let bytes = answer.bytes;
+            let (bytes, written_in) = (answer.bytes, answer.written_in);
             commands.push(if answer.delay.is_zero() {
-                let origin = SendOrigin::AutoReply;
+                let origin = SendOrigin::AutoReply(written_in);
                 Command::Send { bytes, to, origin }
             } else {
                 let delay = answer.delay;
-                Command::SendAfter { bytes, to, delay }
+                Command::SendAfter {
+                    bytes,
+                    to,
+                    delay,
+                    written_in,
+                }
             });
         }
         commands

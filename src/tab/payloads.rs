@@ -37,6 +37,15 @@ impl Payload {
         }
     }
 
+    /// The encoding its text goes in, with `display_encoding` for text when it sets none
+    /// apart; `None` for hex. Its sends are shown in the log in it.
+    pub fn written_in(&self, display_encoding: TextEncoding) -> crate::net::WrittenIn {
+        match self.format {
+            PayloadFormat::Text => Some(self.send.encoding.unwrap_or(display_encoding)),
+            PayloadFormat::Hex => None,
+        }
+    }
+
     /// The wire bytes of its first send, or why not in `lang` (see [`Self::frame`]).
     pub fn wire_bytes(
         &self,

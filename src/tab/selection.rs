@@ -81,6 +81,7 @@ impl Tab {
                     (Some(message), _) => message.to_owned(),
                     (None, true) => codec::to_spaced_hex(entry.bytes()),
                     (None, false) => {
+                        let encoding = entry.shown_in(encoding);
                         encoding
                             .decode_marked(&log.shown_bytes(index, encoding))
                             .text

@@ -102,12 +102,13 @@ impl Tab {
                 0
             };
             let bytes = frame.render(index, SystemTime::now());
+            let sent = box_payload(&self.settings);
+            let written_in = sent.written_in(self.settings.encoding);
             self.command(Command::Send {
                 bytes,
                 to,
-                origin: SendOrigin::Typed,
+                origin: SendOrigin::Typed(written_in),
             });
-            let sent = box_payload(&self.settings);
             remember(&mut self.settings.history, sent);
         }
     }
@@ -129,10 +130,11 @@ impl Tab {
                 0
             };
             let bytes = frame.render(index, SystemTime::now());
+            let written_in = payload.written_in(self.settings.encoding);
             self.command(Command::Send {
                 bytes,
                 to,
-                origin: SendOrigin::Typed,
+                origin: SendOrigin::Typed(written_in),
             });
             remember(&mut self.settings.history, payload.clone());
         }
@@ -244,12 +246,14 @@ impl Tab {
             return;
         };
         let index = self.send_index().clone();
+        let written_in = box_payload(&self.settings).written_in(self.settings.encoding);
         self.command(Command::StartCycle(CycleSpec {
             frame,
             index,
             to,
             interval,
             count,
+            written_in,
         }));
     }
 

@@ -203,6 +203,8 @@ fn entry_lines(
             })
             .collect();
     }
+    // A send is shown in the encoding it was written in.
+    let encoding = entry.shown_in(encoding);
     let bytes = entry.bytes();
     let rows = bytes
         .len()

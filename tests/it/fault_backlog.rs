@@ -19,7 +19,7 @@ fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
         let send = Command::Send {
             bytes: chunk.clone(),
             to: SendTarget::Peer,
-            origin: SendOrigin::Typed,
+            origin: SendOrigin::Typed(None),
         };
         assert!(worker.send(send));
     }
@@ -90,7 +90,7 @@ fn sends_to_a_peer_that_stops_reading_stop_at_the_bound_and_say_why() {
     let again = Command::Send {
         bytes: b"reading again".to_vec(),
         to: SendTarget::Peer,
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(worker.send(again));
     assert_eq!(read_exactly(&mut peer, 13), b"reading again");

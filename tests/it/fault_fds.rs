@@ -78,7 +78,7 @@ fn child() {
                 worker.send(net::Command::Send {
                     bytes,
                     to,
-                    origin: net::SendOrigin::Typed,
+                    origin: net::SendOrigin::Typed(None),
                 });
             }
             EventKind::Warning(error) => report(format_args!("warning {error}")),

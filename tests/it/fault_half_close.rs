@@ -99,7 +99,7 @@ fn a_flood_goes_on_whole_to_a_peer_that_stops_sending() {
         let send = Command::Send {
             bytes: chunk.clone(),
             to: SendTarget::Peer,
-            origin: SendOrigin::Typed,
+            origin: SendOrigin::Typed(None),
         };
         assert!(worker.send(send));
     }

@@ -42,6 +42,7 @@ fn a_thousand_datagrams_at_one_millisecond_arrive_complete() {
         to: to_peer(&peer),
         interval: Duration::from_millis(1),
         count: Some(1000),
+        written_in: None,
     }));
     for index in 0..1000 {
         let (bytes, _) = recv_datagram(&peer);
@@ -84,6 +85,7 @@ fn a_thousand_tcp_messages_arrive_complete_and_in_order() {
         to: SendTarget::Clients(Vec::new()),
         interval: Duration::from_millis(1),
         count: Some(1000),
+        written_in: None,
     }));
     let received = read_exactly(&mut client, 6000);
     assert_eq!(received, b"line\r\n".repeat(1000));
@@ -100,6 +102,7 @@ fn stop_is_immediate_and_the_count_says_what_went_out() {
         to: to_peer(&peer),
         interval: Duration::from_millis(2),
         count: None,
+        written_in: None,
     }));
     for _ in 0..10 {
         recv_datagram(&peer);
@@ -139,6 +142,7 @@ fn a_counter_at_one_millisecond_counts_without_a_gap_or_a_repeat() {
         to: to_peer(&peer),
         interval: Duration::from_millis(1),
         count: Some(2000),
+        written_in: None,
     }));
     for expected in 1..=2000 {
         let (bytes, _) = recv_datagram(&peer);
@@ -159,11 +163,12 @@ fn a_delayed_send_goes_after_what_was_sent_meanwhile() {
         bytes: b"later".to_vec(),
         to: to_peer(&peer),
         delay: Duration::from_millis(200),
+        written_in: None,
     });
     worker.send(Command::Send {
         bytes: b"now".to_vec(),
         to: to_peer(&peer),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     });
     assert_eq!(recv_datagram(&peer).0, b"now");
     assert_eq!(recv_datagram(&peer).0, b"later");
@@ -181,6 +186,7 @@ fn a_cycle_whose_send_fails_stops_itself_and_says_why() {
         to: SendTarget::Clients(Vec::new()),
         interval: Duration::from_millis(20),
         count: None,
+        written_in: None,
     }));
     let events = wait_for(&worker, crate::common_net::deadline(), ended);
     let failures: Vec<_> = events
@@ -192,20 +198,23 @@ fn a_cycle_whose_send_fails_stops_itself_and_says_why() {
         .collect();
     // One, unless the worker was held up long enough for a second send to fall due at once.
     assert!(
-        !failures.is_empty() && failures.iter().all(|origin| *origin == SendOrigin::Cyclic),
+        !failures.is_empty()
+            && failures
+                .iter()
+                .all(|origin| matches!(origin, SendOrigin::Cyclic(_))),
         "the cycle's failures: {failures:?}"
     );
     // A typed send that fails leaves a later cycle alone: only the cycle's own failure ends it.
     worker.send(Command::Send {
         bytes: b"typed".to_vec(),
         to: SendTarget::Clients(Vec::new()),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     });
     expect_event(&worker, |kind| {
         matches!(
             kind,
             EventKind::SendFailed {
-                origin: SendOrigin::Typed,
+                origin: SendOrigin::Typed(None),
                 ..
             }
         )

@@ -56,7 +56,7 @@ fn reconnects_to_a_restarted_server_and_sends_on_each_connect() {
             interval: Duration::from_millis(100),
             limit: None,
         }),
-        on_connect: Some(b"HELLO\r\n".to_vec()),
+        on_connect: Some((b"HELLO\r\n".to_vec(), None)),
         tls: None,
     };
     let worker = spawn_tcp_client(config).expect("spawn");
@@ -159,7 +159,7 @@ fn send(worker: &Worker, bytes: &[u8]) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Peer,
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }

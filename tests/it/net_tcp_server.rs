@@ -50,7 +50,7 @@ fn send_to(worker: &Worker, ids: Vec<ClientId>, bytes: &[u8]) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Clients(ids),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }
@@ -167,7 +167,7 @@ fn serves_fifty_clients_with_targeted_and_broadcast_sends() {
             peer: locals[chosen],
             client: Some(ids[chosen]),
             bytes: only.to_vec(),
-            origin: SendOrigin::Typed,
+            origin: SendOrigin::Typed(None),
         }
     );
     assert_eq!(read_exactly(&mut clients[chosen], only.len()), only);
@@ -216,7 +216,7 @@ fn exchanges_text_and_every_byte_value_with_a_client() {
                 peer: local,
                 client: Some(id),
                 bytes: payload.to_vec(),
-                origin: SendOrigin::Typed,
+                origin: SendOrigin::Typed(None),
             }
         );
         assert_eq!(read_exactly(&mut client, payload.len()), payload);

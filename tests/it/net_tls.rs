@@ -60,7 +60,7 @@ fn send(worker: &Worker, bytes: &[u8], to: SendTarget) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to,
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }

@@ -167,7 +167,7 @@ fn exchange_with_s_server(extra: &[&str], verify: impl FnOnce(Fingerprint) -> Ve
     let command = Command::Send {
         bytes: "hello from sockscope 你好\n".as_bytes().to_vec(),
         to: SendTarget::Peer,
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(client.send(command));
     server.line("what the client sent", |line| {
@@ -240,7 +240,7 @@ fn openssl_s_client_talks_to_the_tls_server() {
     let command = Command::Send {
         bytes: b"pong from sockscope\n".to_vec(),
         to: SendTarget::Clients(id.into_iter().collect()),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(server.send(command));
     client.line("the server's answer", |line| line == "pong from sockscope");

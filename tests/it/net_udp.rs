@@ -28,7 +28,7 @@ fn send(worker: &Worker, bytes: &[u8], target: Option<RemoteTarget>) {
     let command = Command::Send {
         bytes: bytes.to_vec(),
         to: SendTarget::Datagram(target),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(worker.send(command), "the worker stopped unexpectedly");
 }
@@ -62,7 +62,7 @@ fn sent(peer: SocketAddr, bytes: &[u8]) -> EventKind {
         peer,
         client: None,
         bytes: bytes.to_vec(),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     }
 }
 
@@ -109,7 +109,7 @@ fn reply_before_any_datagram_fails_with_no_destination() {
         EventKind::SendFailed {
             peer: None,
             error: NetError::NoDestination,
-            origin: SendOrigin::Typed,
+            origin: SendOrigin::Typed(None),
         }
     );
     // The session survives the failed send.

@@ -72,6 +72,85 @@ fn the_send_encoding_can_differ_from_the_display() {
     );
 }
 
+/// Each send is shown in the encoding it was written in: 你好 sent as GBK beside a UTF-8
+/// display, and a UTF-8 send after the display turns to GBK, both read 你好; a hex send
+/// follows the display. The log file says the same.
+#[test]
+fn each_send_is_shown_in_the_encoding_it_was_sent_in() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("sends.jsonl");
+    let mut harness = app_harness_with(sockscope::StartOptions {
+        log: Some(log.clone()),
+        ..sockscope::StartOptions::default()
+    });
+    let mut peer = connected_client(&mut harness);
+    // The log's rows of sends: "12:00:00.000 TX    127.0.0.1:… 你好".
+    let tx_rows = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        h.query_all_by_label_contains(" TX    ")
+            .filter_map(|node| {
+                use egui_kittest::kittest::NodeT as _;
+                node.accesskit_node().value()
+            })
+            .collect::<Vec<String>>()
+    };
+    choose(&mut harness, "Send encoding", "GBK");
+    type_send_box(&mut harness, "你好");
+    click(&mut harness, "Send");
+    assert_eq!(read_exactly(&mut peer, 4), [0xC4, 0xE3, 0xBA, 0xC3]);
+    step_until(&mut harness, "the GBK send", |h| tx_rows(h).len() == 1);
+    assert!(
+        tx_rows(&harness)[0].ends_with("你好"),
+        "{:?}",
+        tx_rows(&harness)
+    );
+
+    choose(&mut harness, "Send encoding", "UTF-8, as shown");
+    click(&mut harness, "Send");
+    assert_eq!(read_exactly(&mut peer, 6), "你好".as_bytes());
+    step_until(&mut harness, "the UTF-8 send", |h| tx_rows(h).len() == 2);
+    choose_encoding(&mut harness, "GBK");
+    step_until(&mut harness, "the display in GBK", |h| {
+        h.state()
+            .tab(Mode::TcpClient)
+            .settings()
+            .encoding
+            .to_string()
+            == "GBK"
+    });
+    let rows = tx_rows(&harness);
+    assert!(rows.iter().all(|row| row.ends_with("你好")), "{rows:?}");
+    assert!(!rows.iter().any(|row| row.contains("浣犲ソ")), "{rows:?}");
+
+    // Hex has no encoding of its own: it reads as the display does (GBK now).
+    click(&mut harness, "Hex input");
+    type_send_box(&mut harness, "C4 E3 BA C3");
+    click(&mut harness, "Send");
+    assert_eq!(read_exactly(&mut peer, 4), [0xC4, 0xE3, 0xBA, 0xC3]);
+    step_until(&mut harness, "the hex send", |h| tx_rows(h).len() == 3);
+    assert!(tx_rows(&harness)[2].ends_with("你好"));
+
+    let texts = |path: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|record| record["dir"] == "tx")
+            .filter_map(|record| record["text"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + FILE_DEADLINE;
+    while texts(&log).len() < 2 && std::time::Instant::now() < deadline {
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let recorded = texts(&log);
+    assert_eq!(
+        recorded[..2],
+        ["你好", "你好"],
+        "the log file: {recorded:?}"
+    );
+}
+
 #[test]
 fn bad_escapes_and_append_bytes_are_explained_and_nothing_is_sent() {
     let mut harness = app_harness();

@@ -69,7 +69,7 @@ fn the_client_tab_connects_with_a_pinned_certificate_after_a_bad_pin_is_explaine
     let command = Command::Send {
         bytes: b"answer".to_vec(),
         to: SendTarget::Clients(id.into_iter().collect()),
-        origin: SendOrigin::Typed,
+        origin: SendOrigin::Typed(None),
     };
     assert!(server.send(command));
     step_until(&mut harness, "the answer", |h| shows(h, "answer"));

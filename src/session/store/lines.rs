@@ -26,7 +26,7 @@ impl LogStore {
                 break;
             };
             let bytes = self.payloads.get(header.payload);
-            let lines = self.text_lines_of(header.tag, bytes, &header.carries);
+            let lines = self.text_lines_of(header.tag, header.written_in, bytes, &header.carries);
             if let Some(header) = self.headers.get_mut(index) {
                 header.first_line[slot] = line;
             }
@@ -38,7 +38,17 @@ impl LogStore {
     /// Text lines of an entry with these bytes and carries. In UTF-16 they are counted in the
     /// bytes it shows as it comes: a `\n` may be a byte borrowed from the previous entry and
     /// one of its own. (What it hands on later is an unfinished character, never a `\n`.)
-    pub(super) fn text_lines_of(&self, tag: EntryTag, payload: &[u8], carries: &[Carry; 2]) -> u64 {
+    /// A send written in an encoding of its own counts its lines in it.
+    pub(super) fn text_lines_of(
+        &self,
+        tag: EntryTag,
+        written_in: Option<TextEncoding>,
+        payload: &[u8],
+        carries: &[Carry; 2],
+    ) -> u64 {
+        if let Some(encoding) = written_in {
+            return payload_line_count(tag, payload, Layout::Text, encoding);
+        }
         let breaks = self.text_breaks;
         let carry = self.linked.slot(breaks).map(|slot| carries[slot]);
         match carry {

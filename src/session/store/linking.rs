@@ -91,7 +91,7 @@ impl LogStore {
     /// The direction slot of a stream entry `header` is part of, if it links to its neighbours.
     fn link_direction(&self, header: &Header) -> Option<usize> {
         // An empty entry (a zero-byte send) neither ends nor continues a character.
-        let linkable = !self.datagrams && header.payload.len() > 0;
+        let linkable = !self.datagrams && header.payload.len() > 0 && header.written_in.is_none();
         stream_direction(header.tag).filter(|_| linkable)
     }
 

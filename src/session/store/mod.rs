@@ -37,6 +37,8 @@ struct Header {
     /// Characters split with its stream's neighbours, per slot of the store's [`Linked`].
     carries: [Carry; 2],
     tag: EntryTag,
+    /// A send's text encoding: its lines are counted and shown in it, unlinked.
+    written_in: Option<TextEncoding>,
 }
 
 fn to_nanos(time: SystemTime) -> u64 {
@@ -190,6 +192,7 @@ impl LogStore {
         )
         .sent_to(endpoint.and_then(|endpoint| endpoint.to))
         .at(endpoint.and_then(|endpoint| endpoint.local))
+        .written_in(header.written_in)
     }
 
     /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
@@ -200,6 +203,7 @@ impl LogStore {
             to,
             local,
             kind,
+            written_in,
         } = entry;
         let (tag, payload) = kind.into_parts();
         let cost = Self::cost(payload.len());
@@ -223,9 +227,14 @@ impl LogStore {
                 *streams = [None; 2];
             }
         }
-        let carries = self.link_stream(peer, tag, &payload);
+        // Text sent in an encoding of its own is whole: it neither borrows nor lends bytes.
+        let carries = match written_in {
+            Some(_) => [Carry::default(); 2],
+            None => self.link_stream(peer, tag, &payload),
+        };
         let first_line = self.lines_appended;
-        self.lines_appended[Layout::Text.slot()] += self.text_lines_of(tag, &payload, &carries);
+        self.lines_appended[Layout::Text.slot()] +=
+            self.text_lines_of(tag, written_in, &payload, &carries);
         self.lines_appended[Layout::Hex.slot()] +=
             payload_line_count(tag, &payload, Layout::Hex, TextEncoding::Utf8);
         let header = Header {
@@ -235,6 +244,7 @@ impl LogStore {
             peer,
             carries,
             tag,
+            written_in,
         };
         self.headers.push_back(header);
         self.pushed += 1;
