@@ -38,6 +38,7 @@ impl App {
                 &ctx,
                 &mut self.quick_window,
                 &mut self.quick_commands,
+                self.tabs[self.active as usize].settings().encoding,
                 self.language,
             )
         {

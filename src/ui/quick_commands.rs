@@ -1,8 +1,12 @@
 //! The Quick commands window: named payloads shared by all tabs, sent with one click or
 //! Ctrl+1..9; added from the send box, renamed, reordered, deleted, exported and imported.
 
+use crate::codec::{TextEncoding, to_spaced_hex};
 use crate::i18n::{Language, tr};
 use crate::tab::payloads::QuickCommand;
+
+/// Bytes of a command's preview shown before "…".
+const PREVIEW_BYTES: usize = 24;
 
 /// What the user asked of the quick commands.
 #[must_use]
@@ -30,10 +34,12 @@ pub struct QuickWindow {
     pub message: Option<(String, bool)>,
 }
 
+/// The window; `encoding`: the tab in view's, for commands whose text sets none apart.
 pub fn show(
     ctx: &egui::Context,
     window: &mut QuickWindow,
     commands: &mut [QuickCommand],
+    encoding: TextEncoding,
     lang: Language,
 ) -> Option<QuickAction> {
     let mut action = None;
@@ -52,6 +58,7 @@ pub fn show(
                 ui.horizontal(|ui| {
                     action = action.take().or(row(ui, index, command, lang));
                 });
+                preview(ui, command, encoding, lang);
             }
             ui.separator();
             ui.horizontal(|ui| {
@@ -82,6 +89,28 @@ pub fn show(
         });
     window.open = open;
     action
+}
+
+/// Under a command: the bytes it sends (checksum and appended bytes included), or why it
+/// cannot be sent.
+fn preview(ui: &mut egui::Ui, command: &QuickCommand, encoding: TextEncoding, lang: Language) {
+    let text = match command.payload.wire_bytes(encoding, lang) {
+        Ok(bytes) => {
+            let shown = &bytes[..bytes.len().min(PREVIEW_BYTES)];
+            let more = if bytes.len() > PREVIEW_BYTES {
+                " …"
+            } else {
+                ""
+            };
+            let hex = format!("{}{more}", to_spaced_hex(shown));
+            let text = tr!(lang, "quick.sends", count = bytes.len(), hex = hex);
+            egui::RichText::new(text).monospace().weak()
+        }
+        Err(error) => egui::RichText::new(error).color(ui.visuals().error_fg_color),
+    };
+    ui.indent(("quick preview", command.name.as_str()), |ui| {
+        ui.label(text);
+    });
 }
 
 fn row(

@@ -66,6 +66,28 @@ fn quick_commands_send_with_a_click_or_ctrl_n_and_can_be_managed() {
     type_send_box(&mut harness, "01 02");
     type_field(&mut harness, "New command name", "Raw");
     click(&mut harness, "Add from send box");
+    // Its checksum is kept with it, and shown before it is sent.
+    type_send_box(&mut harness, "01 03 00 00 00 0A");
+    choose(&mut harness, "Checksum", "CRC-16/MODBUS");
+    type_field(&mut harness, "New command name", "Read");
+    click(&mut harness, "Add from send box");
+    choose(&mut harness, "Checksum", "None");
+    assert!(shows(&harness, "sends 6 B: 50 49 4E 47 0D 0A"));
+    assert!(shows(&harness, "sends 2 B: 01 02"));
+    assert!(shows(&harness, "sends 8 B: 01 03 00 00 00 0A C5 CD"));
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Num3);
+    harness.step();
+    assert_eq!(
+        read_exactly(&mut peer, 8),
+        [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD]
+    );
+    harness
+        .query_all_by_label("✕")
+        .nth(2)
+        .expect("row 3's ✕")
+        .click();
+    harness.step();
+    harness.step();
     type_send_box(&mut harness, "unsent");
 
     press(&mut harness, "Send 1");
