@@ -140,9 +140,8 @@ impl App {
             notice: self.notice.as_ref(),
             recording_backlog: self.recorder.as_ref().map_or(0, Recorder::backlog),
         };
-        let max_fps = (self.pacer.max_fps(), MAX_FPS_RANGE);
         let tab = &self.tabs[self.active as usize];
-        ui::status_bar::show(ui, tab, self.language, &notices, max_fps, requests);
+        ui::status_bar::show(ui, tab, self.language, &notices, requests);
     }
 
     /// The tab in view. Its widgets edit a draft of its settings, handed back as one
@@ -154,14 +153,17 @@ impl App {
         let tab = &self.tabs[mode as usize];
         let mut draft = tab.settings().clone();
         if self.settings_open {
-            let choices = &self.address_choices;
+            let app = ui::settings_panel::AppWide {
+                address_choices: &self.address_choices,
+                max_fps: (self.pacer.max_fps(), MAX_FPS_RANGE),
+            };
             egui::Panel::left("settings")
                 .resizable(true)
                 .default_size(270.0)
                 .min_size(200.0)
                 .show(ui, |ui| {
                     ui.add_space(4.0);
-                    ui::settings_panel::show(ui, tab, &mut draft, lang, choices, requests);
+                    ui::settings_panel::show(ui, tab, &mut draft, lang, &app, requests);
                 });
         }
         // Sized by what it holds: its toolbar wraps to a second row in a narrow window, which

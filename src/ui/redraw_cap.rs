@@ -1,5 +1,5 @@
-//! The cap on frames a second drawn while data arrives, in the status bar (laid out right to
-//! left).
+//! The cap on frames a second drawn while data arrives, for the whole window: in the settings
+//! panel's Entries and memory section (a setting for slow machines, not for every day).
 
 use std::ops::RangeInclusive;
 
@@ -13,11 +13,10 @@ pub fn show(
     range: RangeInclusive<u32>,
 ) -> Option<u32> {
     let mut fps = current;
-    ui.weak(tr!(lang, "app.redraw.unit"));
-    let value = ui
-        .add(egui::DragValue::new(&mut fps).range(range).speed(0.2))
-        .on_hover_text(tr!(lang, "app.redraw.hint"));
-    let label = ui.weak(tr!(lang, "app.redraw.label"));
-    value.labelled_by(label.id);
+    let label = ui.label(tr!(lang, "app.redraw.label"));
+    ui.add(egui::DragValue::new(&mut fps).range(range).speed(0.2))
+        .on_hover_text(tr!(lang, "app.redraw.hint"))
+        .labelled_by(label.id);
+    ui.label(tr!(lang, "app.redraw.unit"));
     (fps != current).then_some(fps)
 }

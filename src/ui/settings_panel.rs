@@ -2,18 +2,29 @@
 //! rarer Connect options (TCP client), TLS (TCP), Multicast (UDP), Entries and Files folded;
 //! each section folds on a click of its title.
 
+use std::ops::RangeInclusive;
+
 use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
 use crate::tab::{Tab, TabSettings};
+
+/// What the panel shows that belongs to the whole app, not the tab.
+pub struct AppWide<'a> {
+    /// This machine's addresses, offered for the local address fields.
+    pub address_choices: &'a [String],
+    /// The redraw cap now, and its range.
+    pub max_fps: (u32, RangeInclusive<u32>),
+}
 
 pub fn show(
     ui: &mut egui::Ui,
     tab: &Tab,
     settings: &mut TabSettings,
     lang: Language,
-    address_choices: &[String],
+    app: &AppWide<'_>,
     requests: &mut Requests,
 ) {
+    let address_choices = app.address_choices;
     // A bar of its own beside the fields: egui's floating bar lay on their right edge (the
     // "times" label, the Browse… buttons).
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
@@ -67,6 +78,13 @@ pub fn show(
             });
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
                 super::framing_panel::show(ui, tab, settings, lang, requests);
+                // For every tab: what a frame costs where there is no GPU.
+                ui.horizontal_wrapped(|ui| {
+                    let (current, range) = app.max_fps.clone();
+                    if let Some(fps) = super::redraw_cap::show(ui, lang, current, range) {
+                        requests.push(UiCommand::SetMaxFps(fps));
+                    }
+                });
             });
             section(ui, "files", &tr!(lang, "panel.files"), false, |ui| {
                 super::capture_panel::show(ui, tab, settings, lang, requests);

@@ -1,7 +1,5 @@
-//! The window's bottom line: what the app has to say (recording, the last save), the tab's
-//! counters with their reset and warnings, and the cap on redraws.
-
-use std::ops::RangeInclusive;
+//! The window's bottom line: what the app has to say (recording, the last save), and the
+//! tab's counters with their reset and warnings.
 
 use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
@@ -23,7 +21,6 @@ pub fn show(
     tab: &Tab,
     lang: Language,
     notices: &Notices<'_>,
-    max_fps: (u32, RangeInclusive<u32>),
     requests: &mut Requests,
 ) {
     ui.horizontal(|ui| {
@@ -39,10 +36,6 @@ pub fn show(
         }
         counters(ui, tab, lang, notices.recording_backlog);
         ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let (current, range) = max_fps;
-            if let Some(fps) = super::redraw_cap::show(ui, lang, current, range) {
-                requests.push(UiCommand::SetMaxFps(fps));
-            }
             notice_texts(ui, lang, notices);
         });
     });
@@ -51,7 +44,7 @@ pub fn show(
 /// What the app has to say, in the room the counters leave on their line: a line of its own
 /// pushed the send box up each time a save was reported. Cut with "…", whole on hover.
 fn notice_texts(ui: &mut egui::Ui, lang: Language, notices: &Notices<'_>) {
-    // Right to left: the notice nearest the redraw cap, the recording before it.
+    // Right to left: the notice at the right edge, the recording before it.
     if let Some((text, failed)) = notices.notice {
         let mut shown = egui::RichText::new(text);
         if *failed {

@@ -220,3 +220,22 @@ fn the_theme_can_be_light_dark_or_the_systems() {
     choose(&mut harness, "Theme", "Follow the system");
     assert_eq!(preference(&harness), egui::ThemePreference::System);
 }
+
+/// The redraw cap, a setting for slow machines, sits in the folded Entries and memory section,
+/// not in the status bar; set there, it caps the whole window.
+#[test]
+fn the_redraw_cap_is_set_in_the_entries_section() {
+    let mut harness = default_window(Language::English);
+    let label = "Redraw the window at most";
+    assert!(harness.query_by_label(label).is_none(), "folded away");
+    unfold(&mut harness, "Entries and memory");
+    harness
+        .get_by_role_and_label(Role::SpinButton, label)
+        .set_value_accesskit(10.0);
+    harness.step();
+    harness.step();
+    let cap = harness
+        .get_by_role_and_label(Role::SpinButton, label)
+        .value();
+    assert_eq!(cap.as_deref(), Some("10"));
+}
