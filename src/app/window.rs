@@ -217,7 +217,7 @@ fn log_area(
         ui::filter_bar::show(ui, tab, settings, lang);
     });
     if settings.chart.open {
-        chart_panel(ui, tab, settings, lang);
+        chart_panel(ui, tab, settings, lang, requests);
     }
     if !tab.view.selected.is_empty() {
         // Below the rows, so selecting never moves the row under the pointer.
@@ -230,7 +230,13 @@ fn log_area(
 }
 
 /// The traffic chart, in a panel at the bottom of the log's area.
-fn chart_panel(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Language) {
+fn chart_panel(
+    ui: &mut egui::Ui,
+    tab: &Tab,
+    settings: &mut TabSettings,
+    lang: Language,
+    requests: &mut Requests,
+) {
     // Drawn on the central panel's fill, not a fill of its own (see traffic_chart).
     let frame = egui::Frame::side_top_panel(ui.style()).fill(egui::Color32::TRANSPARENT);
     egui::Panel::bottom(("chart", tab.mode))
@@ -238,7 +244,8 @@ fn chart_panel(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: L
         .resizable(true)
         .show(ui, |ui| {
             let session = tab.session();
-            let moving = ui::traffic_chart::show(ui, &session, &mut settings.chart, lang);
+            let chart = &mut settings.chart;
+            let moving = ui::traffic_chart::show(ui, &session, chart, lang, requests);
             if moving {
                 // Its traffic moves on by the second; a quiet chart stays still.
                 ui.ctx()

@@ -131,6 +131,11 @@ impl Session {
         self.traffic.clear();
     }
 
+    /// The reply times start again; the counters and the chart go on.
+    pub fn reset_reply_times(&mut self) {
+        self.traffic.clear_replies();
+    }
+
     /// Logs a message of the UI's own (not from a worker), e.g. a failed save; `record` sees
     /// the entry first.
     pub fn note(&mut self, kind: EntryKind, record: impl FnOnce(&LogEntry)) {

@@ -226,6 +226,17 @@ impl Traffic {
     pub fn clear(&mut self) {
         *self = Self::default();
     }
+
+    /// Forgets the reply times only, keeping the chart: a new series of requests is timed on
+    /// its own (a send still waiting is not timed).
+    pub fn clear_replies(&mut self) {
+        for peer in self.peers.values_mut() {
+            peer.sends.clear();
+            peer.waiting_since = None;
+            peer.replies.clear();
+            peer.reply_count = 0;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +309,25 @@ mod tests {
             Some(Duration::from_millis(50))
         );
         assert_eq!(traffic.since_send(peer(9), at(50)), None);
+    }
+
+    #[test]
+    fn reply_times_clear_apart_from_the_chart() {
+        let mut traffic = Traffic::default();
+        let device: SocketAddr = "127.0.0.1:502".parse().unwrap();
+        traffic.add(at(0), device, Way::Out, 8);
+        traffic.add(at(12), device, Way::In, 7);
+        assert_eq!(traffic.reply_times(device).map(|t| t.count), Some(1));
+        traffic.clear_replies();
+        assert_eq!(traffic.reply_times(device), None);
+        assert!(
+            traffic.peer(device).is_some(),
+            "the chart keeps the peer's traffic"
+        );
+        traffic.add(at(100), device, Way::Out, 8);
+        traffic.add(at(130), device, Way::In, 7);
+        let times = traffic.reply_times(device).expect("timed again");
+        assert_eq!((times.count, times.max), (1, Duration::from_millis(30)));
     }
 
     #[test]

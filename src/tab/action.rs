@@ -29,6 +29,8 @@ pub enum TabAction {
     DisconnectAllClients,
     ClearLog,
     ResetCounters,
+    /// Time replies afresh (the chart's table), keeping the counters and the chart.
+    ResetReplyTimes,
     /// Switch the send box between text and hex, converting what it holds when it can.
     SetInputFormat(PayloadFormat),
     /// The framing fields changed: use them if they are valid.

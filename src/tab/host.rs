@@ -279,6 +279,7 @@ impl Host {
             }
             Request::ClearLog => session.log.clear(),
             Request::ResetCounters => session.reset_counters(),
+            Request::ResetReplyTimes => session.reset_reply_times(),
             Request::KeepAtMost(bytes) => session.log.set_cap(bytes),
             Request::ShowIn(encoding) => session.log.show_in(encoding),
             Request::Language(language) => session.set_language(language),

@@ -380,6 +380,9 @@ impl Tab {
             TabAction::ResetCounters => {
                 self.ask(Request::ResetCounters);
             }
+            TabAction::ResetReplyTimes => {
+                self.ask(Request::ResetReplyTimes);
+            }
             TabAction::SetInputFormat(format) => self.set_input_format(format),
             TabAction::ApplyFraming => self.apply_framing(),
             TabAction::SelectEntry { sequence, extend } => self.select(sequence, extend),

@@ -58,6 +58,7 @@ pub enum Request {
     Load(Vec<LogEntry>),
     ClearLog,
     ResetCounters,
+    ResetReplyTimes,
     /// How many bytes of entries the log keeps at most.
     KeepAtMost(usize),
     /// The display encoding, whose split characters the log links.

@@ -7,9 +7,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use egui_plot::{Line, LineStyle, Plot, PlotPoints};
 
+use super::command::Requests;
 use crate::i18n::{Language, tr};
 use crate::session::{ReplyTimes, Sample, Session};
 use crate::tab::ChartFields;
+use crate::tab::TabAction;
 use crate::units::group_digits;
 
 /// The spans offered, in seconds.
@@ -25,6 +27,7 @@ pub fn show(
     session: &Session,
     fields: &mut ChartFields,
     lang: Language,
+    requests: &mut Requests,
 ) -> bool {
     let peers = session.traffic.peers();
     if fields.peer.is_some_and(|peer| !peers.contains(&peer)) {
@@ -101,7 +104,9 @@ pub fn show(
             let tx = Line::new("TX", points(false)).color(colors.0);
             plot.line(tx.style(LineStyle::dashed_dense()));
         });
-    reply_table(ui, session, &peers, lang);
+    if reply_table(ui, session, &peers, lang) {
+        requests.tab(TabAction::ResetReplyTimes);
+    }
     moving
 }
 
@@ -131,8 +136,9 @@ fn controls(ui: &mut egui::Ui, fields: &mut ChartFields, peers: &[SocketAddr], l
     });
 }
 
-/// Count, min, median, p99 and max of each recent peer's request → reply times.
-fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang: Language) {
+/// Count, min, median, p99 and max of each recent peer's request → reply times; true when
+/// the user asked to time them afresh.
+fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang: Language) -> bool {
     let rows: Vec<(SocketAddr, ReplyTimes)> = peers
         .iter()
         .filter_map(|peer| Some((*peer, session.traffic.reply_times(*peer)?)))
@@ -140,7 +146,7 @@ fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang:
         .collect();
     if rows.is_empty() {
         ui.weak(tr!(lang, "chart.no_replies"));
-        return;
+        return false;
     }
     egui::Grid::new(("reply times", session.mode))
         .striped(true)
@@ -165,6 +171,9 @@ fn reply_table(ui: &mut egui::Ui, session: &Session, peers: &[SocketAddr], lang:
                 ui.end_row();
             }
         });
+    ui.button(tr!(lang, "chart.reset_replies"))
+        .on_hover_text(tr!(lang, "chart.reset_replies_hint"))
+        .clicked()
 }
 
 /// Grid steps of 1, 2 or 5 times a power of ten (the default, powers of ten only, leaves a

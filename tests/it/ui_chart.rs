@@ -58,6 +58,19 @@ fn reply_times_and_the_chart_follow_a_peer_that_answers() {
         "received entries show their reply time"
     );
     assert!(shows(&harness, "Bytes/s") && shows(&harness, "1 min"));
+
+    // Timed afresh: the table empties, the counters and the chart stay.
+    click(&mut harness, "Time replies afresh");
+    step_until(&mut harness, "no reply times", |h| {
+        shows(h, "No reply times yet")
+    });
+    let session = harness.state().tab(Mode::TcpClient).session();
+    assert_eq!(session.traffic.reply_times(session_peer), None);
+    assert_eq!(session.counters.rx_bytes, 12, "the counters go on");
+    assert!(
+        session.traffic.peer(session_peer).is_some(),
+        "so does the chart"
+    );
 }
 
 /// `--udp 127.0.0.1:0 --chart`.
