@@ -58,6 +58,8 @@ pub struct Dialogs {
     answers: (Sender<Option<PathBuf>>, Receiver<Option<PathBuf>>),
     /// Where the last chosen file was: the next dialog opens there.
     last_folder: Option<PathBuf>,
+    /// The log format last chosen (Save log, Record): the next log dialog proposes it.
+    last_log_format: Option<&'static str>,
 }
 
 impl Default for Dialogs {
@@ -67,6 +69,7 @@ impl Default for Dialogs {
             open: None,
             answers: crossbeam_channel::bounded(1),
             last_folder: None,
+            last_log_format: None,
         }
     }
 }
@@ -95,6 +98,9 @@ impl Dialogs {
         }
         let mut request = request_for(purpose, lang);
         request.folder = self.last_folder.clone().or_else(home_folder);
+        if let Some(format) = self.last_log_format.filter(|_| is_log(purpose)) {
+            propose_format(&mut request, format);
+        }
         let (picker, answers, wake) = (
             Arc::clone(&self.picker),
             self.answers.0.clone(),
@@ -120,6 +126,13 @@ impl Dialogs {
         let purpose = self.open.take()?;
         if let Some(folder) = path.as_deref().and_then(Path::parent) {
             self.last_folder = Some(folder.to_path_buf());
+        }
+        let extension = path.as_deref().and_then(Path::extension);
+        if let Some(extension) = extension.filter(|_| is_log(purpose)) {
+            let known = LOG_FORMATS
+                .iter()
+                .find(|format| extension.eq_ignore_ascii_case(format));
+            self.last_log_format = known.copied().or(self.last_log_format);
         }
         Some((purpose, path))
     }
@@ -188,6 +201,31 @@ fn request_for(purpose: FilePurpose, lang: Language) -> DialogRequest {
             tr!(lang, "app.quick.import_title").into_owned(),
             vec![("JSON".to_owned(), vec!["json"])],
         ),
+    }
+}
+
+/// The log formats by extension, in the order the dialogs offer them.
+const LOG_FORMATS: [&str; 4] = ["jsonl", "csv", "txt", "pcapng"];
+
+fn is_log(purpose: FilePurpose) -> bool {
+    matches!(purpose, FilePurpose::SaveLog(_) | FilePurpose::Record(_))
+}
+
+/// Proposes `format` in a log dialog: its name's extension, and its filter first.
+fn propose_format(request: &mut DialogRequest, format: &'static str) {
+    if let Some(name) = &mut request.file_name {
+        *name = Path::new(name.as_str())
+            .with_extension(format)
+            .display()
+            .to_string();
+    }
+    if let Some(at) = request
+        .filters
+        .iter()
+        .position(|(_, e)| e.contains(&format))
+    {
+        let filter = request.filters.remove(at);
+        request.filters.insert(0, filter);
     }
 }
 
@@ -268,6 +306,14 @@ mod tests {
         let request = seen.recv_timeout(Duration::from_secs(10)).unwrap();
         assert_eq!(request.folder, Some(PathBuf::from("/tmp/somewhere")));
         assert_eq!(request.kind, DialogKind::Open);
+        let _ = dialogs.take_answer();
+        // The next log dialog proposes the format chosen last (.csv), not .jsonl.
+        let record = FilePurpose::Record(Mode::Udp);
+        assert!(dialogs.open(record, Language::English, &no_wake()).is_ok());
+        let request = seen.recv_timeout(Duration::from_secs(10)).unwrap();
+        assert_eq!(request.file_name.as_deref(), Some("sockscope-udp.csv"));
+        assert_eq!(request.filters[0].1, ["csv"]);
+        assert_eq!(request.filters.len(), 4);
     }
 
     #[test]

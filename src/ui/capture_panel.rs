@@ -33,7 +33,7 @@ pub fn show(
         toggle: tr!(lang, "capture.record"),
         toggle_hint: tr!(lang, "capture.record_hint"),
         path: &mut fields.record_path,
-        path_hint: "capture.jsonl",
+        path_hint: tr!(lang, "capture.path_hint"),
         browse_hint: tr!(lang, "capture.browse_record_hint"),
     };
     let asked = file_toggle(ui, lang, record, |ui| {
@@ -63,7 +63,7 @@ pub fn show(
         toggle: tr!(lang, "capture.save_data"),
         toggle_hint: tr!(lang, "capture.save_data_hint"),
         path: &mut fields.raw_path,
-        path_hint: "received.bin",
+        path_hint: tr!(lang, "capture.path_hint"),
         browse_hint: tr!(lang, "capture.browse_data_hint"),
     };
     let asked = file_toggle(ui, lang, raw, |ui| {
@@ -97,7 +97,8 @@ struct FileToggle<'a> {
     toggle: Cow<'static, str>,
     toggle_hint: Cow<'static, str>,
     path: &'a mut String,
-    path_hint: &'static str,
+    /// What the empty path field says: a hint, not a value it seems to hold.
+    path_hint: Cow<'static, str>,
     browse_hint: Cow<'static, str>,
 }
 
@@ -123,16 +124,20 @@ fn file_toggle(
     } = file;
     let mut on = running;
     let toggle = ui.checkbox(&mut on, toggle).on_hover_text(toggle_hint);
+    // Ticked with no path yet, it asks for one (and starts once chosen), as Browse… does,
+    // rather than saying the path is missing.
+    let unnamed = !running && path.trim().is_empty();
     let browse = ui
         .add_enabled_ui(!running, |ui| {
-            let browse = path_row(ui, lang, path, path_hint, toggle.id, browse_hint);
+            let browse = path_row(ui, lang, path, &path_hint, toggle.id, browse_hint);
             options(ui);
             browse
         })
         .inner;
+    let ticked = toggle.clicked();
     FileAsk {
-        toggled: toggle.clicked(),
-        browse,
+        toggled: ticked && !unnamed,
+        browse: browse || (ticked && unnamed),
     }
 }
 

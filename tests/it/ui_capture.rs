@@ -152,8 +152,29 @@ fn bad_file_fields_are_explained_and_nothing_starts() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut harness = app_harness();
     unfold(&mut harness, "Files");
+    // Ticked with no path, Record asks for a file as Browse… does; cancelled, nothing starts
+    // and nothing is wrong.
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&asked);
+    harness
+        .state_mut()
+        .set_file_picker(std::sync::Arc::new(move |_request| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            None
+        }));
     tick(&mut harness, "Record to");
-    assert!(shows(&harness, "Type a file path, or Browse…"));
+    step_until(&mut harness, "the file asked for", |_| {
+        asked.load(std::sync::atomic::Ordering::SeqCst) == 1
+    });
+    assert!(!shows(&harness, "Type a file path, or Browse…"));
+    assert!(
+        harness
+            .state()
+            .tab(Mode::TcpClient)
+            .capture
+            .recorder
+            .is_none()
+    );
 
     let unknown = dir.path().join("capture.bin");
     type_field(&mut harness, "Record to", &unknown.display().to_string());
