@@ -55,7 +55,6 @@ pub fn show(
     }
     let mut broadcast_changed = false;
     if tab.mode == Mode::Udp {
-        ui.weak(tr!(lang, "connection.remote_hint"));
         broadcast_changed = ui
             .checkbox(
                 &mut settings.udp.broadcast,
@@ -121,9 +120,13 @@ fn endpoint_rows(
             });
         }
         Mode::Udp => {
+            // Said in the empty fields, not on a line of its own: the UDP tab's panel fits
+            // the default window.
+            let last_sender = tr!(lang, "connection.remote_hint");
             let host = Field::new(&remote_host, &mut settings.remote_host, true);
-            text_row(ui, column, host, None, None, lang);
+            text_row(ui, column, host.hint(&last_sender), None, None, lang);
             let port = Field::new(&remote_port, &mut settings.remote_port, true);
+            let port = port.hint(&last_sender);
             text_row(ui, column, port, errors.remote.as_deref(), None, lang);
         }
         Mode::TcpServer => {}
@@ -156,11 +159,13 @@ pub(super) fn label_cell(ui: &mut egui::Ui, width: f32, text: &str) -> egui::Res
     .inner
 }
 
-/// A text field: its label, its value, whether it can be edited now.
+/// A text field: its label, its value, whether it can be edited now, and what it says when
+/// empty.
 struct Field<'a> {
     label: &'a str,
     value: &'a mut String,
     enabled: bool,
+    hint: Option<&'a str>,
 }
 
 impl<'a> Field<'a> {
@@ -169,6 +174,14 @@ impl<'a> Field<'a> {
             label,
             value,
             enabled,
+            hint: None,
+        }
+    }
+
+    fn hint(self, hint: &'a str) -> Self {
+        Self {
+            hint: Some(hint),
+            ..self
         }
     }
 }
@@ -187,6 +200,7 @@ fn text_row(
         label,
         value,
         enabled,
+        hint,
     } = field;
     ui.horizontal(|ui| {
         let label = label_cell(ui, column, label);
@@ -197,8 +211,15 @@ fn text_row(
                 if let Some(choices) = choices {
                     address_menu(ui, lang, value, choices);
                 }
-                let edit = egui::TextEdit::singleline(value).desired_width(ui.available_width());
-                ui.add(edit).labelled_by(label.id);
+                let mut edit =
+                    egui::TextEdit::singleline(value).desired_width(ui.available_width());
+                if let Some(hint) = hint {
+                    edit = edit.hint_text(hint);
+                }
+                let edit = ui.add(edit).labelled_by(label.id);
+                if let Some(hint) = hint {
+                    edit.on_hover_text(hint);
+                }
             });
         });
     });

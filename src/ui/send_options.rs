@@ -161,7 +161,10 @@ fn frame_options(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) 
             }
         });
     }
-    ui.weak(tr!(lang, "send.frame_order"));
+    // Only when there is an order to tell.
+    if fields.append != Append::Nothing && fields.checksum != Checksum::None {
+        ui.weak(tr!(lang, "send.frame_order"));
+    }
 }
 
 /// What goes after the payload: line ends are named by their characters in every language.

@@ -239,3 +239,30 @@ fn the_redraw_cap_is_set_in_the_entries_section() {
         .value();
     assert_eq!(cap.as_deref(), Some("10"));
 }
+
+/// At the default size every tab's settings panel shows all its sections as they start
+/// (Connection, Receive and Send open), down to the last title, without scrolling.
+#[test]
+fn every_tab_s_settings_fit_the_default_window_without_scrolling() {
+    for language in Language::ALL {
+        let mut harness = default_window(language);
+        for tab in ["app.tab.tcp_client", "app.tab.tcp_server", "app.tab.udp"] {
+            click(&mut harness, &text(language, tab));
+            let files = harness
+                .get_by_role_and_label(Role::DisclosureTriangle, &text(language, "panel.files"))
+                .rect();
+            let status = harness
+                .get_by_label(&text(language, "connection.reset_counters"))
+                .rect();
+            let code = language.code();
+            eprintln!(
+                "{code} {tab}: Files ends at {}, the status bar starts at {}",
+                files.max.y, status.min.y
+            );
+            assert!(
+                files.max.y <= status.min.y - 4.0,
+                "{code} {tab}: the panel scrolls"
+            );
+        }
+    }
+}
