@@ -64,8 +64,8 @@ temp_dir() {
     printf -v "$1" '%s' "$dir"
 }
 
-# Starts Xvfb on the first free display from :90 up and exports DISPLAY; its output goes to
-# XVFB_LOG. A display counts only when this Xvfb is still running once it answers: a server
+# Starts Xvfb on a free display from :100 to :199 (cost.py keeps :93) and exports DISPLAY;
+# its output goes to XVFB_LOG. A display counts only when this Xvfb is still running once it answers: a server
 # still ending on the same number (the previous script's) answers too, then goes, and the
 # app's window with it (seen as the app failing to open the display).
 XVFB_PID=""
@@ -73,7 +73,10 @@ XVFB_LOG=""
 xvfb_start() {
     local n logs deadline
     temp_dir logs
-    for n in $(seq 90 99); do
+    # From a random number on, not the lowest free one: a number the previous script's Xvfb
+    # has just given up may still be going away (its sockets) when a new server takes it.
+    local first=$((100 + RANDOM % 100))
+    for n in $(seq "$first" 199) $(seq 100 "$((first - 1))"); do
         if [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; then
             continue
         fi
@@ -92,7 +95,7 @@ xvfb_start() {
         kill -0 "$XVFB_PID" 2>/dev/null && return 0
         echo "WARN: Xvfb :$n did not stay up: $(tail -n 2 "$XVFB_LOG" | tr '\n' ' ')" >&2
     done
-    echo "FAIL: Xvfb did not start on any display from :90 to :99"
+    echo "FAIL: Xvfb did not start on any display from :100 to :199"
     return 1
 }
 

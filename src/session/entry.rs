@@ -290,6 +290,16 @@ impl<'a> EntryRef<'a> {
         endpoint_text(self.peer, self.to)
     }
 
+    /// The peer column of the log view, in its monospace font: `192.0.2.7:5000 -> 239.1.2.3`.
+    /// An arrow of ASCII: "→" falls back to a wider, proportional font there, and the data
+    /// after it moved off its column.
+    pub fn peer_column(&self) -> String {
+        match (self.peer, self.to) {
+            (Some(peer), Some(to)) => format!("{peer} -> {to}"),
+            _ => self.peer_text(),
+        }
+    }
+
     pub fn direction(&self) -> Direction {
         self.tag.direction()
     }

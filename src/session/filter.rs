@@ -106,7 +106,9 @@ impl Matcher {
             return false;
         }
         // The peer column as shown: a group or broadcast address it was sent to matches too.
-        if !self.peer.is_empty() && !entry.peer_text().contains(&self.peer) {
+        let peer_matches =
+            || entry.peer_text().contains(&self.peer) || entry.peer_column().contains(&self.peer);
+        if !self.peer.is_empty() && !peer_matches() {
             return false;
         }
         match (&self.needle, entry.message()) {

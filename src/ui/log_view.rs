@@ -398,7 +398,7 @@ impl RowStyle {
         let peer = match self.peer_width {
             0 => String::new(),
             width => {
-                let peer = entry.peer_text();
+                let peer = entry.peer_column();
                 format!("{peer:<width$} ")
             }
         };

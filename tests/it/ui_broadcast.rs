@@ -62,7 +62,7 @@ fn a_broadcast_goes_out_with_the_switch_on_and_broadcasts_come_in() {
         step_until(&mut harness, "the announcement", |h| {
             shows(h, "DEVICE 42 HERE")
         });
-        let marked = format!("→ {}", lab.broadcast);
+        let marked = format!(" -> {}", lab.broadcast);
         assert!(shows(&harness, &marked), "marked as a broadcast: {marked}");
     });
 }

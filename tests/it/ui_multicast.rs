@@ -54,8 +54,8 @@ fn joined_groups_reach_the_tab_until_each_is_left() {
         });
         // Marked with the group it was sent to.
         assert!(
-            shows(&harness, "→ 239.1.2.3"),
-            "the destination in the peer column"
+            shows(&harness, " -> 239.1.2.3 TO THE GROUP"),
+            "the destination in the peer column, the data after it"
         );
 
         // A second group at once.
@@ -87,7 +87,7 @@ fn joined_groups_reach_the_tab_until_each_is_left() {
             .expect("send");
         step_until(&mut harness, "the mark", |h| shows(h, "UNICAST MARK"));
         assert!(
-            shows(&harness, "→ 127.0.0.1"),
+            shows(&harness, " -> 127.0.0.1 UNICAST MARK"),
             "a unicast one says this host"
         );
         assert!(!shows(&harness, "AFTER LEAVING"), "left means no more");

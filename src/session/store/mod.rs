@@ -219,7 +219,8 @@ impl LogStore {
             peer: address, to, ..
         }) = named.new
         {
-            let width = display_width(&address) + to.map_or(0, |to| 3 + display_width(&to));
+            // As the view writes it: `address -> to` (see `EntryRef::peer_column`).
+            let width = display_width(&address) + to.map_or(0, |to| 4 + display_width(&to));
             self.peer_width = self.peer_width.max(width);
             self.used_bytes += PEER_COST;
             // A number used again starts its streams afresh.

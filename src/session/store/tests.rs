@@ -203,6 +203,12 @@ fn the_peer_column_fits_the_longest_peer_so_far() {
     ));
     store.push(rx_from(1, b"c"));
     assert_eq!(store.peer_width(), "[2001:db8::1]:65535".len());
+    // A datagram sent to a group: the column as the view writes it.
+    let to_group = rx_from(2, b"d").sent_to(Some("239.255.255.250".parse().unwrap()));
+    let column = to_group.entry_ref().peer_column();
+    assert_eq!(column, "127.0.0.1:2 -> 239.255.255.250");
+    store.push(to_group);
+    assert_eq!(store.peer_width(), column.len());
     store.clear();
     assert_eq!(store.peer_width(), 0);
 }
