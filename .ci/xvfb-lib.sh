@@ -168,6 +168,8 @@ start_app() {
         && [ -z "${APP_RETRIED:-}" ]; then
         echo "WARN: the app could not open $DISPLAY (Xvfb $(xvfb_alive && echo running || echo stopped));" \
             "X servers: $(pgrep -a Xvfb | tr '\n' ';') sockets: $(ls /tmp/.X11-unix | tr '\n' ' ');" \
+            "xdotool $(xdotool getdisplaygeometry >/dev/null 2>&1 && echo connects || echo "cannot connect");" \
+            "open descriptors here: $(ls /proc/$$/fd | wc -l) of $(ulimit -n);" \
             "trying once more on a new display" >&2
         APP_RETRIED=1
         xvfb_start
