@@ -15,7 +15,8 @@ fn main() -> eframe::Result {
             .with_title("Sockscope")
             .with_app_id("sockscope")
             .with_inner_size([1100.0, 720.0])
-            .with_min_inner_size([640.0, 400.0])
+            // The smallest size every tab is tested to fit (tests/it/ui_fit.rs).
+            .with_min_inner_size([800.0, 600.0])
             .with_icon(icon()),
         renderer: renderer(),
         // The window has no gradients to band, and dithering costs a software renderer.

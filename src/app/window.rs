@@ -193,7 +193,8 @@ impl App {
             });
         }
         egui::CentralPanel::default().show(ui, |ui| {
-            log_area(ui, tab, &mut draft, lang, requests);
+            let view_switch = !self.settings_open;
+            log_area(ui, tab, &mut draft, (lang, view_switch), requests);
         });
         requests.edited(tab.settings(), draft);
     }
@@ -203,16 +204,22 @@ impl App {
 const CLIENTS_BESIDE_FROM: f32 = 760.0;
 
 /// The central panel: the filter, the chart and the selection bar when open, and the log.
+/// `view_switch`: Text/Hex/Both come to the log's row too (the settings panel, where they
+/// live, is hidden), as NetAssist keeps its hex display switch by the log.
 fn log_area(
     ui: &mut egui::Ui,
     tab: &Tab,
     settings: &mut TabSettings,
-    lang: Language,
+    (lang, view_switch): (Language, bool),
     requests: &mut Requests,
 ) {
     let mode = tab.mode;
     ui.horizontal_wrapped(|ui| {
         ui::log_controls::show(ui, tab, lang, requests);
+        if view_switch {
+            ui.separator();
+            ui::receive_panel::layout_switch(ui, settings, lang);
+        }
         ui.separator();
         ui::filter_bar::show(ui, tab, settings, lang);
     });

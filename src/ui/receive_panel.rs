@@ -8,12 +8,8 @@ use crate::session::{Layout, Timestamps};
 use crate::tab::TabSettings;
 
 pub fn show(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
+    ui.horizontal_wrapped(|ui| layout_switch(ui, settings, lang));
     let view = &mut settings.view;
-    ui.horizontal_wrapped(|ui| {
-        for layout in Layout::ALL {
-            ui.selectable_value(&mut view.layout, layout, labels::layout(lang, layout));
-        }
-    });
     let encoding = &mut settings.encoding;
     let label = tr!(lang, "display.encoding");
     super::form::combo(ui, &label, encoding.to_string(), |ui| {
@@ -34,4 +30,13 @@ pub fn show(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
         ui.checkbox(&mut view.show_reply, tr!(lang, "display.reply"))
             .on_hover_text(tr!(lang, "display.reply_hint"));
     });
+}
+
+/// Text, Hex or Both, in the row the caller laid out (also by the log while the settings panel
+/// is hidden).
+pub fn layout_switch(ui: &mut egui::Ui, settings: &mut TabSettings, lang: Language) {
+    for layout in Layout::ALL {
+        let text = labels::layout(lang, layout);
+        ui.selectable_value(&mut settings.view.layout, layout, text);
+    }
 }

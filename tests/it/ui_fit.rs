@@ -278,5 +278,23 @@ fn every_tab_fits_every_window_size_in_both_languages_and_themes() {
             }
         }
     }
+    // The settings panel hidden: the log's row takes Text/Hex/Both too.
+    harness.set_size(SIZES[0]);
+    click(
+        &mut harness,
+        &text(Language::SimplifiedChinese, "app.settings_panel"),
+    );
+    for tab in ["app.tab.tcp_client", "app.tab.tcp_server", "app.tab.udp"] {
+        click(&mut harness, &text(Language::SimplifiedChinese, tab));
+        for _ in 0..10 {
+            harness.step();
+        }
+        for fault in faults(&mut harness, SIZES[0]) {
+            all.push(format!(
+                "{:?} zh-CN, no settings panel, {tab}: {fault}",
+                SIZES[0]
+            ));
+        }
+    }
     assert!(all.is_empty(), "{} faults:\n{}", all.len(), all.join("\n"));
 }

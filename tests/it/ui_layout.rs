@@ -197,9 +197,19 @@ fn the_settings_panel_hides_and_shows() {
         log_left(&harness) < with_panel / 4.0,
         "the log starts at the left edge"
     );
+    // Text/Hex/Both come to the log's row, as NetAssist keeps its hex display switch there.
+    click(&mut harness, "Hex");
+    let layout = |h: &Harness<'_, App>| h.state().tab(Mode::TcpClient).settings().view.layout;
+    assert_eq!(layout(&harness), sockscope::session::Layout::Hex);
+    click(&mut harness, "Text");
     click(&mut harness, "Settings");
     assert!(harness.query_by_label("Connection").is_some());
     assert_eq!(log_left(&harness), with_panel);
+    assert_eq!(
+        harness.query_all_by_label("Hex").count(),
+        1,
+        "in the panel only, once it shows"
+    );
 }
 
 /// Light and dark themes, chosen in the tab bar, or the system's. (The harness starts in its
