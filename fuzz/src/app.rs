@@ -240,7 +240,8 @@ pub fn auto_reply(data: &[u8]) {
     let expected = rules
         .iter()
         .zip(&errors)
-        .filter(|(rule, error)| rule.enabled && error.is_none())
+        // A rule with nothing typed in it is inert, and says nothing.
+        .filter(|(rule, error)| rule.enabled && error.is_none() && !rule.is_blank())
         .find_map(|(rule, _)| {
             let bytes = expected_answer(rule, encoding, data)?;
             Some((

@@ -158,6 +158,13 @@ fn entries(input: &mut Input<'_>, count: usize) -> Vec<LogEntry> {
 }
 
 /// Lines of text as the view draws them: a trailing line break ends the last line.
+/// Whether data is binary, read directly: a control character text does not have (any C0 but
+/// tab, line feed and carriage return, or DEL); such data is one line.
+fn binary(text: impl IntoIterator<Item = char>) -> bool {
+    text.into_iter()
+        .any(|c| (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7F}')
+}
+
 fn text_lines(bytes: &[u8]) -> u64 {
     let mut lines = bytes.split(|&b| b == b'\n').count() as u64;
     if bytes.last() == Some(&b'\n') {
@@ -182,6 +189,9 @@ fn utf16_text_lines(store: &LogStore, index: usize, own: &[u8], encoding: TextEn
         // character, never a line break (the stream target checks unfinished characters).
         None => encoding.decode_marked(&shown).text + "\u{FFFD}",
     };
+    if binary(text.chars()) {
+        return 1;
+    }
     text_lines(text.as_bytes())
 }
 
@@ -205,6 +215,7 @@ fn check_lines(store: &LogStore, shown_in: TextEncoding) {
                 (Layout::Text, None) if shown_in.utf16_order().is_some() => {
                     utf16_text_lines(store, index, entry.bytes(), shown_in)
                 }
+                (Layout::Text, None) if binary(entry.bytes().iter().map(|&b| char::from(b))) => 1,
                 (Layout::Text, None) => text_lines(entry.bytes()),
             };
             assert_eq!(lines, expected, "{layout}");

@@ -63,6 +63,8 @@ pub(super) fn payload_line_count(
         Layout::Hex | Layout::Both if tag.is_data() => {
             payload.len().div_ceil(HEX_BYTES_PER_LINE).max(1) as u64
         }
+        // Binary data is one line whatever its 0x0A bytes (see [`TextEncoding::looks_binary`]).
+        _ if tag.is_data() && encoding.looks_binary(payload) => 1,
         _ if tag.is_data() => text_line_count(payload, encoding),
         // Messages are UTF-8 text, one line per line in every layout.
         _ => text_line_count(payload, TextEncoding::Utf8),
@@ -70,11 +72,7 @@ pub(super) fn payload_line_count(
 }
 
 /// Lines of text in `bytes`: a trailing newline ends the last line rather than starting one.
-/// Binary data is one line whatever its 0x0A bytes (see [`TextEncoding::looks_binary`]).
 fn text_line_count(bytes: &[u8], encoding: TextEncoding) -> u64 {
-    if encoding.looks_binary(bytes) {
-        return 1;
-    }
     let mut breaks = 0;
     let mut last = None;
     for at in encoding.newlines(bytes) {
@@ -110,14 +108,25 @@ mod tests {
 
     #[test]
     fn binary_data_is_one_line_whatever_its_line_feeds() {
+        let data = |bytes: &[u8], encoding| {
+            payload_line_count(EntryTag::Rx, bytes, Layout::Text, encoding)
+        };
         let modbus = [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD];
-        assert_eq!(text_line_count(&modbus, TextEncoding::Utf8), 1);
-        assert_eq!(text_line_count(&modbus, TextEncoding::Gbk), 1);
-        assert_eq!(text_line_count(b"a\nb\x7F\n", TextEncoding::Utf8), 1);
+        assert_eq!(data(&modbus, TextEncoding::Utf8), 1);
+        assert_eq!(data(&modbus, TextEncoding::Gbk), 1);
+        assert_eq!(data(b"a\nb\x7F\n", TextEncoding::Utf8), 1);
         // In UTF-16 the code units count: U+010A holds the byte 0x01 and is text.
         let le = |text: &str| TextEncoding::Utf16Le.encode(text).unwrap().into_owned();
-        assert_eq!(text_line_count(&le("\u{10A}\nb"), TextEncoding::Utf16Le), 2);
-        assert_eq!(text_line_count(&le("\u{1}\nb"), TextEncoding::Utf16Le), 1);
+        assert_eq!(data(&le("\u{10A}\nb"), TextEncoding::Utf16Le), 2);
+        assert_eq!(data(&le("\u{1}\nb"), TextEncoding::Utf16Le), 1);
+        // A message is text: each of its lines is a row, whatever it holds.
+        let message = payload_line_count(
+            EntryTag::Info,
+            b"a\x01\nb",
+            Layout::Text,
+            TextEncoding::Utf8,
+        );
+        assert_eq!(message, 2);
     }
 
     #[test]
@@ -129,8 +138,8 @@ mod tests {
             text_line_count(&le("\u{A0A}\u{A41}"), TextEncoding::Utf16Le),
             1
         );
-        // The same bytes as UTF-8 hold NULs: binary, one line.
-        assert_eq!(text_line_count(&le("a\nb"), TextEncoding::Utf8), 1);
+        // The same bytes as UTF-8 break at each 0x0A (as data they hold NULs: one line).
+        assert_eq!(text_line_count(&le("a\nb"), TextEncoding::Utf8), 2);
         let be = TextEncoding::Utf16Be.encode("\n\nx").unwrap();
         assert_eq!(text_line_count(&be, TextEncoding::Utf16Be), 3);
         assert_eq!(
