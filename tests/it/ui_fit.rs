@@ -270,6 +270,9 @@ fn every_tab_fits_every_window_size_in_both_languages_and_themes() {
                     for _ in 0..10 {
                         harness.step();
                     }
+                    // Not a frame of nothing, which would pass whatever its layout.
+                    let controls = placed(&harness, is_control).len();
+                    assert!(controls > 30, "{size:?} {tab}: {controls} controls");
                     for fault in faults(&mut harness, size) {
                         let code = language.code();
                         all.push(format!("{size:?} {code} {theme:?} {tab}: {fault}"));
