@@ -81,7 +81,11 @@ xvfb_start() {
             continue
         fi
         XVFB_LOG="$logs/xvfb-$n.log"
-        Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$XVFB_LOG" 2>&1 &
+        # -noreset: an X server resets when its last client leaves, and a client connecting
+        # meanwhile fails. The script's xdotool calls come and go, so an app started just
+        # after one could not open a display that was running (XOpenDisplayFailed), while
+        # xdotool connected a moment later (seen in CI and here).
+        Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp -noreset >"$XVFB_LOG" 2>&1 &
         XVFB_PID=$!
         BACKGROUND_PIDS+=($XVFB_PID)
         export DISPLAY=":$n"

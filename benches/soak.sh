@@ -56,7 +56,7 @@ soak_xvfb_start() {
     local n
     # Not `local`: temp_dir's own local would hide it.
     temp_dir xvfb_dir
-    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$xvfb_dir/display" >/dev/null 2>&1 &
+    Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$xvfb_dir/display" >/dev/null 2>&1 &
     BACKGROUND_PIDS+=($!)
     local deadline=$((SECONDS + 20))
     until n=$(cat "$xvfb_dir/display" 2>/dev/null) && [ -n "$n" ]; do

@@ -357,7 +357,8 @@ def label(app):
 # ---- the run -------------------------------------------------------------------------------
 
 def start_display(use_wm):
-    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    # -noreset: a server resetting as its last client leaves refuses the next one meanwhile.
+    xvfb = subprocess.Popen(["Xvfb", DISPLAY, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for("Xvfb", lambda: os.path.exists(f"/tmp/.X11-unix/X{DISPLAY[1:]}"))
     wm = None
