@@ -137,7 +137,7 @@ BACKGROUND_PIDS+=($digest_pid)
 
 # Clicks in the default 1100x720 window, English: the tab bar, UDP's Open, Start repeat.
 click "$wid" 283 16
-click "$wid" 150 243
+click "$wid" 150 207
 wait_file_contains "$record" 20 "Opened UDP socket on 127.0.0.1:$udp_port" \
     || setup_failed "the UDP tab did not open"
 click "$wid" 215 16
@@ -148,7 +148,7 @@ timeout $((seconds + 900)) python3 benches/soak/peers.py --tcp-port "$tcp_port" 
 peers_pid=$!
 BACKGROUND_PIDS+=($peers_pid)
 wait_exists 60 "$work/ready.json" || { echo "FAIL: the peers did not connect"; exit 1; }
-click "$wid" 68 487
+click "$wid" 68 454
 wait_file_contains "$record" 10 '"dir":"tx"' \
     || setup_failed "the repeat did not start"
 touch "$work/go"
@@ -220,7 +220,7 @@ PY
     echo "== drained in $((SECONDS - drain_start)) s; stopping the app"
     shoot end
     if [ $stop_repeat_first -eq 1 ]; then
-        click "$wid" 68 487
+        click "$wid" 68 454
         sleep 1
     fi
     [ "$(identify -format '%#' "$out/start.png")" != "$(identify -format '%#' "$out/end.png")" ] \
