@@ -5,7 +5,9 @@ use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 
-use crate::common::{app_harness, rx_bytes, shows, start_server, step_until};
+use crate::common::{
+    FILE_DEADLINE, app_harness, rx_bytes, shows, start_server, step_until, step_until_within,
+};
 use egui_kittest::kittest::Queryable;
 use sockscope::session::Mode;
 
@@ -33,7 +35,9 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
 
     // The flood is on. Whether the intake falls behind it depends on the machine: since frames
     // no longer run rules and timers, it mostly keeps up with this flood here.
-    step_until(&mut harness, "the flood under way", |h| {
+    // Volumes, not times: the whole suite on two cores takes this debug build's intake down
+    // to a few MB/s, and 64 MiB in the usual 15 s once failed to come.
+    step_until_within(&mut harness, "the flood under way", FILE_DEADLINE, |h| {
         rx_bytes(h, Mode::TcpServer) > 16 * 1024 * 1024
     });
 
@@ -49,9 +53,12 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
         "paused in the frame of the click"
     );
     let counted = rx_bytes(&harness, Mode::TcpServer);
-    step_until(&mut harness, "bytes still counted while paused", |h| {
-        rx_bytes(h, Mode::TcpServer) > counted + 64 * 1024 * 1024
-    });
+    step_until_within(
+        &mut harness,
+        "bytes still counted while paused",
+        FILE_DEADLINE,
+        |h| rx_bytes(h, Mode::TcpServer) > counted + 16 * 1024 * 1024,
+    );
 
     // Stop listening, then drop the client: the flooding peer sees its connection end, while
     // the view is still catching up with what came before.
@@ -73,7 +80,7 @@ fn a_flood_leaves_the_view_behind_but_pause_stop_and_disconnect_answer_at_once()
     let received = rx_bytes(&harness, Mode::TcpServer);
     assert!(
         // The write that failed may have put part of its block on the wire.
-        received > 64 * 1024 * 1024 && received <= written + 64 * 1024,
+        received > 32 * 1024 * 1024 && received <= written + 64 * 1024,
         "received {received} of the {written} bytes written before the disconnect"
     );
 }
