@@ -13,7 +13,7 @@ use sockscope::session::Mode;
 use sockscope::ui::command::UiCommand;
 
 use crate::common::*;
-use crate::i18n::strings;
+use crate::ui_layout::text;
 
 const SIZES: [egui::Vec2; 3] = [
     egui::vec2(800.0, 600.0),
@@ -192,14 +192,6 @@ fn scrolled_to(harness: &mut Harness<'_, App>, item: &Placed) -> Option<egui::Re
         .next()
         .map(|node| node.rect())
         .filter(|rect| *rect != item.rect)
-}
-
-/// A string of the language by its key, as the window shows it.
-fn text(language: Language, key: &str) -> String {
-    strings(language.code())
-        .get(key)
-        .unwrap_or_else(|| panic!("{key} in {}", language.code()))
-        .clone()
 }
 
 /// Every tab with traffic in it: a connected TCP client that got GBK text and a binary frame,

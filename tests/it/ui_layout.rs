@@ -26,7 +26,7 @@ fn default_window(language: Language) -> Harness<'static, App> {
 }
 
 /// A string of the language by its key, as the window shows it.
-fn text(language: Language, key: &str) -> String {
+pub fn text(language: Language, key: &str) -> String {
     let strings = strings(language.code());
     strings
         .get(key)
