@@ -194,7 +194,7 @@ impl App {
         }
         egui::CentralPanel::default().show(ui, |ui| {
             let view_switch = !self.settings_open;
-            log_area(ui, tab, &mut draft, (lang, view_switch), requests);
+            log_area(ui, tab, &mut draft, lang, view_switch, requests);
         });
         requests.edited(tab.settings(), draft);
     }
@@ -210,7 +210,8 @@ fn log_area(
     ui: &mut egui::Ui,
     tab: &Tab,
     settings: &mut TabSettings,
-    (lang, view_switch): (Language, bool),
+    lang: Language,
+    view_switch: bool,
     requests: &mut Requests,
 ) {
     let mode = tab.mode;
