@@ -13,7 +13,7 @@ use crate::net::{Fingerprint, RemoteTarget, Verify};
 #[command(
     name = "sockscope",
     version,
-    about = "Network debugging assistant: TCP client, TCP server and UDP"
+    about = "Network debugging assistant: TCP client, TCP server, UDP and relay"
 )]
 pub struct Cli {
     /// Connect a TCP client to HOST:PORT at launch (IPv6 as [::1]:9000).
@@ -27,6 +27,19 @@ pub struct Cli {
     /// Open a UDP socket on ADDR:PORT at launch.
     #[arg(long, value_name = "ADDR:PORT", group = "preset")]
     pub udp: Option<SocketAddr>,
+
+    /// Relay: listen on ADDR:PORT at launch and connect each client to --upstream.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        group = "preset",
+        requires = "upstream"
+    )]
+    pub relay: Option<SocketAddr>,
+
+    /// Relay: where each client's own connection goes.
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "relay")]
+    pub upstream: Option<RemoteTarget>,
 
     /// The UDP remote target.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
@@ -45,8 +58,9 @@ pub struct Cli {
     #[arg(long, conflicts_with = "tcp_client")]
     pub ipv6_only: bool,
 
-    /// TCP client: connect from this local ADDR:PORT (0.0.0.0:PORT for a port only).
-    #[arg(long, value_name = "ADDR:PORT", requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
+    /// TCP client (relay: to the upstream): connect from this local ADDR:PORT (0.0.0.0:PORT
+    /// for a port only).
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with_all = ["udp", "tcp_server"])]
     pub bind: Option<SocketAddr>,
 
     /// TCP client: connect again SECS after the connection ends, until Disconnect.
@@ -146,6 +160,8 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("tcp_client", tr!(lang, "cli.tcp_client")),
         ("tcp_server", tr!(lang, "cli.tcp_server")),
         ("udp", tr!(lang, "cli.udp")),
+        ("relay", tr!(lang, "cli.relay")),
+        ("upstream", tr!(lang, "cli.upstream")),
         ("to", tr!(lang, "cli.to")),
         ("broadcast", tr!(lang, "cli.broadcast")),
         ("join", tr!(lang, "cli.join")),
@@ -246,6 +262,10 @@ pub struct TlsStart {
 pub enum Preset {
     TcpClient(RemoteTarget),
     TcpServer(SocketAddr),
+    Relay {
+        listen: SocketAddr,
+        upstream: RemoteTarget,
+    },
     Udp {
         local: SocketAddr,
         to: Option<RemoteTarget>,
@@ -258,7 +278,11 @@ pub enum Preset {
 
 impl From<Cli> for StartOptions {
     fn from(cli: Cli) -> Self {
+        let relay = cli.relay.zip(cli.upstream);
         let preset = match (cli.tcp_client, cli.tcp_server, cli.udp) {
+            _ if relay.is_some() => {
+                relay.map(|(listen, upstream)| Preset::Relay { listen, upstream })
+            }
             (Some(target), _, _) => Some(Preset::TcpClient(target)),
             (_, Some(local), _) => Some(Preset::TcpServer(local)),
             (_, _, Some(local)) => Some(Preset::Udp {

@@ -93,12 +93,14 @@ fn entries(input: &mut Input<'_>) -> Vec<LogEntry> {
                 input.u16(),
             )),
         };
-        let kind = input.byte() % 5;
+        let kind = input.byte() % 7;
         let bytes = input.bytes(200).to_vec();
         let kind = match kind {
             0 | 1 => EntryKind::Rx(bytes),
             2 => EntryKind::Tx(bytes),
             3 => EntryKind::AutoTx(bytes),
+            4 => EntryKind::ToUpstream(bytes),
+            5 => EntryKind::ToClient(bytes),
             _ => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
         };
         entries.push(LogEntry::new(time, peer, kind).at(local));
@@ -145,7 +147,8 @@ pub fn replay_roundtrip(data: &[u8]) {
                 .iter()
                 .filter(|entry| {
                     let data = entry.kind.message().is_none();
-                    let direction = matches!(entry.kind, EntryKind::Rx(_)) == received;
+                    let inbound = matches!(entry.kind, EntryKind::Rx(_) | EntryKind::ToUpstream(_));
+                    let direction = inbound == received;
                     let kept = match format {
                         LogFormat::Pcapng => {
                             entry.peer.is_some() && (mode == Mode::Udp || !entry.bytes().is_empty())

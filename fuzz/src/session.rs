@@ -143,13 +143,15 @@ fn entries(input: &mut Input<'_>, count: usize) -> Vec<LogEntry> {
     let mut entries = Vec::new();
     while !input.is_empty() && entries.len() < count {
         let peer = peer(input);
-        let kind = input.byte() % 6;
+        let kind = input.byte() % 8;
         let bytes = input.bytes(40).to_vec();
         let kind = match kind {
             0 | 1 => EntryKind::Rx(bytes),
             2 => EntryKind::Tx(bytes),
             3 => EntryKind::AutoTx(bytes),
             4 => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
+            5 => EntryKind::ToUpstream(bytes),
+            6 => EntryKind::ToClient(bytes),
             _ => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
         };
         entries.push(LogEntry::new(time, peer, kind));
@@ -252,7 +254,9 @@ fn check_streams(store: &LogStore, encoding: TextEncoding) {
         if entry.message().is_some() {
             continue;
         }
-        let key = (entry.to_entry().peer, entry.direction() == Direction::Rx);
+        // A relay's two ways are streams of their own, in the slots of received and sent.
+        let received = matches!(entry.direction(), Direction::Rx | Direction::ToClient);
+        let key = (entry.to_entry().peer, received);
         let at = match streams.iter().position(|(k, _, _)| *k == key) {
             Some(at) => at,
             None => {
@@ -333,8 +337,8 @@ pub fn filter(data: &[u8]) {
             continue;
         };
         let shown = match entry.direction() {
-            Direction::Rx => fields.rx,
-            Direction::Tx => fields.tx,
+            Direction::Rx | Direction::ToClient => fields.rx,
+            Direction::Tx | Direction::ToUpstream => fields.tx,
             Direction::Info | Direction::Error => fields.info,
         };
         let peer = fields.peer.trim();

@@ -1,4 +1,4 @@
-//! The eframe app: three tabs, each a session. Each tab's session host thread applies its
+//! The eframe app: four tabs, each a session. Each tab's session host thread applies its
 //! worker's events, feeds its files and answers its rules without waiting for frames; `logic`
 //! looks at what changed, user actions are handled in one place, settings persist.
 
@@ -63,7 +63,7 @@ pub struct App {
     theme: egui::ThemePreference,
     /// Whether the settings panel is shown; hidden, the log takes the width.
     settings_open: bool,
-    tabs: [Tab; 3],
+    tabs: [Tab; 4],
     /// Asks for frames for arriving data, at most `max_fps` a second.
     pacer: Arc<RepaintPacer>,
     /// The pacer's wake, for workers and background threads.
@@ -114,6 +114,7 @@ impl App {
                 Tab::new(Mode::TcpClient, persisted.tcp_client, Arc::clone(&wake)),
                 Tab::new(Mode::TcpServer, persisted.tcp_server, Arc::clone(&wake)),
                 Tab::new(Mode::Udp, persisted.udp, Arc::clone(&wake)),
+                Tab::new(Mode::Relay, persisted.relay, Arc::clone(&wake)),
             ],
             pacer,
             wake,
@@ -250,6 +251,7 @@ impl eframe::App for App {
             tcp_client: settings(Mode::TcpClient),
             tcp_server: settings(Mode::TcpServer),
             udp: settings(Mode::Udp),
+            relay: settings(Mode::Relay),
             quick_commands: self.quick_commands.clone(),
             max_fps: self.pacer.max_fps(),
             language: self.remembered_language,

@@ -18,6 +18,7 @@ impl App {
             Preset::TcpClient(_) => Mode::TcpClient,
             Preset::TcpServer(_) => Mode::TcpServer,
             Preset::Udp { .. } => Mode::Udp,
+            Preset::Relay { .. } => Mode::Relay,
         });
         // Display options go to the preset's tab, or to every tab without a preset.
         for tab in &mut self.tabs {
@@ -107,14 +108,7 @@ fn fill_fields(
             settings.host = target.host.clone();
             settings.port = target.port.to_string();
             let client = &mut settings.client;
-            if let Some(local) = options.client.bind {
-                client.local_host = if local.ip().is_unspecified() {
-                    String::new()
-                } else {
-                    local.ip().to_string()
-                };
-                client.local_port = local.port().to_string();
-            }
+            set_bind(client, options.client.bind);
             if let Some(interval) = options.client.reconnect {
                 client.reconnect = true;
                 client.reconnect_secs = interval.as_secs_f64();
@@ -129,6 +123,15 @@ fn fill_fields(
         Preset::TcpServer(local) => {
             set_local(settings, *local);
             start_tls(&mut settings.tls, options.tls.clone());
+            if options.ipv6_only {
+                settings.stack = crate::net::Stack::V6Only;
+            }
+        }
+        Preset::Relay { listen, upstream } => {
+            set_local(settings, *listen);
+            settings.remote_host = upstream.host.clone();
+            settings.remote_port = upstream.port.to_string();
+            set_bind(&mut settings.client, options.client.bind);
             if options.ipv6_only {
                 settings.stack = crate::net::Stack::V6Only;
             }
@@ -150,6 +153,18 @@ fn fill_fields(
                 settings.remote_port = to.port.to_string();
             }
         }
+    }
+}
+
+/// Where to connect from, if `--bind` said.
+fn set_bind(client: &mut crate::tab::ClientFields, bind: Option<std::net::SocketAddr>) {
+    if let Some(local) = bind {
+        client.local_host = if local.ip().is_unspecified() {
+            String::new()
+        } else {
+            local.ip().to_string()
+        };
+        client.local_port = local.port().to_string();
     }
 }
 

@@ -74,8 +74,8 @@ impl CodeUnitSteps {
     /// Whether `entry` starts mid–code unit, in UTF-16; counts its bytes.
     fn starts_odd(&mut self, ctx: &RecordContext, entry: &LogEntry) -> bool {
         let sent = match entry.direction() {
-            Direction::Rx => false,
-            Direction::Tx => true,
+            Direction::Rx | Direction::ToClient => false,
+            Direction::Tx | Direction::ToUpstream => true,
             Direction::Info | Direction::Error => return false,
         };
         // Datagrams are whole in themselves.

@@ -120,6 +120,7 @@ fn interface_id(mode: Mode) -> u32 {
         Mode::TcpClient => 0,
         Mode::TcpServer => 1,
         Mode::Udp => 2,
+        Mode::Relay => 3,
     }
 }
 
@@ -198,7 +199,9 @@ impl PcapngState {
         meta: &PacketMeta,
         buffer: &mut PacketBuffer,
     ) -> io::Result<()> {
-        let received = meta.tag == EntryTag::Rx;
+        // A relay's entries are its client leg's packets: the client's words come in, the
+        // upstream's answers go out to it.
+        let received = matches!(meta.tag, EntryTag::Rx | EntryTag::ToUpstream);
         let (source, destination) = if received {
             (meta.peer, meta.here)
         } else {

@@ -218,9 +218,11 @@ pub fn read_jsonl(
                 });
             }
         };
+        // A relay's clients' words came in to it, the upstream's answers went out (as its
+        // .pcapng marks them).
         let received = match record.dir.as_str() {
-            "rx" => true,
-            "tx" => false,
+            "rx" | "to-upstream" => true,
+            "tx" | "to-client" => false,
             _ => continue,
         };
         let bad = |detail: String| ReplayError::BadLine {

@@ -28,7 +28,7 @@ pub(super) struct Flow {
 /// The bytes an event adds to the queue.
 fn queued_size(event: &Event) -> usize {
     match &event.kind {
-        EventKind::Received { bytes, .. } => bytes.len(),
+        EventKind::Received { bytes, .. } | EventKind::Forwarded { bytes, .. } => bytes.len(),
         _ => 0,
     }
 }

@@ -269,8 +269,56 @@ pub enum EventKind {
         total: u64,
         running: bool,
     },
+    /// Relay: the client `id` (a pair) is connected to its upstream, from `local` to
+    /// `upstream`; bytes flow both ways from now on.
+    UpstreamConnected {
+        id: ClientId,
+        upstream: SocketAddr,
+        local: SocketAddr,
+    },
+    /// Relay: bytes read from one side of pair `id` (whose client is `peer`), on their way to
+    /// the other side. Reported as they are read, so the log keeps the order they arrived in.
+    Forwarded {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+        bytes: Vec<u8>,
+    },
+    /// Relay: one side of pair `id` finished sending (FIN), and once everything it sent was
+    /// written, the relay finished sending `toward` the other side too.
+    HalfClosed {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+    },
+    /// Relay: bytes read from one side that wait for the other to take them, per direction;
+    /// said when a backlog starts, ends, or changes much (at most a few times a second).
+    Backlog {
+        id: ClientId,
+        to_upstream: usize,
+        to_client: usize,
+    },
     /// The session is over and the worker has stopped; says why.
     Closed(CloseReason),
+}
+
+/// Relay: which way bytes went through a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Toward {
+    /// From the client, to the upstream.
+    Upstream,
+    /// From the upstream, back to the client.
+    Client,
+}
+
+impl Toward {
+    /// The other way.
+    pub fn back(self) -> Self {
+        match self {
+            Self::Upstream => Self::Client,
+            Self::Client => Self::Upstream,
+        }
+    }
 }
 
 /// Why a connection or session ended.
@@ -344,6 +392,12 @@ pub enum NetError {
     TlsIdentity { detail: String },
     #[error("{context}: {detail}")]
     Io { context: String, detail: String },
+    /// Relay: what went wrong on the upstream side of a pair.
+    #[error("upstream {target}: {error}")]
+    Upstream {
+        target: String,
+        error: Box<NetError>,
+    },
 }
 
 impl NetError {

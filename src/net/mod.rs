@@ -12,10 +12,12 @@ mod datagram;
 mod delayed;
 mod file_send;
 mod flow;
+mod listener;
 mod message;
 mod multicast;
 mod outbox;
 mod recycle;
+mod relay;
 mod replay;
 use replay::Reach;
 mod resolve;
@@ -42,11 +44,13 @@ use flow::Flow;
 pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, HALF_CLOSED_LINGER,
-    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget, WrittenIn,
+    NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget, Toward,
+    WrittenIn,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
+pub use relay::{RelayConfig, WINDOW as RELAY_WINDOW};
 use sink::EventSink;
 pub use socket::Stack;
 pub use tcp_client::{Reconnect, TcpClientConfig};
@@ -462,6 +466,12 @@ pub fn spawn_tcp_server(
     spawn_worker(format!("tcp-server {local}"), move |context| {
         tcp_server::run(context, local, stack, tls.as_ref());
     })
+}
+
+/// Starts a relay: listens as `config` says and connects each client to the upstream.
+pub fn spawn_relay(config: RelayConfig) -> io::Result<Worker> {
+    let name = format!("relay {} -> {}", config.listen, config.upstream());
+    spawn_worker(name, move |context| relay::run(context, &config))
 }
 
 /// Starts a UDP session bound to `local`.

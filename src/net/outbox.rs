@@ -6,15 +6,25 @@ use std::net::SocketAddr;
 
 use super::{NetError, ReadBuffer, SEND_BACKLOG_LIMIT, SendOrigin};
 
-/// A FIFO of payloads for one stream, each with who asked for it. A payload counts as sent
-/// once every byte of it was accepted by the OS.
-#[derive(Default)]
-pub(super) struct Outbox {
-    queue: VecDeque<(Vec<u8>, SendOrigin)>,
+/// A FIFO of payloads for one stream, each with who asked for it (`T`: a relay's forwarded
+/// bytes were asked for by nobody). A payload counts as sent once every byte of it was
+/// accepted by the OS.
+pub(super) struct Outbox<T = SendOrigin> {
+    queue: VecDeque<(Vec<u8>, T)>,
     /// How much of the front payload is already written.
     written: usize,
     /// Bytes not yet written, over all payloads.
     unwritten: usize,
+}
+
+impl<T> Default for Outbox<T> {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::new(),
+            written: 0,
+            unwritten: 0,
+        }
+    }
 }
 
 impl Outbox {
@@ -33,8 +43,10 @@ impl Outbox {
         self.push(bytes, origin);
         Ok(())
     }
+}
 
-    pub fn push(&mut self, bytes: Vec<u8>, origin: SendOrigin) {
+impl<T> Outbox<T> {
+    pub fn push(&mut self, bytes: Vec<u8>, origin: T) {
         if !bytes.is_empty() {
             self.unwritten += bytes.len();
             self.queue.push_back((bytes, origin));
@@ -55,7 +67,7 @@ impl Outbox {
     pub fn flush(
         &mut self,
         stream: &mut impl Write,
-        mut on_sent: impl FnMut(Vec<u8>, SendOrigin),
+        mut on_sent: impl FnMut(Vec<u8>, T),
     ) -> io::Result<()> {
         while let Some((front, _)) = self.queue.front() {
             match stream.write(&front[self.written..]) {

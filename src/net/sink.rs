@@ -70,9 +70,9 @@ impl EventSink {
         self.flow.queue(&event);
         // Large reads go at once: a few of them are already a batch's worth.
         let bytes = match &event.kind {
-            EventKind::Received { bytes, .. } | EventKind::Sent { bytes, .. } => {
-                bytes.len() < BATCH_BYTES_MAX
-            }
+            EventKind::Received { bytes, .. }
+            | EventKind::Sent { bytes, .. }
+            | EventKind::Forwarded { bytes, .. } => bytes.len() < BATCH_BYTES_MAX,
             _ => false,
         };
         let batched = {

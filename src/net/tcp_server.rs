@@ -2,7 +2,6 @@
 //! asked (each client's handshake runs in the loop, so a slow one holds up no other).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,9 +9,10 @@ use std::time::{Duration, Instant};
 mod clients;
 
 use super::ReadBuffer;
+use super::listener::Listener;
 use super::outbox::{Outbox, ReadOutcome, read_available};
 use super::replay::Reach;
-use super::socket::{Stack, listen_tcp};
+use super::socket::Stack;
 use super::stream::Stream;
 use super::tls::{self, TlsIdentity};
 use super::{
@@ -40,9 +40,7 @@ struct Client {
 }
 
 struct Server {
-    /// On `::`: IPv4 clients too, or not; kept for Listen after Stop.
-    stack: Stack,
-    listener: Option<(mio::net::TcpListener, SocketAddr)>,
+    listener: Listener,
     clients: BTreeMap<ClientId, Client>,
     /// Clients with bytes left unread because the UI was behind.
     unread: BTreeSet<ClientId>,
@@ -57,10 +55,6 @@ struct Server {
     handshakes: VecDeque<(Instant, ClientId)>,
     /// Clients that finished sending and may still read.
     finished: BTreeSet<ClientId>,
-    /// Out of file descriptors: when to try accepting again.
-    accept_retry: Option<Instant>,
-    /// Said so since accepting last emptied the listen queue (one warning per shortage).
-    refusing: bool,
 }
 
 fn token_of(id: ClientId) -> mio::Token {
@@ -91,8 +85,7 @@ pub(super) fn run(
         }
     };
     let mut server = Server {
-        stack,
-        listener: None,
+        listener: Listener::new(stack, LISTENER_TOKEN),
         clients: BTreeMap::new(),
         unread: BTreeSet::new(),
         unread_turn: ClientId(0),
@@ -101,10 +94,8 @@ pub(super) fn run(
         tls,
         handshakes: VecDeque::new(),
         finished: BTreeSet::new(),
-        accept_retry: None,
-        refusing: false,
     };
-    if let Err(error) = server.listen(&context, local) {
+    if let Err(error) = server.listener.listen(&context, local) {
         context
             .sink
             .emit(EventKind::Closed(CloseReason::Failed(error)));
@@ -145,36 +136,6 @@ fn tls_config(
 }
 
 impl Server {
-    fn listen(&mut self, context: &WorkerContext, local: SocketAddr) -> Result<(), NetError> {
-        if let Some((_, current)) = &self.listener {
-            return Err(NetError::Io {
-                context: format!("cannot listen on {local}"),
-                detail: format!("already listening on {current}"),
-            });
-        }
-        let listener = listen_tcp(local, self.stack)?;
-        let io_error = |error: io::Error| NetError::io(format!("cannot listen on {local}"), &error);
-        let bound = listener.local_addr().map_err(io_error)?;
-        let mut listener = mio::net::TcpListener::from_std(listener);
-        context
-            .poll
-            .registry()
-            .register(&mut listener, LISTENER_TOKEN, mio::Interest::READABLE)
-            .map_err(io_error)?;
-        self.listener = Some((listener, bound));
-        context.sink.emit(EventKind::Listening { local: bound });
-        Ok(())
-    }
-
-    fn stop_listening(&mut self, context: &WorkerContext) {
-        if let Some((mut listener, local)) = self.listener.take() {
-            let _ = context.poll.registry().deregister(&mut listener);
-            // Close it before reporting: a connect right after ListenStopped must be refused.
-            drop(listener);
-            context.sink.emit(EventKind::ListenStopped { local });
-        }
-    }
-
     /// Serves until the user shuts the session down, or nothing is left to serve.
     fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
         let mut events = mio::Events::with_capacity(1024);
@@ -182,7 +143,7 @@ impl Server {
             let unread = !self.unread.is_empty();
             let due = [
                 self.handshakes.front().map(|(due, _)| *due),
-                self.accept_retry,
+                self.listener.retry_due(),
                 self.linger_due(),
             ];
             let due = due.into_iter().flatten().min();
@@ -209,10 +170,10 @@ impl Server {
             self.read_unread(context);
             self.end_slow_handshakes(context);
             self.end_lingering(context);
-            if self.accept_retry.is_some_and(|due| due <= Instant::now()) {
+            if self.listener.retry_is_due() {
                 self.accept_all(context);
             }
-            if self.listener.is_none() && self.clients.is_empty() {
+            if !self.listener.is_listening() && self.clients.is_empty() {
                 return CloseReason::Idle;
             }
         }
@@ -295,11 +256,11 @@ impl Server {
         match command {
             Command::Send { bytes, to, origin } => self.send(context, &bytes, &to, origin),
             Command::Listen(local) => {
-                if let Err(error) = self.listen(context, local) {
+                if let Err(error) = self.listener.listen(context, local) {
                     context.sink.emit(EventKind::Warning(error));
                 }
             }
-            Command::StopListening => self.stop_listening(context),
+            Command::StopListening => self.listener.stop(context),
             Command::DisconnectClient(id) => {
                 self.drop_client(context, id, CloseReason::Requested);
             }
@@ -467,9 +428,7 @@ impl Server {
         self.finished.remove(&id);
         if let Some(mut client) = self.clients.remove(&id) {
             // A descriptor is free: a client waiting in the listen queue can have it.
-            if self.accept_retry.is_some() {
-                self.accept_retry = Some(Instant::now());
-            }
+            self.listener.descriptor_freed();
             let _ = context
                 .poll
                 .registry()
@@ -488,9 +447,7 @@ impl Server {
 
     fn close_all_clients(&mut self, sink: &EventSink, reason: &CloseReason) {
         self.finished.clear();
-        if self.accept_retry.is_some() {
-            self.accept_retry = Some(Instant::now());
-        }
+        self.listener.descriptor_freed();
         for (id, mut client) in std::mem::take(&mut self.clients) {
             client.stream.close();
             let peer = client.peer;

@@ -17,8 +17,24 @@ pub struct ClientInfo {
     /// This end of the connection.
     pub local: SocketAddr,
     pub connected_at: SystemTime,
+    /// Bytes from the client (relay: from the upstream, the answers).
     pub bytes_in: u64,
+    /// Bytes to the client (relay: from the client, to the upstream).
     pub bytes_out: u64,
+    /// Relay: the client's upstream connection, once it is up.
+    pub upstream: Option<Upstream>,
+}
+
+/// Relay: a client's own connection to the upstream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Upstream {
+    /// The upstream's address, and this end's.
+    pub addr: Option<(SocketAddr, SocketAddr)>,
+    /// Bytes read from one side that wait for the other: toward the upstream, toward the
+    /// client.
+    pub backlog: [usize; 2],
+    /// Which sides finished sending (their FIN was passed on): the client, the upstream.
+    pub finished: [bool; 2],
 }
 
 #[derive(Clone, Debug, Default)]
@@ -93,6 +109,7 @@ mod tests {
             connected_at: SystemTime::UNIX_EPOCH,
             bytes_in: 0,
             bytes_out: 0,
+            upstream: None,
         }
     }
 

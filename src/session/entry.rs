@@ -6,24 +6,33 @@ use std::time::SystemTime;
 
 use crate::codec::TextEncoding;
 
-/// The three kinds of session, one per tab.
+/// The kinds of session, one per tab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Mode {
     TcpClient,
     TcpServer,
     Udp,
+    /// Between clients and their upstream server: both sides in one log.
+    Relay,
 }
 
 impl Mode {
-    pub const ALL: [Self; 3] = [Self::TcpClient, Self::TcpServer, Self::Udp];
+    pub const ALL: [Self; 4] = [Self::TcpClient, Self::TcpServer, Self::Udp, Self::Relay];
 
-    /// The name used in log files and on the command line: `tcp-client`, `tcp-server`, `udp`.
+    /// The name used in log files and on the command line: `tcp-client`, `tcp-server`, `udp`,
+    /// `relay`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::TcpClient => "tcp-client",
             Self::TcpServer => "tcp-server",
             Self::Udp => "udp",
+            Self::Relay => "relay",
         }
+    }
+
+    /// Accepts clients (a TCP server, or a relay): it has a client list.
+    pub fn has_clients(self) -> bool {
+        matches!(self, Self::TcpServer | Self::Relay)
     }
 }
 
@@ -34,6 +43,7 @@ impl fmt::Display for Mode {
             Self::TcpClient => "TCP Client",
             Self::TcpServer => "TCP Server",
             Self::Udp => "UDP",
+            Self::Relay => "Relay",
         })
     }
 }
@@ -43,6 +53,10 @@ impl fmt::Display for Mode {
 pub enum Direction {
     Rx,
     Tx,
+    /// Relay: from a client, on its way to the upstream.
+    ToUpstream,
+    /// Relay: from the upstream, on its way back to the client.
+    ToClient,
     Info,
     Error,
 }
@@ -53,16 +67,20 @@ impl Direction {
         match self {
             Self::Rx => "rx",
             Self::Tx => "tx",
+            Self::ToUpstream => "to-upstream",
+            Self::ToClient => "to-client",
             Self::Info => "info",
             Self::Error => "error",
         }
     }
 
-    /// The short label shown in the log view: `RX`, `TX`, `INFO`, `ERROR`.
+    /// The short label shown in the log view: `RX`, `TX`, `C->U`, `U->C`, `INFO`, `ERROR`.
     pub fn label(self) -> &'static str {
         match self {
             Self::Rx => "RX",
             Self::Tx => "TX",
+            Self::ToUpstream => "C->U",
+            Self::ToClient => "U->C",
             Self::Info => "INFO",
             Self::Error => "ERROR",
         }
@@ -76,6 +94,10 @@ pub enum EntryKind {
     Tx(Vec<u8>),
     /// Sent by an auto-reply rule.
     AutoTx(Vec<u8>),
+    /// Relay: forwarded from a client to its upstream.
+    ToUpstream(Vec<u8>),
+    /// Relay: forwarded from the upstream to its client.
+    ToClient(Vec<u8>),
     Info(String),
     Error(String),
 }
@@ -85,7 +107,11 @@ impl EntryKind {
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::Info(text) | Self::Error(text) => Some(text),
-            Self::Rx(_) | Self::Tx(_) | Self::AutoTx(_) => None,
+            Self::Rx(_)
+            | Self::Tx(_)
+            | Self::AutoTx(_)
+            | Self::ToUpstream(_)
+            | Self::ToClient(_) => None,
         }
     }
 
@@ -94,6 +120,8 @@ impl EntryKind {
             Self::Rx(_) => EntryTag::Rx,
             Self::Tx(_) => EntryTag::Tx,
             Self::AutoTx(_) => EntryTag::AutoTx,
+            Self::ToUpstream(_) => EntryTag::ToUpstream,
+            Self::ToClient(_) => EntryTag::ToClient,
             Self::Info(_) => EntryTag::Info,
             Self::Error(_) => EntryTag::Error,
         }
@@ -103,7 +131,11 @@ impl EntryKind {
     pub(crate) fn into_parts(self) -> (EntryTag, Vec<u8>) {
         let tag = self.tag();
         let payload = match self {
-            Self::Rx(bytes) | Self::Tx(bytes) | Self::AutoTx(bytes) => bytes,
+            Self::Rx(bytes)
+            | Self::Tx(bytes)
+            | Self::AutoTx(bytes)
+            | Self::ToUpstream(bytes)
+            | Self::ToClient(bytes) => bytes,
             Self::Info(text) | Self::Error(text) => text.into_bytes(),
         };
         (tag, payload)
@@ -117,6 +149,8 @@ pub enum EntryTag {
     Tx,
     /// Sent by an auto-reply rule.
     AutoTx,
+    ToUpstream,
+    ToClient,
     Info,
     Error,
 }
@@ -126,6 +160,8 @@ impl EntryTag {
         match self {
             Self::Rx => Direction::Rx,
             Self::Tx | Self::AutoTx => Direction::Tx,
+            Self::ToUpstream => Direction::ToUpstream,
+            Self::ToClient => Direction::ToClient,
             Self::Info => Direction::Info,
             Self::Error => Direction::Error,
         }
@@ -133,7 +169,10 @@ impl EntryTag {
 
     /// Whether the payload is bytes that crossed the wire (not a status message).
     pub fn is_data(self) -> bool {
-        matches!(self, Self::Rx | Self::Tx | Self::AutoTx)
+        matches!(
+            self,
+            Self::Rx | Self::Tx | Self::AutoTx | Self::ToUpstream | Self::ToClient
+        )
     }
 
     /// The direction column: the direction, or AUTO for an auto-reply.
@@ -199,7 +238,11 @@ impl LogEntry {
     /// The bytes that crossed the wire; empty for status messages.
     pub fn bytes(&self) -> &[u8] {
         match &self.kind {
-            EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
+            EntryKind::Rx(bytes)
+            | EntryKind::Tx(bytes)
+            | EntryKind::AutoTx(bytes)
+            | EntryKind::ToUpstream(bytes)
+            | EntryKind::ToClient(bytes) => bytes,
             EntryKind::Info(_) | EntryKind::Error(_) => &[],
         }
     }
@@ -217,7 +260,11 @@ impl LogEntry {
     /// The same entry, borrowed the way a store hands its entries out.
     pub fn entry_ref(&self) -> EntryRef<'_> {
         let payload = match &self.kind {
-            EntryKind::Rx(bytes) | EntryKind::Tx(bytes) | EntryKind::AutoTx(bytes) => bytes,
+            EntryKind::Rx(bytes)
+            | EntryKind::Tx(bytes)
+            | EntryKind::AutoTx(bytes)
+            | EntryKind::ToUpstream(bytes)
+            | EntryKind::ToClient(bytes) => bytes,
             EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
         };
         EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
@@ -331,6 +378,8 @@ impl<'a> EntryRef<'a> {
             EntryTag::Rx => EntryKind::Rx(bytes),
             EntryTag::Tx => EntryKind::Tx(bytes),
             EntryTag::AutoTx => EntryKind::AutoTx(bytes),
+            EntryTag::ToUpstream => EntryKind::ToUpstream(bytes),
+            EntryTag::ToClient => EntryKind::ToClient(bytes),
             EntryTag::Info => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
             EntryTag::Error => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
         };

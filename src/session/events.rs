@@ -4,9 +4,10 @@ use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 
-use super::{ClientInfo, EntryKind, LogEntry, ReplayState, Session, Status, messages};
+use super::clients::Upstream;
+use super::{ClientInfo, EntryKind, LogEntry, Mode, ReplayState, Session, Status, messages};
 use crate::i18n::tr;
-use crate::net::{ClientId, CloseReason, Event, EventKind};
+use crate::net::{ClientId, CloseReason, Event, EventKind, Toward};
 use crate::units::group_digits;
 
 /// What one event logs: the peer it is about, and the entry.
@@ -83,7 +84,25 @@ impl Session {
                 self.client_disconnected(id, peer, &reason)
             }
             // Taken by the stage.
-            EventKind::Received { .. } | EventKind::Sent { .. } => return,
+            EventKind::Received { .. } | EventKind::Sent { .. } | EventKind::Forwarded { .. } => {
+                return;
+            }
+            EventKind::UpstreamConnected {
+                id,
+                upstream,
+                local,
+            } => self.upstream_connected(id, upstream, local),
+            EventKind::HalfClosed { id, peer, toward } => self.half_closed(id, peer, toward),
+            EventKind::Backlog {
+                id,
+                to_upstream,
+                to_client,
+            } => {
+                if let Some(pair) = self.clients.get_mut(id) {
+                    pair.upstream.get_or_insert_default().backlog = [to_upstream, to_client];
+                }
+                return;
+            }
             EventKind::SendFailed { peer, error, .. } => {
                 let error = messages::net_error(&error, lang);
                 let text = tr!(lang, "events.send_failed", error = error);
@@ -214,11 +233,47 @@ impl Session {
             connected_at: time,
             bytes_in: 0,
             bytes_out: 0,
+            upstream: (self.mode == Mode::Relay).then(Upstream::default),
         });
-        (
-            Some(peer),
-            info(tr!(self.language, "events.client_connected")),
-        )
+        let text = match self.mode {
+            Mode::Relay => tr!(self.language, "relay.events.pair_opened"),
+            _ => tr!(self.language, "events.client_connected"),
+        };
+        (Some(peer), info(text))
+    }
+
+    /// Relay: pair `id`'s upstream connection is up.
+    fn upstream_connected(
+        &mut self,
+        id: ClientId,
+        upstream: SocketAddr,
+        local: SocketAddr,
+    ) -> Said {
+        let pair = self.clients.get_mut(id);
+        let peer = pair.as_ref().map(|pair| pair.peer);
+        if let Some(pair) = pair {
+            pair.upstream.get_or_insert_default().addr = Some((upstream, local));
+        }
+        let text = tr!(
+            self.language,
+            "relay.events.upstream_connected",
+            upstream = upstream,
+            local = local
+        );
+        (peer, info(text))
+    }
+
+    /// Relay: one side of a pair finished sending, and the other side was told.
+    fn half_closed(&mut self, id: ClientId, peer: SocketAddr, toward: Toward) -> Said {
+        let side = usize::from(toward == Toward::Client);
+        if let Some(pair) = self.clients.get_mut(id) {
+            pair.upstream.get_or_insert_default().finished[side] = true;
+        }
+        let text = match toward {
+            Toward::Upstream => tr!(self.language, "relay.events.client_finished"),
+            Toward::Client => tr!(self.language, "relay.events.upstream_finished"),
+        };
+        (Some(peer), info(text))
     }
 
     fn client_disconnected(
@@ -229,8 +284,16 @@ impl Session {
     ) -> Said {
         let lang = self.language;
         self.clients.remove(id);
-        let why = messages::close_reason(reason, lang);
-        let text = tr!(lang, "events.client_disconnected", reason = why);
+        let why = match reason {
+            CloseReason::PeerClosed if self.mode == Mode::Relay => {
+                tr!(lang, "relay.events.both_finished").into_owned()
+            }
+            _ => messages::close_reason(reason, lang),
+        };
+        let text = match self.mode {
+            Mode::Relay => tr!(lang, "relay.events.pair_closed", reason = why),
+            _ => tr!(lang, "events.client_disconnected", reason = why),
+        };
         let kind = match reason {
             CloseReason::Failed(_) => EntryKind::Error(text.into_owned()),
             _ => info(text),

@@ -98,8 +98,10 @@ impl Matcher {
             return false;
         };
         let direction_shown = match entry.direction() {
-            Direction::Rx => self.rx,
-            Direction::Tx => self.tx,
+            // A relay's answers from the upstream are its received side, the client's requests
+            // its sent side (as for a TCP client in the client's place).
+            Direction::Rx | Direction::ToClient => self.rx,
+            Direction::Tx | Direction::ToUpstream => self.tx,
             Direction::Info | Direction::Error => self.info,
         };
         if !direction_shown {

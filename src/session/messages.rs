@@ -57,6 +57,15 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         NetError::TlsIdentity { detail } => {
             tr!(lang, "events.net.tls_identity", detail = detail)
         }
+        NetError::Upstream { target, error } => {
+            let error = net_error(error, lang);
+            tr!(
+                lang,
+                "relay.events.upstream_failed",
+                target = target,
+                error = error
+            )
+        }
         NetError::Io { .. } => return error.to_string(),
     };
     text.into_owned()

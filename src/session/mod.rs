@@ -20,7 +20,7 @@ mod view;
 
 use std::time::SystemTime;
 
-pub use clients::{ClientInfo, Clients};
+pub use clients::{ClientInfo, Clients, Upstream};
 pub use entry::{Direction, EntryKind, EntryRef, EntryTag, LogEntry, Mode, endpoint_text};
 pub use filter::{FilterFields, FilterIndex, Matcher};
 pub use framing::{Framer, Framing, MAX_FRAME};
@@ -91,7 +91,7 @@ impl Session {
             clients: Clients::default(),
             log: match mode {
                 Mode::Udp => LogStore::default().of_datagrams(),
-                Mode::TcpClient | Mode::TcpServer => LogStore::default(),
+                Mode::TcpClient | Mode::TcpServer | Mode::Relay => LogStore::default(),
             },
             cycle: None,
             file: None,

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use super::traffic::Way;
-use super::{Clients, EntryKind, Framer, Framing, LogEntry, Mode, Session};
-use crate::net::{ClientId, Event, EventKind, SendOrigin};
+use super::{Clients, EntryKind, EntryTag, Framer, Framing, LogEntry, Mode, Session};
+use crate::net::{ClientId, Event, EventKind, SendOrigin, Toward};
 
 /// What waits for the session.
 #[derive(Debug)]
@@ -32,8 +32,9 @@ pub struct Stage {
     mode: Mode,
     /// How received TCP bytes become entries (UDP: always one per datagram).
     framing: Framing,
-    /// Each TCP peer's bytes waiting for the end of their frame.
-    framers: HashMap<SocketAddr, Framer>,
+    /// Each TCP stream's bytes waiting for the end of their frame: a peer's received bytes
+    /// (a relay's streams: each way of each pair, by its client).
+    framers: HashMap<(SocketAddr, EntryTag), Framer>,
     /// TCP client: this end of the connection; UDP: the socket's address.
     own: Option<SocketAddr>,
     staged: VecDeque<Staged>,
@@ -64,6 +65,16 @@ impl Stage {
         record: &mut impl FnMut(&LogEntry),
     ) -> Option<Event> {
         let Event { time, kind } = event;
+        if let EventKind::Forwarded {
+            id,
+            peer,
+            toward,
+            bytes,
+        } = kind
+        {
+            self.take_forwarded(time, id, peer, toward, bytes, clients, record);
+            return None;
+        }
         let (peer, client, origin, bytes, to) = match kind {
             EventKind::Received {
                 peer,
@@ -94,7 +105,7 @@ impl Stage {
             bytes: len,
         });
         let local = match self.mode {
-            Mode::TcpServer => clients.at(peer).map(|client| client.local),
+            Mode::TcpServer | Mode::Relay => clients.at(peer).map(|client| client.local),
             Mode::TcpClient | Mode::Udp => self.own,
         };
         let entry = LogEntry::new(time, Some(peer), kind)
@@ -104,6 +115,37 @@ impl Stage {
         record(&entry);
         self.show(entry);
         None
+    }
+
+    /// Relay: bytes read from one side of a pair. The client's requests count as sent and the
+    /// upstream's answers as received, so reply times are the upstream's.
+    #[allow(clippy::too_many_arguments)]
+    fn take_forwarded(
+        &mut self,
+        time: SystemTime,
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+        bytes: Vec<u8>,
+        clients: &Clients,
+        record: &mut impl FnMut(&LogEntry),
+    ) {
+        let len = bytes.len() as u64;
+        let (way, kind) = match toward {
+            Toward::Upstream => (Way::Out, EntryKind::ToUpstream(bytes)),
+            Toward::Client => (Way::In, EntryKind::ToClient(bytes)),
+        };
+        self.stage(Staged::Traffic {
+            client: Some(id),
+            peer,
+            time,
+            way,
+            bytes: len,
+        });
+        let local = clients.at(peer).map(|client| client.local);
+        let entry = LogEntry::new(time, Some(peer), kind).at(local);
+        record(&entry);
+        self.show(entry);
     }
 
     /// Gets ready for an event the session applies: frames of a stream that ends are shown
@@ -143,10 +185,10 @@ impl Stage {
         let due: Vec<_> = self
             .framers
             .iter_mut()
-            .filter_map(|(peer, framer)| framer.tick(framing, now).map(|frame| (*peer, frame)))
+            .filter_map(|(stream, framer)| framer.tick(framing, now).map(|frame| (*stream, frame)))
             .collect();
-        for (peer, (bytes, time)) in due {
-            self.stage_rx(peer, bytes, time);
+        for (stream, (bytes, time)) in due {
+            self.stage_frame(stream, bytes, time);
         }
     }
 
@@ -200,12 +242,19 @@ impl Stage {
         self.staged.push_back(item);
     }
 
-    fn stage_rx(&mut self, peer: SocketAddr, bytes: Vec<u8>, time: SystemTime) {
-        self.stage(Staged::Show(LogEntry::new(
-            time,
-            Some(peer),
-            EntryKind::Rx(bytes),
-        )));
+    /// Stages a frame of `stream` (its peer, and which way it went).
+    fn stage_frame(
+        &mut self,
+        (peer, tag): (SocketAddr, EntryTag),
+        bytes: Vec<u8>,
+        time: SystemTime,
+    ) {
+        let kind = match tag {
+            EntryTag::ToUpstream => EntryKind::ToUpstream(bytes),
+            EntryTag::ToClient => EntryKind::ToClient(bytes),
+            _ => EntryKind::Rx(bytes),
+        };
+        self.stage(Staged::Show(LogEntry::new(time, Some(peer), kind)));
     }
 
     /// Shows what is pending from `peer` (or from everyone) as frames: its stream ended.
@@ -213,34 +262,36 @@ impl Stage {
         let mut frames: Vec<_> = self
             .framers
             .iter_mut()
-            .filter(|(from, _)| peer.is_none_or(|peer| peer == **from))
-            .filter_map(|(from, framer)| framer.flush().map(|frame| (*from, frame)))
+            .filter(|((from, _), _)| peer.is_none_or(|peer| peer == *from))
+            .filter_map(|(stream, framer)| framer.flush().map(|frame| (*stream, frame)))
             .collect();
         frames.sort_by_key(|(_, (_, time))| *time);
-        for (from, (bytes, time)) in frames {
-            self.stage_rx(from, bytes, time);
+        for (stream, (bytes, time)) in frames {
+            self.stage_frame(stream, bytes, time);
         }
         match peer {
-            Some(peer) => {
-                self.framers.remove(&peer);
-            }
+            Some(peer) => self.framers.retain(|(from, _), _| *from != peer),
             None => self.framers.clear(),
         }
     }
 
-    /// Stages an entry to show; received TCP bytes go through their peer's framer.
+    /// Stages an entry to show; received TCP bytes (a relay's, both ways) go through their
+    /// stream's framer.
     fn show(&mut self, entry: LogEntry) {
         let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
+        let tag = entry.kind.tag();
         match entry {
             LogEntry {
                 time,
                 peer: Some(peer),
-                kind: EntryKind::Rx(bytes),
+                kind:
+                    EntryKind::Rx(bytes) | EntryKind::ToUpstream(bytes) | EntryKind::ToClient(bytes),
                 ..
             } if framed => {
-                let framer = self.framers.entry(peer).or_default();
+                let stream = (peer, tag);
+                let framer = self.framers.entry(stream).or_default();
                 for (frame, time) in framer.push(&self.framing, bytes, time) {
-                    self.stage_rx(peer, frame, time);
+                    self.stage_frame(stream, frame, time);
                 }
             }
             // Shown as it came, with where it was sent.

@@ -60,6 +60,9 @@ impl Session {
             (Mode::Udp, true, true) => tr!(lang, "events.closed.open_failed", reason = why),
             (Mode::Udp, true, false) => tr!(lang, "events.closed.udp_failed", reason = why),
             (Mode::Udp, false, _) => tr!(lang, "events.closed.udp_closed", reason = why),
+            (Mode::Relay, true, true) => tr!(lang, "relay.events.listen_failed", reason = why),
+            (Mode::Relay, true, false) => tr!(lang, "relay.events.failed", reason = why),
+            (Mode::Relay, false, _) => tr!(lang, "relay.events.stopped", reason = why),
         }
         .into_owned();
         if failed {
@@ -75,7 +78,7 @@ impl Session {
             Status::Idle => match (&self.last_end_text, self.mode) {
                 (Some(end), _) => return end.clone(),
                 (None, Mode::TcpClient) => tr!(lang, "status.not_connected"),
-                (None, Mode::TcpServer) => tr!(lang, "status.not_listening"),
+                (None, Mode::TcpServer | Mode::Relay) => tr!(lang, "status.not_listening"),
                 (None, Mode::Udp) => tr!(lang, "status.closed"),
             },
             Status::Starting if self.mode == Mode::TcpClient => tr!(lang, "status.resolving"),

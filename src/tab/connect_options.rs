@@ -53,27 +53,32 @@ pub struct ClientOptions {
 }
 
 impl ClientFields {
+    /// Where to connect from, if the local fields say (the TCP client's, and the relay's to
+    /// its upstream).
+    pub fn local_address(&self, lang: Language) -> Result<Option<SocketAddr>, String> {
+        let host = self.local_host.trim();
+        let port = self.local_port.trim();
+        if host.is_empty() && matches!(port, "" | "0") {
+            return Ok(None);
+        }
+        // An empty IP is any address; the worker matches its IP version to the peer's.
+        let ip = if host.is_empty() {
+            IpAddr::from([0, 0, 0, 0])
+        } else {
+            parse_ip(host, lang)?
+        };
+        let port = if port.is_empty() {
+            0
+        } else {
+            parse_port(port, true, lang)?
+        };
+        Ok(Some(SocketAddr::new(ip, port)))
+    }
+
     /// The options, or what is wrong with a field (in `lang`). `encoding` reads the text sent
     /// on connect.
     pub fn parse(&self, encoding: TextEncoding, lang: Language) -> Result<ClientOptions, String> {
-        let host = self.local_host.trim();
-        let port = self.local_port.trim();
-        let local = if host.is_empty() && matches!(port, "" | "0") {
-            None
-        } else {
-            // An empty IP is any address; the worker matches its IP version to the peer's.
-            let ip = if host.is_empty() {
-                IpAddr::from([0, 0, 0, 0])
-            } else {
-                parse_ip(host, lang)?
-            };
-            let port = if port.is_empty() {
-                0
-            } else {
-                parse_port(port, true, lang)?
-            };
-            Some(SocketAddr::new(ip, port))
-        };
+        let local = self.local_address(lang)?;
         let reconnect = if self.reconnect {
             let limit = match self.reconnect_limit.trim() {
                 "" => None,

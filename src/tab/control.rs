@@ -8,7 +8,7 @@ use super::Tab;
 use super::connect_options::parse_group;
 use super::fields::{parse_host, parse_ip, parse_port};
 use super::request::{Launch, Request};
-use crate::net::{Command, TcpClientConfig};
+use crate::net::{Command, RelayConfig, TcpClientConfig};
 use crate::session::Mode;
 
 impl Tab {
@@ -96,7 +96,38 @@ impl Tab {
                     .options(self.settings.stack, self.language);
                 Some(Launch::Udp { local, options })
             }
+            Mode::Relay => self.relay_launch(),
         }
+    }
+
+    /// Relay: where it listens, and the upstream it connects each client to.
+    fn relay_launch(&mut self) -> Option<Launch> {
+        let listen = self.local_addr();
+        self.view.errors.remote = None;
+        self.view.errors.client = None;
+        let upstream_host = parse_host(&self.settings.remote_host, self.language)
+            .map_err(|e| self.view.errors.remote = Some(e));
+        let upstream_port = parse_port(&self.settings.remote_port, false, self.language)
+            .map_err(|e| self.view.errors.remote = Some(e));
+        let local = self
+            .settings
+            .client
+            .local_address(self.language)
+            .map_err(|error| self.view.errors.client = Some(error));
+        let (Some(listen), Ok(upstream_host), Ok(upstream_port), Ok(local)) =
+            (listen, upstream_host, upstream_port, local)
+        else {
+            return None;
+        };
+        let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
+        Some(Launch::Relay(RelayConfig {
+            listen,
+            stack: self.settings.stack,
+            upstream_host,
+            upstream_port,
+            connect_timeout: Duration::from_secs_f64(seconds),
+            local,
+        }))
     }
 
     /// What the TLS fields give, or `None` with the message beside them.

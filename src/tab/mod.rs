@@ -166,7 +166,7 @@ impl Tab {
     /// listening but still has clients can listen again.
     pub fn toggle_starts(&self) -> bool {
         match self.mode {
-            Mode::TcpServer => !matches!(
+            Mode::TcpServer | Mode::Relay => !matches!(
                 self.session().status,
                 Status::Starting | Status::Listening { .. }
             ),
@@ -215,6 +215,8 @@ impl Tab {
             ),
             Mode::TcpServer => !self.session().clients.is_empty(),
             Mode::Udp => matches!(self.session().status, Status::Open { .. }),
+            // The relay forwards what its two sides send.
+            Mode::Relay => false,
         }
     }
 

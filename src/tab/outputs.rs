@@ -83,6 +83,8 @@ impl Outputs {
                     host: peer.ip().to_string(),
                     port: peer.port(),
                 })),
+                // The relay's rules come with rewriting; it answers nothing of its own.
+                Mode::Relay => continue,
             };
             let (bytes, written_in) = (answer.bytes, answer.written_in);
             commands.push(if answer.delay.is_zero() {

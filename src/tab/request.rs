@@ -9,7 +9,9 @@ use super::auto_reply::AutoReplies;
 use crate::codec::TextEncoding;
 use crate::export::{RawFeed, RecordContext, RecordFeed};
 use crate::i18n::Language;
-use crate::net::{self, Command, Stack, TcpClientConfig, TlsIdentity, UdpOptions, Worker};
+use crate::net::{
+    self, Command, RelayConfig, Stack, TcpClientConfig, TlsIdentity, UdpOptions, Worker,
+};
 use crate::session::{EntryKind, Framing, LogEntry};
 
 /// A worker to start, from fields the UI has checked.
@@ -24,6 +26,7 @@ pub enum Launch {
         local: SocketAddr,
         options: UdpOptions,
     },
+    Relay(RelayConfig),
 }
 
 impl Launch {
@@ -32,6 +35,7 @@ impl Launch {
         match self {
             Self::TcpClient(_) => None,
             Self::TcpServer { local, .. } | Self::Udp { local, .. } => Some(*local),
+            Self::Relay(config) => Some(config.listen),
         }
     }
 
@@ -40,6 +44,7 @@ impl Launch {
             Self::TcpClient(config) => net::spawn_tcp_client(config),
             Self::TcpServer { local, stack, tls } => net::spawn_tcp_server(local, stack, tls),
             Self::Udp { local, options } => net::spawn_udp(local, options),
+            Self::Relay(config) => net::spawn_relay(config),
         }
     }
 }

@@ -174,6 +174,10 @@ impl Tab {
                     .map_err(|error| self.view.errors.remote = Some(error))
                     .ok()?,
             ),
+            Mode::Relay => {
+                self.view.errors.send = Some(tr!(self.language, "relay.no_send").into_owned());
+                return None;
+            }
         };
         if !self.session().status.is_active() {
             self.view.errors.send =
@@ -204,7 +208,7 @@ impl Tab {
                     return;
                 }
             },
-            Mode::TcpClient | Mode::TcpServer => (None, None),
+            Mode::TcpClient | Mode::TcpServer | Mode::Relay => (None, None),
         };
         let Some(to) = self.send_target() else { return };
         self.command(Command::SendFile(FileSpec {

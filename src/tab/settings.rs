@@ -21,7 +21,7 @@ pub struct TabSettings {
     /// TCP client: the server's host. TCP server and UDP: the local address.
     pub host: String,
     pub port: String,
-    /// UDP only: where sends go.
+    /// UDP: where sends go. Relay: the upstream.
     pub remote_host: String,
     pub remote_port: String,
     pub connect_timeout_secs: f64,
@@ -188,20 +188,19 @@ impl TabSettings {
             Mode::TcpClient => ("127.0.0.1", "8000"),
             Mode::TcpServer => ("0.0.0.0", "8000"),
             Mode::Udp => ("0.0.0.0", "8001"),
+            Mode::Relay => ("0.0.0.0", "8010"),
+        };
+        // UDP: where sends go; relay: the upstream.
+        let (remote_host, remote_port) = match mode {
+            Mode::Udp => ("127.0.0.1", "8002"),
+            Mode::Relay => ("127.0.0.1", "8000"),
+            Mode::TcpClient | Mode::TcpServer => ("", ""),
         };
         Self {
             host: host.to_owned(),
             port: port.to_owned(),
-            remote_host: if mode == Mode::Udp {
-                "127.0.0.1".to_owned()
-            } else {
-                String::new()
-            },
-            remote_port: if mode == Mode::Udp {
-                "8002".to_owned()
-            } else {
-                String::new()
-            },
+            remote_host: remote_host.to_owned(),
+            remote_port: remote_port.to_owned(),
             connect_timeout_secs: net::DEFAULT_CONNECT_TIMEOUT.as_secs_f64(),
             stack: net::Stack::default(),
             client: ClientFields::default(),

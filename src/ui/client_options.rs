@@ -1,7 +1,9 @@
 //! The settings panel's Connect options section (TCP client): the local address and port to
-//! connect from, reconnecting, and what to send as soon as the connection is up.
+//! connect from, reconnecting, and what to send as soon as the connection is up. The relay
+//! shows the local address and port its upstream connections start from.
 
 use crate::i18n::{Language, tr};
+use crate::session::Mode;
 use crate::tab::{Tab, TabSettings};
 
 pub fn show(
@@ -42,6 +44,10 @@ pub fn show(
                 .labelled_by(label.id)
                 .on_hover_text(tr!(lang, "client.local_hint"));
         });
+        // The relay dials each pair's upstream once; it has no first message of its own.
+        if tab.mode == Mode::Relay {
+            return;
+        }
         ui.separator();
         ui.checkbox(&mut fields.reconnect, tr!(lang, "client.reconnect"))
             .on_hover_text(tr!(lang, "client.reconnect_hint"));

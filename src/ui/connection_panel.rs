@@ -95,12 +95,18 @@ fn endpoint_rows(
     };
     let port = tr!(lang, "connection.port");
     let timeout = tr!(lang, "connection.timeout");
-    let remote_host = tr!(lang, "connection.remote_host");
-    let remote_port = tr!(lang, "connection.remote_port");
+    let (remote_host, remote_port) = if tab.mode == Mode::Relay {
+        let host = tr!(lang, "relay.upstream_host");
+        (host, tr!(lang, "relay.upstream_port"))
+    } else {
+        let host = tr!(lang, "connection.remote_host");
+        (host, tr!(lang, "connection.remote_port"))
+    };
     let column = match tab.mode {
         Mode::TcpClient => widest(ui, &[&host, &port, &timeout]),
         Mode::TcpServer => widest(ui, &[&host, &port]),
         Mode::Udp => widest(ui, &[&host, &port, &remote_host, &remote_port]),
+        Mode::Relay => widest(ui, &[&host, &port, &remote_host, &remote_port, &timeout]),
     };
     let errors = &tab.view.errors;
     let menu = (tab.mode != Mode::TcpClient).then_some(choices);
@@ -109,15 +115,14 @@ fn endpoint_rows(
     let port = Field::new(&port, &mut settings.port, editable);
     text_row(ui, column, port, errors.port.as_deref(), None, lang);
     match tab.mode {
-        Mode::TcpClient => {
-            ui.horizontal(|ui| {
-                let label = label_cell(ui, column, &timeout);
-                let timeout = egui::DragValue::new(&mut settings.connect_timeout_secs)
-                    .range(0.1..=600.0)
-                    .speed(0.1)
-                    .max_decimals(1);
-                ui.add_enabled(editable, timeout).labelled_by(label.id);
-            });
+        Mode::TcpClient => timeout_row(ui, column, &timeout, settings, editable),
+        Mode::Relay => {
+            // Where each client's own connection goes: fixed while the relay runs.
+            let host = Field::new(&remote_host, &mut settings.remote_host, editable);
+            text_row(ui, column, host, None, None, lang);
+            let port = Field::new(&remote_port, &mut settings.remote_port, editable);
+            text_row(ui, column, port, errors.remote.as_deref(), None, lang);
+            timeout_row(ui, column, &timeout, settings, editable);
         }
         Mode::Udp => {
             // Said in the empty fields, not on a line of its own: the UDP tab's panel fits
@@ -131,6 +136,24 @@ fn endpoint_rows(
         }
         Mode::TcpServer => {}
     }
+}
+
+/// The connect timeout (the TCP client's, the relay's to its upstream).
+fn timeout_row(
+    ui: &mut egui::Ui,
+    column: f32,
+    label: &str,
+    settings: &mut TabSettings,
+    editable: bool,
+) {
+    ui.horizontal(|ui| {
+        let label = label_cell(ui, column, label);
+        let timeout = egui::DragValue::new(&mut settings.connect_timeout_secs)
+            .range(0.1..=600.0)
+            .speed(0.1)
+            .max_decimals(1);
+        ui.add_enabled(editable, timeout).labelled_by(label.id);
+    });
 }
 
 /// The width of the widest of `labels`: the label column, whatever the language.

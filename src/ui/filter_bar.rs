@@ -1,6 +1,7 @@
 //! The filter: text or hex byte pattern, directions, peer; and how many entries match.
 
 use crate::i18n::{Language, tr};
+use crate::session::Mode;
 use crate::tab::{Tab, TabSettings};
 use crate::units::group_digits;
 
@@ -28,9 +29,18 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
         ui.add(edit).labelled_by(label.id);
         ui.checkbox(&mut fields.hex, hex);
     });
+    // The relay's received side is the upstream's answers, its sent side the clients' words.
+    let (rx, tx) = if tab.mode == Mode::Relay {
+        (
+            tr!(lang, "relay.filter_to_client"),
+            tr!(lang, "relay.filter_to_upstream"),
+        )
+    } else {
+        (tr!(lang, "filter.rx"), tr!(lang, "filter.tx"))
+    };
     let directions = [
-        (&mut fields.rx, tr!(lang, "filter.rx")),
-        (&mut fields.tx, tr!(lang, "filter.tx")),
+        (&mut fields.rx, rx),
+        (&mut fields.tx, tx),
         (&mut fields.info, tr!(lang, "filter.info")),
     ];
     let width = directions

@@ -12,6 +12,7 @@ pub fn mode(lang: Language, mode: Mode) -> Cow<'static, str> {
         Mode::TcpClient => tr!(lang, "app.tab.tcp_client"),
         Mode::TcpServer => tr!(lang, "app.tab.tcp_server"),
         Mode::Udp => tr!(lang, "app.tab.udp"),
+        Mode::Relay => tr!(lang, "relay.tab"),
     }
 }
 
@@ -20,8 +21,8 @@ pub fn toggle(lang: Language, mode: Mode, starts: bool) -> Cow<'static, str> {
     match (mode, starts) {
         (Mode::TcpClient, true) => tr!(lang, "connection.connect"),
         (Mode::TcpClient, false) => tr!(lang, "connection.disconnect"),
-        (Mode::TcpServer, true) => tr!(lang, "connection.listen"),
-        (Mode::TcpServer, false) => tr!(lang, "connection.stop"),
+        (Mode::TcpServer | Mode::Relay, true) => tr!(lang, "connection.listen"),
+        (Mode::TcpServer | Mode::Relay, false) => tr!(lang, "connection.stop"),
         (Mode::Udp, true) => tr!(lang, "connection.open"),
         (Mode::Udp, false) => tr!(lang, "connection.close"),
     }

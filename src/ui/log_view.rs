@@ -254,6 +254,9 @@ pub(super) struct Colors {
     pub(super) strong: Color32,
     pub(super) rx: Color32,
     pub(super) tx: Color32,
+    /// Relay: each way through a pair in a colour of its own.
+    pub(super) to_upstream: Color32,
+    pub(super) to_client: Color32,
     pub(super) error: Color32,
     pub(super) invalid: Color32,
     pub(super) control: Color32,
@@ -276,6 +279,14 @@ impl Colors {
                 Color32::from_rgb(120, 170, 255),
                 Color32::from_rgb(30, 80, 200),
             ),
+            to_upstream: pick(
+                Color32::from_rgb(80, 200, 215),
+                Color32::from_rgb(0, 110, 130),
+            ),
+            to_client: pick(
+                Color32::from_rgb(235, 190, 90),
+                Color32::from_rgb(140, 90, 0),
+            ),
             error: visuals.error_fg_color,
             invalid: pick(
                 Color32::from_rgb(255, 150, 60),
@@ -293,6 +304,8 @@ impl Colors {
         match direction {
             Direction::Rx => self.rx,
             Direction::Tx => self.tx,
+            Direction::ToUpstream => self.to_upstream,
+            Direction::ToClient => self.to_client,
             Direction::Info => self.weak,
             Direction::Error => self.error,
         }
@@ -332,7 +345,9 @@ impl RowStyle {
         }
         let head = job.text.len();
         let plain = match entry.direction() {
-            Direction::Rx | Direction::Tx => self.colors.strong,
+            Direction::Rx | Direction::Tx | Direction::ToUpstream | Direction::ToClient => {
+                self.colors.strong
+            }
             Direction::Info => self.colors.text,
             Direction::Error => self.colors.error,
         };

@@ -25,6 +25,7 @@ pub mod log_row;
 pub mod log_view;
 pub mod look;
 pub mod multicast_panel;
+pub mod pair_list;
 pub mod quick_commands;
 pub mod receive_panel;
 pub mod redraw_cap;

@@ -6,6 +6,7 @@ use std::ops::RangeInclusive;
 
 use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
+use crate::session::Mode;
 use crate::tab::{Tab, TabSettings};
 
 /// What the panel shows that belongs to the whole app, not the tab.
@@ -36,13 +37,17 @@ pub fn show(
             section(ui, "connection", &connection, true, |ui| {
                 super::connection_panel::show(ui, tab, settings, lang, address_choices, requests);
             });
-            if tab.mode == crate::session::Mode::TcpClient {
-                let title = tr!(lang, "panel.client_options");
+            if matches!(tab.mode, Mode::TcpClient | Mode::Relay) {
+                let title = if tab.mode == Mode::Relay {
+                    tr!(lang, "relay.upstream_options")
+                } else {
+                    tr!(lang, "panel.client_options")
+                };
                 section(ui, "client options", &title, false, |ui| {
                     super::client_options::show(ui, tab, settings, lang, address_choices);
                 });
             }
-            if tab.mode != crate::session::Mode::Udp {
+            if matches!(tab.mode, Mode::TcpClient | Mode::TcpServer) {
                 // Folded, its title says whether TLS is on.
                 let mut title = tr!(lang, "panel.tls").into_owned();
                 if settings.tls.enabled {
@@ -52,7 +57,7 @@ pub fn show(
                     super::tls_panel::show(ui, tab, settings, lang, requests);
                 });
             }
-            if tab.mode == crate::session::Mode::Udp {
+            if tab.mode == Mode::Udp {
                 section(
                     ui,
                     "multicast",
@@ -66,16 +71,19 @@ pub fn show(
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
                 super::receive_panel::show(ui, settings, lang);
             });
-            section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
-                super::send_options::show(ui, tab, settings, lang, requests);
-                if ui
-                    .button(tr!(lang, "send.replay"))
-                    .on_hover_text(tr!(lang, "send.replay_hint"))
-                    .clicked()
-                {
-                    requests.push(UiCommand::ToggleReplay);
-                }
-            });
+            // The relay sends nothing of its own.
+            if tab.mode != Mode::Relay {
+                section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
+                    super::send_options::show(ui, tab, settings, lang, requests);
+                    if ui
+                        .button(tr!(lang, "send.replay"))
+                        .on_hover_text(tr!(lang, "send.replay_hint"))
+                        .clicked()
+                    {
+                        requests.push(UiCommand::ToggleReplay);
+                    }
+                });
+            }
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
                 super::framing_panel::show(ui, tab, settings, lang, requests);
                 // For every tab: what a frame costs where there is no GPU.

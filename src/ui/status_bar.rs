@@ -3,6 +3,7 @@
 
 use super::command::{Requests, UiCommand};
 use crate::i18n::{Language, tr};
+use crate::session::Mode;
 use crate::tab::{Tab, TabAction};
 use crate::units::{bytes_text, group_digits};
 
@@ -63,15 +64,31 @@ fn notice_texts(ui: &mut egui::Ui, lang: Language, notices: &Notices<'_>) {
 /// Bytes and messages each way, then what is dropped or waiting, if anything.
 fn counters(ui: &mut egui::Ui, tab: &Tab, lang: Language, recording_backlog: usize) {
     let counters = &tab.session().counters;
-    ui.monospace(tr!(
-        lang,
-        "connection.counters",
-        rx_bytes = group_digits(counters.rx_bytes),
-        rx_messages = counters.rx_messages,
-        tx_bytes = group_digits(counters.tx_bytes),
-        tx_messages = counters.tx_messages
-    ))
-    .on_hover_text(tr!(lang, "connection.counters_hint"));
+    let (rx_bytes, rx_messages) = (group_digits(counters.rx_bytes), counters.rx_messages);
+    let (tx_bytes, tx_messages) = (group_digits(counters.tx_bytes), counters.tx_messages);
+    // The relay's sent side is what its clients sent on, its received side the answers.
+    let (text, hint) = if tab.mode == Mode::Relay {
+        let text = tr!(
+            lang,
+            "relay.counters",
+            rx_bytes = rx_bytes,
+            rx_messages = rx_messages,
+            tx_bytes = tx_bytes,
+            tx_messages = tx_messages
+        );
+        (text, tr!(lang, "relay.counters_hint"))
+    } else {
+        let text = tr!(
+            lang,
+            "connection.counters",
+            rx_bytes = rx_bytes,
+            rx_messages = rx_messages,
+            tx_bytes = tx_bytes,
+            tx_messages = tx_messages
+        );
+        (text, tr!(lang, "connection.counters_hint"))
+    };
+    ui.monospace(text).on_hover_text(hint);
     if counters.dropped > 0 {
         let count = group_digits(counters.dropped);
         let text = tr!(lang, "connection.dropped", count = count);

@@ -152,6 +152,26 @@ pub fn start_server(harness: &mut Harness<'static, App>) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
 
+pub fn relay_port(harness: &Harness<'_, App>) -> Option<u16> {
+    match harness.state().tab(Mode::Relay).session().status {
+        Status::Listening { local } => Some(local.port()),
+        _ => None,
+    }
+}
+
+/// Starts the Relay tab on 127.0.0.1 and an ephemeral port, toward `upstream`.
+pub fn start_relay(harness: &mut Harness<'static, App>, upstream: SocketAddr) -> SocketAddr {
+    click(harness, "Relay");
+    type_field(harness, "Address", "127.0.0.1");
+    type_field(harness, "Port", "0");
+    type_field(harness, "Upstream host", "127.0.0.1");
+    type_field(harness, "Upstream port", &upstream.port().to_string());
+    click(harness, "Listen");
+    step_until(harness, "the relay listening", |h| relay_port(h).is_some());
+    let port = relay_port(harness).expect("listening");
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
 /// Opens the UDP tab on 127.0.0.1 and an ephemeral port.
 pub fn open_udp(harness: &mut Harness<'static, App>) -> SocketAddr {
     click(harness, "UDP");

@@ -194,8 +194,17 @@ fn scrolled_to(harness: &mut Harness<'_, App>, item: &Placed) -> Option<egui::Re
         .filter(|rect| *rect != item.rect)
 }
 
+/// Each tab's name, by its key.
+const TABS: [&str; 4] = [
+    "app.tab.tcp_client",
+    "app.tab.tcp_server",
+    "app.tab.udp",
+    "relay.tab",
+];
+
 /// Every tab with traffic in it: a connected TCP client that got GBK text and a binary frame,
-/// a server with two clients that each sent a line, a UDP socket that got datagrams.
+/// a server with two clients that each sent a line, a UDP socket that got datagrams, a relay
+/// with a pair.
 fn busy_app() -> (
     Harness<'static, App>,
     Vec<std::net::TcpStream>,
@@ -237,6 +246,20 @@ fn busy_app() -> (
             format!("datagram {n}").as_bytes(),
         );
     }
+    // A relay with a pair that spoke both ways.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let mut client = std::net::TcpStream::connect(relay).expect("connect");
+    let (mut server, _) = upstream.accept().expect("accept");
+    client.write_all(b"GET / HTTP/1.0\r\n\r\n").expect("write");
+    server
+        .write_all(b"HTTP/1.0 200 OK\r\n\r\nhello")
+        .expect("write");
+    step_until(&mut harness, "the relay heard both ways", |h| {
+        let counters = &h.state().tab(Mode::Relay).session().counters;
+        counters.rx_messages >= 1 && counters.tx_messages >= 1
+    });
+    peers.extend([client, server]);
     (harness, peers, udp)
 }
 
@@ -257,7 +280,7 @@ fn every_tab_fits_every_window_size_in_both_languages_and_themes() {
                     .state_mut()
                     .run(&ctx, UiCommand::SetTheme(theme.into()));
                 harness.step();
-                for tab in ["app.tab.tcp_client", "app.tab.tcp_server", "app.tab.udp"] {
+                for tab in TABS {
                     click(&mut harness, &text(language, tab));
                     for _ in 0..10 {
                         harness.step();
@@ -279,7 +302,7 @@ fn every_tab_fits_every_window_size_in_both_languages_and_themes() {
         &mut harness,
         &text(Language::SimplifiedChinese, "app.settings_panel"),
     );
-    for tab in ["app.tab.tcp_client", "app.tab.tcp_server", "app.tab.udp"] {
+    for tab in TABS {
         click(&mut harness, &text(Language::SimplifiedChinese, tab));
         for _ in 0..10 {
             harness.step();

@@ -228,8 +228,9 @@ fn each_tab_has_an_interface_of_its_own() {
         [
             "sockscope tcp-client",
             "sockscope tcp-server",
-            "sockscope udp"
+            "sockscope udp",
+            "sockscope relay"
         ]
     );
-    assert_eq!(ids, [0, 1, 2]);
+    assert_eq!(ids, [0, 1, 2, 3]);
 }

@@ -120,8 +120,8 @@ impl LogStore {
 /// The slot of a data entry's stream direction (received, sent); status messages stand alone.
 fn stream_direction(tag: EntryTag) -> Option<usize> {
     match tag.direction() {
-        Direction::Rx => Some(0),
-        Direction::Tx => Some(1),
+        Direction::Rx | Direction::ToClient => Some(0),
+        Direction::Tx | Direction::ToUpstream => Some(1),
         Direction::Info | Direction::Error => None,
     }
 }

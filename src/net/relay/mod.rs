@@ -1,0 +1,345 @@
+//! Relay session: listens like a TCP server, and gives each client that connects its own
+//! connection to the upstream; bytes go both ways as they arrive, and a copy of each read
+//! comes to the session as [`EventKind::Forwarded`].
+//!
+//! Faithful both ways: a side that reads slowly slows the other (each direction holds at most
+//! [`WINDOW`] bytes, then the relay stops reading the sending side), a half-close is passed on
+//! as a half-close once what came before it is written, a reset as a reset.
+
+mod pair;
+mod upstream;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use pair::{Pair, Side};
+use upstream::Dialer;
+
+use super::listener::Listener;
+use super::replay::Reach;
+use super::socket::Stack;
+use super::{ClientId, CloseReason, Command, EventKind, NetError, ReadBuffer, WorkerContext};
+
+/// Bytes of one direction of a pair that may wait for the receiving side: past it the relay
+/// stops reading the sending side, and TCP's own flow control slows it.
+pub const WINDOW: usize = 256 * 1024;
+
+const LISTENER_TOKEN: mio::Token = mio::Token(1);
+/// Pair tokens: the client's is `FIRST_PAIR_TOKEN + 2 * id`, the upstream's the next one.
+const FIRST_PAIR_TOKEN: usize = 2;
+
+/// What a relay listens on and where it connects each client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RelayConfig {
+    pub listen: SocketAddr,
+    /// On `::`: IPv4 clients too, or not.
+    pub stack: Stack,
+    /// An IP literal or a DNS name, looked up for each client (as a new connection would).
+    pub upstream_host: String,
+    pub upstream_port: u16,
+    /// Covers the name lookup and every connect attempt of one pair.
+    pub connect_timeout: Duration,
+    /// Connect to the upstream from this address and/or port (port 0: any).
+    pub local: Option<SocketAddr>,
+}
+
+impl RelayConfig {
+    /// The upstream as the user wrote it, for messages.
+    pub fn upstream(&self) -> String {
+        if self.upstream_host.contains(':') {
+            format!("[{}]:{}", self.upstream_host, self.upstream_port)
+        } else {
+            format!("{}:{}", self.upstream_host, self.upstream_port)
+        }
+    }
+}
+
+fn token_of(id: ClientId, side: Side) -> mio::Token {
+    let upstream = usize::from(side == Side::Upstream);
+    mio::Token(FIRST_PAIR_TOKEN + 2 * id.0 as usize + upstream)
+}
+
+fn pair_of(token: mio::Token) -> Option<(ClientId, Side)> {
+    let n = token.0.checked_sub(FIRST_PAIR_TOKEN)?;
+    let side = if n % 2 == 1 {
+        Side::Upstream
+    } else {
+        Side::Client
+    };
+    Some((ClientId((n / 2) as u64), side))
+}
+
+struct Relay {
+    dialer: Dialer,
+    listener: Listener,
+    pairs: BTreeMap<ClientId, Pair>,
+    /// Pairs with bytes left unread (their turn ended, or the session was behind).
+    unread: BTreeSet<ClientId>,
+    next_id: u64,
+    buffer: ReadBuffer,
+}
+
+pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
+    let mut relay = Relay {
+        dialer: Dialer::new(config, &context.waker),
+        listener: Listener::new(config.stack, LISTENER_TOKEN),
+        pairs: BTreeMap::new(),
+        unread: BTreeSet::new(),
+        next_id: 1,
+        buffer: context.sink.read_buffer(),
+    };
+    if let Err(error) = relay.listener.listen(&context, config.listen) {
+        let failed = EventKind::Closed(CloseReason::Failed(error));
+        context.sink.emit(failed);
+        return;
+    }
+    let reason = relay.serve(&mut context);
+    relay.end_all(&context, &CloseReason::Requested);
+    // Close the listener before reporting Closed, so the port is free once the UI hears of it.
+    drop(relay);
+    context.sink.emit(EventKind::Closed(reason));
+}
+
+impl Relay {
+    /// Relays until the user shuts the session down, or nothing is left to relay.
+    fn serve(&mut self, context: &mut WorkerContext) -> CloseReason {
+        let mut events = mio::Events::with_capacity(1024);
+        loop {
+            let unread = !self.unread.is_empty();
+            let connects = self.pairs.values().filter_map(Pair::connect_due).min();
+            let backlogs = self.pairs.values().filter_map(Pair::backlog_due).min();
+            let due = [connects, backlogs, self.listener.retry_due()];
+            let due = due.into_iter().flatten().min();
+            let reach = Reach {
+                waiting: 0,
+                reachable: !self.pairs.is_empty(),
+            };
+            if let Err(error) = context.poll(&mut events, 0, reach, unread, due) {
+                return CloseReason::Failed(NetError::io("poll failed", &error));
+            }
+            for event in &events {
+                match event.token() {
+                    LISTENER_TOKEN => self.accept_all(context),
+                    token => {
+                        if let Some((id, side)) = pair_of(token) {
+                            self.on_ready(context, id, side);
+                        }
+                    }
+                }
+            }
+            for command in context.take_commands(0, reach) {
+                if let Some(reason) = self.execute(context, &command) {
+                    return reason;
+                }
+            }
+            self.advance_connects(context);
+            self.read_unread(context);
+            self.report_backlogs(context);
+            if self.listener.retry_is_due() {
+                self.accept_all(context);
+            }
+            if !self.listener.is_listening() && self.pairs.is_empty() {
+                return CloseReason::Idle;
+            }
+        }
+    }
+
+    /// Carries out one command; `Some` ends the session.
+    fn execute(&mut self, context: &WorkerContext, command: &Command) -> Option<CloseReason> {
+        match *command {
+            Command::Listen(local) => {
+                if let Err(error) = self.listener.listen(context, local) {
+                    context.sink.emit(EventKind::Warning(error));
+                }
+            }
+            Command::StopListening => self.listener.stop(context),
+            Command::DisconnectClient(id) => self.end(context, id, CloseReason::Requested),
+            Command::DisconnectAllClients => self.end_all(context, &CloseReason::Requested),
+            Command::Shutdown => return Some(CloseReason::Requested),
+            Command::Send { origin, .. } => {
+                let error = NetError::Io {
+                    context: "cannot send".to_owned(),
+                    detail: "the relay forwards what its two sides send".to_owned(),
+                };
+                context.sink.emit(EventKind::SendFailed {
+                    peer: None,
+                    error,
+                    origin,
+                });
+            }
+            // The worker context runs cyclic sends, replays and files and never passes these
+            // on; Broadcast and groups are UDP's.
+            Command::SetBroadcast(_)
+            | Command::JoinGroup(_)
+            | Command::LeaveGroup(_)
+            | Command::StartCycle(_)
+            | Command::SendAfter { .. }
+            | Command::StartReplay(_)
+            | Command::PauseReplay
+            | Command::ResumeReplay
+            | Command::StopReplay
+            | Command::StopCycle
+            | Command::SendFile(_)
+            | Command::CancelFile => {}
+        }
+        None
+    }
+
+    fn accept_all(&mut self, context: &WorkerContext) {
+        while let Some((socket, peer, local)) = self.listener.accept(context, self.pairs.len()) {
+            let id = ClientId(self.next_id);
+            self.next_id += 1;
+            self.admit(context, id, socket, peer, local);
+        }
+    }
+
+    /// Takes a client in and starts dialing its upstream; its bytes wait in the kernel until
+    /// the upstream is there to take them.
+    fn admit(
+        &mut self,
+        context: &WorkerContext,
+        id: ClientId,
+        mut socket: mio::net::TcpStream,
+        peer: SocketAddr,
+        local: SocketAddr,
+    ) {
+        let registry = context.poll.registry();
+        let interest = mio::Interest::READABLE;
+        if let Err(error) = registry.register(&mut socket, token_of(id, Side::Client), interest) {
+            let error = NetError::io(format!("cannot serve {peer}"), &error);
+            context.sink.emit(EventKind::Warning(error));
+            return;
+        }
+        let dial = self.dialer.dial(Instant::now());
+        self.pairs.insert(id, Pair::new(socket, peer, dial));
+        context
+            .sink
+            .emit(EventKind::ClientConnected { id, peer, local });
+        self.advance_connect(context, id);
+    }
+
+    /// Moves every pair still dialing on: lookups answered, connects done or overdue.
+    fn advance_connects(&mut self, context: &WorkerContext) {
+        let dialing: Vec<ClientId> = self
+            .pairs
+            .iter()
+            .filter(|(_, pair)| pair.connect_due().is_some())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in dialing {
+            self.advance_connect(context, id);
+        }
+    }
+
+    fn advance_connect(&mut self, context: &WorkerContext, id: ClientId) {
+        let Some(pair) = self.pairs.get_mut(&id) else {
+            return;
+        };
+        let registry = context.poll.registry();
+        let token = token_of(id, Side::Upstream);
+        match pair.advance_connect(&self.dialer, registry, token) {
+            Ok(Some((upstream, local))) => {
+                context.sink.emit(EventKind::UpstreamConnected {
+                    id,
+                    upstream,
+                    local,
+                });
+                self.pump(context, id);
+            }
+            Ok(None) => {}
+            Err(error) => {
+                let target = self.dialer.target();
+                let error = NetError::Upstream {
+                    target,
+                    error: Box::new(error),
+                };
+                self.end(context, id, CloseReason::Failed(error));
+            }
+        }
+    }
+
+    fn on_ready(&mut self, context: &WorkerContext, id: ClientId, side: Side) {
+        let dialing = self
+            .pairs
+            .get(&id)
+            .is_some_and(|pair| pair.connect_due().is_some());
+        if !dialing {
+            self.pump(context, id);
+        } else if side == Side::Upstream {
+            self.advance_connect(context, id);
+        } else if let Some(failure) = self.pairs.get(&id).and_then(Pair::client_failure) {
+            // A client that reset while its upstream was dialed ends its pair now.
+            let reason = failure.reason(self.dialer.target());
+            self.end(context, id, reason);
+        }
+    }
+
+    /// Says the backlogs whose change was held back, now that they are due.
+    fn report_backlogs(&mut self, context: &WorkerContext) {
+        let now = Instant::now();
+        for (id, pair) in &mut self.pairs {
+            if pair.backlog_due().is_some_and(|due| due <= now) {
+                pair.report_backlog(*id, &context.sink);
+            }
+        }
+    }
+
+    /// Reads what was left unread, now that there is room for it.
+    fn read_unread(&mut self, context: &WorkerContext) {
+        for id in std::mem::take(&mut self.unread) {
+            if context.sink.must_pause() {
+                self.unread.insert(id);
+            } else {
+                self.pump(context, id);
+            }
+        }
+    }
+
+    /// Moves a pair's bytes on both ways, and ends it when both sides are done or one failed.
+    fn pump(&mut self, context: &WorkerContext, id: ClientId) {
+        let Some(pair) = self.pairs.get_mut(&id) else {
+            return;
+        };
+        let registry = context.poll.registry();
+        let tokens = [token_of(id, Side::Client), token_of(id, Side::Upstream)];
+        let pumped = pair.pump(id, &context.sink, &mut self.buffer, registry, tokens);
+        match pumped {
+            Ok(pair::Pumped::Open { unread }) => {
+                if unread {
+                    self.unread.insert(id);
+                }
+            }
+            Ok(pair::Pumped::Done) => self.end(context, id, CloseReason::PeerClosed),
+            Err(failure) => {
+                if let Some(pair) = self.pairs.get_mut(&id) {
+                    pair.reset(failure.side.other());
+                }
+                let reason = failure.reason(self.dialer.target());
+                self.end(context, id, reason);
+            }
+        }
+    }
+
+    /// Closes pair `id`'s two connections and says why.
+    fn end(&mut self, context: &WorkerContext, id: ClientId, reason: CloseReason) {
+        self.unread.remove(&id);
+        if let Some(mut pair) = self.pairs.remove(&id) {
+            self.listener.descriptor_freed();
+            pair.deregister(context.poll.registry());
+            let peer = pair.peer();
+            // Close both before reporting, so each side has seen its end.
+            drop(pair);
+            context
+                .sink
+                .emit(EventKind::ClientDisconnected { id, peer, reason });
+        }
+    }
+
+    fn end_all(&mut self, context: &WorkerContext, reason: &CloseReason) {
+        let ids: Vec<ClientId> = self.pairs.keys().copied().collect();
+        for id in ids {
+            self.end(context, id, reason.clone());
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! One client and its upstream: moving bytes each way, passing on a half-close or a reset.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::{Duration, Instant};
+
+use super::WINDOW;
+use super::upstream::{Dial, Dialer};
+use crate::net::outbox::{Outbox, ReadOutcome, read_available};
+use crate::net::{
+    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, Toward, want_writable,
+};
+
+/// A pair's backlog is said again at most this often while it changes (and at once when it
+/// starts or ends).
+const BACKLOG_REPORT_EVERY: Duration = Duration::from_millis(250);
+
+/// One of a pair's two connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    Client,
+    Upstream,
+}
+
+impl Side {
+    pub fn other(self) -> Self {
+        match self {
+            Self::Client => Self::Upstream,
+            Self::Upstream => Self::Client,
+        }
+    }
+
+    /// Where bytes read from this side go.
+    fn toward(self) -> Toward {
+        match self {
+            Self::Client => Toward::Upstream,
+            Self::Upstream => Toward::Client,
+        }
+    }
+}
+
+/// One connection of a pair.
+struct End {
+    socket: mio::net::TcpStream,
+    /// Bytes read from the other side, waiting to be written here.
+    outbox: Outbox<()>,
+    /// Registered for writability.
+    writing: bool,
+    /// It finished sending: its FIN was read.
+    finished: bool,
+    /// The relay finished sending to it, after everything the other side sent before its FIN.
+    shut: bool,
+}
+
+impl End {
+    fn new(socket: mio::net::TcpStream, writing: bool) -> Self {
+        Self {
+            socket,
+            outbox: Outbox::default(),
+            writing,
+            finished: false,
+            shut: false,
+        }
+    }
+
+    /// Fails with the socket's pending error (a reset), if it has one.
+    fn check_error(&self, side: Side) -> Result<(), Failure> {
+        match self.socket.take_error() {
+            Ok(None) => Ok(()),
+            Ok(Some(error)) | Err(error) => Err(Failure::on(side, &error)),
+        }
+    }
+
+    fn flush(&mut self, side: Side) -> Result<(), Failure> {
+        self.outbox
+            .flush(&mut self.socket, |_, ()| {})
+            .map_err(|error| Failure::on(side, &error))
+    }
+}
+
+/// What went wrong on one side of a pair: the pair ends, and the other side is reset.
+pub(super) struct Failure {
+    pub side: Side,
+    error: NetError,
+}
+
+impl Failure {
+    fn on(side: Side, error: &io::Error) -> Self {
+        let context = match side {
+            Side::Client => "client",
+            Side::Upstream => "upstream",
+        };
+        Self {
+            side,
+            error: NetError::from_stream(context, error),
+        }
+    }
+
+    /// Why the pair ended, naming the upstream (`target`) when the failure was its.
+    pub fn reason(self, target: String) -> CloseReason {
+        CloseReason::Failed(match self.side {
+            Side::Client => self.error,
+            Side::Upstream => NetError::Upstream {
+                target,
+                error: Box::new(self.error),
+            },
+        })
+    }
+}
+
+/// What pumping a pair left.
+pub(super) enum Pumped {
+    /// Still going; `unread`: bytes were left in a socket, to be read on the next turn.
+    Open { unread: bool },
+    /// Both sides finished sending and everything was written: the pair is over.
+    Done,
+}
+
+pub(super) struct Pair {
+    peer: SocketAddr,
+    client: End,
+    upstream: Option<End>,
+    /// Until the upstream is connected.
+    dial: Option<Dial>,
+    /// The backlog last said, toward the upstream and toward the client, and when.
+    reported: ([usize; 2], Instant),
+}
+
+impl Pair {
+    pub fn new(client: mio::net::TcpStream, peer: SocketAddr, dial: Dial) -> Self {
+        Self {
+            peer,
+            client: End::new(client, false),
+            upstream: None,
+            dial: Some(dial),
+            reported: ([0, 0], Instant::now()),
+        }
+    }
+
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// While dialing: the client's reset, if it sent one (its bytes wait unread till then).
+    pub fn client_failure(&self) -> Option<Failure> {
+        self.client.check_error(Side::Client).err()
+    }
+
+    /// While the upstream is being dialed: when the connect times out.
+    pub fn connect_due(&self) -> Option<Instant> {
+        self.dial.as_ref().map(|dial| dial.deadline)
+    }
+
+    /// Dials on; the upstream's address and this end's once connected.
+    pub fn advance_connect(
+        &mut self,
+        dialer: &Dialer,
+        registry: &mio::Registry,
+        token: mio::Token,
+    ) -> Result<Option<(SocketAddr, SocketAddr)>, NetError> {
+        let Some(dial) = &mut self.dial else {
+            return Ok(None);
+        };
+        let Some((socket, upstream, local)) = dial.advance(dialer, registry, token)? else {
+            return Ok(None);
+        };
+        self.dial = None;
+        // Registered for writability while it connected.
+        self.upstream = Some(End::new(socket, true));
+        Ok(Some((upstream, local)))
+    }
+
+    /// Moves bytes both ways as far as the sockets and the windows allow.
+    pub fn pump(
+        &mut self,
+        id: ClientId,
+        sink: &EventSink,
+        buffer: &mut ReadBuffer,
+        registry: &mio::Registry,
+        tokens: [mio::Token; 2],
+    ) -> Result<Pumped, Failure> {
+        let Some(upstream) = &mut self.upstream else {
+            return Ok(Pumped::Open { unread: false });
+        };
+        let way = Way {
+            id,
+            peer: self.peer,
+            sink,
+        };
+        let client = &mut self.client;
+        let mut unread = way.forward(client, upstream, Side::Client, buffer)?;
+        unread |= way.forward(upstream, client, Side::Upstream, buffer)?;
+        for (end, token, side) in [
+            (&mut *client, tokens[0], Side::Client),
+            (&mut *upstream, tokens[1], Side::Upstream),
+        ] {
+            let want = !end.outbox.is_empty();
+            want_writable(registry, &mut end.socket, token, &mut end.writing, want)
+                .map_err(|error| Failure::on(side, &error))?;
+        }
+        if client.shut && upstream.shut {
+            return Ok(Pumped::Done);
+        }
+        self.report_backlog(id, sink);
+        Ok(Pumped::Open { unread })
+    }
+
+    /// What waits each way: toward the upstream, toward the client.
+    fn backlog(&self) -> [usize; 2] {
+        let to_upstream = self
+            .upstream
+            .as_ref()
+            .map_or(0, |end| end.outbox.unwritten());
+        [to_upstream, self.client.outbox.unwritten()]
+    }
+
+    /// When a backlog that changed since it was last said is due to be said again.
+    pub fn backlog_due(&self) -> Option<Instant> {
+        let (said, at) = self.reported;
+        (self.backlog() != said).then_some(at + BACKLOG_REPORT_EVERY)
+    }
+
+    /// Says the backlog each way when one starts or ends, and now and then while it changes
+    /// (a change held back is said when [`Self::backlog_due`]).
+    pub fn report_backlog(&mut self, id: ClientId, sink: &EventSink) {
+        let backlog = self.backlog();
+        let (said, at) = self.reported;
+        if backlog == said {
+            return;
+        }
+        let started_or_ended = (0..2).any(|i| (backlog[i] == 0) != (said[i] == 0));
+        let now = Instant::now();
+        if started_or_ended || now.duration_since(at) >= BACKLOG_REPORT_EVERY {
+            self.reported = (backlog, now);
+            sink.emit(EventKind::Backlog {
+                id,
+                to_upstream: backlog[0],
+                to_client: backlog[1],
+            });
+        }
+    }
+
+    /// Makes `side`'s close a reset (RST), as the other side's was.
+    pub fn reset(&mut self, side: Side) {
+        let socket = match side {
+            Side::Client => Some(&self.client.socket),
+            Side::Upstream => self.upstream.as_ref().map(|end| &end.socket),
+        };
+        if let Some(socket) = socket {
+            let _ = socket2::SockRef::from(socket).set_linger(Some(Duration::ZERO));
+        }
+    }
+
+    pub fn deregister(&mut self, registry: &mio::Registry) {
+        let _ = registry.deregister(&mut self.client.socket);
+        if let Some(upstream) = &mut self.upstream {
+            let _ = registry.deregister(&mut upstream.socket);
+        }
+    }
+}
+
+/// What forwarding one way reports with.
+struct Way<'a> {
+    id: ClientId,
+    peer: SocketAddr,
+    sink: &'a EventSink,
+}
+
+impl Way<'_> {
+    /// Reads what `source` sent and writes it to `target`, until the source would block, the
+    /// target's window is full, or the session is behind; passes a finished source's FIN on
+    /// once everything before it is written. Returns whether bytes were left unread for a
+    /// reason other than the window (which the target's writability ends).
+    fn forward(
+        &self,
+        source: &mut End,
+        target: &mut End,
+        from: Side,
+        buffer: &mut ReadBuffer,
+    ) -> Result<bool, Failure> {
+        let to = from.other();
+        target.flush(to)?;
+        let mut unread = false;
+        if !source.finished && target.outbox.unwritten() < WINDOW && !self.sink.must_pause() {
+            let mut write_failed = None;
+            let on_data = |bytes: Vec<u8>| {
+                if let Err(error) = write_through(target, &bytes) {
+                    write_failed = Some(error);
+                    return false;
+                }
+                self.sink.emit(EventKind::Forwarded {
+                    id: self.id,
+                    peer: self.peer,
+                    toward: from.toward(),
+                    bytes,
+                });
+                target.outbox.unwritten() < WINDOW && !self.sink.must_pause()
+            };
+            let outcome = read_available(&mut source.socket, buffer, on_data);
+            if let Some(error) = write_failed {
+                return Err(Failure::on(to, &error));
+            }
+            match outcome.map_err(|error| Failure::on(from, &error))? {
+                ReadOutcome::Open => {}
+                ReadOutcome::Eof => source.finished = true,
+                ReadOutcome::Unfinished => unread = target.outbox.unwritten() < WINDOW,
+            }
+        } else if !source.finished && target.outbox.unwritten() < WINDOW {
+            // Behind: read again once the session has caught up.
+            unread = true;
+        }
+        if !source.finished && target.outbox.unwritten() >= WINDOW {
+            // Left unread while the target is full, but a reset must not wait behind the bytes
+            // before it: the socket has it as its pending error (the poll woke us for it).
+            source.check_error(from)?;
+        }
+        if source.finished && target.outbox.is_empty() && !target.shut {
+            match target.socket.shutdown(Shutdown::Write) {
+                Ok(()) => {}
+                // The target already went away: what it does next says how.
+                Err(error) if error.kind() == io::ErrorKind::NotConnected => {}
+                Err(error) => return Err(Failure::on(to, &error)),
+            }
+            target.shut = true;
+            self.sink.emit(EventKind::HalfClosed {
+                id: self.id,
+                peer: self.peer,
+                toward: from.toward(),
+            });
+        }
+        Ok(unread)
+    }
+}
+
+/// Writes `bytes` to `target` at once as far as its socket takes them (when nothing waits
+/// before them), and queues the rest.
+fn write_through(target: &mut End, bytes: &[u8]) -> io::Result<()> {
+    let mut written = 0;
+    if target.outbox.is_empty() {
+        while written < bytes.len() {
+            match target.socket.write(&bytes[written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    if written < bytes.len() {
+        target.outbox.push(bytes[written..].to_vec(), ());
+    }
+    Ok(())
+}

@@ -1,0 +1,157 @@
+//! Drives the Relay tab of the real App: a client and its upstream, both plain loopback
+//! sockets, talk through it; the log shows both sides, the pair list shows the pair.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+
+use egui_kittest::Harness;
+use sockscope::App;
+use sockscope::session::{Direction, Mode, Status};
+
+use crate::common::*;
+
+fn with_timeout(stream: TcpStream) -> TcpStream {
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    stream
+}
+
+/// The data entries of the relay's log, each way and its bytes, in order.
+fn forwarded(harness: &Harness<'_, App>) -> Vec<(Direction, Vec<u8>)> {
+    let session = harness.state().tab(Mode::Relay).session();
+    session
+        .log
+        .iter()
+        .filter(|entry| entry.tag.is_data())
+        .map(|entry| (entry.direction(), entry.bytes().to_vec()))
+        .collect()
+}
+
+#[test]
+fn both_sides_show_in_one_log_and_the_pair_closes_from_the_list() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("the relay connects on");
+    let mut server = with_timeout(server);
+    let client_name = client.local_addr().expect("addr").to_string();
+    step_until(&mut harness, "the pair listed", |h| {
+        shows(h, "Pairs (1)") && h.query_by_label(&client_name).is_some()
+    });
+
+    // The device speaks GBK: each side's words show decoded, marked with their way.
+    choose_encoding(&mut harness, "GBK");
+    client.write_all(NIHAO_GBK).expect("client writes");
+    let mut at_server = vec![0; NIHAO_GBK.len()];
+    server.read_exact(&mut at_server).expect("forwarded");
+    assert_eq!(at_server, NIHAO_GBK, "byte for byte to the upstream");
+    server.write_all(b"OK\r\n").expect("server answers");
+    let mut at_client = [0; 4];
+    client.read_exact(&mut at_client).expect("forwarded back");
+    assert_eq!(&at_client, b"OK\r\n");
+    step_until(&mut harness, "both ways logged", |h| {
+        forwarded(h).len() == 2
+    });
+    assert_eq!(
+        forwarded(&harness),
+        [
+            (Direction::ToUpstream, NIHAO_GBK.to_vec()),
+            (Direction::ToClient, b"OK\r\n".to_vec())
+        ]
+    );
+    assert!(shows(&harness, "你好，世界"), "decoded in GBK");
+    assert!(shows(&harness, "C->U") && shows(&harness, "U->C"));
+    let counted = {
+        let counters = &harness.state().tab(Mode::Relay).session().counters;
+        (counters.tx_bytes, counters.rx_bytes)
+    };
+    assert_eq!(
+        counted,
+        (10, 4),
+        "the client's words sent on, the answer received"
+    );
+
+    // The filter by way: only the upstream's answers.
+    tick(&mut harness, "C->U");
+    step_until(&mut harness, "the client's words filtered out", |h| {
+        !shows(h, "你好，世界")
+    });
+    tick(&mut harness, "C->U");
+
+    // Close all: both sides see their connection end.
+    click(&mut harness, "Close all");
+    let mut rest = Vec::new();
+    assert_eq!(client.read_to_end(&mut rest).expect("end"), 0);
+    assert_eq!(server.read_to_end(&mut rest).expect("end"), 0);
+    step_until(&mut harness, "the pair gone", |h| shows(h, "Pairs (0)"));
+    assert!(shows(&harness, "Pair closed: closed by user"));
+}
+
+#[test]
+fn a_half_close_goes_through_and_the_pair_ends_when_both_are_done() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("accept");
+    let mut server = with_timeout(server);
+    client.write_all(b"request").expect("write");
+    client.shutdown(Shutdown::Write).expect("half-close");
+    let mut request = Vec::new();
+    server
+        .read_to_end(&mut request)
+        .expect("the FIN came through");
+    assert_eq!(request, b"request");
+    step_until(&mut harness, "the half-close said", |h| {
+        shows(
+            h,
+            "The client finished sending; passed on to the upstream (FIN)",
+        )
+    });
+    // The upstream still answers after the client's FIN, then finishes too.
+    server.write_all(b"answer").expect("write");
+    server.shutdown(Shutdown::Write).expect("half-close");
+    let mut answer = Vec::new();
+    client
+        .read_to_end(&mut answer)
+        .expect("the answer, then the end");
+    assert_eq!(answer, b"answer");
+    step_until(&mut harness, "the pair over", |h| {
+        shows(h, "Pair closed: both sides finished")
+    });
+}
+
+#[test]
+fn an_upstream_that_refuses_closes_its_client_with_the_reason() {
+    let mut harness = app_harness();
+    // A port nothing listens on.
+    let gone = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let upstream = gone.local_addr().expect("addr");
+    drop(gone);
+    let relay = start_relay(&mut harness, upstream);
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let mut rest = Vec::new();
+    let ended = client.read_to_end(&mut rest);
+    assert!(
+        matches!(ended, Ok(0)),
+        "the client's connection ends: {ended:?}"
+    );
+    let said = format!("upstream 127.0.0.1:{}: connection refused", upstream.port());
+    step_until(&mut harness, "the refusal said", |h| shows(h, &said));
+}
+
+#[test]
+fn bad_upstream_fields_are_said_beside_them_and_nothing_starts() {
+    let mut harness = app_harness();
+    click(&mut harness, "Relay");
+    type_field(&mut harness, "Port", "0");
+    type_field(&mut harness, "Upstream port", "99999");
+    click(&mut harness, "Listen");
+    harness.run();
+    assert!(shows(&harness, "'99999' is not a port: use 0-65535"));
+    assert_eq!(
+        harness.state().tab(Mode::Relay).session().status,
+        Status::Idle,
+        "nothing started"
+    );
+}
