@@ -167,17 +167,14 @@ impl App {
                 });
         }
         // Sized by what it holds: its toolbar wraps to a second row in a narrow window, which
-        // a remembered height would leave its resize handle lying on. The relay sends nothing
-        // of its own.
-        if mode != Mode::Relay {
-            egui::Panel::bottom(("send", mode))
-                .resizable(false)
-                .show(ui, |ui| {
-                    ui.add_space(4.0);
-                    ui::send_box::show(ui, tab, &mut draft, focus, lang, requests);
-                    ui.add_space(2.0);
-                });
-        }
+        // a remembered height would leave its resize handle lying on.
+        egui::Panel::bottom(("send", mode))
+            .resizable(false)
+            .show(ui, |ui| {
+                ui.add_space(4.0);
+                ui::send_box::show(ui, tab, &mut draft, focus, lang, requests);
+                ui.add_space(2.0);
+            });
         if mode.has_clients() {
             // Beside the log where it leaves the log room; under it in a narrow window, sized
             // by its rows (a resize handle there lay on the send box's first row).

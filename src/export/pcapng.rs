@@ -83,7 +83,10 @@ pub struct PacketMeta {
 impl PacketMeta {
     pub fn of(entry: &LogEntry) -> Option<Self> {
         let tag = entry.kind.tag();
-        let peer = entry.peer.filter(|_| tag.is_data())?;
+        // A relay's packets are its client leg's; what was put in toward the upstream never
+        // crossed it.
+        let on_the_wire = tag.is_data() && tag != EntryTag::InjectedToUpstream;
+        let peer = entry.peer.filter(|_| on_the_wire)?;
         Some(Self {
             time: entry.time,
             peer,

@@ -29,6 +29,12 @@ pub enum SendTarget {
     Clients(Vec<ClientId>),
     /// UDP: this target, or the last sender when `None`.
     Datagram(Option<RemoteTarget>),
+    /// Relay: into these pairs (none: every pair), `toward` one side, as if the other side
+    /// had sent it.
+    Relay {
+        pairs: Vec<ClientId>,
+        toward: Toward,
+    },
 }
 
 /// Where UDP sends go when the user gave a target. The worker resolves it (the UI never does DNS).
@@ -284,6 +290,15 @@ pub enum EventKind {
         toward: Toward,
         bytes: Vec<u8>,
     },
+    /// Relay: bytes of `origin`'s put into pair `id` (whose client is `peer`) `toward` one
+    /// side, written to its socket whole.
+    Injected {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+        bytes: Vec<u8>,
+        origin: SendOrigin,
+    },
     /// Relay: one side of pair `id` finished sending (FIN), and once everything it sent was
     /// written, the relay finished sending `toward` the other side too.
     HalfClosed {
@@ -303,11 +318,14 @@ pub enum EventKind {
 }
 
 /// Relay: which way bytes went through a pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Toward {
     /// From the client, to the upstream.
     Upstream,
     /// From the upstream, back to the client.
+    #[default]
     Client,
 }
 

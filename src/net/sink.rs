@@ -72,7 +72,8 @@ impl EventSink {
         let bytes = match &event.kind {
             EventKind::Received { bytes, .. }
             | EventKind::Sent { bytes, .. }
-            | EventKind::Forwarded { bytes, .. } => bytes.len() < BATCH_BYTES_MAX,
+            | EventKind::Forwarded { bytes, .. }
+            | EventKind::Injected { bytes, .. } => bytes.len() < BATCH_BYTES_MAX,
             _ => false,
         };
         let batched = {

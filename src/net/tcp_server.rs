@@ -353,7 +353,7 @@ impl Server {
         let targets: Vec<ClientId> = match to {
             SendTarget::Clients(ids) if !ids.is_empty() => ids.clone(),
             SendTarget::Clients(_) => self.clients.keys().copied().collect(),
-            SendTarget::Peer | SendTarget::Datagram(_) => Vec::new(),
+            SendTarget::Peer | SendTarget::Datagram(_) | SendTarget::Relay { .. } => Vec::new(),
         };
         let mut reached = 0;
         for id in targets {

@@ -98,6 +98,11 @@ pub enum EntryKind {
     ToUpstream(Vec<u8>),
     /// Relay: forwarded from the upstream to its client.
     ToClient(Vec<u8>),
+    /// Relay: put into a pair toward the upstream from the send box (or a rule), as if the
+    /// client had sent it.
+    InjectedToUpstream(Vec<u8>),
+    /// Relay: put into a pair toward the client, as if the upstream had sent it.
+    InjectedToClient(Vec<u8>),
     Info(String),
     Error(String),
 }
@@ -111,7 +116,9 @@ impl EntryKind {
             | Self::Tx(_)
             | Self::AutoTx(_)
             | Self::ToUpstream(_)
-            | Self::ToClient(_) => None,
+            | Self::ToClient(_)
+            | Self::InjectedToUpstream(_)
+            | Self::InjectedToClient(_) => None,
         }
     }
 
@@ -122,6 +129,8 @@ impl EntryKind {
             Self::AutoTx(_) => EntryTag::AutoTx,
             Self::ToUpstream(_) => EntryTag::ToUpstream,
             Self::ToClient(_) => EntryTag::ToClient,
+            Self::InjectedToUpstream(_) => EntryTag::InjectedToUpstream,
+            Self::InjectedToClient(_) => EntryTag::InjectedToClient,
             Self::Info(_) => EntryTag::Info,
             Self::Error(_) => EntryTag::Error,
         }
@@ -135,7 +144,9 @@ impl EntryKind {
             | Self::Tx(bytes)
             | Self::AutoTx(bytes)
             | Self::ToUpstream(bytes)
-            | Self::ToClient(bytes) => bytes,
+            | Self::ToClient(bytes)
+            | Self::InjectedToUpstream(bytes)
+            | Self::InjectedToClient(bytes) => bytes,
             Self::Info(text) | Self::Error(text) => text.into_bytes(),
         };
         (tag, payload)
@@ -151,6 +162,9 @@ pub enum EntryTag {
     AutoTx,
     ToUpstream,
     ToClient,
+    /// Relay: from the send box (or a rule) into a pair.
+    InjectedToUpstream,
+    InjectedToClient,
     Info,
     Error,
 }
@@ -160,8 +174,8 @@ impl EntryTag {
         match self {
             Self::Rx => Direction::Rx,
             Self::Tx | Self::AutoTx => Direction::Tx,
-            Self::ToUpstream => Direction::ToUpstream,
-            Self::ToClient => Direction::ToClient,
+            Self::ToUpstream | Self::InjectedToUpstream => Direction::ToUpstream,
+            Self::ToClient | Self::InjectedToClient => Direction::ToClient,
             Self::Info => Direction::Info,
             Self::Error => Direction::Error,
         }
@@ -171,14 +185,23 @@ impl EntryTag {
     pub fn is_data(self) -> bool {
         matches!(
             self,
-            Self::Rx | Self::Tx | Self::AutoTx | Self::ToUpstream | Self::ToClient
+            Self::Rx
+                | Self::Tx
+                | Self::AutoTx
+                | Self::ToUpstream
+                | Self::ToClient
+                | Self::InjectedToUpstream
+                | Self::InjectedToClient
         )
     }
 
-    /// The direction column: the direction, or AUTO for an auto-reply.
+    /// The direction column: the direction, AUTO for an auto-reply, or TX>U and TX>C for what
+    /// the relay's user put into a pair.
     pub fn label(self) -> &'static str {
         match self {
             Self::AutoTx => "AUTO",
+            Self::InjectedToUpstream => "TX>U",
+            Self::InjectedToClient => "TX>C",
             _ => self.direction().label(),
         }
     }
@@ -242,7 +265,9 @@ impl LogEntry {
             | EntryKind::Tx(bytes)
             | EntryKind::AutoTx(bytes)
             | EntryKind::ToUpstream(bytes)
-            | EntryKind::ToClient(bytes) => bytes,
+            | EntryKind::ToClient(bytes)
+            | EntryKind::InjectedToUpstream(bytes)
+            | EntryKind::InjectedToClient(bytes) => bytes,
             EntryKind::Info(_) | EntryKind::Error(_) => &[],
         }
     }
@@ -264,7 +289,9 @@ impl LogEntry {
             | EntryKind::Tx(bytes)
             | EntryKind::AutoTx(bytes)
             | EntryKind::ToUpstream(bytes)
-            | EntryKind::ToClient(bytes) => bytes,
+            | EntryKind::ToClient(bytes)
+            | EntryKind::InjectedToUpstream(bytes)
+            | EntryKind::InjectedToClient(bytes) => bytes,
             EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
         };
         EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
@@ -380,6 +407,8 @@ impl<'a> EntryRef<'a> {
             EntryTag::AutoTx => EntryKind::AutoTx(bytes),
             EntryTag::ToUpstream => EntryKind::ToUpstream(bytes),
             EntryTag::ToClient => EntryKind::ToClient(bytes),
+            EntryTag::InjectedToUpstream => EntryKind::InjectedToUpstream(bytes),
+            EntryTag::InjectedToClient => EntryKind::InjectedToClient(bytes),
             EntryTag::Info => EntryKind::Info(String::from_utf8_lossy(&bytes).into_owned()),
             EntryTag::Error => EntryKind::Error(String::from_utf8_lossy(&bytes).into_owned()),
         };

@@ -84,9 +84,10 @@ impl Session {
                 self.client_disconnected(id, peer, &reason)
             }
             // Taken by the stage.
-            EventKind::Received { .. } | EventKind::Sent { .. } | EventKind::Forwarded { .. } => {
-                return;
-            }
+            EventKind::Received { .. }
+            | EventKind::Sent { .. }
+            | EventKind::Forwarded { .. }
+            | EventKind::Injected { .. } => return,
             EventKind::UpstreamConnected {
                 id,
                 upstream,

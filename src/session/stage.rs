@@ -75,6 +75,17 @@ impl Stage {
             self.take_forwarded(time, id, peer, toward, bytes, clients, record);
             return None;
         }
+        if let EventKind::Injected {
+            id,
+            peer,
+            toward,
+            bytes,
+            origin,
+        } = kind
+        {
+            self.take_injected(time, (id, peer), toward, bytes, origin, clients, record);
+            return None;
+        }
         let (peer, client, origin, bytes, to) = match kind {
             EventKind::Received {
                 peer,
@@ -146,6 +157,39 @@ impl Stage {
         let entry = LogEntry::new(time, Some(peer), kind).at(local);
         record(&entry);
         self.show(entry);
+    }
+
+    /// Relay: bytes the user put into a pair. Counted each way as forwarded bytes are, but no
+    /// reply is timed from or to them (neither side said them).
+    #[allow(clippy::too_many_arguments)]
+    fn take_injected(
+        &mut self,
+        time: SystemTime,
+        (id, peer): (ClientId, SocketAddr),
+        toward: Toward,
+        bytes: Vec<u8>,
+        origin: SendOrigin,
+        clients: &Clients,
+        record: &mut impl FnMut(&LogEntry),
+    ) {
+        let len = bytes.len() as u64;
+        let (way, kind) = match toward {
+            Toward::Upstream => (Way::AutoOut, EntryKind::InjectedToUpstream(bytes)),
+            Toward::Client => (Way::UntimedIn, EntryKind::InjectedToClient(bytes)),
+        };
+        self.stage(Staged::Traffic {
+            client: Some(id),
+            peer,
+            time,
+            way,
+            bytes: len,
+        });
+        let local = clients.at(peer).map(|client| client.local);
+        let entry = LogEntry::new(time, Some(peer), kind)
+            .at(local)
+            .written_in(origin.written_in());
+        record(&entry);
+        self.stage(Staged::Show(entry));
     }
 
     /// Gets ready for an event the session applies: frames of a stream that ends are shown
@@ -313,7 +357,7 @@ impl Session {
                     bytes,
                 } => {
                     self.traffic.add(time, peer, way, bytes);
-                    if way == Way::In {
+                    if way.is_received() {
                         self.counters.rx_bytes += bytes;
                         self.counters.rx_messages += 1;
                         self.client_traffic(client, |c| c.bytes_in += bytes);

@@ -29,6 +29,14 @@ pub enum Way {
     /// Sent by an auto-reply rule: counted as sent, but no reply is timed from it (the peer
     /// asked for it; what the peer sends next is not its answer).
     AutoOut,
+    /// Counted as received, but not the answer to a request (a relay's user put it in).
+    UntimedIn,
+}
+
+impl Way {
+    pub fn is_received(self) -> bool {
+        matches!(self, Self::In | Self::UntimedIn)
+    }
 }
 
 /// What went each way in one second.
@@ -135,7 +143,7 @@ fn unix_second(time: SystemTime) -> u64 {
 impl Traffic {
     /// Counts `bytes` that went to or came from `peer` at `time`.
     pub fn add(&mut self, time: SystemTime, peer: SocketAddr, way: Way, bytes: u64) {
-        let received = way == Way::In;
+        let received = way.is_received();
         let second = unix_second(time);
         self.session.add(second, received, bytes);
         if !self.peers.contains_key(&peer) && self.peers.len() >= PEERS_MAX + PEERS_MAX / 4 {
@@ -144,7 +152,7 @@ impl Traffic {
         let follow = self.peers.entry(peer).or_default();
         follow.series.add(second, received, bytes);
         follow.last_active = second;
-        if received {
+        if way == Way::In {
             if let Some(sent) = follow.waiting_since.take() {
                 let reply = time.duration_since(sent).unwrap_or_default();
                 if follow.replies.len() == REPLIES_KEPT {

@@ -213,10 +213,8 @@ impl Tab {
                 self.session().status,
                 Status::Connected { .. } | Status::PeerFinished { .. }
             ),
-            Mode::TcpServer => !self.session().clients.is_empty(),
+            Mode::TcpServer | Mode::Relay => !self.session().clients.is_empty(),
             Mode::Udp => matches!(self.session().status, Status::Open { .. }),
-            // The relay forwards what its two sides send.
-            Mode::Relay => false,
         }
     }
 

@@ -174,10 +174,10 @@ impl Tab {
                     .map_err(|error| self.view.errors.remote = Some(error))
                     .ok()?,
             ),
-            Mode::Relay => {
-                self.view.errors.send = Some(tr!(self.language, "relay.no_send").into_owned());
-                return None;
-            }
+            Mode::Relay => SendTarget::Relay {
+                pairs: self.view.selected_clients.iter().copied().collect(),
+                toward: self.settings.inject_toward,
+            },
         };
         if !self.session().status.is_active() {
             self.view.errors.send =

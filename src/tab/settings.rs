@@ -33,6 +33,8 @@ pub struct TabSettings {
     pub tls: TlsFields,
     /// UDP only: how the socket sends.
     pub udp: UdpFields,
+    /// Relay: which side the send box's bytes go to.
+    pub inject_toward: net::Toward,
     pub encoding: TextEncoding,
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
@@ -206,6 +208,7 @@ impl TabSettings {
             client: ClientFields::default(),
             tls: TlsFields::default(),
             udp: UdpFields::default(),
+            inject_toward: net::Toward::Client,
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,

@@ -41,6 +41,9 @@ fn show_box(
 ) -> Option<TabAction> {
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
+    if tab.mode == crate::session::Mode::Relay {
+        super::inject_row::show(ui, tab, settings, lang);
+    }
     let label_id = ui
         .horizontal_wrapped(|ui| toolbar(ui, tab, settings, lang, asked, &mut action))
         .inner;

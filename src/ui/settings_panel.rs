@@ -71,19 +71,16 @@ pub fn show(
             section(ui, "receive", &tr!(lang, "panel.receive"), true, |ui| {
                 super::receive_panel::show(ui, settings, lang);
             });
-            // The relay sends nothing of its own.
-            if tab.mode != Mode::Relay {
-                section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
-                    super::send_options::show(ui, tab, settings, lang, requests);
-                    if ui
-                        .button(tr!(lang, "send.replay"))
-                        .on_hover_text(tr!(lang, "send.replay_hint"))
-                        .clicked()
-                    {
-                        requests.push(UiCommand::ToggleReplay);
-                    }
-                });
-            }
+            section(ui, "send", &tr!(lang, "panel.send"), true, |ui| {
+                super::send_options::show(ui, tab, settings, lang, requests);
+                if ui
+                    .button(tr!(lang, "send.replay"))
+                    .on_hover_text(tr!(lang, "send.replay_hint"))
+                    .clicked()
+                {
+                    requests.push(UiCommand::ToggleReplay);
+                }
+            });
             section(ui, "entries", &tr!(lang, "panel.entries"), false, |ui| {
                 super::framing_panel::show(ui, tab, settings, lang, requests);
                 // For every tab: what a frame costs where there is no GPU.

@@ -155,3 +155,48 @@ fn bad_upstream_fields_are_said_beside_them_and_nothing_starts() {
         "nothing started"
     );
 }
+
+#[test]
+fn the_send_box_puts_bytes_into_a_pair_either_way() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("accept");
+    let mut server = with_timeout(server);
+    step_until(&mut harness, "the pair up", |h| {
+        h.state().tab(Mode::Relay).can_send()
+    });
+
+    // Toward the client, as if the upstream had said it (the default).
+    type_send_box(&mut harness, "from the middle");
+    click(&mut harness, "Send");
+    let mut at_client = [0; 15];
+    client.read_exact(&mut at_client).expect("injected");
+    assert_eq!(&at_client, b"from the middle");
+
+    // Toward the upstream, as if the client had said it.
+    click(&mut harness, "toward the upstream (as if from the client)");
+    type_send_box(&mut harness, "PING");
+    click(&mut harness, "Send");
+    let mut at_server = [0; 4];
+    server.read_exact(&mut at_server).expect("injected");
+    assert_eq!(&at_server, b"PING");
+
+    step_until(&mut harness, "both logged as put in", |h| {
+        shows(h, "TX>C") && shows(h, "TX>U")
+    });
+    assert_eq!(
+        forwarded(&harness),
+        [
+            (Direction::ToClient, b"from the middle".to_vec()),
+            (Direction::ToUpstream, b"PING".to_vec())
+        ],
+        "each way's entry, marked as put in by its label"
+    );
+    // The pair goes on forwarding after it.
+    client.write_all(b"still here").expect("write");
+    let mut rest = [0; 10];
+    server.read_exact(&mut rest).expect("forwarded");
+    assert_eq!(&rest, b"still here");
+}

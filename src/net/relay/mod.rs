@@ -19,7 +19,10 @@ use upstream::Dialer;
 use super::listener::Listener;
 use super::replay::Reach;
 use super::socket::Stack;
-use super::{ClientId, CloseReason, Command, EventKind, NetError, ReadBuffer, WorkerContext};
+use super::{
+    ClientId, CloseReason, Command, EventKind, NetError, ReadBuffer, SendOrigin, SendTarget,
+    Toward, WorkerContext,
+};
 
 /// Bytes of one direction of a pair that may wait for the receiving side: past it the relay
 /// stops reading the sending side, and TCP's own flow control slows it.
@@ -157,17 +160,11 @@ impl Relay {
             Command::DisconnectClient(id) => self.end(context, id, CloseReason::Requested),
             Command::DisconnectAllClients => self.end_all(context, &CloseReason::Requested),
             Command::Shutdown => return Some(CloseReason::Requested),
-            Command::Send { origin, .. } => {
-                let error = NetError::Io {
-                    context: "cannot send".to_owned(),
-                    detail: "the relay forwards what its two sides send".to_owned(),
-                };
-                context.sink.emit(EventKind::SendFailed {
-                    peer: None,
-                    error,
-                    origin,
-                });
-            }
+            Command::Send {
+                ref bytes,
+                ref to,
+                origin,
+            } => self.inject(context, bytes, to, origin),
             // The worker context runs cyclic sends, replays and files and never passes these
             // on; Broadcast and groups are UDP's.
             Command::SetBroadcast(_)
@@ -184,6 +181,51 @@ impl Relay {
             | Command::CancelFile => {}
         }
         None
+    }
+
+    /// Puts `bytes` into the pairs `to` names, toward one side (a relay has no other target).
+    fn inject(
+        &mut self,
+        context: &WorkerContext,
+        bytes: &[u8],
+        to: &SendTarget,
+        origin: SendOrigin,
+    ) {
+        let (ids, toward) = match to {
+            SendTarget::Relay { pairs, toward } if !pairs.is_empty() => (pairs.clone(), *toward),
+            SendTarget::Relay { toward, .. } => (self.pairs.keys().copied().collect(), *toward),
+            SendTarget::Peer | SendTarget::Clients(_) | SendTarget::Datagram(_) => {
+                (Vec::new(), Toward::Client)
+            }
+        };
+        let mut reached = 0;
+        for id in ids {
+            let Some(pair) = self.pairs.get_mut(&id) else {
+                continue;
+            };
+            match pair.inject(bytes.to_vec(), toward, origin) {
+                Ok(()) => {
+                    reached += 1;
+                    self.pump(context, id);
+                }
+                Err(error) => {
+                    let peer = Some(pair.peer());
+                    context.sink.emit(EventKind::SendFailed {
+                        peer,
+                        error,
+                        origin,
+                    });
+                    reached += 1;
+                }
+            }
+        }
+        if reached == 0 {
+            context.sink.emit(EventKind::SendFailed {
+                peer: None,
+                error: NetError::NotConnected,
+                origin,
+            });
+        }
     }
 
     fn accept_all(&mut self, context: &WorkerContext) {

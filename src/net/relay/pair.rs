@@ -8,7 +8,8 @@ use super::WINDOW;
 use super::upstream::{Dial, Dialer};
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
 use crate::net::{
-    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, Toward, want_writable,
+    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, SEND_BACKLOG_LIMIT,
+    SendOrigin, Toward, want_writable,
 };
 
 /// A pair's backlog is said again at most this often while it changes (and at once when it
@@ -42,8 +43,9 @@ impl Side {
 /// One connection of a pair.
 struct End {
     socket: mio::net::TcpStream,
-    /// Bytes read from the other side, waiting to be written here.
-    outbox: Outbox<()>,
+    /// Bytes read from the other side (no origin), or injected (`origin`'s), waiting to be
+    /// written here.
+    outbox: Outbox<Option<SendOrigin>>,
     /// Registered for writability.
     writing: bool,
     /// It finished sending: its FIN was read.
@@ -71,9 +73,21 @@ impl End {
         }
     }
 
-    fn flush(&mut self, side: Side) -> Result<(), Failure> {
+    /// Writes what waits, and says each injected payload once it went whole.
+    fn flush(&mut self, side: Side, way: &Way<'_>) -> Result<(), Failure> {
+        let on_sent = |bytes, origin: Option<SendOrigin>| {
+            if let Some(origin) = origin {
+                way.sink.emit(EventKind::Injected {
+                    id: way.id,
+                    peer: way.peer,
+                    toward: side.other().toward(),
+                    bytes,
+                    origin,
+                });
+            }
+        };
         self.outbox
-            .flush(&mut self.socket, |_, ()| {})
+            .flush(&mut self.socket, on_sent)
             .map_err(|error| Failure::on(side, &error))
     }
 }
@@ -240,6 +254,32 @@ impl Pair {
         }
     }
 
+    /// Queues `bytes` for the side `toward` points at, as if the other side had sent them;
+    /// written (and said) as the pair is pumped next. Refused when the upstream is not
+    /// connected yet, or when [`SEND_BACKLOG_LIMIT`] bytes would then wait there.
+    pub fn inject(
+        &mut self,
+        bytes: Vec<u8>,
+        toward: Toward,
+        origin: SendOrigin,
+    ) -> Result<(), NetError> {
+        let peer = self.peer;
+        let end = match toward {
+            Toward::Client => Some(&mut self.client),
+            Toward::Upstream => self.upstream.as_mut(),
+        };
+        let Some(end) = end else {
+            return Err(NetError::NotConnected);
+        };
+        let queued = end.outbox.unwritten();
+        if queued > 0 && queued + bytes.len() > SEND_BACKLOG_LIMIT {
+            let queued_mib = queued / (1024 * 1024);
+            return Err(NetError::Backlog { peer, queued_mib });
+        }
+        end.outbox.push(bytes, Some(origin));
+        Ok(())
+    }
+
     /// Makes `side`'s close a reset (RST), as the other side's was.
     pub fn reset(&mut self, side: Side) {
         let socket = match side {
@@ -279,7 +319,7 @@ impl Way<'_> {
         buffer: &mut ReadBuffer,
     ) -> Result<bool, Failure> {
         let to = from.other();
-        target.flush(to)?;
+        target.flush(to, self)?;
         let mut unread = false;
         if !source.finished && target.outbox.unwritten() < WINDOW && !self.sink.must_pause() {
             let mut write_failed = None;
@@ -348,7 +388,7 @@ fn write_through(target: &mut End, bytes: &[u8]) -> io::Result<()> {
         }
     }
     if written < bytes.len() {
-        target.outbox.push(bytes[written..].to_vec(), ());
+        target.outbox.push(bytes[written..].to_vec(), None);
     }
     Ok(())
 }
