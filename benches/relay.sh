@@ -51,6 +51,8 @@ thread_ticks() {
         printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }')"
     done 2>/dev/null
 }
+# Busy ticks of every CPU (user nice system irq softirq steal).
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
 status_kb() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 # "RSS PSS" in KiB, summed over $1 and its children (socat forks one per connection).
 mem_kb() {
@@ -94,25 +96,28 @@ stop_contender() {
     esac
 }
 
-echo "relay bench: $mib MiB x $runs runs, $npairs pairs; $(nproc) CPUs; $($BIN --version 2>/dev/null || echo "$BIN")"
+echo "relay bench: $mib MiB x $runs runs, $npairs pairs; $(nproc) CPUs, load $(cut -d" " -f1-3 /proc/loadavg); $($BIN --version 2>/dev/null || echo "$BIN")"
 expected=$($PY data "$work/data" "$mib")
 total=$((mib << 20))
 results="$work/results"
 : >"$results"
-printf '%-17s %3s %9s %8s %9s  %s\n' contender run "MiB/s" "CPU s" "peak MiB" "busiest threads (CPU s) / notes"
+# CPU seconds during the run: the contender's; Xvfb's (drawing the window); all else's (the
+# script, the rest of the machine: noise), not counting sender and sink.
+printf '%-17s %3s %9s %8s %9s %6s %6s  %s\n' contender run "MiB/s" "CPU s" "peak MiB" "Xvfb" "other" "busiest threads (CPU s) / notes"
 
 transfer() {
     local who=$1 run=$2 B ready="$work/sink.ready" out="$work/sink.out" sink first bytes sha last
-    local cpu0=0 cpu1=0 threads0="" rate cpu="-" peak="-" notes=""
+    local cpu0=0 cpu1=0 threads0="" rate cpu="-" peak="-" notes="" busy0 sent_cpu sink_cpu other xvfb0 xvfb
     B=$(free_port)
     rm -f "$ready" "$work"/relay*.pcapng
     timeout 900 $PY sink "$B" "$mib" "$ready" >"$out" & sink=$!; BACKGROUND_PIDS+=($sink)
     wait_file_contains "$ready" 20 ready || { echo "FAIL: the sink did not start"; exit 1; }
     if [ "$who" = direct ]; then A=$B CPID=""; else start_contender "$who" "$B"; fi
     if [ -n "$CPID" ]; then cpu0=$(cpu_ticks "$CPID"); threads0=$(thread_ticks "$CPID"); fi
-    first=$(timeout 900 $PY send "$A" "$work/data") || { echo "FAIL: $who run $run: the sender"; exit 1; }
+    busy0=$(busy_ticks) xvfb0=$(cpu_ticks "$XVFB_PID")
+    read -r first sent_cpu < <(timeout 900 $PY send "$A" "$work/data") || { echo "FAIL: $who run $run: the sender"; exit 1; }
     wait "$sink" || { echo "FAIL: $who run $run: the sink ($(cat "$out"))"; exit 1; }
-    read -r bytes sha last <"$out"
+    read -r bytes sha last sink_cpu <"$out"
     if [ "$bytes" != "$total" ] || [ "$sha" != "$expected" ]; then
         echo "FAIL: $who run $run: the sink got $bytes bytes, sha256 $sha; sent $total, $expected"
         exit 1
@@ -123,6 +128,9 @@ transfer() {
         cpu1=$(cpu_ticks "$CPID")
         cpu=$(awk -v a="$cpu0" -v b="$cpu1" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')
     fi
+    xvfb=$(awk -v a="$xvfb0" -v b="$(cpu_ticks "$XVFB_PID")" -v t="$TICK" 'BEGIN { printf "%.2f", (b - a) / t }')
+    other=$(awk -v a="$busy0" -v b="$(busy_ticks)" -v t="$TICK" -v c="${cpu/-/0}" -v s="$sent_cpu" -v k="$sink_cpu" -v x="$xvfb" \
+        'BEGIN { o = (b - a) / t - c - s - k - x; printf "%.2f", o < 0 ? 0 : o }')
     case $who in sockscope*)
         peak=$(( $(status_kb "$CPID" VmHWM) / 1024 ))
         # Which thread did the work: the UI, the session host, the relay worker.
@@ -135,7 +143,7 @@ transfer() {
         notes="$notes; pcapng $(cat "$work"/relay*.pcapng | wc -c | awk '{ printf "%.0f", $1 / 1048576 }') MiB in $(ls "$work"/relay*.pcapng | wc -l) files"
         rm -f "$work"/relay*.pcapng
     fi
-    printf '%-17s %3s %9s %8s %9s  %s\n' "$who" "$run" "$rate" "$cpu" "$peak" "$notes"
+    printf '%-17s %3s %9s %8s %9s %6s %6s  %s\n' "$who" "$run" "$rate" "$cpu" "$peak" "$xvfb" "$other" "$notes"
     echo "$who $rate" >>"$results"
 }
 

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
 """The peers of benches/relay.sh, all on 127.0.0.1. Subcommands:
   data FILE MIB                  seeded random bytes to FILE; prints their sha256
-  sink PORT MIB READY            accepts one connection, reads to EOF; prints bytes, sha256, last-byte time
-  send PORT FILE                 sends FILE, waits for its send queue to drain, half-closes; prints first-byte time
+  sink PORT MIB READY            accepts one connection, reads to EOF; prints bytes, sha256,
+                                 last-byte time, CPU seconds
+  send PORT FILE                 sends FILE, waits for its send queue to drain, half-closes;
+                                 prints first-byte time, CPU seconds
   echo PORT READY                echoes every connection back until it half-closes
   pairs PORT N KIB STATUS GO     N clients at once, each sends KIB KiB and reads them back; holds
                                  them open until file GO exists, then closes them
 Times are CLOCK_MONOTONIC, so one process's first byte and another's last byte compare."""
 import fcntl, hashlib, os, random, selectors, socket, struct, sys, termios, time
+
+def cpu():
+    """This process's CPU seconds, so the script can tell what else was busy."""
+    t = os.times()
+    return t.user + t.system
 
 def listener(port, ready):
     s = socket.socket()
@@ -38,7 +45,8 @@ def sink(port, mib, ready):
             break
         n += got
         last = time.monotonic()
-    print(n, hashlib.sha256(buf[:min(n, len(buf))]).hexdigest(), f"{last:.6f}")
+    digest = hashlib.sha256(buf[:min(n, len(buf))]).hexdigest()
+    print(n, digest, f"{last:.6f}", f"{cpu():.2f}")
 
 def send(port, path):
     payload = memoryview(open(path, "rb").read())
@@ -56,7 +64,7 @@ def send(port, path):
     s.settimeout(60)
     while s.recv(1 << 16):
         pass
-    print(f"{first:.6f}")
+    print(f"{first:.6f}", f"{cpu():.2f}")
 
 def echo(port, ready):
     sel, srv = selectors.DefaultSelector(), listener(port, ready)

@@ -71,10 +71,16 @@ fn client_table(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabActio
     let clients = &session.clients;
     // Auto-sized columns give a cell only the room left, so text would wrap a digit a line.
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    // No taller than the room left: a table taller than its panel (egui_extras's is 200 px at
+    // least) ran past the panel under the log, egui then moved the panel's edge up by as
+    // much, and the log was drawn over the list (seen in a real window at 800×600).
+    let height = (ui.available_height() - row_height - ui.spacing().item_spacing.y).max(0.0);
     egui_extras::TableBuilder::new(ui)
         .id_salt("clients")
         .striped(true)
         .auto_shrink(false)
+        .min_scrolled_height(0.0)
+        .max_scroll_height(height)
         .column(egui_extras::Column::auto().at_least(150.0))
         .columns(egui_extras::Column::auto(), 3)
         .header(row_height, |mut header| {

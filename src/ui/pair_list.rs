@@ -53,18 +53,23 @@ fn pair_table(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction>
     let session = tab.session();
     let pairs = &session.clients;
     ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    // No taller than the room left: a table taller than its panel (egui_extras's is 200 px at
+    // least) ran past the panel under the log, egui then moved the panel's edge up by as
+    // much, and the log was drawn over the list (seen in a real window at 800×600).
+    let height = (ui.available_height() - row_height - ui.spacing().item_spacing.y).max(0.0);
     egui_extras::TableBuilder::new(ui)
         .id_salt("pairs")
         .striped(true)
         .auto_shrink(false)
-        .column(egui_extras::Column::auto().at_least(150.0))
-        .columns(egui_extras::Column::auto(), 4)
+        .min_scrolled_height(0.0)
+        .max_scroll_height(height)
+        .column(egui_extras::Column::auto().at_least(120.0))
+        .columns(egui_extras::Column::auto(), 3)
         .header(row_height, |mut header| {
             let titles = [
                 tr!(lang, "relay.pairs.client"),
                 tr!(lang, "relay.pairs.upstream"),
-                "C->U".into(),
-                "U->C".into(),
+                "C->U / U->C".into(),
                 tr!(lang, "relay.pairs.state"),
             ];
             for title in titles {
@@ -103,10 +108,8 @@ fn pair_table(ui: &mut egui::Ui, tab: &Tab, lang: Language) -> Option<TabAction>
                     }
                 });
                 row.col(|ui| {
-                    ui.monospace(group_digits(pair.bytes_out));
-                });
-                row.col(|ui| {
-                    ui.monospace(group_digits(pair.bytes_in));
+                    let (up, down) = (group_digits(pair.bytes_out), group_digits(pair.bytes_in));
+                    ui.monospace(format!("{up} / {down}"));
                 });
                 row.col(|ui| {
                     ui.horizontal(|ui| {

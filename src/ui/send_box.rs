@@ -42,7 +42,7 @@ fn show_box(
     let mut action = None;
     let box_id = ui.make_persistent_id(("send box", tab.mode));
     if tab.mode == crate::session::Mode::Relay {
-        super::inject_row::show(ui, tab, settings, lang);
+        ui.horizontal_wrapped(|ui| super::inject_row::show(ui, tab, settings, lang));
     }
     let label_id = ui
         .horizontal_wrapped(|ui| toolbar(ui, tab, settings, lang, asked, &mut action))

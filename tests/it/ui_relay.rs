@@ -176,7 +176,7 @@ fn the_send_box_puts_bytes_into_a_pair_either_way() {
     assert_eq!(&at_client, b"from the middle");
 
     // Toward the upstream, as if the client had said it.
-    click(&mut harness, "toward the upstream (as if from the client)");
+    choose(&mut harness, "Into the pairs", "toward the upstream");
     type_send_box(&mut harness, "PING");
     click(&mut harness, "Send");
     let mut at_server = [0; 4];
