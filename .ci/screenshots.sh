@@ -115,6 +115,25 @@ udp_scene() {
     stop_app 15
 }
 
+# Relay: a device logs in and reports readings in GBK to its server, through the relay; both
+# sides in one log, the pair beside it.
+relay_scene() {
+    local lang=$1 suffix=$2 port upstream wid
+    port=$(free_port)
+    upstream=$(free_port)
+    timeout 90 python3 "$peers" cloud-server "$upstream" &
+    BACKGROUND_PIDS+=($!)
+    sleep 0.5
+    start_app --lang "$lang" --relay "127.0.0.1:$port" --upstream "127.0.0.1:$upstream" --encoding gbk
+    wid=$(app_window)
+    sleep 1
+    timeout 90 python3 "$peers" field-device "$port" &
+    BACKGROUND_PIDS+=($!)
+    sleep 3
+    shoot "$wid" "relay$suffix"
+    stop_app 15
+}
+
 # TLS: the TCP client, pinned to a device's self-signed certificate (openssl s_server), shows
 # the handshake and the certificate; the TLS section is unfolded.
 tls_scene() {
@@ -188,7 +207,7 @@ TLS_SECTION="36 241"
 for lang in en zh-CN; do
     suffix=""
     [ "$lang" = en ] || suffix=".$lang"
-    for scene in ${SCENES:-client server udp tls chart}; do
+    for scene in ${SCENES:-client server udp relay tls chart}; do
         "${scene}_scene" "$lang" "$suffix"
     done
 done

@@ -62,7 +62,52 @@ def udp_peer(bind_port, app_port):
     except OSError:
         pass
 
+def cloud_server(port):
+    """A device's server (the relay's upstream): answers each line of a device in GBK."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", port))
+    server.listen(4)
+    server.settimeout(60)
+
+    def serve(conn):
+        conn.settimeout(60)
+        try:
+            buffered = b""
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                buffered += data
+                while b"\n" in buffered:
+                    line, buffered = buffered.split(b"\n", 1)
+                    time.sleep(0.05)
+                    if line.startswith(b"LOGIN"):
+                        conn.sendall(gbk("登录成功，会话 7F3A\r\n"))
+                    else:
+                        conn.sendall(gbk("已记录：") + line.strip() + b"\r\n")
+        except OSError:
+            pass
+
+    try:
+        while True:
+            conn, _ = server.accept()
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+    except OSError:
+        pass
+
+def field_device(relay_port):
+    """A device pointed at the relay: logs in, then reports readings in GBK."""
+    s = socket.create_connection(("127.0.0.1", relay_port), timeout=60)
+    s.sendall(b"LOGIN A-01 key=3f9c\r\n")
+    time.sleep(0.4)
+    for reading in ["温度=23.5℃", "湿度=61%", "门=关闭"]:
+        s.sendall(gbk("上报 " + reading) + b"\r\n")
+        time.sleep(0.4)
+    time.sleep(60)
+
 if __name__ == "__main__":
     kind = sys.argv[1]
     ports = [int(p) for p in sys.argv[2:]]
-    {"tcp-device": tcp_device, "tcp-clients": tcp_clients, "udp-peer": udp_peer}[kind](*ports)
+    {"tcp-device": tcp_device, "tcp-clients": tcp_clients, "udp-peer": udp_peer,
+     "cloud-server": cloud_server, "field-device": field_device}[kind](*ports)
