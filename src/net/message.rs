@@ -121,6 +121,14 @@ pub enum Command {
     JoinGroup(super::Group),
     /// UDP: stop receiving the group's datagrams.
     LeaveGroup(super::Group),
+    /// Relay: hold what arrives for `toward` (it waits, bounded, as it came), or forward it
+    /// again, what waits first.
+    Hold {
+        toward: Toward,
+        hold: bool,
+    },
+    /// Relay: forward the read held longest `toward` one side, and keep holding.
+    Step(Toward),
     /// End the session: close every socket and stop the worker.
     Shutdown,
 }
@@ -305,6 +313,14 @@ pub enum EventKind {
         id: ClientId,
         peer: SocketAddr,
         toward: Toward,
+    },
+    /// Relay: what is held `toward` one side, over every pair, and whether the relay holds
+    /// it; said when it changes (at most once per turn of the worker).
+    Held {
+        toward: Toward,
+        holding: bool,
+        reads: usize,
+        bytes: usize,
     },
     /// Relay: bytes read from one side that wait for the other to take them, per direction;
     /// said when a backlog starts, ends, or changes much (at most a few times a second).

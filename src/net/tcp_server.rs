@@ -281,7 +281,9 @@ impl Server {
             | Command::StopReplay
             | Command::StopCycle
             | Command::SendFile(_)
-            | Command::CancelFile => {}
+            | Command::CancelFile
+            | Command::Hold { .. }
+            | Command::Step(_) => {}
         }
         None
     }

@@ -17,6 +17,16 @@ fn info(text: Cow<'static, str>) -> EntryKind {
     EntryKind::Info(text.into_owned())
 }
 
+/// Relay: one way is held now, or flows again.
+fn held_text(toward: Toward, holding: bool, lang: crate::i18n::Language) -> Cow<'static, str> {
+    match (toward, holding) {
+        (Toward::Upstream, true) => tr!(lang, "relay.hold.holding_up"),
+        (Toward::Upstream, false) => tr!(lang, "relay.hold.released_up"),
+        (Toward::Client, true) => tr!(lang, "relay.hold.holding_down"),
+        (Toward::Client, false) => tr!(lang, "relay.hold.released_down"),
+    }
+}
+
 impl Session {
     /// Applies an event that is not received or sent bytes; `record` sees the entry it logs.
     pub(super) fn apply_status(&mut self, event: Event, record: impl FnOnce(&LogEntry)) {
@@ -94,6 +104,24 @@ impl Session {
                 local,
             } => self.upstream_connected(id, upstream, local),
             EventKind::HalfClosed { id, peer, toward } => self.half_closed(id, peer, toward),
+            EventKind::Held {
+                toward,
+                holding,
+                reads,
+                bytes,
+            } => {
+                let held = &mut self.held[usize::from(toward == Toward::Client)];
+                let was = held.holding;
+                *held = super::Held {
+                    holding,
+                    reads,
+                    bytes,
+                };
+                if was == holding {
+                    return;
+                }
+                (None, info(held_text(toward, holding, lang)))
+            }
             EventKind::Backlog {
                 id,
                 to_upstream,

@@ -77,6 +77,23 @@ pub struct Session {
     /// How many times a session came up (connected, listening, open): the window gives the
     /// send box the keyboard on each.
     pub came_up: u64,
+    /// Relay: what is held toward the upstream, and toward the client.
+    pub held: [Held; 2],
+}
+
+/// Relay: one way held, or what of it still waits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Held {
+    pub holding: bool,
+    pub reads: usize,
+    pub bytes: usize,
+}
+
+impl Session {
+    /// Relay: what is held `toward` one side.
+    pub fn held(&self, toward: crate::net::Toward) -> Held {
+        self.held[usize::from(toward == crate::net::Toward::Client)]
+    }
 }
 
 impl Session {
@@ -101,6 +118,7 @@ impl Session {
             groups: Vec::new(),
             pending_frame_bytes: 0,
             came_up: 0,
+            held: [Held::default(); 2],
         }
     }
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::TabSettings;
 use super::payloads::Payload;
 use crate::codec::PayloadFormat;
-use crate::net::ClientId;
+use crate::net::{ClientId, Toward};
 
 /// Everything the user can ask a tab to do. UI functions return these; [`super::Tab::handle`] acts.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,6 +27,13 @@ pub enum TabAction {
     },
     DisconnectClients(Vec<ClientId>),
     DisconnectAllClients,
+    /// Relay: hold what goes `toward` one side, or let it all go on.
+    Hold {
+        toward: Toward,
+        hold: bool,
+    },
+    /// Relay: let the read held longest `toward` one side go on.
+    Step(Toward),
     ClearLog,
     ResetCounters,
     /// Time replies afresh (the chart's table), keeping the counters and the chart.

@@ -338,7 +338,7 @@ impl Host {
     fn stop(&mut self, session: &mut Session) {
         self.listen_again = None;
         match (self.mode, &session.status) {
-            (Mode::TcpServer, _) => self.command(Command::StopListening),
+            (Mode::TcpServer | Mode::Relay, _) => self.command(Command::StopListening),
             // Connect may be blocked in the OS for up to its timeout: let the worker finish it
             // alone; it will see the shutdown and close.
             (Mode::TcpClient, Status::Starting | Status::Connecting { .. }) => {

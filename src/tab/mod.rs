@@ -364,6 +364,8 @@ impl Tab {
                 }
             }
             TabAction::DisconnectAllClients => self.command(Command::DisconnectAllClients),
+            TabAction::Hold { toward, hold } => self.command(Command::Hold { toward, hold }),
+            TabAction::Step(toward) => self.command(Command::Step(toward)),
             TabAction::SelectClient { id, selected } => {
                 if selected {
                     self.view.selected_clients.insert(id);

@@ -17,6 +17,7 @@ pub mod filter_bar;
 pub mod fonts;
 pub mod form;
 pub mod framing_panel;
+pub mod hold_bar;
 pub mod inject_row;
 pub mod labels;
 pub mod language_menu;

@@ -37,6 +37,11 @@ pub fn show(
             section(ui, "connection", &connection, true, |ui| {
                 super::connection_panel::show(ui, tab, settings, lang, address_choices, requests);
             });
+            if tab.mode == Mode::Relay {
+                section(ui, "hold", &tr!(lang, "relay.hold.section"), true, |ui| {
+                    super::hold_bar::show(ui, tab, lang, requests);
+                });
+            }
             if matches!(tab.mode, Mode::TcpClient | Mode::Relay) {
                 let title = if tab.mode == Mode::Relay {
                     tr!(lang, "relay.upstream_options")

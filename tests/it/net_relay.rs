@@ -101,10 +101,10 @@ fn client_id(worker: &Worker, client: &TcpStream) -> ClientId {
 }
 
 /// A client connected through the relay, the upstream's side of its pair, and the pair's id.
-struct Pair {
-    client: TcpStream,
-    upstream: TcpStream,
-    id: ClientId,
+pub(super) struct Pair {
+    pub(super) client: TcpStream,
+    pub(super) upstream: TcpStream,
+    pub(super) id: ClientId,
 }
 
 /// Connects a client through the relay at `relay` and takes its pair's upstream connection
@@ -136,7 +136,7 @@ fn open_pair(worker: &Worker, relay: SocketAddr, listener: &TcpListener) -> Pair
 }
 
 /// A std listener standing for the upstream on `ip`, with a relay toward it, and one pair.
-fn relayed_pair(ip: IpAddr) -> (Worker, Pair, SocketAddr) {
+pub(super) fn relayed_pair(ip: IpAddr) -> (Worker, Pair, SocketAddr) {
     let listener = TcpListener::bind((ip, 0)).expect("bind the upstream");
     let upstream = listener.local_addr().expect("the upstream's address");
     let (worker, relay) = relay_to(upstream);

@@ -6,6 +6,7 @@ use std::net::{Shutdown, TcpListener, TcpStream};
 
 use egui_kittest::Harness;
 use sockscope::App;
+use sockscope::net::Toward;
 use sockscope::session::{Direction, Mode, Status};
 
 use crate::common::*;
@@ -199,4 +200,92 @@ fn the_send_box_puts_bytes_into_a_pair_either_way() {
     let mut rest = [0; 10];
     server.read_exact(&mut rest).expect("forwarded");
     assert_eq!(&rest, b"still here");
+}
+
+/// Nothing arrives at `peer` for a short while (what is held stays held).
+fn reads_nothing(peer: &mut TcpStream) -> bool {
+    peer.set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .expect("timeout");
+    let nothing = matches!(
+        peer.read(&mut [0; 64]),
+        Err(error) if matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)
+    );
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    nothing
+}
+
+fn held_reads(harness: &Harness<'_, App>, toward: Toward) -> usize {
+    harness
+        .state()
+        .tab(Mode::Relay)
+        .session()
+        .held(toward)
+        .reads
+}
+
+#[test]
+fn a_held_way_waits_steps_one_read_on_and_lets_go() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("accept");
+    let mut server = with_timeout(server);
+    step_until(&mut harness, "the pair up", |h| {
+        h.state().tab(Mode::Relay).can_send()
+    });
+
+    click(&mut harness, "Hold C->U");
+    step_until(&mut harness, "holding said", |h| {
+        h.state()
+            .tab(Mode::Relay)
+            .session()
+            .held(Toward::Upstream)
+            .holding
+    });
+    for (n, line) in ["one\n", "two\n"].into_iter().enumerate() {
+        client.write_all(line.as_bytes()).expect("write");
+        step_until(&mut harness, "the read held", |h| {
+            held_reads(h, Toward::Upstream) == n + 1
+        });
+    }
+    assert!(
+        reads_nothing(&mut server),
+        "held: nothing reached the upstream"
+    );
+    assert!(shows(&harness, "2 waiting (8 B)"));
+    // The other way still flows.
+    server.write_all(b"ok\n").expect("write");
+    let mut answer = [0; 3];
+    client.read_exact(&mut answer).expect("U->C not held");
+    assert_eq!(&answer, b"ok\n");
+
+    click(&mut harness, "Step C->U");
+    let mut first = [0; 4];
+    server.read_exact(&mut first).expect("one read let go");
+    assert_eq!(&first, b"one\n");
+    assert!(reads_nothing(&mut server), "only one");
+    step_until(&mut harness, "one left", |h| {
+        held_reads(h, Toward::Upstream) == 1
+    });
+
+    click(&mut harness, "Let go C->U");
+    let mut second = [0; 4];
+    server.read_exact(&mut second).expect("the rest let go");
+    assert_eq!(&second, b"two\n");
+    step_until(&mut harness, "flowing again", |h| {
+        !h.state()
+            .tab(Mode::Relay)
+            .session()
+            .held(Toward::Upstream)
+            .holding
+    });
+    client.write_all(b"three\n").expect("write");
+    let mut third = [0; 6];
+    server.read_exact(&mut third).expect("not held any more");
+    assert_eq!(&third, b"three\n");
+    assert!(shows(
+        &harness,
+        "Let go: what the clients send (C->U) flows again"
+    ));
 }

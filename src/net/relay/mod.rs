@@ -6,6 +6,7 @@
 //! [`WINDOW`] bytes, then the relay stops reading the sending side), a half-close is passed on
 //! as a half-close once what came before it is written, a reset as a reset.
 
+mod hold;
 mod pair;
 mod upstream;
 
@@ -13,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use pair::{Pair, Side};
+use hold::{Holding, slot};
+use pair::{Pair, PumpContext, Side};
 use upstream::Dialer;
 
 use super::listener::Listener;
@@ -81,6 +83,9 @@ struct Relay {
     unread: BTreeSet<ClientId>,
     next_id: u64,
     buffer: ReadBuffer,
+    holding: Holding,
+    /// What was last said held each way: whether held, reads, bytes.
+    held_said: [(bool, usize, usize); 2],
 }
 
 pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
@@ -91,6 +96,8 @@ pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
         unread: BTreeSet::new(),
         next_id: 1,
         buffer: context.sink.read_buffer(),
+        holding: Holding::default(),
+        held_said: [(false, 0, 0); 2],
     };
     if let Err(error) = relay.listener.listen(&context, config.listen) {
         let failed = EventKind::Closed(CloseReason::Failed(error));
@@ -139,6 +146,7 @@ impl Relay {
             self.advance_connects(context);
             self.read_unread(context);
             self.report_backlogs(context);
+            self.report_held(context);
             if self.listener.retry_is_due() {
                 self.accept_all(context);
             }
@@ -165,6 +173,13 @@ impl Relay {
                 ref to,
                 origin,
             } => self.inject(context, bytes, to, origin),
+            Command::Hold { toward, hold } => {
+                self.holding.set(toward, hold);
+                if !hold {
+                    self.release(context, toward, false);
+                }
+            }
+            Command::Step(toward) => self.release(context, toward, true),
             // The worker context runs cyclic sends, replays and files and never passes these
             // on; Broadcast and groups are UDP's.
             Command::SetBroadcast(_)
@@ -317,6 +332,51 @@ impl Relay {
         }
     }
 
+    /// Lets what is held `toward` one side go on: everything, pair by pair, or (`one`) the
+    /// read held longest over every pair.
+    fn release(&mut self, context: &WorkerContext, toward: Toward, one: bool) {
+        let ids: Vec<ClientId> = if one {
+            let oldest = self
+                .pairs
+                .iter()
+                .filter_map(|(id, pair)| Some((pair.held(toward).oldest()?, *id)))
+                .min();
+            oldest.map(|(_, id)| id).into_iter().collect()
+        } else {
+            self.pairs.keys().copied().collect()
+        };
+        for id in ids {
+            if let Some(pair) = self.pairs.get_mut(&id) {
+                pair.release(toward, one);
+                self.pump(context, id);
+            }
+        }
+    }
+
+    /// Says what is held each way when it changed since it was last said.
+    fn report_held(&mut self, context: &WorkerContext) {
+        for toward in [Toward::Upstream, Toward::Client] {
+            let holding = self.holding.is_held(toward);
+            let said = &mut self.held_said[slot(toward)];
+            if !holding && *said == (false, 0, 0) {
+                continue;
+            }
+            let held = self.pairs.values().map(|pair| pair.held(toward));
+            let (reads, bytes) = held.fold((0, 0), |(reads, bytes), held| {
+                (reads + held.reads(), bytes + held.bytes())
+            });
+            if *said != (holding, reads, bytes) {
+                *said = (holding, reads, bytes);
+                context.sink.emit(EventKind::Held {
+                    toward,
+                    holding,
+                    reads,
+                    bytes,
+                });
+            }
+        }
+    }
+
     /// Says the backlogs whose change was held back, now that they are due.
     fn report_backlogs(&mut self, context: &WorkerContext) {
         let now = Instant::now();
@@ -343,9 +403,13 @@ impl Relay {
         let Some(pair) = self.pairs.get_mut(&id) else {
             return;
         };
-        let registry = context.poll.registry();
-        let tokens = [token_of(id, Side::Client), token_of(id, Side::Upstream)];
-        let pumped = pair.pump(id, &context.sink, &mut self.buffer, registry, tokens);
+        let pump = PumpContext {
+            sink: &context.sink,
+            registry: context.poll.registry(),
+            tokens: [token_of(id, Side::Client), token_of(id, Side::Upstream)],
+            holding: &self.holding,
+        };
+        let pumped = pair.pump(id, &pump, &mut self.buffer);
         match pumped {
             Ok(pair::Pumped::Open { unread }) => {
                 if unread {

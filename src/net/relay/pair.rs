@@ -5,6 +5,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::WINDOW;
+use super::hold::{Held, Holding, slot};
 use super::upstream::{Dial, Dialer};
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
 use crate::net::{
@@ -138,6 +139,17 @@ pub(super) struct Pair {
     dial: Option<Dial>,
     /// The backlog last said, toward the upstream and toward the client, and when.
     reported: ([usize; 2], Instant),
+    /// What is held each way (toward the upstream, toward the client).
+    held: [Held; 2],
+}
+
+/// What pumping a pair reports with and reads.
+pub(super) struct PumpContext<'a> {
+    pub sink: &'a EventSink,
+    pub registry: &'a mio::Registry,
+    /// The client's token and the upstream's.
+    pub tokens: [mio::Token; 2],
+    pub holding: &'a Holding,
 }
 
 impl Pair {
@@ -148,6 +160,30 @@ impl Pair {
             upstream: None,
             dial: Some(dial),
             reported: ([0, 0], Instant::now()),
+            held: [Held::default(), Held::default()],
+        }
+    }
+
+    /// What is held `toward` one side: the oldest read's number, the reads and their bytes.
+    pub fn held(&self, toward: Toward) -> &Held {
+        &self.held[slot(toward)]
+    }
+
+    /// Lets the held reads `toward` one side go on (`one`: the oldest only), behind what
+    /// waits there already; written as the pair is pumped next.
+    pub fn release(&mut self, toward: Toward, one: bool) {
+        let target = match toward {
+            Toward::Client => Some(&mut self.client),
+            Toward::Upstream => self.upstream.as_mut(),
+        };
+        let (Some(target), held) = (target, &mut self.held[slot(toward)]) else {
+            return;
+        };
+        while let Some(bytes) = held.pop() {
+            target.outbox.push(bytes, None);
+            if one {
+                return;
+            }
         }
     }
 
@@ -188,10 +224,8 @@ impl Pair {
     pub fn pump(
         &mut self,
         id: ClientId,
-        sink: &EventSink,
+        context: &PumpContext<'_>,
         buffer: &mut ReadBuffer,
-        registry: &mio::Registry,
-        tokens: [mio::Token; 2],
     ) -> Result<Pumped, Failure> {
         let Some(upstream) = &mut self.upstream else {
             return Ok(Pumped::Open { unread: false });
@@ -199,23 +233,33 @@ impl Pair {
         let way = Way {
             id,
             peer: self.peer,
-            sink,
+            sink: context.sink,
+            holding: context.holding,
         };
         let client = &mut self.client;
-        let mut unread = way.forward(client, upstream, Side::Client, buffer)?;
-        unread |= way.forward(upstream, client, Side::Upstream, buffer)?;
+        let [to_upstream, to_client] = &mut self.held;
+        let ends = (&mut *client, &mut *upstream);
+        let mut unread = way.forward(ends, to_upstream, Side::Client, buffer)?;
+        let ends = (&mut *upstream, &mut *client);
+        unread |= way.forward(ends, to_client, Side::Upstream, buffer)?;
         for (end, token, side) in [
-            (&mut *client, tokens[0], Side::Client),
-            (&mut *upstream, tokens[1], Side::Upstream),
+            (&mut *client, context.tokens[0], Side::Client),
+            (&mut *upstream, context.tokens[1], Side::Upstream),
         ] {
             let want = !end.outbox.is_empty();
-            want_writable(registry, &mut end.socket, token, &mut end.writing, want)
-                .map_err(|error| Failure::on(side, &error))?;
+            want_writable(
+                context.registry,
+                &mut end.socket,
+                token,
+                &mut end.writing,
+                want,
+            )
+            .map_err(|error| Failure::on(side, &error))?;
         }
         if client.shut && upstream.shut {
             return Ok(Pumped::Done);
         }
-        self.report_backlog(id, sink);
+        self.report_backlog(id, context.sink);
         Ok(Pumped::Open { unread })
     }
 
@@ -304,27 +348,33 @@ struct Way<'a> {
     id: ClientId,
     peer: SocketAddr,
     sink: &'a EventSink,
+    holding: &'a Holding,
 }
 
 impl Way<'_> {
-    /// Reads what `source` sent and writes it to `target`, until the source would block, the
-    /// target's window is full, or the session is behind; passes a finished source's FIN on
-    /// once everything before it is written. Returns whether bytes were left unread for a
-    /// reason other than the window (which the target's writability ends).
+    /// Reads what `source` sent and writes it to `target` (or holds it in `held` while that
+    /// way is held), until the source would block, the window (what waits for the target,
+    /// held or not) is full, or the session is behind; passes a finished source's FIN on once
+    /// everything before it is written. Returns whether bytes were left unread for a reason
+    /// other than the window (which the target's writability, or a release, ends).
     fn forward(
         &self,
-        source: &mut End,
-        target: &mut End,
+        (source, target): (&mut End, &mut End),
+        held: &mut Held,
         from: Side,
         buffer: &mut ReadBuffer,
     ) -> Result<bool, Failure> {
         let to = from.other();
         target.flush(to, self)?;
+        let holding = self.holding.is_held(from.toward());
+        let room = |target: &End, held: &Held| target.outbox.unwritten() + held.bytes() < WINDOW;
         let mut unread = false;
-        if !source.finished && target.outbox.unwritten() < WINDOW && !self.sink.must_pause() {
+        if !source.finished && room(target, held) && !self.sink.must_pause() {
             let mut write_failed = None;
             let on_data = |bytes: Vec<u8>| {
-                if let Err(error) = write_through(target, &bytes) {
+                if holding {
+                    held.push(self.holding, bytes.clone());
+                } else if let Err(error) = write_through(target, &bytes) {
                     write_failed = Some(error);
                     return false;
                 }
@@ -334,7 +384,7 @@ impl Way<'_> {
                     toward: from.toward(),
                     bytes,
                 });
-                target.outbox.unwritten() < WINDOW && !self.sink.must_pause()
+                room(target, held) && !self.sink.must_pause()
             };
             let outcome = read_available(&mut source.socket, buffer, on_data);
             if let Some(error) = write_failed {
@@ -343,18 +393,18 @@ impl Way<'_> {
             match outcome.map_err(|error| Failure::on(from, &error))? {
                 ReadOutcome::Open => {}
                 ReadOutcome::Eof => source.finished = true,
-                ReadOutcome::Unfinished => unread = target.outbox.unwritten() < WINDOW,
+                ReadOutcome::Unfinished => unread = room(target, held),
             }
-        } else if !source.finished && target.outbox.unwritten() < WINDOW {
+        } else if !source.finished && room(target, held) {
             // Behind: read again once the session has caught up.
             unread = true;
         }
-        if !source.finished && target.outbox.unwritten() >= WINDOW {
+        if !source.finished && !room(target, held) {
             // Left unread while the target is full, but a reset must not wait behind the bytes
             // before it: the socket has it as its pending error (the poll woke us for it).
             source.check_error(from)?;
         }
-        if source.finished && target.outbox.is_empty() && !target.shut {
+        if source.finished && target.outbox.is_empty() && held.is_empty() && !target.shut {
             match target.socket.shutdown(Shutdown::Write) {
                 Ok(()) => {}
                 // The target already went away: what it does next says how.
