@@ -129,6 +129,11 @@ pub enum Command {
     },
     /// Relay: forward the read held longest `toward` one side, and keep holding.
     Step(Toward),
+    /// Relay: put these faults into the way `toward` one side, from now on.
+    Faults {
+        toward: Toward,
+        faults: super::RelayFaults,
+    },
     /// End the session: close every socket and stop the worker.
     Shutdown,
 }
@@ -426,6 +431,10 @@ pub enum NetError {
     TlsIdentity { detail: String },
     #[error("{context}: {detail}")]
     Io { context: String, detail: String },
+    /// Relay: a pair cut on purpose (a fault asked for) once `after` bytes went `toward` one
+    /// side.
+    #[error("cut after {after} bytes (a fault asked for)")]
+    Cut { after: u64, toward: Toward },
     /// Relay: what went wrong on the upstream side of a pair.
     #[error("upstream {target}: {error}")]
     Upstream {

@@ -283,7 +283,8 @@ impl Server {
             | Command::SendFile(_)
             | Command::CancelFile
             | Command::Hold { .. }
-            | Command::Step(_) => {}
+            | Command::Step(_)
+            | Command::Faults { .. } => {}
         }
         None
     }

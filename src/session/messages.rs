@@ -57,6 +57,13 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
         NetError::TlsIdentity { detail } => {
             tr!(lang, "events.net.tls_identity", detail = detail)
         }
+        NetError::Cut { after, toward } => {
+            let after = crate::units::group_digits(*after);
+            match toward {
+                crate::net::Toward::Upstream => tr!(lang, "relay.faults.cut_up", after = after),
+                crate::net::Toward::Client => tr!(lang, "relay.faults.cut_down", after = after),
+            }
+        }
         NetError::Upstream { target, error } => {
             let error = net_error(error, lang);
             tr!(

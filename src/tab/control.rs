@@ -114,8 +114,10 @@ impl Tab {
             .client
             .local_address(self.language)
             .map_err(|error| self.view.errors.client = Some(error));
-        let (Some(listen), Ok(upstream_host), Ok(upstream_port), Ok(local)) =
-            (listen, upstream_host, upstream_port, local)
+        let faults = super::faults::parse_both(&self.settings.faults, self.language)
+            .map_err(|error| self.view.errors.faults = Some(error));
+        let (Some(listen), Ok(upstream_host), Ok(upstream_port), Ok(local), Ok(faults)) =
+            (listen, upstream_host, upstream_port, local, faults)
         else {
             return None;
         };
@@ -127,6 +129,7 @@ impl Tab {
             upstream_port,
             connect_timeout: Duration::from_secs_f64(seconds),
             local,
+            faults,
         }))
     }
 

@@ -7,6 +7,7 @@ pub mod auto_reply;
 mod capture;
 mod connect_options;
 mod control;
+pub mod faults;
 mod fields;
 mod host;
 mod link;
@@ -28,7 +29,7 @@ use std::time::Instant;
 
 use crate::export::{BACKLOG_LIMIT, RecordContext, RecordFeed};
 use crate::i18n::Language;
-use crate::net::{ClientId, Command, QUEUE_LIMIT};
+use crate::net::{ClientId, Command, QUEUE_LIMIT, Toward};
 use crate::session::{EntryKind, Layout, Mode, Status};
 
 pub use action::TabAction;
@@ -124,6 +125,7 @@ impl Tab {
         let filter = encoding || old.filter != new.filter;
         let send_box = old.send_text != new.send_text || old.input_format != new.input_format;
         let preview = encoding || send_box || old.send != new.send;
+        let faults = old.faults != new.faults;
         if encoding {
             self.ask(Request::ShowIn(self.settings.encoding));
             // Lines end elsewhere in UTF-16.
@@ -144,6 +146,23 @@ impl Tab {
         }
         if preview {
             self.rebuild_preview();
+        }
+        if faults {
+            self.apply_faults();
+        }
+    }
+
+    /// Relay: the faults as typed, to the running worker (the next start takes them too), or
+    /// what is wrong with them beside the fields.
+    fn apply_faults(&mut self) {
+        match faults::parse_both(&self.settings.faults, self.language) {
+            Ok(faults) => {
+                self.view.errors.faults = None;
+                for (toward, faults) in [Toward::Upstream, Toward::Client].into_iter().zip(faults) {
+                    self.command(Command::Faults { toward, faults });
+                }
+            }
+            Err(error) => self.view.errors.faults = Some(error),
         }
     }
 

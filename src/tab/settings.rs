@@ -35,6 +35,8 @@ pub struct TabSettings {
     pub udp: UdpFields,
     /// Relay: which side the send box's bytes go to.
     pub inject_toward: net::Toward,
+    /// Relay: the faults put into each way, as typed: toward the upstream, toward the client.
+    pub faults: [super::faults::FaultFields; 2],
     pub encoding: TextEncoding,
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
@@ -209,6 +211,7 @@ impl TabSettings {
             tls: TlsFields::default(),
             udp: UdpFields::default(),
             inject_toward: net::Toward::Client,
+            faults: Default::default(),
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
@@ -254,6 +257,8 @@ pub struct FieldErrors {
     pub raw: Option<String>,
     /// The Replay window: its file, or why the replay cannot start.
     pub replay: Option<String>,
+    /// Relay: the faults typed in.
+    pub faults: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod client_list;
 pub mod client_options;
 pub mod command;
 pub mod connection_panel;
+pub mod fault_panel;
 pub mod filter_bar;
 pub mod fonts;
 pub mod form;

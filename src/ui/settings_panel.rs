@@ -41,6 +41,18 @@ pub fn show(
                 section(ui, "hold", &tr!(lang, "relay.hold.section"), true, |ui| {
                     super::hold_bar::show(ui, tab, lang, requests);
                 });
+                // Folded, its title says whether any fault is set.
+                let mut title = tr!(lang, "relay.faults.section").into_owned();
+                if settings
+                    .faults
+                    .iter()
+                    .any(|fields| *fields != Default::default())
+                {
+                    title.push_str(" ✔");
+                }
+                section(ui, "faults", &title, false, |ui| {
+                    super::fault_panel::show(ui, tab, settings, lang);
+                });
             }
             if matches!(tab.mode, Mode::TcpClient | Mode::Relay) {
                 let title = if tab.mode == Mode::Relay {

@@ -23,6 +23,7 @@ mod i18n;
 mod net_cycle;
 mod net_file;
 mod net_relay;
+mod net_relay_faults;
 mod net_relay_hold;
 mod net_relay_peers;
 mod net_tcp_client;

@@ -39,6 +39,7 @@ pub(super) fn spawn_relay_to(
         upstream_port: port,
         connect_timeout,
         local: None,
+        faults: Default::default(),
     })
     .expect("spawn the relay worker");
     let listening = expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }));

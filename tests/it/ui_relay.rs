@@ -289,3 +289,47 @@ fn a_held_way_waits_steps_one_read_on_and_lets_go() {
         "Let go: what the clients send (C->U) flows again"
     ));
 }
+
+/// Types `text` into the field labelled `label` for the first way listed (C->U).
+fn type_fault(harness: &mut Harness<'static, App>, label: &str, text: &str) {
+    let role = egui::accesskit::Role::TextInput;
+    let first = |h: &Harness<'static, App>| {
+        let found = h.query_all_by_role_and_label(role, label).next();
+        found.expect("the C->U field").focus();
+    };
+    first(harness);
+    harness.step();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness.key_press(egui::Key::Backspace);
+    harness.step();
+    let found = harness.query_all_by_role_and_label(role, label).next();
+    found.expect("the C->U field").type_text(text);
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn a_fault_typed_in_cuts_a_pair_and_a_bad_one_is_said_beside_it() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    unfold(&mut harness, "Faults");
+    type_fault(&mut harness, "Cut after", "many");
+    assert!(shows(&harness, "Cut after: a number of bytes"));
+    type_fault(&mut harness, "Cut after", "5");
+    assert!(!shows(&harness, "Cut after: a number of bytes"));
+
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("accept");
+    let mut server = with_timeout(server);
+    client.write_all(b"0123456789").expect("write");
+    let mut got = Vec::new();
+    let _ = server.read_to_end(&mut got);
+    assert_eq!(got, b"01234", "exactly five bytes went through");
+    step_until(&mut harness, "the cut said", |h| {
+        shows(
+            h,
+            "Pair closed: cut after 5 bytes toward the upstream (a fault asked for)",
+        )
+    });
+}

@@ -6,6 +6,7 @@
 //! [`WINDOW`] bytes, then the relay stops reading the sending side), a half-close is passed on
 //! as a half-close once what came before it is written, a reset as a reset.
 
+mod fault;
 mod hold;
 mod pair;
 mod upstream;
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+pub use fault::Faults;
 use hold::{Holding, slot};
 use pair::{Pair, PumpContext, Side};
 use upstream::Dialer;
@@ -47,6 +49,8 @@ pub struct RelayConfig {
     pub connect_timeout: Duration,
     /// Connect to the upstream from this address and/or port (port 0: any).
     pub local: Option<SocketAddr>,
+    /// What the relay does to each way on purpose: toward the upstream, toward the client.
+    pub faults: [Faults; 2],
 }
 
 impl RelayConfig {
@@ -84,6 +88,8 @@ struct Relay {
     next_id: u64,
     buffer: ReadBuffer,
     holding: Holding,
+    /// Toward the upstream, toward the client.
+    faults: [Faults; 2],
     /// What was last said held each way: whether held, reads, bytes.
     held_said: [(bool, usize, usize); 2],
 }
@@ -97,6 +103,7 @@ pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
         next_id: 1,
         buffer: context.sink.read_buffer(),
         holding: Holding::default(),
+        faults: config.faults,
         held_said: [(false, 0, 0); 2],
     };
     if let Err(error) = relay.listener.listen(&context, config.listen) {
@@ -119,7 +126,8 @@ impl Relay {
             let unread = !self.unread.is_empty();
             let connects = self.pairs.values().filter_map(Pair::connect_due).min();
             let backlogs = self.pairs.values().filter_map(Pair::backlog_due).min();
-            let due = [connects, backlogs, self.listener.retry_due()];
+            let paced = self.pairs.values().filter_map(Pair::paced_due).min();
+            let due = [connects, backlogs, paced, self.listener.retry_due()];
             let due = due.into_iter().flatten().min();
             let reach = Reach {
                 waiting: 0,
@@ -144,6 +152,7 @@ impl Relay {
                 }
             }
             self.advance_connects(context);
+            self.release_paced(context);
             self.read_unread(context);
             self.report_backlogs(context);
             self.report_held(context);
@@ -180,6 +189,7 @@ impl Relay {
                 }
             }
             Command::Step(toward) => self.release(context, toward, true),
+            Command::Faults { toward, faults } => self.faults[slot(toward)] = faults,
             // The worker context runs cyclic sends, replays and files and never passes these
             // on; Broadcast and groups are UDP's.
             Command::SetBroadcast(_)
@@ -353,6 +363,23 @@ impl Relay {
         }
     }
 
+    /// Lets the paced reads whose time has come go on.
+    fn release_paced(&mut self, context: &WorkerContext) {
+        let now = Instant::now();
+        let due: Vec<ClientId> = self
+            .pairs
+            .iter()
+            .filter(|(_, pair)| pair.paced_due().is_some_and(|due| due <= now))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            if let Some(pair) = self.pairs.get_mut(&id) {
+                pair.release_paced(now);
+                self.pump(context, id);
+            }
+        }
+    }
+
     /// Says what is held each way when it changed since it was last said.
     fn report_held(&mut self, context: &WorkerContext) {
         for toward in [Toward::Upstream, Toward::Client] {
@@ -408,6 +435,7 @@ impl Relay {
             registry: context.poll.registry(),
             tokens: [token_of(id, Side::Client), token_of(id, Side::Upstream)],
             holding: &self.holding,
+            faults: &self.faults,
         };
         let pumped = pair.pump(id, &pump, &mut self.buffer);
         match pumped {
@@ -420,6 +448,10 @@ impl Relay {
             Err(failure) => {
                 if let Some(pair) = self.pairs.get_mut(&id) {
                     pair.reset(failure.side.other());
+                    if failure.is_cut() {
+                        // A cut ends both sides as a broken link would.
+                        pair.reset(failure.side);
+                    }
                 }
                 let reason = failure.reason(self.dialer.target());
                 self.end(context, id, reason);

@@ -5,6 +5,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::{Duration, Instant};
 
 use super::WINDOW;
+use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding, slot};
 use super::upstream::{Dial, Dialer};
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
@@ -111,9 +112,15 @@ impl Failure {
         }
     }
 
+    /// Whether the pair was cut on purpose.
+    pub fn is_cut(&self) -> bool {
+        matches!(self.error, NetError::Cut { .. })
+    }
+
     /// Why the pair ended, naming the upstream (`target`) when the failure was its.
     pub fn reason(self, target: String) -> CloseReason {
         CloseReason::Failed(match self.side {
+            _ if self.is_cut() => self.error,
             Side::Client => self.error,
             Side::Upstream => NetError::Upstream {
                 target,
@@ -141,6 +148,10 @@ pub(super) struct Pair {
     reported: ([usize; 2], Instant),
     /// What is held each way (toward the upstream, toward the client).
     held: [Held; 2],
+    /// What waits for its time each way (a delay or bandwidth fault).
+    paced: [Paced; 2],
+    /// Bytes read each way so far, for a cut.
+    read: [u64; 2],
 }
 
 /// What pumping a pair reports with and reads.
@@ -150,6 +161,8 @@ pub(super) struct PumpContext<'a> {
     /// The client's token and the upstream's.
     pub tokens: [mio::Token; 2],
     pub holding: &'a Holding,
+    /// Toward the upstream, toward the client.
+    pub faults: &'a [Faults; 2],
 }
 
 impl Pair {
@@ -161,6 +174,26 @@ impl Pair {
             dial: Some(dial),
             reported: ([0, 0], Instant::now()),
             held: [Held::default(), Held::default()],
+            paced: [Paced::default(), Paced::default()],
+            read: [0, 0],
+        }
+    }
+
+    /// When the next read paced either way is due.
+    pub fn paced_due(&self) -> Option<Instant> {
+        self.paced.iter().filter_map(Paced::next_due).min()
+    }
+
+    /// Moves the paced reads whose time has come to their side's outbox.
+    pub fn release_paced(&mut self, now: Instant) {
+        let [to_upstream, to_client] = &mut self.paced;
+        if let Some(upstream) = &mut self.upstream {
+            while let Some(bytes) = to_upstream.take_due(now) {
+                upstream.outbox.push(bytes, None);
+            }
+        }
+        while let Some(bytes) = to_client.take_due(now) {
+            self.client.outbox.push(bytes, None);
         }
     }
 
@@ -237,11 +270,26 @@ impl Pair {
             holding: context.holding,
         };
         let client = &mut self.client;
-        let [to_upstream, to_client] = &mut self.held;
+        let [held_up, held_down] = &mut self.held;
+        let [paced_up, paced_down] = &mut self.paced;
+        let [read_up, read_down] = &mut self.read;
+        let [faults_up, faults_down] = context.faults;
         let ends = (&mut *client, &mut *upstream);
-        let mut unread = way.forward(ends, to_upstream, Side::Client, buffer)?;
+        let mut waiting = Waiting {
+            held: held_up,
+            paced: paced_up,
+            faults: faults_up,
+            read: read_up,
+        };
+        let mut unread = way.forward(ends, &mut waiting, Side::Client, buffer)?;
         let ends = (&mut *upstream, &mut *client);
-        unread |= way.forward(ends, to_client, Side::Upstream, buffer)?;
+        let mut waiting = Waiting {
+            held: held_down,
+            paced: paced_down,
+            faults: faults_down,
+            read: read_down,
+        };
+        unread |= way.forward(ends, &mut waiting, Side::Upstream, buffer)?;
         for (end, token, side) in [
             (&mut *client, context.tokens[0], Side::Client),
             (&mut *upstream, context.tokens[1], Side::Upstream),
@@ -343,6 +391,26 @@ impl Pair {
     }
 }
 
+/// What one way of a pair keeps besides its target's outbox: the reads held and paced, the
+/// faults put into it, and the bytes read so far.
+struct Waiting<'a> {
+    held: &'a mut Held,
+    paced: &'a mut Paced,
+    faults: &'a Faults,
+    read: &'a mut u64,
+}
+
+impl Waiting<'_> {
+    /// Bytes read and not yet handed to the target's outbox.
+    fn bytes(&self) -> usize {
+        self.held.bytes() + self.paced.bytes()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.held.is_empty() && self.paced.is_empty()
+    }
+}
+
 /// What forwarding one way reports with.
 struct Way<'a> {
     id: ClientId,
@@ -360,51 +428,71 @@ impl Way<'_> {
     fn forward(
         &self,
         (source, target): (&mut End, &mut End),
-        held: &mut Held,
+        waiting: &mut Waiting<'_>,
         from: Side,
         buffer: &mut ReadBuffer,
     ) -> Result<bool, Failure> {
         let to = from.other();
+        let toward = from.toward();
         target.flush(to, self)?;
-        let holding = self.holding.is_held(from.toward());
-        let room = |target: &End, held: &Held| target.outbox.unwritten() + held.bytes() < WINDOW;
+        let holding = self.holding.is_held(toward);
+        let room = |target: &End, waiting: &Waiting<'_>| {
+            target.outbox.unwritten() + waiting.bytes() < WINDOW
+        };
         let mut unread = false;
-        if !source.finished && room(target, held) && !self.sink.must_pause() {
+        let mut cut = None;
+        if !source.finished && room(target, waiting) && !self.sink.must_pause() {
             let mut write_failed = None;
-            let on_data = |bytes: Vec<u8>| {
+            let now = Instant::now();
+            let on_data = |mut bytes: Vec<u8>| {
+                if let Some(after) = waiting.faults.cut_after {
+                    let left = after.saturating_sub(*waiting.read);
+                    if bytes.len() as u64 >= left {
+                        bytes.truncate(left as usize);
+                        cut = Some(NetError::Cut { after, toward });
+                    }
+                }
+                *waiting.read += bytes.len() as u64;
                 if holding {
-                    held.push(self.holding, bytes.clone());
+                    waiting.held.push(self.holding, bytes.clone());
+                } else if waiting.faults.paces() {
+                    waiting.paced.push(now, waiting.faults, bytes.clone());
                 } else if let Err(error) = write_through(target, &bytes) {
                     write_failed = Some(error);
                     return false;
                 }
-                self.sink.emit(EventKind::Forwarded {
-                    id: self.id,
-                    peer: self.peer,
-                    toward: from.toward(),
-                    bytes,
-                });
-                room(target, held) && !self.sink.must_pause()
+                if !bytes.is_empty() {
+                    self.sink.emit(EventKind::Forwarded {
+                        id: self.id,
+                        peer: self.peer,
+                        toward,
+                        bytes,
+                    });
+                }
+                cut.is_none() && room(target, waiting) && !self.sink.must_pause()
             };
             let outcome = read_available(&mut source.socket, buffer, on_data);
             if let Some(error) = write_failed {
                 return Err(Failure::on(to, &error));
             }
+            if let Some(error) = cut {
+                return Err(Failure { side: from, error });
+            }
             match outcome.map_err(|error| Failure::on(from, &error))? {
                 ReadOutcome::Open => {}
                 ReadOutcome::Eof => source.finished = true,
-                ReadOutcome::Unfinished => unread = room(target, held),
+                ReadOutcome::Unfinished => unread = room(target, waiting),
             }
-        } else if !source.finished && room(target, held) {
+        } else if !source.finished && room(target, waiting) {
             // Behind: read again once the session has caught up.
             unread = true;
         }
-        if !source.finished && !room(target, held) {
+        if !source.finished && !room(target, waiting) {
             // Left unread while the target is full, but a reset must not wait behind the bytes
             // before it: the socket has it as its pending error (the poll woke us for it).
             source.check_error(from)?;
         }
-        if source.finished && target.outbox.is_empty() && held.is_empty() && !target.shut {
+        if source.finished && target.outbox.is_empty() && waiting.is_empty() && !target.shut {
             match target.socket.shutdown(Shutdown::Write) {
                 Ok(()) => {}
                 // The target already went away: what it does next says how.

@@ -1,0 +1,144 @@
+//! Faults the relay puts into a way on purpose, measured with plain loopback sockets: a
+//! delay, a bandwidth limit, and cutting a pair after so many bytes.
+
+use std::io::{ErrorKind, Read, Write};
+use std::time::{Duration, Instant};
+
+use sockscope::net::{CloseReason, Command, EventKind, NetError, RelayFaults, Toward};
+
+use super::net_relay::{LOCALHOST, random_bytes, relayed_pair};
+use crate::common_net::expect_event;
+
+/// Puts `faults` into the way toward the upstream of the relay `worker` runs.
+fn fault(worker: &sockscope::net::Worker, faults: RelayFaults) {
+    assert!(worker.send(Command::Faults {
+        toward: Toward::Upstream,
+        faults
+    }));
+}
+
+#[test]
+fn a_delay_holds_each_read_back_and_the_other_way_is_not_delayed() {
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(
+        &worker,
+        RelayFaults {
+            delay: Duration::from_millis(800),
+            ..RelayFaults::default()
+        },
+    );
+    // A read through both ways first: the fault is in place before the timed one.
+    pair.upstream.write_all(b"ready").expect("write");
+    let mut ready = [0; 5];
+    pair.client.read_exact(&mut ready).expect("not delayed");
+    let sent = Instant::now();
+    pair.client.write_all(b"ping").expect("write");
+    // The other way is not delayed: an answer comes back while the ping still waits.
+    pair.upstream.write_all(b"pong").expect("write");
+    let mut pong = [0; 4];
+    pair.client.read_exact(&mut pong).expect("U->C");
+    pair.upstream.set_nonblocking(true).expect("a look");
+    let early = pair.upstream.read(&mut [0; 4]);
+    assert!(
+        matches!(&early, Err(error) if error.kind() == ErrorKind::WouldBlock),
+        "the ping waits: {early:?}"
+    );
+    pair.upstream.set_nonblocking(false).expect("blocking");
+    let mut ping = [0; 4];
+    pair.upstream
+        .read_exact(&mut ping)
+        .expect("delayed, not lost");
+    let took = sent.elapsed();
+    assert_eq!(&ping, b"ping");
+    eprintln!("delay 800 ms: the read took {} ms", took.as_millis());
+    // Never early (a lower bound: how late it may be is the machine's).
+    assert!(took >= Duration::from_millis(800), "{took:?}");
+}
+
+#[test]
+fn a_bandwidth_limit_paces_the_way() {
+    const SIZE: usize = 512 * 1024;
+    const RATE: u64 = 1024 * 1024;
+    let (worker, pair, _) = relayed_pair(LOCALHOST);
+    fault(
+        &worker,
+        RelayFaults {
+            rate: Some(RATE),
+            ..RelayFaults::default()
+        },
+    );
+    let bytes = random_bytes(SIZE, 7);
+    let mut client = pair.client;
+    let writer = {
+        let bytes = bytes.clone();
+        std::thread::spawn(move || {
+            client.write_all(&bytes).expect("write");
+            client
+        })
+    };
+    let mut upstream = pair.upstream;
+    let started = Instant::now();
+    let mut got = vec![0; SIZE];
+    upstream.read_exact(&mut got).expect("all of it, paced");
+    let took = started.elapsed().as_secs_f64();
+    let rate = SIZE as f64 / took / 1024.0;
+    eprintln!("limit 1024 KiB/s: 512 KiB took {took:.3} s, {rate:.0} KiB/s");
+    assert_eq!(got, bytes);
+    // Half a second at the limit; the first read leaves after its own share of it.
+    assert!(took >= 0.45, "paced: {took} s");
+    assert!(rate <= 1024.0 * 1.15, "at most the limit: {rate} KiB/s");
+    drop(writer.join().expect("the writer"));
+}
+
+#[test]
+fn a_cut_passes_exactly_so_many_bytes_then_resets_both_sides() {
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(
+        &worker,
+        RelayFaults {
+            cut_after: Some(1000),
+            ..RelayFaults::default()
+        },
+    );
+    // After a round trip, the fault is in place.
+    pair.upstream.write_all(b"ready").expect("write");
+    let mut ready = [0; 5];
+    pair.client.read_exact(&mut ready).expect("ready");
+    pair.client
+        .write_all(&random_bytes(4000, 3))
+        .expect("the client writes more than the cut");
+    let mut got = Vec::new();
+    let mut chunk = [0; 4096];
+    loop {
+        match pair.upstream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => break,
+            Err(error) => panic!("the upstream's read: {error}"),
+        }
+    }
+    assert_eq!(
+        got,
+        random_bytes(4000, 3)[..1000],
+        "exactly the first 1000 bytes"
+    );
+    let ended = expect_event(
+        &worker,
+        |kind| matches!(kind, EventKind::ClientDisconnected { id, .. } if *id == pair.id),
+    );
+    let EventKind::ClientDisconnected { reason, .. } = ended else {
+        unreachable!("expect_event returns the awaited event");
+    };
+    assert_eq!(
+        reason,
+        CloseReason::Failed(NetError::Cut {
+            after: 1000,
+            toward: Toward::Upstream
+        })
+    );
+    match pair.client.read(&mut chunk) {
+        Err(error) if error.kind() == ErrorKind::ConnectionReset => {}
+        Ok(0) => panic!("the client should see a reset, not an end"),
+        other => panic!("the client's read: {other:?}"),
+    }
+}
