@@ -71,27 +71,56 @@ impl PacketBuffer {
     }
 }
 
-/// What a packet takes from its entry besides the bytes. Status lines have none.
+/// What an entry's packets take from it besides the bytes. Status lines have none.
 #[derive(Clone, Copy, Debug)]
 pub struct PacketMeta {
     time: SystemTime,
+    tag: EntryTag,
+    /// The connections the bytes crossed: one, or a relay's two legs (the client's, then the
+    /// upstream's).
+    legs: [Option<Leg>; 2],
+}
+
+/// One connection the bytes crossed, and which way.
+#[derive(Clone, Copy, Debug)]
+struct Leg {
     peer: SocketAddr,
     here: SocketAddr,
-    tag: EntryTag,
+    inbound: bool,
 }
 
 impl PacketMeta {
     pub fn of(entry: &LogEntry) -> Option<Self> {
         let tag = entry.kind.tag();
-        // A relay's packets are its client leg's; what was put in toward the upstream never
-        // crossed it.
-        let on_the_wire = tag.is_data() && tag != EntryTag::InjectedToUpstream;
-        let peer = entry.peer.filter(|_| on_the_wire)?;
-        Some(Self {
+        let peer = entry.peer.filter(|_| tag.is_data())?;
+        let leg = |peer, here, inbound| {
+            Some(Leg {
+                peer,
+                here,
+                inbound,
+            })
+        };
+        let client_leg = |inbound| leg(peer, here(entry, peer), inbound);
+        // A relay's upstream leg: from this end of the pair's upstream connection.
+        let upstream_leg = |inbound| {
+            let (upstream, local) = entry.via?;
+            leg(upstream, local, inbound)
+        };
+        let legs = match tag {
+            EntryTag::Rx => [client_leg(true), None],
+            // What the relay's user put in toward the client crossed its leg only.
+            EntryTag::Tx | EntryTag::AutoTx | EntryTag::InjectedToClient => {
+                [client_leg(false), None]
+            }
+            EntryTag::ToUpstream => [client_leg(true), upstream_leg(false)],
+            EntryTag::ToClient => [client_leg(false), upstream_leg(true)],
+            EntryTag::InjectedToUpstream => [None, upstream_leg(false)],
+            EntryTag::Info | EntryTag::Error => [None, None],
+        };
+        legs.iter().any(Option::is_some).then_some(Self {
             time: entry.time,
-            peer,
-            here: here(entry, peer),
             tag,
+            legs,
         })
     }
 }
@@ -163,8 +192,16 @@ impl PcapngState {
 
     /// The bytes [`Self::write_packets`] will write for a payload of `len` bytes.
     pub fn size(ctx: &RecordContext, meta: &PacketMeta, len: usize) -> u64 {
+        meta.legs
+            .iter()
+            .flatten()
+            .map(|leg| Self::leg_size(ctx, meta, leg, len))
+            .sum()
+    }
+
+    fn leg_size(ctx: &RecordContext, meta: &PacketMeta, leg: &Leg, len: usize) -> u64 {
         let headers = |segment: usize| {
-            let ip = if meta.peer.is_ipv4() {
+            let ip = if leg.peer.is_ipv4() {
                 Ipv4Header::MIN_LEN
             } else {
                 Ipv6Header::LEN
@@ -192,9 +229,8 @@ impl PcapngState {
         }
     }
 
-    /// Writes the packets of one entry whose payload is staged in `buffer`: each segment's
-    /// headers go in front of it, over the room left there or over the end of the segment
-    /// before (written by then), and the packet block goes to `w` from that buffer.
+    /// Writes the packets of one entry whose payload is staged in `buffer`, on each leg it
+    /// crossed.
     pub fn write_packets(
         &mut self,
         w: &mut impl Write,
@@ -202,13 +238,34 @@ impl PcapngState {
         meta: &PacketMeta,
         buffer: &mut PacketBuffer,
     ) -> io::Result<()> {
-        // A relay's entries are its client leg's packets: the client's words come in, the
-        // upstream's answers go out to it.
-        let received = matches!(meta.tag, EntryTag::Rx | EntryTag::ToUpstream);
+        match meta.legs {
+            [Some(first), Some(second)] => {
+                // Writing a leg's headers in place spoils the payload for another.
+                let mut again = PacketBuffer(buffer.0.clone());
+                self.write_leg(w, ctx, meta, &first, buffer)?;
+                self.write_leg(w, ctx, meta, &second, &mut again)
+            }
+            [Some(leg), None] | [None, Some(leg)] => self.write_leg(w, ctx, meta, &leg, buffer),
+            [None, None] => Ok(()),
+        }
+    }
+
+    /// Writes one leg's packets: each segment's headers go in front of it, over the room left
+    /// there or over the end of the segment before (written by then), and the packet block
+    /// goes to `w` from that buffer.
+    fn write_leg(
+        &mut self,
+        w: &mut impl Write,
+        ctx: &RecordContext,
+        meta: &PacketMeta,
+        leg: &Leg,
+        buffer: &mut PacketBuffer,
+    ) -> io::Result<()> {
+        let received = leg.inbound;
         let (source, destination) = if received {
-            (meta.peer, meta.here)
+            (leg.peer, leg.here)
         } else {
-            (meta.here, meta.peer)
+            (leg.here, leg.peer)
         };
         let timestamp = meta.time.duration_since(UNIX_EPOCH).unwrap_or_default();
         let mut options = vec![EnhancedPacketOption::Flags(if received {

@@ -222,6 +222,9 @@ pub struct LogEntry {
     ///
     /// [`SendOrigin`]: crate::net::SendOrigin
     pub written_in: Option<TextEncoding>,
+    /// Relay: the pair's upstream connection, the upstream's address and this end's, which
+    /// the bytes crossed too (a `.pcapng` recording writes both legs). Not kept in the log.
+    pub via: Option<(SocketAddr, SocketAddr)>,
 }
 
 impl LogEntry {
@@ -233,7 +236,14 @@ impl LogEntry {
             local: None,
             kind,
             written_in: None,
+            via: None,
         }
+    }
+
+    /// The same entry, having crossed a relay's upstream connection too.
+    #[must_use]
+    pub fn via(self, via: Option<(SocketAddr, SocketAddr)>) -> Self {
+        Self { via, ..self }
     }
 
     /// The same entry, sent to `to`.

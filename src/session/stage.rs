@@ -153,8 +153,8 @@ impl Stage {
             way,
             bytes: len,
         });
-        let local = clients.at(peer).map(|client| client.local);
-        let entry = LogEntry::new(time, Some(peer), kind).at(local);
+        let entry = LogEntry::new(time, Some(peer), kind).at(local_of(clients, peer));
+        let entry = entry.via(via_of(clients, peer));
         record(&entry);
         self.show(entry);
     }
@@ -184,9 +184,9 @@ impl Stage {
             way,
             bytes: len,
         });
-        let local = clients.at(peer).map(|client| client.local);
         let entry = LogEntry::new(time, Some(peer), kind)
-            .at(local)
+            .at(local_of(clients, peer))
+            .via(via_of(clients, peer))
             .written_in(origin.written_in());
         record(&entry);
         self.stage(Staged::Show(entry));
@@ -342,6 +342,16 @@ impl Stage {
             entry => self.stage(Staged::Show(entry)),
         }
     }
+}
+
+/// This end of the connection of the client at `peer`.
+fn local_of(clients: &Clients, peer: SocketAddr) -> Option<SocketAddr> {
+    clients.at(peer).map(|client| client.local)
+}
+
+/// Relay: the upstream connection of the pair whose client is at `peer`.
+fn via_of(clients: &Clients, peer: SocketAddr) -> Option<(SocketAddr, SocketAddr)> {
+    clients.at(peer)?.upstream.as_ref()?.addr
 }
 
 impl Session {

@@ -168,3 +168,55 @@ fn a_pcapng_recording_of_mixed_traffic_reads_back_in_tshark_byte_for_byte() {
     }
     assert_eq!(flows.len(), expected.len(), "no other flows: {flows:?}");
 }
+
+#[test]
+fn a_relay_recording_has_both_legs_as_two_tcp_conversations() {
+    if !tshark_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("relay.pcapng");
+    let mut harness = app_harness_with(StartOptions {
+        log: Some(path.clone()),
+        ..StartOptions::default()
+    });
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let upstream_addr = upstream.local_addr().expect("address");
+    let relay = start_relay(&mut harness, upstream_addr);
+    let mut client = TcpStream::connect(relay).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let client_addr = client.local_addr().expect("address");
+    let (mut server, relay_end) = upstream.accept().expect("accept");
+    server.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    // Both legs carry the client's words and the answer; what the tab puts in toward the
+    // client crosses the client's leg only.
+    let binary: Vec<u8> = (0..=255).collect();
+    let request = [NIHAO_GBK, &binary[..]].concat();
+    client.write_all(&request).expect("sent");
+    assert_eq!(read_exactly(&mut server, request.len()), request);
+    server.write_all(b"200 OK\r\n").expect("sent");
+    assert_eq!(read_exactly(&mut client, 8), b"200 OK\r\n");
+    step_until(&mut harness, "both ways taken in", |h| {
+        let counters = &h.state().tab(Mode::Relay).session().counters;
+        counters.tx_bytes == request.len() as u64 && counters.rx_bytes == 8
+    });
+    type_send_box(&mut harness, "PUSH");
+    click(&mut harness, "Send");
+    assert_eq!(read_exactly(&mut client, 4), b"PUSH");
+    step_until(&mut harness, "the push counted", |h| {
+        h.state().tab(Mode::Relay).session().counters.rx_bytes == 12
+    });
+
+    drop(harness);
+    let flows = flows_in(&path);
+    let expected = [
+        ((client_addr, relay), request.clone()),
+        ((relay, client_addr), b"200 OK\r\nPUSH".to_vec()),
+        ((relay_end, upstream_addr), request),
+        ((upstream_addr, relay_end), b"200 OK\r\n".to_vec()),
+    ];
+    for (flow, bytes) in &expected {
+        assert_eq!(flows.get(flow), Some(bytes), "{flow:?}");
+    }
+    assert_eq!(flows.len(), expected.len(), "no other flows: {flows:?}");
+}

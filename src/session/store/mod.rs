@@ -204,6 +204,8 @@ impl LogStore {
             local,
             kind,
             written_in,
+            // Only a live recording writes a relay's upstream leg.
+            via: _,
         } = entry;
         let (tag, payload) = kind.into_parts();
         let cost = Self::cost(payload.len());
