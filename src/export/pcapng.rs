@@ -101,6 +101,12 @@ impl PacketMeta {
             })
         };
         let client_leg = |inbound| leg(peer, here(entry, peer), inbound);
+        // A relay's entry crossed its client's leg if it has that end: one a rewrite rule
+        // kept from going on crossed only the leg it came from.
+        let relay_client_leg = |inbound| {
+            entry.local?;
+            client_leg(inbound)
+        };
         // A relay's upstream leg: from this end of the pair's upstream connection.
         let upstream_leg = |inbound| {
             let (upstream, local) = entry.via?;
@@ -112,8 +118,8 @@ impl PacketMeta {
             EntryTag::Tx | EntryTag::AutoTx | EntryTag::InjectedToClient => {
                 [client_leg(false), None]
             }
-            EntryTag::ToUpstream => [client_leg(true), upstream_leg(false)],
-            EntryTag::ToClient => [client_leg(false), upstream_leg(true)],
+            EntryTag::ToUpstream => [relay_client_leg(true), upstream_leg(false)],
+            EntryTag::ToClient => [relay_client_leg(false), upstream_leg(true)],
             EntryTag::InjectedToUpstream => [None, upstream_leg(false)],
             EntryTag::Info | EntryTag::Error => [None, None],
         };

@@ -129,6 +129,11 @@ pub enum Command {
     },
     /// Relay: forward the read held longest `toward` one side, and keep holding.
     Step(Toward),
+    /// Relay: rewrite what goes `toward` one side by these rules, from now on.
+    Rewrite {
+        toward: Toward,
+        rules: Vec<super::RewriteRule>,
+    },
     /// Relay: put these faults into the way `toward` one side, from now on.
     Faults {
         toward: Toward,
@@ -302,6 +307,18 @@ pub enum EventKind {
         peer: SocketAddr,
         toward: Toward,
         bytes: Vec<u8>,
+        /// They went on as read; `false`: a rewrite rule changed or dropped them
+        /// ([`EventKind::Rewritten`] follows).
+        went_on: bool,
+    },
+    /// Relay: rewrite rule `rule` (from 0) matched the read just forwarded `toward` one side
+    /// of pair `id`: `bytes` went on instead, or nothing (`None`: dropped).
+    Rewritten {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+        rule: usize,
+        bytes: Option<Vec<u8>>,
     },
     /// Relay: bytes of `origin`'s put into pair `id` (whose client is `peer`) `toward` one
     /// side, written to its socket whole.
@@ -435,6 +452,9 @@ pub enum NetError {
     /// side.
     #[error("cut after {after} bytes (a fault asked for)")]
     Cut { after: u64, toward: Toward },
+    /// Relay: a pair cut by rewrite rule `rule` (from 0).
+    #[error("cut by rewrite rule {}", rule + 1)]
+    CutByRule { rule: usize, toward: Toward },
     /// Relay: what went wrong on the upstream side of a pair.
     #[error("upstream {target}: {error}")]
     Upstream {

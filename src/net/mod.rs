@@ -50,7 +50,9 @@ pub use message::{
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
-pub use relay::{Faults as RelayFaults, RelayConfig, WINDOW as RELAY_WINDOW};
+pub use relay::{
+    Faults as RelayFaults, RelayConfig, RewriteAction, RewriteRule, WINDOW as RELAY_WINDOW,
+};
 use sink::EventSink;
 pub use socket::Stack;
 pub use tcp_client::{Reconnect, TcpClientConfig};

@@ -284,7 +284,8 @@ impl Server {
             | Command::CancelFile
             | Command::Hold { .. }
             | Command::Step(_)
-            | Command::Faults { .. } => {}
+            | Command::Faults { .. }
+            | Command::Rewrite { .. } => {}
         }
         None
     }

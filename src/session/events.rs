@@ -98,6 +98,17 @@ impl Session {
             | EventKind::Sent { .. }
             | EventKind::Forwarded { .. }
             | EventKind::Injected { .. } => return,
+            // A rule's replacement is taken by the stage; what is left: a dropped read.
+            EventKind::Rewritten {
+                peer, toward, rule, ..
+            } => {
+                let rule = rule + 1;
+                let text = match toward {
+                    Toward::Upstream => tr!(lang, "relay.rewrite.dropped_up", rule = rule),
+                    Toward::Client => tr!(lang, "relay.rewrite.dropped_down", rule = rule),
+                };
+                (Some(peer), info(text))
+            }
             EventKind::UpstreamConnected {
                 id,
                 upstream,

@@ -64,6 +64,13 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
                 crate::net::Toward::Client => tr!(lang, "relay.faults.cut_down", after = after),
             }
         }
+        NetError::CutByRule { rule, toward } => {
+            let rule = rule + 1;
+            match toward {
+                crate::net::Toward::Upstream => tr!(lang, "relay.rewrite.cut_up", rule = rule),
+                crate::net::Toward::Client => tr!(lang, "relay.rewrite.cut_down", rule = rule),
+            }
+        }
         NetError::Upstream { target, error } => {
             let error = net_error(error, lang);
             tr!(

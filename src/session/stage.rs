@@ -12,6 +12,14 @@ use super::traffic::Way;
 use super::{Clients, EntryKind, EntryTag, Framer, Framing, LogEntry, Mode, Session};
 use crate::net::{ClientId, Event, EventKind, SendOrigin, Toward};
 
+/// Relay: one read forwarded, as the worker said it.
+struct Read {
+    id: ClientId,
+    peer: SocketAddr,
+    toward: Toward,
+    went_on: bool,
+}
+
 /// What waits for the session.
 #[derive(Debug)]
 pub enum Staged {
@@ -70,9 +78,28 @@ impl Stage {
             peer,
             toward,
             bytes,
+            went_on,
         } = kind
         {
-            self.take_forwarded(time, id, peer, toward, bytes, clients, record);
+            let read = Read {
+                id,
+                peer,
+                toward,
+                went_on,
+            };
+            self.take_forwarded(time, read, bytes, clients, record);
+            return None;
+        }
+        if let EventKind::Rewritten {
+            id,
+            peer,
+            toward,
+            bytes: Some(bytes),
+            ..
+        } = kind
+        {
+            let origin = SendOrigin::AutoReply(None);
+            self.take_injected(time, (id, peer), toward, bytes, origin, clients, record);
             return None;
         }
         if let EventKind::Injected {
@@ -130,13 +157,15 @@ impl Stage {
 
     /// Relay: bytes read from one side of a pair. The client's requests count as sent and the
     /// upstream's answers as received, so reply times are the upstream's.
-    #[allow(clippy::too_many_arguments)]
     fn take_forwarded(
         &mut self,
         time: SystemTime,
-        id: ClientId,
-        peer: SocketAddr,
-        toward: Toward,
+        Read {
+            id,
+            peer,
+            toward,
+            went_on,
+        }: Read,
         bytes: Vec<u8>,
         clients: &Clients,
         record: &mut impl FnMut(&LogEntry),
@@ -153,8 +182,13 @@ impl Stage {
             way,
             bytes: len,
         });
-        let entry = LogEntry::new(time, Some(peer), kind).at(local_of(clients, peer));
-        let entry = entry.via(via_of(clients, peer));
+        // A read a rewrite rule changed or dropped crossed the leg it came from only.
+        let (local, via) = match (went_on, toward) {
+            (true, _) => (local_of(clients, peer), via_of(clients, peer)),
+            (false, Toward::Upstream) => (local_of(clients, peer), None),
+            (false, Toward::Client) => (None, via_of(clients, peer)),
+        };
+        let entry = LogEntry::new(time, Some(peer), kind).at(local).via(via);
         record(&entry);
         self.show(entry);
     }

@@ -139,8 +139,10 @@ impl Session {
     /// "1 client", "3 clients".
     fn client_count(&self, lang: Language) -> std::borrow::Cow<'static, str> {
         let count = group_digits(self.clients.len() as u64);
-        match self.clients.len() {
-            1 => tr!(lang, "status.clients_one", count = count),
+        match (self.mode, self.clients.len()) {
+            (Mode::Relay, 1) => tr!(lang, "relay.pairs_one", count = count),
+            (Mode::Relay, _) => tr!(lang, "relay.pairs_other", count = count),
+            (_, 1) => tr!(lang, "status.clients_one", count = count),
             _ => tr!(lang, "status.clients_other", count = count),
         }
     }

@@ -116,8 +116,25 @@ impl Tab {
             .map_err(|error| self.view.errors.client = Some(error));
         let faults = super::faults::parse_both(&self.settings.faults, self.language)
             .map_err(|error| self.view.errors.faults = Some(error));
-        let (Some(listen), Ok(upstream_host), Ok(upstream_port), Ok(local), Ok(faults)) =
-            (listen, upstream_host, upstream_port, local, faults)
+        let settings = &self.settings;
+        let rewrites =
+            super::rewrite::parse_rules(&settings.rewrites, settings.encoding, self.language)
+                .map_err(|error| self.view.errors.rewrites = Some(error));
+        let (
+            Some(listen),
+            Ok(upstream_host),
+            Ok(upstream_port),
+            Ok(local),
+            Ok(faults),
+            Ok(rewrites),
+        ) = (
+            listen,
+            upstream_host,
+            upstream_port,
+            local,
+            faults,
+            rewrites,
+        )
         else {
             return None;
         };
@@ -130,6 +147,7 @@ impl Tab {
             connect_timeout: Duration::from_secs_f64(seconds),
             local,
             faults,
+            rewrites,
         }))
     }
 

@@ -16,6 +16,7 @@ mod outputs;
 pub mod payloads;
 pub mod replay;
 mod request;
+pub mod rewrite;
 mod selection;
 mod send_settings;
 mod sending;
@@ -126,6 +127,7 @@ impl Tab {
         let send_box = old.send_text != new.send_text || old.input_format != new.input_format;
         let preview = encoding || send_box || old.send != new.send;
         let faults = old.faults != new.faults;
+        let rewrites = encoding || old.rewrites != new.rewrites;
         if encoding {
             self.ask(Request::ShowIn(self.settings.encoding));
             // Lines end elsewhere in UTF-16.
@@ -149,6 +151,24 @@ impl Tab {
         }
         if faults {
             self.apply_faults();
+        }
+        if rewrites {
+            self.apply_rewrites();
+        }
+    }
+
+    /// Relay: the rewrite rules as typed, to the running worker, or what is wrong with them
+    /// beside them.
+    fn apply_rewrites(&mut self) {
+        let settings = &self.settings;
+        match rewrite::parse_rules(&settings.rewrites, settings.encoding, self.language) {
+            Ok(rules) => {
+                self.view.errors.rewrites = None;
+                for (toward, rules) in [Toward::Upstream, Toward::Client].into_iter().zip(rules) {
+                    self.command(Command::Rewrite { toward, rules });
+                }
+            }
+            Err(error) => self.view.errors.rewrites = Some(error),
         }
     }
 

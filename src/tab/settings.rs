@@ -37,6 +37,8 @@ pub struct TabSettings {
     pub inject_toward: net::Toward,
     /// Relay: the faults put into each way, as typed: toward the upstream, toward the client.
     pub faults: [super::faults::FaultFields; 2],
+    /// Relay: the rewrite rules, in order.
+    pub rewrites: Vec<super::rewrite::RewriteFields>,
     pub encoding: TextEncoding,
     pub view: ViewOptions,
     pub input_format: PayloadFormat,
@@ -212,6 +214,7 @@ impl TabSettings {
             udp: UdpFields::default(),
             inject_toward: net::Toward::Client,
             faults: Default::default(),
+            rewrites: Vec::new(),
             encoding: TextEncoding::Utf8,
             view: ViewOptions::default(),
             input_format: PayloadFormat::Text,
@@ -259,6 +262,8 @@ pub struct FieldErrors {
     pub replay: Option<String>,
     /// Relay: the faults typed in.
     pub faults: Option<String>,
+    /// Relay: the first rewrite rule that cannot be read.
+    pub rewrites: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
     };
     let pairs = tab.session().clients.len();
     let target = match tab.selected_clients().len() {
+        0 if pairs == 0 => tr!(lang, "relay.inject.none"),
         0 if pairs == 1 => tr!(lang, "relay.inject.the_one"),
         0 => tr!(lang, "relay.inject.all", count = group_digits(pairs as u64)),
         n => tr!(

@@ -33,6 +33,7 @@ pub mod quick_commands;
 pub mod receive_panel;
 pub mod redraw_cap;
 pub mod replay_window;
+pub mod rewrite_panel;
 pub mod selection_bar;
 pub mod send_box;
 pub mod send_options;

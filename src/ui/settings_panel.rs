@@ -53,6 +53,13 @@ pub fn show(
                 section(ui, "faults", &title, false, |ui| {
                     super::fault_panel::show(ui, tab, settings, lang);
                 });
+                let mut title = tr!(lang, "relay.rewrite.section").into_owned();
+                if settings.rewrites.iter().any(|rule| !rule.find.is_empty()) {
+                    title.push_str(" ✔");
+                }
+                section(ui, "rewrite", &title, false, |ui| {
+                    super::rewrite_panel::show(ui, tab, settings, lang);
+                });
             }
             if matches!(tab.mode, Mode::TcpClient | Mode::Relay) {
                 let title = if tab.mode == Mode::Relay {

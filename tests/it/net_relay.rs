@@ -40,6 +40,7 @@ pub(super) fn spawn_relay_to(
         connect_timeout,
         local: None,
         faults: Default::default(),
+        rewrites: Default::default(),
     })
     .expect("spawn the relay worker");
     let listening = expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }));

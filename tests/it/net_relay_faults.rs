@@ -142,3 +142,67 @@ fn a_cut_passes_exactly_so_many_bytes_then_resets_both_sides() {
         other => panic!("the client's read: {other:?}"),
     }
 }
+
+#[test]
+fn rewrite_rules_replace_drop_and_cut() {
+    use sockscope::net::{RewriteAction, RewriteRule};
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    let rule = |find: &str, action| RewriteRule {
+        find: find.as_bytes().to_vec(),
+        action,
+    };
+    assert!(worker.send(Command::Rewrite {
+        toward: Toward::Upstream,
+        rules: vec![
+            rule("temp=", RewriteAction::Replace(b"t=".to_vec())),
+            rule("PING", RewriteAction::Drop),
+            rule("BYE", RewriteAction::Cut),
+        ],
+    }));
+    // After a round trip, the rules are in place.
+    pair.upstream.write_all(b"ready").expect("write");
+    let mut ready = [0; 5];
+    pair.client.read_exact(&mut ready).expect("ready");
+
+    pair.client.write_all(b"temp=21 temp=22\n").expect("write");
+    let mut changed = [0; 10];
+    pair.upstream.read_exact(&mut changed).expect("rewritten");
+    assert_eq!(&changed, b"t=21 t=22\n");
+    let said = expect_event(&worker, |kind| matches!(kind, EventKind::Rewritten { .. }));
+    assert!(
+        matches!(said, EventKind::Rewritten { rule: 0, bytes: Some(ref b), .. } if b == b"t=21 t=22\n")
+    );
+
+    pair.client.write_all(b"PING\n").expect("write");
+    let dropped = expect_event(&worker, |kind| matches!(kind, EventKind::Rewritten { .. }));
+    assert!(matches!(
+        dropped,
+        EventKind::Rewritten {
+            rule: 1,
+            bytes: None,
+            ..
+        }
+    ));
+    pair.client.write_all(b"next\n").expect("write");
+    let mut next = [0; 5];
+    pair.upstream
+        .read_exact(&mut next)
+        .expect("the read after the dropped one");
+    assert_eq!(&next, b"next\n", "PING never reached the upstream");
+
+    pair.client.write_all(b"BYE\n").expect("write");
+    let ended = expect_event(
+        &worker,
+        |kind| matches!(kind, EventKind::ClientDisconnected { id, .. } if *id == pair.id),
+    );
+    assert!(matches!(
+        ended,
+        EventKind::ClientDisconnected {
+            reason: CloseReason::Failed(NetError::CutByRule {
+                rule: 2,
+                toward: Toward::Upstream
+            }),
+            ..
+        }
+    ));
+}

@@ -333,3 +333,34 @@ fn a_fault_typed_in_cuts_a_pair_and_a_bad_one_is_said_beside_it() {
         )
     });
 }
+
+#[test]
+fn a_rewrite_rule_typed_in_changes_what_the_upstream_gets() {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    unfold(&mut harness, "Rewrite");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "holds", "temp=");
+    type_field(&mut harness, "1. with", "t=");
+    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("accept");
+    let mut server = with_timeout(server);
+    client.write_all(b"temp=21\n").expect("write");
+    let mut got = [0; 5];
+    server.read_exact(&mut got).expect("rewritten");
+    assert_eq!(&got, b"t=21\n");
+    step_until(&mut harness, "both logged", |h| forwarded(h).len() == 2);
+    assert_eq!(
+        forwarded(&harness),
+        [
+            (Direction::ToUpstream, b"temp=21\n".to_vec()),
+            (Direction::ToUpstream, b"t=21\n".to_vec())
+        ],
+        "what the client said, then what the upstream got instead"
+    );
+    assert!(shows(&harness, "TX>U"));
+    // A rule that cannot be read is said beside it.
+    type_field(&mut harness, "holds", "\\xZZ");
+    step_until(&mut harness, "the bad rule said", |h| shows(h, "Rule 1"));
+}

@@ -9,6 +9,7 @@
 mod fault;
 mod hold;
 mod pair;
+mod rewrite;
 mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 pub use fault::Faults;
 use hold::{Holding, slot};
 use pair::{Pair, PumpContext, Side};
+pub use rewrite::{RewriteAction, RewriteRule};
 use upstream::Dialer;
 
 use super::listener::Listener;
@@ -51,6 +53,8 @@ pub struct RelayConfig {
     pub local: Option<SocketAddr>,
     /// What the relay does to each way on purpose: toward the upstream, toward the client.
     pub faults: [Faults; 2],
+    /// Each way's rewrite rules, likewise.
+    pub rewrites: [Vec<RewriteRule>; 2],
 }
 
 impl RelayConfig {
@@ -90,6 +94,7 @@ struct Relay {
     holding: Holding,
     /// Toward the upstream, toward the client.
     faults: [Faults; 2],
+    rewrites: [Vec<RewriteRule>; 2],
     /// What was last said held each way: whether held, reads, bytes.
     held_said: [(bool, usize, usize); 2],
 }
@@ -104,6 +109,7 @@ pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
         buffer: context.sink.read_buffer(),
         holding: Holding::default(),
         faults: config.faults,
+        rewrites: config.rewrites.clone(),
         held_said: [(false, 0, 0); 2],
     };
     if let Err(error) = relay.listener.listen(&context, config.listen) {
@@ -190,6 +196,9 @@ impl Relay {
             }
             Command::Step(toward) => self.release(context, toward, true),
             Command::Faults { toward, faults } => self.faults[slot(toward)] = faults,
+            Command::Rewrite { toward, ref rules } => {
+                self.rewrites[slot(toward)].clone_from(rules);
+            }
             // The worker context runs cyclic sends, replays and files and never passes these
             // on; Broadcast and groups are UDP's.
             Command::SetBroadcast(_)
@@ -436,6 +445,7 @@ impl Relay {
             tokens: [token_of(id, Side::Client), token_of(id, Side::Upstream)],
             holding: &self.holding,
             faults: &self.faults,
+            rewrites: &self.rewrites,
         };
         let pumped = pair.pump(id, &pump, &mut self.buffer);
         match pumped {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::WINDOW;
 use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding, slot};
+use super::rewrite::{RewriteRule, Rewritten, rewrite};
 use super::upstream::{Dial, Dialer};
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
 use crate::net::{
@@ -114,7 +115,10 @@ impl Failure {
 
     /// Whether the pair was cut on purpose.
     pub fn is_cut(&self) -> bool {
-        matches!(self.error, NetError::Cut { .. })
+        matches!(
+            self.error,
+            NetError::Cut { .. } | NetError::CutByRule { .. }
+        )
     }
 
     /// Why the pair ended, naming the upstream (`target`) when the failure was its.
@@ -163,6 +167,7 @@ pub(super) struct PumpContext<'a> {
     pub holding: &'a Holding,
     /// Toward the upstream, toward the client.
     pub faults: &'a [Faults; 2],
+    pub rewrites: &'a [Vec<RewriteRule>; 2],
 }
 
 impl Pair {
@@ -274,11 +279,13 @@ impl Pair {
         let [paced_up, paced_down] = &mut self.paced;
         let [read_up, read_down] = &mut self.read;
         let [faults_up, faults_down] = context.faults;
+        let [rules_up, rules_down] = context.rewrites;
         let ends = (&mut *client, &mut *upstream);
         let mut waiting = Waiting {
             held: held_up,
             paced: paced_up,
             faults: faults_up,
+            rules: rules_up,
             read: read_up,
         };
         let mut unread = way.forward(ends, &mut waiting, Side::Client, buffer)?;
@@ -287,6 +294,7 @@ impl Pair {
             held: held_down,
             paced: paced_down,
             faults: faults_down,
+            rules: rules_down,
             read: read_down,
         };
         unread |= way.forward(ends, &mut waiting, Side::Upstream, buffer)?;
@@ -397,6 +405,7 @@ struct Waiting<'a> {
     held: &'a mut Held,
     paced: &'a mut Paced,
     faults: &'a Faults,
+    rules: &'a [RewriteRule],
     read: &'a mut u64,
 }
 
@@ -453,19 +462,43 @@ impl Way<'_> {
                     }
                 }
                 *waiting.read += bytes.len() as u64;
-                if holding {
-                    waiting.held.push(self.holding, bytes.clone());
-                } else if waiting.faults.paces() {
-                    waiting.paced.push(now, waiting.faults, bytes.clone());
-                } else if let Err(error) = write_through(target, &bytes) {
-                    write_failed = Some(error);
-                    return false;
+                let rewritten = rewrite(waiting.rules, &bytes);
+                let (goes_on, said) = match rewritten {
+                    Rewritten::Same => (Some(bytes.clone()), None),
+                    Rewritten::Changed { rule, bytes: new } => {
+                        (Some(new.clone()), Some((rule, Some(new))))
+                    }
+                    Rewritten::Dropped { rule } => (None, Some((rule, None))),
+                    Rewritten::Cut { rule } => {
+                        cut = Some(NetError::CutByRule { rule, toward });
+                        (None, Some((rule, None)))
+                    }
+                };
+                if let Some(goes_on) = goes_on.filter(|goes_on| !goes_on.is_empty()) {
+                    if holding {
+                        waiting.held.push(self.holding, goes_on);
+                    } else if waiting.faults.paces() {
+                        waiting.paced.push(now, waiting.faults, goes_on);
+                    } else if let Err(error) = write_through(target, &goes_on) {
+                        write_failed = Some(error);
+                        return false;
+                    }
                 }
                 if !bytes.is_empty() {
                     self.sink.emit(EventKind::Forwarded {
                         id: self.id,
                         peer: self.peer,
                         toward,
+                        bytes,
+                        went_on: said.is_none(),
+                    });
+                }
+                if let Some((rule, bytes)) = said {
+                    self.sink.emit(EventKind::Rewritten {
+                        id: self.id,
+                        peer: self.peer,
+                        toward,
+                        rule,
                         bytes,
                     });
                 }
