@@ -11,6 +11,7 @@ mod hold;
 mod pair;
 mod rewrite;
 mod upstream;
+mod way;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -18,9 +19,10 @@ use std::time::{Duration, Instant};
 
 pub use fault::Faults;
 use hold::{Holding, slot};
-use pair::{Pair, PumpContext, Side};
+use pair::{Pair, PumpContext};
 pub use rewrite::{RewriteAction, RewriteRule};
 use upstream::Dialer;
+use way::Side;
 
 use super::listener::Listener;
 use super::replay::Reach;

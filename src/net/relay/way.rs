@@ -1,0 +1,345 @@
+//! One way through a pair: reading what one side sent, and passing it on to the other (or
+//! holding, pacing or rewriting it), a FIN after it, a reset as a reset.
+
+use std::io::{self, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::time::Instant;
+
+use super::WINDOW;
+use super::fault::{Faults, Paced};
+use super::hold::{Held, Holding};
+use super::rewrite::{RewriteRule, Rewritten, rewrite};
+use crate::net::outbox::{Outbox, ReadOutcome, read_available};
+use crate::net::{
+    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, SendOrigin, Toward,
+};
+
+/// One of a pair's two connections.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Side {
+    Client,
+    Upstream,
+}
+
+impl Side {
+    pub fn other(self) -> Self {
+        match self {
+            Self::Client => Self::Upstream,
+            Self::Upstream => Self::Client,
+        }
+    }
+
+    /// Where bytes read from this side go.
+    pub fn toward(self) -> Toward {
+        match self {
+            Self::Client => Toward::Upstream,
+            Self::Upstream => Toward::Client,
+        }
+    }
+}
+
+/// One connection of a pair.
+pub(super) struct End {
+    pub socket: mio::net::TcpStream,
+    /// Bytes read from the other side (no origin), or injected (`origin`'s), waiting to be
+    /// written here.
+    pub outbox: Outbox<Option<SendOrigin>>,
+    /// Registered for writability.
+    pub writing: bool,
+    /// It finished sending: its FIN was read.
+    pub finished: bool,
+    /// The relay finished sending to it, after everything the other side sent before its FIN.
+    pub shut: bool,
+}
+
+impl End {
+    pub fn new(socket: mio::net::TcpStream, writing: bool) -> Self {
+        Self {
+            socket,
+            outbox: Outbox::default(),
+            writing,
+            finished: false,
+            shut: false,
+        }
+    }
+
+    /// Fails with the socket's pending error (a reset), if it has one.
+    pub fn check_error(&self, side: Side) -> Result<(), Failure> {
+        match self.socket.take_error() {
+            Ok(None) => Ok(()),
+            Ok(Some(error)) | Err(error) => Err(Failure::on(side, &error)),
+        }
+    }
+
+    /// Writes what waits, and says each injected payload once it went whole.
+    fn flush(&mut self, side: Side, way: &Way<'_>) -> Result<(), Failure> {
+        let on_sent = |bytes, origin: Option<SendOrigin>| {
+            if let Some(origin) = origin {
+                way.sink.emit(EventKind::Injected {
+                    id: way.id,
+                    peer: way.peer,
+                    toward: side.other().toward(),
+                    bytes,
+                    origin,
+                });
+            }
+        };
+        self.outbox
+            .flush(&mut self.socket, on_sent)
+            .map_err(|error| Failure::on(side, &error))
+    }
+}
+
+/// What went wrong on one side of a pair: the pair ends, and the other side is reset.
+pub(super) struct Failure {
+    pub side: Side,
+    pub error: NetError,
+}
+
+impl Failure {
+    pub fn on(side: Side, error: &io::Error) -> Self {
+        let context = match side {
+            Side::Client => "client",
+            Side::Upstream => "upstream",
+        };
+        Self {
+            side,
+            error: NetError::from_stream(context, error),
+        }
+    }
+
+    /// Whether the pair was cut on purpose.
+    pub fn is_cut(&self) -> bool {
+        matches!(
+            self.error,
+            NetError::Cut { .. } | NetError::CutByRule { .. }
+        )
+    }
+
+    /// Why the pair ended, naming the upstream (`target`) when the failure was its.
+    pub fn reason(self, target: String) -> CloseReason {
+        CloseReason::Failed(match self.side {
+            _ if self.is_cut() => self.error,
+            Side::Client => self.error,
+            Side::Upstream => NetError::Upstream {
+                target,
+                error: Box::new(self.error),
+            },
+        })
+    }
+}
+
+/// What one way of a pair keeps besides its target's outbox: the reads held and paced, the
+/// faults and rules put into it, and the bytes read so far.
+pub(super) struct Waiting<'a> {
+    pub held: &'a mut Held,
+    pub paced: &'a mut Paced,
+    pub faults: &'a Faults,
+    pub rules: &'a [RewriteRule],
+    pub read: &'a mut u64,
+}
+
+/// What became of one read: what goes on (if anything), the rule that matched (with what it
+/// made), and the cut it asked for.
+struct Taken {
+    goes_on: Option<Vec<u8>>,
+    rewritten: Option<(usize, Option<Vec<u8>>)>,
+    cut: Option<NetError>,
+}
+
+impl Waiting<'_> {
+    /// Bytes read and not yet handed to the target's outbox.
+    fn bytes(&self) -> usize {
+        self.held.bytes() + self.paced.bytes()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.held.is_empty() && self.paced.is_empty()
+    }
+
+    /// Whether the target can take more: what waits for it, in its outbox or here, is under
+    /// the window.
+    fn room(&self, target: &End) -> bool {
+        target.outbox.unwritten() + self.bytes() < WINDOW
+    }
+
+    /// Counts a read (cut short where a cut fault says) and runs the rules over it.
+    fn take(&mut self, bytes: &mut Vec<u8>, toward: Toward) -> Taken {
+        let mut cut = None;
+        if let Some(after) = self.faults.cut_after {
+            let left = after.saturating_sub(*self.read);
+            if bytes.len() as u64 >= left {
+                bytes.truncate(left as usize);
+                cut = Some(NetError::Cut { after, toward });
+            }
+        }
+        *self.read += bytes.len() as u64;
+        let (goes_on, rewritten) = match rewrite(self.rules, bytes) {
+            Rewritten::Same => (Some(bytes.clone()), None),
+            Rewritten::Changed { rule, bytes: new } => (Some(new.clone()), Some((rule, Some(new)))),
+            Rewritten::Dropped { rule } => (None, Some((rule, None))),
+            Rewritten::Cut { rule } => {
+                cut = Some(NetError::CutByRule { rule, toward });
+                (None, Some((rule, None)))
+            }
+        };
+        Taken {
+            goes_on,
+            rewritten,
+            cut,
+        }
+    }
+}
+
+/// What forwarding one way reports with.
+pub(super) struct Way<'a> {
+    pub id: ClientId,
+    pub peer: SocketAddr,
+    pub sink: &'a EventSink,
+    pub holding: &'a Holding,
+}
+
+impl Way<'_> {
+    /// Reads what `source` sent and passes it on to `target` (or holds, paces or rewrites it),
+    /// until the source would block, the window is full, or the session is behind; then
+    /// passes a finished source's FIN on once everything before it is written. Returns
+    /// whether bytes were left unread for a reason other than the window (which the target's
+    /// writability, or a release, ends).
+    pub fn forward(
+        &self,
+        (source, target): (&mut End, &mut End),
+        waiting: &mut Waiting<'_>,
+        from: Side,
+        buffer: &mut ReadBuffer,
+    ) -> Result<bool, Failure> {
+        let to = from.other();
+        target.flush(to, self)?;
+        let mut unread = false;
+        if !source.finished && waiting.room(target) && !self.sink.must_pause() {
+            unread = self.read(source, target, waiting, from, buffer)?;
+        } else if !source.finished && waiting.room(target) {
+            // Behind: read again once the session has caught up.
+            unread = true;
+        }
+        if !source.finished && !waiting.room(target) {
+            // Left unread while the target is full, but a reset must not wait behind the bytes
+            // before it: the socket has it as its pending error (the poll woke us for it).
+            source.check_error(from)?;
+        }
+        if source.finished && target.outbox.is_empty() && waiting.is_empty() && !target.shut {
+            self.pass_fin(target, from)?;
+        }
+        Ok(unread)
+    }
+
+    /// Reads until the source would block, the window is full or the session is behind, each
+    /// read on its way and said; whether bytes were left unread with room for them.
+    fn read(
+        &self,
+        source: &mut End,
+        target: &mut End,
+        waiting: &mut Waiting<'_>,
+        from: Side,
+        buffer: &mut ReadBuffer,
+    ) -> Result<bool, Failure> {
+        let toward = from.toward();
+        let holding = self.holding.is_held(toward);
+        let now = Instant::now();
+        let mut failed = None;
+        let on_data = |mut bytes: Vec<u8>| {
+            let taken = waiting.take(&mut bytes, toward);
+            if let Some(goes_on) = taken.goes_on.filter(|goes_on| !goes_on.is_empty()) {
+                if holding {
+                    waiting.held.push(self.holding, goes_on);
+                } else if waiting.faults.paces() {
+                    waiting.paced.push(now, waiting.faults, goes_on);
+                } else if let Err(error) = write_through(target, &goes_on) {
+                    failed = Some(Failure::on(from.other(), &error));
+                    return false;
+                }
+            }
+            self.say(bytes, toward, taken.rewritten);
+            if let Some(error) = taken.cut {
+                failed = Some(Failure { side: from, error });
+                return false;
+            }
+            waiting.room(target) && !self.sink.must_pause()
+        };
+        let outcome = read_available(&mut source.socket, buffer, on_data);
+        if let Some(failure) = failed {
+            return Err(failure);
+        }
+        match outcome.map_err(|error| Failure::on(from, &error))? {
+            ReadOutcome::Open => Ok(false),
+            ReadOutcome::Eof => {
+                source.finished = true;
+                Ok(false)
+            }
+            ReadOutcome::Unfinished => Ok(waiting.room(target)),
+        }
+    }
+
+    /// Tells the session of a read, and of what a rule made of it.
+    fn say(&self, bytes: Vec<u8>, toward: Toward, rewritten: Option<(usize, Option<Vec<u8>>)>) {
+        let (id, peer) = (self.id, self.peer);
+        if !bytes.is_empty() {
+            let went_on = rewritten.is_none();
+            let forwarded = EventKind::Forwarded {
+                id,
+                peer,
+                toward,
+                bytes,
+                went_on,
+            };
+            self.sink.emit(forwarded);
+        }
+        if let Some((rule, bytes)) = rewritten {
+            let rewritten = EventKind::Rewritten {
+                id,
+                peer,
+                toward,
+                rule,
+                bytes,
+            };
+            self.sink.emit(rewritten);
+        }
+    }
+
+    /// The source finished sending and everything it sent is written: the target is told.
+    fn pass_fin(&self, target: &mut End, from: Side) -> Result<(), Failure> {
+        match target.socket.shutdown(Shutdown::Write) {
+            Ok(()) => {}
+            // The target already went away: what it does next says how.
+            Err(error) if error.kind() == io::ErrorKind::NotConnected => {}
+            Err(error) => return Err(Failure::on(from.other(), &error)),
+        }
+        target.shut = true;
+        self.sink.emit(EventKind::HalfClosed {
+            id: self.id,
+            peer: self.peer,
+            toward: from.toward(),
+        });
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `target` at once as far as its socket takes them (when nothing waits
+/// before them), and queues the rest.
+fn write_through(target: &mut End, bytes: &[u8]) -> io::Result<()> {
+    let mut written = 0;
+    if target.outbox.is_empty() {
+        while written < bytes.len() {
+            match target.socket.write(&bytes[written..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => written += n,
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+    if written < bytes.len() {
+        target.outbox.push(bytes[written..].to_vec(), None);
+    }
+    Ok(())
+}
