@@ -126,8 +126,10 @@ impl Tab {
         let filter = encoding || old.filter != new.filter;
         let send_box = old.send_text != new.send_text || old.input_format != new.input_format;
         let preview = encoding || send_box || old.send != new.send;
-        let faults = old.faults != new.faults;
-        let rewrites = encoding || old.rewrites != new.rewrites;
+        // The relay's alone: another worker would log that it cannot take them.
+        let relay = self.mode == Mode::Relay;
+        let faults = relay && old.faults != new.faults;
+        let rewrites = relay && (encoding || old.rewrites != new.rewrites);
         if encoding {
             self.ask(Request::ShowIn(self.settings.encoding));
             // Lines end elsewhere in UTF-16.

@@ -364,3 +364,22 @@ fn a_rewrite_rule_typed_in_changes_what_the_upstream_gets() {
     type_field(&mut harness, "holds", "\\xZZ");
     step_until(&mut harness, "the bad rule said", |h| shows(h, "Rule 1"));
 }
+
+#[test]
+fn the_relay_settings_are_not_sent_to_other_tabs_workers() {
+    let mut harness = app_harness();
+    let _peer = connected_client(&mut harness);
+    // A new encoding reads the relay's rules again, in the relay tab only.
+    choose_encoding(&mut harness, "GBK");
+    for _ in 0..10 {
+        harness.step();
+    }
+    let session = harness.state().tab(Mode::TcpClient).session();
+    let errors: Vec<String> = session
+        .log
+        .iter()
+        .filter(|entry| entry.direction() == Direction::Error)
+        .filter_map(|entry| entry.message().map(str::to_owned))
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
