@@ -112,17 +112,20 @@ fn toolbar(
     {
         *asked = Some(UiCommand::ToggleQuickCommands);
     }
-    let rules = settings.auto_replies.iter().filter(|r| r.enabled).count();
-    let auto_label = match rules {
-        0 => tr!(lang, "send.auto_reply"),
-        n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
-    };
-    if ui
-        .button(auto_label)
-        .on_hover_text(tr!(lang, "send.auto_reply_hint"))
-        .clicked()
-    {
-        *asked = Some(UiCommand::ToggleAutoReply);
+    // The relay answers nothing of its own: its rules are the Rewrite section's.
+    if tab.mode != crate::session::Mode::Relay {
+        let rules = settings.auto_replies.iter().filter(|r| r.enabled).count();
+        let auto_label = match rules {
+            0 => tr!(lang, "send.auto_reply"),
+            n => tr!(lang, "send.auto_reply_on", count = n.to_string()),
+        };
+        if ui
+            .button(auto_label)
+            .on_hover_text(tr!(lang, "send.auto_reply_hint"))
+            .clicked()
+        {
+            *asked = Some(UiCommand::ToggleAutoReply);
+        }
     }
 
     label.id
