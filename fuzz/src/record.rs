@@ -149,9 +149,18 @@ pub fn replay_roundtrip(data: &[u8]) {
                     let data = entry.kind.message().is_none();
                     let inbound = matches!(entry.kind, EntryKind::Rx(_) | EntryKind::ToUpstream(_));
                     let direction = inbound == received;
+                    // A relay's entry crossed its client's leg only with that leg's end (a read
+                    // a rule kept from going on has none); these entries cross no other leg.
+                    let relay = matches!(
+                        entry.kind,
+                        EntryKind::ToUpstream(_) | EntryKind::ToClient(_)
+                    );
+                    let on_a_leg = !relay || entry.local.is_some();
                     let kept = match format {
                         LogFormat::Pcapng => {
-                            entry.peer.is_some() && (mode == Mode::Udp || !entry.bytes().is_empty())
+                            entry.peer.is_some()
+                                && (mode == Mode::Udp || !entry.bytes().is_empty())
+                                && on_a_leg
                         }
                         _ => true,
                     };

@@ -215,7 +215,8 @@ pub struct LogEntry {
     /// UDP on a wildcard address: where a datagram was sent (this host, a broadcast, a group).
     pub to: Option<IpAddr>,
     /// This end of the conversation (the connection's or the socket's address), where known:
-    /// what a pcapng record needs beside the peer.
+    /// what a pcapng record needs beside the peer. A relay's read that a rewrite rule kept
+    /// from going on toward the client has none: it never crossed the client's connection.
     pub local: Option<SocketAddr>,
     pub kind: EntryKind,
     /// A send's text encoding: it is shown in it, whatever the view's (see [`SendOrigin`]).
