@@ -452,6 +452,9 @@ pub enum NetError {
     /// side.
     #[error("cut after {after} bytes (a fault asked for)")]
     Cut { after: u64, toward: Toward },
+    /// Relay: a send into a pair toward a side that was already told the other finished.
+    #[error("the relay already passed a FIN toward that side: nothing more can be sent to it")]
+    FinishedToward { toward: Toward },
     /// Relay: a pair cut by rewrite rule `rule` (from 0).
     #[error("cut by rewrite rule {}", rule + 1)]
     CutByRule { rule: usize, toward: Toward },

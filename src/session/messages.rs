@@ -64,6 +64,10 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
                 crate::net::Toward::Client => tr!(lang, "relay.faults.cut_down", after = after),
             }
         }
+        NetError::FinishedToward { toward } => match toward {
+            crate::net::Toward::Upstream => tr!(lang, "relay.finished_up"),
+            crate::net::Toward::Client => tr!(lang, "relay.finished_down"),
+        },
         NetError::CutByRule { rule, toward } => {
             let rule = rule + 1;
             match toward {

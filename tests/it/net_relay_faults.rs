@@ -206,3 +206,155 @@ fn rewrite_rules_replace_drop_and_cut() {
         }
     ));
 }
+
+/// A round trip through the pair: what was sent to the worker before it is in place.
+fn sync(pair: &mut super::net_relay::Pair) {
+    pair.upstream.write_all(b"ready").expect("write");
+    let mut ready = [0; 5];
+    pair.client.read_exact(&mut ready).expect("ready");
+}
+
+/// Waits until the relay has read `bytes` from the client.
+fn read_by_relay(worker: &sockscope::net::Worker, bytes: &[u8]) {
+    expect_event(
+        worker,
+        |kind| matches!(kind, EventKind::Forwarded { bytes: read, .. } if read == bytes),
+    );
+}
+
+fn delay(ms: u64) -> RelayFaults {
+    RelayFaults {
+        delay: Duration::from_millis(ms),
+        ..RelayFaults::default()
+    }
+}
+
+/// The upstream's next `len` bytes, as text for a readable failure.
+fn next_at_upstream(pair: &mut super::net_relay::Pair, len: usize) -> String {
+    let mut got = vec![0; len];
+    pair.upstream.read_exact(&mut got).expect("read");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[test]
+fn a_delay_lifted_while_a_read_waits_keeps_the_order() {
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(&worker, delay(500));
+    sync(&mut pair);
+    pair.client.write_all(b"AAAA").expect("write");
+    read_by_relay(&worker, b"AAAA");
+    fault(&worker, RelayFaults::default());
+    sync(&mut pair);
+    pair.client.write_all(b"BBBB").expect("write");
+    assert_eq!(next_at_upstream(&mut pair, 8), "AAAABBBB");
+}
+
+#[test]
+fn a_held_read_let_go_goes_behind_a_delayed_one() {
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(&worker, delay(500));
+    sync(&mut pair);
+    pair.client.write_all(b"AAAA").expect("write");
+    read_by_relay(&worker, b"AAAA");
+    let hold = |hold| Command::Hold {
+        toward: Toward::Upstream,
+        hold,
+    };
+    assert!(worker.send(hold(true)));
+    expect_event(&worker, |kind| {
+        matches!(kind, EventKind::Held { holding: true, .. })
+    });
+    pair.client.write_all(b"BBBB").expect("write");
+    expect_event(&worker, |kind| {
+        matches!(kind, EventKind::Held { reads: 1, .. })
+    });
+    assert!(worker.send(hold(false)));
+    assert_eq!(next_at_upstream(&mut pair, 8), "AAAABBBB");
+}
+
+#[test]
+fn bytes_put_in_go_behind_a_delayed_read() {
+    use sockscope::net::{SendOrigin, SendTarget};
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(&worker, delay(500));
+    sync(&mut pair);
+    pair.client.write_all(b"AAAA").expect("write");
+    read_by_relay(&worker, b"AAAA");
+    assert!(worker.send(Command::Send {
+        bytes: b"IIII".to_vec(),
+        to: SendTarget::Relay {
+            pairs: vec![pair.id],
+            toward: Toward::Upstream
+        },
+        origin: SendOrigin::Typed(None),
+    }));
+    assert_eq!(next_at_upstream(&mut pair, 8), "AAAAIIII");
+    expect_event(&worker, |kind| matches!(kind, EventKind::Injected { .. }));
+}
+
+#[test]
+fn nothing_is_put_in_toward_a_side_told_the_other_finished() {
+    use sockscope::net::{SendOrigin, SendTarget};
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    pair.upstream
+        .shutdown(std::net::Shutdown::Write)
+        .expect("the upstream finishes");
+    expect_event(&worker, |kind| {
+        matches!(
+            kind,
+            EventKind::HalfClosed {
+                toward: Toward::Client,
+                ..
+            }
+        )
+    });
+    assert!(worker.send(Command::Send {
+        bytes: b"late".to_vec(),
+        to: SendTarget::Relay {
+            pairs: vec![pair.id],
+            toward: Toward::Client
+        },
+        origin: SendOrigin::Typed(None),
+    }));
+    let refused = expect_event(&worker, |kind| matches!(kind, EventKind::SendFailed { .. }));
+    assert!(matches!(
+        refused,
+        EventKind::SendFailed {
+            error: NetError::FinishedToward {
+                toward: Toward::Client
+            },
+            ..
+        }
+    ));
+    // The pair goes on the other way.
+    pair.client.write_all(b"still here").expect("write");
+    assert_eq!(next_at_upstream(&mut pair, 10), "still here");
+}
+
+#[test]
+fn a_cut_behind_a_delay_still_passes_exactly_so_many_bytes() {
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    fault(
+        &worker,
+        RelayFaults {
+            delay: Duration::from_millis(200),
+            cut_after: Some(10),
+            ..RelayFaults::default()
+        },
+    );
+    sync(&mut pair);
+    pair.client
+        .write_all(b"0123456789abcdefghij")
+        .expect("write");
+    let mut got = Vec::new();
+    let mut chunk = [0; 64];
+    loop {
+        match pair.upstream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+            Err(error) if error.kind() == ErrorKind::ConnectionReset => break,
+            Err(error) => panic!("the upstream's read: {error}"),
+        }
+    }
+    assert_eq!(String::from_utf8_lossy(&got), "0123456789");
+}

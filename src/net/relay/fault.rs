@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::net::SendOrigin;
+
 /// What the relay does to one way.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
@@ -23,10 +25,11 @@ impl Faults {
     }
 }
 
-/// One way's reads of one pair, waiting for their time, oldest first.
+/// One way's reads of one pair (and bytes put in behind them, with who asked), waiting for
+/// their time, oldest first.
 #[derive(Default)]
 pub(super) struct Paced {
-    reads: VecDeque<(Instant, Vec<u8>)>,
+    reads: VecDeque<(Instant, Vec<u8>, Option<SendOrigin>)>,
     bytes: usize,
     /// When the read scheduled last leaves: the next leaves no earlier (order is kept), and
     /// under a bandwidth limit, later by its own size at that rate.
@@ -35,6 +38,17 @@ pub(super) struct Paced {
 
 impl Paced {
     pub fn push(&mut self, now: Instant, faults: &Faults, bytes: Vec<u8>) {
+        self.push_from(now, faults, bytes, None);
+    }
+
+    /// Queues bytes someone asked for (`origin`), or read (`None`), behind what waits.
+    pub fn push_from(
+        &mut self,
+        now: Instant,
+        faults: &Faults,
+        bytes: Vec<u8>,
+        origin: Option<SendOrigin>,
+    ) {
         let jitter = match u64::try_from(faults.jitter.as_nanos()) {
             Ok(0) | Err(_) => Duration::ZERO,
             Ok(most) => Duration::from_nanos(fastrand::u64(0..=most)),
@@ -48,21 +62,21 @@ impl Paced {
         }
         self.free_at = Some(due);
         self.bytes += bytes.len();
-        self.reads.push_back((due, bytes));
+        self.reads.push_back((due, bytes, origin));
     }
 
     pub fn next_due(&self) -> Option<Instant> {
-        self.reads.front().map(|(due, _)| *due)
+        self.reads.front().map(|(due, ..)| *due)
     }
 
-    /// The oldest read, if its time has come.
-    pub fn take_due(&mut self, now: Instant) -> Option<Vec<u8>> {
+    /// The oldest bytes, with who asked for them, if their time has come.
+    pub fn take_due(&mut self, now: Instant) -> Option<(Vec<u8>, Option<SendOrigin>)> {
         if self.next_due()? > now {
             return None;
         }
-        let (_, bytes) = self.reads.pop_front()?;
+        let (_, bytes, origin) = self.reads.pop_front()?;
         self.bytes -= bytes.len();
-        Some(bytes)
+        Some((bytes, origin))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,7 +108,7 @@ mod tests {
         let first = start + Duration::from_millis(600);
         assert_eq!(paced.next_due(), Some(first));
         assert_eq!(paced.take_due(first - Duration::from_millis(1)), None);
-        assert_eq!(paced.take_due(first), Some(vec![0; 500]));
+        assert_eq!(paced.take_due(first), Some((vec![0; 500], None)));
         assert_eq!(paced.next_due(), Some(first + Duration::from_millis(250)));
     }
 
@@ -119,7 +133,7 @@ mod tests {
         while let Some(due) = paced.next_due() {
             assert!(due >= last, "in order");
             last = due;
-            seen.extend(paced.take_due(end).expect("due by then"));
+            seen.extend(paced.take_due(end).expect("due by then").0);
         }
         assert_eq!(seen, (0..100).collect::<Vec<u8>>());
     }

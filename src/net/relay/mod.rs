@@ -368,7 +368,7 @@ impl Relay {
         };
         for id in ids {
             if let Some(pair) = self.pairs.get_mut(&id) {
-                pair.release(toward, one);
+                pair.release(toward, one, &self.faults[slot(toward)]);
                 self.pump(context, id);
             }
         }

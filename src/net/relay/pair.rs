@@ -40,6 +40,8 @@ pub(super) struct Pair {
     paced: [Paced; 2],
     /// Bytes read each way so far, for a cut.
     read: [u64; 2],
+    /// A cut asked for each way, waiting for what came before it to go on.
+    cut: [Option<NetError>; 2],
 }
 
 /// What pumping a pair reports with and reads.
@@ -65,6 +67,7 @@ impl Pair {
             held: [Held::default(), Held::default()],
             paced: [Paced::default(), Paced::default()],
             read: [0, 0],
+            cut: [None, None],
         }
     }
 
@@ -77,12 +80,12 @@ impl Pair {
     pub fn release_paced(&mut self, now: Instant) {
         let [to_upstream, to_client] = &mut self.paced;
         if let Some(upstream) = &mut self.upstream {
-            while let Some(bytes) = to_upstream.take_due(now) {
-                upstream.outbox.push(bytes, None);
+            while let Some((bytes, origin)) = to_upstream.take_due(now) {
+                upstream.outbox.push(bytes, origin);
             }
         }
-        while let Some(bytes) = to_client.take_due(now) {
-            self.client.outbox.push(bytes, None);
+        while let Some((bytes, origin)) = to_client.take_due(now) {
+            self.client.outbox.push(bytes, origin);
         }
     }
 
@@ -92,17 +95,24 @@ impl Pair {
     }
 
     /// Lets the held reads `toward` one side go on (`one`: the oldest only), behind what
-    /// waits there already; written as the pair is pumped next.
-    pub fn release(&mut self, toward: Toward, one: bool) {
+    /// waits there already (a delay takes them in turn); written as the pair is pumped next.
+    pub fn release(&mut self, toward: Toward, one: bool, faults: &Faults) {
+        let way = slot(toward);
         let target = match toward {
             Toward::Client => Some(&mut self.client),
             Toward::Upstream => self.upstream.as_mut(),
         };
-        let (Some(target), held) = (target, &mut self.held[slot(toward)]) else {
+        let (Some(target), held, paced) = (target, &mut self.held[way], &mut self.paced[way])
+        else {
             return;
         };
+        let now = Instant::now();
         while let Some(bytes) = held.pop() {
-            target.outbox.push(bytes, None);
+            if faults.paces() || !paced.is_empty() {
+                paced.push(now, faults, bytes);
+            } else {
+                target.outbox.push(bytes, None);
+            }
             if one {
                 return;
             }
@@ -162,6 +172,7 @@ impl Pair {
         let [held_up, held_down] = &mut self.held;
         let [paced_up, paced_down] = &mut self.paced;
         let [read_up, read_down] = &mut self.read;
+        let [cut_up, cut_down] = &mut self.cut;
         let [faults_up, faults_down] = context.faults;
         let [rules_up, rules_down] = context.rewrites;
         let ends = (&mut *client, &mut *upstream);
@@ -171,6 +182,7 @@ impl Pair {
             faults: faults_up,
             rules: rules_up,
             read: read_up,
+            cut: cut_up,
         };
         let mut unread = way.forward(ends, &mut waiting, Side::Client, buffer)?;
         let ends = (&mut *upstream, &mut *client);
@@ -180,6 +192,7 @@ impl Pair {
             faults: faults_down,
             rules: rules_down,
             read: read_down,
+            cut: cut_down,
         };
         unread |= way.forward(ends, &mut waiting, Side::Upstream, buffer)?;
         for (end, token, side) in [
@@ -255,12 +268,22 @@ impl Pair {
         let Some(end) = end else {
             return Err(NetError::NotConnected);
         };
-        let queued = end.outbox.unwritten();
+        // Told that the other side finished: it may not be sent more.
+        if end.shut {
+            return Err(NetError::FinishedToward { toward });
+        }
+        let paced = &mut self.paced[slot(toward)];
+        let queued = end.outbox.unwritten() + paced.bytes();
         if queued > 0 && queued + bytes.len() > SEND_BACKLOG_LIMIT {
             let queued_mib = queued / (1024 * 1024);
             return Err(NetError::Backlog { peer, queued_mib });
         }
-        end.outbox.push(bytes, Some(origin));
+        // Behind what waits for its time, in turn.
+        if paced.is_empty() {
+            end.outbox.push(bytes, Some(origin));
+        } else {
+            paced.push_from(Instant::now(), &Faults::default(), bytes, Some(origin));
+        }
         Ok(())
     }
 

@@ -137,6 +137,8 @@ pub(super) struct Waiting<'a> {
     pub faults: &'a Faults,
     pub rules: &'a [RewriteRule],
     pub read: &'a mut u64,
+    /// A cut asked for: the pair ends once what was read before it went on.
+    pub cut: &'a mut Option<NetError>,
 }
 
 /// What became of one read: what goes on (if anything), the rule that matched (with what it
@@ -178,9 +180,10 @@ impl Waiting<'_> {
             Rewritten::Same => (Some(bytes.clone()), None),
             Rewritten::Changed { rule, bytes: new } => (Some(new.clone()), Some((rule, Some(new)))),
             Rewritten::Dropped { rule } => (None, Some((rule, None))),
+            // Said by the pair's end, not as a drop.
             Rewritten::Cut { rule } => {
                 cut = Some(NetError::CutByRule { rule, toward });
-                (None, Some((rule, None)))
+                (None, None)
             }
         };
         Taken {
@@ -215,13 +218,19 @@ impl Way<'_> {
         let to = from.other();
         target.flush(to, self)?;
         let mut unread = false;
-        if !source.finished && waiting.room(target) && !self.sink.must_pause() {
+        // Nothing more is read once a cut is asked for.
+        let open = !source.finished && waiting.cut.is_none();
+        if open && waiting.room(target) && !self.sink.must_pause() {
             unread = self.read(source, target, waiting, from, buffer)?;
-        } else if !source.finished && waiting.room(target) {
+        } else if open && waiting.room(target) {
             // Behind: read again once the session has caught up.
             unread = true;
         }
-        if !source.finished && !waiting.room(target) {
+        if waiting.cut.is_some() && target.outbox.is_empty() && waiting.is_empty() {
+            let error = waiting.cut.take().unwrap_or(NetError::NotConnected);
+            return Err(Failure { side: from, error });
+        }
+        if open && !waiting.room(target) {
             // Left unread while the target is full, but a reset must not wait behind the bytes
             // before it: the socket has it as its pending error (the poll woke us for it).
             source.check_error(from)?;
@@ -251,16 +260,19 @@ impl Way<'_> {
             if let Some(goes_on) = taken.goes_on.filter(|goes_on| !goes_on.is_empty()) {
                 if holding {
                     waiting.held.push(self.holding, goes_on);
-                } else if waiting.faults.paces() {
+                } else if waiting.faults.paces() || !waiting.paced.is_empty() {
+                    // Behind what waits for its time, even once the delay is lifted.
                     waiting.paced.push(now, waiting.faults, goes_on);
                 } else if let Err(error) = write_through(target, &goes_on) {
                     failed = Some(Failure::on(from.other(), &error));
                     return false;
                 }
             }
-            self.say(bytes, toward, taken.rewritten);
+            let went_on = taken.rewritten.is_none() && taken.cut.is_none();
+            self.say(bytes, toward, went_on, taken.rewritten);
             if let Some(error) = taken.cut {
-                failed = Some(Failure { side: from, error });
+                // Ends the pair once what came before it went on.
+                *waiting.cut = Some(error);
                 return false;
             }
             waiting.room(target) && !self.sink.must_pause()
@@ -280,10 +292,15 @@ impl Way<'_> {
     }
 
     /// Tells the session of a read, and of what a rule made of it.
-    fn say(&self, bytes: Vec<u8>, toward: Toward, rewritten: Option<(usize, Option<Vec<u8>>)>) {
+    fn say(
+        &self,
+        bytes: Vec<u8>,
+        toward: Toward,
+        went_on: bool,
+        rewritten: Option<(usize, Option<Vec<u8>>)>,
+    ) {
         let (id, peer) = (self.id, self.peer);
         if !bytes.is_empty() {
-            let went_on = rewritten.is_none();
             let forwarded = EventKind::Forwarded {
                 id,
                 peer,
