@@ -452,6 +452,10 @@ pub enum NetError {
     /// side.
     #[error("cut after {after} bytes (a fault asked for)")]
     Cut { after: u64, toward: Toward },
+    /// Relay: bytes read from one side of a pair (held, delayed or not yet written) that the
+    /// other side never got: the pair ended first.
+    #[error("{bytes} bytes read from one side of {peer}'s pair were not delivered: it ended first")]
+    Undelivered { peer: SocketAddr, bytes: usize },
     /// Relay: a send into a pair toward a side that was already told the other finished.
     #[error("the relay already passed a FIN toward that side: nothing more can be sent to it")]
     FinishedToward { toward: Toward },

@@ -64,6 +64,10 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
                 crate::net::Toward::Client => tr!(lang, "relay.faults.cut_down", after = after),
             }
         }
+        NetError::Undelivered { peer, bytes } => {
+            let bytes = crate::units::group_digits(*bytes as u64);
+            tr!(lang, "relay.undelivered", peer = peer, bytes = bytes)
+        }
         NetError::FinishedToward { toward } => match toward {
             crate::net::Toward::Upstream => tr!(lang, "relay.finished_up"),
             crate::net::Toward::Client => tr!(lang, "relay.finished_down"),

@@ -41,8 +41,9 @@ pub struct Stage {
     /// How received TCP bytes become entries (UDP: always one per datagram).
     framing: Framing,
     /// Each TCP stream's bytes waiting for the end of their frame: a peer's received bytes
-    /// (a relay's streams: each way of each pair, by its client).
-    framers: HashMap<(SocketAddr, EntryTag), Framer>,
+    /// (a relay's streams: each way of each pair, by its client), and this end of its
+    /// connection, which the frames keep (a `.pcapng` saved from the log needs it).
+    framers: HashMap<(SocketAddr, EntryTag), (Framer, Option<SocketAddr>)>,
     /// TCP client: this end of the connection; UDP: the socket's address.
     own: Option<SocketAddr>,
     staged: VecDeque<Staged>,
@@ -190,7 +191,14 @@ impl Stage {
         };
         let entry = LogEntry::new(time, Some(peer), kind).at(local).via(via);
         record(&entry);
-        self.show(entry);
+        if went_on {
+            self.show(entry);
+        } else {
+            // A read a rule changed or dropped is an entry of its own, after what its stream
+            // had pending and before what went on instead.
+            self.flush_stream((peer, entry.kind.tag()));
+            self.stage(Staged::Show(entry));
+        }
     }
 
     /// Relay: bytes the user put into a pair. Counted each way as forwarded bytes are, but no
@@ -254,7 +262,10 @@ impl Stage {
 
     /// Received bytes not shown yet because their frame has not ended.
     pub fn pending_frame_bytes(&self) -> usize {
-        self.framers.values().map(Framer::pending).sum()
+        self.framers
+            .values()
+            .map(|(framer, _)| framer.pending())
+            .sum()
     }
 
     /// Shows the frames whose idle gap has passed by `now`.
@@ -263,10 +274,14 @@ impl Stage {
         let due: Vec<_> = self
             .framers
             .iter_mut()
-            .filter_map(|(stream, framer)| framer.tick(framing, now).map(|frame| (*stream, frame)))
+            .filter_map(|(stream, (framer, local))| {
+                framer
+                    .tick(framing, now)
+                    .map(|frame| (*stream, *local, frame))
+            })
             .collect();
-        for (stream, (bytes, time)) in due {
-            self.stage_frame(stream, bytes, time);
+        for (stream, local, (bytes, time)) in due {
+            self.stage_frame(stream, local, bytes, time);
         }
     }
 
@@ -274,7 +289,7 @@ impl Stage {
     pub fn next_frame_due(&self) -> Option<SystemTime> {
         self.framers
             .values()
-            .filter_map(|framer| framer.due(&self.framing))
+            .filter_map(|(framer, _)| framer.due(&self.framing))
             .min()
     }
 
@@ -320,10 +335,11 @@ impl Stage {
         self.staged.push_back(item);
     }
 
-    /// Stages a frame of `stream` (its peer, and which way it went).
+    /// Stages a frame of `stream` (its peer, and which way it went), at `local`.
     fn stage_frame(
         &mut self,
         (peer, tag): (SocketAddr, EntryTag),
+        local: Option<SocketAddr>,
         bytes: Vec<u8>,
         time: SystemTime,
     ) {
@@ -332,7 +348,19 @@ impl Stage {
             EntryTag::ToClient => EntryKind::ToClient(bytes),
             _ => EntryKind::Rx(bytes),
         };
-        self.stage(Staged::Show(LogEntry::new(time, Some(peer), kind)));
+        let entry = LogEntry::new(time, Some(peer), kind).at(local);
+        self.stage(Staged::Show(entry));
+    }
+
+    /// Shows what one stream has pending as a frame, now.
+    fn flush_stream(&mut self, stream: (SocketAddr, EntryTag)) {
+        let pending = self.framers.get_mut(&stream).and_then(|(framer, local)| {
+            let local = *local;
+            framer.flush().map(|frame| (local, frame))
+        });
+        if let Some((local, (bytes, time))) = pending {
+            self.stage_frame(stream, local, bytes, time);
+        }
     }
 
     /// Shows what is pending from `peer` (or from everyone) as frames: its stream ended.
@@ -341,11 +369,13 @@ impl Stage {
             .framers
             .iter_mut()
             .filter(|((from, _), _)| peer.is_none_or(|peer| peer == *from))
-            .filter_map(|(stream, framer)| framer.flush().map(|frame| (*stream, frame)))
+            .filter_map(|(stream, (framer, local))| {
+                framer.flush().map(|frame| (*stream, *local, frame))
+            })
             .collect();
-        frames.sort_by_key(|(_, (_, time))| *time);
-        for (stream, (bytes, time)) in frames {
-            self.stage_frame(stream, bytes, time);
+        frames.sort_by_key(|(_, _, (_, time))| *time);
+        for (stream, local, (bytes, time)) in frames {
+            self.stage_frame(stream, local, bytes, time);
         }
         match peer {
             Some(peer) => self.framers.retain(|(from, _), _| *from != peer),
@@ -362,14 +392,16 @@ impl Stage {
             LogEntry {
                 time,
                 peer: Some(peer),
+                local,
                 kind:
                     EntryKind::Rx(bytes) | EntryKind::ToUpstream(bytes) | EntryKind::ToClient(bytes),
                 ..
             } if framed => {
                 let stream = (peer, tag);
-                let framer = self.framers.entry(stream).or_default();
+                let (framer, at) = self.framers.entry(stream).or_default();
+                *at = local;
                 for (frame, time) in framer.push(&self.framing, bytes, time) {
-                    self.stage_frame(stream, frame, time);
+                    self.stage_frame(stream, local, frame, time);
                 }
             }
             // Shown as it came, with where it was sent.
@@ -512,5 +544,54 @@ mod tests {
             assert!(taken.is_none(), "bytes stay in the stage");
         }
         assert_eq!(tags, [EntryTag::AutoTx, EntryTag::Tx, EntryTag::Tx]);
+    }
+
+    #[test]
+    fn a_relay_frame_keeps_its_end_and_a_rewritten_read_stands_before_its_replacement() {
+        let mut stage = Stage::new(Mode::Relay, Framing::Lines);
+        let mut session = Session::new(Mode::Relay);
+        let (id, peer, local) = (ClientId(1), addr(4000), addr(8010));
+        let connected = event(EventKind::ClientConnected { id, peer, local });
+        session.apply(&mut stage, connected, |_| {});
+        let forwarded = |bytes: &[u8], went_on| {
+            event(EventKind::Forwarded {
+                id,
+                peer,
+                toward: Toward::Upstream,
+                bytes: bytes.to_vec(),
+                went_on,
+            })
+        };
+        let clients = session.clients.clone();
+        let mut take = |event| assert!(stage.take(event, &clients, &mut |_| {}).is_none());
+        take(forwarded(b"ab\ncd", true));
+        take(forwarded(b"temp=1\n", false));
+        take(event(EventKind::Rewritten {
+            id,
+            peer,
+            toward: Toward::Upstream,
+            rule: 0,
+            bytes: Some(b"t=1\n".to_vec()),
+        }));
+        let shown: Vec<_> = stage
+            .drain()
+            .filter_map(|item| match item {
+                Staged::Show(entry) => {
+                    Some((entry.kind.tag(), entry.bytes().to_vec(), entry.local))
+                }
+                Staged::Traffic { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (EntryTag::ToUpstream, b"ab\n".to_vec(), Some(local)),
+                (EntryTag::ToUpstream, b"cd".to_vec(), Some(local)),
+                (EntryTag::ToUpstream, b"temp=1\n".to_vec(), Some(local)),
+                (EntryTag::InjectedToUpstream, b"t=1\n".to_vec(), Some(local)),
+            ],
+            "the frame keeps the connection's end; the rewritten read stands alone, then \
+             what went on instead"
+        );
     }
 }

@@ -91,3 +91,29 @@ fn a_held_way_is_bounded_and_lets_go_in_order() {
         "in order, whole"
     );
 }
+
+#[test]
+fn held_bytes_a_closed_pair_never_delivered_are_said() {
+    use sockscope::net::{ClientId, NetError};
+    let (worker, mut pair, _) = relayed_pair(LOCALHOST);
+    assert!(worker.send(Command::Hold {
+        toward: Toward::Upstream,
+        hold: true
+    }));
+    held_until(&worker, |holding, _, _| holding);
+    pair.client.write_all(b"abc").expect("write");
+    held_until(&worker, |_, reads, _| reads == 1);
+    let id: ClientId = pair.id;
+    assert!(worker.send(Command::DisconnectClient(id)));
+    let said = expect_event(&worker, |kind| {
+        matches!(kind, EventKind::Warning(NetError::Undelivered { .. }))
+    });
+    assert!(matches!(
+        said,
+        EventKind::Warning(NetError::Undelivered { bytes: 3, .. })
+    ));
+    expect_event(
+        &worker,
+        |kind| matches!(kind, EventKind::ClientDisconnected { id: gone, .. } if *gone == id),
+    );
+}

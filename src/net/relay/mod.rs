@@ -478,6 +478,11 @@ impl Relay {
             self.listener.descriptor_freed();
             pair.deregister(context.poll.registry());
             let peer = pair.peer();
+            let bytes = pair.undelivered();
+            if bytes > 0 {
+                let error = NetError::Undelivered { peer, bytes };
+                context.sink.emit(EventKind::Warning(error));
+            }
             // Close both before reporting, so each side has seen its end.
             drop(pair);
             context

@@ -89,6 +89,18 @@ impl Pair {
         }
     }
 
+    /// Bytes on their way that the other side has not got: held, waiting for their time, or
+    /// not yet written.
+    pub fn undelivered(&self) -> usize {
+        let upstream = self
+            .upstream
+            .as_ref()
+            .map_or(0, |end| end.outbox.unwritten());
+        let waiting: usize = self.held.iter().map(Held::bytes).sum::<usize>()
+            + self.paced.iter().map(Paced::bytes).sum::<usize>();
+        upstream + self.client.outbox.unwritten() + waiting
+    }
+
     /// What is held `toward` one side: the oldest read's number, the reads and their bytes.
     pub fn held(&self, toward: Toward) -> &Held {
         &self.held[slot(toward)]
