@@ -16,6 +16,21 @@ fn with_timeout(stream: TcpStream) -> TcpStream {
     stream
 }
 
+/// The App with its relay listening toward a fresh upstream.
+fn relay_app() -> (Harness<'static, App>, TcpListener, std::net::SocketAddr) {
+    let mut harness = app_harness();
+    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    (harness, upstream, relay)
+}
+
+/// A client connected through the relay at `relay`, and the upstream's side of its pair.
+fn open_pair(upstream: &TcpListener, relay: std::net::SocketAddr) -> (TcpStream, TcpStream) {
+    let client = with_timeout(TcpStream::connect(relay).expect("connect"));
+    let (server, _) = upstream.accept().expect("the relay connects on");
+    (client, with_timeout(server))
+}
+
 /// The data entries of the relay's log, each way and its bytes, in order.
 fn forwarded(harness: &Harness<'_, App>) -> Vec<(Direction, Vec<u8>)> {
     let session = harness.state().tab(Mode::Relay).session();
@@ -29,12 +44,8 @@ fn forwarded(harness: &Harness<'_, App>) -> Vec<(Direction, Vec<u8>)> {
 
 #[test]
 fn both_sides_show_in_one_log_and_the_pair_closes_from_the_list() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("the relay connects on");
-    let mut server = with_timeout(server);
+    let (mut harness, upstream, relay) = relay_app();
+    let (mut client, mut server) = open_pair(&upstream, relay);
     let client_name = client.local_addr().expect("addr").to_string();
     step_until(&mut harness, "the pair listed", |h| {
         shows(h, "Pairs (1)") && h.query_by_label(&client_name).is_some()
@@ -90,12 +101,8 @@ fn both_sides_show_in_one_log_and_the_pair_closes_from_the_list() {
 
 #[test]
 fn a_half_close_goes_through_and_the_pair_ends_when_both_are_done() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("accept");
-    let mut server = with_timeout(server);
+    let (mut harness, upstream, relay) = relay_app();
+    let (mut client, mut server) = open_pair(&upstream, relay);
     client.write_all(b"request").expect("write");
     client.shutdown(Shutdown::Write).expect("half-close");
     let mut request = Vec::new();
@@ -159,12 +166,8 @@ fn bad_upstream_fields_are_said_beside_them_and_nothing_starts() {
 
 #[test]
 fn the_send_box_puts_bytes_into_a_pair_either_way() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("accept");
-    let mut server = with_timeout(server);
+    let (mut harness, upstream, relay) = relay_app();
+    let (mut client, mut server) = open_pair(&upstream, relay);
     step_until(&mut harness, "the pair up", |h| {
         h.state().tab(Mode::Relay).can_send()
     });
@@ -225,12 +228,8 @@ fn held_reads(harness: &Harness<'_, App>, toward: Toward) -> usize {
 
 #[test]
 fn a_held_way_waits_steps_one_read_on_and_lets_go() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("accept");
-    let mut server = with_timeout(server);
+    let (mut harness, upstream, relay) = relay_app();
+    let (mut client, mut server) = open_pair(&upstream, relay);
     step_until(&mut harness, "the pair up", |h| {
         h.state().tab(Mode::Relay).can_send()
     });
@@ -310,18 +309,14 @@ fn type_fault(harness: &mut Harness<'static, App>, label: &str, text: &str) {
 
 #[test]
 fn a_fault_typed_in_cuts_a_pair_and_a_bad_one_is_said_beside_it() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let (mut harness, upstream, relay) = relay_app();
     unfold(&mut harness, "Faults");
     type_fault(&mut harness, "Cut after", "many");
     assert!(shows(&harness, "Cut after: a number of bytes"));
     type_fault(&mut harness, "Cut after", "5");
     assert!(!shows(&harness, "Cut after: a number of bytes"));
 
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("accept");
-    let mut server = with_timeout(server);
+    let (mut client, mut server) = open_pair(&upstream, relay);
     client.write_all(b"0123456789").expect("write");
     let mut got = Vec::new();
     let _ = server.read_to_end(&mut got);
@@ -336,16 +331,12 @@ fn a_fault_typed_in_cuts_a_pair_and_a_bad_one_is_said_beside_it() {
 
 #[test]
 fn a_rewrite_rule_typed_in_changes_what_the_upstream_gets() {
-    let mut harness = app_harness();
-    let upstream = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let relay = start_relay(&mut harness, upstream.local_addr().expect("addr"));
+    let (mut harness, upstream, relay) = relay_app();
     unfold(&mut harness, "Rewrite");
     click(&mut harness, "Add rule");
     type_field(&mut harness, "holds", "temp=");
     type_field(&mut harness, "1. with", "t=");
-    let mut client = with_timeout(TcpStream::connect(relay).expect("connect"));
-    let (server, _) = upstream.accept().expect("accept");
-    let mut server = with_timeout(server);
+    let (mut client, mut server) = open_pair(&upstream, relay);
     client.write_all(b"temp=21\n").expect("write");
     let mut got = [0; 5];
     server.read_exact(&mut got).expect("rewritten");
