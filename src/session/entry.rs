@@ -112,13 +112,22 @@ impl EntryKind {
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::Info(text) | Self::Error(text) => Some(text),
-            Self::Rx(_)
-            | Self::Tx(_)
-            | Self::AutoTx(_)
-            | Self::ToUpstream(_)
-            | Self::ToClient(_)
-            | Self::InjectedToUpstream(_)
-            | Self::InjectedToClient(_) => None,
+            _ => None,
+        }
+    }
+
+    /// The bytes that crossed the wire, for every kind but status messages: the one place
+    /// that lists the kinds of data.
+    fn data(&self) -> Option<&[u8]> {
+        match self {
+            Self::Rx(bytes)
+            | Self::Tx(bytes)
+            | Self::AutoTx(bytes)
+            | Self::ToUpstream(bytes)
+            | Self::ToClient(bytes)
+            | Self::InjectedToUpstream(bytes)
+            | Self::InjectedToClient(bytes) => Some(bytes),
+            Self::Info(_) | Self::Error(_) => None,
         }
     }
 
@@ -271,16 +280,7 @@ impl LogEntry {
 
     /// The bytes that crossed the wire; empty for status messages.
     pub fn bytes(&self) -> &[u8] {
-        match &self.kind {
-            EntryKind::Rx(bytes)
-            | EntryKind::Tx(bytes)
-            | EntryKind::AutoTx(bytes)
-            | EntryKind::ToUpstream(bytes)
-            | EntryKind::ToClient(bytes)
-            | EntryKind::InjectedToUpstream(bytes)
-            | EntryKind::InjectedToClient(bytes) => bytes,
-            EntryKind::Info(_) | EntryKind::Error(_) => &[],
-        }
+        self.kind.data().unwrap_or_default()
     }
 
     /// The status message, for info and error entries.
@@ -295,16 +295,8 @@ impl LogEntry {
 
     /// The same entry, borrowed the way a store hands its entries out.
     pub fn entry_ref(&self) -> EntryRef<'_> {
-        let payload = match &self.kind {
-            EntryKind::Rx(bytes)
-            | EntryKind::Tx(bytes)
-            | EntryKind::AutoTx(bytes)
-            | EntryKind::ToUpstream(bytes)
-            | EntryKind::ToClient(bytes)
-            | EntryKind::InjectedToUpstream(bytes)
-            | EntryKind::InjectedToClient(bytes) => bytes,
-            EntryKind::Info(text) | EntryKind::Error(text) => text.as_bytes(),
-        };
+        let message = self.kind.message().map(str::as_bytes);
+        let payload = self.kind.data().or(message).unwrap_or_default();
         EntryRef::new(self.time, self.peer, self.kind.tag(), payload)
             .sent_to(self.to)
             .at(self.local)

@@ -176,13 +176,7 @@ impl Stage {
             Toward::Upstream => (Way::Out, EntryKind::ToUpstream(bytes)),
             Toward::Client => (Way::In, EntryKind::ToClient(bytes)),
         };
-        self.stage(Staged::Traffic {
-            client: Some(id),
-            peer,
-            time,
-            way,
-            bytes: len,
-        });
+        self.count_pair(id, peer, time, way, len);
         // A read a rewrite rule changed or dropped crossed the leg it came from only.
         let (local, via) = match (went_on, toward) {
             (true, _) => (local_of(clients, peer), via_of(clients, peer)),
@@ -219,19 +213,31 @@ impl Stage {
             Toward::Upstream => (Way::AutoOut, EntryKind::InjectedToUpstream(bytes)),
             Toward::Client => (Way::UntimedIn, EntryKind::InjectedToClient(bytes)),
         };
-        self.stage(Staged::Traffic {
-            client: Some(id),
-            peer,
-            time,
-            way,
-            bytes: len,
-        });
+        self.count_pair(id, peer, time, way, len);
         let entry = LogEntry::new(time, Some(peer), kind)
             .at(local_of(clients, peer))
             .via(via_of(clients, peer))
             .written_in(origin.written_in());
         record(&entry);
         self.stage(Staged::Show(entry));
+    }
+
+    /// Relay: counts bytes that went `way` through pair `id`.
+    fn count_pair(
+        &mut self,
+        id: ClientId,
+        peer: SocketAddr,
+        time: SystemTime,
+        way: Way,
+        bytes: u64,
+    ) {
+        self.stage(Staged::Traffic {
+            client: Some(id),
+            peer,
+            time,
+            way,
+            bytes,
+        });
     }
 
     /// Gets ready for an event the session applies: frames of a stream that ends are shown

@@ -15,11 +15,13 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Request
             ui.monospace(way);
             let mut holding = held.holding;
             let hold = ui.toggle_value(&mut holding, tr!(lang, "relay.hold.hold"));
-            // Named by its way: two buttons read "Hold".
-            hold.widget_info(|| {
-                let label = format!("{} {way}", tr!(lang, "relay.hold.hold"));
-                egui::WidgetInfo::selected(egui::Role::Button, true, holding, label)
-            });
+            named(
+                &hold,
+                way,
+                &tr!(lang, "relay.hold.hold"),
+                true,
+                Some(holding),
+            );
             if hold
                 .on_hover_text(tr!(lang, "relay.hold.hold_hint"))
                 .changed()
@@ -31,10 +33,7 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Request
             }
             let waiting = held.reads > 0;
             let step = ui.add_enabled(waiting, egui::Button::new(tr!(lang, "relay.hold.step")));
-            step.widget_info(|| {
-                let label = format!("{} {way}", tr!(lang, "relay.hold.step"));
-                egui::WidgetInfo::labeled(egui::Role::Button, waiting, label)
-            });
+            named(&step, way, &tr!(lang, "relay.hold.step"), waiting, None);
             if step
                 .on_hover_text(tr!(lang, "relay.hold.step_hint"))
                 .clicked()
@@ -45,10 +44,13 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Request
                 held.holding,
                 egui::Button::new(tr!(lang, "relay.hold.let_go")),
             );
-            let_go.widget_info(|| {
-                let label = format!("{} {way}", tr!(lang, "relay.hold.let_go"));
-                egui::WidgetInfo::labeled(egui::Role::Button, held.holding, label)
-            });
+            named(
+                &let_go,
+                way,
+                &tr!(lang, "relay.hold.let_go"),
+                held.holding,
+                None,
+            );
             if let_go
                 .on_hover_text(tr!(lang, "relay.hold.let_go_hint"))
                 .clicked()
@@ -67,4 +69,13 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, lang: Language, requests: &mut Request
         });
     }
     requests.tab_all(actions);
+}
+
+/// Names a button by its text and its way: each way has a Hold, a Step and a Let go.
+fn named(response: &egui::Response, way: &str, text: &str, enabled: bool, selected: Option<bool>) {
+    let label = format!("{text} {way}");
+    response.widget_info(|| match selected {
+        Some(selected) => egui::WidgetInfo::selected(egui::Role::Button, enabled, selected, &label),
+        None => egui::WidgetInfo::labeled(egui::Role::Button, enabled, &label),
+    });
 }
