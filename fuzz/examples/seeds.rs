@@ -46,6 +46,7 @@ fn recording(format: LogFormat, mode: Mode) -> std::io::Result<Vec<u8>> {
     ];
     let ctx = RecordContext {
         mode,
+        datagrams: mode == Mode::Udp,
         encoding: TextEncoding::Utf8,
         hex_text: false,
     };

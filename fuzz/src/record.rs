@@ -117,6 +117,7 @@ pub fn replay_roundtrip(data: &[u8]) {
     let entries = entries(&mut input);
     let ctx = RecordContext {
         mode,
+        datagrams: mode == Mode::Udp,
         encoding,
         hex_text: false,
     };

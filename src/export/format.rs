@@ -79,7 +79,7 @@ impl CodeUnitSteps {
             Direction::Info | Direction::Error => return false,
         };
         // Datagrams are whole in themselves.
-        if ctx.encoding.utf16_order().is_none() || ctx.mode == Mode::Udp {
+        if ctx.encoding.utf16_order().is_none() || ctx.datagrams {
             return false;
         }
         let key = (entry.peer, sent);
@@ -151,6 +151,9 @@ impl RecordWriter {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RecordContext {
     pub mode: Mode,
+    /// Each entry is a datagram (UDP, a UDP relay): whole in itself, one UDP packet in
+    /// `.pcapng`.
+    pub datagrams: bool,
     /// Decodes the `text` field (and the data in `.txt`).
     pub encoding: TextEncoding,
     /// `.txt` shows data as spaced hex, following the view; `.csv`/`.jsonl` always have both.

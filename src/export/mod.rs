@@ -104,6 +104,7 @@ mod tests {
     fn ctx() -> RecordContext {
         RecordContext {
             mode: Mode::TcpClient,
+            datagrams: false,
             encoding: TextEncoding::Gbk,
             hex_text: false,
         }

@@ -212,7 +212,7 @@ impl PcapngState {
             } else {
                 Ipv6Header::LEN
             };
-            let transport = if ctx.mode == Mode::Udp {
+            let transport = if ctx.datagrams {
                 UdpHeader::LEN
             } else {
                 TcpHeader::MIN_LEN
@@ -225,7 +225,7 @@ impl PcapngState {
             0
         };
         let block = |segment| BLOCK_OVERHEAD + comment + headers(segment);
-        if ctx.mode == Mode::Udp || len == 0 {
+        if ctx.datagrams || len == 0 {
             return block(len);
         }
         let whole = (len / MAX_SEGMENT) as u64 * block(MAX_SEGMENT);
@@ -283,7 +283,7 @@ impl PcapngState {
             options.push(EnhancedPacketOption::Comment(Cow::Borrowed(AUTO_COMMENT)));
         }
         let len = buffer.payload_len();
-        let tcp = ctx.mode != Mode::Udp;
+        let tcp = !ctx.datagrams;
         // A UDP datagram is one packet, empty or not; TCP bytes go in segments.
         let step = if tcp { MAX_SEGMENT } else { len.max(1) };
         let mut start = 0;

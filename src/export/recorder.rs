@@ -277,6 +277,7 @@ mod tests {
     fn context(mode: Mode, encoding: TextEncoding, hex_text: bool) -> RecordContext {
         RecordContext {
             mode,
+            datagrams: mode == Mode::Udp,
             encoding,
             hex_text,
         }

@@ -386,6 +386,8 @@ pub enum CloseReason {
     PeerClosed,
     /// The server stopped listening and has no clients left.
     Idle,
+    /// UDP relay: no datagram went either way for this long, so the client was forgotten.
+    Quiet { after: Duration },
     /// It failed.
     Failed(NetError),
 }
@@ -396,6 +398,9 @@ impl fmt::Display for CloseReason {
             Self::Requested => f.write_str("closed by user"),
             Self::PeerClosed => f.write_str("closed by peer"),
             Self::Idle => f.write_str("stopped listening, no clients left"),
+            Self::Quiet { after } => {
+                write!(f, "no datagram either way for {:.1} s", after.as_secs_f64())
+            }
             Self::Failed(error) => write!(f, "{error}"),
         }
     }
@@ -456,6 +461,16 @@ pub enum NetError {
     /// other side never got: the pair ended first.
     #[error("{bytes} bytes read from one side of {peer}'s pair were not delivered: it ended first")]
     Undelivered { peer: SocketAddr, bytes: usize },
+    /// UDP relay: datagrams dropped `toward` one side of `peer`'s pair, because a window's
+    /// worth already waited there (UDP cannot slow its sender).
+    #[error(
+        "{datagrams} datagrams of {peer}'s pair were dropped: 256 KiB already waited on their way"
+    )]
+    DatagramsDropped {
+        peer: SocketAddr,
+        toward: Toward,
+        datagrams: u64,
+    },
     /// Relay: a send into a pair toward a side that was already told the other finished.
     #[error("the relay already passed a FIN toward that side: nothing more can be sent to it")]
     FinishedToward { toward: Toward },

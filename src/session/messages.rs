@@ -68,6 +68,31 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
             let bytes = crate::units::group_digits(*bytes as u64);
             tr!(lang, "relay.undelivered", peer = peer, bytes = bytes)
         }
+        NetError::DatagramsDropped {
+            peer,
+            toward,
+            datagrams,
+        } => {
+            let datagrams = crate::units::group_digits(*datagrams);
+            match toward {
+                crate::net::Toward::Upstream => {
+                    tr!(
+                        lang,
+                        "relay.udp.dropped_up",
+                        peer = peer,
+                        datagrams = datagrams
+                    )
+                }
+                crate::net::Toward::Client => {
+                    tr!(
+                        lang,
+                        "relay.udp.dropped_down",
+                        peer = peer,
+                        datagrams = datagrams
+                    )
+                }
+            }
+        }
         NetError::FinishedToward { toward } => match toward {
             crate::net::Toward::Upstream => tr!(lang, "relay.finished_up"),
             crate::net::Toward::Client => tr!(lang, "relay.finished_down"),
@@ -184,6 +209,10 @@ pub fn close_reason(reason: &CloseReason, lang: Language) -> String {
         CloseReason::Requested => tr!(lang, "events.closed.by_user").into_owned(),
         CloseReason::PeerClosed => tr!(lang, "events.closed.by_peer").into_owned(),
         CloseReason::Idle => tr!(lang, "events.closed.idle").into_owned(),
+        CloseReason::Quiet { after } => {
+            let seconds = format!("{:.1}", after.as_secs_f64());
+            tr!(lang, "relay.udp.quiet", seconds = seconds).into_owned()
+        }
         CloseReason::Failed(error) => net_error(error, lang),
     }
 }
@@ -265,6 +294,9 @@ mod tests {
             CloseReason::Requested,
             CloseReason::PeerClosed,
             CloseReason::Idle,
+            CloseReason::Quiet {
+                after: Duration::from_secs(60),
+            },
         ];
         for reason in reasons {
             assert_eq!(close_reason(&reason, Language::English), reason.to_string());

@@ -38,7 +38,10 @@ pub enum Staged {
 /// Received and sent bytes on their way to a session.
 pub struct Stage {
     mode: Mode,
-    /// How received TCP bytes become entries (UDP: always one per datagram).
+    /// Each read is a datagram, shown whole as it came whatever the framing (UDP, and a UDP
+    /// relay).
+    datagrams: bool,
+    /// How received TCP bytes become entries.
     framing: Framing,
     /// Each TCP stream's bytes waiting for the end of their frame: a peer's received bytes
     /// (a relay's streams: each way of each pair, by its client), and this end of its
@@ -55,12 +58,19 @@ impl Stage {
     pub fn new(mode: Mode, framing: Framing) -> Self {
         Self {
             mode,
+            datagrams: mode == Mode::Udp,
             framing,
             framers: HashMap::new(),
             own: None,
             staged: VecDeque::new(),
             staged_bytes: 0,
         }
+    }
+
+    /// A stage whose reads are datagrams (`true`) or streams.
+    pub fn of_datagrams(mut self, datagrams: bool) -> Self {
+        self.datagrams = datagrams;
+        self
     }
 
     /// Takes a received or sent bytes event: `record` sees its entry as it came (one read at a
@@ -392,7 +402,7 @@ impl Stage {
     /// Stages an entry to show; received TCP bytes (a relay's, both ways) go through their
     /// stream's framer.
     fn show(&mut self, entry: LogEntry) {
-        let framed = self.mode != Mode::Udp && self.framing != Framing::PerRead;
+        let framed = !self.datagrams && self.framing != Framing::PerRead;
         let tag = entry.kind.tag();
         match entry {
             LogEntry {

@@ -126,6 +126,41 @@ impl ClientFields {
     }
 }
 
+/// The relay tab: what it carries, and (UDP) when a quiet client is forgotten.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RelayFields {
+    /// UDP instead of TCP.
+    pub udp: bool,
+    /// Seconds with no datagram either way before a client is forgotten, as typed.
+    pub idle_secs: String,
+}
+
+impl Default for RelayFields {
+    fn default() -> Self {
+        Self {
+            udp: false,
+            idle_secs: "60".to_owned(),
+        }
+    }
+}
+
+impl RelayFields {
+    /// What the relay carries, or what is wrong with the idle time.
+    pub fn transport(&self, lang: Language) -> Result<net::RelayTransport, String> {
+        if !self.udp {
+            return Ok(net::RelayTransport::Tcp);
+        }
+        let seconds = self.idle_secs.trim().parse::<u32>().ok();
+        match seconds.filter(|seconds| (1..=86_400).contains(seconds)) {
+            Some(seconds) => Ok(net::RelayTransport::Udp {
+                idle: Duration::from_secs(u64::from(seconds)),
+            }),
+            None => Err(tr!(lang, "relay.udp.bad_idle").into_owned()),
+        }
+    }
+}
+
 /// The UDP tab's socket options.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(default)]

@@ -120,6 +120,8 @@ impl Tab {
         let rewrites =
             super::rewrite::parse_rules(&settings.rewrites, settings.encoding, self.language)
                 .map_err(|error| self.view.errors.rewrites = Some(error));
+        let transport = settings.relay.transport(self.language);
+        self.view.errors.relay_idle = transport.as_ref().err().cloned();
         let (
             Some(listen),
             Ok(upstream_host),
@@ -127,6 +129,7 @@ impl Tab {
             Ok(local),
             Ok(faults),
             Ok(rewrites),
+            Ok(transport),
         ) = (
             listen,
             upstream_host,
@@ -134,12 +137,14 @@ impl Tab {
             local,
             faults,
             rewrites,
+            transport,
         )
         else {
             return None;
         };
         let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
         Some(Launch::Relay(RelayConfig {
+            transport,
             listen,
             stack: self.settings.stack,
             upstream_host,

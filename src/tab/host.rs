@@ -318,11 +318,14 @@ impl Host {
     }
 
     fn launch(&mut self, session: &mut Session, launch: Launch) {
+        let datagrams = launch.datagrams();
         match launch.spawn() {
             Ok(worker) => {
                 session.started();
                 session.log.recycle_into(worker.recycler());
-                self.stage = Stage::new(self.mode, self.outputs.framing.clone());
+                session.log.set_datagrams(datagrams);
+                let framing = self.outputs.framing.clone();
+                self.stage = Stage::new(self.mode, framing).of_datagrams(datagrams);
                 self.worker = Some(worker);
             }
             Err(error) => {

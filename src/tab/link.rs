@@ -238,6 +238,7 @@ mod tests {
     fn link() -> SessionLink {
         let context = RecordContext {
             mode: Mode::Udp,
+            datagrams: true,
             encoding: TextEncoding::Utf8,
             hex_text: false,
         };

@@ -31,11 +31,22 @@ pub enum Launch {
 
 impl Launch {
     /// Where a server or socket listens: a worker still there can be told to listen again.
+    /// (A UDP relay's worker ends as it stops listening: its socket carries the answers.)
     pub fn local(&self) -> Option<SocketAddr> {
         match self {
             Self::TcpClient(_) => None,
             Self::TcpServer { local, .. } | Self::Udp { local, .. } => Some(*local),
+            Self::Relay(_) if self.datagrams() => None,
             Self::Relay(config) => Some(config.listen),
+        }
+    }
+
+    /// Whether what the session carries comes in datagrams, each whole in itself.
+    pub fn datagrams(&self) -> bool {
+        match self {
+            Self::Udp { .. } => true,
+            Self::Relay(config) => matches!(config.transport, net::RelayTransport::Udp { .. }),
+            Self::TcpClient(_) | Self::TcpServer { .. } => false,
         }
     }
 

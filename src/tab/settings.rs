@@ -33,6 +33,8 @@ pub struct TabSettings {
     pub tls: TlsFields,
     /// UDP only: how the socket sends.
     pub udp: UdpFields,
+    /// Relay: TCP or UDP, and when a quiet UDP client is forgotten.
+    pub relay: super::connect_options::RelayFields,
     /// Relay: which side the send box's bytes go to.
     pub inject_toward: net::Toward,
     /// Relay: the faults put into each way, as typed: toward the upstream, toward the client.
@@ -212,6 +214,7 @@ impl TabSettings {
             client: ClientFields::default(),
             tls: TlsFields::default(),
             udp: UdpFields::default(),
+            relay: super::connect_options::RelayFields::default(),
             inject_toward: net::Toward::Client,
             faults: Default::default(),
             rewrites: Vec::new(),
@@ -264,6 +267,8 @@ pub struct FieldErrors {
     pub faults: Option<String>,
     /// Relay: the first rewrite rule that cannot be read.
     pub rewrites: Option<String>,
+    /// UDP relay: the idle time typed in.
+    pub relay_idle: Option<String>,
 }
 
 #[cfg(test)]

@@ -102,12 +102,30 @@ fn endpoint_rows(
         let host = tr!(lang, "connection.remote_host");
         (host, tr!(lang, "connection.remote_port"))
     };
+    let (carries, idle) = (
+        tr!(lang, "relay.udp.transport"),
+        tr!(lang, "relay.udp.idle"),
+    );
     let column = match tab.mode {
         Mode::TcpClient => widest(ui, &[&host, &port, &timeout]),
         Mode::TcpServer => widest(ui, &[&host, &port]),
         Mode::Udp => widest(ui, &[&host, &port, &remote_host, &remote_port]),
-        Mode::Relay => widest(ui, &[&host, &port, &remote_host, &remote_port, &timeout]),
+        Mode::Relay => {
+            let labels = [
+                &host,
+                &port,
+                &remote_host,
+                &remote_port,
+                &timeout,
+                &carries,
+                &idle,
+            ];
+            widest(ui, &labels.map(AsRef::as_ref))
+        }
     };
+    if tab.mode == Mode::Relay {
+        transport_row(ui, column, &carries, settings, editable, lang);
+    }
     let errors = &tab.view.errors;
     let menu = (tab.mode != Mode::TcpClient).then_some(choices);
     let host = Field::new(&host, &mut settings.host, editable);
@@ -123,6 +141,12 @@ fn endpoint_rows(
             let port = Field::new(&remote_port, &mut settings.remote_port, editable);
             text_row(ui, column, port, errors.remote.as_deref(), None, lang);
             timeout_row(ui, column, &timeout, settings, editable);
+            if settings.relay.udp {
+                idle_row(ui, column, &idle, settings, editable, lang);
+                if let Some(error) = &errors.relay_idle {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
+                }
+            }
         }
         Mode::Udp => {
             // Said in the empty fields, not on a line of its own: the UDP tab's panel fits
@@ -136,6 +160,42 @@ fn endpoint_rows(
         }
         Mode::TcpServer => {}
     }
+}
+
+/// Relay: TCP or UDP, fixed while it runs.
+fn transport_row(
+    ui: &mut egui::Ui,
+    column: f32,
+    label: &str,
+    settings: &mut TabSettings,
+    editable: bool,
+    lang: Language,
+) {
+    ui.horizontal(|ui| {
+        label_cell(ui, column, label).on_hover_text(tr!(lang, "relay.udp.transport_hint"));
+        ui.add_enabled_ui(editable, |ui| {
+            ui.radio_value(&mut settings.relay.udp, false, "TCP");
+            ui.radio_value(&mut settings.relay.udp, true, "UDP");
+        });
+    });
+}
+
+/// UDP relay: how long a quiet client is remembered.
+fn idle_row(
+    ui: &mut egui::Ui,
+    column: f32,
+    label: &str,
+    settings: &mut TabSettings,
+    editable: bool,
+    lang: Language,
+) {
+    ui.horizontal(|ui| {
+        let label = label_cell(ui, column, label);
+        let field = egui::TextEdit::singleline(&mut settings.relay.idle_secs).desired_width(48.0);
+        let field = ui.add_enabled(editable, field).labelled_by(label.id);
+        field.on_hover_text(tr!(lang, "relay.udp.idle_hint"));
+        ui.label(tr!(lang, "relay.udp.idle_unit"));
+    });
 }
 
 /// The connect timeout (the TCP client's, the relay's to its upstream).

@@ -26,6 +26,7 @@ mod net_relay;
 mod net_relay_faults;
 mod net_relay_hold;
 mod net_relay_peers;
+mod net_relay_udp;
 mod net_tcp_client;
 mod net_tcp_server;
 mod net_tls;

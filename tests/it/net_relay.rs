@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use socket2::{Domain, SockRef, Socket, Type};
 use sockscope::net::{
     ClientId, CloseReason, Command, Event, EventKind, NetError, Next, RELAY_WINDOW, RelayConfig,
-    Stack, Toward, Worker, spawn_relay,
+    RelayTransport, Stack, Toward, Worker, spawn_relay,
 };
 
 use crate::common_net::{
@@ -32,7 +32,19 @@ pub(super) fn spawn_relay_to(
     port: u16,
     connect_timeout: Duration,
 ) -> (Worker, SocketAddr) {
+    spawn_relay_over(RelayTransport::Tcp, ip, (host, port), connect_timeout)
+}
+
+/// A relay carrying `transport`, listening on `ip` (an OS-chosen port), toward `host:port`;
+/// returns it with the address it listens on.
+pub(super) fn spawn_relay_over(
+    transport: RelayTransport,
+    ip: IpAddr,
+    (host, port): (&str, u16),
+    connect_timeout: Duration,
+) -> (Worker, SocketAddr) {
     let worker = spawn_relay(RelayConfig {
+        transport,
         listen: SocketAddr::new(ip, 0),
         stack: Stack::Dual,
         upstream_host: host.to_owned(),

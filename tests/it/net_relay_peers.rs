@@ -83,7 +83,7 @@ impl Peer {
 }
 
 /// Whether `program` runs here (asked its `version`); says the test is skipped when not.
-fn here(test: &str, [program, version]: [&str; 2], package: &str) -> bool {
+pub(super) fn here(test: &str, [program, version]: [&str; 2], package: &str) -> bool {
     let runs = Process::new(program)
         .arg(version)
         .stdout(Stdio::null())

@@ -29,6 +29,7 @@ fn write_recording(path: &Path) {
     let format = LogFormat::from_path(path).expect("a format");
     let ctx = RecordContext {
         mode: Mode::Udp,
+        datagrams: true,
         encoding: TextEncoding::Utf8,
         hex_text: false,
     };

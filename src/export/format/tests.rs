@@ -15,6 +15,7 @@ fn china() -> FixedOffset {
 fn ctx(encoding: TextEncoding, hex_text: bool) -> RecordContext {
     RecordContext {
         mode: Mode::TcpServer,
+        datagrams: false,
         encoding,
         hex_text,
     }
@@ -45,6 +46,7 @@ fn utf16_text_fields_follow_the_streams_code_units() {
         let mut writer = RecordWriter::new(LogFormat::Jsonl).unwrap();
         let context = RecordContext {
             mode,
+            datagrams: mode == Mode::Udp,
             ..ctx(TextEncoding::Utf16Le, false)
         };
         entries

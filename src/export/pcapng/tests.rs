@@ -80,6 +80,7 @@ fn read(bytes: &[u8]) -> Vec<Packet> {
 fn write(mode: Mode, entries: &[LogEntry]) -> Vec<u8> {
     let ctx = RecordContext {
         mode,
+        datagrams: mode == Mode::Udp,
         encoding: TextEncoding::Utf8,
         hex_text: false,
     };
@@ -171,6 +172,7 @@ fn the_size_worked_out_is_the_size_written() {
     for mode in Mode::ALL {
         let ctx = RecordContext {
             mode,
+            datagrams: mode == Mode::Udp,
             encoding: TextEncoding::Utf8,
             hex_text: false,
         };
@@ -202,6 +204,7 @@ fn each_tab_has_an_interface_of_its_own() {
     for mode in Mode::ALL {
         let ctx = RecordContext {
             mode,
+            datagrams: mode == Mode::Udp,
             encoding: TextEncoding::Utf8,
             hex_text: false,
         };

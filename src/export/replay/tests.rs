@@ -27,6 +27,7 @@ fn written(extension: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let format = LogFormat::from_path(&path).unwrap();
     let ctx = RecordContext {
         mode: Mode::TcpServer,
+        datagrams: false,
         encoding: TextEncoding::Utf8,
         hex_text: false,
     };

@@ -10,6 +10,8 @@ mod fault;
 mod hold;
 mod pair;
 mod rewrite;
+mod steering;
+mod udp;
 mod upstream;
 mod way;
 
@@ -18,9 +20,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 pub use fault::Faults;
-use hold::{Holding, slot};
 use pair::{Pair, PumpContext};
 pub use rewrite::{RewriteAction, RewriteRule};
+use steering::{Ask, Steered, Steering};
 use upstream::Dialer;
 use way::Side;
 
@@ -40,13 +42,25 @@ const LISTENER_TOKEN: mio::Token = mio::Token(1);
 /// Pair tokens: the client's is `FIRST_PAIR_TOKEN + 2 * id`, the upstream's the next one.
 const FIRST_PAIR_TOKEN: usize = 2;
 
+/// What a relay carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Each client connection gets its own upstream connection.
+    Tcp,
+    /// Each client address gets its own socket toward the upstream, forgotten after `idle`
+    /// with no datagram either way.
+    Udp { idle: Duration },
+}
+
 /// What a relay listens on and where it connects each client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RelayConfig {
+    pub transport: Transport,
     pub listen: SocketAddr,
     /// On `::`: IPv4 clients too, or not.
     pub stack: Stack,
-    /// An IP literal or a DNS name, looked up for each client (as a new connection would).
+    /// An IP literal or a DNS name, looked up for each client (as a new connection would);
+    /// over UDP, once as the relay opens.
     pub upstream_host: String,
     pub upstream_port: u16,
     /// Covers the name lookup and every connect attempt of one pair.
@@ -93,15 +107,17 @@ struct Relay {
     unread: BTreeSet<ClientId>,
     next_id: u64,
     buffer: ReadBuffer,
-    holding: Holding,
-    /// Toward the upstream, toward the client.
-    faults: [Faults; 2],
-    rewrites: [Vec<RewriteRule>; 2],
-    /// What was last said held each way: whether held, reads, bytes.
-    held_said: [(bool, usize, usize); 2],
+    steering: Steering,
 }
 
-pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
+pub(super) fn run(context: WorkerContext, config: &RelayConfig) {
+    match config.transport {
+        Transport::Tcp => run_tcp(context, config),
+        Transport::Udp { idle } => udp::run(context, config, idle),
+    }
+}
+
+fn run_tcp(mut context: WorkerContext, config: &RelayConfig) {
     let mut relay = Relay {
         dialer: Dialer::new(config, &context.waker),
         listener: Listener::new(config.stack, LISTENER_TOKEN),
@@ -109,10 +125,7 @@ pub(super) fn run(mut context: WorkerContext, config: &RelayConfig) {
         unread: BTreeSet::new(),
         next_id: 1,
         buffer: context.sink.read_buffer(),
-        holding: Holding::default(),
-        faults: config.faults,
-        rewrites: config.rewrites.clone(),
-        held_said: [(false, 0, 0); 2],
+        steering: Steering::new(config),
     };
     if let Err(error) = relay.listener.listen(&context, config.listen) {
         let failed = EventKind::Closed(CloseReason::Failed(error));
@@ -175,65 +188,38 @@ impl Relay {
 
     /// Carries out one command; `Some` ends the session.
     fn execute(&mut self, context: &WorkerContext, command: &Command) -> Option<CloseReason> {
-        match *command {
-            Command::Listen(local) => {
+        match self.steering.take(command) {
+            Ask::Listen(local) => {
                 if let Err(error) = self.listener.listen(context, local) {
                     context.sink.emit(EventKind::Warning(error));
                 }
             }
-            Command::StopListening => self.listener.stop(context),
-            Command::DisconnectClient(id) => self.end(context, id, CloseReason::Requested),
-            Command::DisconnectAllClients => self.end_all(context, &CloseReason::Requested),
-            Command::Shutdown => return Some(CloseReason::Requested),
-            Command::Send {
-                ref bytes,
-                ref to,
+            Ask::StopListening => self.listener.stop(context),
+            Ask::End(id) => self.end(context, id, CloseReason::Requested),
+            Ask::EndAll => self.end_all(context, &CloseReason::Requested),
+            Ask::Shutdown => return Some(CloseReason::Requested),
+            Ask::Inject {
+                pairs,
+                toward,
+                bytes,
                 origin,
-            } => self.inject(context, bytes, to, origin),
-            Command::Hold { toward, hold } => {
-                self.holding.set(toward, hold);
-                if !hold {
-                    self.release(context, toward, false);
-                }
-            }
-            Command::Step(toward) => self.release(context, toward, true),
-            Command::Faults { toward, faults } => self.faults[slot(toward)] = faults,
-            Command::Rewrite { toward, ref rules } => {
-                self.rewrites[slot(toward)].clone_from(rules);
-            }
-            // The worker context runs cyclic sends, replays and files and never passes these
-            // on; Broadcast and groups are UDP's.
-            Command::SetBroadcast(_)
-            | Command::JoinGroup(_)
-            | Command::LeaveGroup(_)
-            | Command::StartCycle(_)
-            | Command::SendAfter { .. }
-            | Command::StartReplay(_)
-            | Command::PauseReplay
-            | Command::ResumeReplay
-            | Command::StopReplay
-            | Command::StopCycle
-            | Command::SendFile(_)
-            | Command::CancelFile => {}
+            } => self.inject(context, pairs, toward, bytes, origin),
+            Ask::Release { toward, one } => self.release(context, toward, one),
+            Ask::Nothing => {}
         }
         None
     }
 
-    /// Puts `bytes` into the pairs `to` names, toward one side (a relay has no other target).
+    /// Puts `bytes` into `pairs` (`None`: every pair), toward one side.
     fn inject(
         &mut self,
         context: &WorkerContext,
+        pairs: Option<&[ClientId]>,
+        toward: Toward,
         bytes: &[u8],
-        to: &SendTarget,
         origin: SendOrigin,
     ) {
-        let (ids, toward) = match to {
-            SendTarget::Relay { pairs, toward } if !pairs.is_empty() => (pairs.clone(), *toward),
-            SendTarget::Relay { toward, .. } => (self.pairs.keys().copied().collect(), *toward),
-            SendTarget::Peer | SendTarget::Clients(_) | SendTarget::Datagram(_) => {
-                (Vec::new(), Toward::Client)
-            }
-        };
+        let ids = pairs.map_or_else(|| self.pairs.keys().copied().collect(), <[_]>::to_vec);
         let mut reached = 0;
         for id in ids {
             let Some(pair) = self.pairs.get_mut(&id) else {
@@ -353,66 +339,27 @@ impl Relay {
         }
     }
 
-    /// Lets what is held `toward` one side go on: everything, pair by pair, or (`one`) the
-    /// read held longest over every pair.
+    /// Lets what is held `toward` one side go on: everything, or (`one`) the one held
+    /// longest over every pair.
     fn release(&mut self, context: &WorkerContext, toward: Toward, one: bool) {
-        let ids: Vec<ClientId> = if one {
-            let oldest = self
-                .pairs
-                .iter()
-                .filter_map(|(id, pair)| Some((pair.held(toward).oldest()?, *id)))
-                .min();
-            oldest.map(|(_, id)| id).into_iter().collect()
-        } else {
-            self.pairs.keys().copied().collect()
-        };
-        for id in ids {
-            if let Some(pair) = self.pairs.get_mut(&id) {
-                pair.release(toward, one, &self.faults[slot(toward)]);
-                self.pump(context, id);
-            }
+        let faults = self.steering.faults(toward);
+        for id in steering::release(&mut self.pairs, faults, toward, one) {
+            self.pump(context, id);
         }
     }
 
     /// Lets the paced reads whose time has come go on.
     fn release_paced(&mut self, context: &WorkerContext) {
-        let now = Instant::now();
-        let due: Vec<ClientId> = self
-            .pairs
-            .iter()
-            .filter(|(_, pair)| pair.paced_due().is_some_and(|due| due <= now))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            if let Some(pair) = self.pairs.get_mut(&id) {
-                pair.release_paced(now);
-                self.pump(context, id);
-            }
+        for id in steering::release_paced(&mut self.pairs) {
+            self.pump(context, id);
         }
     }
 
     /// Says what is held each way when it changed since it was last said.
     fn report_held(&mut self, context: &WorkerContext) {
-        for toward in [Toward::Upstream, Toward::Client] {
-            let holding = self.holding.is_held(toward);
-            let said = &mut self.held_said[slot(toward)];
-            if !holding && *said == (false, 0, 0) {
-                continue;
-            }
-            let held = self.pairs.values().map(|pair| pair.held(toward));
-            let (reads, bytes) = held.fold((0, 0), |(reads, bytes), held| {
-                (reads + held.reads(), bytes + held.bytes())
-            });
-            if *said != (holding, reads, bytes) {
-                *said = (holding, reads, bytes);
-                context.sink.emit(EventKind::Held {
-                    toward,
-                    holding,
-                    reads,
-                    bytes,
-                });
-            }
-        }
+        let pairs = &self.pairs;
+        let held = |toward| pairs.values().map(|pair| pair.held(toward)).collect();
+        self.steering.report_held(&context.sink, held);
     }
 
     /// Says the backlogs whose change was held back, now that they are due.
@@ -445,9 +392,9 @@ impl Relay {
             sink: &context.sink,
             registry: context.poll.registry(),
             tokens: [token_of(id, Side::Client), token_of(id, Side::Upstream)],
-            holding: &self.holding,
-            faults: &self.faults,
-            rewrites: &self.rewrites,
+            holding: &self.steering.holding,
+            faults: &self.steering.faults,
+            rewrites: &self.steering.rewrites,
         };
         let pumped = pair.pump(id, &pump, &mut self.buffer);
         match pumped {

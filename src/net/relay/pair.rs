@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding, slot};
 use super::rewrite::RewriteRule;
+use super::steering::Steered;
 use super::upstream::{Dial, Dialer};
 use super::way::{End, Failure, Side, Waiting, Way};
 use crate::net::{
@@ -71,24 +72,6 @@ impl Pair {
         }
     }
 
-    /// When the next read paced either way is due.
-    pub fn paced_due(&self) -> Option<Instant> {
-        self.paced.iter().filter_map(Paced::next_due).min()
-    }
-
-    /// Moves the paced reads whose time has come to their side's outbox.
-    pub fn release_paced(&mut self, now: Instant) {
-        let [to_upstream, to_client] = &mut self.paced;
-        if let Some(upstream) = &mut self.upstream {
-            while let Some((bytes, origin)) = to_upstream.take_due(now) {
-                upstream.outbox.push(bytes, origin);
-            }
-        }
-        while let Some((bytes, origin)) = to_client.take_due(now) {
-            self.client.outbox.push(bytes, origin);
-        }
-    }
-
     /// Bytes on their way that the other side has not got: held, waiting for their time, or
     /// not yet written.
     pub fn undelivered(&self) -> usize {
@@ -99,36 +82,6 @@ impl Pair {
         let waiting: usize = self.held.iter().map(Held::bytes).sum::<usize>()
             + self.paced.iter().map(Paced::bytes).sum::<usize>();
         upstream + self.client.outbox.unwritten() + waiting
-    }
-
-    /// What is held `toward` one side: the oldest read's number, the reads and their bytes.
-    pub fn held(&self, toward: Toward) -> &Held {
-        &self.held[slot(toward)]
-    }
-
-    /// Lets the held reads `toward` one side go on (`one`: the oldest only), behind what
-    /// waits there already (a delay takes them in turn); written as the pair is pumped next.
-    pub fn release(&mut self, toward: Toward, one: bool, faults: &Faults) {
-        let way = slot(toward);
-        let target = match toward {
-            Toward::Client => Some(&mut self.client),
-            Toward::Upstream => self.upstream.as_mut(),
-        };
-        let (Some(target), held, paced) = (target, &mut self.held[way], &mut self.paced[way])
-        else {
-            return;
-        };
-        let now = Instant::now();
-        while let Some(bytes) = held.pop() {
-            if faults.paces() || !paced.is_empty() {
-                paced.push(now, faults, bytes);
-            } else {
-                target.outbox.push(bytes, None);
-            }
-            if one {
-                return;
-            }
-        }
     }
 
     pub fn peer(&self) -> SocketAddr {
@@ -314,6 +267,56 @@ impl Pair {
         let _ = registry.deregister(&mut self.client.socket);
         if let Some(upstream) = &mut self.upstream {
             let _ = registry.deregister(&mut upstream.socket);
+        }
+    }
+}
+
+impl Steered for Pair {
+    /// What is held `toward` one side: the oldest read's number, the reads and their bytes.
+    fn held(&self, toward: Toward) -> &Held {
+        &self.held[slot(toward)]
+    }
+
+    /// Lets the held reads `toward` one side go on (`one`: the oldest only), behind what
+    /// waits there already (a delay takes them in turn); written as the pair is pumped next.
+    fn release(&mut self, toward: Toward, one: bool, faults: &Faults) {
+        let way = slot(toward);
+        let target = match toward {
+            Toward::Client => Some(&mut self.client),
+            Toward::Upstream => self.upstream.as_mut(),
+        };
+        let (Some(target), held, paced) = (target, &mut self.held[way], &mut self.paced[way])
+        else {
+            return;
+        };
+        let now = Instant::now();
+        while let Some(bytes) = held.pop() {
+            if faults.paces() || !paced.is_empty() {
+                paced.push(now, faults, bytes);
+            } else {
+                target.outbox.push(bytes, None);
+            }
+            if one {
+                return;
+            }
+        }
+    }
+
+    /// When the next read paced either way is due.
+    fn paced_due(&self) -> Option<Instant> {
+        self.paced.iter().filter_map(Paced::next_due).min()
+    }
+
+    /// Moves the paced reads whose time has come to their side's outbox.
+    fn release_paced(&mut self, now: Instant) {
+        let [to_upstream, to_client] = &mut self.paced;
+        if let Some(upstream) = &mut self.upstream {
+            while let Some((bytes, origin)) = to_upstream.take_due(now) {
+                upstream.outbox.push(bytes, origin);
+            }
+        }
+        while let Some((bytes, origin)) = to_client.take_due(now) {
+            self.client.outbox.push(bytes, origin);
         }
     }
 }

@@ -130,6 +130,11 @@ impl LogStore {
         self
     }
 
+    /// Whether entries from now on are datagrams (a relay's tab carries either).
+    pub fn set_datagrams(&mut self, datagrams: bool) {
+        self.datagrams = datagrams;
+    }
+
     /// The sequence number of the oldest entry stored (or of the next one, when empty).
     pub fn first_sequence(&self) -> u64 {
         self.pushed - self.headers.len() as u64
