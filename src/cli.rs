@@ -32,13 +32,23 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "ADDR:PORT",
-        group = "preset",
+        groups = ["preset", "relays"],
         requires = "upstream"
     )]
     pub relay: Option<SocketAddr>,
 
+    /// Relay over UDP: take datagrams on ADDR:PORT at launch, each client's through a socket
+    /// of its own toward --upstream.
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        groups = ["preset", "relays"],
+        requires = "upstream"
+    )]
+    pub relay_udp: Option<SocketAddr>,
+
     /// Relay: where each client's own connection goes.
-    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "relay")]
+    #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "relays")]
     pub upstream: Option<RemoteTarget>,
 
     /// The UDP remote target.
@@ -161,6 +171,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("tcp_server", tr!(lang, "cli.tcp_server")),
         ("udp", tr!(lang, "cli.udp")),
         ("relay", tr!(lang, "cli.relay")),
+        ("relay_udp", tr!(lang, "cli.relay_udp")),
         ("upstream", tr!(lang, "cli.upstream")),
         ("to", tr!(lang, "cli.to")),
         ("broadcast", tr!(lang, "cli.broadcast")),
@@ -265,6 +276,8 @@ pub enum Preset {
     Relay {
         listen: SocketAddr,
         upstream: RemoteTarget,
+        /// Datagrams instead of connections.
+        udp: bool,
     },
     Udp {
         local: SocketAddr,
@@ -278,11 +291,18 @@ pub enum Preset {
 
 impl From<Cli> for StartOptions {
     fn from(cli: Cli) -> Self {
-        let relay = cli.relay.zip(cli.upstream);
+        let relay = match (cli.relay, cli.relay_udp) {
+            (Some(listen), _) => Some((listen, false)),
+            (None, Some(listen)) => Some((listen, true)),
+            (None, None) => None,
+        };
+        let relay = relay.zip(cli.upstream);
         let preset = match (cli.tcp_client, cli.tcp_server, cli.udp) {
-            _ if relay.is_some() => {
-                relay.map(|(listen, upstream)| Preset::Relay { listen, upstream })
-            }
+            _ if relay.is_some() => relay.map(|((listen, udp), upstream)| Preset::Relay {
+                listen,
+                upstream,
+                udp,
+            }),
             (Some(target), _, _) => Some(Preset::TcpClient(target)),
             (_, Some(local), _) => Some(Preset::TcpServer(local)),
             (_, _, Some(local)) => Some(Preset::Udp {
@@ -389,169 +409,4 @@ fn parse_log_path(text: &str) -> Result<PathBuf, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_host_port_forms() {
-        let target = |host: &str, port| RemoteTarget {
-            host: host.to_owned(),
-            port,
-        };
-        assert_eq!(
-            parse_host_port("127.0.0.1:9000"),
-            Ok(target("127.0.0.1", 9000))
-        );
-        assert_eq!(parse_host_port("[::1]:9000"), Ok(target("::1", 9000)));
-        assert_eq!(
-            parse_host_port("example.com:80"),
-            Ok(target("example.com", 80))
-        );
-        assert!(parse_host_port("::1:9000").is_err());
-        assert!(parse_host_port("host:99999").is_err());
-        assert!(parse_host_port("host").is_err());
-        assert!(parse_host_port(":80").is_err());
-    }
-
-    #[test]
-    fn builds_a_udp_preset_with_its_target() {
-        let cli = Cli::try_parse_from([
-            "sockscope",
-            "--udp",
-            "127.0.0.1:0",
-            "--to",
-            "[::1]:7",
-            "--encoding",
-            "GBK",
-            "--hex",
-            "--broadcast",
-            "--join",
-            "239.1.2.3",
-            "--join",
-            "ff02::1234@lo",
-        ]);
-        let options = StartOptions::from(
-            cli.map_err(|e| e.to_string())
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
-        let to = Some(RemoteTarget {
-            host: "::1".to_owned(),
-            port: 7,
-        });
-        let local = SocketAddr::from(([127, 0, 0, 1], 0));
-        let broadcast = true;
-        let join = vec!["239.1.2.3".to_owned(), "ff02::1234@lo".to_owned()];
-        assert_eq!(
-            options.preset,
-            Some(Preset::Udp {
-                local,
-                to,
-                broadcast,
-                join
-            })
-        );
-        assert_eq!(options.encoding, Some(TextEncoding::Gbk));
-        assert!(options.hex);
-    }
-
-    #[test]
-    fn reads_utf16_encodings_by_their_labels() {
-        assert_eq!(parse_encoding("utf-16be"), Ok(TextEncoding::Utf16Be));
-        assert_eq!(parse_encoding("UTF-16LE"), Ok(TextEncoding::Utf16Le));
-        assert!(parse_encoding("iso-2022-jp").is_err());
-    }
-
-    #[test]
-    fn reads_the_tcp_client_connect_options() {
-        let cli = Cli::try_parse_from([
-            "sockscope",
-            "--tcp-client",
-            "127.0.0.1:9",
-            "--bind",
-            "0.0.0.0:4000",
-            "--reconnect",
-            "2.5",
-            "--send-on-connect",
-            "HI\\r\\n",
-        ]);
-        let options = StartOptions::from(
-            cli.map_err(|e| e.to_string())
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
-        let expected = ClientStart {
-            bind: Some(SocketAddr::from(([0, 0, 0, 0], 4000))),
-            reconnect: Some(std::time::Duration::from_millis(2500)),
-            send_on_connect: Some("HI\\r\\n".to_owned()),
-        };
-        assert_eq!(options.client, expected);
-        // clap's `requires` is met by another member of the preset group: conflicts say it.
-        for stray in [["--bind", "0.0.0.0:1"], ["--reconnect", "1"]] {
-            let args = ["sockscope", "--udp", "0.0.0.0:1", stray[0], stray[1]];
-            assert!(
-                Cli::try_parse_from(args).is_err(),
-                "{stray:?} needs --tcp-client"
-            );
-        }
-        let args = ["sockscope", "--tcp-client", "h:1", "--broadcast"];
-        assert!(Cli::try_parse_from(args).is_err(), "--broadcast is UDP's");
-        let args = ["sockscope", "--tcp-server", "0.0.0.0:1", "--to", "h:1"];
-        assert!(Cli::try_parse_from(args).is_err(), "--to is UDP's");
-        let args = ["sockscope", "--tcp-client", "h:1", "--reconnect", "0"];
-        assert!(Cli::try_parse_from(args).is_err(), "an interval of 0 s");
-    }
-
-    #[test]
-    fn rejects_two_presets_and_a_stray_to() {
-        assert!(
-            Cli::try_parse_from([
-                "sockscope",
-                "--udp",
-                "0.0.0.0:1",
-                "--tcp-server",
-                "0.0.0.0:2"
-            ])
-            .is_err()
-        );
-        assert!(Cli::try_parse_from(["sockscope", "--to", "127.0.0.1:1"]).is_err());
-        assert!(Cli::try_parse_from(["sockscope", "--log", "events.bin"]).is_err());
-    }
-
-    #[test]
-    fn tls_options_go_with_their_own_tab() {
-        let start = |args: &[&str]| -> StartOptions {
-            let args = [&["sockscope"], args].concat();
-            Cli::try_parse_from(args).expect("parsed").into()
-        };
-        let tls = start(&["--tcp-client", "h:1", "--tls"]).tls;
-        assert!(tls.enabled && tls.verify.is_none(), "the system's roots");
-        let tls = start(&["--tcp-client", "h:1", "--tls-insecure"]).tls;
-        assert_eq!(tls.verify, Some(Verify::Insecure), "implies --tls");
-        let pin = "ab".repeat(32);
-        let tls = start(&["--tcp-client", "h:1", "--tls-pin", &pin]).tls;
-        assert_eq!(tls.verify, Some(Verify::Pinned(Fingerprint([0xAB; 32]))));
-        let files = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
-        let tls = start(&[&["--tcp-server", "0.0.0.0:1"], &files[..]].concat()).tls;
-        assert!(tls.enabled);
-        assert_eq!(tls.files, Some(("c.pem".into(), "k.pem".into())));
-
-        let refused: [&[&str]; 6] = [
-            &["--udp", "0.0.0.0:1", "--tls"],
-            &["--tcp-server", "0.0.0.0:1", "--tls-insecure"],
-            &["--tcp-server", "0.0.0.0:1", "--tls-cert", "c.pem"],
-            &[
-                "--tcp-client",
-                "h:1",
-                "--tls-cert",
-                "c.pem",
-                "--tls-key",
-                "k.pem",
-            ],
-            &["--tcp-client", "h:1", "--tls-pin", "AB:CD"],
-            &["--tcp-client", "h:1", "--tls-insecure", "--tls-pin", &pin],
-        ];
-        for args in refused {
-            let args = [&["sockscope"], args].concat();
-            assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
-        }
-    }
-}
+mod tests;

@@ -127,7 +127,12 @@ fn fill_fields(
                 settings.stack = crate::net::Stack::V6Only;
             }
         }
-        Preset::Relay { listen, upstream } => {
+        Preset::Relay {
+            listen,
+            upstream,
+            udp,
+        } => {
+            settings.relay.udp = *udp;
             set_local(settings, *listen);
             settings.remote_host = upstream.host.clone();
             settings.remote_port = upstream.port.to_string();

@@ -473,7 +473,7 @@ impl Tab {
 fn record_context(mode: Mode, settings: &TabSettings) -> RecordContext {
     RecordContext {
         mode,
-        datagrams: mode == Mode::Udp || (mode == Mode::Relay && settings.relay.udp),
+        datagrams: settings.datagrams(mode),
         encoding: settings.encoding,
         hex_text: settings.view.layout == Layout::Hex,
     }

@@ -60,6 +60,13 @@ pub struct TabSettings {
     pub memory_cap_mib: String,
 }
 
+impl TabSettings {
+    /// Whether a tab in `mode` carries datagrams, each whole in itself (UDP, a UDP relay).
+    pub fn datagrams(&self, mode: Mode) -> bool {
+        mode == Mode::Udp || (mode == Mode::Relay && self.relay.udp)
+    }
+}
+
 /// The traffic chart: shown or not, its span and unit, and the peer it follows (not kept
 /// across restarts: that peer is gone).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

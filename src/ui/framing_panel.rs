@@ -4,7 +4,6 @@
 use super::command::Requests;
 use super::labels;
 use crate::i18n::{Language, tr};
-use crate::session::Mode;
 use crate::tab::{FramingKind, Tab, TabAction, TabSettings};
 use crate::units::{bytes_text, group_digits};
 
@@ -18,7 +17,7 @@ pub fn show(
     let mut actions = Vec::new();
     ui.horizontal_wrapped(|ui| {
         ui.label(tr!(lang, "framing.entries"));
-        if tab.mode == Mode::Udp {
+        if settings.datagrams(tab.mode) {
             ui.weak(tr!(lang, "framing.per_datagram"));
         } else if framing(ui, tab, settings, lang) {
             actions.push(TabAction::ApplyFraming);

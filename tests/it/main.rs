@@ -52,6 +52,7 @@ mod ui_persistence;
 mod ui_quick;
 mod ui_receive;
 mod ui_relay;
+mod ui_relay_udp;
 mod ui_replay;
 mod ui_send;
 mod ui_tcp_client;

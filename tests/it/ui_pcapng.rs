@@ -220,3 +220,60 @@ fn a_relay_recording_has_both_legs_as_two_tcp_conversations() {
     }
     assert_eq!(flows.len(), expected.len(), "no other flows: {flows:?}");
 }
+
+#[test]
+fn a_udp_relay_recording_has_both_legs_as_udp_datagrams() {
+    if !tshark_here() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    let path = dir.path().join("relay-udp.pcapng");
+    let mut harness = app_harness_with(StartOptions {
+        log: Some(path.clone()),
+        ..StartOptions::default()
+    });
+    let upstream = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    upstream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let upstream_addr = upstream.local_addr().expect("address");
+    let relay = super::ui_relay_udp::udp_relay(&mut harness, upstream_addr, "60");
+    let client = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let client_addr = client.local_addr().expect("address");
+    let binary: Vec<u8> = (0..=255).collect();
+    let request = [NIHAO_GBK, &binary[..]].concat();
+    client.send_to(&request, relay).expect("sent");
+    let mut buffer = [0; 2048];
+    let (len, relay_end) = upstream.recv_from(&mut buffer).expect("forwarded");
+    assert_eq!(&buffer[..len], request);
+    upstream.send_to(b"ACK", relay_end).expect("answer");
+    assert_eq!(client.recv(&mut buffer).expect("answered"), 3);
+    step_until(&mut harness, "both ways taken in", |h| {
+        let counters = &h.state().tab(Mode::Relay).session().counters;
+        counters.tx_bytes == request.len() as u64 && counters.rx_bytes == 3
+    });
+
+    drop(harness);
+    let flows = flows_in(&path);
+    let expected = [
+        ((client_addr, relay), request.clone()),
+        ((relay, client_addr), b"ACK".to_vec()),
+        ((relay_end, upstream_addr), request),
+        ((upstream_addr, relay_end), b"ACK".to_vec()),
+    ];
+    for (flow, bytes) in &expected {
+        assert_eq!(flows.get(flow), Some(bytes), "{flow:?}");
+    }
+    assert_eq!(flows.len(), expected.len(), "no other flows: {flows:?}");
+    // Each datagram one UDP packet: no TCP in this file.
+    let tcp = Command::new("tshark")
+        .arg("-r")
+        .arg(&path)
+        .args(["-Y", "tcp"])
+        .output()
+        .expect("run tshark");
+    assert!(
+        tcp.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&tcp.stdout)
+    );
+}

@@ -32,7 +32,7 @@ fn open_pair(upstream: &TcpListener, relay: std::net::SocketAddr) -> (TcpStream,
 }
 
 /// The data entries of the relay's log, each way and its bytes, in order.
-fn forwarded(harness: &Harness<'_, App>) -> Vec<(Direction, Vec<u8>)> {
+pub(super) fn forwarded(harness: &Harness<'_, App>) -> Vec<(Direction, Vec<u8>)> {
     let session = harness.state().tab(Mode::Relay).session();
     session
         .log

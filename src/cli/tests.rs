@@ -1,0 +1,207 @@
+//! The command line read into presets, and what it refuses.
+
+use super::*;
+
+#[test]
+fn parses_host_port_forms() {
+    let target = |host: &str, port| RemoteTarget {
+        host: host.to_owned(),
+        port,
+    };
+    assert_eq!(
+        parse_host_port("127.0.0.1:9000"),
+        Ok(target("127.0.0.1", 9000))
+    );
+    assert_eq!(parse_host_port("[::1]:9000"), Ok(target("::1", 9000)));
+    assert_eq!(
+        parse_host_port("example.com:80"),
+        Ok(target("example.com", 80))
+    );
+    assert!(parse_host_port("::1:9000").is_err());
+    assert!(parse_host_port("host:99999").is_err());
+    assert!(parse_host_port("host").is_err());
+    assert!(parse_host_port(":80").is_err());
+}
+
+#[test]
+fn builds_a_udp_preset_with_its_target() {
+    let cli = Cli::try_parse_from([
+        "sockscope",
+        "--udp",
+        "127.0.0.1:0",
+        "--to",
+        "[::1]:7",
+        "--encoding",
+        "GBK",
+        "--hex",
+        "--broadcast",
+        "--join",
+        "239.1.2.3",
+        "--join",
+        "ff02::1234@lo",
+    ]);
+    let options = StartOptions::from(
+        cli.map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let to = Some(RemoteTarget {
+        host: "::1".to_owned(),
+        port: 7,
+    });
+    let local = SocketAddr::from(([127, 0, 0, 1], 0));
+    let broadcast = true;
+    let join = vec!["239.1.2.3".to_owned(), "ff02::1234@lo".to_owned()];
+    assert_eq!(
+        options.preset,
+        Some(Preset::Udp {
+            local,
+            to,
+            broadcast,
+            join
+        })
+    );
+    assert_eq!(options.encoding, Some(TextEncoding::Gbk));
+    assert!(options.hex);
+}
+
+#[test]
+fn reads_utf16_encodings_by_their_labels() {
+    assert_eq!(parse_encoding("utf-16be"), Ok(TextEncoding::Utf16Be));
+    assert_eq!(parse_encoding("UTF-16LE"), Ok(TextEncoding::Utf16Le));
+    assert!(parse_encoding("iso-2022-jp").is_err());
+}
+
+#[test]
+fn reads_the_tcp_client_connect_options() {
+    let cli = Cli::try_parse_from([
+        "sockscope",
+        "--tcp-client",
+        "127.0.0.1:9",
+        "--bind",
+        "0.0.0.0:4000",
+        "--reconnect",
+        "2.5",
+        "--send-on-connect",
+        "HI\\r\\n",
+    ]);
+    let options = StartOptions::from(
+        cli.map_err(|e| e.to_string())
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let expected = ClientStart {
+        bind: Some(SocketAddr::from(([0, 0, 0, 0], 4000))),
+        reconnect: Some(std::time::Duration::from_millis(2500)),
+        send_on_connect: Some("HI\\r\\n".to_owned()),
+    };
+    assert_eq!(options.client, expected);
+    // clap's `requires` is met by another member of the preset group: conflicts say it.
+    for stray in [["--bind", "0.0.0.0:1"], ["--reconnect", "1"]] {
+        let args = ["sockscope", "--udp", "0.0.0.0:1", stray[0], stray[1]];
+        assert!(
+            Cli::try_parse_from(args).is_err(),
+            "{stray:?} needs --tcp-client"
+        );
+    }
+    let args = ["sockscope", "--tcp-client", "h:1", "--broadcast"];
+    assert!(Cli::try_parse_from(args).is_err(), "--broadcast is UDP's");
+    let args = ["sockscope", "--tcp-server", "0.0.0.0:1", "--to", "h:1"];
+    assert!(Cli::try_parse_from(args).is_err(), "--to is UDP's");
+    let args = ["sockscope", "--tcp-client", "h:1", "--reconnect", "0"];
+    assert!(Cli::try_parse_from(args).is_err(), "an interval of 0 s");
+}
+
+#[test]
+fn rejects_two_presets_and_a_stray_to() {
+    assert!(
+        Cli::try_parse_from([
+            "sockscope",
+            "--udp",
+            "0.0.0.0:1",
+            "--tcp-server",
+            "0.0.0.0:2"
+        ])
+        .is_err()
+    );
+    assert!(Cli::try_parse_from(["sockscope", "--to", "127.0.0.1:1"]).is_err());
+    assert!(Cli::try_parse_from(["sockscope", "--log", "events.bin"]).is_err());
+}
+
+#[test]
+fn a_relay_preset_carries_tcp_or_udp_and_needs_its_upstream() {
+    let preset = |flag: &str| {
+        let args = [
+            "sockscope",
+            flag,
+            "0.0.0.0:9000",
+            "--upstream",
+            "dev.test:5683",
+        ];
+        StartOptions::from(Cli::try_parse_from(args).expect("a relay preset")).preset
+    };
+    let upstream = RemoteTarget {
+        host: "dev.test".to_owned(),
+        port: 5683,
+    };
+    let listen: SocketAddr = "0.0.0.0:9000".parse().expect("an address");
+    for (flag, udp) in [("--relay", false), ("--relay-udp", true)] {
+        let expected = Preset::Relay {
+            listen,
+            upstream: upstream.clone(),
+            udp,
+        };
+        assert_eq!(preset(flag), Some(expected), "{flag}");
+    }
+    let args = ["sockscope", "--relay-udp", "0.0.0.0:9000"];
+    assert!(Cli::try_parse_from(args).is_err(), "no upstream");
+    let args = ["sockscope", "--upstream", "dev.test:1"];
+    assert!(Cli::try_parse_from(args).is_err(), "no relay");
+    let args = [
+        "sockscope",
+        "--relay",
+        "0.0.0.0:1",
+        "--relay-udp",
+        "0.0.0.0:2",
+        "--upstream",
+        "dev.test:1",
+    ];
+    assert!(Cli::try_parse_from(args).is_err(), "one relay at a time");
+}
+
+#[test]
+fn tls_options_go_with_their_own_tab() {
+    let start = |args: &[&str]| -> StartOptions {
+        let args = [&["sockscope"], args].concat();
+        Cli::try_parse_from(args).expect("parsed").into()
+    };
+    let tls = start(&["--tcp-client", "h:1", "--tls"]).tls;
+    assert!(tls.enabled && tls.verify.is_none(), "the system's roots");
+    let tls = start(&["--tcp-client", "h:1", "--tls-insecure"]).tls;
+    assert_eq!(tls.verify, Some(Verify::Insecure), "implies --tls");
+    let pin = "ab".repeat(32);
+    let tls = start(&["--tcp-client", "h:1", "--tls-pin", &pin]).tls;
+    assert_eq!(tls.verify, Some(Verify::Pinned(Fingerprint([0xAB; 32]))));
+    let files = ["--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    let tls = start(&[&["--tcp-server", "0.0.0.0:1"], &files[..]].concat()).tls;
+    assert!(tls.enabled);
+    assert_eq!(tls.files, Some(("c.pem".into(), "k.pem".into())));
+
+    let refused: [&[&str]; 6] = [
+        &["--udp", "0.0.0.0:1", "--tls"],
+        &["--tcp-server", "0.0.0.0:1", "--tls-insecure"],
+        &["--tcp-server", "0.0.0.0:1", "--tls-cert", "c.pem"],
+        &[
+            "--tcp-client",
+            "h:1",
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+        ],
+        &["--tcp-client", "h:1", "--tls-pin", "AB:CD"],
+        &["--tcp-client", "h:1", "--tls-insecure", "--tls-pin", &pin],
+    ];
+    for args in refused {
+        let args = [&["sockscope"], args].concat();
+        assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
+    }
+}
