@@ -300,6 +300,13 @@ pub enum EventKind {
         upstream: SocketAddr,
         local: SocketAddr,
     },
+    /// Relay: the TLS handshake the relay ended with pair `id`'s upstream is over (the
+    /// client's is [`EventKind::Secured`]).
+    UpstreamSecured {
+        id: ClientId,
+        peer: SocketAddr,
+        session: Box<super::TlsSession>,
+    },
     /// Relay: bytes read from one side of pair `id` (whose client is `peer`), on their way to
     /// the other side. Reported as they are read, so the log keeps the order they arrived in.
     Forwarded {

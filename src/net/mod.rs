@@ -51,8 +51,8 @@ pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
 pub use relay::{
-    Faults as RelayFaults, RelayConfig, RewriteAction, RewriteRule, Transport as RelayTransport,
-    WINDOW as RELAY_WINDOW,
+    Faults as RelayFaults, RelayConfig, RelayTls, RewriteAction, RewriteRule,
+    Transport as RelayTransport, WINDOW as RELAY_WINDOW,
 };
 use sink::EventSink;
 pub use socket::Stack;

@@ -10,6 +10,14 @@ pub(super) enum Stream {
 }
 
 impl Stream {
+    /// The socket under it.
+    pub fn socket(&self) -> &mio::net::TcpStream {
+        match self {
+            Self::Plain(socket) => socket,
+            Self::Tls(stream) => stream.socket(),
+        }
+    }
+
     /// The socket, for the poll's registry.
     pub fn socket_mut(&mut self) -> &mut mio::net::TcpStream {
         match self {

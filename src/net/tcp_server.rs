@@ -74,7 +74,7 @@ pub(super) fn run(
     stack: Stack,
     tls: Option<&TlsIdentity>,
 ) {
-    let tls = match tls.map(|identity| tls_config(&context, identity, local)) {
+    let tls = match tls.map(|identity| tls::server_config_for(&context, identity, local)) {
         None => None,
         Some(Ok(config)) => Some(config),
         Some(Err(error)) => {
@@ -106,33 +106,6 @@ pub(super) fn run(
     // Close the listener before reporting Closed, so the port is free once the UI hears of it.
     drop(server);
     context.sink.emit(EventKind::Closed(reason));
-}
-
-/// The TLS configuration for `identity`, and a word in the log about the certificate; one
-/// made on the spot names `localhost`, the loopback addresses and `local`'s.
-fn tls_config(
-    context: &WorkerContext,
-    identity: &TlsIdentity,
-    local: SocketAddr,
-) -> Result<Arc<rustls::ServerConfig>, NetError> {
-    let mut names = vec![
-        "localhost".to_owned(),
-        "127.0.0.1".to_owned(),
-        "::1".to_owned(),
-    ];
-    let ip = local.ip().to_string();
-    if !local.ip().is_unspecified() && !names.contains(&ip) {
-        names.push(ip);
-    }
-    let identity = identity.load(names)?;
-    let config = tls::server_config(&identity)?;
-    if let Some(der) = identity.chain.first() {
-        context.sink.emit(EventKind::ServerCertificate {
-            certificate: Box::new(tls::CertificateInfo::read(der)),
-            generated: identity.generated,
-        });
-    }
-    Ok(config)
 }
 
 impl Server {

@@ -64,6 +64,11 @@ impl Session {
                 Some(peer),
                 info(messages::tls_session(&session, lang).into()),
             ),
+            EventKind::UpstreamSecured { peer, session, .. } => {
+                let session = messages::tls_session(&session, lang);
+                let text = tr!(lang, "relay.events.upstream_secured", session = session);
+                (Some(peer), info(text))
+            }
             EventKind::ServerCertificate {
                 certificate,
                 generated,

@@ -134,6 +134,8 @@ pub struct RelayFields {
     pub udp: bool,
     /// Seconds with no datagram either way before a client is forgotten, as typed.
     pub idle_secs: String,
+    /// TLS the relay speaks to the upstream (TCP). TLS with clients is the tab's `tls`.
+    pub upstream_tls: super::TlsFields,
 }
 
 impl Default for RelayFields {
@@ -141,6 +143,7 @@ impl Default for RelayFields {
         Self {
             udp: false,
             idle_secs: "60".to_owned(),
+            upstream_tls: super::TlsFields::default(),
         }
     }
 }

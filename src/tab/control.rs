@@ -8,7 +8,7 @@ use super::Tab;
 use super::connect_options::parse_group;
 use super::fields::{parse_host, parse_ip, parse_port};
 use super::request::{Launch, Request};
-use crate::net::{Command, RelayConfig, TcpClientConfig};
+use crate::net::{Command, RelayConfig, RelayTls, TcpClientConfig};
 use crate::session::Mode;
 
 impl Tab {
@@ -122,6 +122,7 @@ impl Tab {
                 .map_err(|error| self.view.errors.rewrites = Some(error));
         let transport = settings.relay.transport(self.language);
         self.view.errors.relay_idle = transport.as_ref().err().cloned();
+        let tls = self.relay_tls();
         let (
             Some(listen),
             Ok(upstream_host),
@@ -130,6 +131,7 @@ impl Tab {
             Ok(faults),
             Ok(rewrites),
             Ok(transport),
+            Some(tls),
         ) = (
             listen,
             upstream_host,
@@ -138,12 +140,13 @@ impl Tab {
             faults,
             rewrites,
             transport,
+            tls,
         )
         else {
             return None;
         };
         let seconds = self.settings.connect_timeout_secs.clamp(0.1, 600.0);
-        Some(Launch::Relay(RelayConfig {
+        Some(Launch::Relay(Box::new(RelayConfig {
             transport,
             listen,
             stack: self.settings.stack,
@@ -153,7 +156,25 @@ impl Tab {
             local,
             faults,
             rewrites,
-        }))
+            tls,
+        })))
+    }
+
+    /// Relay: the TLS it ends with clients and the upstream (none over UDP), or `None` with
+    /// the messages beside the fields.
+    fn relay_tls(&mut self) -> Option<RelayTls> {
+        if self.settings.relay.udp {
+            self.view.errors.tls = None;
+            self.view.errors.upstream_tls = None;
+            return Some(RelayTls::default());
+        }
+        let clients = self.tls_checked(super::TlsFields::server);
+        let upstream = self.settings.relay.upstream_tls.client(self.language);
+        self.view.errors.upstream_tls = upstream.as_ref().err().cloned();
+        Some(RelayTls {
+            clients: clients?,
+            upstream: upstream.ok()?,
+        })
     }
 
     /// What the TLS fields give, or `None` with the message beside them.

@@ -26,7 +26,7 @@ pub enum Launch {
         local: SocketAddr,
         options: UdpOptions,
     },
-    Relay(RelayConfig),
+    Relay(Box<RelayConfig>),
 }
 
 impl Launch {
@@ -55,7 +55,7 @@ impl Launch {
             Self::TcpClient(config) => net::spawn_tcp_client(config),
             Self::TcpServer { local, stack, tls } => net::spawn_tcp_server(local, stack, tls),
             Self::Udp { local, options } => net::spawn_udp(local, options),
-            Self::Relay(config) => net::spawn_relay(config),
+            Self::Relay(config) => net::spawn_relay(*config),
         }
     }
 }

@@ -29,7 +29,7 @@ pub struct TabSettings {
     pub stack: net::Stack,
     /// TCP client only: where from, reconnecting, what to send first.
     pub client: ClientFields,
-    /// TCP client and server: TLS.
+    /// TCP client and server: TLS. Relay: TLS with its clients (as a server).
     pub tls: TlsFields,
     /// UDP only: how the socket sends.
     pub udp: UdpFields,
@@ -276,6 +276,8 @@ pub struct FieldErrors {
     pub rewrites: Option<String>,
     /// UDP relay: the idle time typed in.
     pub relay_idle: Option<String>,
+    /// Relay: TLS to the upstream (TLS with clients is `tls`).
+    pub upstream_tls: Option<String>,
 }
 
 #[cfg(test)]

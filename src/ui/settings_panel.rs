@@ -71,10 +71,11 @@ pub fn show(
                     super::client_options::show(ui, tab, settings, lang, address_choices);
                 });
             }
-            if matches!(tab.mode, Mode::TcpClient | Mode::TcpServer) {
+            let relay_tls = tab.mode == Mode::Relay && !settings.relay.udp;
+            if matches!(tab.mode, Mode::TcpClient | Mode::TcpServer) || relay_tls {
                 // Folded, its title says whether TLS is on.
                 let mut title = tr!(lang, "panel.tls").into_owned();
-                if settings.tls.enabled {
+                if settings.tls.enabled || (relay_tls && settings.relay.upstream_tls.enabled) {
                     title.push_str(" ✔");
                 }
                 section(ui, "tls", &title, false, |ui| {

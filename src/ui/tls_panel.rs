@@ -1,6 +1,6 @@
-//! The settings panel's TLS section (TCP client and server): for the client, how the server's
-//! certificate is accepted; for the server, its certificate and key files, or none for one
-//! made on the spot.
+//! The settings panel's TLS section (TCP client and server, and the TCP relay's two sides):
+//! for a client, how the server's certificate is accepted; for a server, its certificate and
+//! key files, or none for one made on the spot.
 
 use super::command::{FilePurpose, Requests, UiCommand};
 use super::connection_panel::{label_cell, widest};
@@ -23,30 +23,80 @@ pub fn show(
     requests: &mut Requests,
 ) {
     let editable = tab.endpoint_editable();
-    let server = tab.mode == Mode::TcpServer;
-    let fields = &mut settings.tls;
-    let mut browse = None;
-    ui.add_enabled_ui(editable, |ui| {
-        let hint = if server {
-            tr!(lang, "tls.enabled_server_hint")
-        } else {
-            tr!(lang, "tls.enabled_client_hint")
-        };
-        ui.checkbox(&mut fields.enabled, tr!(lang, "tls.enabled"))
-            .on_hover_text(hint);
-        ui.add_enabled_ui(fields.enabled, |ui| {
-            if server {
-                browse = files(ui, fields, lang);
-            } else {
-                verification(ui, fields, lang);
-            }
-        });
-    });
-    if let Some(error) = &tab.view.errors.tls {
-        ui.colored_label(ui.visuals().error_fg_color, error);
-    }
+    let errors = &tab.view.errors;
+    let browse = match tab.mode {
+        Mode::TcpClient => {
+            let enable = tr!(lang, "tls.enabled");
+            let hint = tr!(lang, "tls.enabled_client_hint");
+            let toggle = (enable.as_ref(), hint.as_ref());
+            role(ui, &mut settings.tls, Role::Client, toggle, editable, lang);
+            error_line(ui, errors.tls.as_deref());
+            None
+        }
+        Mode::TcpServer => {
+            let enable = tr!(lang, "tls.enabled");
+            let hint = tr!(lang, "tls.enabled_server_hint");
+            let toggle = (enable.as_ref(), hint.as_ref());
+            let browse = role(ui, &mut settings.tls, Role::Server, toggle, editable, lang);
+            error_line(ui, errors.tls.as_deref());
+            browse
+        }
+        // Each side on its own: the relay serves its clients TLS, and speaks it upstream.
+        Mode::Relay => {
+            let enable = tr!(lang, "relay.tls.clients");
+            let hint = tr!(lang, "relay.tls.clients_hint");
+            let toggle = (enable.as_ref(), hint.as_ref());
+            let browse = role(ui, &mut settings.tls, Role::Server, toggle, editable, lang);
+            error_line(ui, errors.tls.as_deref());
+            ui.separator();
+            let enable = tr!(lang, "relay.tls.upstream");
+            let hint = tr!(lang, "relay.tls.upstream_hint");
+            let toggle = (enable.as_ref(), hint.as_ref());
+            let fields = &mut settings.relay.upstream_tls;
+            role(ui, fields, Role::Client, toggle, editable, lang);
+            error_line(ui, errors.upstream_tls.as_deref());
+            browse
+        }
+        Mode::Udp => None,
+    };
     if let Some(file) = browse {
         requests.push(UiCommand::AskFile(FilePurpose::Tls(tab.mode, file)));
+    }
+}
+
+/// Which end of the handshake the fields are for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Accepts the peer's certificate: how.
+    Client,
+    /// Shows a certificate: which.
+    Server,
+}
+
+/// The switch (`toggle`: its label and hint) and, when on, the role's fields; a file to pick
+/// with a dialog, if asked.
+fn role(
+    ui: &mut egui::Ui,
+    fields: &mut TlsFields,
+    role: Role,
+    (enable, hint): (&str, &str),
+    editable: bool,
+    lang: Language,
+) -> Option<TlsFile> {
+    let mut browse = None;
+    ui.add_enabled_ui(editable, |ui| {
+        ui.checkbox(&mut fields.enabled, enable).on_hover_text(hint);
+        ui.add_enabled_ui(fields.enabled, |ui| match role {
+            Role::Server => browse = files(ui, fields, lang),
+            Role::Client => verification(ui, fields, lang),
+        });
+    });
+    browse
+}
+
+fn error_line(ui: &mut egui::Ui, error: Option<&str>) {
+    if let Some(error) = error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
     }
 }
 

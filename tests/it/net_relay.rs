@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use socket2::{Domain, SockRef, Socket, Type};
 use sockscope::net::{
     ClientId, CloseReason, Command, Event, EventKind, NetError, Next, RELAY_WINDOW, RelayConfig,
-    RelayTransport, Stack, Toward, Worker, spawn_relay,
+    RelayTls, RelayTransport, Stack, Toward, Worker, spawn_relay,
 };
 
 use crate::common_net::{
@@ -43,8 +43,20 @@ pub(super) fn spawn_relay_over(
     (host, port): (&str, u16),
     connect_timeout: Duration,
 ) -> (Worker, SocketAddr) {
-    let worker = spawn_relay(RelayConfig {
+    start_relay_with(RelayConfig {
         transport,
+        ..relay_config(ip, (host, port), connect_timeout)
+    })
+}
+
+/// What a TCP relay listening on `ip` (an OS-chosen port) toward `host:port` starts with.
+pub(super) fn relay_config(
+    ip: IpAddr,
+    (host, port): (&str, u16),
+    connect_timeout: Duration,
+) -> RelayConfig {
+    RelayConfig {
+        transport: RelayTransport::Tcp,
         listen: SocketAddr::new(ip, 0),
         stack: Stack::Dual,
         upstream_host: host.to_owned(),
@@ -53,8 +65,14 @@ pub(super) fn spawn_relay_over(
         local: None,
         faults: Default::default(),
         rewrites: Default::default(),
-    })
-    .expect("spawn the relay worker");
+        tls: RelayTls::default(),
+    }
+}
+
+/// A relay started with `config`, once it listens; returns it with the address.
+pub(super) fn start_relay_with(config: RelayConfig) -> (Worker, SocketAddr) {
+    let ip = config.listen.ip();
+    let worker = spawn_relay(config).expect("spawn the relay worker");
     let listening = expect_event(&worker, |kind| matches!(kind, EventKind::Listening { .. }));
     let EventKind::Listening { local } = listening else {
         unreachable!("expect_event returns the awaited event");

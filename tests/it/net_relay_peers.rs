@@ -16,7 +16,7 @@ use super::net_relay::{LOCALHOST, drain_until, forwarded, free_port, random_byte
 use crate::common_net::{DEADLINE, deadline, describe, wait_for};
 
 /// A program run as a peer, killed when dropped, its standard output a line at a time.
-struct Peer {
+pub(super) struct Peer {
     child: Child,
     input: Option<ChildStdin>,
     lines: Receiver<String>,
@@ -30,7 +30,7 @@ impl Drop for Peer {
 }
 
 impl Peer {
-    fn start(program: &str, args: &[&str]) -> Self {
+    pub(super) fn start(program: &str, args: &[&str]) -> Self {
         let mut child = Process::new(program)
             .args(args)
             .stdin(Stdio::piped())
@@ -70,12 +70,12 @@ impl Peer {
         }
     }
 
-    fn line(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+    pub(super) fn line(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         self.line_or_end(what, wanted)
             .unwrap_or_else(|| panic!("the program ended before printing {what}"))
     }
 
-    fn type_line(&mut self, text: &str) {
+    pub(super) fn type_line(&mut self, text: &str) {
         let input = self.input.as_mut().expect("the program's input");
         writeln!(input, "{text}").expect("typed into the program");
         input.flush().expect("flushed");
@@ -226,7 +226,7 @@ fn curl_downloads_from_http_server_through_the_relay() {
 }
 
 /// A self-signed RSA certificate for localhost, made by openssl in `dir`.
-fn rsa_certificate(dir: &Path) {
+pub(super) fn rsa_certificate(dir: &Path) {
     let made = Process::new("openssl")
         .args([
             "req",
@@ -246,15 +246,10 @@ fn rsa_certificate(dir: &Path) {
     assert!(made.success(), "openssl made a certificate");
 }
 
-#[test]
-fn openssl_talks_tls_through_the_relay() {
-    const TEST: &str = "openssl_talks_tls_through_the_relay";
-    if !here(TEST, ["openssl", "version"], "openssl") {
-        return;
-    }
-    let dir = tempfile::tempdir().expect("a directory");
-    rsa_certificate(dir.path());
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+/// `openssl s_server` with the certificate in `dir` on an OS-chosen loopback port; returns it
+/// with where it accepts.
+pub(super) fn s_server(dir: &Path) -> (Peer, SocketAddr) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let (cert, key) = (cert.to_string_lossy(), key.to_string_lossy());
     let accept = [
         "s_server",
@@ -265,12 +260,42 @@ fn openssl_talks_tls_through_the_relay() {
         "-key",
         &key,
     ];
-    let mut server = Peer::start("openssl", &accept);
+    let server = Peer::start("openssl", &accept);
     let listening = server.line("the port it accepts on", |line| line.starts_with("ACCEPT "));
-    let upstream: SocketAddr = listening
+    let upstream = listening
         .trim_start_matches("ACCEPT ")
         .parse()
         .expect("the address s_server accepts on");
+    (server, upstream)
+}
+
+/// The SHA-256 of the certificate in `dir`, as openssl prints it.
+pub(super) fn fingerprint(dir: &Path) -> sockscope::net::Fingerprint {
+    let printed = Process::new("openssl")
+        .args([
+            "x509",
+            "-in",
+            "cert.pem",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ])
+        .current_dir(dir)
+        .output()
+        .expect("run openssl x509");
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    printed.parse().expect("a fingerprint as openssl prints it")
+}
+
+#[test]
+fn openssl_talks_tls_through_the_relay() {
+    const TEST: &str = "openssl_talks_tls_through_the_relay";
+    if !here(TEST, ["openssl", "version"], "openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    rsa_certificate(dir.path());
+    let (mut server, upstream) = s_server(dir.path());
     let (worker, relay) = relay_to(upstream);
 
     let mut client = Peer::start(

@@ -11,6 +11,7 @@ mod hold;
 mod pair;
 mod rewrite;
 mod steering;
+mod tls;
 mod udp;
 mod upstream;
 mod way;
@@ -23,6 +24,7 @@ pub use fault::Faults;
 use pair::{Pair, PumpContext};
 pub use rewrite::{RewriteAction, RewriteRule};
 use steering::{Ask, Steered, Steering};
+pub use tls::RelayTls;
 use upstream::Dialer;
 use way::Side;
 
@@ -71,6 +73,8 @@ pub struct RelayConfig {
     pub faults: [Faults; 2],
     /// Each way's rewrite rules, likewise.
     pub rewrites: [Vec<RewriteRule>; 2],
+    /// TLS the relay ends with clients and/or the upstream (TCP only).
+    pub tls: RelayTls,
 }
 
 impl RelayConfig {
@@ -101,6 +105,7 @@ fn pair_of(token: mio::Token) -> Option<(ClientId, Side)> {
 
 struct Relay {
     dialer: Dialer,
+    tls: tls::Ends,
     listener: Listener,
     pairs: BTreeMap<ClientId, Pair>,
     /// Pairs with bytes left unread (their turn ended, or the session was behind).
@@ -118,8 +123,18 @@ pub(super) fn run(context: WorkerContext, config: &RelayConfig) {
 }
 
 fn run_tcp(mut context: WorkerContext, config: &RelayConfig) {
+    let tls = match tls::Ends::new(&context, config) {
+        Ok(tls) => tls,
+        Err(error) => {
+            context
+                .sink
+                .emit(EventKind::Closed(CloseReason::Failed(error)));
+            return;
+        }
+    };
     let mut relay = Relay {
         dialer: Dialer::new(config, &context.waker),
+        tls,
         listener: Listener::new(config.stack, LISTENER_TOKEN),
         pairs: BTreeMap::new(),
         unread: BTreeSet::new(),
@@ -148,7 +163,14 @@ impl Relay {
             let connects = self.pairs.values().filter_map(Pair::connect_due).min();
             let backlogs = self.pairs.values().filter_map(Pair::backlog_due).min();
             let paced = self.pairs.values().filter_map(Pair::paced_due).min();
-            let due = [connects, backlogs, paced, self.listener.retry_due()];
+            let handshakes = self.pairs.values().filter_map(Pair::handshake_due).min();
+            let due = [
+                connects,
+                backlogs,
+                paced,
+                handshakes,
+                self.listener.retry_due(),
+            ];
             let due = due.into_iter().flatten().min();
             let reach = Reach {
                 waiting: 0,
@@ -173,6 +195,7 @@ impl Relay {
                 }
             }
             self.advance_connects(context);
+            self.end_slow_handshakes(context);
             self.release_paced(context);
             self.read_unread(context);
             self.report_backlogs(context);
@@ -275,12 +298,37 @@ impl Relay {
             context.sink.emit(EventKind::Warning(error));
             return;
         }
+        let client = match self.tls.client(socket) {
+            Ok(client) => client,
+            Err(error) => {
+                context.sink.emit(EventKind::Warning(error));
+                return;
+            }
+        };
         let dial = self.dialer.dial(Instant::now());
-        self.pairs.insert(id, Pair::new(socket, peer, dial));
+        self.pairs.insert(id, Pair::new(client, peer, dial));
         context
             .sink
             .emit(EventKind::ClientConnected { id, peer, local });
         self.advance_connect(context, id);
+    }
+
+    /// Ends the pairs whose TLS handshake (with either side) is not over in time.
+    fn end_slow_handshakes(&mut self, context: &WorkerContext) {
+        let now = Instant::now();
+        let mut slow = Vec::new();
+        for (id, pair) in &mut self.pairs {
+            if pair.handshake_due().is_some_and(|due| due <= now)
+                && let Some(side) = pair.handshaking()
+            {
+                slow.push((*id, side));
+            }
+        }
+        for (id, side) in slow {
+            let error = NetError::Tls(crate::net::TlsFailure::TimedOut);
+            let reason = way::Failure { side, error }.reason(self.dialer.target());
+            self.end(context, id, reason);
+        }
     }
 
     /// Moves every pair still dialing on: lookups answered, connects done or overdue.
@@ -302,7 +350,7 @@ impl Relay {
         };
         let registry = context.poll.registry();
         let token = token_of(id, Side::Upstream);
-        match pair.advance_connect(&self.dialer, registry, token) {
+        match pair.advance_connect(&self.dialer, &self.tls, registry, token) {
             Ok(Some((upstream, local))) => {
                 context.sink.emit(EventKind::UpstreamConnected {
                     id,

@@ -8,8 +8,10 @@ use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding, slot};
 use super::rewrite::RewriteRule;
 use super::steering::Steered;
+use super::tls::Ends;
 use super::upstream::{Dial, Dialer};
 use super::way::{End, Failure, Side, Waiting, Way};
+use crate::net::stream::Stream;
 use crate::net::{
     ClientId, EventKind, EventSink, NetError, ReadBuffer, SEND_BACKLOG_LIMIT, SendOrigin, Toward,
     want_writable,
@@ -43,6 +45,8 @@ pub(super) struct Pair {
     read: [u64; 2],
     /// A cut asked for each way, waiting for what came before it to go on.
     cut: [Option<NetError>; 2],
+    /// While TLS handshakes go on: when they must be over.
+    handshake_due: Option<Instant>,
 }
 
 /// What pumping a pair reports with and reads.
@@ -58,7 +62,7 @@ pub(super) struct PumpContext<'a> {
 }
 
 impl Pair {
-    pub fn new(client: mio::net::TcpStream, peer: SocketAddr, dial: Dial) -> Self {
+    pub fn new(client: Stream, peer: SocketAddr, dial: Dial) -> Self {
         Self {
             peer,
             client: End::new(client, false),
@@ -69,6 +73,7 @@ impl Pair {
             paced: [Paced::default(), Paced::default()],
             read: [0, 0],
             cut: [None, None],
+            handshake_due: None,
         }
     }
 
@@ -98,10 +103,12 @@ impl Pair {
         self.dial.as_ref().map(|dial| dial.deadline)
     }
 
-    /// Dials on; the upstream's address and this end's once connected.
+    /// Dials on; the upstream's address and this end's once connected. Where TLS is
+    /// spoken, its handshakes must end within `dialer`'s timeout from then.
     pub fn advance_connect(
         &mut self,
         dialer: &Dialer,
+        tls: &Ends,
         registry: &mio::Registry,
         token: mio::Token,
     ) -> Result<Option<(SocketAddr, SocketAddr)>, NetError> {
@@ -112,9 +119,35 @@ impl Pair {
             return Ok(None);
         };
         self.dial = None;
+        let stream = tls.upstream(socket)?;
         // Registered for writability while it connected.
-        self.upstream = Some(End::new(socket, true));
+        self.upstream = Some(End::new(stream, true));
+        if tls.any() {
+            self.handshake_due = Some(Instant::now() + dialer.timeout());
+        }
         Ok(Some((upstream, local)))
+    }
+
+    /// While a TLS handshake goes on (either side): when it must be over.
+    pub fn handshake_due(&self) -> Option<Instant> {
+        self.handshake_due
+    }
+
+    /// The side whose TLS handshake is still going on, if any; none left clears the
+    /// deadline.
+    pub fn handshaking(&mut self) -> Option<Side> {
+        let upstream = self.upstream.as_ref();
+        let side = if self.client.stream.is_handshaking() {
+            Some(Side::Client)
+        } else if upstream.is_some_and(|end| end.stream.is_handshaking()) {
+            Some(Side::Upstream)
+        } else {
+            None
+        };
+        if side.is_none() {
+            self.handshake_due = None;
+        }
+        side
     }
 
     /// Moves bytes both ways as far as the sockets and the windows allow.
@@ -164,10 +197,10 @@ impl Pair {
             (&mut *client, context.tokens[0], Side::Client),
             (&mut *upstream, context.tokens[1], Side::Upstream),
         ] {
-            let want = !end.outbox.is_empty();
+            let want = !end.outbox.is_empty() || end.stream.wants_write();
             want_writable(
                 context.registry,
-                &mut end.socket,
+                end.stream.socket_mut(),
                 token,
                 &mut end.writing,
                 want,
@@ -255,8 +288,8 @@ impl Pair {
     /// Makes `side`'s close a reset (RST), as the other side's was.
     pub fn reset(&mut self, side: Side) {
         let socket = match side {
-            Side::Client => Some(&self.client.socket),
-            Side::Upstream => self.upstream.as_ref().map(|end| &end.socket),
+            Side::Client => Some(self.client.stream.socket()),
+            Side::Upstream => self.upstream.as_ref().map(|end| end.stream.socket()),
         };
         if let Some(socket) = socket {
             let _ = socket2::SockRef::from(socket).set_linger(Some(Duration::ZERO));
@@ -264,9 +297,9 @@ impl Pair {
     }
 
     pub fn deregister(&mut self, registry: &mio::Registry) {
-        let _ = registry.deregister(&mut self.client.socket);
+        let _ = registry.deregister(self.client.stream.socket_mut());
         if let Some(upstream) = &mut self.upstream {
-            let _ = registry.deregister(&mut upstream.socket);
+            let _ = registry.deregister(upstream.stream.socket_mut());
         }
     }
 }

@@ -37,6 +37,11 @@ impl Dialer {
         }
     }
 
+    /// What a connect (and, with TLS, its handshakes) may take.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The upstream as the user wrote it.
     pub fn target(&self) -> String {
         self.target.clone()

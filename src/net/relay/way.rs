@@ -10,8 +10,10 @@ use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding};
 use super::rewrite::{RewriteRule, Rewritten, rewrite};
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
+use crate::net::stream::Stream;
 use crate::net::{
-    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, SendOrigin, Toward,
+    ClientId, CloseReason, EventKind, EventSink, NetError, ReadBuffer, SendOrigin, TlsSession,
+    Toward,
 };
 
 /// One of a pair's two connections.
@@ -40,7 +42,8 @@ impl Side {
 
 /// One connection of a pair.
 pub(super) struct End {
-    pub socket: mio::net::TcpStream,
+    /// Plain, or TLS the relay ends (it reads and writes the plaintext).
+    pub stream: Stream,
     /// Bytes read from the other side (no origin), or injected (`origin`'s), waiting to be
     /// written here.
     pub outbox: Outbox<Option<SendOrigin>>,
@@ -53,9 +56,9 @@ pub(super) struct End {
 }
 
 impl End {
-    pub fn new(socket: mio::net::TcpStream, writing: bool) -> Self {
+    pub fn new(stream: Stream, writing: bool) -> Self {
         Self {
-            socket,
+            stream,
             outbox: Outbox::default(),
             writing,
             finished: false,
@@ -65,7 +68,7 @@ impl End {
 
     /// Fails with the socket's pending error (a reset), if it has one.
     pub fn check_error(&self, side: Side) -> Result<(), Failure> {
-        match self.socket.take_error() {
+        match self.stream.socket().take_error() {
             Ok(None) => Ok(()),
             Ok(Some(error)) | Err(error) => Err(Failure::on(side, &error)),
         }
@@ -85,7 +88,7 @@ impl End {
             }
         };
         self.outbox
-            .flush(&mut self.socket, on_sent)
+            .flush(&mut self.stream, on_sent)
             .map_err(|error| Failure::on(side, &error))
     }
 }
@@ -226,6 +229,11 @@ impl Way<'_> {
             // Behind: read again once the session has caught up.
             unread = true;
         }
+        if let Some(session) = source.stream.take_secured() {
+            self.say_secured(from, session);
+            // The handshake's end stopped the read short: the rest is read next turn.
+            unread = true;
+        }
         if waiting.cut.is_some() && target.outbox.is_empty() && waiting.is_empty() {
             let error = waiting.cut.take().unwrap_or(NetError::NotConnected);
             return Err(Failure { side: from, error });
@@ -235,7 +243,9 @@ impl Way<'_> {
             // before it: the socket has it as its pending error (the poll woke us for it).
             source.check_error(from)?;
         }
-        if source.finished && target.outbox.is_empty() && waiting.is_empty() && !target.shut {
+        // TLS records still waiting for the socket go before the FIN too.
+        let written = target.outbox.is_empty() && !target.stream.wants_write();
+        if source.finished && written && waiting.is_empty() && !target.shut {
             self.pass_fin(target, from)?;
         }
         Ok(unread)
@@ -277,7 +287,7 @@ impl Way<'_> {
             }
             waiting.room(target) && !self.sink.must_pause()
         };
-        let outcome = read_available(&mut source.socket, buffer, on_data);
+        let outcome = read_available(&mut source.stream, buffer, on_data);
         if let Some(failure) = failed {
             return Err(failure);
         }
@@ -322,9 +332,29 @@ impl Way<'_> {
         }
     }
 
+    /// A TLS handshake the relay ended with one side is over.
+    fn say_secured(&self, side: Side, session: TlsSession) {
+        let session = Box::new(session);
+        let secured = match side {
+            Side::Client => EventKind::Secured {
+                peer: self.peer,
+                client: Some(self.id),
+                session,
+            },
+            Side::Upstream => EventKind::UpstreamSecured {
+                id: self.id,
+                peer: self.peer,
+                session,
+            },
+        };
+        self.sink.emit(secured);
+    }
+
     /// The source finished sending and everything it sent is written: the target is told.
     fn pass_fin(&self, target: &mut End, from: Side) -> Result<(), Failure> {
-        match target.socket.shutdown(Shutdown::Write) {
+        // TLS says its end first (close_notify), as far as the socket takes it now.
+        target.stream.close();
+        match target.stream.socket().shutdown(Shutdown::Write) {
             Ok(()) => {}
             // The target already went away: what it does next says how.
             Err(error) if error.kind() == io::ErrorKind::NotConnected => {}
@@ -346,7 +376,7 @@ fn write_through(target: &mut End, bytes: &[u8]) -> io::Result<()> {
     let mut written = 0;
     if target.outbox.is_empty() {
         while written < bytes.len() {
-            match target.socket.write(&bytes[written..]) {
+            match target.stream.write(&bytes[written..]) {
                 Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
                 Ok(n) => written += n,
                 Err(error) if error.kind() == io::ErrorKind::WouldBlock => break,

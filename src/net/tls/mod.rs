@@ -7,15 +7,16 @@ mod stream;
 mod verify;
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 
 pub(super) use certificate::Identity;
 pub use certificate::{CertificateInfo, Fingerprint, TlsIdentity};
-pub(super) use stream::TlsStream;
+pub(in crate::net) use stream::TlsStream;
 
-use super::NetError;
+use super::{EventKind, NetError, WorkerContext};
 
 /// How the TLS client accepts the server's certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,7 +122,9 @@ fn protocol_error(error: &rustls::Error) -> NetError {
 }
 
 /// The client's configuration; reading the system's roots takes a while, so once per session.
-pub(super) fn client_config(verify: &Verify) -> Result<Arc<rustls::ClientConfig>, NetError> {
+pub(in crate::net) fn client_config(
+    verify: &Verify,
+) -> Result<Arc<rustls::ClientConfig>, NetError> {
     let provider = provider();
     let algorithms = provider.signature_verification_algorithms;
     let builder = rustls::ClientConfig::builder_with_provider(provider)
@@ -167,9 +170,36 @@ pub(super) fn server_config(identity: &Identity) -> Result<Arc<rustls::ServerCon
     Ok(Arc::new(config))
 }
 
+/// The TLS configuration for `identity`, and a word in the log about the certificate; one
+/// made on the spot names `localhost`, the loopback addresses and `local`'s.
+pub(in crate::net) fn server_config_for(
+    context: &WorkerContext,
+    identity: &TlsIdentity,
+    local: SocketAddr,
+) -> Result<Arc<rustls::ServerConfig>, NetError> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let ip = local.ip().to_string();
+    if !local.ip().is_unspecified() && !names.contains(&ip) {
+        names.push(ip);
+    }
+    let identity = identity.load(names)?;
+    let config = server_config(&identity)?;
+    if let Some(der) = identity.chain.first() {
+        context.sink.emit(EventKind::ServerCertificate {
+            certificate: Box::new(CertificateInfo::read(der)),
+            generated: identity.generated,
+        });
+    }
+    Ok(config)
+}
+
 /// The TLS client's side of one connection to `host` (a name or an IP literal: its SNI and,
 /// with the system's roots, the name the certificate must carry).
-pub(super) fn client_connection(
+pub(in crate::net) fn client_connection(
     config: &Arc<rustls::ClientConfig>,
     host: &str,
 ) -> Result<rustls::ClientConnection, NetError> {

@@ -25,6 +25,10 @@ impl<S: Read + Write> TlsStream<S> {
         }
     }
 
+    pub fn socket(&self) -> &S {
+        &self.socket
+    }
+
     pub fn socket_mut(&mut self) -> &mut S {
         &mut self.socket
     }
