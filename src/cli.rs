@@ -21,7 +21,7 @@ pub struct Cli {
     pub tcp_client: Option<RemoteTarget>,
 
     /// Listen as a TCP server on ADDR:PORT at launch (ADDR is an IP address).
-    #[arg(long, value_name = "ADDR:PORT", group = "preset")]
+    #[arg(long, value_name = "ADDR:PORT", groups = ["preset", "tls_servers"])]
     pub tcp_server: Option<SocketAddr>,
 
     /// Open a UDP socket on ADDR:PORT at launch.
@@ -32,7 +32,7 @@ pub struct Cli {
     #[arg(
         long,
         value_name = "ADDR:PORT",
-        groups = ["preset", "relays"],
+        groups = ["preset", "relays", "tls_servers"],
         requires = "upstream"
     )]
     pub relay: Option<SocketAddr>,
@@ -50,6 +50,11 @@ pub struct Cli {
     /// Relay: where each client's own connection goes.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "relays")]
     pub upstream: Option<RemoteTarget>,
+
+    /// Relay: speak TLS to the upstream, accepting its certificate by the system's roots
+    /// (`roots`), by its SHA-256 (a pin), or at all (`insecure`).
+    #[arg(long, value_name = "roots|insecure|SHA256", value_parser = parse_verify, requires = "relay")]
+    pub upstream_tls: Option<Verify>,
 
     /// The UDP remote target.
     #[arg(long, value_name = "HOST:PORT", value_parser = parse_host_port, requires = "udp", conflicts_with_all = ["tcp_client", "tcp_server"])]
@@ -82,8 +87,9 @@ pub struct Cli {
     pub send_on_connect: Option<String>,
 
     /// TLS. TCP client: verify the server against the system's roots (or see --tls-pin,
-    /// --tls-insecure). TCP server: a certificate made on the spot (or --tls-cert, --tls-key).
-    #[arg(long, conflicts_with = "udp")]
+    /// --tls-insecure). TCP server and relay (with its clients): a certificate made on the
+    /// spot (or --tls-cert, --tls-key).
+    #[arg(long, conflicts_with_all = ["udp", "relay_udp"])]
     pub tls: bool,
 
     /// TCP client: TLS accepting any certificate (encrypted, the peer not proven).
@@ -94,12 +100,12 @@ pub struct Cli {
     #[arg(long, value_name = "SHA256", value_parser = parse_pin, requires = "tcp_client", conflicts_with_all = ["udp", "tcp_server"])]
     pub tls_pin: Option<Fingerprint>,
 
-    /// TCP server: TLS with this certificate (PEM), with --tls-key.
-    #[arg(long, value_name = "FILE", requires_all = ["tcp_server", "tls_key"], conflicts_with_all = ["udp", "tcp_client"])]
+    /// TCP server (relay: with its clients): TLS with this certificate (PEM), with --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_servers", "tls_key"], conflicts_with_all = ["udp", "tcp_client", "relay_udp"])]
     pub tls_cert: Option<PathBuf>,
 
-    /// TCP server: the private key (PEM) of --tls-cert.
-    #[arg(long, value_name = "FILE", requires_all = ["tcp_server", "tls_cert"], conflicts_with_all = ["udp", "tcp_client"])]
+    /// TCP server (relay: with its clients): the private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_servers", "tls_cert"], conflicts_with_all = ["udp", "tcp_client", "relay_udp"])]
     pub tls_key: Option<PathBuf>,
 
     /// Text encoding for display and sending: utf-8, gbk, gb18030, big5, shift_jis, euc-jp,
@@ -180,6 +186,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("bind", tr!(lang, "cli.bind")),
         ("reconnect", tr!(lang, "cli.reconnect")),
         ("send_on_connect", tr!(lang, "cli.send_on_connect")),
+        ("upstream_tls", tr!(lang, "cli.upstream_tls")),
         ("tls", tr!(lang, "cli.tls")),
         ("tls_insecure", tr!(lang, "cli.tls_insecure")),
         ("tls_pin", tr!(lang, "cli.tls_pin")),
@@ -265,8 +272,10 @@ pub struct TlsStart {
     pub enabled: bool,
     /// TCP client: how to accept the certificate (`None`: the system's roots).
     pub verify: Option<Verify>,
-    /// TCP server: the certificate and key files (`None`: one made on the spot).
+    /// TCP server and relay: the certificate and key files (`None`: one made on the spot).
     pub files: Option<(PathBuf, PathBuf)>,
+    /// Relay: TLS to the upstream, accepting its certificate so.
+    pub upstream: Option<Verify>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -341,6 +350,7 @@ impl From<Cli> for StartOptions {
                     (None, false) => None,
                 },
                 files: cli.tls_cert.zip(cli.tls_key),
+                upstream: cli.upstream_tls,
             },
             frame_report: None,
         }
@@ -387,6 +397,17 @@ fn parse_pin(text: &str) -> Result<Fingerprint, String> {
     text.parse().map_err(|()| {
         "expected a SHA-256 fingerprint: 64 hex digits, in pairs with or without colons".to_owned()
     })
+}
+
+/// How the relay accepts the upstream's certificate: `roots`, `insecure`, or a SHA-256.
+fn parse_verify(text: &str) -> Result<Verify, String> {
+    match text.trim() {
+        "roots" => Ok(Verify::SystemRoots),
+        "insecure" => Ok(Verify::Insecure),
+        pin => parse_pin(pin)
+            .map(Verify::Pinned)
+            .map_err(|error| format!("roots, insecure, or {error}")),
+    }
 }
 
 fn parse_encoding(text: &str) -> Result<TextEncoding, String> {

@@ -134,6 +134,17 @@ fn fill_fields(
         } => {
             settings.relay.udp = *udp;
             set_local(settings, *listen);
+            if let Some(verify) = options.tls.upstream.clone() {
+                start_tls(
+                    &mut settings.relay.upstream_tls,
+                    TlsStart {
+                        enabled: true,
+                        verify: Some(verify),
+                        ..TlsStart::default()
+                    },
+                );
+            }
+            start_tls(&mut settings.tls, options.tls.clone());
             settings.remote_host = upstream.host.clone();
             settings.remote_port = upstream.port.to_string();
             set_bind(&mut settings.client, options.client.bind);

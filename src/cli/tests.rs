@@ -168,6 +168,62 @@ fn a_relay_preset_carries_tcp_or_udp_and_needs_its_upstream() {
 }
 
 #[test]
+fn the_relay_takes_tls_for_its_clients_and_its_upstream() {
+    let pin = "AB:".repeat(31) + "AB";
+    let cases = [
+        ("roots", Verify::SystemRoots),
+        ("insecure", Verify::Insecure),
+        (pin.as_str(), Verify::Pinned(Fingerprint([0xAB; 32]))),
+    ];
+    for (value, verify) in cases {
+        let args = [
+            "sockscope",
+            "--relay",
+            "0.0.0.0:8443",
+            "--upstream",
+            "cloud.test:443",
+            "--upstream-tls",
+            value,
+            "--tls",
+        ];
+        let options = StartOptions::from(Cli::try_parse_from(args).expect("relay TLS"));
+        assert_eq!(options.tls.upstream, Some(verify), "{value}");
+        assert!(options.tls.enabled, "--tls: its clients too");
+    }
+    let error = Cli::try_parse_from([
+        "sockscope",
+        "--relay",
+        "0.0.0.0:1",
+        "--upstream",
+        "x.test:1",
+        "--upstream-tls",
+        "maybe",
+    ])
+    .expect_err("not a choice");
+    assert!(error.to_string().contains("roots, insecure, or"), "{error}");
+    let udp = [
+        "sockscope",
+        "--relay-udp",
+        "0.0.0.0:1",
+        "--upstream",
+        "x.test:1",
+        "--tls",
+    ];
+    assert!(Cli::try_parse_from(udp).is_err(), "no TLS over UDP");
+    let client = [
+        "sockscope",
+        "--tcp-client",
+        "x.test:1",
+        "--upstream-tls",
+        "roots",
+    ];
+    assert!(
+        Cli::try_parse_from(client).is_err(),
+        "--upstream-tls is the relay's"
+    );
+}
+
+#[test]
 fn tls_options_go_with_their_own_tab() {
     let start = |args: &[&str]| -> StartOptions {
         let args = [&["sockscope"], args].concat();

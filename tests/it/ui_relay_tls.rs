@@ -11,7 +11,7 @@ use egui_kittest::Harness;
 use sockscope::App;
 use sockscope::session::Direction;
 
-use super::net_relay_peers::{Peer, here, rsa_certificate, s_server};
+use super::net_relay_peers::{Peer, fingerprint, here, rsa_certificate, s_server};
 use super::ui_relay::forwarded;
 use crate::common::*;
 
@@ -99,4 +99,37 @@ fn openssl_s_client_is_served_tls_by_the_relay_with_a_certificate_made_on_the_sp
         went(h, Direction::ToClient) == b"VALUE 17\n"
     });
     assert_eq!(went(&harness, Direction::ToUpstream), b"READ 40001\n");
+}
+
+#[test]
+fn a_relay_preset_pins_its_upstream_and_reaches_openssl_s_server() {
+    const TEST: &str = "a_relay_preset_pins_its_upstream_and_reaches_openssl_s_server";
+    if !here(TEST, ["openssl", "version"], "openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a directory");
+    rsa_certificate(dir.path());
+    let (mut server, upstream) = s_server(dir.path());
+    let pin = format!("{}", fingerprint(dir.path()));
+    let args = [
+        "sockscope".to_owned(),
+        "--relay".to_owned(),
+        "127.0.0.1:0".to_owned(),
+        "--upstream".to_owned(),
+        upstream.to_string(),
+        "--upstream-tls".to_owned(),
+        pin,
+    ];
+    let cli = <sockscope::cli::Cli as clap::Parser>::try_parse_from(args).expect("parsed");
+    let mut harness = app_harness_with(cli.into());
+    step_until(&mut harness, "the relay listening", |h| {
+        relay_port(h).is_some()
+    });
+    let relay = std::net::SocketAddr::from(([127, 0, 0, 1], relay_port(&harness).expect("port")));
+    let mut client = TcpStream::connect(relay).expect("connect");
+    client.write_all(b"STATUS?\n").expect("write");
+    server.line("the client's line, decrypted", |line| line == "STATUS?");
+    step_until(&mut harness, "the upstream's handshake said", |h| {
+        shows(h, "Upstream TLS: TLS 1.3 with")
+    });
 }
