@@ -109,7 +109,7 @@ fn a_relay_preset_pins_its_upstream_and_reaches_openssl_s_server() {
     }
     let dir = tempfile::tempdir().expect("a directory");
     rsa_certificate(dir.path());
-    let (mut server, upstream) = s_server(dir.path());
+    let (server, upstream) = s_server(dir.path());
     let pin = format!("{}", fingerprint(dir.path()));
     let args = [
         "sockscope".to_owned(),
