@@ -60,10 +60,16 @@ impl Session {
                 self.groups.retain(|joined| *joined != group);
                 (None, info(text))
             }
-            EventKind::Secured { peer, session, .. } => (
-                Some(peer),
-                info(messages::tls_session(&session, lang).into()),
-            ),
+            EventKind::Secured { peer, session, .. } => {
+                let session = messages::tls_session(&session, lang);
+                // A relay ends TLS on two sides: it says which.
+                let text = if self.mode == Mode::Relay {
+                    tr!(lang, "relay.events.client_secured", session = session)
+                } else {
+                    session.into()
+                };
+                (Some(peer), info(text))
+            }
             EventKind::UpstreamSecured { peer, session, .. } => {
                 let session = messages::tls_session(&session, lang);
                 let text = tr!(lang, "relay.events.upstream_secured", session = session);
