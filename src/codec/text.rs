@@ -164,6 +164,13 @@ impl TextEncoding {
         }
     }
 
+    /// Decodes bytes that are all valid text in this encoding; `None` otherwise (nothing is
+    /// replaced, so encoding the text again gives the same bytes).
+    pub fn decode_exact(self, bytes: &[u8]) -> Option<Cow<'_, str>> {
+        self.encoding_rs()
+            .decode_without_bom_handling_and_without_replacement(bytes)
+    }
+
     /// Encodes text, refusing characters the encoding cannot represent.
     ///
     /// Silently substituting (as `encoding_rs::Encoding::encode` does with HTML

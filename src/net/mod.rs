@@ -51,7 +51,7 @@ pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;
 pub use recycle::Recycler;
 pub use relay::{
-    Faults as RelayFaults, RelayConfig, RelayTls, RewriteAction, RewriteRule,
+    Faults as RelayFaults, RelayConfig, RelayTls, RewriteAction, RewriteFind, RewriteRule,
     Transport as RelayTransport, WINDOW as RELAY_WINDOW,
 };
 use sink::EventSink;

@@ -117,7 +117,7 @@ fn rule_row(ui: &mut egui::Ui, index: usize, rule: &mut ReplyRule, lang: Languag
 }
 
 /// What a rule tests for, as its menu names it.
-fn match_kind(lang: Language, kind: MatchKind) -> Cow<'static, str> {
+pub(super) fn match_kind(lang: Language, kind: MatchKind) -> Cow<'static, str> {
     match kind {
         MatchKind::Contains => tr!(lang, "auto_reply.kind.contains"),
         MatchKind::StartsWith => tr!(lang, "auto_reply.kind.starts_with"),

@@ -1,8 +1,11 @@
-//! Relay (a section of the settings panel): the rewrite rules, in order: which way, the bytes
-//! to look for, and whether they are replaced, the read dropped, or the pair cut.
+//! Relay (a section of the settings panel): the rewrite rules, in order: which way, what to
+//! look for and how (as the auto-reply rules look), and whether it is replaced, the read
+//! dropped, or the pair cut.
 
+use super::auto_reply::match_kind;
 use crate::i18n::{Language, tr};
 use crate::net::Toward;
+use crate::tab::auto_reply::MatchKind;
 use crate::tab::rewrite::{RewriteChoice, RewriteFields};
 use crate::tab::{Tab, TabSettings};
 
@@ -27,13 +30,30 @@ pub fn show(ui: &mut egui::Ui, tab: &Tab, settings: &mut TabSettings, lang: Lang
                         ui.selectable_value(&mut rule.toward, toward, way(toward));
                     }
                 });
-            let label = ui.label(tr!(lang, "relay.rewrite.holds"));
+            let label = ui.label(tr!(lang, "relay.rewrite.when"));
+            egui::ComboBox::from_id_salt(("rewrite when", index))
+                .selected_text(match_kind(lang, rule.when))
+                .width(110.0)
+                .show_ui(ui, |ui| {
+                    for kind in MatchKind::ALL {
+                        ui.selectable_value(&mut rule.when, kind, match_kind(lang, kind));
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label(tr!(lang, "relay.rewrite.what", number = number));
+            let hint = match rule.when {
+                MatchKind::Regex => tr!(lang, "auto_reply.regex_hint"),
+                MatchKind::BytesRegex => tr!(lang, "auto_reply.bytes_regex_hint"),
+                _ => tr!(lang, "relay.rewrite.escapes_hint"),
+            };
             let find = egui::TextEdit::singleline(&mut rule.find)
                 .desired_width(ui.available_width())
+                .font(egui::TextStyle::Monospace)
                 .hint_text(tr!(lang, "relay.rewrite.find_hint"));
-            ui.add(find)
-                .labelled_by(label.id)
-                .on_hover_text(tr!(lang, "relay.rewrite.escapes_hint"));
+            ui.add(find).labelled_by(label.id).on_hover_text(hint);
         });
         ui.horizontal(|ui| {
             let choice = |action| match action {

@@ -148,10 +148,10 @@ fn a_cut_passes_exactly_so_many_bytes_then_resets_both_sides() {
 
 #[test]
 fn rewrite_rules_replace_drop_and_cut() {
-    use sockscope::net::{RewriteAction, RewriteRule};
+    use sockscope::net::{RewriteAction, RewriteFind, RewriteRule};
     let (worker, mut pair, _) = relayed_pair(LOCALHOST);
     let rule = |find: &str, action| RewriteRule {
-        find: find.as_bytes().to_vec(),
+        find: RewriteFind::Contains(find.as_bytes().to_vec()),
         action,
     };
     assert!(worker.send(Command::Rewrite {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use sockscope::net::{
     ClientId, CloseReason, Command, Event, EventKind, NetError, RelayFaults, RelayTransport,
-    RewriteAction, RewriteRule, SendOrigin, SendTarget, Toward, Worker,
+    RewriteAction, RewriteFind, RewriteRule, SendOrigin, SendTarget, Toward, Worker,
 };
 
 use super::net_relay::{LOCALHOST, forwarded, spawn_relay_over};
@@ -345,8 +345,8 @@ fn an_injected_datagram_goes_either_way_and_is_said_once_sent() {
 fn a_rewrite_rule_changes_a_datagram_and_a_cut_ends_the_pair_at_a_whole_datagram() {
     let pair = opened(DEADLINE);
     let rules = vec![RewriteRule {
-        find: b"OFF".to_vec(),
-        action: RewriteAction::Replace(b"ON".to_vec()),
+        find: RewriteFind::StartsWith(b"LED OFF".to_vec()),
+        action: RewriteAction::Replace(b"LED ON".to_vec()),
     }];
     let toward = Toward::Upstream;
     assert!(pair.worker.send(Command::Rewrite { toward, rules }));

@@ -334,7 +334,7 @@ fn a_rewrite_rule_typed_in_changes_what_the_upstream_gets() {
     let (mut harness, upstream, relay) = relay_app();
     unfold(&mut harness, "Rewrite");
     click(&mut harness, "Add rule");
-    type_field(&mut harness, "holds", "temp=");
+    type_field(&mut harness, "1. this", "temp=");
     type_field(&mut harness, "1. with", "t=");
     let (mut client, mut server) = open_pair(&upstream, relay);
     client.write_all(b"temp=21\n").expect("write");
@@ -352,8 +352,28 @@ fn a_rewrite_rule_typed_in_changes_what_the_upstream_gets() {
     );
     assert!(shows(&harness, "TX>U"));
     // A rule that cannot be read is said beside it.
-    type_field(&mut harness, "holds", "\\xZZ");
+    type_field(&mut harness, "1. this", "\\xZZ");
     step_until(&mut harness, "the bad rule said", |h| shows(h, "Rule 1"));
+}
+
+#[test]
+fn a_regex_rewrite_rule_in_gbk_moves_its_captures_into_the_replacement() {
+    let (mut harness, upstream, relay) = relay_app();
+    choose_encoding(&mut harness, "GBK");
+    unfold(&mut harness, "Rewrite");
+    click(&mut harness, "Add rule");
+    choose(&mut harness, "when the read", "matches regex");
+    type_field(&mut harness, "1. this", r"温度=(\d+)");
+    type_field(&mut harness, "1. with", "温度=-$1");
+    let (mut client, mut server) = open_pair(&upstream, relay);
+    let gbk = |text: &str| encoding_rs::GBK.encode(text).0.into_owned();
+    client.write_all(&gbk("温度=21\r\n")).expect("write");
+    let expected = gbk("温度=-21\r\n");
+    let mut got = vec![0; expected.len()];
+    server.read_exact(&mut got).expect("rewritten");
+    assert_eq!(got, expected, "the capture in the replacement, in GBK");
+    step_until(&mut harness, "both logged", |h| forwarded(h).len() == 2);
+    assert!(shows(&harness, "温度=-21"), "the replacement shown decoded");
 }
 
 #[test]

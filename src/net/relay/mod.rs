@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 pub use fault::Faults;
 use pair::{Pair, PumpContext};
-pub use rewrite::{RewriteAction, RewriteRule};
+pub use rewrite::{Find as RewriteFind, RewriteAction, RewriteRule};
 use steering::{Ask, Steered, Steering};
 pub use tls::RelayTls;
 use upstream::Dialer;
