@@ -25,10 +25,16 @@ pub(super) struct Flow {
     reading_paused: AtomicBool,
 }
 
-/// The bytes an event adds to the queue.
+/// The bytes an event adds to the queue: what arrived, and what a relay's rules or user put
+/// in its place (each becomes a log entry).
 fn queued_size(event: &Event) -> usize {
     match &event.kind {
-        EventKind::Received { bytes, .. } | EventKind::Forwarded { bytes, .. } => bytes.len(),
+        EventKind::Received { bytes, .. }
+        | EventKind::Forwarded { bytes, .. }
+        | EventKind::Injected { bytes, .. }
+        | EventKind::Rewritten {
+            bytes: Some(bytes), ..
+        } => bytes.len(),
         _ => 0,
     }
 }
@@ -121,5 +127,43 @@ mod tests {
         flow.queue(&note);
         assert_eq!(flow.queued_bytes(), 0);
         assert!(!flow.taken(&note));
+    }
+
+    #[test]
+    fn a_relays_replacements_and_injections_count_as_what_arrives_does() {
+        use super::super::{ClientId, SendOrigin, Toward};
+        let (id, peer, toward) = (
+            ClientId(1),
+            SocketAddr::from(([127, 0, 0, 1], 9)),
+            Toward::Client,
+        );
+        let flow = Flow::default();
+        let events = [
+            EventKind::Injected {
+                id,
+                peer,
+                toward,
+                bytes: vec![0; 3],
+                origin: SendOrigin::File,
+            },
+            EventKind::Rewritten {
+                id,
+                peer,
+                toward,
+                rule: 0,
+                bytes: Some(vec![0; 5]),
+            },
+            EventKind::Rewritten {
+                id,
+                peer,
+                toward,
+                rule: 0,
+                bytes: None,
+            },
+        ];
+        for kind in events {
+            flow.queue(&Event::now(kind));
+        }
+        assert_eq!(flow.queued_bytes(), 8, "a dropped read adds nothing");
     }
 }

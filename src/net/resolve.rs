@@ -24,7 +24,8 @@ pub(super) fn resolve(
     let owned_host = host.to_owned();
     let thread_answer = answer.clone();
     let spawned = std::thread::Builder::new()
-        .name(format!("dns {host}"))
+        // Escaped: a thread's name may not hold a NUL (the lookup then says what is wrong).
+        .name(format!("dns {}", host.escape_default()))
         .spawn(move || {
             let result = (owned_host.as_str(), port)
                 .to_socket_addrs()

@@ -102,15 +102,17 @@ impl Stage {
             return None;
         }
         if let EventKind::Rewritten {
-            id,
             peer,
             toward,
             bytes: Some(bytes),
             ..
         } = kind
         {
+            // Counted once, as the read it replaces was.
             let origin = SendOrigin::AutoReply(None);
-            self.take_injected(time, (id, peer), toward, bytes, origin, clients, record);
+            let entry = injected_entry(time, (peer, toward), bytes, origin, clients);
+            record(&entry);
+            self.stage(Staged::Show(entry));
             return None;
         }
         if let EventKind::Injected {
@@ -218,16 +220,12 @@ impl Stage {
         clients: &Clients,
         record: &mut impl FnMut(&LogEntry),
     ) {
-        let len = bytes.len() as u64;
-        let (way, kind) = match toward {
-            Toward::Upstream => (Way::AutoOut, EntryKind::InjectedToUpstream(bytes)),
-            Toward::Client => (Way::UntimedIn, EntryKind::InjectedToClient(bytes)),
+        let way = match toward {
+            Toward::Upstream => Way::AutoOut,
+            Toward::Client => Way::UntimedIn,
         };
-        self.count_pair(id, peer, time, way, len);
-        let entry = LogEntry::new(time, Some(peer), kind)
-            .at(local_of(clients, peer))
-            .via(via_of(clients, peer))
-            .written_in(origin.written_in());
+        self.count_pair(id, peer, time, way, bytes.len() as u64);
+        let entry = injected_entry(time, (peer, toward), bytes, origin, clients);
         record(&entry);
         self.stage(Staged::Show(entry));
     }
@@ -424,6 +422,24 @@ impl Stage {
             entry => self.stage(Staged::Show(entry)),
         }
     }
+}
+
+/// Relay: the entry of bytes put into a pair `toward` one side, by the user or a rule.
+fn injected_entry(
+    time: SystemTime,
+    (peer, toward): (SocketAddr, Toward),
+    bytes: Vec<u8>,
+    origin: SendOrigin,
+    clients: &Clients,
+) -> LogEntry {
+    let kind = match toward {
+        Toward::Upstream => EntryKind::InjectedToUpstream(bytes),
+        Toward::Client => EntryKind::InjectedToClient(bytes),
+    };
+    LogEntry::new(time, Some(peer), kind)
+        .at(local_of(clients, peer))
+        .via(via_of(clients, peer))
+        .written_in(origin.written_in())
 }
 
 /// This end of the connection of the client at `peer`.

@@ -1,7 +1,10 @@
 //! Dialing a pair's upstream without blocking the relay's loop: the name lookup runs on a
 //! thread of its own (at once for an IP literal), each connect runs non-blocking, and the
 //! addresses of a name are tried in turn until one answers or the connect timeout passes.
+//! One lookup serves every pair dialed while it runs and for a while after: a burst of
+//! clients starts one thread, not one each.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
@@ -15,6 +18,10 @@ use super::RelayConfig;
 use crate::net::NetError;
 use crate::net::resolve::{Resolution, resolve};
 
+/// How long a name's addresses serve new pairs before it is looked up again (a moved
+/// upstream is found that soon).
+const ADDRESSES_KEPT: Duration = Duration::from_secs(10);
+
 /// Where every pair's upstream is, and how to reach it.
 pub(super) struct Dialer {
     host: String,
@@ -23,6 +30,17 @@ pub(super) struct Dialer {
     timeout: Duration,
     waker: Arc<mio::Waker>,
     target: String,
+    /// The lookup new pairs use (the relay's loop is its only user).
+    lookup: RefCell<Option<Lookup>>,
+    /// Lookups started so far.
+    lookups: std::cell::Cell<u64>,
+}
+
+/// One lookup of the upstream's name, and what it said once it did.
+struct Lookup {
+    started: Instant,
+    answer: Receiver<Resolution>,
+    result: Option<Resolution>,
 }
 
 impl Dialer {
@@ -34,6 +52,8 @@ impl Dialer {
             timeout: config.connect_timeout,
             waker: Arc::clone(waker),
             target: config.upstream(),
+            lookup: RefCell::new(None),
+            lookups: std::cell::Cell::new(0),
         }
     }
 
@@ -47,17 +67,50 @@ impl Dialer {
         self.target.clone()
     }
 
-    /// Starts dialing for one pair: the lookup first.
+    /// Starts dialing for one pair: the lookup first (one already made or running serves).
     pub fn dial(&self, now: Instant) -> Dial {
-        let waker = Arc::clone(&self.waker);
-        let answer = resolve(&self.host, self.port, move || {
-            let _ = waker.wake();
+        let mut lookup = self.lookup.borrow_mut();
+        let stale = lookup.as_ref().is_none_or(|lookup| match &lookup.result {
+            // A failure is not kept: the next client tries again.
+            Some(Err(_)) => true,
+            Some(Ok(_)) => now >= lookup.started + ADDRESSES_KEPT,
+            // No answer within a connect timeout: that lookup is given up on.
+            None => now >= lookup.started + self.timeout,
         });
+        if stale {
+            let waker = Arc::clone(&self.waker);
+            let answer = resolve(&self.host, self.port, move || {
+                let _ = waker.wake();
+            });
+            *lookup = Some(Lookup {
+                started: now,
+                answer,
+                result: None,
+            });
+            self.lookups.set(self.lookups.get() + 1);
+        }
         Dial {
             deadline: now + self.timeout,
-            stage: Some(Stage::Resolving(answer)),
+            stage: Some(Stage::Resolving),
             last_error: None,
         }
+    }
+
+    /// The upstream's addresses once the lookup answered; `None` until then.
+    fn addresses(&self) -> Option<Resolution> {
+        let mut lookup = self.lookup.borrow_mut();
+        let lookup = lookup.as_mut()?;
+        if lookup.result.is_none() {
+            lookup.result = match lookup.answer.try_recv() {
+                Ok(result) => Some(result),
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => Some(Err(NetError::Dns {
+                    host: self.host.clone(),
+                    detail: "the lookup ended without an answer".to_owned(),
+                })),
+            };
+        }
+        lookup.result.clone()
     }
 }
 
@@ -70,7 +123,8 @@ pub(super) struct Dial {
 }
 
 enum Stage {
-    Resolving(Receiver<Resolution>),
+    /// Waiting for the dialer's lookup.
+    Resolving,
     Trying {
         socket: mio::net::TcpStream,
         addr: SocketAddr,
@@ -101,17 +155,13 @@ impl Dial {
             });
         }
         match self.stage.take() {
-            Some(Stage::Resolving(answer)) => match answer.try_recv() {
-                Ok(Ok(addresses)) => self.try_next(dialer, registry, token, addresses.into()),
-                Ok(Err(error)) => Err(error),
-                Err(TryRecvError::Empty) => {
-                    self.stage = Some(Stage::Resolving(answer));
+            Some(Stage::Resolving) => match dialer.addresses() {
+                Some(Ok(addresses)) => self.try_next(dialer, registry, token, addresses.into()),
+                Some(Err(error)) => Err(error),
+                None => {
+                    self.stage = Some(Stage::Resolving);
                     Ok(None)
                 }
-                Err(TryRecvError::Disconnected) => Err(NetError::Dns {
-                    host: dialer.host.clone(),
-                    detail: "the lookup ended without an answer".to_owned(),
-                }),
             },
             Some(Stage::Trying {
                 mut socket,
@@ -231,5 +281,66 @@ fn connect_error(peer: SocketAddr, error: &io::Error) -> NetError {
     match error.kind() {
         io::ErrorKind::ConnectionRefused => NetError::Refused { peer },
         _ => NetError::io(format!("cannot connect to {peer}"), error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::relay::RelayConfig;
+
+    fn dialer(host: &str, waker: &Arc<mio::Waker>) -> Dialer {
+        let config = RelayConfig {
+            transport: crate::net::relay::Transport::Tcp,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            stack: crate::net::Stack::Dual,
+            upstream_host: host.to_owned(),
+            upstream_port: 9,
+            connect_timeout: Duration::from_secs(5),
+            local: None,
+            faults: Default::default(),
+            rewrites: Default::default(),
+            tls: Default::default(),
+        };
+        Dialer::new(&config, waker)
+    }
+
+    /// Waits for the dialer's lookup to answer.
+    fn answered(dialer: &Dialer) -> Resolution {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(answer) = dialer.addresses() {
+                return answer;
+            }
+            assert!(Instant::now() < deadline, "the lookup answers");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[test]
+    fn a_burst_of_pairs_shares_one_lookup_and_a_failure_is_not_kept() {
+        let poll = mio::Poll::new().expect("a poll");
+        let waker = Arc::new(mio::Waker::new(poll.registry(), mio::Token(0)).expect("a waker"));
+        let named = dialer("localhost", &waker);
+        let now = Instant::now();
+        for _ in 0..100 {
+            named.dial(now);
+        }
+        assert!(answered(&named).is_ok(), "localhost resolves");
+        named.dial(now + Duration::from_secs(1));
+        assert_eq!(named.lookups.get(), 1, "one lookup for 101 pairs");
+        named.dial(now + ADDRESSES_KEPT);
+        assert_eq!(
+            named.lookups.get(),
+            2,
+            "looked up again once kept long enough"
+        );
+
+        // A name the resolver refuses before asking anyone (no traffic leaves the machine).
+        let unknown = dialer("bad\0name", &waker);
+        unknown.dial(now);
+        assert!(answered(&unknown).is_err(), "a name with a NUL never resolves");
+        unknown.dial(now);
+        assert_eq!(unknown.lookups.get(), 2, "the next pair tries again");
     }
 }

@@ -121,8 +121,21 @@ fn a_relay_frame_keeps_its_end_and_a_rewritten_read_stands_before_its_replacemen
         rule: 0,
         bytes: Some(b"t=1\n".to_vec()),
     }));
-    let shown: Vec<_> = stage
-        .drain()
+    let staged: Vec<_> = stage.drain().collect();
+    let counted: u64 = staged
+        .iter()
+        .map(|item| match item {
+            Staged::Traffic { bytes, .. } => *bytes,
+            Staged::Show(_) => 0,
+        })
+        .sum();
+    assert_eq!(
+        counted,
+        5 + 7,
+        "the replacement counts as the read it replaced, once"
+    );
+    let shown: Vec<_> = staged
+        .into_iter()
         .filter_map(|item| match item {
             Staged::Show(entry) => Some((entry.kind.tag(), entry.bytes().to_vec(), entry.local)),
             Staged::Traffic { .. } => None,
