@@ -439,8 +439,9 @@ fn spawn_worker(
         delayed: delayed::Delayed::default(),
         replay: None,
     };
+    // A thread's name may not hold a NUL, and a host typed (or read from settings) may.
     let thread = std::thread::Builder::new()
-        .name(name)
+        .name(name.replace('\0', "\\0"))
         .spawn(move || run(context))?;
     Ok(Worker {
         recycler,

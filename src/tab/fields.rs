@@ -48,6 +48,9 @@ pub(super) fn parse_host(text: &str, lang: Language) -> Result<String, String> {
     if host.contains(char::is_whitespace) {
         return Err(tr!(lang, "errors.host.spaces").into_owned());
     }
+    if host.contains(char::is_control) {
+        return Err(tr!(lang, "errors.host.control").into_owned());
+    }
     Ok(host.to_owned())
 }
 
@@ -85,6 +88,10 @@ mod tests {
     fn validates_fields_with_messages() {
         assert_eq!(parse_host(" [::1] ", EN), Ok("::1".to_owned()));
         assert!(parse_host("", EN).is_err());
+        assert_eq!(
+            parse_host("bad\0name", EN),
+            Err("A host name cannot contain control characters".to_owned())
+        );
         assert_eq!(parse_ip("[::]", EN), Ok(IpAddr::from([0u16; 8])));
         assert!(
             parse_ip("localhost", EN)
