@@ -420,7 +420,7 @@ impl WorkerContext {
 }
 
 fn spawn_worker(
-    name: String,
+    name: &str,
     run: impl FnOnce(WorkerContext) + Send + 'static,
 ) -> io::Result<Worker> {
     let poll = mio::Poll::new()?;
@@ -457,7 +457,7 @@ fn spawn_worker(
 /// Starts a TCP client session: resolve, connect (within the timeout), then exchange data.
 pub fn spawn_tcp_client(config: TcpClientConfig) -> io::Result<Worker> {
     let name = format!("tcp-client {}:{}", config.host, config.port);
-    spawn_worker(name, move |context| tcp_client::run(context, &config))
+    spawn_worker(&name, move |context| tcp_client::run(context, &config))
 }
 
 /// Starts a TCP server session listening on `local` (and, on `::`, on IPv4 too unless `stack`
@@ -467,7 +467,7 @@ pub fn spawn_tcp_server(
     stack: Stack,
     tls: Option<TlsIdentity>,
 ) -> io::Result<Worker> {
-    spawn_worker(format!("tcp-server {local}"), move |context| {
+    spawn_worker(&format!("tcp-server {local}"), move |context| {
         tcp_server::run(context, local, stack, tls.as_ref());
     })
 }
@@ -475,12 +475,12 @@ pub fn spawn_tcp_server(
 /// Starts a relay: listens as `config` says and connects each client to the upstream.
 pub fn spawn_relay(config: RelayConfig) -> io::Result<Worker> {
     let name = format!("relay {} -> {}", config.listen, config.upstream());
-    spawn_worker(name, move |context| relay::run(context, &config))
+    spawn_worker(&name, move |context| relay::run(context, &config))
 }
 
 /// Starts a UDP session bound to `local`.
 pub fn spawn_udp(local: std::net::SocketAddr, options: UdpOptions) -> io::Result<Worker> {
-    spawn_worker(format!("udp {local}"), move |context| {
+    spawn_worker(&format!("udp {local}"), move |context| {
         udp::run(context, local, options);
     })
 }

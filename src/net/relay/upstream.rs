@@ -339,7 +339,10 @@ mod tests {
         // A name the resolver refuses before asking anyone (no traffic leaves the machine).
         let unknown = dialer("bad\0name", &waker);
         unknown.dial(now);
-        assert!(answered(&unknown).is_err(), "a name with a NUL never resolves");
+        assert!(
+            answered(&unknown).is_err(),
+            "a name with a NUL never resolves"
+        );
         unknown.dial(now);
         assert_eq!(unknown.lookups.get(), 2, "the next pair tries again");
     }
