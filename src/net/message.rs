@@ -478,6 +478,12 @@ pub enum NetError {
         toward: Toward,
         datagrams: u64,
     },
+    /// UDP relay: `limit` clients already have a pair; a new client's datagrams are dropped
+    /// until one is forgotten.
+    #[error(
+        "{limit} clients already have a pair: datagrams from new clients are dropped until one is forgotten"
+    )]
+    PairLimit { limit: usize },
     /// Relay: a send into a pair toward a side that was already told the other finished.
     #[error("the relay already passed a FIN toward that side: nothing more can be sent to it")]
     FinishedToward { toward: Toward },

@@ -93,6 +93,7 @@ pub fn net_error(error: &NetError, lang: Language) -> String {
                 }
             }
         }
+        NetError::PairLimit { limit } => tr!(lang, "relay.udp.pair_limit", limit = limit),
         NetError::FinishedToward { toward } => match toward {
             crate::net::Toward::Upstream => tr!(lang, "relay.finished_up"),
             crate::net::Toward::Client => tr!(lang, "relay.finished_down"),

@@ -109,10 +109,18 @@ impl Tab {
             .map_err(|e| self.view.errors.remote = Some(e));
         let upstream_port = parse_port(&self.settings.remote_port, false, self.language)
             .map_err(|e| self.view.errors.remote = Some(e));
+        let udp = self.settings.relay.udp;
         let local = self
             .settings
             .client
             .local_address(self.language)
+            .and_then(|local| match local {
+                // Each client has a socket of its own toward the upstream: one port can't do.
+                Some(local) if udp && local.port() != 0 => {
+                    Err(crate::i18n::tr!(self.language, "relay.udp.fixed_port").into_owned())
+                }
+                local => Ok(local),
+            })
             .map_err(|error| self.view.errors.client = Some(error));
         let faults = super::faults::parse_both(&self.settings.faults, self.language)
             .map_err(|error| self.view.errors.faults = Some(error));

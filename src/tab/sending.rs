@@ -200,15 +200,17 @@ impl Tab {
             self.view.errors.file = Some(tr!(self.language, "errors.file.busy").into_owned());
             return;
         }
-        let (datagram, pace) = match self.mode {
-            Mode::Udp => match self.settings.file.parse(self.language) {
+        // Over UDP (a UDP relay too) each chunk is a datagram, of the size asked.
+        let (datagram, pace) = if self.settings.datagrams(self.mode) {
+            match self.settings.file.parse(self.language) {
                 Ok((datagram, pace)) => (Some(datagram), pace),
                 Err(error) => {
                     self.view.errors.file = Some(error);
                     return;
                 }
-            },
-            Mode::TcpClient | Mode::TcpServer | Mode::Relay => (None, None),
+            }
+        } else {
+            (None, None)
         };
         let Some(to) = self.send_target() else { return };
         self.command(Command::SendFile(FileSpec {

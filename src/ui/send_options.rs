@@ -6,7 +6,6 @@ use std::borrow::Cow;
 
 use crate::codec::{ByteOrder, Checksum, PayloadFormat, TextEncoding};
 use crate::i18n::{Language, tr};
-use crate::session::Mode;
 use crate::tab::{Append, Tab, TabAction, TabSettings};
 use crate::units::group_digits;
 
@@ -24,7 +23,7 @@ pub fn show(
     let toggle_cycle = ui
         .horizontal_wrapped(|ui| repeat_row(ui, tab, settings, lang))
         .inner;
-    if tab.mode == Mode::Udp {
+    if settings.datagrams(tab.mode) {
         ui.separator();
         file_pacing(ui, tab, settings, lang);
     }

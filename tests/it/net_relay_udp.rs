@@ -389,4 +389,42 @@ fn a_rewrite_rule_changes_a_datagram_and_a_cut_ends_the_pair_at_a_whole_datagram
         b"LED OFFabcdefg",
         "every datagram logged"
     );
+
+    // The link stays cut while the client keeps sending: no new pair, nothing goes on.
+    pair.client.send_to(b"again", pair.relay).expect("send");
+    nothing_arrives(&pair.upstream);
+    let later = events_until(&pair.worker, Instant::now() + Duration::from_millis(100));
+    let opened = |event: &Event| matches!(event.kind, EventKind::ClientConnected { .. });
+    assert!(!later.iter().any(opened), "{}", describe(&later));
+}
+
+/// Every event the worker sends until `deadline`.
+fn events_until(worker: &Worker, deadline: Instant) -> Vec<Event> {
+    std::iter::from_fn(|| worker.next_event(deadline).ok()).collect()
+}
+
+#[test]
+fn a_held_datagram_let_go_after_the_idle_time_still_gets_its_answer() {
+    let idle = Duration::from_millis(300);
+    let pair = opened(idle);
+    let hold = |hold| Command::Hold {
+        toward: Toward::Upstream,
+        hold,
+    };
+    assert!(pair.worker.send(hold(true)));
+    held(&pair.worker, Toward::Upstream, 0);
+    pair.client.send_to(b"late", pair.relay).expect("send");
+    held(&pair.worker, Toward::Upstream, 1);
+    // Longer than the idle time: a pair with a datagram on its way is not quiet.
+    nothing_arrives(&pair.upstream);
+    nothing_arrives(&pair.upstream);
+    assert!(pair.worker.send(hold(false)));
+    let (got, from) = receive(&pair.upstream);
+    assert_eq!((got.as_slice(), from), (&b"late"[..], pair.pair_socket));
+    pair.upstream.send_to(b"answer", from).expect("answer");
+    assert_eq!(
+        receive(&pair.client).0,
+        b"answer",
+        "the pair was still there"
+    );
 }

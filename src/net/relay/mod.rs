@@ -172,11 +172,13 @@ impl Relay {
                 self.listener.retry_due(),
             ];
             let due = due.into_iter().flatten().min();
+            // What waits to be written: a file or a replay sent into the pairs waits for it.
+            let backlog = self.pairs.values().map(Pair::undelivered).sum();
             let reach = Reach {
-                waiting: 0,
+                waiting: backlog,
                 reachable: !self.pairs.is_empty(),
             };
-            if let Err(error) = context.poll(&mut events, 0, reach, unread, due) {
+            if let Err(error) = context.poll(&mut events, backlog, reach, unread, due) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -189,7 +191,7 @@ impl Relay {
                     }
                 }
             }
-            for command in context.take_commands(0, reach) {
+            for command in context.take_commands(backlog, reach) {
                 if let Some(reason) = self.execute(context, &command) {
                     return reason;
                 }

@@ -267,7 +267,7 @@ impl Pair {
             return Err(NetError::NotConnected);
         };
         // Told that the other side finished: it may not be sent more.
-        if end.shut {
+        if end.shut || end.closing {
             return Err(NetError::FinishedToward { toward });
         }
         let paced = &mut self.paced[slot(toward)];

@@ -53,6 +53,9 @@ pub(super) struct End {
     pub finished: bool,
     /// The relay finished sending to it, after everything the other side sent before its FIN.
     pub shut: bool,
+    /// Its end is said (TLS's close_notify, nothing for plain TCP): the FIN follows once
+    /// that is written.
+    pub closing: bool,
 }
 
 impl End {
@@ -63,6 +66,7 @@ impl End {
             writing,
             finished: false,
             shut: false,
+            closing: false,
         }
     }
 
@@ -243,10 +247,17 @@ impl Way<'_> {
             // before it: the socket has it as its pending error (the poll woke us for it).
             source.check_error(from)?;
         }
-        // TLS records still waiting for the socket go before the FIN too.
+        // TLS records still waiting for the socket go before the FIN too (close_notify among
+        // them, once it is said).
         let written = target.outbox.is_empty() && !target.stream.wants_write();
-        if source.finished && written && waiting.is_empty() && !target.shut {
-            self.pass_fin(target, from)?;
+        if source.finished && waiting.is_empty() && !target.shut {
+            if written && !target.closing {
+                target.stream.close();
+                target.closing = true;
+            }
+            if target.closing && !target.stream.wants_write() {
+                self.pass_fin(target, from)?;
+            }
         }
         Ok(unread)
     }
@@ -352,8 +363,6 @@ impl Way<'_> {
 
     /// The source finished sending and everything it sent is written: the target is told.
     fn pass_fin(&self, target: &mut End, from: Side) -> Result<(), Failure> {
-        // TLS says its end first (close_notify), as far as the socket takes it now.
-        target.stream.close();
         match target.stream.socket().shutdown(Shutdown::Write) {
             Ok(()) => {}
             // The target already went away: what it does next says how.

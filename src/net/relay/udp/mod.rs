@@ -29,6 +29,9 @@ const CLIENTS_TOKEN: mio::Token = mio::Token(1);
 const FIRST_PAIR_TOKEN: usize = 2;
 /// Datagrams read from one socket in a turn before the other sockets get theirs.
 const READS_PER_TURN: usize = 64;
+/// Clients with a pair at once at most: each holds a socket (a file descriptor) until it is
+/// forgotten, and a sender that keeps changing its port must not take them all.
+const MAX_PAIRS: usize = 1024;
 /// The largest UDP payload, and then some: a datagram is never cut short.
 const DATAGRAM_MAX: usize = 65_536;
 
@@ -53,13 +56,16 @@ struct UdpRelay {
     pairs: BTreeMap<ClientId, UdpPair>,
     /// Pairs by their client's address as the socket gave it.
     by_address: HashMap<SocketAddr, ClientId>,
+    /// Clients whose pair was cut, by address, with when each last sent: dropped until quiet.
+    cut_off: HashMap<SocketAddr, Instant>,
     next_id: u64,
     /// Sockets left with datagrams unread (their turn ended, or the session was behind).
     clients_unread: bool,
     unread: BTreeSet<ClientId>,
     /// The clients' socket is registered for writability.
     writing: bool,
-    /// A pair could not be made (out of descriptors): said once until one can.
+    /// A pair could not be made (out of descriptors, or [`MAX_PAIRS`]): said once until one
+    /// can.
     refusing: bool,
     steering: Steering,
     buffer: Vec<u8>,
@@ -97,11 +103,13 @@ impl UdpRelay {
             let quiet = quiet.map(|pair| pair.last + self.idle).min();
             let paced = self.pairs.values().filter_map(UdpPair::paced_due).min();
             let due = quiet.into_iter().chain(paced).min();
+            // What waits to be written: a file or a replay sent into the pairs waits for it.
+            let backlog = self.pairs.values().map(UdpPair::undelivered).sum();
             let reach = Reach {
-                waiting: 0,
+                waiting: backlog,
                 reachable: !self.pairs.is_empty(),
             };
-            if let Err(error) = context.poll(&mut events, 0, reach, unread, due) {
+            if let Err(error) = context.poll(&mut events, backlog, reach, unread, due) {
                 return CloseReason::Failed(NetError::io("poll failed", &error));
             }
             for event in &events {
@@ -126,7 +134,7 @@ impl UdpRelay {
                     _ => {}
                 }
             }
-            for command in context.take_commands(0, reach) {
+            for command in context.take_commands(backlog, reach) {
                 if let Some(reason) = self.execute(context, &command) {
                     return reason;
                 }
@@ -236,6 +244,8 @@ impl UdpRelay {
         for (id, reason) in ending {
             self.end(context, id, reason);
         }
+        let idle = self.idle;
+        self.cut_off.retain(|_, last| now < *last + idle);
     }
 
     /// Says what is held each way when it changed since it was last said.
@@ -251,7 +261,10 @@ impl UdpRelay {
         let Some(mut pair) = self.pairs.remove(&id) else {
             return;
         };
-        self.by_address.retain(|_, pair_id| *pair_id != id);
+        self.by_address.remove(&pair.from);
+        if let CloseReason::Failed(NetError::Cut { .. } | NetError::CutByRule { .. }) = reason {
+            self.cut_off.insert(pair.from, Instant::now());
+        }
         let _ = context.poll.registry().deregister(&mut pair.socket);
         pair.report_dropped(&context.sink);
         let peer = pair.peer;

@@ -15,8 +15,10 @@ use crate::net::resolve::resolve;
 use crate::net::socket::bind_udp;
 use crate::net::{EventKind, NetError, WorkerContext, datagram};
 
-/// The upstream's first address, looked up once as the relay opens (within the connect
-/// timeout): a datagram has no connect to look it up for.
+/// The upstream's address, looked up once as the relay opens (within the connect timeout):
+/// a datagram has no connect to look it up for, nor an answer that says an address is
+/// wrong. An IPv4 address first, where the name has one (`localhost` often gives `::1`
+/// first, and devices' servers mostly listen on IPv4); the log names the one used.
 fn look_up(config: &RelayConfig) -> Result<SocketAddr, NetError> {
     let target = config.upstream();
     let failed = |error: NetError| NetError::Upstream {
@@ -25,12 +27,17 @@ fn look_up(config: &RelayConfig) -> Result<SocketAddr, NetError> {
     };
     let answer = resolve(&config.upstream_host, config.upstream_port, || {});
     match answer.recv_timeout(config.connect_timeout) {
-        Ok(Ok(addresses)) => addresses.into_iter().next().ok_or_else(|| {
-            failed(NetError::Dns {
-                host: config.upstream_host.clone(),
-                detail: "no address".to_owned(),
-            })
-        }),
+        Ok(Ok(addresses)) => addresses
+            .iter()
+            .find(|addr| addr.is_ipv4())
+            .or(addresses.first())
+            .copied()
+            .ok_or_else(|| {
+                failed(NetError::Dns {
+                    host: config.upstream_host.clone(),
+                    detail: "no address".to_owned(),
+                })
+            }),
         Ok(Err(error)) => Err(failed(error)),
         Err(_) => Err(failed(NetError::TimedOut {
             target: target.clone(),
@@ -69,6 +76,7 @@ pub(super) fn open(
         idle,
         pairs: BTreeMap::new(),
         by_address: HashMap::new(),
+        cut_off: HashMap::new(),
         next_id: 1,
         clients_unread: false,
         unread: BTreeSet::new(),
@@ -80,7 +88,8 @@ pub(super) fn open(
     })
 }
 
-/// A socket of its own toward the upstream for one client, bound to `bind` (or any port).
+/// A socket of its own toward the upstream for one client, bound to `bind` (or any port;
+/// "any address" is any address of the upstream's IP version).
 pub(super) fn upstream_socket(
     upstream: SocketAddr,
     bind: Option<SocketAddr>,
@@ -89,7 +98,11 @@ pub(super) fn upstream_socket(
         SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     };
-    let local = bind.unwrap_or(SocketAddr::new(any, 0));
+    let local = match bind {
+        Some(bind) if bind.ip().is_unspecified() => SocketAddr::new(any, bind.port()),
+        Some(bind) => bind,
+        None => SocketAddr::new(any, 0),
+    };
     let socket = Socket::new(Domain::for_address(local), Type::DGRAM, Some(Protocol::UDP))?;
     socket.bind(&local.into())?;
     socket.connect(&upstream.into())?;

@@ -31,18 +31,19 @@ impl Datagrams {
         self.bytes
     }
 
-    /// Sends what waits, oldest first, with `send`, until it would block (`Ok(false)`) or all
-    /// went (`Ok(true)`); says each datagram put in by the user once it went. A datagram the
-    /// socket refuses for another reason is dropped and its error returned with it.
+    /// Sends what waits, oldest first, with `send`, until it would block (`false`) or all
+    /// went (`true`). `on_sent` hears of each datagram that went, `on_failed` of each the
+    /// socket refused for another reason (dropped: the next ones still go).
     pub fn flush(
         &mut self,
         mut send: impl FnMut(&[u8]) -> io::Result<usize>,
         mut on_sent: impl FnMut(Vec<u8>, Option<SendOrigin>),
-    ) -> Result<bool, io::Error> {
+        mut on_failed: impl FnMut(Option<SendOrigin>, io::Error),
+    ) -> bool {
         while let Some((datagram, _)) = self.queue.front() {
             let sent = send(datagram);
             match sent {
-                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(error) if error.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
                 other => {
                     let Some((datagram, origin)) = self.queue.pop_front() else {
@@ -51,16 +52,18 @@ impl Datagrams {
                     self.bytes -= datagram.len();
                     match other {
                         Ok(_) => on_sent(datagram, origin),
-                        Err(error) => return Err(error),
+                        Err(error) => on_failed(origin, error),
                     }
                 }
             }
         }
-        Ok(true)
+        true
     }
 }
 
 pub(super) struct UdpPair {
+    /// The client as the clients' socket gave its address (its key there).
+    pub from: SocketAddr,
     /// The client as users write it.
     pub peer: SocketAddr,
     /// The client as the clients' socket addresses it (IPv4-mapped on a dual-stack socket).
@@ -89,9 +92,10 @@ pub(super) struct UdpPair {
 }
 
 impl UdpPair {
-    pub fn new(peer: SocketAddr, reply_to: SocketAddr, socket: mio::net::UdpSocket) -> Self {
+    pub fn new(from: SocketAddr, reply_to: SocketAddr, socket: mio::net::UdpSocket) -> Self {
         Self {
-            peer,
+            from,
+            peer: crate::net::socket::canonical(from),
             reply_to,
             socket,
             writing: false,
@@ -221,5 +225,31 @@ impl Steered for UdpPair {
                 self.outbox[way].push(datagram, origin);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_datagram_the_socket_refuses_is_dropped_and_the_rest_still_go() {
+        let mut outbox = Datagrams::default();
+        for datagram in [b"one", b"two", b"six"] {
+            outbox.push(datagram.to_vec(), None);
+        }
+        let mut sent = Vec::new();
+        let mut failed = 0;
+        let all = outbox.flush(
+            |datagram| match datagram {
+                b"two" => Err(io::Error::from(io::ErrorKind::ConnectionRefused)),
+                _ => Ok(datagram.len()),
+            },
+            |datagram, _| sent.push(datagram),
+            |_, _| failed += 1,
+        );
+        assert!(all, "nothing left waiting");
+        assert_eq!(sent, [b"one".to_vec(), b"six".to_vec()]);
+        assert_eq!((failed, outbox.bytes()), (1, 0));
     }
 }

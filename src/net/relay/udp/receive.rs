@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use super::open::upstream_socket;
 use super::pair::UdpPair;
-use super::{DATAGRAM_MAX, READS_PER_TURN, Source, UdpRelay, token_of};
+use super::{DATAGRAM_MAX, MAX_PAIRS, READS_PER_TURN, Source, UdpRelay, token_of};
 use crate::net::relay::hold::slot;
 use crate::net::relay::rewrite::{Rewritten, rewrite};
 use crate::net::socket::{addressable, canonical};
@@ -65,12 +65,16 @@ impl UdpRelay {
             }
         };
         let datagram = self.buffer[..received.len.min(DATAGRAM_MAX)].to_vec();
-        let id = match self.by_address.get(&received.from) {
+        let from = received.from;
+        if self.cut_off(from) {
+            return Ok(None);
+        }
+        let id = match self.by_address.get(&from) {
             Some(id) => *id,
             None => {
                 let reached = received.to.unwrap_or(self.local.ip());
                 let local = canonical(SocketAddr::new(reached, self.local.port()));
-                match self.admit(context, received.from, local) {
+                match self.admit(context, from, local) {
                     Some(id) => id,
                     None => return Ok(None),
                 }
@@ -110,13 +114,38 @@ impl UdpRelay {
         }
     }
 
-    /// A new client: its own socket toward the upstream, said as connected at once.
+    /// Whether `from`'s pair was cut and it is still sending: its datagrams are dropped, as a
+    /// broken link drops them, until it has been quiet for the idle time.
+    fn cut_off(&mut self, from: SocketAddr) -> bool {
+        let now = Instant::now();
+        match self.cut_off.get_mut(&from) {
+            Some(last) if now < *last + self.idle => {
+                *last = now;
+                true
+            }
+            Some(_) => {
+                self.cut_off.remove(&from);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// A new client: its own socket toward the upstream, said as connected at once (unless
+    /// [`MAX_PAIRS`] clients already have one: said once, until one is forgotten).
     fn admit(
         &mut self,
         context: &WorkerContext,
         from: SocketAddr,
         local: SocketAddr,
     ) -> Option<ClientId> {
+        if self.pairs.len() >= MAX_PAIRS {
+            if !std::mem::replace(&mut self.refusing, true) {
+                let error = NetError::PairLimit { limit: MAX_PAIRS };
+                context.sink.emit(EventKind::Warning(error));
+            }
+            return None;
+        }
         let id = ClientId(self.next_id);
         let made = upstream_socket(self.upstream, self.bind).and_then(|mut socket| {
             let registry = context.poll.registry();
@@ -141,7 +170,7 @@ impl UdpRelay {
         self.next_id += 1;
         let peer = canonical(from);
         let reply_to = addressable(self.local, from);
-        self.pairs.insert(id, UdpPair::new(peer, reply_to, socket));
+        self.pairs.insert(id, UdpPair::new(from, reply_to, socket));
         self.by_address.insert(from, id);
         context
             .sink
