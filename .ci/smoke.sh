@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real-window smoke test: the release binary under Xvfb with a TCP server preset and --log,
 # a real loopback client exchanging GBK text, a screenshot that must not be blank, SIGTERM, and
-# a check of every recorded .jsonl line. Then the CLI test that needs a display.
+# a check of every recorded .jsonl line. Then the CLI test that needs a display, and a display
+# without OpenGL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/xvfb-lib.sh
@@ -79,4 +80,23 @@ PY
 
 # The CLI test that needs a display: a preset plus --log, checked line by line.
 timeout 900 cargo test --quiet --test it -- --ignored cli:: || { echo "FAIL: cargo test --test it -- --ignored cli::"; exit 1; }
-echo "smoke: 1 passed, 0 failed"
+# A display without OpenGL (no GLX, no EGL driver): the app says why in one line and exits 2.
+n=$((200 + RANDOM % 50))
+Xvfb ":$n" -screen 0 800x600x24 -nolisten tcp -extension GLX >/dev/null 2>&1 &
+BACKGROUND_PIDS+=($!)
+for _ in $(seq 100); do
+    DISPLAY=":$n" xdotool getdisplaygeometry >/dev/null 2>&1 && break
+    sleep 0.2
+done
+set +e
+said=$(HOME="$work" DISPLAY=":$n" __EGL_VENDOR_LIBRARY_FILENAMES=/nonexistent.json \
+    timeout 30 "${SOCKSCOPE_BIN:-target/release/sockscope}" --lang en 2>&1)
+status=$?
+set -e
+if [ $status -ne 2 ] || [ "$(printf '%s\n' "$said" | wc -l)" -ne 1 ] \
+    || [[ $said != "Sockscope cannot draw its window: it needs OpenGL 2.0 or newer"* ]]; then
+    echo "FAIL: without OpenGL the app exited $status saying: $said"
+    exit 1
+fi
+echo "PASS: without OpenGL the app says so in one line and exits 2: $said"
+echo "smoke: 2 passed, 0 failed"

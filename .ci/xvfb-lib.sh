@@ -168,7 +168,9 @@ start_app() {
         xdotool search --name '^Sockscope$' >/dev/null 2>&1 && return 0
         sleep 0.2
     done
-    if ! kill -0 "$APP_PID" 2>/dev/null && grep -q XOpenDisplayFailed "$APP_LOG" \
+    # The app says so in one line, in English or Chinese (src/app/no_window.rs).
+    if ! kill -0 "$APP_PID" 2>/dev/null \
+        && grep -q -e XOpenDisplayFailed -e "refused the connection" -e "拒绝了连接" "$APP_LOG" \
         && [ -z "${APP_RETRIED:-}" ]; then
         echo "WARN: the app could not open $DISPLAY (Xvfb $(xvfb_alive && echo running || echo stopped));" \
             "X servers: $(pgrep -a Xvfb | tr '\n' ';') sockets: $(ls /tmp/.X11-unix | tr '\n' ' ');" \

@@ -1,11 +1,15 @@
+use std::process::ExitCode;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use sockscope::app::no_window::NoWindow;
+use sockscope::i18n::Language;
 use sockscope::{App, Cli, StartOptions};
 
-fn main() -> eframe::Result {
+fn main() -> ExitCode {
     keep_freed_memory_for_the_next_frame();
     let mut options = StartOptions::from(Cli::parse_localized());
+    let language = options.language.unwrap_or_else(Language::of_system);
     // For benchmarks in a real window: a line per frame (see `app::frame_report`).
     options.frame_report = std::env::var_os("SOCKSCOPE_FRAME_REPORT").map(Into::into);
     let context: Arc<OnceLock<egui::Context>> = Arc::default();
@@ -23,14 +27,24 @@ fn main() -> eframe::Result {
         dithering: false,
         ..Default::default()
     };
-    eframe::run_native(
+    let ran = eframe::run_native(
         "Sockscope",
         native_options,
         Box::new(move |cc| {
             let _ = context.set(cc.egui_ctx.clone());
             Ok(Box::new(App::new(cc, options)))
         }),
-    )
+    );
+    match ran {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let display = std::env::var("DISPLAY")
+                .or_else(|_| std::env::var("WAYLAND_DISPLAY"))
+                .ok();
+            eprintln!("{}", NoWindow::of(&error, display).message(language));
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Every frame allocates and frees the same large buffers (egui's meshes, and the software

@@ -13,6 +13,7 @@ use crossbeam_channel::{Receiver, Sender};
 pub mod dialogs;
 mod files;
 mod frame_report;
+pub mod no_window;
 mod pacer;
 mod quick;
 // Public for the settings fuzz target.

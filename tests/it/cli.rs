@@ -59,6 +59,45 @@ fn bad_arguments_exit_with_code_2_and_say_why() {
 }
 
 #[test]
+fn a_window_that_cannot_open_says_why_in_one_line_in_the_users_language() {
+    let cases = [
+        (
+            "C.UTF-8",
+            None,
+            "Sockscope cannot open its window: no display is set",
+        ),
+        ("zh_CN.UTF-8", None, "Sockscope 无法打开窗口：没有设置显示"),
+        (
+            "C.UTF-8",
+            // No X server answers there (a loopback socket at most).
+            Some(":9876"),
+            "Sockscope cannot open its window: the display :9876 refused the connection",
+        ),
+    ];
+    for (lang, display, said) in cases {
+        let mut command = Command::new(BINARY);
+        command
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", lang);
+        if let Some(display) = display {
+            command.env("DISPLAY", display);
+        }
+        let output = command.output().expect("run sockscope");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{lang} {display:?}: {stderr}"
+        );
+        assert!(stderr.starts_with(said), "{lang} {display:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+}
+
+#[test]
 fn help_lists_the_presets() {
     let output = run_with(&["--help"]);
     assert!(output.status.success());
