@@ -8,6 +8,8 @@
   echo PORT READY                echoes every connection back until it half-closes
   pairs PORT N KIB STATUS GO     N clients at once, each sends KIB KiB and reads them back; holds
                                  them open until file GO exists, then closes them
+  datagrams RELAY SINK N RATE    N datagrams of 500 bytes at RATE a second from one client
+                                 through RELAY to a sink on SINK; prints sent, received, seconds
 Times are CLOCK_MONOTONIC, so one process's first byte and another's last byte compare."""
 import fcntl, hashlib, os, random, selectors, socket, struct, sys, termios, time
 
@@ -151,6 +153,38 @@ def pairs(port, n, kib, status, go):
         c.close()
     sys.exit(0 if done == n else 1)
 
+def datagrams(relay, sink_port, count, rate):
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    sink.bind(("127.0.0.1", sink_port))
+    sink.settimeout(2)
+    tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    # The first datagram opens the client's pair (a socket of its own toward the sink).
+    tx.sendto(b"open", ("127.0.0.1", relay))
+    sink.recvfrom(2048)
+    got = 0
+    def receive():
+        nonlocal got
+        while True:
+            try:
+                sink.recvfrom(2048)
+                got += 1
+            except socket.timeout:
+                return
+    import threading
+    receiver = threading.Thread(target=receive)
+    receiver.start()
+    payload, start = b"x" * 500, time.monotonic()
+    for sent in range(1, count + 1):
+        tx.sendto(payload, ("127.0.0.1", relay))
+        if sent % 100 == 0:
+            ahead = start + sent / rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+    took = time.monotonic() - start
+    receiver.join()
+    print(count, got, f"{took:.1f}")
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "data": data(args[0], int(args[1]))
@@ -158,4 +192,5 @@ if __name__ == "__main__":
     elif cmd == "send": send(int(args[0]), args[1])
     elif cmd == "echo": echo(int(args[0]), args[1])
     elif cmd == "pairs": pairs(int(args[0]), int(args[1]), int(args[2]), args[3], args[4])
+    elif cmd == "datagrams": datagrams(int(args[0]), int(args[1]), int(args[2]), int(args[3]))
     else: sys.exit(f"unknown subcommand {cmd}")

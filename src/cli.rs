@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::codec::TextEncoding;
+use crate::export::LogFormat;
 use crate::i18n::{Language, tr};
 use crate::net::{Fingerprint, RemoteTarget, Verify};
 
@@ -145,6 +146,16 @@ pub struct Cli {
     /// system's).
     #[arg(long, value_name = "LANG", value_parser = parse_language)]
     pub lang: Option<Language>,
+
+    /// Run the preset's session without a window: its log on stdout as it happens, what
+    /// comes on stdin sent, INFO and ERROR lines on stderr.
+    #[arg(long, requires = "preset")]
+    pub headless: bool,
+
+    /// --headless: how each log entry is written to stdout: txt (as the .txt log), csv or
+    /// jsonl.
+    #[arg(long, value_name = "txt|csv|jsonl", value_parser = parse_format, requires = "headless")]
+    pub format: Option<LogFormat>,
 }
 
 impl Cli {
@@ -201,6 +212,8 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("keep_mib", tr!(lang, "cli.keep_mib")),
         ("max_fps", tr!(lang, "cli.max_fps")),
         ("lang", tr!(lang, "cli.lang")),
+        ("headless", tr!(lang, "cli.headless")),
+        ("format", tr!(lang, "cli.format")),
     ];
     let command = Cli::command().about(tr!(lang, "cli.about").into_owned());
     helps.into_iter().fold(command, |command, (id, help)| {
@@ -233,6 +246,8 @@ pub struct StartOptions {
     pub tls: TlsStart,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
     pub frame_report: Option<PathBuf>,
+    /// Run without a window, the log on stdout in this format.
+    pub headless: Option<LogFormat>,
 }
 
 impl Default for StartOptions {
@@ -252,6 +267,7 @@ impl Default for StartOptions {
             client: ClientStart::default(),
             tls: TlsStart::default(),
             frame_report: None,
+            headless: None,
         }
     }
 }
@@ -296,6 +312,19 @@ pub enum Preset {
         /// Multicast groups to join, as typed (`GROUP[@IFACE]`).
         join: Vec<String>,
     },
+}
+
+impl Preset {
+    /// The tab the preset fills and starts.
+    pub fn mode(&self) -> crate::session::Mode {
+        use crate::session::Mode;
+        match self {
+            Self::TcpClient(_) => Mode::TcpClient,
+            Self::TcpServer(_) => Mode::TcpServer,
+            Self::Udp { .. } => Mode::Udp,
+            Self::Relay { .. } => Mode::Relay,
+        }
+    }
 }
 
 impl From<Cli> for StartOptions {
@@ -353,6 +382,7 @@ impl From<Cli> for StartOptions {
                 upstream: cli.upstream_tls,
             },
             frame_report: None,
+            headless: cli.headless.then(|| cli.format.unwrap_or(LogFormat::Txt)),
         }
     }
 }
@@ -399,6 +429,16 @@ fn parse_pin(text: &str) -> Result<Fingerprint, String> {
     })
 }
 
+/// `--format`: a line format for stdout.
+fn parse_format(text: &str) -> Result<LogFormat, String> {
+    match text.trim() {
+        "txt" => Ok(LogFormat::Txt),
+        "csv" => Ok(LogFormat::Csv),
+        "jsonl" => Ok(LogFormat::Jsonl),
+        other => Err(format!("expected txt, csv or jsonl, not '{other}'")),
+    }
+}
+
 /// How the relay accepts the upstream's certificate: `roots`, `insecure`, or a SHA-256.
 fn parse_verify(text: &str) -> Result<Verify, String> {
     match text.trim() {
@@ -423,7 +463,7 @@ fn parse_language(text: &str) -> Result<Language, String> {
 
 fn parse_log_path(text: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(text);
-    match crate::export::LogFormat::from_path(&path) {
+    match LogFormat::from_path(&path) {
         Some(_) => Ok(path),
         None => Err("the log file must end in .jsonl, .csv, .txt or .pcapng".to_owned()),
     }

@@ -13,6 +13,7 @@ pub mod app;
 pub mod cli;
 pub mod codec;
 pub mod export;
+pub mod headless;
 pub mod i18n;
 pub mod net;
 pub mod session;

@@ -9,6 +9,9 @@ use sockscope::{App, Cli, StartOptions};
 fn main() -> ExitCode {
     keep_freed_memory_for_the_next_frame();
     let mut options = StartOptions::from(Cli::parse_localized());
+    if let Some(format) = options.headless {
+        return sockscope::headless::run(&options, format);
+    }
     let language = options.language.unwrap_or_else(Language::of_system);
     // For benchmarks in a real window: a line per frame (see `app::frame_report`).
     options.frame_report = std::env::var_os("SOCKSCOPE_FRAME_REPORT").map(Into::into);
@@ -32,7 +35,7 @@ fn main() -> ExitCode {
         native_options,
         Box::new(move |cc| {
             let _ = context.set(cc.egui_ctx.clone());
-            Ok(Box::new(App::new(cc, options)))
+            Ok(Box::new(App::new(cc, &options)))
         }),
     );
     match ran {

@@ -30,7 +30,7 @@ pub fn app_with(mut options: StartOptions) -> Harness<'static, App> {
     options.language = options.language.or(Some(Language::English));
     let mut harness = Harness::builder()
         .with_size(WINDOW)
-        .build_eframe(move |cc| App::new(cc, options.clone()));
+        .build_eframe(move |cc| App::new(cc, &options));
     harness.step();
     harness
 }

@@ -18,7 +18,7 @@ mod pacer;
 mod quick;
 // Public for the settings fuzz target.
 pub mod remembered;
-mod start_options;
+pub(crate) mod start_options;
 mod window;
 
 use dialogs::Dialogs;
@@ -91,7 +91,7 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(cc: &eframe::CreationContext<'_>, options: StartOptions) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: &StartOptions) -> Self {
         ui::look::install(&cc.egui_ctx);
         let Remembered {
             persisted,

@@ -7,50 +7,26 @@ use crate::cli::{Preset, StartOptions, TlsStart};
 use crate::export::Recorder;
 use crate::i18n::tr;
 use crate::net::Verify;
-use crate::session::{Layout, Mode};
+use crate::session::Layout;
 use crate::tab::Wake;
 use crate::tab::{Tab, TabAction, TabSettings, TlsFields, VerifyChoice};
 
 impl App {
-    pub(super) fn apply_start_options(&mut self, options: StartOptions) {
-        self.open_launch_files(&options);
-        let preset_mode = options.preset.as_ref().map(|preset| match preset {
-            Preset::TcpClient(_) => Mode::TcpClient,
-            Preset::TcpServer(_) => Mode::TcpServer,
-            Preset::Udp { .. } => Mode::Udp,
-            Preset::Relay { .. } => Mode::Relay,
-        });
+    pub(super) fn apply_start_options(&mut self, options: &StartOptions) {
+        self.open_launch_files(options);
+        let preset_mode = options.preset.as_ref().map(Preset::mode);
         // Display options go to the preset's tab, or to every tab without a preset.
         for tab in &mut self.tabs {
             if preset_mode.is_none_or(|mode| mode == tab.mode) {
-                tab.edit_settings(|settings| {
-                    if let Some(encoding) = options.encoding {
-                        settings.encoding = encoding;
-                    }
-                    if options.hex {
-                        settings.view.layout = Layout::Hex;
-                    }
-                    if options.chart {
-                        settings.chart.open = true;
-                    }
-                });
-            }
-            if let Some(mib) = options.keep_mib {
-                tab.edit_settings(|settings| settings.memory_cap_mib = mib.to_string());
-                tab.handle(TabAction::ApplyMemoryCap, &self.wake);
+                display_options(tab, options, &self.wake);
+            } else {
+                keep_at_most(tab, options, &self.wake);
             }
         }
         let Some(mode) = preset_mode else { return };
         let wake = self.wake.clone();
-        fill_preset(self.tab_mut(mode), &options, &wake);
+        fill_preset(self.tab_mut(mode), options, &wake);
         self.active = mode;
-        // Before Start, so the file has every byte.
-        if let Some(path) = options.save_data {
-            let path = path.display().to_string();
-            self.tab_mut(mode)
-                .edit_settings(|settings| settings.capture.raw_path = path);
-            self.act(mode, TabAction::ToggleRawCapture);
-        }
         self.act(mode, TabAction::Start);
     }
 
@@ -82,9 +58,34 @@ impl App {
     }
 }
 
+/// `--encoding`, `--hex`, `--chart` and `--keep-mib` for `tab`.
+pub(crate) fn display_options(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
+    tab.edit_settings(|settings| {
+        if let Some(encoding) = options.encoding {
+            settings.encoding = encoding;
+        }
+        if options.hex {
+            settings.view.layout = Layout::Hex;
+        }
+        if options.chart {
+            settings.chart.open = true;
+        }
+    });
+    keep_at_most(tab, options, wake);
+}
+
+/// `--keep-mib` for `tab`.
+fn keep_at_most(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
+    if let Some(mib) = options.keep_mib {
+        tab.edit_settings(|settings| settings.memory_cap_mib = mib.to_string());
+        tab.handle(TabAction::ApplyMemoryCap, wake);
+    }
+}
+
 /// The preset's tab fields, as if the user had typed them (UDP groups joined as if typed into
-/// the Group field: remembered until Start).
-fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
+/// the Group field: remembered until Start), and `--save-data` (before Start, so the file has
+/// every byte).
+pub(crate) fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
     let Some(preset) = &options.preset else {
         return;
     };
@@ -93,6 +94,11 @@ fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
     for text in groups {
         tab.edit_settings(|settings| settings.udp.group_input = text);
         tab.handle(TabAction::JoinGroup, wake);
+    }
+    if let Some(path) = &options.save_data {
+        let path = path.display().to_string();
+        tab.edit_settings(|settings| settings.capture.raw_path = path);
+        tab.handle(TabAction::ToggleRawCapture, wake);
     }
 }
 

@@ -5,6 +5,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
 use super::writer_thread::{Backlog, Feed, Progress, Sink, WriterThread, Written};
@@ -62,6 +63,32 @@ impl Recorder {
             scratch: Vec::new(),
         };
         let writer = WriterThread::spawn("log-recorder", path, sink, header_bytes as usize)?;
+        Ok(Self {
+            writer,
+            packets: format == LogFormat::Pcapng,
+        })
+    }
+
+    /// Records to standard output in `format` (a line format: `.txt`, `.csv`, `.jsonl`), each
+    /// record written and flushed as it comes (`--headless`); status lines (INFO, ERROR) go
+    /// to standard error. When stdout closes (a pipe to `head`), `closed` is set and later
+    /// records are dropped.
+    pub fn to_stdout(format: LogFormat, closed: Arc<AtomicBool>) -> Result<Self, ExportError> {
+        let path = Path::new("standard output");
+        let mut records = RecordWriter::new(format).map_err(ExportError::io(path))?;
+        let mut out = std::io::stdout();
+        let mut header = Vec::new();
+        records
+            .write_header(&mut header)
+            .map_err(ExportError::io(path))?;
+        out.write_all(&header).map_err(ExportError::io(path))?;
+        let sink = StdoutSink {
+            records,
+            out,
+            scratch: Vec::new(),
+            closed,
+        };
+        let writer = WriterThread::spawn("stdout-recorder", path, sink, header.len())?;
         Ok(Self {
             writer,
             packets: format == LogFormat::Pcapng,
@@ -248,6 +275,51 @@ impl Sink for LogSink {
 
     fn flush(&mut self) -> Result<(), ExportError> {
         self.writer.flush().map_err(ExportError::io(&self.current))
+    }
+}
+
+/// The recorder thread's side of [`Recorder::to_stdout`].
+struct StdoutSink {
+    records: RecordWriter,
+    out: std::io::Stdout,
+    scratch: Vec<u8>,
+    closed: Arc<AtomicBool>,
+}
+
+impl Sink for StdoutSink {
+    type Item = Pending;
+
+    fn write(&mut self, pending: &mut Pending, progress: &Progress) -> Result<(), ExportError> {
+        let path = Path::new("standard output");
+        let Pending::Line { entry, context } = pending else {
+            // A line format only: packets are never queued here.
+            return Ok(());
+        };
+        self.scratch.clear();
+        self.records
+            .write_record(&mut self.scratch, context, entry)
+            .map_err(ExportError::io(path))?;
+        // Data to stdout, for a pipe; INFO and ERROR lines to stderr, for the person.
+        let written = if entry.kind.tag().is_data() {
+            self.out
+                .write_all(&self.scratch)
+                .and_then(|()| self.out.flush())
+        } else {
+            std::io::stderr().write_all(&self.scratch)
+        };
+        if let Err(error) = written {
+            if error.kind() == std::io::ErrorKind::BrokenPipe {
+                self.closed.store(true, Ordering::Relaxed);
+            }
+            return Err(ExportError::io(path)(error));
+        }
+        progress.add_bytes(self.scratch.len());
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), ExportError> {
+        let path = Path::new("standard output");
+        self.out.flush().map_err(ExportError::io(path))
     }
 }
 

@@ -280,6 +280,35 @@ pub struct FieldErrors {
     pub upstream_tls: Option<String>,
 }
 
+impl FieldErrors {
+    /// Every message shown now, in the panel's order (for a run without a window).
+    pub fn all(&self) -> impl Iterator<Item = &str> {
+        [
+            &self.host,
+            &self.port,
+            &self.remote,
+            &self.relay_idle,
+            &self.client,
+            &self.tls,
+            &self.upstream_tls,
+            &self.group,
+            &self.faults,
+            &self.rewrites,
+            &self.framing,
+            &self.memory_cap,
+            &self.record,
+            &self.raw,
+            &self.send,
+            &self.cycle,
+            &self.file,
+            &self.filter,
+            &self.replay,
+        ]
+        .into_iter()
+        .filter_map(Option::as_deref)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ pub fn app_harness_with(mut options: StartOptions) -> Harness<'static, App> {
     options.language = options.language.or(Some(Language::English));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 1024.0))
-        .build_eframe(move |cc| App::new(cc, options.clone()));
+        .build_eframe(move |cc| App::new(cc, &options));
     harness.step();
     harness
 }

@@ -34,7 +34,7 @@ fn started_on(text: String) -> Harness<'static, App> {
                 language: Some(sockscope::i18n::Language::English),
                 ..StartOptions::default()
             };
-            App::new(cc, options)
+            App::new(cc, &options)
         });
     harness.step();
     harness

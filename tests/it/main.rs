@@ -19,6 +19,7 @@ mod fault_settings;
 mod fault_tcp;
 #[cfg(target_os = "linux")]
 mod fault_udp_peers;
+mod headless;
 mod i18n;
 mod net_cycle;
 mod net_file;

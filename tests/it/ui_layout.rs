@@ -20,7 +20,7 @@ fn default_window(language: Language) -> Harness<'static, App> {
     };
     let mut harness = Harness::builder()
         .with_size(DEFAULT_SIZE)
-        .build_eframe(move |cc| App::new(cc, options.clone()));
+        .build_eframe(move |cc| App::new(cc, &options));
     harness.step();
     harness
 }

@@ -41,7 +41,7 @@ fn fields_encoding_tab_theme_and_panel_are_remembered() {
         .with_size(egui::vec2(1200.0, 800.0))
         .build_eframe(|cc| {
             cc.storage = Some(storage);
-            App::new(cc, StartOptions::default())
+            App::new(cc, &StartOptions::default())
         });
     restored.step();
     assert_eq!(restored.ctx.theme(), egui::Theme::Dark);
@@ -103,7 +103,7 @@ fn damaged_settings_start_from_defaults_and_say_so() {
                 language: Some(sockscope::i18n::Language::English),
                 ..StartOptions::default()
             };
-            App::new(cc, options)
+            App::new(cc, &options)
         });
     restored.step();
     assert!(shows(

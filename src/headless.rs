@@ -1,0 +1,237 @@
+//! `--headless`: one preset's session without a window, as a Unix tool. The same tab (worker,
+//! session host, files, rules) as in the window; its log goes to stdout as it happens (data)
+//! and stderr (INFO and ERROR), in the `--format` asked for; what comes on stdin is sent; the
+//! process ends with a code that says how the session ended. No egui, no display: nothing of
+//! eframe or winit runs, so no X11 or Wayland library is loaded.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TryRecvError};
+
+use crate::app::start_options::{display_options, fill_preset};
+use crate::cli::StartOptions;
+use crate::codec::PayloadFormat;
+use crate::export::{LogFormat, Recorder};
+use crate::i18n::Language;
+use crate::net::{CloseReason, NetError};
+use crate::session::Status;
+use crate::tab::payloads::Payload;
+use crate::tab::{Tab, TabAction, TabSettings, Wake};
+
+/// How long ending waits for the session to close and its last entries to reach the files.
+const FINISH_WAIT: Duration = Duration::from_secs(2);
+/// How often the loop looks at the session when nothing woke it.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+/// Chunks of stdin waiting to be sent at most: a peer that does not read slows the reader.
+const STDIN_QUEUE: usize = 64;
+
+/// The exit codes: how the session ended.
+pub mod exit {
+    /// It ended normally: the peer closed, or a signal or a closed stdout ended it.
+    pub const OK: u8 = 0;
+    /// It failed for another reason (an I/O error, a file that could not be written).
+    pub const FAILED: u8 = 1;
+    /// Bad arguments (clap's code).
+    pub const BAD_ARGUMENTS: u8 = 2;
+    /// The peer refused the connection.
+    pub const REFUSED: u8 = 3;
+    /// The connection (or its TLS handshake) timed out.
+    pub const TIMED_OUT: u8 = 4;
+    /// The host name could not be resolved.
+    pub const NO_SUCH_HOST: u8 = 5;
+}
+
+/// Runs the preset in `options` (clap makes sure there is one) until its session ends, a
+/// signal comes, or stdout closes.
+pub fn run(options: &StartOptions, format: LogFormat) -> ExitCode {
+    let Some(mode) = options.preset.as_ref().map(crate::cli::Preset::mode) else {
+        return ExitCode::from(exit::BAD_ARGUMENTS);
+    };
+    let language = options.language.unwrap_or_else(Language::of_system);
+    let (wakes, woken) = crossbeam_channel::bounded(1);
+    let wake: Wake = Arc::new(move || {
+        let _ = wakes.try_send(());
+    });
+    let mut tab = Tab::new(mode, TabSettings::for_mode(mode), Arc::clone(&wake));
+    tab.set_language(language);
+    let closed = Arc::new(AtomicBool::new(false));
+    let recorder = match Recorder::to_stdout(format, Arc::clone(&closed)) {
+        Ok(recorder) => recorder,
+        Err(error) => {
+            eprintln!("sockscope: {error}");
+            return ExitCode::from(exit::FAILED);
+        }
+    };
+    tab.set_record_all(recorder.feed());
+    display_options(&mut tab, options, &wake);
+    fill_preset(&mut tab, options, &wake);
+    if let Some(path) = &options.log {
+        let (path, split) = (path.display().to_string(), options.split_bytes >> 20);
+        tab.edit_settings(|settings| {
+            settings.capture.record_path = path;
+            settings.capture.split_mib = split.to_string();
+        });
+        tab.handle(TabAction::ToggleRecording, &wake);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    stop_on_signal(&stop, &wake);
+    let stdin = read_stdin(&wake);
+    tab.handle(TabAction::Start, &wake);
+    let ended = serve(&mut tab, &wake, &woken, &stdin, (&stop, &closed));
+    finish(&mut tab, recorder, &wake);
+    ExitCode::from(match ended {
+        Ended::Closed(reason) => code_of(&reason),
+        Ended::Stopped => exit::OK,
+        Ended::NotStarted(errors) => {
+            for error in errors {
+                eprintln!("sockscope: {error}");
+            }
+            exit::BAD_ARGUMENTS
+        }
+    })
+}
+
+/// Takes in the session's events and sends stdin until the session ends, or a signal or a
+/// closed stdout ends it.
+fn serve(
+    tab: &mut Tab,
+    wake: &Wake,
+    woken: &Receiver<()>,
+    stdin: &Receiver<Vec<u8>>,
+    (stop, closed): (&AtomicBool, &AtomicBool),
+) -> Ended {
+    let mut started = false;
+    let mut stdin_ended = false;
+    let asked = Instant::now();
+    let mut said = None;
+    loop {
+        let _ = woken.recv_timeout(LOOK_EVERY);
+        tab.drain_events();
+        if stop.load(Ordering::Relaxed) || closed.load(Ordering::Relaxed) {
+            return Ended::Stopped;
+        }
+        // What the tab refused to send (a bad field) is said once, on stderr.
+        let error = tab.view.errors.send.clone();
+        if error.is_some() && error != said {
+            eprintln!("sockscope: {}", error.as_deref().unwrap_or_default());
+        }
+        said = error;
+        loop {
+            let chunk = match stdin.try_recv() {
+                Ok(chunk) => chunk,
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    stdin_ended = true;
+                    break;
+                }
+            };
+            let payload = Payload {
+                text: crate::codec::to_hex(&chunk),
+                format: PayloadFormat::Hex,
+                send: tab.settings().send.clone(),
+            };
+            tab.handle(TabAction::SendPayload("stdin".to_owned(), payload), wake);
+        }
+        let session = tab.session();
+        // Nothing more to send and the peer is done sending: over, as for `nc -N`.
+        if stdin_ended && matches!(session.status, Status::PeerFinished { .. }) {
+            drop(session);
+            tab.handle(TabAction::Stop, wake);
+            continue;
+        }
+        if session.status != Status::Idle {
+            started = true;
+        } else if let Some(reason) = &session.last_end {
+            return Ended::Closed(reason.clone());
+        } else if !started {
+            // Never started: the fields (from the arguments) say why, at once; a session
+            // that says nothing for this long did not start either.
+            let errors: Vec<String> = tab.view.errors.all().map(str::to_owned).collect();
+            if !errors.is_empty() || asked.elapsed() > FINISH_WAIT {
+                return Ended::NotStarted(errors);
+            }
+        }
+    }
+}
+
+/// How serving ended.
+enum Ended {
+    /// The session closed, for this reason.
+    Closed(CloseReason),
+    /// A signal, or stdout closing.
+    Stopped,
+    /// The session never started; the fields' messages say why.
+    NotStarted(Vec<String>),
+}
+
+/// Ends the session and completes every file, as the window does when it closes.
+fn finish(tab: &mut Tab, recorder: Recorder, wake: &Wake) {
+    tab.handle(TabAction::Stop, wake);
+    tab.finish_worker(Instant::now() + FINISH_WAIT);
+    tab.detach_files();
+    let _ = recorder.finish();
+    for failure in tab.finish_capture() {
+        eprintln!("sockscope: {failure}");
+    }
+}
+
+/// The exit code for how the session ended.
+fn code_of(reason: &CloseReason) -> u8 {
+    match reason {
+        CloseReason::Requested
+        | CloseReason::PeerClosed
+        | CloseReason::Idle
+        | CloseReason::Quiet { .. } => exit::OK,
+        CloseReason::Failed(error) => match error {
+            NetError::Refused { .. } => exit::REFUSED,
+            NetError::TimedOut { .. } => exit::TIMED_OUT,
+            NetError::Dns { .. } => exit::NO_SUCH_HOST,
+            _ => exit::FAILED,
+        },
+    }
+}
+
+/// SIGINT and SIGTERM end the session the normal way, so every file is completed.
+fn stop_on_signal(stop: &Arc<AtomicBool>, wake: &Wake) {
+    let (stop, wake) = (Arc::clone(stop), Arc::clone(wake));
+    let installed = ctrlc::set_handler(move || {
+        stop.store(true, Ordering::Relaxed);
+        wake();
+    });
+    if let Err(error) = installed {
+        eprintln!("sockscope: cannot handle Ctrl+C: {error}");
+    }
+}
+
+/// Reads stdin on a thread of its own, a chunk at a time as it comes; the channel closes at
+/// its end.
+fn read_stdin(wake: &Wake) -> Receiver<Vec<u8>> {
+    let (chunks, read): (Sender<Vec<u8>>, Receiver<Vec<u8>>) =
+        crossbeam_channel::bounded(STDIN_QUEUE);
+    let wake = Arc::clone(wake);
+    let spawned = std::thread::Builder::new()
+        .name("stdin".to_owned())
+        .spawn(move || {
+            let mut stdin = std::io::stdin().lock();
+            let mut buffer = vec![0; 64 * 1024];
+            loop {
+                match stdin.read(&mut buffer) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => {
+                        if chunks.send(buffer[..n].to_vec()).is_err() {
+                            return;
+                        }
+                        wake();
+                    }
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        eprintln!("sockscope: cannot read stdin: {error}");
+    }
+    read
+}

@@ -1,0 +1,244 @@
+//! `sockscope --headless`: the real binary with no display, against real sockets on loopback.
+//! A pipeline into a TCP client, GBK shown decoded, `--format jsonl` parsed back, exit codes
+//! for a refusal and bad arguments, a TCP server ended by SIGTERM with its recording whole, a
+//! closed stdout (`| head -1`), and no X11 or Wayland library in the process.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common_net::DEADLINE;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_sockscope");
+
+/// The binary in headless mode with `args`, no display, in English.
+fn headless(args: &[&str]) -> Command {
+    let mut command = Command::new(BINARY);
+    command
+        .arg("--headless")
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
+    command
+}
+
+/// Runs it with `input` on stdin to its end; kills it if it runs past the deadline.
+fn run_with_input(mut command: Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    let mut stdin = child.stdin.take().expect("its stdin");
+    stdin.write_all(input).expect("write its stdin");
+    drop(stdin);
+    wait_output(child)
+}
+
+/// The child's output once it exits (killed, and failing the test, past the deadline).
+fn wait_output(mut child: Child) -> Output {
+    let deadline = Instant::now() + DEADLINE;
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let output = child.wait_with_output().expect("its output");
+            panic!(
+                "sockscope --headless did not end in time; stderr: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("its output")
+}
+
+/// A one-connection server on 127.0.0.1: reads one line, answers `answer`, closes.
+fn answering_server(answer: Vec<u8>) -> (SocketAddr, std::thread::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("its address");
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().expect("the client connects");
+        stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+        let mut line = Vec::new();
+        BufReader::new(&stream)
+            .read_until(b'\n', &mut line)
+            .expect("a line");
+        (&stream).write_all(&answer).expect("answer");
+        line
+    });
+    (addr, server)
+}
+
+#[test]
+fn a_pipeline_into_a_tcp_client_sends_stdin_and_prints_the_answer_decoded() {
+    let gbk = encoding_rs::GBK.encode("你好，世界\r\n").0.into_owned();
+    let (addr, got) = answering_server(gbk);
+    let target = addr.to_string();
+    let args = ["--tcp-client", &target, "--encoding", "gbk"];
+    let output = run_with_input(headless(&args), b"PING\n");
+    assert_eq!(
+        got.join().expect("the server"),
+        b"PING\n",
+        "stdin went out as it came"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "data only on stdout: {stdout}");
+    assert!(
+        lines[0].contains(" TX ") && lines[0].ends_with("PING\\n"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].contains(" RX ") && lines[1].contains("你好，世界"),
+        "GBK shown: {stdout}"
+    );
+    assert!(
+        stderr.contains(&format!("Connected to {target}")),
+        "INFO on stderr: {stderr}"
+    );
+}
+
+#[test]
+fn jsonl_on_stdout_reads_back_byte_for_byte() {
+    let (addr, got) = answering_server(vec![0x00, 0x01, 0xFF, 0x0A]);
+    let target = addr.to_string();
+    let args = ["--tcp-client", &target, "--format", "jsonl"];
+    let output = run_with_input(headless(&args), b"READ\n");
+    assert_eq!(got.join().expect("the server"), b"READ\n");
+    assert_eq!(output.status.code(), Some(0));
+    let records: Vec<serde_json::Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON record"))
+        .collect();
+    let bytes = |dir: &str| -> String {
+        let of_dir = records.iter().filter(|record| record["dir"] == dir);
+        of_dir.filter_map(|record| record["hex"].as_str()).collect()
+    };
+    assert_eq!(bytes("tx"), "524541440a", "READ\\n as sent");
+    assert_eq!(bytes("rx"), "0001ff0a", "every byte value as received");
+    assert!(
+        records.iter().all(|record| record["dir"] != "info"),
+        "INFO on stderr only"
+    );
+}
+
+#[test]
+fn exit_codes_say_what_happened() {
+    // A port nothing listens on.
+    let gone = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let refused = gone.local_addr().expect("address").to_string();
+    drop(gone);
+    let output = run_with_input(headless(&["--tcp-client", &refused]), b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(3), "refused: {stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+
+    let output = run_with_input(headless(&["--tcp-client", "bad host:1"]), b"");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "a bad field: {stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "sockscope: A host name cannot contain spaces"
+    );
+
+    let output = run_with_input(headless(&[]), b"");
+    assert_eq!(output.status.code(), Some(2), "no preset");
+}
+
+/// The port a headless TCP server (or relay) says it listens on, from its stderr.
+fn listening_port(stderr: &mut impl BufRead) -> u16 {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = stderr.read_line(&mut line).expect("its stderr");
+        assert!(read > 0, "it ended before listening");
+        if let Some(rest) = line.split("Listening on 127.0.0.1:").nth(1) {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            return digits.parse().expect("a port");
+        }
+    }
+}
+
+#[test]
+fn sigterm_ends_a_tcp_server_with_its_recording_whole_and_no_display_library_loaded() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let log = dir.path().join("server.jsonl");
+    let log_arg = log.to_string_lossy().into_owned();
+    let mut command = headless(&["--tcp-server", "127.0.0.1:0", "--log", &log_arg]);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    let mut stderr = BufReader::new(child.stderr.take().expect("its stderr"));
+    let port = listening_port(&mut stderr);
+    let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    client.write_all(b"hello\n").expect("send");
+    let mut stdout = BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the line printed");
+    assert!(
+        line.contains(" RX ") && line.trim_end().ends_with("hello\\n"),
+        "{line}"
+    );
+
+    let maps = std::fs::read_to_string(format!("/proc/{}/maps", child.id())).expect("its maps");
+    for library in ["libX11", "libxcb", "libwayland", "libGL", "libEGL"] {
+        assert!(!maps.contains(library), "{library} is loaded");
+    }
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut rest = String::new();
+    let _ = stderr.read_to_string(&mut rest);
+    let output = wait_output(child);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "SIGTERM ends it normally: {rest}"
+    );
+    let recorded = std::fs::read_to_string(&log).expect("the recording");
+    let received = recorded
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).expect("a whole record"))
+        .filter(|record| record["dir"] == "rx")
+        .filter_map(|record| record["hex"].as_str().map(str::to_owned))
+        .collect::<String>();
+    assert_eq!(received, "68656c6c6f0a", "the recording has what arrived");
+}
+
+#[test]
+fn a_closed_stdout_ends_it_quietly() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = listener.local_addr().expect("address").to_string();
+    let mut child = headless(&["--tcp-client", &target])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    let (server, _) = listener.accept().expect("it connects");
+    // As `| head -1`: one line read, then the pipe closed.
+    (&server).write_all(b"first\n").expect("send");
+    let mut stdout = BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("the first line");
+    assert!(line.contains("first"), "{line}");
+    drop(stdout);
+    (&server).write_all(b"second\n").expect("send");
+    let output = wait_output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
