@@ -8,6 +8,8 @@
   echo PORT READY                echoes every connection back until it half-closes
   pairs PORT N KIB STATUS GO     N clients at once, each sends KIB KiB and reads them back; holds
                                  them open until file GO exists, then closes them
+  flood PORT FILE                sends FILE, then prints seconds from its first byte until the
+                                 peer took the last (send queue empty), and closes
   datagrams RELAY SINK N RATE    N datagrams of 500 bytes at RATE a second from one client
                                  through RELAY to a sink on SINK; prints sent, received, seconds
 Times are CLOCK_MONOTONIC, so one process's first byte and another's last byte compare."""
@@ -153,6 +155,20 @@ def pairs(port, n, kib, status, go):
         c.close()
     sys.exit(0 if done == n else 1)
 
+def flood(port, path):
+    payload = memoryview(open(path, "rb").read())
+    s = socket.create_connection(("127.0.0.1", port))
+    first = time.monotonic()
+    s.sendall(payload)
+    outq = bytearray(4)
+    while True:
+        fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, outq)
+        if struct.unpack("i", outq)[0] == 0:
+            break
+        time.sleep(0.001)
+    print(f"{time.monotonic() - first:.3f}")
+    s.close()
+
 def datagrams(relay, sink_port, count, rate):
     sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sink.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
@@ -192,5 +208,6 @@ if __name__ == "__main__":
     elif cmd == "send": send(int(args[0]), args[1])
     elif cmd == "echo": echo(int(args[0]), args[1])
     elif cmd == "pairs": pairs(int(args[0]), int(args[1]), int(args[2]), args[3], args[4])
+    elif cmd == "flood": flood(int(args[0]), args[1])
     elif cmd == "datagrams": datagrams(int(args[0]), int(args[1]), int(args[2]), int(args[3]))
     else: sys.exit(f"unknown subcommand {cmd}")
