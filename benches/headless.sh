@@ -42,7 +42,7 @@ for run in $(seq "$runs"); do
         esac
         BACKGROUND_PIDS+=($pid)
         for _ in $(seq 100); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.05; done
-        took=$($PY flood "$port" "$work/data")
+        took=$(timeout 300 $PY flood "$port" "$work/data") || { echo "FAIL: $who did not take the flood"; cat "$work/err" 2>/dev/null; exit 1; }
         rss=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo -)
         cpu=$(cpu_s "$pid" 2>/dev/null || echo -)
         kill -TERM "$pid" 2>/dev/null || true
