@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Issue 30: a TCP flood into `sockscope --headless --tcp-server` beside `nc -l`, in one run.
-# SIZE MiB of random bytes from one client; the rate is from its first byte until the receiver
-# took the last (the sender's send queue empty). Contenders: nc -l > /dev/null; sockscope
-# --headless (the .txt log) > /dev/null; sockscope --headless --format jsonl > /dev/null.
+# SIZE MiB from one client, twice: a device's text lines (ASCII readings, CRLF), and random
+# bytes (the worst case for text: almost every byte an escape). The rate is from the first
+# byte until the receiver took the last (the sender's send queue empty). Contenders: nc -l >
+# /dev/null; sockscope --headless (the .txt log) > /dev/null; the same with --format jsonl.
 # Target: headless >= 80% of nc (said, never failed on). RSS printed. No display is used.
 # Usage: bash benches/headless.sh [--mib N] [--runs N] [--short]
 set -euo pipefail
@@ -26,13 +27,15 @@ if [ -z "${SOCKSCOPE_BIN:-}" ] && { [ ! -x "$BIN" ] \
     cargo build --release --quiet
 fi
 temp_dir work
-$PY data "$work/data" "$mib" >/dev/null
+$PY data "$work/random" "$mib" >/dev/null
+$PY text "$work/text" "$mib"
 echo "headless bench: $mib MiB x $runs runs; $(nproc) CPUs, load $(cut -d" " -f1-3 /proc/loadavg)"
-printf '%-18s %4s %9s %9s %8s\n' contender run "MiB/s" "RSS MiB" "CPU s"
+printf '%-6s %-18s %4s %9s %9s %8s\n' data contender run "MiB/s" "RSS MiB" "CPU s"
 results="$work/results"
 : >"$results"
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'; }
 for run in $(seq "$runs"); do
+  for data in text random; do
     for who in nc headless headless-jsonl; do
         port=$(free_port)
         case $who in
@@ -42,24 +45,27 @@ for run in $(seq "$runs"); do
         esac
         BACKGROUND_PIDS+=($pid)
         for _ in $(seq 100); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.05; done
-        took=$(timeout 300 $PY flood "$port" "$work/data") || { echo "FAIL: $who did not take the flood"; cat "$work/err" 2>/dev/null; exit 1; }
+        took=$(timeout 300 $PY flood "$port" "$work/$data") || { echo "FAIL: $who did not take the flood"; cat "$work/err" 2>/dev/null; exit 1; }
         rss=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo -)
         cpu=$(cpu_s "$pid" 2>/dev/null || echo -)
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         rate=$(awk -v m="$mib" -v t="$took" 'BEGIN { printf "%.0f", m / t }')
-        echo "$who $rate" >>"$results"
-        printf '%-18s %4s %9s %9s %8s\n' "$who" "$run" "$rate" "$rss" "$cpu"
+        echo "$data/$who $rate" >>"$results"
+        printf '%-6s %-18s %4s %9s %9s %8s\n' "$data" "$who" "$run" "$rate" "$rss" "$cpu"
     done
+  done
 done
 median() { awk -v w="$1" '$1 == w { print $2 }' "$results" | sort -n \
     | awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-nc_rate=$(median nc)
 echo
-for who in nc headless headless-jsonl; do
-    m=$(median "$who")
-    ratio=$(awk -v m="$m" -v s="$nc_rate" 'BEGIN { printf "%.2f", m / s }')
-    verdict=""
-    [ "$who" != headless ] || verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8 ? "target met" : "below target") " (>= 0.80)" }')
-    printf '%-18s median %6s MiB/s  %5s of nc  %s\n' "$who" "$m" "$ratio" "$verdict"
+for data in text random; do
+    nc_rate=$(median "$data/nc")
+    for who in nc headless headless-jsonl; do
+        m=$(median "$data/$who")
+        ratio=$(awk -v m="$m" -v s="$nc_rate" 'BEGIN { printf "%.2f", m / s }')
+        verdict=""
+        [ "$who" != headless ] || verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8 ? "target met" : "below target") " (>= 0.80)" }')
+        printf '%-6s %-18s median %6s MiB/s  %5s of nc  %s\n' "$data" "$who" "$m" "$ratio" "$verdict"
+    done
 done

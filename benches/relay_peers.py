@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The peers of benches/relay.sh, all on 127.0.0.1. Subcommands:
   data FILE MIB                  seeded random bytes to FILE; prints their sha256
+  text FILE MIB                  lines of a device's readings (ASCII, CRLF) to FILE
   sink PORT MIB READY            accepts one connection, reads to EOF; prints bytes, sha256,
                                  last-byte time, CPU seconds
   send PORT FILE                 sends FILE, waits for its send queue to drain, half-closes;
@@ -36,6 +37,16 @@ def data(path, mib):
             digest.update(chunk)
             f.write(chunk)
     print(digest.hexdigest())
+
+def text(path, mib):
+    rng = random.Random(20261205)
+    with open(path, "wb") as f:
+        written, n = 0, 0
+        while written < mib << 20:
+            n += 1
+            line = f"{n:08d} sensor-{rng.randrange(100):02d} temp={rng.uniform(15, 30):.2f} hum={rng.randrange(100)}% ok\r\n".encode()
+            f.write(line)
+            written += len(line)
 
 def sink(port, mib, ready):
     # Received into memory and hashed afterwards: hashing on the way would take a core from
@@ -204,6 +215,7 @@ def datagrams(relay, sink_port, count, rate):
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "data": data(args[0], int(args[1]))
+    elif cmd == "text": text(args[0], int(args[1]))
     elif cmd == "sink": sink(int(args[0]), int(args[1]), args[2])
     elif cmd == "send": send(int(args[0]), args[1])
     elif cmd == "echo": echo(int(args[0]), args[1])

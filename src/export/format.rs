@@ -345,18 +345,42 @@ fn txt_line(
 /// Appends text with line breaks and other control characters (but not tab)
 /// escaped, so a record stays on one line and cannot drive a terminal.
 fn push_escaped(line: &mut String, text: &str) {
-    for ch in text.chars() {
-        match ch {
-            '\r' => line.push_str("\\r"),
-            '\n' => line.push_str("\\n"),
-            '\t' => line.push('\t'),
-            // Control characters are all below U+00A0.
-            ch if ch.is_control() => {
-                let _ = write!(line, "\\x{:02X}", u32::from(ch));
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    line.reserve(text.len());
+    // Looked for byte by byte, without decoding: the control characters are U+0000 to U+001F
+    // and U+007F (one byte each) and U+0080 to U+009F (0xC2 then 0x80 to 0x9F). Runs of
+    // everything else go in one copy: a flood of text is mostly that.
+    let bytes = text.as_bytes();
+    let (mut at, mut shown_from) = (0, 0);
+    while at < bytes.len() {
+        let byte = bytes[at];
+        let (code, width) = match byte {
+            b'\t' => {
+                at += 1;
+                continue;
             }
-            ch => line.push(ch),
+            0x00..=0x1F | 0x7F => (byte, 1),
+            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (bytes[at + 1], 2),
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        // `at` starts a character (an ASCII byte or a lead byte), so the slice is whole.
+        line.push_str(&text[shown_from..at]);
+        match code {
+            b'\r' => line.push_str("\\r"),
+            b'\n' => line.push_str("\\n"),
+            code => {
+                line.push_str("\\x");
+                line.push(char::from(HEX[usize::from(code >> 4)]));
+                line.push(char::from(HEX[usize::from(code & 0xF)]));
+            }
         }
+        at += width;
+        shown_from = at;
     }
+    line.push_str(&text[shown_from..]);
 }
 
 #[cfg(test)]

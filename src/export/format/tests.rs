@@ -301,3 +301,27 @@ fn txt_uses_local_time() {
             .starts_with(&local.to_string())
     );
 }
+
+#[test]
+fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
+    // What push_escaped wrote before it copied runs: one character at a time.
+    fn by_character(text: &str) -> String {
+        let mut line = String::new();
+        for ch in text.chars() {
+            match ch {
+                '\r' => line.push_str("\\r"),
+                '\n' => line.push_str("\\n"),
+                '\t' => line.push('\t'),
+                ch if ch.is_control() => line.push_str(&format!("\\x{:02X}", u32::from(ch))),
+                ch => line.push(ch),
+            }
+        }
+        line
+    }
+    let every: String = (0..0x300u32).filter_map(char::from_u32).collect();
+    for text in [every.as_str(), "", "plain", "你好\r\n世界\u{0}\u{7F}\u{85}\u{9F}\t.", "\n"] {
+        let mut line = String::from("> ");
+        push_escaped(&mut line, text);
+        assert_eq!(line, format!("> {}", by_character(text)), "{text:?}");
+    }
+}
