@@ -319,7 +319,13 @@ fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
         line
     }
     let every: String = (0..0x300u32).filter_map(char::from_u32).collect();
-    for text in [every.as_str(), "", "plain", "你好\r\n世界\u{0}\u{7F}\u{85}\u{9F}\t.", "\n"] {
+    for text in [
+        every.as_str(),
+        "",
+        "plain",
+        "你好\r\n世界\u{0}\u{7F}\u{85}\u{9F}\t.",
+        "\n",
+    ] {
         let mut line = String::from("> ");
         push_escaped(&mut line, text);
         assert_eq!(line, format!("> {}", by_character(text)), "{text:?}");
