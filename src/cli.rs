@@ -156,6 +156,44 @@ pub struct Cli {
     /// jsonl.
     #[arg(long, value_name = "txt|csv|jsonl", value_parser = parse_format, requires = "headless")]
     pub format: Option<LogFormat>,
+
+    /// --headless: send TEXT (with \r, \n, \xNN escapes) once the session is up.
+    #[arg(long, value_name = "TEXT", requires = "headless")]
+    pub send: Option<String>,
+
+    /// --headless: send --send's TEXT every MS milliseconds (COUNT times, or until the end).
+    #[arg(long, value_name = "MS[,COUNT]", value_parser = parse_repeat, requires = "send")]
+    pub repeat: Option<Repeat>,
+
+    /// --headless: end after N messages have arrived.
+    #[arg(long, value_name = "N", requires = "headless", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// --headless: end after SECS seconds (exit code 4 if --count's messages had not all
+    /// arrived by then).
+    #[arg(long, value_name = "SECS", requires = "headless", value_parser = parse_seconds)]
+    pub timeout: Option<f64>,
+}
+
+/// `--repeat MS[,COUNT]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Repeat {
+    pub every_ms: u64,
+    pub count: Option<u64>,
+}
+
+/// What `--headless` runs besides the preset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeadlessStart {
+    /// How entries go to stdout.
+    pub format: LogFormat,
+    /// Text with escapes, sent once the session is up.
+    pub send: Option<String>,
+    pub repeat: Option<Repeat>,
+    /// End after this many messages arrived.
+    pub count: Option<u64>,
+    /// End after this long.
+    pub timeout: Option<std::time::Duration>,
 }
 
 impl Cli {
@@ -214,6 +252,10 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("lang", tr!(lang, "cli.lang")),
         ("headless", tr!(lang, "cli.headless")),
         ("format", tr!(lang, "cli.format")),
+        ("send", tr!(lang, "cli.send")),
+        ("repeat", tr!(lang, "cli.repeat")),
+        ("count", tr!(lang, "cli.count")),
+        ("timeout", tr!(lang, "cli.timeout")),
     ];
     let command = Cli::command().about(tr!(lang, "cli.about").into_owned());
     helps.into_iter().fold(command, |command, (id, help)| {
@@ -246,8 +288,8 @@ pub struct StartOptions {
     pub tls: TlsStart,
     /// Where to write a line per frame (`SOCKSCOPE_FRAME_REPORT`), for benchmarks.
     pub frame_report: Option<PathBuf>,
-    /// Run without a window, the log on stdout in this format.
-    pub headless: Option<LogFormat>,
+    /// Run without a window, as this says.
+    pub headless: Option<HeadlessStart>,
 }
 
 impl Default for StartOptions {
@@ -382,7 +424,13 @@ impl From<Cli> for StartOptions {
                 upstream: cli.upstream_tls,
             },
             frame_report: None,
-            headless: cli.headless.then(|| cli.format.unwrap_or(LogFormat::Txt)),
+            headless: cli.headless.then(|| HeadlessStart {
+                format: cli.format.unwrap_or(LogFormat::Txt),
+                send: cli.send,
+                repeat: cli.repeat,
+                count: cli.count,
+                timeout: cli.timeout.map(std::time::Duration::from_secs_f64),
+            }),
         }
     }
 }
@@ -427,6 +475,32 @@ fn parse_pin(text: &str) -> Result<Fingerprint, String> {
     text.parse().map_err(|()| {
         "expected a SHA-256 fingerprint: 64 hex digits, in pairs with or without colons".to_owned()
     })
+}
+
+/// `--repeat MS[,COUNT]`: an interval of 1 ms or more, and a count of 1 or more.
+fn parse_repeat(text: &str) -> Result<Repeat, String> {
+    let (every, count) = match text.split_once(',') {
+        Some((every, count)) => (every, Some(count)),
+        None => (text, None),
+    };
+    let every_ms = every
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| *ms >= 1)
+        .ok_or_else(|| format!("'{every}' is not an interval in milliseconds (1 or more)"))?;
+    let count = match count {
+        Some(count) => Some(
+            count
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|count| *count >= 1)
+                .ok_or_else(|| format!("'{count}' is not a count (1 or more)"))?,
+        ),
+        None => None,
+    };
+    Ok(Repeat { every_ms, count })
 }
 
 /// `--format`: a line format for stdout.

@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::app::start_options::{display_options, fill_preset};
-use crate::cli::StartOptions;
+use crate::cli::{HeadlessStart, StartOptions};
 use crate::codec::PayloadFormat;
-use crate::export::{LogFormat, Recorder};
+use crate::export::Recorder;
 use crate::i18n::Language;
 use crate::net::{CloseReason, NetError};
 use crate::session::Status;
@@ -47,7 +47,8 @@ pub mod exit {
 
 /// Runs the preset in `options` (clap makes sure there is one) until its session ends, a
 /// signal comes, or stdout closes.
-pub fn run(options: &StartOptions, format: LogFormat) -> ExitCode {
+pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
+    let format = start.format;
     let Some(mode) = options.preset.as_ref().map(crate::cli::Preset::mode) else {
         return ExitCode::from(exit::BAD_ARGUMENTS);
     };
@@ -81,11 +82,13 @@ pub fn run(options: &StartOptions, format: LogFormat) -> ExitCode {
     stop_on_signal(&stop, &wake);
     let stdin = read_stdin(&wake);
     tab.handle(TabAction::Start, &wake);
-    let ended = serve(&mut tab, &wake, &woken, &stdin, (&stop, &closed));
+    let plan = Plan::new(start);
+    let ended = serve(&mut tab, &wake, (&woken, &stdin), (&stop, &closed), plan);
     finish(&mut tab, recorder, &wake);
     ExitCode::from(match ended {
         Ended::Closed(reason) => code_of(&reason),
         Ended::Stopped => exit::OK,
+        Ended::TimedOut => exit::TIMED_OUT,
         Ended::NotStarted(errors) => {
             for error in errors {
                 eprintln!("sockscope: {error}");
@@ -100,9 +103,9 @@ pub fn run(options: &StartOptions, format: LogFormat) -> ExitCode {
 fn serve(
     tab: &mut Tab,
     wake: &Wake,
-    woken: &Receiver<()>,
-    stdin: &Receiver<Vec<u8>>,
+    (woken, stdin): (&Receiver<()>, &Receiver<Vec<u8>>),
     (stop, closed): (&AtomicBool, &AtomicBool),
+    mut plan: Plan,
 ) -> Ended {
     let mut started = false;
     let mut stdin_ended = false;
@@ -113,6 +116,9 @@ fn serve(
         tab.drain_events();
         if stop.load(Ordering::Relaxed) || closed.load(Ordering::Relaxed) {
             return Ended::Stopped;
+        }
+        if let Some(ended) = plan.look(tab, wake) {
+            return ended;
         }
         // What the tab refused to send (a bad field) is said once, on stderr.
         let error = tab.view.errors.send.clone();
@@ -162,10 +168,68 @@ fn serve(
 enum Ended {
     /// The session closed, for this reason.
     Closed(CloseReason),
-    /// A signal, or stdout closing.
+    /// A signal, stdout closing, `--count` reached, or `--timeout` with nothing awaited.
     Stopped,
+    /// `--timeout` passed before `--count`'s messages arrived.
+    TimedOut,
     /// The session never started; the fields' messages say why.
     NotStarted(Vec<String>),
+}
+
+/// What `--send`, `--repeat`, `--count` and `--timeout` ask of the session.
+struct Plan {
+    /// Sent (once, or repeated) as soon as the session can send; `None` once done.
+    send: Option<(String, Option<crate::cli::Repeat>)>,
+    count: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+impl Plan {
+    fn new(start: &HeadlessStart) -> Self {
+        Self {
+            send: start.send.clone().map(|text| (text, start.repeat)),
+            count: start.count,
+            deadline: start.timeout.map(|timeout| Instant::now() + timeout),
+        }
+    }
+
+    /// Sends what waits for the session to be up; says when the run is over.
+    fn look(&mut self, tab: &mut Tab, wake: &Wake) -> Option<Ended> {
+        if tab.can_send()
+            && let Some((text, repeat)) = self.send.take()
+        {
+            tab.edit_settings(|settings| {
+                settings.input_format = PayloadFormat::Text;
+                settings.send_text = text;
+                settings.send.escapes = true;
+                if let Some(repeat) = repeat {
+                    settings.cycle.interval_ms = repeat.every_ms.to_string();
+                    settings.cycle.count = repeat.count.map(|n| n.to_string()).unwrap_or_default();
+                }
+            });
+            let action = if repeat.is_some() {
+                TabAction::ToggleCycle
+            } else {
+                TabAction::Send
+            };
+            tab.handle(action, wake);
+        }
+        let arrived = tab.session().counters.rx_messages;
+        if self.count.is_some_and(|count| arrived >= count) {
+            return Some(Ended::Stopped);
+        }
+        if self
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
+        {
+            return Some(if self.count.is_some() {
+                Ended::TimedOut
+            } else {
+                Ended::Stopped
+            });
+        }
+        None
+    }
 }
 
 /// Ends the session and completes every file, as the window does when it closes.

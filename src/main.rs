@@ -9,8 +9,8 @@ use sockscope::{App, Cli, StartOptions};
 fn main() -> ExitCode {
     keep_freed_memory_for_the_next_frame();
     let mut options = StartOptions::from(Cli::parse_localized());
-    if let Some(format) = options.headless {
-        return sockscope::headless::run(&options, format);
+    if let Some(start) = &options.headless {
+        return sockscope::headless::run(&options, start);
     }
     let language = options.language.unwrap_or_else(Language::of_system);
     // For benchmarks in a real window: a line per frame (see `app::frame_report`).

@@ -261,3 +261,55 @@ fn tls_options_go_with_their_own_tab() {
         assert!(Cli::try_parse_from(&args).is_err(), "{args:?}");
     }
 }
+
+#[test]
+fn headless_takes_its_send_repeat_count_and_timeout() {
+    let args = [
+        "sockscope",
+        "--headless",
+        "--udp",
+        "0.0.0.0:0",
+        "--send",
+        "PING\\r\\n",
+        "--repeat",
+        "250,4",
+        "--count",
+        "2",
+        "--timeout",
+        "1.5",
+        "--format",
+        "jsonl",
+    ];
+    let options = StartOptions::from(Cli::try_parse_from(args).expect("headless options"));
+    let start = options.headless.expect("headless");
+    assert_eq!(start.format, LogFormat::Jsonl);
+    assert_eq!(start.send.as_deref(), Some("PING\\r\\n"));
+    let repeat = Repeat {
+        every_ms: 250,
+        count: Some(4),
+    };
+    assert_eq!(start.repeat, Some(repeat));
+    assert_eq!(start.count, Some(2));
+    assert_eq!(start.timeout, Some(std::time::Duration::from_millis(1500)));
+    let bad = |extra: &[&str]| {
+        let args = [
+            &["sockscope", "--headless", "--udp", "0.0.0.0:0"][..],
+            extra,
+        ]
+        .concat();
+        Cli::try_parse_from(args).is_err()
+    };
+    assert!(bad(&["--repeat", "100"]), "--repeat needs --send");
+    assert!(
+        bad(&["--send", "x", "--repeat", "0"]),
+        "an interval of 0 ms"
+    );
+    assert!(bad(&["--send", "x", "--repeat", "10,0"]), "a count of 0");
+    assert!(bad(&["--count", "0"]));
+    assert!(bad(&["--format", "pcapng"]), "a line format only");
+    let windowed = ["sockscope", "--udp", "0.0.0.0:0", "--count", "1"];
+    assert!(
+        Cli::try_parse_from(windowed).is_err(),
+        "--count is headless's"
+    );
+}

@@ -242,3 +242,115 @@ fn a_closed_stdout_ends_it_quietly() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn send_and_count_answer_a_udp_peer_and_end_once_the_answer_came() {
+    let peer = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind the peer");
+    peer.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let to = peer.local_addr().expect("its address").to_string();
+    let answering = std::thread::spawn(move || {
+        let mut buffer = [0; 64];
+        let (len, from) = peer.recv_from(&mut buffer).expect("the PING");
+        peer.send_to(b"PONG\r\n", from).expect("answer");
+        buffer[..len].to_vec()
+    });
+    let args = [
+        "--udp",
+        "127.0.0.1:0",
+        "--to",
+        &to,
+        "--send",
+        "PING\\r\\n",
+        "--count",
+        "1",
+        "--timeout",
+        "10",
+    ];
+    let output = run_with_input(headless(&args), b"");
+    assert_eq!(
+        answering.join().expect("the peer"),
+        b"PING\r\n",
+        "escapes read"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.contains(" RX ") && line.ends_with("PONG\\r\\n")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_count_not_reached_by_the_timeout_exits_4() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = listener.local_addr().expect("address").to_string();
+    // Accepts and says nothing.
+    let silent = std::thread::spawn(move || listener.accept().map(|(stream, _)| stream));
+    let args = ["--tcp-client", &target, "--count", "1", "--timeout", "0.5"];
+    let started = Instant::now();
+    let mut command = headless(&args);
+    command.stdin(Stdio::piped());
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    let output = wait_output(child);
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    drop(silent.join());
+}
+
+#[test]
+fn repeat_sends_count_times_at_its_interval() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = listener.local_addr().expect("address").to_string();
+    let reading = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("it connects");
+        stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+        let mut got = vec![0; 15];
+        stream.read_exact(&mut got).expect("three ticks");
+        got
+    });
+    let args = [
+        "--tcp-client",
+        &target,
+        "--send",
+        "TICK\\n",
+        "--repeat",
+        "20,3",
+    ];
+    let mut command = headless(&args);
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    assert_eq!(reading.join().expect("the server"), b"TICK\nTICK\nTICK\n");
+    // The server closed: the session ends, and with it the run.
+    let output = wait_output(child);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let sent = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|line| line.contains(" TX "))
+        .count();
+    assert_eq!(sent, 3, "three sends logged");
+}
