@@ -63,18 +63,22 @@ def sink(port, mib, ready):
     digest = hashlib.sha256(buf[:min(n, len(buf))]).hexdigest()
     print(n, digest, f"{last:.6f}", f"{cpu():.2f}")
 
+def wait_taken(s):
+    """Until the peer took every byte sent (unsent + unacknowledged = 0)."""
+    outq = bytearray(4)
+    while True:
+        fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, outq)
+        if struct.unpack("i", outq)[0] == 0:
+            return
+        time.sleep(0.001)
+
 def send(port, path):
     payload = memoryview(open(path, "rb").read())
     s = socket.create_connection(("127.0.0.1", port))
     first = time.monotonic()
     s.sendall(payload)
-    # Every byte taken by the peer (unsent + unacked = 0) before the half-close.
-    outq = bytearray(4)
-    while True:
-        fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, outq)
-        if struct.unpack("i", outq)[0] == 0:
-            break
-        time.sleep(0.001)
+    # Every byte taken by the peer before the half-close.
+    wait_taken(s)
     s.shutdown(socket.SHUT_WR)
     s.settimeout(60)
     while s.recv(1 << 16):
@@ -171,12 +175,7 @@ def flood(port, path):
     s = socket.create_connection(("127.0.0.1", port))
     first = time.monotonic()
     s.sendall(payload)
-    outq = bytearray(4)
-    while True:
-        fcntl.ioctl(s.fileno(), termios.TIOCOUTQ, outq)
-        if struct.unpack("i", outq)[0] == 0:
-            break
-        time.sleep(0.001)
+    wait_taken(s)
     print(f"{time.monotonic() - first:.3f}")
     s.close()
 
