@@ -111,20 +111,7 @@ fn openssl_certificate(dir: &Path) -> Fingerprint {
         .status()
         .expect("run openssl req");
     assert!(made.success(), "openssl made a certificate");
-    let printed = Process::new("openssl")
-        .args([
-            "x509",
-            "-in",
-            "cert.pem",
-            "-noout",
-            "-fingerprint",
-            "-sha256",
-        ])
-        .current_dir(dir)
-        .output()
-        .expect("run openssl x509");
-    let printed = String::from_utf8_lossy(&printed.stdout);
-    printed.parse().expect("a fingerprint as openssl prints it")
+    super::net_relay_peers::fingerprint(dir)
 }
 
 /// `openssl s_server` with that certificate on an OS-chosen loopback port, and `extra`.

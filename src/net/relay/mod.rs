@@ -88,6 +88,34 @@ impl RelayConfig {
     }
 }
 
+/// Tells the session of a read from one side of pair `id` (`None`: nothing to say of it), and
+/// of what a rewrite rule made of it.
+fn say_read(
+    sink: &super::EventSink,
+    (id, peer, toward): (ClientId, SocketAddr, Toward),
+    read: Option<(Vec<u8>, bool)>,
+    rewritten: Option<(usize, Option<Vec<u8>>)>,
+) {
+    if let Some((bytes, went_on)) = read {
+        sink.emit(EventKind::Forwarded {
+            id,
+            peer,
+            toward,
+            bytes,
+            went_on,
+        });
+    }
+    if let Some((rule, bytes)) = rewritten {
+        sink.emit(EventKind::Rewritten {
+            id,
+            peer,
+            toward,
+            rule,
+            bytes,
+        });
+    }
+}
+
 fn token_of(id: ClientId, side: Side) -> mio::Token {
     let upstream = usize::from(side == Side::Upstream);
     mio::Token(FIRST_PAIR_TOKEN + 2 * id.0 as usize + upstream)

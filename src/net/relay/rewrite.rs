@@ -79,6 +79,33 @@ pub(super) enum Rewritten {
     },
 }
 
+/// What the rules made of a read, as a relay passes it on and says it.
+pub(super) struct Outcome {
+    /// What goes on (the read, or its replacement); `None`: nothing.
+    pub goes_on: Option<Vec<u8>>,
+    /// The rule that changed or dropped the read, with what it made.
+    pub rewritten: Option<(usize, Option<Vec<u8>>)>,
+    /// The rule that cuts the pair (the read does not go on; the pair's end says it).
+    pub cut_by: Option<usize>,
+}
+
+/// The rules over one read, as [`Outcome`].
+pub(super) fn outcome(rules: &[RewriteRule], read: &[u8]) -> Outcome {
+    let (goes_on, rewritten, cut_by) = match rewrite(rules, read) {
+        Rewritten::Same => (Some(read.to_vec()), None, None),
+        Rewritten::Changed { rule, bytes } => {
+            (Some(bytes.clone()), Some((rule, Some(bytes))), None)
+        }
+        Rewritten::Dropped { rule } => (None, Some((rule, None)), None),
+        Rewritten::Cut { rule } => (None, None, Some(rule)),
+    };
+    Outcome {
+        goes_on,
+        rewritten,
+        cut_by,
+    }
+}
+
 /// The first rule that matches the read decides.
 pub(super) fn rewrite(rules: &[RewriteRule], read: &[u8]) -> Rewritten {
     for (rule, RewriteRule { find, action }) in rules.iter().enumerate() {

@@ -8,7 +8,8 @@ use std::time::Instant;
 use super::WINDOW;
 use super::fault::{Faults, Paced};
 use super::hold::{Held, Holding};
-use super::rewrite::{RewriteRule, Rewritten, rewrite};
+use super::rewrite::{RewriteRule, outcome};
+use super::say_read;
 use crate::net::outbox::{Outbox, ReadOutcome, read_available};
 use crate::net::stream::Stream;
 use crate::net::{
@@ -183,19 +184,14 @@ impl Waiting<'_> {
             }
         }
         *self.read += bytes.len() as u64;
-        let (goes_on, rewritten) = match rewrite(self.rules, bytes) {
-            Rewritten::Same => (Some(bytes.clone()), None),
-            Rewritten::Changed { rule, bytes: new } => (Some(new.clone()), Some((rule, Some(new)))),
-            Rewritten::Dropped { rule } => (None, Some((rule, None))),
+        let outcome = outcome(self.rules, bytes);
+        if let Some(rule) = outcome.cut_by {
             // Said by the pair's end, not as a drop.
-            Rewritten::Cut { rule } => {
-                cut = Some(NetError::CutByRule { rule, toward });
-                (None, None)
-            }
-        };
+            cut = Some(NetError::CutByRule { rule, toward });
+        }
         Taken {
-            goes_on,
-            rewritten,
+            goes_on: outcome.goes_on,
+            rewritten: outcome.rewritten,
             cut,
         }
     }
@@ -312,7 +308,8 @@ impl Way<'_> {
         }
     }
 
-    /// Tells the session of a read, and of what a rule made of it.
+    /// Tells the session of a read (an empty one, left by a cut, is not said), and of what a
+    /// rule made of it.
     fn say(
         &self,
         bytes: Vec<u8>,
@@ -320,27 +317,8 @@ impl Way<'_> {
         went_on: bool,
         rewritten: Option<(usize, Option<Vec<u8>>)>,
     ) {
-        let (id, peer) = (self.id, self.peer);
-        if !bytes.is_empty() {
-            let forwarded = EventKind::Forwarded {
-                id,
-                peer,
-                toward,
-                bytes,
-                went_on,
-            };
-            self.sink.emit(forwarded);
-        }
-        if let Some((rule, bytes)) = rewritten {
-            let rewritten = EventKind::Rewritten {
-                id,
-                peer,
-                toward,
-                rule,
-                bytes,
-            };
-            self.sink.emit(rewritten);
-        }
+        let read = (!bytes.is_empty()).then_some((bytes, went_on));
+        say_read(self.sink, (self.id, self.peer, toward), read, rewritten);
     }
 
     /// A TLS handshake the relay ended with one side is over.

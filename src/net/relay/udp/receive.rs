@@ -9,7 +9,8 @@ use super::open::upstream_socket;
 use super::pair::UdpPair;
 use super::{DATAGRAM_MAX, MAX_PAIRS, READS_PER_TURN, Source, UdpRelay, token_of};
 use crate::net::relay::hold::slot;
-use crate::net::relay::rewrite::{Rewritten, rewrite};
+use crate::net::relay::rewrite::outcome;
+use crate::net::relay::say_read;
 use crate::net::socket::{addressable, canonical};
 use crate::net::{ClientId, EventKind, NetError, Toward, WorkerContext, datagram};
 
@@ -202,58 +203,32 @@ impl UdpRelay {
         pair.report_dropped(&context.sink);
         let faults = self.steering.faults(toward);
         let len = datagram.len() as u64;
+        let key = (id, pair.peer, toward);
         if let Some(after) = faults.cut_after
             && pair.read[way] + len > after
         {
             // Datagrams go whole or not at all: the one that would pass N bytes cuts.
             pair.cut[way] = Some(NetError::Cut { after, toward });
-            say(context, id, pair.peer, toward, datagram, false);
+            say_read(&context.sink, key, Some((datagram, false)), None);
             return;
         }
         pair.read[way] += len;
-        let (goes_on, rewritten) = match rewrite(self.steering.rules(toward), &datagram) {
-            Rewritten::Same => (Some(datagram.clone()), None),
-            Rewritten::Changed { rule, bytes } => (Some(bytes.clone()), Some((rule, Some(bytes)))),
-            Rewritten::Dropped { rule } => (None, Some((rule, None))),
-            Rewritten::Cut { rule } => {
-                pair.cut[way] = Some(NetError::CutByRule { rule, toward });
-                say(context, id, pair.peer, toward, datagram, false);
-                return;
-            }
-        };
-        let peer = pair.peer;
-        say(context, id, peer, toward, datagram, rewritten.is_none());
-        if let Some((rule, bytes)) = rewritten {
-            let rewritten = EventKind::Rewritten {
-                id,
-                peer,
-                toward,
-                rule,
-                bytes,
-            };
-            context.sink.emit(rewritten);
+        let outcome = outcome(self.steering.rules(toward), &datagram);
+        if let Some(rule) = outcome.cut_by {
+            pair.cut[way] = Some(NetError::CutByRule { rule, toward });
+            say_read(&context.sink, key, Some((datagram, false)), None);
+            return;
         }
-        if let Some(goes_on) = goes_on {
+        let went_on = outcome.rewritten.is_none();
+        say_read(
+            &context.sink,
+            key,
+            Some((datagram, went_on)),
+            outcome.rewritten,
+        );
+        if let Some(goes_on) = outcome.goes_on {
             pair.pass(toward, goes_on, &self.steering.holding, faults);
             self.flush(context, id);
         }
     }
-}
-
-/// Tells the session of a datagram read from one side of pair `id`.
-fn say(
-    context: &WorkerContext,
-    id: ClientId,
-    peer: SocketAddr,
-    toward: Toward,
-    bytes: Vec<u8>,
-    went_on: bool,
-) {
-    context.sink.emit(EventKind::Forwarded {
-        id,
-        peer,
-        toward,
-        bytes,
-        went_on,
-    });
 }
