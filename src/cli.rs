@@ -173,6 +173,18 @@ pub struct Cli {
     /// arrived by then).
     #[arg(long, value_name = "SECS", requires = "headless", value_parser = parse_seconds)]
     pub timeout: Option<f64>,
+
+    /// Run this script (Rhai) in the preset's tab: it answers, keeps state and sends on
+    /// timers (examples/scripts/).
+    #[arg(long, value_name = "FILE", value_parser = parse_script, requires = "preset", conflicts_with_all = ["relay", "relay_udp"])]
+    pub script: Option<ScriptStart>,
+}
+
+/// `--script FILE`: the file, read as the command line is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptStart {
+    pub path: PathBuf,
+    pub source: String,
 }
 
 /// `--repeat MS[,COUNT]`.
@@ -256,6 +268,7 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("repeat", tr!(lang, "cli.repeat")),
         ("count", tr!(lang, "cli.count")),
         ("timeout", tr!(lang, "cli.timeout")),
+        ("script", tr!(lang, "cli.script")),
     ];
     let command = Cli::command().about(tr!(lang, "cli.about").into_owned());
     helps.into_iter().fold(command, |command, (id, help)| {
@@ -290,6 +303,8 @@ pub struct StartOptions {
     pub frame_report: Option<PathBuf>,
     /// Run without a window, as this says.
     pub headless: Option<HeadlessStart>,
+    /// The preset's tab runs this script.
+    pub script: Option<ScriptStart>,
 }
 
 impl Default for StartOptions {
@@ -310,6 +325,7 @@ impl Default for StartOptions {
             tls: TlsStart::default(),
             frame_report: None,
             headless: None,
+            script: None,
         }
     }
 }
@@ -431,6 +447,7 @@ impl From<Cli> for StartOptions {
                 count: cli.count,
                 timeout: cli.timeout.map(std::time::Duration::from_secs_f64),
             }),
+            script: cli.script,
         }
     }
 }
@@ -533,6 +550,15 @@ fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
 
 fn parse_language(text: &str) -> Result<Language, String> {
     Language::from_code(text).ok_or_else(|| "expected en or zh-CN".to_owned())
+}
+
+/// A script file: read at once (before any window or session).
+fn parse_script(text: &str) -> Result<ScriptStart, String> {
+    let path = PathBuf::from(text);
+    match crate::script::read_source(&path) {
+        Ok(source) => Ok(ScriptStart { path, source }),
+        Err(error) => Err(error.to_string()),
+    }
 }
 
 fn parse_log_path(text: &str) -> Result<PathBuf, String> {

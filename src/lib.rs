@@ -16,6 +16,7 @@ pub mod export;
 pub mod headless;
 pub mod i18n;
 pub mod net;
+pub mod script;
 pub mod session;
 pub mod tab;
 pub mod ui;

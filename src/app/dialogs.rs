@@ -201,6 +201,15 @@ fn request_for(purpose: FilePurpose, lang: Language) -> DialogRequest {
             tr!(lang, "app.quick.import_title").into_owned(),
             vec![("JSON".to_owned(), vec!["json"])],
         ),
+        FilePurpose::LoadScript(_) => open(
+            tr!(lang, "script.load_title").into_owned(),
+            vec![("Rhai".to_owned(), vec!["rhai"])],
+        ),
+        FilePurpose::SaveScript(mode) => save(
+            tr!(lang, "script.save_title").into_owned(),
+            named(mode, "rhai"),
+            vec![("Rhai".to_owned(), vec!["rhai"])],
+        ),
     }
 }
 

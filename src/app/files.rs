@@ -122,6 +122,8 @@ impl App {
             FilePurpose::SendFile(mode) => self.send_file(mode, path),
             FilePurpose::ExportCommands => self.export_commands(&path),
             FilePurpose::ImportCommands => self.import_commands(&path),
+            FilePurpose::LoadScript(mode) => self.load_script(mode, path),
+            FilePurpose::SaveScript(mode) => self.save_script(mode, path),
         }
     }
 }

@@ -16,6 +16,7 @@ mod frame_report;
 pub mod no_window;
 mod pacer;
 mod quick;
+mod script_files;
 // Public for the settings fuzz target.
 pub mod remembered;
 pub(crate) mod start_options;
@@ -84,6 +85,10 @@ pub struct App {
     quick_window: QuickWindow,
     /// Whether the Auto-reply window (of the tab in view) is open.
     auto_reply_open: bool,
+    /// Whether the Script window (of the tab in view) is open.
+    script_open: bool,
+    /// Script files read or written off the UI thread, as they are done.
+    script_files: (Sender<script_files::Done>, Receiver<script_files::Done>),
     /// The Replay window is shown.
     replay_open: bool,
     /// A line per frame for benchmarks, when asked for.
@@ -129,6 +134,8 @@ impl App {
             quick_commands: persisted.quick_commands,
             quick_window: QuickWindow::default(),
             auto_reply_open: false,
+            script_open: false,
+            script_files: crossbeam_channel::bounded(16),
             replay_open: false,
             frame_report: None,
         };
@@ -303,6 +310,7 @@ impl App {
         }
         self.collect_saves();
         self.collect_dialog_answer();
+        self.collect_script_files();
         for tab in &mut self.tabs {
             tab.poll_replay();
             tab.follow_sends();

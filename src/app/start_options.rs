@@ -100,6 +100,13 @@ pub(crate) fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
         tab.edit_settings(|settings| settings.capture.raw_path = path);
         tab.handle(TabAction::ToggleRawCapture, wake);
     }
+    if let Some(script) = &options.script {
+        tab.edit_settings(|settings| {
+            settings.script.source.clone_from(&script.source);
+            settings.script.path = script.path.display().to_string();
+        });
+        tab.handle(TabAction::RunScript, wake);
+    }
 }
 
 /// The preset's fields into `settings`; the UDP groups to join go into `groups`.

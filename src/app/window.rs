@@ -55,6 +55,10 @@ impl App {
                 self.language,
             );
         }
+        if self.script_open {
+            let (open, lang) = (&mut self.script_open, self.language);
+            ui::script_window::show(&ctx, open, tab, &mut draft, lang, &mut requests);
+        }
         if self.replay_open {
             let (open, lang) = (&mut self.replay_open, self.language);
             ui::replay_window::show(&ctx, open, tab, &mut draft, lang, &mut requests);
@@ -92,6 +96,7 @@ impl App {
             UiCommand::Quick(action) => self.apply_quick(action),
             UiCommand::ToggleQuickCommands => self.quick_window.open = !self.quick_window.open,
             UiCommand::ToggleAutoReply => self.auto_reply_open = !self.auto_reply_open,
+            UiCommand::ToggleScript => self.script_open = !self.script_open,
             UiCommand::ToggleReplay => self.replay_open = !self.replay_open,
             UiCommand::ToggleChart => {
                 self.tab_mut(mode)

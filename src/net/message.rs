@@ -57,6 +57,8 @@ pub enum SendOrigin {
     Cyclic(WrittenIn),
     /// An auto-reply rule.
     AutoReply(WrittenIn),
+    /// The tab's script.
+    Script(WrittenIn),
     Replay,
     /// Send file.
     File,
@@ -69,7 +71,10 @@ pub type WrittenIn = Option<crate::codec::TextEncoding>;
 impl SendOrigin {
     pub fn written_in(self) -> WrittenIn {
         match self {
-            Self::Typed(written) | Self::Cyclic(written) | Self::AutoReply(written) => written,
+            Self::Typed(written)
+            | Self::Cyclic(written)
+            | Self::AutoReply(written)
+            | Self::Script(written) => written,
             Self::Replay | Self::File => None,
         }
     }

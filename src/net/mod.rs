@@ -116,24 +116,37 @@ impl Worker {
             return Next::Event(event);
         }
         let mut select = crossbeam_channel::Select::new();
-        let events = select.recv(&self.events);
+        let events = self.select_events(&mut select);
         let others = select.recv(other);
         let Ok(operation) = select.select_deadline(deadline) else {
             return Next::Timeout;
         };
         match operation.index() {
-            index if index == events => match operation.recv(&self.events) {
-                Ok(batch) => {
-                    self.taken_batch.lock().extend(batch);
-                    self.try_next_event().map_or(Next::Timeout, Next::Event)
-                }
-                Err(_) => Next::WorkerEnded,
-            },
+            index if index == events => self.take_selected(operation),
             index if index == others => match operation.recv(other) {
                 Ok(message) => Next::Other(message),
                 Err(_) => Next::OtherClosed,
             },
             _ => Next::Timeout,
+        }
+    }
+
+    /// Adds the worker's events to `select`, for a consumer that waits on more channels than
+    /// [`Self::next_event_or`] does; returns their index. Call [`Self::try_next_event`] first:
+    /// a batch already taken is not in the channel.
+    pub fn select_events<'a>(&'a self, select: &mut crossbeam_channel::Select<'a>) -> usize {
+        select.recv(&self.events)
+    }
+
+    /// The first event of the batch `operation` (selected at [`Self::select_events`]'s
+    /// index) brought.
+    pub fn take_selected<T>(&self, operation: crossbeam_channel::SelectedOperation<'_>) -> Next<T> {
+        match operation.recv(&self.events) {
+            Ok(batch) => {
+                self.taken_batch.lock().extend(batch);
+                self.try_next_event().map_or(Next::Timeout, Next::Event)
+            }
+            Err(_) => Next::WorkerEnded,
         }
     }
 

@@ -79,6 +79,8 @@ pub struct Session {
     pub came_up: u64,
     /// Relay: what is held toward the upstream, and toward the client.
     pub held: [Held; 2],
+    /// The tab's script: running, or how it last ended.
+    pub script: crate::script::ScriptState,
 }
 
 /// Relay: one way held, or what of it still waits.
@@ -119,6 +121,7 @@ impl Session {
             pending_frame_bytes: 0,
             came_up: 0,
             held: [Held::default(); 2],
+            script: crate::script::ScriptState::Off,
         }
     }
 

@@ -144,7 +144,10 @@ impl Stage {
         let len = bytes.len() as u64;
         let (way, kind) = match origin {
             None => (Way::In, EntryKind::Rx(bytes)),
-            Some(SendOrigin::AutoReply(_)) => (Way::AutoOut, EntryKind::AutoTx(bytes)),
+            // What a script sends is logged as sent automatically, as a rule's reply is.
+            Some(SendOrigin::AutoReply(_) | SendOrigin::Script(_)) => {
+                (Way::AutoOut, EntryKind::AutoTx(bytes))
+            }
             Some(_) => (Way::Out, EntryKind::Tx(bytes)),
         };
         let written_in = origin.and_then(SendOrigin::written_in);

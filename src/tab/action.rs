@@ -77,4 +77,7 @@ pub enum TabAction {
     SendPayload(String, Payload),
     /// Put a kept payload (from the history or a quick command) in the send box.
     LoadPayload(Payload),
+    /// Run the script as it is in the settings, in place of any running one.
+    RunScript,
+    StopScript,
 }

@@ -23,14 +23,16 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{Receiver, Select, Sender};
 
 use super::Wake;
 use super::link::Shared;
 use super::outputs::Outputs;
 use super::request::{Launch, Request};
+use super::scripting::{self, Scripting};
 use crate::i18n::tr;
 use crate::net::{Command, Event, EventKind, Next, Worker};
+use crate::script::{ScriptEnd, ScriptOutput};
 use crate::session::{EntryKind, Mode, Session, Stage, Status};
 
 /// The longest the host works on a batch of events before it looks at the session again.
@@ -69,6 +71,8 @@ pub(super) fn spawn(
         outputs,
         held: None,
         finishing: Vec::new(),
+        script: Scripting::default(),
+        unsent_said: false,
     };
     thread::Builder::new()
         .name(format!("session {mode:?}"))
@@ -80,6 +84,29 @@ pub(super) fn spawn(
 enum Held {
     Event(Event),
     Request(Request),
+    /// What the script printed, or how it ended.
+    Script(ScriptOutput),
+    /// Something the script missed.
+    ScriptMissed(Missed),
+}
+
+/// What a script missed, for the log.
+enum Missed {
+    /// A send with no session open.
+    Unsent,
+    /// Messages it was too far behind to be given.
+    Behind(u64),
+}
+
+/// What the host woke up for.
+enum Wait {
+    Event(Event),
+    Request(Request),
+    Script(ScriptOutput),
+    ScriptGone,
+    Timeout,
+    WorkerEnded,
+    TabGone,
 }
 
 struct Host {
@@ -96,6 +123,10 @@ struct Host {
     held: Option<Held>,
     /// Told (by being dropped) when the worker has ended and its last events are in.
     finishing: Vec<Sender<()>>,
+    /// The tab's script, while one runs.
+    script: Scripting,
+    /// The log has said a script's send found no session; said again once one starts.
+    unsent_said: bool,
 }
 
 impl Host {
@@ -112,6 +143,11 @@ impl Host {
                 return true;
             }
         }
+        let missed = self.script.take_dropped();
+        if missed > 0 {
+            self.held = Some(Held::ScriptMissed(Missed::Behind(missed)));
+            return true;
+        }
         let queued = self.worker.as_ref().map_or(0, Worker::queued_bytes);
         self.shared.set_queued_bytes(queued);
         let files_full = self.outputs.full_backlog().is_some();
@@ -127,20 +163,16 @@ impl Host {
             deadline = deadline.min(now + BACKLOG_CHECK);
         }
         let take_events = !files_full && self.stage.staged_bytes() < STAGE_LIMIT;
-        let next = match &self.worker {
-            Some(worker) if take_events => worker.next_event_or(&self.requests, deadline),
-            _ => match self.requests.recv_deadline(deadline) {
-                Ok(request) => Next::Other(request),
-                Err(RecvTimeoutError::Timeout) => Next::Timeout,
-                Err(RecvTimeoutError::Disconnected) => Next::OtherClosed,
-            },
-        };
-        match next {
-            Next::Event(event) => self.take_batch(event),
-            Next::Other(request) => self.held = Some(Held::Request(request)),
-            Next::Timeout => {}
-            Next::WorkerEnded => self.worker_gone(),
-            Next::OtherClosed => return false,
+        match self.wait(take_events, deadline) {
+            Wait::Event(event) => self.take_batch(event),
+            Wait::Request(request) => self.held = Some(Held::Request(request)),
+            Wait::Script(output) => self.take_script(output),
+            Wait::ScriptGone => {
+                self.script.stop();
+            }
+            Wait::Timeout => {}
+            Wait::WorkerEnded => self.worker_gone(),
+            Wait::TabGone => return false,
         }
         if due.is_some_and(|due| Instant::now() >= due) {
             let mark = self.stage.mark();
@@ -148,6 +180,66 @@ impl Host {
             self.answer(mark);
         }
         true
+    }
+
+    /// Waits until `deadline` for the worker's next event (if `take_events`), the UI's next
+    /// request or the script's next output.
+    fn wait(&self, take_events: bool, deadline: Instant) -> Wait {
+        let worker = self.worker.as_ref().filter(|_| take_events);
+        if let Some(event) = worker.and_then(Worker::try_next_event) {
+            return Wait::Event(event);
+        }
+        let never = crossbeam_channel::never();
+        let script = self.script.outputs().unwrap_or(&never);
+        let mut select = Select::new();
+        let requests = select.recv(&self.requests);
+        let script_index = select.recv(script);
+        if let Some(worker) = worker {
+            worker.select_events(&mut select);
+        }
+        let Ok(operation) = select.select_deadline(deadline) else {
+            return Wait::Timeout;
+        };
+        let index = operation.index();
+        if index == requests {
+            return match operation.recv(&self.requests) {
+                Ok(request) => Wait::Request(request),
+                Err(_) => Wait::TabGone,
+            };
+        }
+        if index == script_index {
+            return match operation.recv(script) {
+                Ok(output) => Wait::Script(output),
+                Err(_) => Wait::ScriptGone,
+            };
+        }
+        match worker.map(|worker| worker.take_selected::<()>(operation)) {
+            Some(Next::Event(event)) => Wait::Event(event),
+            Some(Next::WorkerEnded) => Wait::WorkerEnded,
+            _ => Wait::Timeout,
+        }
+    }
+
+    /// Carries out what the script asked: a send or a close goes to the worker at once, the
+    /// rest waits for the session.
+    fn take_script(&mut self, output: ScriptOutput) {
+        match output {
+            ScriptOutput::Command(command) => match &self.worker {
+                Some(worker) => {
+                    worker.send(command);
+                }
+                None if self.unsent_said => {}
+                None => {
+                    self.unsent_said = true;
+                    self.held = Some(Held::ScriptMissed(Missed::Unsent));
+                }
+            },
+            ScriptOutput::Ended(end) => {
+                self.script.stop();
+                self.held = Some(Held::Script(ScriptOutput::Ended(end)));
+            }
+            say @ ScriptOutput::Say(_) => self.held = Some(Held::Script(say)),
+        }
     }
 
     /// When the next idle-gap frame is due, as an instant, if one waits.
@@ -178,6 +270,7 @@ impl Host {
             for command in outputs.answer(&self.stage, clients, mark) {
                 worker.send(command);
             }
+            self.script.messages(&self.stage, clients, mark);
             if Instant::now() >= until
                 || self.stage.staged_bytes() >= STAGE_LIMIT
                 || outputs.full_backlog().is_some()
@@ -188,14 +281,16 @@ impl Host {
         }
     }
 
-    /// Sends the auto-replies to the entries staged since `mark`.
-    fn answer(&self, mark: usize) {
+    /// Sends the auto-replies to the entries staged since `mark`, and hands them the script.
+    fn answer(&mut self, mark: usize) {
+        let session = Arc::clone(&self.shared.session);
+        let session = session.read();
         if let Some(worker) = &self.worker {
-            let session = self.shared.session.read();
             for command in self.outputs.answer(&self.stage, &session.clients, mark) {
                 worker.send(command);
             }
         }
+        self.script.messages(&self.stage, &session.clients, mark);
     }
 
     /// Hands the session what the stage made and what is held for it, if the UI is not
@@ -217,6 +312,22 @@ impl Host {
                 self.apply(&mut session, request);
                 shared.count_applied();
             }
+            Some(Held::Script(output)) => {
+                session.absorb(&mut self.stage);
+                let outputs = &self.outputs;
+                scripting::apply(&mut session, output, |entry| outputs.keep(entry));
+            }
+            Some(Held::ScriptMissed(missed)) => {
+                session.absorb(&mut self.stage);
+                let language = session.language();
+                let text = match missed {
+                    Missed::Unsent => tr!(language, "script.unsent"),
+                    Missed::Behind(count) => tr!(language, "script.behind", count = count),
+                };
+                let outputs = &self.outputs;
+                let kind = EntryKind::Error(text.into_owned());
+                session.note(kind, |entry| outputs.keep(entry));
+            }
             None => session.absorb(&mut self.stage),
         }
         session.pending_frame_bytes = self.stage.pending_frame_bytes();
@@ -235,6 +346,7 @@ impl Host {
                 | EventKind::Warning(_)
         );
         let ended = matches!(event.kind, EventKind::Closed(_));
+        self.script.event(&event.kind);
         let outputs = &self.outputs;
         session.apply(&mut self.stage, event, |entry| outputs.keep(entry));
         // Listening, or a warning saying why not: the worker answered the Listen.
@@ -297,6 +409,15 @@ impl Host {
                 outputs.raw = None;
                 outputs.record_all = None;
             }
+            Request::Script(Some(setup)) => {
+                let keep = |entry: &_| outputs.keep(entry);
+                self.script.start_in(session, self.mode, setup, keep);
+            }
+            Request::Script(None) => {
+                if self.script.stop() {
+                    scripting::ended(session, ScriptEnd::Stopped, |entry| outputs.keep(entry));
+                }
+            }
             Request::Finish(done) => match &self.worker {
                 Some(worker) => {
                     worker.send(Command::Shutdown);
@@ -327,6 +448,7 @@ impl Host {
                 let framing = self.outputs.framing.clone();
                 self.stage = Stage::new(self.mode, framing).of_datagrams(datagrams);
                 self.worker = Some(worker);
+                self.unsent_said = false;
             }
             Err(error) => {
                 let text = tr!(session.language(), "events.worker_failed", error = error);

@@ -17,6 +17,7 @@ pub mod payloads;
 pub mod replay;
 mod request;
 pub mod rewrite;
+mod scripting;
 mod selection;
 mod send_settings;
 mod sending;
@@ -44,7 +45,7 @@ use request::Request;
 pub use send_settings::{Append, CycleFields, FileFields, SendFields};
 use sending::Preview;
 pub use settings::{
-    CaptureFields, ChartFields, FieldErrors, FramingFields, FramingKind, TabSettings,
+    CaptureFields, ChartFields, FieldErrors, FramingFields, FramingKind, ScriptFields, TabSettings,
 };
 pub use tls_options::{TlsFields, VerifyChoice};
 pub use view::TabView;
@@ -229,6 +230,16 @@ impl Tab {
         self.ask(Request::Replies(replies));
     }
 
+    /// Runs the script as it is in the settings, in the tab's encoding and language.
+    fn run_script(&mut self) {
+        self.ask(Request::Script(Some(crate::script::ScriptSetup {
+            source: self.settings.script.source.clone(),
+            mode: self.mode,
+            encoding: self.settings.encoding,
+            language: self.language,
+        })));
+    }
+
     /// Entries that arrived while the display was paused.
     pub fn arrived_while_paused(&self) -> Option<u64> {
         self.view
@@ -399,6 +410,10 @@ impl Tab {
             TabAction::CancelFile => self.command(Command::CancelFile),
             TabAction::SendPayload(name, payload) => self.send_payload(&name, &payload),
             TabAction::LoadPayload(payload) => self.load_payload(payload),
+            TabAction::RunScript => self.run_script(),
+            TabAction::StopScript => {
+                self.ask(Request::Script(None));
+            }
             TabAction::DisconnectClients(ids) => {
                 for id in ids {
                     self.command(Command::DisconnectClient(id));

@@ -92,6 +92,8 @@ pub enum Request {
     RecordAll(Option<RecordFeed>),
     /// Let go of every file at once, so the same entry is the last of each.
     DetachFiles,
+    /// Run this script in place of any running one, or (`None`) stop it.
+    Script(Option<crate::script::ScriptSetup>),
     /// Stop the worker; the sender is dropped once its last events are in the session and the
     /// files (the one waiting for that gives up at a deadline of its own).
     Finish(Sender<()>),

@@ -49,6 +49,8 @@ pub struct TabSettings {
     /// The last sends, newest first.
     pub history: Vec<Payload>,
     pub auto_replies: Vec<ReplyRule>,
+    /// The tab's script.
+    pub script: ScriptFields,
     pub cycle: CycleFields,
     pub file: FileFields,
     pub framing: FramingFields,
@@ -65,6 +67,14 @@ impl TabSettings {
     pub fn datagrams(&self, mode: Mode) -> bool {
         mode == Mode::Udp || (mode == Mode::Relay && self.relay.udp)
     }
+}
+
+/// The tab's script: its source, and the file it was last loaded from or saved to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct ScriptFields {
+    pub source: String,
+    pub path: String,
 }
 
 /// The traffic chart: shown or not, its span and unit, and the peer it follows (not kept
@@ -232,6 +242,7 @@ impl TabSettings {
             send: SendFields::default(),
             history: Vec::new(),
             auto_replies: Vec::new(),
+            script: ScriptFields::default(),
             cycle: CycleFields::default(),
             file: FileFields::default(),
             framing: FramingFields::default(),

@@ -25,6 +25,10 @@ pub enum FilePurpose {
     SendFile(Mode),
     ExportCommands,
     ImportCommands,
+    /// A script for the Script window's editor.
+    LoadScript(Mode),
+    /// Where the Script window's script is saved.
+    SaveScript(Mode),
 }
 
 /// Something a user asked for.
@@ -44,6 +48,8 @@ pub enum UiCommand {
     ToggleQuickCommands,
     /// Open or close the Auto-reply window of the tab in view.
     ToggleAutoReply,
+    /// Open or close the Script window of the tab in view.
+    ToggleScript,
     ToggleReplay,
     ToggleChart,
     SetMaxFps(u32),

@@ -238,7 +238,7 @@ fn entry_lines(
                         .into_iter()
                         .map(|(range, mark)| (range.start + shift..range.end + shift, mark));
                     Line {
-                        text: prefix + &text.text,
+                        text: prefix + text.text.as_str(),
                         marks: marks.collect(),
                         cut: None,
                     }

@@ -34,6 +34,7 @@ pub mod receive_panel;
 pub mod redraw_cap;
 pub mod replay_window;
 pub mod rewrite_panel;
+pub mod script_window;
 pub mod selection_bar;
 pub mod send_box;
 pub mod send_options;

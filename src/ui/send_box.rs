@@ -126,6 +126,18 @@ fn toolbar(
         {
             *asked = Some(UiCommand::ToggleAutoReply);
         }
+        let script_label = if tab.session().script == crate::script::ScriptState::Running {
+            tr!(lang, "script.button_running")
+        } else {
+            tr!(lang, "script.button")
+        };
+        if ui
+            .button(script_label)
+            .on_hover_text(tr!(lang, "script.button_hint"))
+            .clicked()
+        {
+            *asked = Some(UiCommand::ToggleScript);
+        }
     }
 
     label.id

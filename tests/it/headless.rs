@@ -13,7 +13,7 @@ use crate::common_net::DEADLINE;
 const BINARY: &str = env!("CARGO_BIN_EXE_sockscope");
 
 /// The binary in headless mode with `args`, no display, in English.
-fn headless(args: &[&str]) -> Command {
+pub(super) fn headless(args: &[&str]) -> Command {
     let mut command = Command::new(BINARY);
     command
         .arg("--headless")
@@ -41,7 +41,7 @@ fn run_with_input(mut command: Command, input: &[u8]) -> Output {
 }
 
 /// The child's output once it exits (killed, and failing the test, past the deadline).
-fn wait_output(mut child: Child) -> Output {
+pub(super) fn wait_output(mut child: Child) -> Output {
     let deadline = Instant::now() + DEADLINE;
     while child.try_wait().expect("wait").is_none() {
         if Instant::now() > deadline {

@@ -34,6 +34,7 @@ mod net_tcp_server;
 mod net_tls;
 mod net_tls_openssl;
 mod net_udp;
+mod script_peers;
 mod ui_auto_reply;
 #[cfg(target_os = "linux")]
 mod ui_broadcast;
@@ -57,6 +58,7 @@ mod ui_relay;
 mod ui_relay_tls;
 mod ui_relay_udp;
 mod ui_replay;
+mod ui_script;
 mod ui_send;
 mod ui_tcp_client;
 mod ui_tcp_server;

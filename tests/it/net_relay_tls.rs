@@ -133,7 +133,7 @@ fn a_pinned_upstream_showing_another_certificate_ends_its_pair_saying_so() {
     };
     let found = fingerprint(dir.path());
     let expected = CloseReason::Failed(NetError::Upstream {
-        target: upstream.ip().to_string() + ":" + &upstream.port().to_string(),
+        target: format!("{}:{}", upstream.ip(), upstream.port()),
         error: Box::new(NetError::Tls(TlsFailure::PinMismatch { found })),
     });
     assert_eq!(*reason, expected, "{}", describe(&seen));

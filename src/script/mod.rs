@@ -1,0 +1,227 @@
+//! Scripts: a tab's own program, in [Rhai](https://rhai.rs), that answers what arrives, keeps
+//! state and sends on timers, so Sockscope can play a device or a server with state (a Modbus
+//! slave's registers, a modem's AT dialogue, a login before data).
+//!
+//! Why Rhai: it is pure Rust (nothing to build in C), sandboxed by default (no files, no
+//! network, no `import` here: the `no_module` feature), and its errors carry a line and a
+//! column. Each script runs on a thread of its own ([`spawn`]): the tab's session host hands it
+//! what arrives without waiting (a full queue drops and counts), and a handler that runs past
+//! [`HANDLER_TIME_LIMIT`] is stopped, so a script can hold up neither the socket, the files
+//! nor the window.
+//!
+//! The host gives a script [`ScriptInput`]s and carries out its [`ScriptOutput`]s: sends and
+//! closes go to the worker, what it prints goes to the log.
+
+mod api;
+mod runner;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+
+use crate::codec::TextEncoding;
+use crate::i18n::Language;
+use crate::net::{ClientId, Command};
+use crate::session::Mode;
+
+/// The longest one handler may run before the script is stopped.
+pub const HANDLER_TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// What waits for a script at most; past it, what arrives is not given to it (and counted).
+pub const INPUT_LIMIT: usize = 4096;
+
+/// A script's sends and prints waiting for the host at most; the script waits past it.
+const OUTPUT_LIMIT: usize = 256;
+
+/// The file names and sources of the examples shipped with Sockscope.
+pub const EXAMPLES: [(&str, &str); 5] = [
+    (
+        "modbus_slave.rhai",
+        include_str!("../../examples/scripts/modbus_slave.rhai"),
+    ),
+    (
+        "at_modem.rhai",
+        include_str!("../../examples/scripts/at_modem.rhai"),
+    ),
+    (
+        "nmea_sensor.rhai",
+        include_str!("../../examples/scripts/nmea_sensor.rhai"),
+    ),
+    (
+        "login.rhai",
+        include_str!("../../examples/scripts/login.rhai"),
+    ),
+    (
+        "delayed_echo.rhai",
+        include_str!("../../examples/scripts/delayed_echo.rhai"),
+    ),
+];
+
+/// The largest script file read.
+pub const MAX_SOURCE_BYTES: u64 = 1024 * 1024;
+
+/// Why a script file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("a script may have at most 1 MiB")]
+    TooLarge,
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A script file's text (at most [`MAX_SOURCE_BYTES`] of UTF-8). Blocks: never on the UI
+/// thread.
+pub fn read_source(path: &std::path::Path) -> Result<String, ReadError> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut source = String::new();
+    let size = file
+        .take(MAX_SOURCE_BYTES + 1)
+        .read_to_string(&mut source)?;
+    if size as u64 > MAX_SOURCE_BYTES {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(source)
+}
+
+/// Who a script talks to: a TCP client's server, one of a TCP server's clients, or the sender
+/// of a UDP datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ScriptPeer {
+    pub addr: SocketAddr,
+    /// A TCP server's client.
+    pub client: Option<ClientId>,
+}
+
+/// What the host tells a running script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptInput {
+    /// A connection came up (a TCP client's, or a TCP server's client).
+    Connected(ScriptPeer),
+    /// It ended.
+    Disconnected(ScriptPeer),
+    /// A received message, as the tab frames it.
+    Message { peer: ScriptPeer, bytes: Vec<u8> },
+}
+
+/// What a running script asks of the host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptOutput {
+    /// A send or a close, for the worker.
+    Command(Command),
+    /// What the script printed: an INFO line in the log.
+    Say(String),
+    /// The script has ended; nothing follows.
+    Ended(ScriptEnd),
+}
+
+/// How a script ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptEnd {
+    /// Asked to stop, or its tab went.
+    Stopped,
+    Failed(ScriptError),
+}
+
+/// Whether a tab's script runs, or how it last ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ScriptState {
+    #[default]
+    Off,
+    Running,
+    Ended(ScriptEnd),
+}
+
+/// What went wrong in a script, and where (1-based; none when it is not in one place).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, "{line}:{column}: {}", self.message),
+            (Some(line), None) => write!(f, "{line}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// What a script runs with: its source, and the tab's mode, encoding and language.
+#[derive(Clone, Debug)]
+pub struct ScriptSetup {
+    pub source: String,
+    pub mode: Mode,
+    /// Text the script sends or reads is in it.
+    pub encoding: TextEncoding,
+    pub language: Language,
+}
+
+/// A running script, held by its tab's host. Dropping it stops the script.
+pub struct ScriptRun {
+    inputs: Sender<ScriptInput>,
+    outputs: Receiver<ScriptOutput>,
+    stop: Arc<AtomicBool>,
+    /// Inputs not given to the script because it was behind, not yet said.
+    dropped: u64,
+}
+
+impl ScriptRun {
+    /// Hands the script `input` without waiting: a script that is behind does not get it.
+    pub fn feed(&mut self, input: ScriptInput) {
+        match self.inputs.try_send(input) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+            Err(TrySendError::Full(_)) => self.dropped += 1,
+        }
+    }
+
+    /// How many inputs were not given to the script since the last call.
+    pub fn take_dropped(&mut self) -> u64 {
+        std::mem::take(&mut self.dropped)
+    }
+
+    /// What the script asks, as it comes.
+    pub fn outputs(&self) -> &Receiver<ScriptOutput> {
+        &self.outputs
+    }
+
+    /// Asks the script to stop: it ends the handler it is in and says [`ScriptEnd::Stopped`].
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Drop for ScriptRun {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Starts `setup`'s script on a thread of its own. It compiles it, runs its top level and
+/// `on_start`, then its handlers as inputs come and its timers fall due. A compile error ends
+/// it at once, as [`ScriptOutput::Ended`].
+pub fn spawn(setup: ScriptSetup) -> std::io::Result<ScriptRun> {
+    let (inputs, taken) = crossbeam_channel::bounded(INPUT_LIMIT);
+    let (said, outputs) = crossbeam_channel::bounded(OUTPUT_LIMIT);
+    let stop = Arc::new(AtomicBool::new(false));
+    let stopping = Arc::clone(&stop);
+    std::thread::Builder::new()
+        .name(format!("script {:?}", setup.mode))
+        .spawn(move || runner::run(&setup, &taken, &said, &stopping))?;
+    Ok(ScriptRun {
+        inputs,
+        outputs,
+        stop,
+        dropped: 0,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests;

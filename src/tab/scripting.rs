@@ -1,0 +1,158 @@
+//! The tab's script as its session host sees it: started and stopped on request, fed the
+//! connections and the received messages (as the tab frames them) without waiting.
+
+use crossbeam_channel::Receiver;
+
+use crate::i18n::tr;
+use crate::net::EventKind;
+use crate::script::{self, ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
+use crate::script::{ScriptRun, ScriptSetup, ScriptState};
+use crate::session::{Clients, EntryKind, LogEntry, Mode, Session, Stage};
+
+#[derive(Default)]
+pub(super) struct Scripting {
+    run: Option<ScriptRun>,
+    /// TCP client: the server connected to, which a script is told has gone when the
+    /// connection ends.
+    server: Option<ScriptPeer>,
+}
+
+impl Scripting {
+    /// Starts `setup`'s script in place of any running one, in a tab in `mode`: the session
+    /// shows it running (or why it could not start), and the log says so (`keep` sees what it
+    /// says).
+    pub fn start_in(
+        &mut self,
+        session: &mut Session,
+        mode: Mode,
+        setup: ScriptSetup,
+        keep: impl FnOnce(&LogEntry),
+    ) {
+        let language = session.language();
+        let started = if mode == Mode::Relay {
+            Err(tr!(language, "script.not_in_relay").into_owned())
+        } else {
+            let spawned = self.start(setup);
+            spawned
+                .map_err(|error| tr!(language, "events.worker_failed", error = error).into_owned())
+        };
+        match started {
+            Ok(()) => {
+                session.script = ScriptState::Running;
+                let text = tr!(language, "script.started").into_owned();
+                session.note(EntryKind::Info(text), keep);
+            }
+            Err(message) => {
+                let error = ScriptError {
+                    line: None,
+                    column: None,
+                    message,
+                };
+                ended(session, ScriptEnd::Failed(error), keep);
+            }
+        }
+    }
+
+    fn start(&mut self, setup: ScriptSetup) -> std::io::Result<()> {
+        self.run = None;
+        let run = script::spawn(setup)?;
+        // A script started while a TCP client is connected hears of that connection first.
+        self.run = Some(run);
+        if let (Some(run), Some(server)) = (&mut self.run, self.server) {
+            run.feed(ScriptInput::Connected(server));
+        }
+        Ok(())
+    }
+
+    /// Stops the running script; whether one ran.
+    pub fn stop(&mut self) -> bool {
+        self.run.take().is_some()
+    }
+
+    /// Where the running script's outputs come from.
+    pub fn outputs(&self) -> Option<&Receiver<ScriptOutput>> {
+        self.run.as_ref().map(ScriptRun::outputs)
+    }
+
+    /// Inputs the script was too far behind to be given, since the last call.
+    pub fn take_dropped(&mut self) -> u64 {
+        self.run.as_mut().map_or(0, ScriptRun::take_dropped)
+    }
+
+    /// Hands the script the received messages `stage` shows from `mark` on, each with who
+    /// sent it (a TCP server's client, from `clients`).
+    pub fn messages(&mut self, stage: &Stage, clients: &Clients, mark: usize) {
+        let Some(run) = &mut self.run else { return };
+        for entry in stage.shown_since(mark) {
+            let Some(addr) = entry.peer else { continue };
+            let client = match stage.mode() {
+                Mode::TcpServer => match clients.at(addr) {
+                    Some(client) => Some(client.id),
+                    None => continue,
+                },
+                _ => None,
+            };
+            let peer = ScriptPeer { addr, client };
+            let bytes = entry.bytes().to_vec();
+            run.feed(ScriptInput::Message { peer, bytes });
+        }
+    }
+
+    /// Tells the script of a connection that came up or ended.
+    pub fn event(&mut self, kind: &EventKind) {
+        let input = match *kind {
+            EventKind::Connected { peer, .. } => {
+                let server = ScriptPeer {
+                    addr: peer,
+                    client: None,
+                };
+                self.server = Some(server);
+                ScriptInput::Connected(server)
+            }
+            EventKind::ClientConnected { id, peer, .. } => ScriptInput::Connected(ScriptPeer {
+                addr: peer,
+                client: Some(id),
+            }),
+            EventKind::ClientDisconnected { id, peer, .. } => {
+                ScriptInput::Disconnected(ScriptPeer {
+                    addr: peer,
+                    client: Some(id),
+                })
+            }
+            EventKind::Closed(_) | EventKind::Retrying { .. } => match self.server.take() {
+                Some(server) => ScriptInput::Disconnected(server),
+                None => return,
+            },
+            _ => return,
+        };
+        if let Some(run) = &mut self.run {
+            run.feed(input);
+        }
+    }
+}
+
+/// What the script printed, or how it ended, into `session` (`keep` sees the log's entry).
+pub(super) fn apply(session: &mut Session, output: ScriptOutput, keep: impl FnOnce(&LogEntry)) {
+    match output {
+        ScriptOutput::Say(text) => {
+            let text = tr!(session.language(), "script.says", text = text).into_owned();
+            session.note(EntryKind::Info(text), keep);
+        }
+        ScriptOutput::Ended(end) => ended(session, end, keep),
+        // Sends go to the worker as they come, never through the session.
+        ScriptOutput::Command(_) => {}
+    }
+}
+
+/// The script has ended (`end`): the session shows how, and the log says it.
+pub(super) fn ended(session: &mut Session, end: ScriptEnd, keep: impl FnOnce(&LogEntry)) {
+    let language = session.language();
+    let kind = match &end {
+        ScriptEnd::Stopped => EntryKind::Info(tr!(language, "script.stopped").into_owned()),
+        ScriptEnd::Failed(error) => {
+            EntryKind::Error(tr!(language, "script.failed", error = error).into_owned())
+        }
+    };
+    session.script = ScriptState::Ended(end);
+    session.note(kind, keep);
+}
