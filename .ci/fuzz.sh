@@ -43,7 +43,7 @@ fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
     targets=(hex escape checksum framing stream layout filter quick_import settings template
-        auto_reply replay_read replay_roundtrip)
+        auto_reply replay_read replay_roundtrip script)
 fi
 
 # cargo-afl builds AFL++ from its vendored source when it installs (make and a C compiler).

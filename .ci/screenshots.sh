@@ -24,8 +24,8 @@ type_in() { timeout 10 xdotool windowfocus --sync "$1"; xdotool type --delay 20 
 # settings panel's Receive and Send sections (TCP Client), and the windows the send box opens.
 INPUT_ROW_Y=605
 SEND_BOX="600 640"
-COMMANDS_X=912
-AUTO_REPLY_X=1012
+COMMANDS_X=808
+AUTO_REPLY_X=908
 temp_dir files
 
 # The hex input radio, by language: the labels' widths differ.
@@ -200,6 +200,34 @@ chart_at() {
     esac
 }
 
+# Scripts: the Modbus example serving pymodbus, the Script window open beside the log (hex),
+# the settings panel hidden.
+script_x() { if [ "$1" = zh-CN ]; then echo 935; else echo 1014; fi; }
+script_scene() {
+    local lang=$1 suffix=$2 port wid
+    port=$(free_port)
+    start_app --lang "$lang" --tcp-server "127.0.0.1:$port" --hex \
+        --script examples/scripts/modbus_slave.rhai
+    wid=$(app_window)
+    sleep 2
+    click "$wid" "$(script_x "$lang")" $INPUT_ROW_Y
+    click "$wid" 38 16
+    timeout 30 python3 - "$port" <<'PY'
+import sys
+from pymodbus.client import ModbusTcpClient
+client = ModbusTcpClient("127.0.0.1", port=int(sys.argv[1]), timeout=5, retries=0)
+client.connect()
+client.write_registers(0, [215, 1013, 64])
+client.write_register(10, 1)
+client.read_holding_registers(0, count=4)
+client.read_holding_registers(120, count=2)
+client.close()
+PY
+    sleep 1
+    shoot "$wid" "script$suffix"
+    stop_app 15
+}
+
 # The TLS section's title in the settings panel (TCP Client, Connect options folded).
 TLS_SECTION="36 241"
 
@@ -207,7 +235,7 @@ TLS_SECTION="36 241"
 for lang in en zh-CN; do
     suffix=""
     [ "$lang" = en ] || suffix=".$lang"
-    for scene in ${SCENES:-client server udp relay tls chart}; do
+    for scene in ${SCENES:-client server udp relay tls chart script}; do
         "${scene}_scene" "$lang" "$suffix"
     done
 done

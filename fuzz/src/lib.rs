@@ -7,18 +7,20 @@ mod app;
 mod codec;
 mod input;
 mod record;
+mod script;
 mod session;
 
 pub use app::{auto_reply, quick_import, settings};
 pub use codec::{checksum, escape, hex, stream, template};
 pub use record::{replay_read, replay_roundtrip};
+pub use script::script;
 pub use session::{filter, framing, layout};
 
 /// A target's checks: they panic when a property fails.
 pub type Check = fn(&[u8]);
 
 /// Every target by name, for the plain runner.
-pub const TARGETS: [(&str, Check); 13] = [
+pub const TARGETS: [(&str, Check); 14] = [
     ("hex", hex),
     ("escape", escape),
     ("checksum", checksum),
@@ -32,6 +34,7 @@ pub const TARGETS: [(&str, Check); 13] = [
     ("auto_reply", auto_reply),
     ("replay_read", replay_read),
     ("replay_roundtrip", replay_roundtrip),
+    ("script", script),
 ];
 
 /// The character at 1-based `line` and `column` (in characters) of `text`, as the app's error

@@ -191,6 +191,14 @@ impl ScriptRun {
         &self.outputs
     }
 
+    /// Gives the script nothing more: once it has taken what waits, it ends (timers left
+    /// unrun) and says [`ScriptEnd::Stopped`]. For a caller that reads every output to the end
+    /// (the fuzz target).
+    pub fn close_inputs(&mut self) {
+        let (closed, _) = crossbeam_channel::bounded(0);
+        self.inputs = closed;
+    }
+
     /// Asks the script to stop: it ends the handler it is in and says [`ScriptEnd::Stopped`].
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);

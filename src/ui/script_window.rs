@@ -21,8 +21,9 @@ pub fn show(
         // Not the title's: the window stays where it is when the language changes.
         .id(egui::Id::unique(("script window", tab.mode)))
         .open(open)
-        .default_width(680.0)
-        .default_pos([40.0, 120.0])
+        // Over the clients list and the log's right side: the log's start stays in view.
+        .default_width(540.0)
+        .default_pos([540.0, 70.0])
         .show(ctx, |ui| {
             let state = &tab.session().script;
             controls(ui, tab.mode, state, settings, lang, requests);
@@ -131,12 +132,15 @@ fn controls(
 const EDITOR_MARGIN: egui::Margin = egui::Margin::symmetric(4, 4);
 
 /// The source in a code editor, with line numbers in a gutter (the line a failure names in
-/// the error colour).
+/// the error colour). Lines do not wrap, so each number stays beside its line: the editor
+/// scrolls sideways instead.
 fn editor(ui: &mut egui::Ui, source: &mut String, failed_line: Option<usize>) {
     let lines = source.split('\n').count();
     let font = egui::TextStyle::Monospace.resolve(ui.style());
+    let row_height = ui.fonts_mut(|fonts| fonts.row_height(&font));
     let weak = ui.visuals().weak_text_color();
     let error = ui.visuals().error_fg_color;
+    let text_color = ui.visuals().text_color();
     let mut gutter = egui::text::LayoutJob::default();
     for line in 1..=lines {
         let color = if Some(line) == failed_line {
@@ -149,9 +153,24 @@ fn editor(ui: &mut egui::Ui, source: &mut String, failed_line: Option<usize>) {
         } else {
             format!("{line:>4}\n")
         };
-        gutter.append(&text, 0.0, egui::TextFormat::simple(font.clone(), color));
+        let mut format = egui::TextFormat::simple(font.clone(), color);
+        format.line_height = Some(row_height);
+        gutter.append(&text, 0.0, format);
     }
-    egui::ScrollArea::vertical()
+    let mut unwrapped = |ui: &egui::Ui, text: &dyn egui::TextBuffer, _wrap_width: f32| {
+        let mut job = egui::text::LayoutJob::simple(
+            text.as_str().to_owned(),
+            font.clone(),
+            text_color,
+            f32::INFINITY,
+        );
+        job.keep_trailing_whitespace = true;
+        for section in &mut job.sections {
+            section.format.line_height = Some(row_height);
+        }
+        ui.fonts_mut(|fonts| fonts.layout_job(job))
+    };
+    egui::ScrollArea::both()
         .id_salt("script editor")
         .max_height(440.0)
         .show(ui, |ui| {
@@ -167,7 +186,8 @@ fn editor(ui: &mut egui::Ui, source: &mut String, failed_line: Option<usize>) {
                         .margin(EDITOR_MARGIN)
                         .lock_focus(true)
                         .desired_rows(24)
-                        .desired_width(f32::INFINITY),
+                        .desired_width(f32::INFINITY)
+                        .layouter(&mut unwrapped),
                 );
             });
         });

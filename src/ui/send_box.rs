@@ -89,7 +89,6 @@ fn toolbar(
         ui.checkbox(&mut settings.send.escapes, tr!(lang, "send.escapes"))
             .on_hover_text(tr!(lang, "send.escapes_hint"));
     });
-    ui.weak(tr!(lang, "send.shortcut"));
     ui.separator();
     if ui
         .add_enabled(
