@@ -38,6 +38,9 @@ pub struct UdpOptions {
     pub multicast: MulticastSend,
 }
 
+/// Names a UDP worker keeps resolved at most.
+const RESOLVED_LIMIT: usize = 256;
+
 struct Lookup {
     target: RemoteTarget,
     answer: Receiver<Resolution>,
@@ -55,7 +58,8 @@ struct UdpSession {
     local: SocketAddr,
     /// Who sent the last datagram: the reply target when the user gave none.
     last_sender: Option<SocketAddr>,
-    /// Targets already resolved, so repeated sends to one host do not look it up each time.
+    /// Names already resolved, so repeated sends to one host do not look it up each time (at
+    /// most [`RESOLVED_LIMIT`]).
     resolved: HashMap<RemoteTarget, SocketAddr>,
     /// Lookups in flight, each with the datagrams waiting for it, in the order they were sent.
     lookups: Vec<Lookup>,
@@ -348,7 +352,22 @@ impl UdpSession {
             }
             return;
         };
-        if let Some(peer) = self.resolved.get(&target) {
+        // An address needs no lookup, and is not kept: answering many senders (a rule or a
+        // script answers each where it came from) must not grow the table of names.
+        if let Ok(ip) = target.host.parse::<std::net::IpAddr>() {
+            let literal = Ok(vec![SocketAddr::new(ip, target.port)]);
+            match self.pick_address(&target, literal) {
+                Ok(peer) => self.pending.push_back((peer, datagram)),
+                Err(error) => {
+                    self.unsent.settle(datagram.bytes.len());
+                    context.sink.emit(EventKind::SendFailed {
+                        peer: None,
+                        error,
+                        origin: datagram.origin,
+                    });
+                }
+            }
+        } else if let Some(peer) = self.resolved.get(&target) {
             self.pending.push_back((*peer, datagram));
         } else if let Some(lookup) = self.lookups.iter_mut().find(|l| l.target == target) {
             lookup.waiting.push(datagram);
@@ -376,6 +395,10 @@ impl UdpSession {
             let lookup = self.lookups.remove(index);
             match self.pick_address(&lookup.target, resolution) {
                 Ok(peer) => {
+                    // Names are few; a table grown past that is started afresh.
+                    if self.resolved.len() >= RESOLVED_LIMIT {
+                        self.resolved.clear();
+                    }
                     self.resolved.insert(lookup.target, peer);
                     self.pending
                         .extend(lookup.waiting.into_iter().map(|datagram| (peer, datagram)));

@@ -13,7 +13,9 @@
 //! closes go to the worker, what it prints goes to the log.
 
 mod api;
+mod outbox;
 mod runner;
+mod size;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +31,13 @@ use crate::session::Mode;
 
 /// The longest one handler may run before the script is stopped.
 pub const HANDLER_TIME_LIMIT: Duration = Duration::from_secs(1);
+
+/// How much a handler may grow the process's memory before it is stopped (measured where
+/// the system tells it: Linux).
+pub const HANDLER_MEMORY_LIMIT: u64 = 512 * 1024 * 1024;
+
+/// What a script may keep from call to call (`this` and every `peer.state`), in bytes.
+pub const STATE_LIMIT: usize = 64 * 1024 * 1024;
 
 /// What waits for a script at most; past it, what arrives is not given to it (and counted).
 pub const INPUT_LIMIT: usize = 4096;
@@ -221,6 +230,9 @@ pub fn spawn(setup: ScriptSetup) -> std::io::Result<ScriptRun> {
     let stopping = Arc::clone(&stop);
     std::thread::Builder::new()
         .name(format!("script {:?}", setup.mode))
+        // Rhai recurses into nested values (to drop them, say): room for the deepest its
+        // limits allow.
+        .stack_size(64 * 1024 * 1024)
         .spawn(move || runner::run(&setup, &taken, &said, &stopping))?;
     Ok(ScriptRun {
         inputs,

@@ -1,123 +1,31 @@
 //! A script's thread: it compiles the script, runs its top level and `on_start`, then calls
 //! its handlers as inputs come and its timers fall due, each handler under a time limit.
 
-use std::cell::{Cell, RefCell};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use indexmap::IndexMap;
 use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs, Map, Position, Scope};
 
-use super::ScriptSetup;
 use super::api::{self, Peer};
-use super::{HANDLER_TIME_LIMIT, ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
-use crate::codec::TextEncoding;
-use crate::i18n::{Language, tr};
-use crate::net::Command;
-use crate::session::Mode;
+use super::outbox::{Due, Outbox, STOP_ASKED, TOO_MUCH_MEMORY, Timer};
+use super::{HANDLER_MEMORY_LIMIT, HANDLER_TIME_LIMIT, STATE_LIMIT, ScriptSetup};
+use super::{ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
+use crate::i18n::tr;
 
 /// Peers a script keeps state for at most (UDP senders come and go unannounced): past it, the
 /// one heard from longest ago is forgotten.
-const PEER_LIMIT: usize = 4096;
+const PEER_LIMIT: usize = 1024;
 
-/// Timers and later sends a script may have waiting at most.
-pub(super) const TIMER_LIMIT: usize = 1024;
+/// Timers run at most in a row before inputs are looked at again.
+const TIMERS_IN_A_ROW: usize = 64;
 
-/// How often a script waiting for room in its output looks whether it was stopped.
-const OUTPUT_POLL: Duration = Duration::from_millis(20);
-
-/// The reasons [`Outbox::progress`] gives Rhai to stop a handler.
-const STOP_ASKED: &str = "stop asked";
-const TOO_LONG: &str = "too long";
-
-/// What the script's native functions share with the runner: where its outputs go, its
-/// timers, and the running handler's deadline.
-pub(super) struct Outbox {
-    said: Sender<ScriptOutput>,
-    stop: Arc<AtomicBool>,
-    pub mode: Mode,
-    pub encoding: TextEncoding,
-    pub language: Language,
-    pub timers: RefCell<Timers>,
-    deadline: Cell<Instant>,
-}
-
-impl Outbox {
-    /// Hands the host `output`, waiting for room while the handler may still run.
-    pub fn put(&self, output: ScriptOutput) -> Result<(), Box<EvalAltResult>> {
-        let mut output = output;
-        loop {
-            match self.said.send_timeout(output, OUTPUT_POLL) {
-                Ok(()) => return Ok(()),
-                Err(SendTimeoutError::Disconnected(_)) => return Err(terminated(STOP_ASKED)),
-                Err(SendTimeoutError::Timeout(back)) => {
-                    if let Some(reason) = self.halt() {
-                        return Err(terminated(reason));
-                    }
-                    output = back;
-                }
-            }
-        }
-    }
-
-    /// Why the running handler must end now, if it must.
-    pub(super) fn halt(&self) -> Option<&'static str> {
-        if self.stop.load(Ordering::Relaxed) {
-            Some(STOP_ASKED)
-        } else if Instant::now() >= self.deadline.get() {
-            Some(TOO_LONG)
-        } else {
-            None
-        }
-    }
-
-    fn stopped(&self) -> bool {
-        self.stop.load(Ordering::Relaxed)
-    }
-}
-
-fn terminated(reason: &str) -> Box<EvalAltResult> {
-    EvalAltResult::ErrorTerminated(reason.into(), Position::NONE).into()
-}
-
-/// What waits for its time: a handler to call, or a send.
-pub(super) enum Due {
-    Call {
-        handler: String,
-        every: Option<Duration>,
-    },
-    Send(Command),
-}
-
-pub(super) struct Timer {
-    pub id: i64,
-    pub at: Instant,
-    pub due: Due,
-}
-
-/// A script's timers and later sends, in no order.
-#[derive(Default)]
-pub(super) struct Timers {
-    pub waiting: Vec<Timer>,
-    pub last_id: i64,
-}
-
-impl Timers {
-    fn next_at(&self) -> Option<Instant> {
-        self.waiting.iter().map(|timer| timer.at).min()
-    }
-
-    /// The first timer due by `now`, taken out.
-    fn take_due(&mut self, now: Instant) -> Option<Timer> {
-        let index = (0..self.waiting.len())
-            .filter(|&index| self.waiting[index].at <= now)
-            .min_by_key(|&index| self.waiting[index].at)?;
-        Some(self.waiting.swap_remove(index))
-    }
-}
+/// How much of its time the script spends measuring its state, at most (1 in this many).
+const MEASURE_SHARE: u32 = 50;
 
 /// How a handler's run ended, when not normally.
 enum Halt {
@@ -131,22 +39,29 @@ pub(super) fn run(
     said: &Sender<ScriptOutput>,
     stop: &Arc<AtomicBool>,
 ) {
-    let outbox = Rc::new(Outbox {
-        said: said.clone(),
-        stop: Arc::clone(stop),
-        mode: setup.mode,
-        encoding: setup.encoding,
-        language: setup.language,
-        timers: RefCell::default(),
-        deadline: Cell::new(Instant::now() + HANDLER_TIME_LIMIT),
-    });
-    let end = match Runner::start(setup, &outbox) {
+    let outbox = Rc::new(Outbox::new(said.clone(), Arc::clone(stop), setup));
+    // A panic in the engine or a native function ends the script with a message, not in
+    // silence.
+    let ran = catch_unwind(AssertUnwindSafe(|| match Runner::start(setup, &outbox) {
         Ok(mut runner) => runner.serve(taken),
         Err(halt) => halt,
-    };
-    let end = match end {
-        Halt::Stopped => ScriptEnd::Stopped,
-        Halt::Failed(error) => ScriptEnd::Failed(error),
+    }));
+    let end = match ran {
+        Ok(Halt::Stopped) => ScriptEnd::Stopped,
+        Ok(Halt::Failed(error)) => ScriptEnd::Failed(error),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let message = tr!(setup.language, "script.engine_failed", error = what);
+            ScriptEnd::Failed(ScriptError {
+                line: None,
+                column: None,
+                message: message.into_owned(),
+            })
+        }
     };
     // The host may be gone already: then no one needs to know.
     let _ = said.send(ScriptOutput::Ended(end));
@@ -161,6 +76,8 @@ struct Runner {
     /// Each peer's `state`, in the order they were last heard from.
     peers: IndexMap<ScriptPeer, Dynamic>,
     outbox: Rc<Outbox>,
+    /// When the state may be measured again (measuring a large state takes a while).
+    measure_after: Instant,
 }
 
 impl Runner {
@@ -177,12 +94,10 @@ impl Runner {
             this: Dynamic::from_map(Map::new()),
             peers: IndexMap::new(),
             outbox: Rc::clone(outbox),
+            measure_after: Instant::now(),
         };
         runner.check_handlers()?;
-        runner
-            .outbox
-            .deadline
-            .set(Instant::now() + HANDLER_TIME_LIMIT);
+        runner.outbox.handler_starts();
         let top = runner
             .engine
             .run_ast_with_scope(&mut runner.scope, &runner.ast);
@@ -224,17 +139,21 @@ impl Runner {
         Ok(())
     }
 
-    /// Serves inputs and timers until stopped, or until a handler fails.
+    /// Serves inputs and timers until stopped, or until a handler fails. Timers that are due
+    /// run before the next input, so a steady stream of inputs does not starve them.
     fn serve(&mut self, taken: &Receiver<ScriptInput>) -> Halt {
         loop {
             if self.outbox.stopped() {
                 return Halt::Stopped;
             }
+            if let Err(halt) = self.run_due() {
+                return halt;
+            }
             let next_at = self.outbox.timers.borrow().next_at();
             let far = Instant::now() + Duration::from_secs(3600);
             let result = match taken.recv_deadline(next_at.unwrap_or(far)) {
                 Ok(input) => self.take(input),
-                Err(RecvTimeoutError::Timeout) => self.run_due(),
+                Err(RecvTimeoutError::Timeout) => Ok(()),
                 Err(RecvTimeoutError::Disconnected) => return Halt::Stopped,
             };
             if let Err(halt) = result {
@@ -261,15 +180,17 @@ impl Runner {
         }
     }
 
-    /// Runs what is due: timers' handlers, and later sends.
+    /// Runs what is due (timers' handlers, later sends), at most [`TIMERS_IN_A_ROW`].
     fn run_due(&mut self) -> Result<(), Halt> {
-        loop {
+        for _ in 0..TIMERS_IN_A_ROW {
             let now = Instant::now();
             let Some(timer) = self.outbox.timers.borrow_mut().take_due(now) else {
                 return Ok(());
             };
             match timer.due {
                 Due::Send(command) => {
+                    // Its own time to wait for room, not the last handler's.
+                    self.outbox.handler_starts();
                     let put = self.outbox.put(ScriptOutput::Command(command));
                     put.map_err(|error| self.halt(*error, None))?;
                 }
@@ -282,16 +203,38 @@ impl Runner {
                             handler: handler.clone(),
                             every: Some(every),
                         };
-                        self.outbox.timers.borrow_mut().waiting.push(Timer {
+                        self.outbox.timers.borrow_mut().again(Timer {
                             id: timer.id,
                             at: next,
                             due,
                         });
                     }
-                    self.call(&handler, ())?;
+                    self.call_timer(&handler)?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Calls the function a timer names: it must take no parameters.
+    fn call_timer(&mut self, name: &str) -> Result<(), Halt> {
+        let takes_none = self
+            .ast
+            .iter_functions()
+            .any(|function| function.name == name && function.params.is_empty());
+        if !takes_none {
+            let message = tr!(
+                self.outbox.language,
+                "script.no_timer_function",
+                name = name
+            );
+            return Err(Halt::Failed(ScriptError {
+                line: None,
+                column: None,
+                message: message.into_owned(),
+            }));
+        }
+        self.call(name, ())
     }
 
     /// The script's value for `who`, with the state it keeps for it.
@@ -311,8 +254,12 @@ impl Runner {
         })
     }
 
-    /// Calls `name` if the script has it (with `this` bound), under the time limit.
+    /// Calls `name` if the script has it (with `this` bound), under the time limit; then
+    /// measures what the script keeps.
     fn call(&mut self, name: &str, args: impl FuncArgs) -> Result<(), Halt> {
+        if self.outbox.stopped() {
+            return Err(Halt::Stopped);
+        }
         if !self
             .ast
             .iter_functions()
@@ -320,9 +267,7 @@ impl Runner {
         {
             return Ok(());
         }
-        self.outbox
-            .deadline
-            .set(Instant::now() + HANDLER_TIME_LIMIT);
+        self.outbox.handler_starts();
         let options = CallFnOptions::new()
             .eval_ast(false)
             .rewind_scope(true)
@@ -336,33 +281,81 @@ impl Runner {
         );
         result
             .map(drop)
-            .map_err(|error| self.halt(*error, Some(name)))
+            .map_err(|error| self.halt(*error, Some(name)))?;
+        self.measure()
+    }
+
+    /// Fails the script if what it keeps from call to call (`this`, each `peer.state`) has
+    /// grown past [`STATE_LIMIT`]. A large state takes a while to measure: then it is
+    /// measured less often, so that measuring takes at most one part in [`MEASURE_SHARE`].
+    fn measure(&mut self) -> Result<(), Halt> {
+        let now = Instant::now();
+        if now < self.measure_after {
+            return Ok(());
+        }
+        let kept =
+            super::size::of(&self.this) + self.peers.values().map(super::size::of).sum::<usize>();
+        self.measure_after = now + now.elapsed() * MEASURE_SHARE;
+        if kept <= STATE_LIMIT {
+            return Ok(());
+        }
+        let limit = STATE_LIMIT >> 20;
+        let message = tr!(
+            self.outbox.language,
+            "script.state_too_large",
+            limit = limit
+        );
+        Err(Halt::Failed(ScriptError {
+            line: None,
+            column: None,
+            message: message.into_owned(),
+        }))
     }
 
     /// Why the script ends after `error` in the handler `name`.
     fn halt(&self, error: EvalAltResult, name: Option<&str>) -> Halt {
         let language = self.outbox.language;
+        let handler = name.unwrap_or("");
         let (error, position) = innermost(error);
-        match error {
-            EvalAltResult::ErrorTerminated(reason, _) if reason.to_string() == STOP_ASKED => {
-                Halt::Stopped
+        let message = match error {
+            EvalAltResult::ErrorTerminated(reason, _) => match reason.to_string().as_str() {
+                STOP_ASKED => return Halt::Stopped,
+                TOO_MUCH_MEMORY => {
+                    let limit = HANDLER_MEMORY_LIMIT >> 20;
+                    tr!(
+                        language,
+                        "script.too_much_memory",
+                        handler = handler,
+                        limit = limit
+                    )
+                }
+                _ => {
+                    let limit = HANDLER_TIME_LIMIT.as_millis();
+                    tr!(
+                        language,
+                        "script.too_long",
+                        handler = handler,
+                        limit = limit
+                    )
+                }
             }
-            EvalAltResult::ErrorTerminated(..) => {
-                let limit = HANDLER_TIME_LIMIT.as_millis();
-                let handler = name.unwrap_or("");
-                let message = tr!(
-                    language,
-                    "script.too_long",
-                    handler = handler,
-                    limit = limit
-                );
-                Halt::Failed(located(position, message.into_owned()))
-            }
-            EvalAltResult::ErrorRuntime(value, _) => {
-                Halt::Failed(located(position, value.to_string()))
-            }
-            other => Halt::Failed(located(position, other.to_string())),
-        }
+            .into_owned(),
+            EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+            other => other.to_string(),
+        };
+        // Rhai knows no place for some errors (a limit reached, a stop from outside): then
+        // the message names the handler.
+        let message = match name {
+            Some(handler) if position.is_none() && !message.contains(handler) => tr!(
+                language,
+                "script.in_handler",
+                handler = handler,
+                message = message
+            )
+            .into_owned(),
+            _ => message,
+        };
+        Halt::Failed(located(position, message))
     }
 }
 

@@ -277,3 +277,99 @@ fn every_example_compiles_and_starts() {
         }
     }
 }
+
+#[test]
+fn a_flood_of_timers_still_stops() {
+    let source = r#"
+        fn on_start() { for i in 0..1000 { every(1, "tick"); } }
+        fn tick() { this.n = (this.n ?? 0) + 1; }
+    "#;
+    let run = start(source, Mode::TcpClient);
+    std::thread::sleep(Duration::from_millis(100));
+    run.stop();
+    assert_eq!(next(&run), ScriptOutput::Ended(ScriptEnd::Stopped));
+}
+
+#[test]
+fn sleep_and_eval_are_not_offered() {
+    let run = start("fn on_start() {\n  sleep(100);\n}", Mode::TcpClient);
+    let error = failure(next(&run));
+    assert_eq!(error.line, Some(2), "{error}");
+    assert!(error.message.contains("use after("), "{error}");
+    let run = start("fn on_start() { eval(\"1\"); }", Mode::TcpClient);
+    let error = failure(next(&run));
+    assert!(error.line.is_some(), "eval is not a function here: {error}");
+}
+
+#[test]
+fn a_timer_naming_no_function_says_so() {
+    let run = start("fn on_start() { after(1, \"tock\"); }", Mode::TcpClient);
+    let error = failure(next(&run));
+    assert!(error.message.contains("no function tock()"), "{error}");
+}
+
+#[test]
+fn state_that_only_grows_is_stopped() {
+    // Map keys are not counted by Rhai's own limits: the state measured after each call is.
+    let source = r#"
+        fn on_message(peer, data) {
+            let key = "k";
+            key.pad(500000, "x");
+            this.n = (this.n ?? 0) + 1;
+            for i in 0..40 { this[`${key}${this.n}/${i}`] = 1; }
+        }
+    "#;
+    let mut run = start(source, Mode::TcpClient);
+    for _ in 0..10 {
+        run.feed(message(1, None, b"x"));
+    }
+    let error = failure(next(&run));
+    assert!(error.message.contains("keeps more than 64 MiB"), "{error}");
+}
+
+#[test]
+fn deep_nesting_ends_with_a_message() {
+    let source = "fn on_message(peer, data) { let a = []; loop { a = [a]; } }";
+    let mut run = start(source, Mode::TcpClient);
+    run.feed(message(1, None, b"x"));
+    let error = failure(next(&run));
+    assert!(!error.message.is_empty(), "{error}");
+}
+
+#[test]
+fn later_sends_are_bounded_in_bytes() {
+    let source = r#"
+        fn on_message(peer, data) {
+            let big = blob(1000000);
+            for i in 0..20 { peer.send_later(60000, big); }
+        }
+    "#;
+    let mut run = start(source, Mode::TcpClient);
+    run.feed(message(1, None, b"x"));
+    let error = failure(next(&run));
+    assert!(error.message.contains("more than 16 MiB"), "{error}");
+    assert_eq!(error.line, Some(4), "{error}");
+}
+
+#[test]
+fn the_examples_survive_what_peers_may_send() {
+    let noise = vec![b'A'; 5000];
+    let zero_length = [0, 1, 0, 0, 0, 0, 9, 3];
+    for (name, source) in EXAMPLES {
+        let mut run = start(source, Mode::TcpServer);
+        run.feed(ScriptInput::Connected(peer(1, Some(1))));
+        run.feed(message(1, Some(1), &zero_length));
+        run.feed(message(1, Some(1), &noise));
+        run.feed(message(1, Some(1), &[0xFF; 3]));
+        run.close_inputs();
+        loop {
+            match next(&run) {
+                ScriptOutput::Ended(end) => {
+                    assert_eq!(end, ScriptEnd::Stopped, "{name}");
+                    break;
+                }
+                ScriptOutput::Command(_) | ScriptOutput::Say(_) => {}
+            }
+        }
+    }
+}

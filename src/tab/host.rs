@@ -96,6 +96,8 @@ enum Missed {
     Unsent,
     /// Messages it was too far behind to be given.
     Behind(u64),
+    /// The script itself: its thread ended without saying how.
+    Vanished,
 }
 
 /// What the host woke up for.
@@ -167,8 +169,10 @@ impl Host {
             Wait::Event(event) => self.take_batch(event),
             Wait::Request(request) => self.held = Some(Held::Request(request)),
             Wait::Script(output) => self.take_script(output),
+            // Its thread ended without saying how: say it failed.
             Wait::ScriptGone => {
                 self.script.stop();
+                self.held = Some(Held::ScriptMissed(Missed::Vanished));
             }
             Wait::Timeout => {}
             Wait::WorkerEnded => self.worker_gone(),
@@ -320,13 +324,23 @@ impl Host {
             Some(Held::ScriptMissed(missed)) => {
                 session.absorb(&mut self.stage);
                 let language = session.language();
-                let text = match missed {
+                let outputs = &self.outputs;
+                let keep = |entry: &_| outputs.keep(entry);
+                let text = |missed| match missed {
                     Missed::Unsent => tr!(language, "script.unsent"),
                     Missed::Behind(count) => tr!(language, "script.behind", count = count),
+                    Missed::Vanished => tr!(language, "script.vanished"),
                 };
-                let outputs = &self.outputs;
-                let kind = EntryKind::Error(text.into_owned());
-                session.note(kind, |entry| outputs.keep(entry));
+                if let Missed::Vanished = missed {
+                    let error = crate::script::ScriptError {
+                        line: None,
+                        column: None,
+                        message: text(missed).into_owned(),
+                    };
+                    scripting::ended(&mut session, ScriptEnd::Failed(error), keep);
+                } else {
+                    session.note(EntryKind::Error(text(missed).into_owned()), keep);
+                }
             }
             None => session.absorb(&mut self.stage),
         }
@@ -346,6 +360,11 @@ impl Host {
                 | EventKind::Warning(_)
         );
         let ended = matches!(event.kind, EventKind::Closed(_));
+        // What the peer's frame held when it left is a message of its own: the script has
+        // it before it hears the peer has gone.
+        let mark = self.stage.mark();
+        self.stage.ahead_of(&event);
+        self.script.messages(&self.stage, &session.clients, mark);
         self.script.event(&event.kind);
         let outputs = &self.outputs;
         session.apply(&mut self.stage, event, |entry| outputs.keep(entry));

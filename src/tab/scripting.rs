@@ -32,7 +32,7 @@ impl Scripting {
         let started = if mode == Mode::Relay {
             Err(tr!(language, "script.not_in_relay").into_owned())
         } else {
-            let spawned = self.start(setup);
+            let spawned = self.start(setup, &session.clients);
             spawned
                 .map_err(|error| tr!(language, "events.worker_failed", error = error).into_owned())
         };
@@ -53,14 +53,19 @@ impl Scripting {
         }
     }
 
-    fn start(&mut self, setup: ScriptSetup) -> std::io::Result<()> {
+    /// Starts the script, telling it first of the connections already up: a TCP client's
+    /// server, or a TCP server's `clients`.
+    fn start(&mut self, setup: ScriptSetup, clients: &Clients) -> std::io::Result<()> {
         self.run = None;
-        let run = script::spawn(setup)?;
-        // A script started while a TCP client is connected hears of that connection first.
-        self.run = Some(run);
-        if let (Some(run), Some(server)) = (&mut self.run, self.server) {
-            run.feed(ScriptInput::Connected(server));
+        let mut run = script::spawn(setup)?;
+        let up = clients.iter().map(|client| ScriptPeer {
+            addr: client.peer,
+            client: Some(client.id),
+        });
+        for peer in self.server.into_iter().chain(up) {
+            run.feed(ScriptInput::Connected(peer));
         }
+        self.run = Some(run);
         Ok(())
     }
 
