@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
@@ -39,8 +39,13 @@ pub const HANDLER_MEMORY_LIMIT: u64 = 512 * 1024 * 1024;
 /// What a script may keep from call to call (`this` and every `peer.state`), in bytes.
 pub const STATE_LIMIT: usize = 64 * 1024 * 1024;
 
-/// What waits for a script at most; past it, what arrives is not given to it (and counted).
+/// Messages waiting for a script past which its tab takes no more from the socket (as when a
+/// file is behind): the sender is slowed, nothing is lost. A handler ends within the time
+/// limit, so this holds the socket back for a slow script, never for ever.
 pub const INPUT_LIMIT: usize = 4096;
+
+/// The same, in bytes.
+pub const INPUT_BYTES_LIMIT: usize = 1024 * 1024;
 
 /// A script's sends and prints waiting for the host at most; the script waits past it.
 const OUTPUT_LIMIT: usize = 256;
@@ -177,22 +182,55 @@ pub struct ScriptRun {
     inputs: Sender<ScriptInput>,
     outputs: Receiver<ScriptOutput>,
     stop: Arc<AtomicBool>,
-    /// Inputs not given to the script because it was behind, not yet said.
-    dropped: u64,
+    /// What waits for the script.
+    backlog: Arc<Backlog>,
 }
 
-impl ScriptRun {
-    /// Hands the script `input` without waiting: a script that is behind does not get it.
-    pub fn feed(&mut self, input: ScriptInput) {
-        match self.inputs.try_send(input) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => {}
-            Err(TrySendError::Full(_)) => self.dropped += 1,
+/// Inputs handed to a script and not yet taken by it: counted in and out, so that the host
+/// can stop taking from the socket while the script is behind.
+#[derive(Default)]
+pub(crate) struct Backlog {
+    inputs: std::sync::atomic::AtomicUsize,
+    bytes: std::sync::atomic::AtomicUsize,
+}
+
+impl Backlog {
+    fn size(input: &ScriptInput) -> usize {
+        match input {
+            ScriptInput::Message { bytes, .. } => bytes.len(),
+            _ => 0,
         }
     }
 
-    /// How many inputs were not given to the script since the last call.
-    pub fn take_dropped(&mut self) -> u64 {
-        std::mem::take(&mut self.dropped)
+    fn add(&self, input: &ScriptInput) {
+        self.inputs.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(Self::size(input), Ordering::Relaxed);
+    }
+
+    pub(crate) fn taken(&self, input: &ScriptInput) {
+        self.inputs.fetch_sub(1, Ordering::Relaxed);
+        self.bytes.fetch_sub(Self::size(input), Ordering::Relaxed);
+    }
+
+    fn is_full(&self) -> bool {
+        self.inputs.load(Ordering::Relaxed) >= INPUT_LIMIT
+            || self.bytes.load(Ordering::Relaxed) >= INPUT_BYTES_LIMIT
+    }
+}
+
+impl ScriptRun {
+    /// Hands the script `input` without waiting. Past [`INPUT_LIMIT`] waiting, the caller
+    /// is to take no more from the socket ([`Self::is_behind`]).
+    pub fn feed(&self, input: ScriptInput) {
+        self.backlog.add(&input);
+        if let Err(crossbeam_channel::SendError(input)) = self.inputs.send(input) {
+            self.backlog.taken(&input);
+        }
+    }
+
+    /// Whether the script has fallen behind: its tab takes no more from the socket for now.
+    pub fn is_behind(&self) -> bool {
+        self.backlog.is_full()
     }
 
     /// What the script asks, as it comes.
@@ -224,7 +262,11 @@ impl Drop for ScriptRun {
 /// `on_start`, then its handlers as inputs come and its timers fall due. A compile error ends
 /// it at once, as [`ScriptOutput::Ended`].
 pub fn spawn(setup: ScriptSetup) -> std::io::Result<ScriptRun> {
-    let (inputs, taken) = crossbeam_channel::bounded(INPUT_LIMIT);
+    // Unbounded as a channel, bounded by its backlog: the host takes no more from the socket
+    // while the script is behind, so at most one batch of the host's lies past the limit.
+    let (inputs, taken) = crossbeam_channel::unbounded();
+    let backlog = Arc::new(Backlog::default());
+    let taking = Arc::clone(&backlog);
     let (said, outputs) = crossbeam_channel::bounded(OUTPUT_LIMIT);
     let stop = Arc::new(AtomicBool::new(false));
     let stopping = Arc::clone(&stop);
@@ -233,12 +275,12 @@ pub fn spawn(setup: ScriptSetup) -> std::io::Result<ScriptRun> {
         // Rhai recurses into nested values (to drop them, say): room for the deepest its
         // limits allow.
         .stack_size(64 * 1024 * 1024)
-        .spawn(move || runner::run(&setup, &taken, &said, &stopping))?;
+        .spawn(move || runner::run(&setup, &taken, &taking, &said, &stopping))?;
     Ok(ScriptRun {
         inputs,
         outputs,
         stop,
-        dropped: 0,
+        backlog,
     })
 }
 

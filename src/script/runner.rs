@@ -36,6 +36,7 @@ enum Halt {
 pub(super) fn run(
     setup: &ScriptSetup,
     taken: &Receiver<ScriptInput>,
+    backlog: &super::Backlog,
     said: &Sender<ScriptOutput>,
     stop: &Arc<AtomicBool>,
 ) {
@@ -43,7 +44,7 @@ pub(super) fn run(
     // A panic in the engine or a native function ends the script with a message, not in
     // silence.
     let ran = catch_unwind(AssertUnwindSafe(|| match Runner::start(setup, &outbox) {
-        Ok(mut runner) => runner.serve(taken),
+        Ok(mut runner) => runner.serve(taken, backlog),
         Err(halt) => halt,
     }));
     let end = match ran {
@@ -141,7 +142,7 @@ impl Runner {
 
     /// Serves inputs and timers until stopped, or until a handler fails. Timers that are due
     /// run before the next input, so a steady stream of inputs does not starve them.
-    fn serve(&mut self, taken: &Receiver<ScriptInput>) -> Halt {
+    fn serve(&mut self, taken: &Receiver<ScriptInput>, backlog: &super::Backlog) -> Halt {
         loop {
             if self.outbox.stopped() {
                 return Halt::Stopped;
@@ -152,7 +153,10 @@ impl Runner {
             let next_at = self.outbox.timers.borrow().next_at();
             let far = Instant::now() + Duration::from_secs(3600);
             let result = match taken.recv_deadline(next_at.unwrap_or(far)) {
-                Ok(input) => self.take(input),
+                Ok(input) => {
+                    backlog.taken(&input);
+                    self.take(input)
+                }
                 Err(RecvTimeoutError::Timeout) => Ok(()),
                 Err(RecvTimeoutError::Disconnected) => return Halt::Stopped,
             };

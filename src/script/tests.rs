@@ -74,7 +74,7 @@ fn a_message_is_answered_to_its_sender_in_each_mode() {
         ),
     ];
     for (mode, client, target) in cases {
-        let mut run = start(source, mode);
+        let run = start(source, mode);
         run.feed(message(4000, client, b"ping"));
         let (bytes, to, origin) = sent(next(&run));
         assert_eq!(bytes, b"ping!", "{mode:?}");
@@ -86,7 +86,7 @@ fn a_message_is_answered_to_its_sender_in_each_mode() {
 #[test]
 fn text_is_read_and_written_in_the_tab_encoding() {
     let source = r#"fn on_message(peer, data) { peer.send(`收到：${text(data)}`); }"#;
-    let mut run = start_in(source, Mode::TcpClient, TextEncoding::Gbk);
+    let run = start_in(source, Mode::TcpClient, TextEncoding::Gbk);
     let gbk_hello = TextEncoding::Gbk.encode("你好").unwrap().into_owned();
     run.feed(message(1, None, &gbk_hello));
     let (bytes, _, origin) = sent(next(&run));
@@ -105,7 +105,7 @@ fn state_is_kept_per_tab_and_per_peer() {
         }
         fn on_disconnect(peer) { print(`${peer} left after ${peer.state.count}`); }
     "#;
-    let mut run = start(source, Mode::TcpServer);
+    let run = start(source, Mode::TcpServer);
     let mut replies = Vec::new();
     for client in [1, 2, 1, 1] {
         run.feed(message(5000 + client as u16, Some(client), b"x"));
@@ -134,7 +134,7 @@ fn a_compile_error_names_its_line_and_column() {
 #[test]
 fn a_runtime_error_names_the_line_in_the_function_it_happened_in() {
     let source = "fn on_message(peer, data) {\n  helper(data);\n}\nfn helper(data) {\n  let n = u16_be(data, 10);\n}";
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     run.feed(message(1, None, b"abc"));
     let error = failure(next(&run));
     assert_eq!(error.line, Some(5), "{error}");
@@ -150,7 +150,7 @@ fn a_handler_with_the_wrong_parameters_is_refused_at_start() {
 
 #[test]
 fn an_endless_loop_is_stopped_with_a_message() {
-    let mut run = start("fn on_message(peer, data) { loop { } }", Mode::TcpClient);
+    let run = start("fn on_message(peer, data) { loop { } }", Mode::TcpClient);
     run.feed(message(1, None, b"x"));
     let error = failure(next(&run));
     // Rhai knows no position for a stop from outside: the message names the handler.
@@ -167,7 +167,7 @@ fn a_huge_allocation_is_refused() {
         "fn on_message(peer, data) { let s = \"x\"; loop { s += s; } }",
         "fn on_message(peer, data) { this.all = []; loop { this.all.push(blob(100000)); } }",
     ] {
-        let mut run = start(source, Mode::TcpClient);
+        let run = start(source, Mode::TcpClient);
         run.feed(message(1, None, b"x"));
         let error = failure(next(&run));
         assert!(error.message.contains("too large"), "{source}: {error}");
@@ -176,7 +176,7 @@ fn a_huge_allocation_is_refused() {
 
 #[test]
 fn stop_ends_a_running_handler() {
-    let mut run = start("fn on_message(peer, data) { loop { } }", Mode::TcpClient);
+    let run = start("fn on_message(peer, data) { loop { } }", Mode::TcpClient);
     run.feed(message(1, None, b"x"));
     run.stop();
     assert_eq!(next(&run), ScriptOutput::Ended(ScriptEnd::Stopped));
@@ -194,7 +194,7 @@ fn timers_repeat_until_cancelled_and_later_sends_wait() {
         fn once() { print("once"); }
         fn on_message(peer, data) { peer.send_later(20, "later"); peer.send("now"); }
     "#;
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     let mut said = Vec::new();
     for _ in 0..4 {
         said.push(match next(&run) {
@@ -225,7 +225,7 @@ fn helpers_read_and_write_what_device_protocols_need() {
             print(text(bytes("温度", "gbk"), "gbk"));
         }
     "#;
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     run.feed(message(1, None, &[1, 2, 4]));
     let mut lines = Vec::new();
     for _ in 0..5 {
@@ -244,7 +244,7 @@ fn helpers_read_and_write_what_device_protocols_need() {
 
 #[test]
 fn the_modbus_example_reads_and_writes_registers() {
-    let mut run = start(EXAMPLES[0].1, Mode::TcpServer);
+    let run = start(EXAMPLES[0].1, Mode::TcpServer);
     assert!(matches!(next(&run), ScriptOutput::Say(_)));
     // Write 0x0102 to register 5 (function 6), then read registers 4..6 (function 3), the
     // two requests in one read and the second split over two.
@@ -319,7 +319,7 @@ fn state_that_only_grows_is_stopped() {
             for i in 0..40 { this[`${key}${this.n}/${i}`] = 1; }
         }
     "#;
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     for _ in 0..10 {
         run.feed(message(1, None, b"x"));
     }
@@ -330,7 +330,7 @@ fn state_that_only_grows_is_stopped() {
 #[test]
 fn deep_nesting_ends_with_a_message() {
     let source = "fn on_message(peer, data) { let a = []; loop { a = [a]; } }";
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     run.feed(message(1, None, b"x"));
     let error = failure(next(&run));
     assert!(!error.message.is_empty(), "{error}");
@@ -344,7 +344,7 @@ fn later_sends_are_bounded_in_bytes() {
             for i in 0..20 { peer.send_later(60000, big); }
         }
     "#;
-    let mut run = start(source, Mode::TcpClient);
+    let run = start(source, Mode::TcpClient);
     run.feed(message(1, None, b"x"));
     let error = failure(next(&run));
     assert!(error.message.contains("more than 16 MiB"), "{error}");

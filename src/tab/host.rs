@@ -94,8 +94,6 @@ enum Held {
 enum Missed {
     /// A send with no session open.
     Unsent,
-    /// Messages it was too far behind to be given.
-    Behind(u64),
     /// The script itself: its thread ended without saying how.
     Vanished,
 }
@@ -145,14 +143,11 @@ impl Host {
                 return true;
             }
         }
-        let missed = self.script.take_dropped();
-        if missed > 0 {
-            self.held = Some(Held::ScriptMissed(Missed::Behind(missed)));
-            return true;
-        }
         let queued = self.worker.as_ref().map_or(0, Worker::queued_bytes);
         self.shared.set_queued_bytes(queued);
-        let files_full = self.outputs.full_backlog().is_some();
+        // A file or the script behind: take nothing until they catch up, so the worker stops
+        // reading.
+        let held_back = self.outputs.full_backlog().is_some() || self.script.is_behind();
         let due = self.frame_due();
         let now = Instant::now();
         // Idle, it sleeps until an event or a request comes: nothing else needs it.
@@ -160,11 +155,11 @@ impl Host {
         if !self.stage.is_empty() {
             deadline = deadline.min(now + HAND_OVER_RETRY);
         }
-        if files_full {
+        if held_back {
             // Take nothing until they have room, so the worker stops reading.
             deadline = deadline.min(now + BACKLOG_CHECK);
         }
-        let take_events = !files_full && self.stage.staged_bytes() < STAGE_LIMIT;
+        let take_events = !held_back && self.stage.staged_bytes() < STAGE_LIMIT;
         match self.wait(take_events, deadline) {
             Wait::Event(event) => self.take_batch(event),
             Wait::Request(request) => self.held = Some(Held::Request(request)),
@@ -278,6 +273,7 @@ impl Host {
             if Instant::now() >= until
                 || self.stage.staged_bytes() >= STAGE_LIMIT
                 || outputs.full_backlog().is_some()
+                || self.script.is_behind()
             {
                 break;
             }
@@ -328,7 +324,6 @@ impl Host {
                 let keep = |entry: &_| outputs.keep(entry);
                 let text = |missed| match missed {
                     Missed::Unsent => tr!(language, "script.unsent"),
-                    Missed::Behind(count) => tr!(language, "script.behind", count = count),
                     Missed::Vanished => tr!(language, "script.vanished"),
                 };
                 if let Missed::Vanished = missed {

@@ -57,7 +57,7 @@ impl Scripting {
     /// server, or a TCP server's `clients`.
     fn start(&mut self, setup: ScriptSetup, clients: &Clients) -> std::io::Result<()> {
         self.run = None;
-        let mut run = script::spawn(setup)?;
+        let run = script::spawn(setup)?;
         let up = clients.iter().map(|client| ScriptPeer {
             addr: client.peer,
             client: Some(client.id),
@@ -79,15 +79,15 @@ impl Scripting {
         self.run.as_ref().map(ScriptRun::outputs)
     }
 
-    /// Inputs the script was too far behind to be given, since the last call.
-    pub fn take_dropped(&mut self) -> u64 {
-        self.run.as_mut().map_or(0, ScriptRun::take_dropped)
+    /// Whether the script is behind: the host takes no more from the socket for now.
+    pub fn is_behind(&self) -> bool {
+        self.run.as_ref().is_some_and(ScriptRun::is_behind)
     }
 
     /// Hands the script the received messages `stage` shows from `mark` on, each with who
     /// sent it (a TCP server's client, from `clients`).
     pub fn messages(&mut self, stage: &Stage, clients: &Clients, mark: usize) {
-        let Some(run) = &mut self.run else { return };
+        let Some(run) = &self.run else { return };
         for entry in stage.shown_since(mark) {
             let Some(addr) = entry.peer else { continue };
             let client = match stage.mode() {
@@ -130,7 +130,7 @@ impl Scripting {
             },
             _ => return,
         };
-        if let Some(run) = &mut self.run {
+        if let Some(run) = &self.run {
             run.feed(input);
         }
     }

@@ -151,3 +151,34 @@ fn a_runaway_script_is_stopped_while_sends_and_the_log_go_on() {
         "every byte taken in"
     );
 }
+
+#[test]
+fn a_burst_of_requests_is_answered_one_by_one_none_dropped() {
+    // 20,000 requests in one write, framed at 4 bytes: far more than a script is handed at
+    // once. The tab takes no more from the socket while the script is behind.
+    let source = "fn on_message(peer, data) { if text(data) == \"PING\" { peer.send(\"PONG\"); } }";
+    let (mut harness, mut client) = serving(source);
+    let tab = harness.state_mut().tab_mut(Mode::TcpServer);
+    tab.edit_settings(|settings| {
+        settings.framing.kind = sockscope::tab::FramingKind::FixedLength;
+        settings.framing.length = "4".to_owned();
+    });
+    let wake: sockscope::tab::Wake = std::sync::Arc::new(|| {});
+    tab.handle(sockscope::tab::TabAction::ApplyFraming, &wake);
+    harness.step();
+    let count = 20_000;
+    let mut writer = client.try_clone().expect("a second handle");
+    let writing = std::thread::spawn(move || writer.write_all(&b"PING".repeat(count)));
+    let reading = std::thread::spawn(move || {
+        let mut replies = vec![0; count * 4];
+        std::io::Read::read_exact(&mut client, &mut replies).map(|()| replies)
+    });
+    step_until(&mut harness, "every reply", |_| reading.is_finished());
+    let replies = reading.join().expect("the reader").expect("every reply");
+    writing.join().expect("the writer").expect("written");
+    assert!(replies.chunks(4).all(|chunk| chunk == b"PONG"));
+    assert_eq!(
+        script_state(&harness, Mode::TcpServer),
+        ScriptState::Running
+    );
+}
