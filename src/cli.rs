@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use crate::codec::TextEncoding;
+use crate::codec::{ByteOrder, Checksum, TextEncoding};
 use crate::export::LogFormat;
 use crate::i18n::{Language, tr};
 use crate::net::{Fingerprint, RemoteTarget, Verify};
@@ -178,6 +178,41 @@ pub struct Cli {
     /// timers (examples/scripts/).
     #[arg(long, value_name = "FILE", value_parser = parse_script, requires = "preset", conflicts_with_all = ["relay", "relay_udp"])]
     pub script: Option<ScriptStart>,
+
+    /// --headless: how stdin is sent: bytes as they come (default), or each line as a
+    /// message, as text (escapes read) or hex, with --append and --checksum.
+    #[arg(long, value_name = "bytes|text|hex", value_parser = parse_stdin, requires = "headless")]
+    pub stdin: Option<StdinMode>,
+
+    /// What the send box appends to each message (--send, stdin lines): crlf, lf, or hex
+    /// bytes (03, "0D 0A").
+    #[arg(long, value_name = "crlf|lf|HEX", value_parser = parse_append, requires = "preset")]
+    pub append: Option<AppendStart>,
+
+    /// The checksum after each message (--send, stdin lines): sum8, xor8, crc16-modbus,
+    /// crc16-ccitt or crc32, in its usual byte order or ,be / ,le.
+    #[arg(long, value_name = "NAME[,be|le]", value_parser = parse_checksum, requires = "preset")]
+    pub checksum: Option<(Checksum, ByteOrder)>,
+}
+
+/// `--stdin`: how what comes on stdin is sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StdinMode {
+    /// Bytes as they come, as `nc` sends them.
+    #[default]
+    Bytes,
+    /// Each line a message, text with escapes read.
+    Text,
+    /// Each line a message, in hex.
+    Hex,
+}
+
+/// `--append`: a line end, or bytes in hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppendStart {
+    CrLf,
+    Lf,
+    Hex(String),
 }
 
 /// `--script FILE`: the file, read as the command line is.
@@ -185,6 +220,54 @@ pub struct Cli {
 pub struct ScriptStart {
     pub path: PathBuf,
     pub source: String,
+}
+
+fn parse_stdin(text: &str) -> Result<StdinMode, String> {
+    match text.trim() {
+        "bytes" => Ok(StdinMode::Bytes),
+        "text" => Ok(StdinMode::Text),
+        "hex" => Ok(StdinMode::Hex),
+        other => Err(format!("expected bytes, text or hex, not '{other}'")),
+    }
+}
+
+fn parse_append(text: &str) -> Result<AppendStart, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "crlf" => Ok(AppendStart::CrLf),
+        "lf" => Ok(AppendStart::Lf),
+        hex => match crate::codec::parse_hex(hex) {
+            Ok(bytes) if !bytes.is_empty() => Ok(AppendStart::Hex(hex.to_owned())),
+            _ => Err(format!(
+                "expected crlf, lf or hex bytes (03, \"0D 0A\"), not '{text}'"
+            )),
+        },
+    }
+}
+
+fn parse_checksum(text: &str) -> Result<(Checksum, ByteOrder), String> {
+    let (name, order) = match text.trim().split_once(',') {
+        Some((name, order)) => (name, Some(order.trim())),
+        None => (text.trim(), None),
+    };
+    let checksum = match name.to_ascii_lowercase().as_str() {
+        "sum8" => Checksum::Sum8,
+        "xor8" => Checksum::Xor8,
+        "crc16-modbus" => Checksum::Crc16Modbus,
+        "crc16-ccitt" => Checksum::Crc16CcittFalse,
+        "crc32" => Checksum::Crc32,
+        _ => {
+            return Err(format!(
+                "expected sum8, xor8, crc16-modbus, crc16-ccitt or crc32, not '{name}'"
+            ));
+        }
+    };
+    let order = match order {
+        None => checksum.usual_order(),
+        Some("be") => ByteOrder::BigEndian,
+        Some("le") => ByteOrder::LittleEndian,
+        Some(other) => return Err(format!("expected be or le after the comma, not '{other}'")),
+    };
+    Ok((checksum, order))
 }
 
 /// `--repeat MS[,COUNT]`.
@@ -206,6 +289,8 @@ pub struct HeadlessStart {
     pub count: Option<u64>,
     /// End after this long.
     pub timeout: Option<std::time::Duration>,
+    /// How stdin is sent.
+    pub stdin: StdinMode,
 }
 
 impl Cli {
@@ -269,6 +354,9 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("count", tr!(lang, "cli.count")),
         ("timeout", tr!(lang, "cli.timeout")),
         ("script", tr!(lang, "cli.script")),
+        ("stdin", tr!(lang, "cli.stdin")),
+        ("append", tr!(lang, "cli.append")),
+        ("checksum", tr!(lang, "cli.checksum")),
     ];
     let command = Cli::command().about(tr!(lang, "cli.about").into_owned());
     helps.into_iter().fold(command, |command, (id, help)| {
@@ -305,6 +393,9 @@ pub struct StartOptions {
     pub headless: Option<HeadlessStart>,
     /// The preset's tab runs this script.
     pub script: Option<ScriptStart>,
+    /// What the send box appends, and its checksum.
+    pub append: Option<AppendStart>,
+    pub checksum: Option<(Checksum, ByteOrder)>,
 }
 
 impl Default for StartOptions {
@@ -326,6 +417,8 @@ impl Default for StartOptions {
             frame_report: None,
             headless: None,
             script: None,
+            append: None,
+            checksum: None,
         }
     }
 }
@@ -446,8 +539,11 @@ impl From<Cli> for StartOptions {
                 repeat: cli.repeat,
                 count: cli.count,
                 timeout: cli.timeout.map(std::time::Duration::from_secs_f64),
+                stdin: cli.stdin.unwrap_or_default(),
             }),
             script: cli.script,
+            append: cli.append,
+            checksum: cli.checksum,
         }
     }
 }

@@ -13,14 +13,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender, TryRecvError};
 
 use crate::app::start_options::{display_options, fill_preset};
-use crate::cli::{HeadlessStart, StartOptions};
+use crate::cli::{HeadlessStart, StartOptions, StdinMode};
 use crate::codec::PayloadFormat;
 use crate::export::Recorder;
 use crate::i18n::Language;
 use crate::net::{CloseReason, NetError};
 use crate::session::Status;
 use crate::tab::payloads::Payload;
-use crate::tab::{Tab, TabAction, TabSettings, Wake};
+use crate::tab::{SendFields, Tab, TabAction, TabSettings, Wake};
 
 /// How long ending waits for the session to close and its last entries to reach the files.
 const FINISH_WAIT: Duration = Duration::from_secs(2);
@@ -80,10 +80,11 @@ pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
     }
     let stop = Arc::new(AtomicBool::new(false));
     stop_on_signal(&stop, &wake);
-    let stdin = read_stdin(&wake);
+    let stdin = read_stdin(&wake, start.stdin);
     tab.handle(TabAction::Start, &wake);
     let plan = Plan::new(start);
-    let ended = serve(&mut tab, &wake, (&woken, &stdin), (&stop, &closed), plan);
+    let input = (&woken, &stdin, start.stdin);
+    let ended = serve(&mut tab, &wake, input, (&stop, &closed), plan);
     finish(&mut tab, recorder, &wake);
     ExitCode::from(match ended {
         Ended::Closed(reason) => code_of(&reason),
@@ -103,7 +104,7 @@ pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
 fn serve(
     tab: &mut Tab,
     wake: &Wake,
-    (woken, stdin): (&Receiver<()>, &Receiver<Vec<u8>>),
+    (woken, stdin, stdin_mode): (&Receiver<()>, &Receiver<Vec<u8>>, StdinMode),
     (stop, closed): (&AtomicBool, &AtomicBool),
     mut plan: Plan,
 ) -> Ended {
@@ -135,12 +136,9 @@ fn serve(
                     break;
                 }
             };
-            let payload = Payload {
-                text: crate::codec::to_hex(&chunk),
-                format: PayloadFormat::Hex,
-                send: tab.settings().send.clone(),
-            };
-            tab.handle(TabAction::SendPayload("stdin".to_owned(), payload), wake);
+            if let Some(payload) = stdin_payload(stdin_mode, &chunk, &tab.settings().send) {
+                tab.handle(TabAction::SendPayload("stdin".to_owned(), payload), wake);
+            }
         }
         let session = tab.session();
         // Nothing more to send and the peer is done sending: over, as for `nc -N`.
@@ -271,9 +269,39 @@ fn stop_on_signal(stop: &Arc<AtomicBool>, wake: &Wake) {
     }
 }
 
-/// Reads stdin on a thread of its own, a chunk at a time as it comes; the channel closes at
-/// its end.
-fn read_stdin(wake: &Wake) -> Receiver<Vec<u8>> {
+/// What to send for a piece of stdin (`--stdin`): bytes as they came (no append, no checksum),
+/// or a line as the send box would send it, text with escapes or hex, with the send box's
+/// append and checksum. An empty line sends only what is appended, if anything.
+fn stdin_payload(mode: StdinMode, piece: &[u8], send: &SendFields) -> Option<Payload> {
+    let (text, format) = match mode {
+        StdinMode::Bytes => {
+            return Some(Payload {
+                text: crate::codec::to_hex(piece),
+                format: PayloadFormat::Hex,
+                send: SendFields::default(),
+            });
+        }
+        StdinMode::Text => (String::from_utf8_lossy(piece), PayloadFormat::Text),
+        StdinMode::Hex => (String::from_utf8_lossy(piece), PayloadFormat::Hex),
+    };
+    let appends = send.append != crate::tab::Append::Nothing;
+    if text.trim().is_empty() && (format == PayloadFormat::Hex || !appends) {
+        return None;
+    }
+    let send = SendFields {
+        escapes: true,
+        ..send.clone()
+    };
+    Some(Payload {
+        text: text.into_owned(),
+        format,
+        send,
+    })
+}
+
+/// Reads stdin on a thread of its own as it comes: chunks for `--stdin bytes`, else a line at
+/// a time, without its line end. The channel closes at its end.
+fn read_stdin(wake: &Wake, mode: StdinMode) -> Receiver<Vec<u8>> {
     let (chunks, read): (Sender<Vec<u8>>, Receiver<Vec<u8>>) =
         crossbeam_channel::bounded(STDIN_QUEUE);
     let wake = Arc::clone(wake);
@@ -281,6 +309,9 @@ fn read_stdin(wake: &Wake) -> Receiver<Vec<u8>> {
         .name("stdin".to_owned())
         .spawn(move || {
             let mut stdin = std::io::stdin().lock();
+            if mode != StdinMode::Bytes {
+                return read_lines(&mut stdin, &chunks, &wake);
+            }
             let mut buffer = vec![0; 64 * 1024];
             loop {
                 match stdin.read(&mut buffer) {
@@ -298,4 +329,27 @@ fn read_stdin(wake: &Wake) -> Receiver<Vec<u8>> {
         eprintln!("sockscope: cannot read stdin: {error}");
     }
     read
+}
+
+/// Sends each line of `stdin` (its `\n` or `\r\n` taken off) until it ends; a last line with
+/// no line end counts too.
+fn read_lines(stdin: &mut impl std::io::BufRead, lines: &Sender<Vec<u8>>, wake: &Wake) {
+    loop {
+        let mut line = Vec::new();
+        match stdin.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                }
+                if lines.send(line).is_err() {
+                    return;
+                }
+                wake();
+            }
+        }
+    }
 }

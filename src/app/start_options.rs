@@ -100,12 +100,34 @@ pub(crate) fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
         tab.edit_settings(|settings| settings.capture.raw_path = path);
         tab.handle(TabAction::ToggleRawCapture, wake);
     }
+    if options.append.is_some() || options.checksum.is_some() {
+        tab.edit_settings(|settings| fill_send(&mut settings.send, options));
+    }
     if let Some(script) = &options.script {
         tab.edit_settings(|settings| {
             settings.script.source.clone_from(&script.source);
             settings.script.path = script.path.display().to_string();
         });
         tab.handle(TabAction::RunScript, wake);
+    }
+}
+
+/// `--append` and `--checksum` into the send box's options.
+fn fill_send(send: &mut crate::tab::SendFields, options: &StartOptions) {
+    use crate::cli::AppendStart;
+    use crate::tab::Append;
+    match &options.append {
+        Some(AppendStart::CrLf) => send.append = Append::CrLf,
+        Some(AppendStart::Lf) => send.append = Append::Lf,
+        Some(AppendStart::Hex(hex)) => {
+            send.append = Append::Custom;
+            send.custom_hex.clone_from(hex);
+        }
+        None => {}
+    }
+    if let Some((checksum, order)) = options.checksum {
+        send.checksum = checksum;
+        send.order = order;
     }
 }
 

@@ -313,3 +313,49 @@ fn headless_takes_its_send_repeat_count_and_timeout() {
         "--count is headless's"
     );
 }
+
+#[test]
+fn reads_the_send_box_options_and_stdin_modes() {
+    let cli = Cli::try_parse_from([
+        "sockscope",
+        "--tcp-client",
+        "127.0.0.1:502",
+        "--headless",
+        "--stdin",
+        "hex",
+        "--append",
+        "0D 0A",
+        "--checksum",
+        "crc16-modbus,be",
+    ])
+    .unwrap();
+    let options = StartOptions::from(cli);
+    assert_eq!(options.append, Some(AppendStart::Hex("0d 0a".to_owned())));
+    assert_eq!(
+        options.checksum,
+        Some((Checksum::Crc16Modbus, ByteOrder::BigEndian))
+    );
+    assert_eq!(options.headless.unwrap().stdin, StdinMode::Hex);
+    // Each checksum in its usual order when none is named: Modbus low byte first.
+    assert_eq!(
+        parse_checksum("crc16-modbus"),
+        Ok((Checksum::Crc16Modbus, ByteOrder::LittleEndian))
+    );
+    assert_eq!(
+        parse_checksum("crc32"),
+        Ok((Checksum::Crc32, ByteOrder::BigEndian))
+    );
+    assert_eq!(parse_append("CRLF"), Ok(AppendStart::CrLf));
+    for bad in ["crc99", "sum8,middle"] {
+        assert!(parse_checksum(bad).is_err(), "{bad}");
+    }
+    for bad in ["", "0G", "cr"] {
+        assert!(parse_append(bad).is_err(), "{bad}");
+    }
+    assert!(parse_stdin("lines").is_err());
+    // --stdin needs --headless; --append needs a preset.
+    assert!(
+        Cli::try_parse_from(["sockscope", "--tcp-server", "0.0.0.0:1", "--stdin", "text"]).is_err()
+    );
+    assert!(Cli::try_parse_from(["sockscope", "--append", "lf"]).is_err());
+}

@@ -354,3 +354,66 @@ fn repeat_sends_count_times_at_its_interval() {
         .count();
     assert_eq!(sent, 3, "three sends logged");
 }
+
+/// A one-connection server on 127.0.0.1 that reads `len` bytes, then closes.
+fn reading_server(len: usize) -> (SocketAddr, std::thread::JoinHandle<Vec<u8>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("its address");
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().expect("the client connects");
+        stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+        let mut got = vec![0; len];
+        stream.read_exact(&mut got).expect("what was sent");
+        got
+    });
+    (addr, server)
+}
+
+#[test]
+fn stdin_lines_go_as_the_send_box_sends_them_with_append_and_checksum() {
+    // Hex lines with the Modbus CRC: a read request, then a blank line (nothing sent).
+    let (addr, got) = reading_server(8);
+    let target = addr.to_string();
+    let args = [
+        "--tcp-client",
+        &target,
+        "--stdin",
+        "hex",
+        "--checksum",
+        "crc16-modbus",
+    ];
+    let output = run_with_input(headless(&args), b"01 03 00 00 00 0A\n\n");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        got.join().expect("the server"),
+        [0x01, 0x03, 0x00, 0x00, 0x00, 0x0A, 0xC5, 0xCD],
+        "the CRC low byte first, as Modbus RTU puts it"
+    );
+    // Text lines with escapes read and CR LF appended: an empty line sends CR LF alone; the
+    // last line needs no line end.
+    let (addr, got) = reading_server(14);
+    let target = addr.to_string();
+    let args = [
+        "--tcp-client",
+        &target,
+        "--stdin",
+        "text",
+        "--append",
+        "crlf",
+    ];
+    let output = run_with_input(headless(&args), b"GET \\x2F\r\n\nBYE");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(got.join().expect("the server"), b"GET /\r\n\r\nBYE\r\n");
+    // A line that is not hex is said on stderr, and nothing is sent.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let target = listener.local_addr().expect("its address").to_string();
+    let args = ["--tcp-client", &target, "--stdin", "hex", "--timeout", "1"];
+    let output = run_with_input(headless(&args), b"01 0G\n");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid hex digit 'G'"), "{stderr}");
+    let (mut client, _) = listener.accept().expect("it connected");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).expect("its end");
+    assert!(rest.is_empty(), "nothing was sent: {rest:?}");
+}
