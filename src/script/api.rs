@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rhai::{Blob, Dynamic, Engine, EvalAltResult, FnPtr};
 
-use super::outbox::{Due, Outbox};
+use super::outbox::{Callee, Due, Outbox};
 use super::{ScriptOutput, ScriptPeer};
 use crate::codec::{self, Checksum, TextEncoding};
 use crate::net::{Command, RemoteTarget, SendOrigin, SendTarget, WrittenIn};
@@ -204,10 +204,11 @@ fn add_timer(outbox: &Outbox, wait: Duration, due: Due) -> Fallible<i64> {
 }
 
 fn register_timers(engine: &mut Engine, outbox: &Rc<Outbox>) {
-    // `every` repeats (every at least a millisecond), `after` runs once.
+    // `every` repeats (every at least a millisecond), `after` runs once; either calls a
+    // function by name, or a closure with what it captured.
     for (name, repeats) in [("every", true), ("after", false)] {
         let tab = Rc::clone(outbox);
-        let timer = move |ms: i64, handler: String| {
+        let timer = move |ms: i64, callee: Callee| {
             let shortest = if repeats {
                 SHORTEST_PERIOD
             } else {
@@ -215,14 +216,19 @@ fn register_timers(engine: &mut Engine, outbox: &Rc<Outbox>) {
             };
             let wait = wait_of(ms, shortest)?;
             let every = repeats.then_some(wait);
-            add_timer(&tab, wait, Due::Call { handler, every })
+            add_timer(&tab, wait, Due::Call { callee, every })
         };
         let named = timer.clone();
         engine.register_fn(name, move |ms: i64, handler: &str| {
-            named(ms, handler.to_owned())
+            named(ms, Callee::Named(handler.to_owned()))
         });
-        engine.register_fn(name, move |ms: i64, handler: FnPtr| {
-            timer(ms, handler.fn_name().to_owned())
+        engine.register_fn(name, move |ms: i64, pointer: FnPtr| {
+            let callee = if pointer.is_anonymous() || !pointer.curry().is_empty() {
+                Callee::Closure(pointer)
+            } else {
+                Callee::Named(pointer.fn_name().to_owned())
+            };
+            timer(ms, callee)
         });
     }
     let tab = Rc::clone(outbox);

@@ -175,13 +175,22 @@ fn resident_bytes() -> Option<u64> {
     }
 }
 
-/// What waits for its time: a handler to call, or a send.
+/// What waits for its time: a function to call, or a send.
 pub(super) enum Due {
     Call {
-        handler: String,
+        callee: Callee,
         every: Option<Duration>,
     },
     Send(Command),
+}
+
+/// What a timer calls.
+#[derive(Clone)]
+pub(super) enum Callee {
+    /// A function of the script's, with `this`.
+    Named(String),
+    /// A closure, with what it captured (no `this`).
+    Closure(rhai::FnPtr),
 }
 
 impl Due {

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs, Map, Position, Scope};
 
 use super::api::{self, Peer};
-use super::outbox::{Due, Outbox, STOP_ASKED, TOO_MUCH_MEMORY, Timer};
+use super::outbox::{Callee, Due, Outbox, STOP_ASKED, TOO_MUCH_MEMORY, Timer};
 use super::{HANDLER_MEMORY_LIMIT, HANDLER_TIME_LIMIT, STATE_LIMIT, ScriptSetup};
 use super::{ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
 use crate::i18n::tr;
@@ -198,13 +198,13 @@ impl Runner {
                     let put = self.outbox.put(ScriptOutput::Command(command));
                     put.map_err(|error| self.halt(*error, None))?;
                 }
-                Due::Call { handler, every } => {
+                Due::Call { callee, every } => {
                     if let Some(every) = every {
                         // The next run is timed from when this one was due, so a steady
                         // stream does not drift; one that fell far behind starts over.
                         let next = (timer.at + every).max(now);
                         let due = Due::Call {
-                            handler: handler.clone(),
+                            callee: callee.clone(),
                             every: Some(every),
                         };
                         self.outbox.timers.borrow_mut().again(Timer {
@@ -213,19 +213,34 @@ impl Runner {
                             due,
                         });
                     }
-                    self.call_timer(&handler)?;
+                    self.call_timer(&callee)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Calls the function a timer names: it must take no parameters.
-    fn call_timer(&mut self, name: &str) -> Result<(), Halt> {
+    /// Calls what a timer names: a function without parameters, or a closure.
+    fn call_timer(&mut self, callee: &Callee) -> Result<(), Halt> {
+        let name = match callee {
+            Callee::Named(name) => name,
+            Callee::Closure(closure) => {
+                if self.outbox.stopped() {
+                    return Err(Halt::Stopped);
+                }
+                self.outbox.handler_starts();
+                let result = closure.call::<Dynamic>(&self.engine, &self.ast, ());
+                let name = tr!(self.outbox.language, "script.timer_closure");
+                result
+                    .map(drop)
+                    .map_err(|error| self.halt(*error, Some(&name)))?;
+                return self.measure();
+            }
+        };
         let takes_none = self
             .ast
             .iter_functions()
-            .any(|function| function.name == name && function.params.is_empty());
+            .any(|function| function.name == name.as_str() && function.params.is_empty());
         if !takes_none {
             let message = tr!(
                 self.outbox.language,

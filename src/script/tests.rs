@@ -373,3 +373,22 @@ fn the_examples_survive_what_peers_may_send() {
         }
     }
 }
+
+#[test]
+fn a_timer_may_call_a_closure_with_what_it_captured() {
+    let source = r#"
+        fn on_message(peer, data) {
+            let reply = "late " + text(data);
+            after(10, || peer.send(reply));
+        }
+    "#;
+    let run = start(source, Mode::TcpClient);
+    run.feed(message(1, None, b"x"));
+    assert_eq!(sent(next(&run)).0, b"late x");
+    // An error in a closure names the closure and where.
+    let source = "fn on_start() {\n  after(1, || u16_be(blob(), 0));\n}";
+    let run = start(source, Mode::TcpClient);
+    let error = failure(next(&run));
+    assert!(error.message.contains("past the end"), "{error}");
+    assert_eq!(error.line, Some(2), "{error}");
+}
