@@ -9,6 +9,11 @@ use crate::codec::{ByteOrder, Checksum, TextEncoding};
 use crate::export::LogFormat;
 use crate::i18n::{Language, tr};
 use crate::net::{Fingerprint, RemoteTarget, Verify};
+pub use parse::parse_host_port;
+use parse::{
+    parse_append, parse_checksum, parse_encoding, parse_format, parse_language, parse_log_path,
+    parse_pin, parse_repeat, parse_script, parse_seconds, parse_stdin, parse_verify,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -220,54 +225,6 @@ pub enum AppendStart {
 pub struct ScriptStart {
     pub path: PathBuf,
     pub source: String,
-}
-
-fn parse_stdin(text: &str) -> Result<StdinMode, String> {
-    match text.trim() {
-        "bytes" => Ok(StdinMode::Bytes),
-        "text" => Ok(StdinMode::Text),
-        "hex" => Ok(StdinMode::Hex),
-        other => Err(format!("expected bytes, text or hex, not '{other}'")),
-    }
-}
-
-fn parse_append(text: &str) -> Result<AppendStart, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "crlf" => Ok(AppendStart::CrLf),
-        "lf" => Ok(AppendStart::Lf),
-        hex => match crate::codec::parse_hex(hex) {
-            Ok(bytes) if !bytes.is_empty() => Ok(AppendStart::Hex(hex.to_owned())),
-            _ => Err(format!(
-                "expected crlf, lf or hex bytes (03, \"0D 0A\"), not '{text}'"
-            )),
-        },
-    }
-}
-
-fn parse_checksum(text: &str) -> Result<(Checksum, ByteOrder), String> {
-    let (name, order) = match text.trim().split_once(',') {
-        Some((name, order)) => (name, Some(order.trim())),
-        None => (text.trim(), None),
-    };
-    let checksum = match name.to_ascii_lowercase().as_str() {
-        "sum8" => Checksum::Sum8,
-        "xor8" => Checksum::Xor8,
-        "crc16-modbus" => Checksum::Crc16Modbus,
-        "crc16-ccitt" => Checksum::Crc16CcittFalse,
-        "crc32" => Checksum::Crc32,
-        _ => {
-            return Err(format!(
-                "expected sum8, xor8, crc16-modbus, crc16-ccitt or crc32, not '{name}'"
-            ));
-        }
-    };
-    let order = match order {
-        None => checksum.usual_order(),
-        Some("be") => ByteOrder::BigEndian,
-        Some("le") => ByteOrder::LittleEndian,
-        Some(other) => return Err(format!("expected be or le after the comma, not '{other}'")),
-    };
-    Ok((checksum, order))
 }
 
 /// `--repeat MS[,COUNT]`.
@@ -548,122 +505,7 @@ impl From<Cli> for StartOptions {
     }
 }
 
-/// Seconds from 0.1 to 3600.
-fn parse_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(secs) if (0.1..=3600.0).contains(&secs) => Ok(secs),
-        _ => Err(format!(
-            "'{text}' is not a number of seconds from 0.1 to 3600"
-        )),
-    }
-}
-
-/// `HOST:PORT`, where HOST is a name, an IPv4 address or a bracketed IPv6 address.
-pub fn parse_host_port(text: &str) -> Result<RemoteTarget, String> {
-    let (host, port) = text
-        .rsplit_once(':')
-        .ok_or_else(|| format!("'{text}' is not HOST:PORT"))?;
-    let host = match host.strip_prefix('[') {
-        Some(inner) => inner
-            .strip_suffix(']')
-            .ok_or("an IPv6 address needs a closing ']'")?,
-        None if host.contains(':') => {
-            return Err("write IPv6 addresses in brackets: [::1]:9000".into());
-        }
-        None => host,
-    };
-    if host.is_empty() {
-        return Err(format!("'{text}' has no host"));
-    }
-    let port = port
-        .parse::<u16>()
-        .map_err(|_| format!("'{port}' is not a port (0-65535)"))?;
-    Ok(RemoteTarget {
-        host: host.to_owned(),
-        port,
-    })
-}
-
-fn parse_pin(text: &str) -> Result<Fingerprint, String> {
-    text.parse().map_err(|()| {
-        "expected a SHA-256 fingerprint: 64 hex digits, in pairs with or without colons".to_owned()
-    })
-}
-
-/// `--repeat MS[,COUNT]`: an interval of 1 ms or more, and a count of 1 or more.
-fn parse_repeat(text: &str) -> Result<Repeat, String> {
-    let (every, count) = match text.split_once(',') {
-        Some((every, count)) => (every, Some(count)),
-        None => (text, None),
-    };
-    let every_ms = every
-        .trim()
-        .parse::<u64>()
-        .ok()
-        .filter(|ms| *ms >= 1)
-        .ok_or_else(|| format!("'{every}' is not an interval in milliseconds (1 or more)"))?;
-    let count = match count {
-        Some(count) => Some(
-            count
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|count| *count >= 1)
-                .ok_or_else(|| format!("'{count}' is not a count (1 or more)"))?,
-        ),
-        None => None,
-    };
-    Ok(Repeat { every_ms, count })
-}
-
-/// `--format`: a line format for stdout.
-fn parse_format(text: &str) -> Result<LogFormat, String> {
-    match text.trim() {
-        "txt" => Ok(LogFormat::Txt),
-        "csv" => Ok(LogFormat::Csv),
-        "jsonl" => Ok(LogFormat::Jsonl),
-        other => Err(format!("expected txt, csv or jsonl, not '{other}'")),
-    }
-}
-
-/// How the relay accepts the upstream's certificate: `roots`, `insecure`, or a SHA-256.
-fn parse_verify(text: &str) -> Result<Verify, String> {
-    match text.trim() {
-        "roots" => Ok(Verify::SystemRoots),
-        "insecure" => Ok(Verify::Insecure),
-        pin => parse_pin(pin)
-            .map(Verify::Pinned)
-            .map_err(|error| format!("roots, insecure, or {error}")),
-    }
-}
-
-fn parse_encoding(text: &str) -> Result<TextEncoding, String> {
-    TextEncoding::from_label(text).ok_or_else(|| {
-        "expected an encoding such as utf-8, gbk, big5, shift_jis, euc-kr or windows-1252"
-            .to_owned()
-    })
-}
-
-fn parse_language(text: &str) -> Result<Language, String> {
-    Language::from_code(text).ok_or_else(|| "expected en or zh-CN".to_owned())
-}
-
-/// A script file: read at once (before any window or session).
-fn parse_script(text: &str) -> Result<ScriptStart, String> {
-    let path = PathBuf::from(text);
-    match crate::script::read_source(&path) {
-        Ok(source) => Ok(ScriptStart { path, source }),
-        Err(error) => Err(error.to_string()),
-    }
-}
-
-fn parse_log_path(text: &str) -> Result<PathBuf, String> {
-    let path = PathBuf::from(text);
-    match LogFormat::from_path(&path) {
-        Some(_) => Ok(path),
-        None => Err("the log file must end in .jsonl, .csv, .txt or .pcapng".to_owned()),
-    }
-}
+mod parse;
 
 #[cfg(test)]
 mod tests;
