@@ -97,7 +97,7 @@ impl Scripted {
 }
 
 /// Whether Python has pymodbus; CI installs it (and requires this test to run).
-fn pymodbus_here() -> bool {
+pub(super) fn pymodbus_here() -> bool {
     let here = Command::new("python3")
         .args(["-c", "import pymodbus"])
         .stderr(Stdio::null())

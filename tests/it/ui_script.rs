@@ -26,16 +26,7 @@ fn log_has(harness: &egui_kittest::Harness<'_, sockscope::App>, mode: Mode, text
 
 #[test]
 fn the_modbus_example_from_the_examples_menu_serves_pymodbus() {
-    let here = Command::new("python3")
-        .args(["-c", "import pymodbus"])
-        .status()
-        .is_ok_and(|status| status.success());
-    if !here {
-        assert!(
-            std::env::var_os("SOCKSCOPE_REQUIRE_PYMODBUS").is_none(),
-            "pymodbus is missing"
-        );
-        eprintln!("skipped: no pymodbus here (pip install pymodbus)");
+    if !super::script_peers::pymodbus_here() {
         return;
     }
     let mut harness = app_harness();
