@@ -42,7 +42,7 @@ if [[ -n "$execs" ]]; then
 fi
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(hex escape checksum framing stream layout filter quick_import settings template
+    targets=(hex escape checksum framing stream layout filter quick_import rules_import settings template
         auto_reply replay_read replay_roundtrip script)
 fi
 

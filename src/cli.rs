@@ -11,8 +11,9 @@ use crate::i18n::{Language, tr};
 use crate::net::{Fingerprint, RemoteTarget, Verify};
 pub use parse::parse_host_port;
 use parse::{
-    parse_append, parse_checksum, parse_encoding, parse_format, parse_language, parse_log_path,
-    parse_pin, parse_repeat, parse_script, parse_seconds, parse_stdin, parse_verify,
+    parse_append, parse_checksum, parse_encoding, parse_format, parse_framing, parse_language,
+    parse_log_path, parse_pin, parse_repeat, parse_rules_file, parse_script, parse_seconds,
+    parse_stdin, parse_verify,
 };
 
 #[derive(Debug, Parser)]
@@ -184,6 +185,16 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", value_parser = parse_script, requires = "preset", conflicts_with_all = ["relay", "relay_udp"])]
     pub script: Option<ScriptStart>,
 
+    /// Answer with these auto-reply rules: a file the Auto-reply window's Export wrote (or
+    /// one written by hand, as docs/usage.md shows).
+    #[arg(long, value_name = "FILE", value_parser = parse_rules_file, requires = "preset", conflicts_with_all = ["relay", "relay_udp"])]
+    pub auto_reply: Option<RulesStart>,
+
+    /// How arriving data is cut into entries: read (each read or datagram), line,
+    /// delimiter:HEX (0D0A), length:N (bytes), idle:MS (a gap of this long).
+    #[arg(long, value_name = "read|line|delimiter:HEX|length:N|idle:MS", value_parser = parse_framing)]
+    pub framing: Option<crate::tab::FramingFields>,
+
     /// --headless: how stdin is sent: bytes as they come (default), or each line as a
     /// message, as text (escapes read) or hex, with --append and --checksum.
     #[arg(long, value_name = "bytes|text|hex", value_parser = parse_stdin, requires = "headless")]
@@ -225,6 +236,13 @@ pub enum AppendStart {
 pub struct ScriptStart {
     pub path: PathBuf,
     pub source: String,
+}
+
+/// `--auto-reply FILE`: the file, read as the command line is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RulesStart {
+    pub path: PathBuf,
+    pub rules: Vec<crate::tab::auto_reply::ReplyRule>,
 }
 
 /// `--repeat MS[,COUNT]`.
@@ -311,6 +329,8 @@ pub fn localized_command(lang: Language) -> clap::Command {
         ("count", tr!(lang, "cli.count")),
         ("timeout", tr!(lang, "cli.timeout")),
         ("script", tr!(lang, "cli.script")),
+        ("auto_reply", tr!(lang, "cli.auto_reply")),
+        ("framing", tr!(lang, "cli.framing")),
         ("stdin", tr!(lang, "cli.stdin")),
         ("append", tr!(lang, "cli.append")),
         ("checksum", tr!(lang, "cli.checksum")),
@@ -350,6 +370,10 @@ pub struct StartOptions {
     pub headless: Option<HeadlessStart>,
     /// The preset's tab runs this script.
     pub script: Option<ScriptStart>,
+    /// The preset's tab answers with these rules.
+    pub auto_reply: Option<RulesStart>,
+    /// How arriving data is cut into entries (the preset's tab, or every tab).
+    pub framing: Option<crate::tab::FramingFields>,
     /// What the send box appends, and its checksum.
     pub append: Option<AppendStart>,
     pub checksum: Option<(Checksum, ByteOrder)>,
@@ -374,6 +398,8 @@ impl Default for StartOptions {
             frame_report: None,
             headless: None,
             script: None,
+            auto_reply: None,
+            framing: None,
             append: None,
             checksum: None,
         }
@@ -499,6 +525,8 @@ impl From<Cli> for StartOptions {
                 stdin: cli.stdin.unwrap_or_default(),
             }),
             script: cli.script,
+            auto_reply: cli.auto_reply,
+            framing: cli.framing,
             append: cli.append,
             checksum: cli.checksum,
         }

@@ -16,7 +16,7 @@ use crate::app::start_options::{display_options, fill_preset};
 use crate::cli::{HeadlessStart, StartOptions, StdinMode};
 use crate::codec::PayloadFormat;
 use crate::export::Recorder;
-use crate::i18n::Language;
+use crate::i18n::{Language, tr};
 use crate::net::{CloseReason, NetError};
 use crate::session::Status;
 use crate::tab::payloads::Payload;
@@ -70,6 +70,17 @@ pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
     tab.set_record_all(recorder.feed());
     display_options(&mut tab, options, &wake);
     fill_preset(&mut tab, options, &wake);
+    if let Some(rules) = &options.auto_reply {
+        let errors = rule_errors(&tab, &rules.path, language);
+        if !errors.is_empty() {
+            for error in errors {
+                eprintln!("sockscope: {error}");
+            }
+            // The recorder waits for the tab's feed to close: both end as on any exit.
+            finish(&mut tab, recorder, &wake);
+            return ExitCode::from(exit::BAD_ARGUMENTS);
+        }
+    }
     if let Some(path) = &options.log {
         let (path, split) = (path.display().to_string(), options.split_bytes >> 20);
         tab.edit_settings(|settings| {
@@ -97,6 +108,25 @@ pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
             exit::BAD_ARGUMENTS
         }
     })
+}
+
+/// What is wrong with the rules of `--auto-reply` (read from `path`), rule by rule.
+fn rule_errors(tab: &Tab, path: &std::path::Path, lang: Language) -> Vec<String> {
+    let path = path.display();
+    let errors = tab.view.auto_errors.iter().enumerate();
+    errors
+        .filter_map(|(at, error)| {
+            let (number, error) = (at + 1, error.as_ref()?);
+            let text = tr!(
+                lang,
+                "errors.rules.rule",
+                path = path,
+                number = number,
+                error = error
+            );
+            Some(text.into_owned())
+        })
+        .collect()
 }
 
 /// Takes in the session's events and sends stdin until the session ends, or a signal or a

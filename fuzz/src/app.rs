@@ -6,7 +6,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use sockscope::app::remembered;
 use sockscope::codec::{PayloadFormat, TextEncoding, encode_escaped, parse_hex};
 use sockscope::i18n::Language;
-use sockscope::tab::auto_reply::{AutoReplies, MAX_DELAY_MS, MatchKind, ReplyRule};
+use sockscope::tab::auto_reply::{
+    AutoReplies, MAX_DELAY_MS, MatchKind, ReplyRule, file as rules_file,
+};
 use sockscope::tab::payloads;
 
 use crate::input::Input;
@@ -32,6 +34,22 @@ pub fn quick_import(data: &[u8]) {
                 assert!(!frame.render(0, now).is_empty(), "{command:?}");
             }
         }
+    }
+}
+
+/// An imported rules file's rules write back (as Export writes them) to the same rules, and
+/// each compiles or is said to be wrong, in both encodings, without panicking.
+pub fn rules_import(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(rules) = rules_file::parse_rules(&text) else {
+        return;
+    };
+    let written = rules_file::rules_json(&rules).unwrap_or_else(|error| panic!("{error}"));
+    let read = rules_file::parse_rules(&written).unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(read, rules, "{written}");
+    for encoding in [TextEncoding::Utf8, TextEncoding::Gbk] {
+        let (_, errors) = AutoReplies::compile(&rules, encoding, Language::English);
+        assert_eq!(errors.len(), rules.len());
     }
 }
 

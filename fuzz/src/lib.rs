@@ -10,7 +10,7 @@ mod record;
 mod script;
 mod session;
 
-pub use app::{auto_reply, quick_import, settings};
+pub use app::{auto_reply, quick_import, rules_import, settings};
 pub use codec::{checksum, escape, hex, stream, template};
 pub use record::{replay_read, replay_roundtrip};
 pub use script::script;
@@ -20,7 +20,7 @@ pub use session::{filter, framing, layout};
 pub type Check = fn(&[u8]);
 
 /// Every target by name, for the plain runner.
-pub const TARGETS: [(&str, Check); 14] = [
+pub const TARGETS: [(&str, Check); 15] = [
     ("hex", hex),
     ("escape", escape),
     ("checksum", checksum),
@@ -29,6 +29,7 @@ pub const TARGETS: [(&str, Check); 14] = [
     ("layout", layout),
     ("filter", filter),
     ("quick_import", quick_import),
+    ("rules_import", rules_import),
     ("settings", settings),
     ("template", template),
     ("auto_reply", auto_reply),

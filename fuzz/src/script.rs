@@ -35,8 +35,12 @@ const PIECES: [&str; 16] = [
 pub fn script(data: &[u8]) {
     let mut input = Input::new(data);
     let source = match input.byte() % 3 {
-        0 => EXAMPLES[usize::from(input.byte()) % EXAMPLES.len()].1.to_owned(),
-        1 => (0..input.byte() % 12).map(|_| input.pick(&PIECES)).collect(),
+        0 => EXAMPLES[usize::from(input.byte()) % EXAMPLES.len()]
+            .1
+            .to_owned(),
+        1 => (0..input.byte() % 12)
+            .map(|_| input.pick(&PIECES))
+            .collect(),
         _ => input.text(200),
     };
     let mode = input.pick(&[Mode::TcpClient, Mode::TcpServer, Mode::Udp]);

@@ -210,6 +210,15 @@ fn request_for(purpose: FilePurpose, lang: Language) -> DialogRequest {
             named(mode, "rhai"),
             vec![("Rhai".to_owned(), vec!["rhai"])],
         ),
+        FilePurpose::ImportRules(_) => open(
+            tr!(lang, "auto_reply.import_title").into_owned(),
+            vec![("JSON".to_owned(), vec!["json"])],
+        ),
+        FilePurpose::ExportRules(mode) => save(
+            tr!(lang, "auto_reply.export_title").into_owned(),
+            format!("sockscope-{}-rules.json", mode.as_str()),
+            vec![("JSON".to_owned(), vec!["json"])],
+        ),
     }
 }
 

@@ -124,6 +124,8 @@ impl App {
             FilePurpose::ImportCommands => self.import_commands(&path),
             FilePurpose::LoadScript(mode) => self.load_script(mode, path),
             FilePurpose::SaveScript(mode) => self.save_script(mode, path),
+            FilePurpose::ImportRules(mode) => self.import_rules(mode, path),
+            FilePurpose::ExportRules(mode) => self.export_rules(mode, path),
         }
     }
 }

@@ -11,12 +11,12 @@ use crossbeam_channel::{Receiver, Sender};
 
 // Public for tests, which hold a dialog open with a stand-in picker.
 pub mod dialogs;
+mod file_jobs;
 mod files;
 mod frame_report;
 pub mod no_window;
 mod pacer;
 mod quick;
-mod script_files;
 // Public for the settings fuzz target.
 pub mod remembered;
 pub(crate) mod start_options;
@@ -87,8 +87,9 @@ pub struct App {
     auto_reply_open: bool,
     /// Whether the Script window (of the tab in view) is open.
     script_open: bool,
-    /// Script files read or written off the UI thread, as they are done.
-    script_files: (Sender<script_files::Done>, Receiver<script_files::Done>),
+    /// Small files (scripts, rules, quick commands) read or written off the UI thread, as
+    /// they are done.
+    file_jobs: (Sender<file_jobs::Done>, Receiver<file_jobs::Done>),
     /// The Replay window is shown.
     replay_open: bool,
     /// A line per frame for benchmarks, when asked for.
@@ -135,7 +136,7 @@ impl App {
             quick_window: QuickWindow::default(),
             auto_reply_open: false,
             script_open: false,
-            script_files: crossbeam_channel::bounded(16),
+            file_jobs: crossbeam_channel::bounded(16),
             replay_open: false,
             frame_report: None,
         };
@@ -310,7 +311,7 @@ impl App {
         }
         self.collect_saves();
         self.collect_dialog_answer();
-        self.collect_script_files();
+        self.collect_file_jobs();
         for tab in &mut self.tabs {
             tab.poll_replay();
             tab.follow_sends();

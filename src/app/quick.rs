@@ -1,56 +1,16 @@
-//! The app's side of quick commands: what their window and Ctrl+1..9 ask for, and
-//! export/import (callable without the file dialogs, as tests use them).
-
-use std::path::Path;
+//! The app's side of quick commands: what their window and Ctrl+1..9 ask for (their export
+//! and import are file jobs, in `file_jobs.rs`).
 
 use super::App;
 use super::dialogs::FilePurpose;
 use crate::i18n::tr;
 use crate::tab::TabAction;
-use crate::tab::payloads::{self, Payload, QuickCommand};
+use crate::tab::payloads::{Payload, QuickCommand};
 use crate::ui::quick_commands::QuickAction;
 
 impl App {
     pub fn quick_commands(&self) -> &[QuickCommand] {
         &self.quick_commands
-    }
-
-    /// Writes the quick commands to `path` as JSON; the outcome shows in the window.
-    pub fn export_commands(&mut self, path: &Path) {
-        self.quick_window.message = Some(
-            match payloads::export_commands(path, &self.quick_commands, self.language) {
-                Ok(()) => {
-                    let count = self.quick_commands.len();
-                    let path = path.display();
-                    let text = tr!(
-                        self.language,
-                        "app.quick.exported",
-                        count = count,
-                        path = path
-                    );
-                    (text.into_owned(), false)
-                }
-                Err(error) => (error, true),
-            },
-        );
-    }
-
-    /// Adds the quick commands in `path` after the ones there are.
-    pub fn import_commands(&mut self, path: &Path) {
-        self.quick_window.message = Some(match payloads::import_commands(path, self.language) {
-            Ok(commands) => {
-                let (count, path) = (commands.len(), path.display());
-                let text = tr!(
-                    self.language,
-                    "app.quick.imported",
-                    count = count,
-                    path = path
-                );
-                self.quick_commands.extend(commands);
-                (text.into_owned(), false)
-            }
-            Err(error) => (error, true),
-        });
     }
 
     fn box_payload(&self) -> Payload {

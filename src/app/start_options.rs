@@ -26,6 +26,10 @@ impl App {
         let Some(mode) = preset_mode else { return };
         let wake = self.wake.clone();
         fill_preset(self.tab_mut(mode), options, &wake);
+        // Rules from `--auto-reply` that cannot be used say why beside themselves.
+        if self.tab(mode).view.auto_errors.iter().any(Option::is_some) {
+            self.auto_reply_open = true;
+        }
         self.active = mode;
         self.act(mode, TabAction::Start);
     }
@@ -71,6 +75,10 @@ pub(crate) fn display_options(tab: &mut Tab, options: &StartOptions, wake: &Wake
             settings.chart.open = true;
         }
     });
+    if let Some(framing) = &options.framing {
+        tab.edit_settings(|settings| settings.framing.clone_from(framing));
+        tab.handle(TabAction::ApplyFraming, wake);
+    }
     keep_at_most(tab, options, wake);
 }
 
@@ -102,6 +110,9 @@ pub(crate) fn fill_preset(tab: &mut Tab, options: &StartOptions, wake: &Wake) {
     }
     if options.append.is_some() || options.checksum.is_some() {
         tab.edit_settings(|settings| fill_send(&mut settings.send, options));
+    }
+    if let Some(rules) = &options.auto_reply {
+        tab.edit_settings(|settings| settings.auto_replies.clone_from(&rules.rules));
     }
     if let Some(script) = &options.script {
         tab.edit_settings(|settings| {

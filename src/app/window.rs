@@ -53,6 +53,7 @@ impl App {
                 tab,
                 &mut draft,
                 self.language,
+                &mut requests,
             );
         }
         if self.script_open {

@@ -3,11 +3,12 @@
 
 use std::path::PathBuf;
 
-use super::{AppendStart, Repeat, ScriptStart, StdinMode};
+use super::{AppendStart, Repeat, RulesStart, ScriptStart, StdinMode};
 use crate::codec::{ByteOrder, Checksum, TextEncoding};
 use crate::export::LogFormat;
 use crate::i18n::Language;
 use crate::net::{Fingerprint, RemoteTarget, Verify};
+use crate::tab::{FramingFields, FramingKind};
 
 pub(super) fn parse_stdin(text: &str) -> Result<StdinMode, String> {
     match text.trim() {
@@ -16,6 +17,46 @@ pub(super) fn parse_stdin(text: &str) -> Result<StdinMode, String> {
         "hex" => Ok(StdinMode::Hex),
         other => Err(format!("expected bytes, text or hex, not '{other}'")),
     }
+}
+
+/// `--framing read|line|delimiter:HEX|length:N|idle:MS`: the Framing fields as they would be
+/// typed, refused here when the tab would refuse them.
+pub(super) fn parse_framing(text: &str) -> Result<FramingFields, String> {
+    let text = text.trim();
+    let (kind, value) = text.split_once(':').unwrap_or((text, ""));
+    let mut fields = FramingFields::default();
+    let kind = kind.trim().to_ascii_lowercase();
+    let value = value.trim().to_owned();
+    let needs_value = matches!(kind.as_str(), "delimiter" | "length" | "idle");
+    if needs_value && value.is_empty() {
+        return Err(format!("{kind} needs a value: {kind}:…"));
+    }
+    if !needs_value && !value.is_empty() {
+        return Err(format!("{kind} takes no value"));
+    }
+    fields.kind = match kind.as_str() {
+        "read" => FramingKind::PerRead,
+        "line" => FramingKind::Lines,
+        "delimiter" => {
+            fields.delimiter_hex = value;
+            FramingKind::Delimiter
+        }
+        "length" => {
+            fields.length = value;
+            FramingKind::FixedLength
+        }
+        "idle" => {
+            fields.gap_ms = value;
+            FramingKind::IdleGap
+        }
+        other => {
+            return Err(format!(
+                "expected read, line, delimiter:HEX, length:N or idle:MS, not '{other}'"
+            ));
+        }
+    };
+    fields.parse(TextEncoding::Utf8, Language::English)?;
+    Ok(fields)
 }
 
 pub(super) fn parse_append(text: &str) -> Result<AppendStart, String> {
@@ -164,6 +205,12 @@ pub(super) fn parse_script(text: &str) -> Result<ScriptStart, String> {
         Ok(source) => Ok(ScriptStart { path, source }),
         Err(error) => Err(error.to_string()),
     }
+}
+
+pub(super) fn parse_rules_file(text: &str) -> Result<RulesStart, String> {
+    let path = PathBuf::from(text);
+    let rules = crate::tab::auto_reply::file::read_rules(&path, Language::English)?;
+    Ok(RulesStart { path, rules })
 }
 
 pub(super) fn parse_log_path(text: &str) -> Result<PathBuf, String> {

@@ -359,3 +359,35 @@ fn reads_the_send_box_options_and_stdin_modes() {
     );
     assert!(Cli::try_parse_from(["sockscope", "--append", "lf"]).is_err());
 }
+
+#[test]
+fn reads_the_framing_as_the_fields_would_take_it() {
+    use crate::tab::FramingKind;
+    let kind = |text: &str| parse_framing(text).map(|fields| fields.kind);
+    assert_eq!(kind("read"), Ok(FramingKind::PerRead));
+    assert_eq!(kind("LINE"), Ok(FramingKind::Lines));
+    let delimiter = parse_framing("delimiter:03").unwrap();
+    assert_eq!(
+        (delimiter.kind, delimiter.delimiter_hex.as_str()),
+        (FramingKind::Delimiter, "03")
+    );
+    assert_eq!(parse_framing("length: 8").unwrap().length, "8");
+    assert_eq!(parse_framing("idle:20").unwrap().gap_ms, "20");
+    for bad in [
+        "",
+        "lines",
+        "line:3",
+        "delimiter",
+        "delimiter:0G",
+        "length:0",
+        "idle:x",
+    ] {
+        assert!(parse_framing(bad).is_err(), "{bad}");
+    }
+    let cli = Cli::try_parse_from(["sockscope", "--udp", "0.0.0.0:0", "--framing", "length:4"]);
+    let options = StartOptions::from(cli.unwrap());
+    assert_eq!(
+        options.framing.map(|fields| fields.kind),
+        Some(FramingKind::FixedLength)
+    );
+}

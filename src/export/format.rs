@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
 use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
 use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
-use crate::session::{Direction, LogEntry, Mode};
+use crate::session::{Direction, EntryTag, LogEntry, Mode};
 
 /// A log file format, chosen by the file's extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,6 +60,8 @@ pub struct RecordWriter {
     format: LogFormat,
     pcapng: Option<Box<PcapngState>>,
     steps: CodeUnitSteps,
+    /// `.txt` lines with their time and direction in terminal colours.
+    colour: bool,
 }
 
 /// TCP streams followed for their byte parity at most; past it they start again from even.
@@ -103,7 +105,16 @@ impl RecordWriter {
             format,
             pcapng,
             steps: CodeUnitSteps::default(),
+            colour: false,
         })
+    }
+
+    /// `.txt` lines for a terminal: the time dim and the direction in a colour of its own
+    /// (escape sequences, so only where they are read as such).
+    #[must_use]
+    pub fn in_colour(mut self, colour: bool) -> Self {
+        self.colour = colour && self.format == LogFormat::Txt;
+        self
     }
 
     /// What comes before the first record of a file (each part of a rotating one).
@@ -126,7 +137,7 @@ impl RecordWriter {
             Some(pcapng) => pcapng.write_record(out, ctx, entry),
             None => {
                 let starts_odd = self.steps.starts_odd(ctx, entry);
-                write_record(out, self.format, ctx, entry, starts_odd)
+                write_record(out, (self.format, self.colour), ctx, entry, starts_odd)
             }
         }
     }
@@ -170,17 +181,17 @@ fn write_header(w: &mut impl Write, format: LogFormat) -> io::Result<()> {
     }
 }
 
-/// Writes one entry as one line ending in `\n`, with times in the local time zone.
-/// `starts_odd`: the entry's first byte is the second half of a UTF-16 code unit.
+/// [`write_record_in`] with times in the local time zone. `starts_odd`: the entry's first
+/// byte is the second half of a UTF-16 code unit.
 fn write_record(
     w: &mut impl Write,
-    format: LogFormat,
+    style: (LogFormat, bool),
     ctx: &RecordContext,
     entry: &LogEntry,
     starts_odd: bool,
 ) -> io::Result<()> {
     let text = data_text(ctx, entry, starts_odd);
-    write_record_in(w, format, ctx, entry, &text, &Local)
+    write_record_in(w, style, ctx, entry, &text, &Local)
 }
 
 /// The text of a data entry: its bytes decoded, in UTF-16 from the stream's code unit
@@ -200,11 +211,12 @@ fn data_text<'a>(ctx: &RecordContext, entry: &'a LogEntry, starts_odd: bool) -> 
     }
 }
 
-/// [`write_record`] in a given time zone, so tests do not depend on the machine's; `text` is
-/// what the entry says (see [`data_text`]).
+/// Writes one entry as one line ending in `\n`, in `format` (`.txt` in colour or not), with
+/// times in `zone` (tests give one, so they do not depend on the machine's); `text` is what
+/// the entry says (see [`data_text`]).
 fn write_record_in<Tz: TimeZone>(
     w: &mut impl Write,
-    format: LogFormat,
+    (format, colour): (LogFormat, bool),
     ctx: &RecordContext,
     entry: &LogEntry,
     text: &str,
@@ -214,7 +226,7 @@ fn write_record_in<Tz: TimeZone>(
         .with_timezone(zone)
         .fixed_offset();
     let line = match format {
-        LogFormat::Txt => txt_line(ctx, entry, text, &time),
+        LogFormat::Txt => txt_line(ctx, entry, text, &time, colour),
         LogFormat::Csv => csv_line(&Fields::new(ctx, entry, text, &time)),
         LogFormat::Jsonl => jsonl_line(&Fields::new(ctx, entry, text, &time))?,
         // Not a line format: RecordWriter writes it.
@@ -316,16 +328,20 @@ fn txt_line(
     entry: &LogEntry,
     text: &str,
     time: &DateTime<FixedOffset>,
+    colour: bool,
 ) -> String {
     let peer = match entry.peer {
         Some(_) => crate::session::endpoint_text(entry.peer, entry.to),
         None => "-".to_owned(),
     };
-    let mut line = format!(
-        "{} {} {peer} ",
-        time.format("%Y-%m-%d %H:%M:%S%.3f"),
-        entry.label()
-    );
+    let time = time.format("%Y-%m-%d %H:%M:%S%.3f");
+    let label = entry.label();
+    let mut line = if colour {
+        let (dim, shade, plain) = ("\x1b[2m", shade_of(entry.kind.tag()), "\x1b[0m");
+        format!("{dim}{time}{plain} {shade}{label}{plain} {peer} ")
+    } else {
+        format!("{time} {label} {peer} ")
+    };
     if let Some(message) = entry.message() {
         push_escaped(&mut line, message);
     } else {
@@ -340,6 +356,18 @@ fn txt_line(
     }
     line.push('\n');
     line
+}
+
+/// The terminal colour (SGR) of a direction: what arrived green, what was sent cyan, what the
+/// app sent of itself (auto-replies, scripts, injections) magenta, errors red.
+fn shade_of(tag: EntryTag) -> &'static str {
+    match tag {
+        EntryTag::Rx | EntryTag::ToUpstream | EntryTag::ToClient => "\x1b[32m",
+        EntryTag::Tx => "\x1b[36m",
+        EntryTag::AutoTx | EntryTag::InjectedToUpstream | EntryTag::InjectedToClient => "\x1b[35m",
+        EntryTag::Info => "\x1b[1m",
+        EntryTag::Error => "\x1b[1;31m",
+    }
 }
 
 /// Appends text with line breaks and other control characters (but not tab)

@@ -75,8 +75,13 @@ impl Recorder {
     /// records are dropped.
     pub fn to_stdout(format: LogFormat, closed: Arc<AtomicBool>) -> Result<Self, ExportError> {
         let path = Path::new("standard output");
-        let mut records = RecordWriter::new(format).map_err(ExportError::io(path))?;
         let mut out = std::io::stdout();
+        let mut records = RecordWriter::new(format)
+            .map_err(ExportError::io(path))?
+            .in_colour(colour_on(&out));
+        let notes = RecordWriter::new(format)
+            .map_err(ExportError::io(path))?
+            .in_colour(colour_on(&std::io::stderr()));
         let mut header = Vec::new();
         records
             .write_header(&mut header)
@@ -84,6 +89,7 @@ impl Recorder {
         out.write_all(&header).map_err(ExportError::io(path))?;
         let sink = StdoutSink {
             records,
+            notes,
             out,
             scratch: Vec::new(),
             closed,
@@ -279,8 +285,19 @@ impl Sink for LogSink {
 }
 
 /// The recorder thread's side of [`Recorder::to_stdout`].
+/// Whether lines for `stream` may be coloured: it is a terminal, and neither `NO_COLOR`
+/// (no-color.org) nor `TERM=dumb` says otherwise.
+fn colour_on(stream: &impl std::io::IsTerminal) -> bool {
+    let no_colour = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|term| term == "dumb");
+    stream.is_terminal() && !no_colour && !dumb
+}
+
 struct StdoutSink {
+    /// Data entries, for stdout.
     records: RecordWriter,
+    /// INFO and ERROR lines, for stderr (each stream in colour when it is a terminal).
+    notes: RecordWriter,
     out: std::io::Stdout,
     scratch: Vec<u8>,
     closed: Arc<AtomicBool>,
@@ -296,11 +313,17 @@ impl Sink for StdoutSink {
             return Ok(());
         };
         self.scratch.clear();
-        self.records
+        // Data to stdout, for a pipe; INFO and ERROR lines to stderr, for the person.
+        let data = entry.kind.tag().is_data();
+        let records = if data {
+            &mut self.records
+        } else {
+            &mut self.notes
+        };
+        records
             .write_record(&mut self.scratch, context, entry)
             .map_err(ExportError::io(path))?;
-        // Data to stdout, for a pipe; INFO and ERROR lines to stderr, for the person.
-        let written = if entry.kind.tag().is_data() {
+        let written = if data {
             self.out
                 .write_all(&self.scratch)
                 .and_then(|()| self.out.flush())

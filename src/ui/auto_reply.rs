@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 
+use super::command::{FilePurpose, Requests, UiCommand};
 use super::labels;
 use crate::codec::PayloadFormat;
 use crate::i18n::{Language, tr};
@@ -15,6 +16,7 @@ pub fn show(
     tab: &Tab,
     settings: &mut TabSettings,
     lang: Language,
+    requests: &mut Requests,
 ) {
     let title = tr!(
         lang,
@@ -55,6 +57,25 @@ pub fn show(
                     .clicked()
                 {
                     settings.auto_replies.push(ReplyRule::echo());
+                }
+                ui.separator();
+                let mode = tab.mode;
+                if ui
+                    .button(tr!(lang, "auto_reply.import"))
+                    .on_hover_text(tr!(lang, "auto_reply.import_hint"))
+                    .clicked()
+                {
+                    requests.push(UiCommand::AskFile(FilePurpose::ImportRules(mode)));
+                }
+                let export = ui.add_enabled(
+                    !settings.auto_replies.is_empty(),
+                    egui::Button::new(tr!(lang, "auto_reply.export")),
+                );
+                if export
+                    .on_hover_text(tr!(lang, "auto_reply.export_hint"))
+                    .clicked()
+                {
+                    requests.push(UiCommand::AskFile(FilePurpose::ExportRules(mode)));
                 }
             });
         });

@@ -29,6 +29,10 @@ pub enum FilePurpose {
     LoadScript(Mode),
     /// Where the Script window's script is saved.
     SaveScript(Mode),
+    /// Auto-reply rules to add to the tab's.
+    ImportRules(Mode),
+    /// Where the tab's auto-reply rules are written.
+    ExportRules(Mode),
 }
 
 /// Something a user asked for.

@@ -1,7 +1,8 @@
 //! `sockscope --headless`: the real binary with no display, against real sockets on loopback.
 //! A pipeline into a TCP client, GBK shown decoded, `--format jsonl` parsed back, exit codes
 //! for a refusal and bad arguments, a TCP server ended by SIGTERM with its recording whole, a
-//! closed stdout (`| head -1`), and no X11 or Wayland library in the process.
+//! closed stdout (`| head -1`), no X11 or Wayland library in the process, and colour only on a
+//! terminal.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -27,7 +28,7 @@ pub(super) fn headless(args: &[&str]) -> Command {
 }
 
 /// Runs it with `input` on stdin to its end; kills it if it runs past the deadline.
-fn run_with_input(mut command: Command, input: &[u8]) -> Output {
+pub(super) fn run_with_input(mut command: Command, input: &[u8]) -> Output {
     let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -152,13 +153,14 @@ fn exit_codes_say_what_happened() {
     assert_eq!(output.status.code(), Some(2), "no preset");
 }
 
-/// The port a headless TCP server (or relay) says it listens on, from its stderr.
-fn listening_port(stderr: &mut impl BufRead) -> u16 {
-    let mut line = String::new();
+/// The port a headless TCP server (or relay) says it listens on, from its stderr; what it
+/// said until then goes into `said`.
+pub(super) fn listening_port(stderr: &mut impl BufRead, said: &mut String) -> u16 {
     loop {
-        line.clear();
+        let mut line = String::new();
         let read = stderr.read_line(&mut line).expect("its stderr");
-        assert!(read > 0, "it ended before listening");
+        assert!(read > 0, "it ended before listening: {said}");
+        said.push_str(&line);
         if let Some(rest) = line.split("Listening on 127.0.0.1:").nth(1) {
             let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
             return digits.parse().expect("a port");
@@ -179,7 +181,7 @@ fn sigterm_ends_a_tcp_server_with_its_recording_whole_and_no_display_library_loa
         .spawn()
         .expect("start sockscope");
     let mut stderr = BufReader::new(child.stderr.take().expect("its stderr"));
-    let port = listening_port(&mut stderr);
+    let port = listening_port(&mut stderr, &mut String::new());
     let mut client = TcpStream::connect(("127.0.0.1", port)).expect("connect");
     client.write_all(b"hello\n").expect("send");
     let mut stdout = BufReader::new(child.stdout.take().expect("its stdout"));
@@ -416,4 +418,54 @@ fn stdin_lines_go_as_the_send_box_sends_them_with_append_and_checksum() {
     let mut rest = Vec::new();
     client.read_to_end(&mut rest).expect("its end");
     assert!(rest.is_empty(), "nothing was sent: {rest:?}");
+}
+
+/// Runs `sockscope --headless --tcp-server` with its stdout on a terminal (a pty Python opens),
+/// sends it `hi`, and prints what the terminal showed (as Python's `repr` of the bytes).
+const ON_A_TERMINAL: &str = r#"
+import os, pty, re, select, socket, subprocess, sys, time
+binary, no_colour = sys.argv[1], sys.argv[2]
+env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "NO_COLOR")}
+env.update(LANG="C.UTF-8", TERM="xterm")
+if no_colour:
+    env["NO_COLOR"] = "1"
+master, slave = pty.openpty()
+child = subprocess.Popen([binary, "--headless", "--tcp-server", "127.0.0.1:0"], env=env,
+                         stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE)
+os.close(slave)
+for line in child.stderr:
+    found = re.search(rb"Listening on 127.0.0.1:(\d+)", line)
+    if found:
+        break
+client = socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=10)
+client.sendall(b"hi\n")
+shown, deadline = b"", time.monotonic() + 10
+while b"hi" not in shown and time.monotonic() < deadline:
+    if select.select([master], [], [], 0.1)[0]:
+        shown += os.read(master, 4096)
+child.terminate()
+child.wait(10)
+print(repr(shown))
+"#;
+
+#[test]
+fn colour_only_on_a_terminal_and_not_with_no_color() {
+    let shown = |no_colour: &str| {
+        let output = Command::new("python3")
+            .args(["-c", ON_A_TERMINAL, BINARY, no_colour])
+            .output()
+            .expect("python3 runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let coloured = shown("");
+    assert!(coloured.contains(r"\x1b[32mRX\x1b[0m"), "{coloured}");
+    assert!(coloured.contains(r"\x1b[2m20"), "the time dim: {coloured}");
+    assert!(coloured.contains(r"hi\\n"), "{coloured}");
+    let plain = shown("1");
+    assert!(
+        plain.contains(" RX ") && !plain.contains(r"\x1b"),
+        "{plain}"
+    );
 }

@@ -20,6 +20,7 @@ mod fault_tcp;
 #[cfg(target_os = "linux")]
 mod fault_udp_peers;
 mod headless;
+mod headless_device;
 mod i18n;
 mod net_cycle;
 mod net_file;

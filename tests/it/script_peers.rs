@@ -2,12 +2,10 @@
 //! peer for a client that is not ours: pymodbus reads and writes the Modbus slave's registers,
 //! Python sockets run the AT dialogue and the login, and read the sensor's sentences.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::thread::JoinHandle;
+use std::process::{Command, Stdio};
 
-use super::headless::{headless, wait_output};
+use super::headless_device::Served;
 
 /// A shipped example's path.
 fn example(name: &str) -> String {
@@ -15,85 +13,6 @@ fn example(name: &str) -> String {
         .iter()
         .collect();
     path.to_string_lossy().into_owned()
-}
-
-/// A headless TCP server on 127.0.0.1 running `script`, its port, and a thread keeping its
-/// stderr (the log's INFO and ERROR lines).
-struct Scripted {
-    child: Child,
-    port: u16,
-    stderr: JoinHandle<String>,
-}
-
-impl Scripted {
-    fn tcp_server(script: &str) -> Self {
-        let script = example(script);
-        let mut child = headless(&["--tcp-server", "127.0.0.1:0", "--script", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start sockscope");
-        let mut stderr = BufReader::new(child.stderr.take().expect("its stderr"));
-        // What it says before it listens (the script starts first) is kept too.
-        let mut before = String::new();
-        let port = loop {
-            let mut line = String::new();
-            let read = stderr.read_line(&mut line).expect("its stderr");
-            assert!(read > 0, "it ended before listening: {before}");
-            before.push_str(&line);
-            if let Some(rest) = line.split("Listening on 127.0.0.1:").nth(1) {
-                let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-                break digits.parse().expect("a port");
-            }
-        };
-        let stderr = std::thread::spawn(move || {
-            let _ = stderr.read_to_string(&mut before);
-            before
-        });
-        Self {
-            child,
-            port,
-            stderr,
-        }
-    }
-
-    /// Ends it (SIGTERM) and returns what it said on stderr.
-    fn end(self) -> String {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(status.success());
-        let output = wait_output(self.child);
-        let stderr = self.stderr.join().expect("its stderr");
-        assert_eq!(output.status.code(), Some(0), "{stderr}");
-        stderr
-    }
-}
-
-impl Scripted {
-    /// Runs a Python client with `args`; returns its stdout lines, and what Sockscope said
-    /// once ended (failing the test with both if the client failed).
-    fn python(self, program: &str, args: &[&str]) -> (Vec<String>, String) {
-        let output = Command::new("python3")
-            .arg("-c")
-            .arg(program)
-            .args(args)
-            .output()
-            .expect("python3 runs");
-        let said = self.end();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success(),
-            "the Python client failed: {stderr}\nSockscope said:\n{said}"
-        );
-        let lines = String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .map(str::to_owned)
-            .collect();
-        (lines, said)
-    }
 }
 
 /// Whether Python has pymodbus; CI installs it (and requires this test to run).
@@ -131,7 +50,7 @@ fn pymodbus_reads_and_writes_the_modbus_examples_registers() {
     if !pymodbus_here() {
         return;
     }
-    let slave = Scripted::tcp_server("modbus_slave.rhai");
+    let slave = Served::tcp_server(&["--script", &example("modbus_slave.rhai")]);
     let port = slave.port.to_string();
     let (lines, stderr) = slave.python(MODBUS_MASTER, &[&port]);
     assert_eq!(
@@ -175,7 +94,7 @@ print("closed" if sock.recv(1) == b"" else "open")
 
 #[test]
 fn a_python_client_runs_the_at_dialogue() {
-    let modem = Scripted::tcp_server("at_modem.rhai");
+    let modem = Served::tcp_server(&["--script", &example("at_modem.rhai")]);
     let port = modem.port.to_string();
     let steps = [
         r"AT\r=>OK\r\n",
@@ -214,7 +133,7 @@ fn a_python_client_runs_the_at_dialogue() {
 
 #[test]
 fn a_python_client_must_log_in_before_data() {
-    let device = Scripted::tcp_server("login.rhai");
+    let device = Served::tcp_server(&["--script", &example("login.rhai")]);
     let port = device.port.to_string();
     let args = [
         port.as_str(),
@@ -255,7 +174,7 @@ for _ in range(int(sys.argv[2])):
 
 #[test]
 fn the_sensors_sentences_arrive_each_second_with_valid_checksums() {
-    let sensor = Scripted::tcp_server("nmea_sensor.rhai");
+    let sensor = Served::tcp_server(&["--script", &example("nmea_sensor.rhai")]);
     let port = sensor.port.to_string();
     let (lines, stderr) = sensor.python(NMEA_READER, &[&port, "3"]);
     let mut last_ms = None;
@@ -278,7 +197,7 @@ fn the_sensors_sentences_arrive_each_second_with_valid_checksums() {
 
 #[test]
 fn the_delayed_echo_answers_each_line_later() {
-    let echo = Scripted::tcp_server("delayed_echo.rhai");
+    let echo = Served::tcp_server(&["--script", &example("delayed_echo.rhai")]);
     let port = echo.port.to_string();
     let program = r#"
 import socket, sys, time

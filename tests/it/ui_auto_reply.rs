@@ -271,3 +271,85 @@ fn a_bad_regular_expression_is_said_beside_its_rule() {
         shows(h, "When: not a regular expression:")
     });
 }
+
+/// A file picker that answers `path` at once.
+fn picks(harness: &mut egui_kittest::Harness<'_, sockscope::App>, path: &std::path::Path) {
+    let path = path.to_owned();
+    harness
+        .state_mut()
+        .set_file_picker(std::sync::Arc::new(move |_| Some(path.clone())));
+}
+
+#[test]
+fn rules_exported_from_one_app_answer_in_another_once_imported() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let file = dir.path().join("rules.json");
+    let mut harness = app_harness();
+    start_server(&mut harness);
+    click(&mut harness, "Auto-reply…");
+    click(&mut harness, "Add rule");
+    type_field(&mut harness, "1. When", "PING");
+    type_field(&mut harness, "1. reply", r"PONG\r\n");
+    picks(&mut harness, &file);
+    click(&mut harness, "Export…");
+    step_until(&mut harness, "exported", |h| {
+        shows(h, "Auto-reply rules exported to")
+    });
+    drop(harness);
+
+    // Another app (as on another machine) takes them in and answers with them.
+    let mut other = app_harness();
+    let server = start_server(&mut other);
+    click(&mut other, "Auto-reply…");
+    picks(&mut other, &file);
+    click(&mut other, "Import…");
+    step_until(&mut other, "imported", |h| {
+        shows(h, "Auto-reply rules imported from")
+    });
+    let rules = |h: &egui_kittest::Harness<'_, sockscope::App>| {
+        h.state().tab(Mode::TcpServer).settings().auto_replies.len()
+    };
+    assert_eq!(rules(&other), 1);
+    let mut client = TcpStream::connect(server).expect("connect");
+    client.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    client.write_all(b"PING").expect("send");
+    let reply = std::thread::spawn(move || read_exactly(&mut client, 6));
+    step_until(&mut other, "the reply logged", |h| {
+        auto_entries(h, Mode::TcpServer) == 1
+    });
+    assert_eq!(reply.join().expect("reply"), b"PONG\r\n");
+
+    // A file that is not rules is said, and the rules stay as they were.
+    std::fs::write(&file, r#"{"sockscope_quick_commands": 1, "commands": []}"#).expect("write");
+    click(&mut other, "Import…");
+    step_until(&mut other, "refused", |h| {
+        shows(h, "is not a Sockscope auto-reply file")
+    });
+    assert_eq!(rules(&other), 1);
+}
+
+#[test]
+fn rules_from_the_command_line_that_cannot_be_used_show_beside_themselves() {
+    let dir = tempfile::tempdir().expect("a directory");
+    let file = dir.path().join("rules.json");
+    let json = r#"{"sockscope_auto_replies": 1,
+        "rules": [{"pattern": "A", "reply": "zz", "reply_format": "Hex"}]}"#;
+    std::fs::write(&file, json).expect("write");
+    let path = file.to_string_lossy();
+    let args = [
+        "sockscope",
+        "--tcp-server",
+        "127.0.0.1:0",
+        "--auto-reply",
+        &path,
+    ];
+    let cli = <sockscope::cli::Cli as clap::Parser>::try_parse_from(args).expect("parsed");
+    let mut harness = app_harness_with(cli.into());
+    step_until(&mut harness, "the rule's error", |h| {
+        shows(h, "invalid hex digit 'z'")
+    });
+    assert!(
+        shows(&harness, "Auto-reply — TCP Server"),
+        "the window opened"
+    );
+}

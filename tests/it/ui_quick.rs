@@ -126,19 +126,19 @@ fn quick_commands_send_with_a_click_or_ctrl_n_and_can_be_managed() {
     // Export, then import: the same commands come back after the ones there are.
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("commands.json");
+    // Both are file jobs, done off the frame: their outcome comes in a later one.
     harness.state_mut().export_commands(&file);
-    harness.step();
-    assert!(shows(&harness, "Exported 1 to"));
+    step_until(&mut harness, "exported", |h| shows(h, "Exported 1 to"));
     harness.state_mut().import_commands(&file);
-    harness.step();
-    assert!(shows(&harness, "Imported 1 from"));
+    step_until(&mut harness, "imported", |h| shows(h, "Imported 1 from"));
     let commands = harness.state().quick_commands();
     assert_eq!(commands.len(), 2);
     assert_eq!(commands[0], commands[1]);
     std::fs::write(&file, "not json").expect("write");
     harness.state_mut().import_commands(&file);
-    harness.step();
-    assert!(shows(&harness, "is not a Sockscope quick command file"));
+    step_until(&mut harness, "refused", |h| {
+        shows(h, "is not a Sockscope quick command file")
+    });
 
     press(&mut harness, "Send 2");
     assert_eq!(read_exactly(&mut peer, 2), [1, 2]);

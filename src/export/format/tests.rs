@@ -29,7 +29,7 @@ fn new_entry(peer: Option<&str>, kind: EntryKind) -> LogEntry {
 fn line(format: LogFormat, ctx: &RecordContext, entry: &LogEntry) -> String {
     let mut out = Vec::new();
     let text = data_text(ctx, entry, false);
-    write_record_in(&mut out, format, ctx, entry, &text, &china()).unwrap();
+    write_record_in(&mut out, (format, false), ctx, entry, &text, &china()).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -145,7 +145,15 @@ fn utc_offset_is_written_as_numbers() {
     let entry = new_entry(None, EntryKind::Rx(Vec::new()));
     let mut out = Vec::new();
     let text = data_text(&utf8(), &entry, false);
-    write_record_in(&mut out, LogFormat::Jsonl, &utf8(), &entry, &text, &Utc).unwrap();
+    write_record_in(
+        &mut out,
+        (LogFormat::Jsonl, false),
+        &utf8(),
+        &entry,
+        &text,
+        &Utc,
+    )
+    .unwrap();
     let line = String::from_utf8(out).unwrap();
     assert!(
         line.starts_with(r#"{"time":"2026-11-21T02:00:00.123+00:00","#),
@@ -180,7 +188,7 @@ fn jsonl_parses_back() {
     ];
     let mut out = Vec::new();
     for entry in &entries {
-        write_record(&mut out, LogFormat::Jsonl, &utf8(), entry, false).unwrap();
+        write_record(&mut out, (LogFormat::Jsonl, false), &utf8(), entry, false).unwrap();
     }
     let text = String::from_utf8(out).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -293,7 +301,7 @@ fn txt_hex_and_gbk() {
 fn txt_uses_local_time() {
     let entry = new_entry(None, EntryKind::Info("x".into()));
     let mut out = Vec::new();
-    write_record(&mut out, LogFormat::Txt, &utf8(), &entry, false).unwrap();
+    write_record(&mut out, (LogFormat::Txt, false), &utf8(), &entry, false).unwrap();
     let local = DateTime::<Local>::from(test_time()).format("%Y-%m-%d %H:%M:%S%.3f ");
     assert!(
         String::from_utf8(out)

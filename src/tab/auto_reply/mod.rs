@@ -430,6 +430,8 @@ fn matcher(
     }
 }
 
+pub mod file;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests;
