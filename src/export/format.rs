@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -184,14 +183,14 @@ fn write_header(w: &mut impl Write, format: LogFormat) -> io::Result<()> {
 /// [`write_record_in`] with times in the local time zone. `starts_odd`: the entry's first
 /// byte is the second half of a UTF-16 code unit.
 fn write_record(
-    w: &mut impl Write,
+    out: &mut Vec<u8>,
     style: (LogFormat, bool),
     ctx: &RecordContext,
     entry: &LogEntry,
     starts_odd: bool,
 ) -> io::Result<()> {
     let text = data_text(ctx, entry, starts_odd);
-    write_record_in(w, style, ctx, entry, &text, &Local)
+    write_record_in(out, style, ctx, entry, &text, &Local)
 }
 
 /// The text of a data entry: its bytes decoded, in UTF-16 from the stream's code unit
@@ -215,7 +214,7 @@ fn data_text<'a>(ctx: &RecordContext, entry: &'a LogEntry, starts_odd: bool) -> 
 /// times in `zone` (tests give one, so they do not depend on the machine's); `text` is what
 /// the entry says (see [`data_text`]).
 fn write_record_in<Tz: TimeZone>(
-    w: &mut impl Write,
+    out: &mut Vec<u8>,
     (format, colour): (LogFormat, bool),
     ctx: &RecordContext,
     entry: &LogEntry,
@@ -226,14 +225,18 @@ fn write_record_in<Tz: TimeZone>(
         .with_timezone(zone)
         .fixed_offset();
     let line = match format {
-        LogFormat::Txt => txt_line(ctx, entry, text, &time, colour),
+        // Straight into `out`: a flood's text is copied once on its way to the file.
+        LogFormat::Txt => {
+            write_txt_line(out, ctx, entry, text, &time, colour);
+            return Ok(());
+        }
         LogFormat::Csv => csv_line(&Fields::new(ctx, entry, text, &time)),
         LogFormat::Jsonl => jsonl_line(&Fields::new(ctx, entry, text, &time))?,
         // Not a line format: RecordWriter writes it.
         LogFormat::Pcapng => return Err(io::ErrorKind::Unsupported.into()),
     };
-    // One write per record, so a failing writer never gets half a line from us.
-    w.write_all(line.as_bytes())
+    out.extend_from_slice(line.as_bytes());
+    Ok(())
 }
 
 /// The fields of a `.csv` or `.jsonl` record, in column order.
@@ -322,40 +325,40 @@ fn push_csv_cell(line: &mut String, cell: &str) {
 }
 
 /// `2026-11-21 10:00:00.123 RX 127.0.0.1:50412 5 B  Hello`, or for messages
-/// `2026-11-21 10:00:00.123 INFO - Connected to ...`.
-fn txt_line(
+/// `2026-11-21 10:00:00.123 INFO - Connected to ...`, appended to `out`.
+fn write_txt_line(
+    out: &mut Vec<u8>,
     ctx: &RecordContext,
     entry: &LogEntry,
     text: &str,
     time: &DateTime<FixedOffset>,
     colour: bool,
-) -> String {
+) {
     let peer = match entry.peer {
         Some(_) => crate::session::endpoint_text(entry.peer, entry.to),
         None => "-".to_owned(),
     };
     let time = time.format("%Y-%m-%d %H:%M:%S%.3f");
     let label = entry.label();
-    let mut line = if colour {
+    // Writing to a Vec cannot fail.
+    let _ = if colour {
         let (dim, shade, plain) = ("\x1b[2m", shade_of(entry.kind.tag()), "\x1b[0m");
-        format!("{dim}{time}{plain} {shade}{label}{plain} {peer} ")
+        write!(out, "{dim}{time}{plain} {shade}{label}{plain} {peer} ")
     } else {
-        format!("{time} {label} {peer} ")
+        write!(out, "{time} {label} {peer} ")
     };
     if let Some(message) = entry.message() {
-        push_escaped(&mut line, message);
+        push_escaped(out, message);
     } else {
         let bytes = entry.bytes();
-        // Writing to a String cannot fail.
-        let _ = write!(line, "{} B  ", bytes.len());
+        let _ = write!(out, "{} B  ", bytes.len());
         if ctx.hex_text {
-            line.push_str(&to_spaced_hex(bytes));
+            out.extend_from_slice(to_spaced_hex(bytes).as_bytes());
         } else {
-            push_escaped(&mut line, text);
+            push_escaped(out, text);
         }
     }
-    line.push('\n');
-    line
+    out.push(b'\n');
 }
 
 /// The terminal colour (SGR) of a direction: what arrived green, what was sent cyan, what the
@@ -372,7 +375,7 @@ fn shade_of(tag: EntryTag) -> &'static str {
 
 /// Appends text with line breaks and other control characters (but not tab)
 /// escaped, so a record stays on one line and cannot drive a terminal.
-fn push_escaped(line: &mut String, text: &str) {
+fn push_escaped(line: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     line.reserve(text.len());
     // Looked for byte by byte, without decoding: the control characters are U+0000 to U+001F
@@ -381,6 +384,14 @@ fn push_escaped(line: &mut String, text: &str) {
     let bytes = text.as_bytes();
     let (mut at, mut shown_from) = (0, 0);
     while at < bytes.len() {
+        // Eight bytes at a time past those that cannot start an escape.
+        if let Some(word) = bytes.get(at..at + 8) {
+            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if !may_escape(word) {
+                at += 8;
+                continue;
+            }
+        }
         let byte = bytes[at];
         let (code, width) = match byte {
             b'\t' => {
@@ -394,21 +405,32 @@ fn push_escaped(line: &mut String, text: &str) {
                 continue;
             }
         };
-        // `at` starts a character (an ASCII byte or a lead byte), so the slice is whole.
-        line.push_str(&text[shown_from..at]);
+        // `at` starts a character (an ASCII byte or a lead byte), so the run is whole text.
+        line.extend_from_slice(&bytes[shown_from..at]);
         match code {
-            b'\r' => line.push_str("\\r"),
-            b'\n' => line.push_str("\\n"),
+            b'\r' => line.extend_from_slice(b"\\r"),
+            b'\n' => line.extend_from_slice(b"\\n"),
             code => {
-                line.push_str("\\x");
-                line.push(char::from(HEX[usize::from(code >> 4)]));
-                line.push(char::from(HEX[usize::from(code & 0xF)]));
+                let hex = [HEX[usize::from(code >> 4)], HEX[usize::from(code & 0xF)]];
+                line.extend_from_slice(b"\\x");
+                line.extend_from_slice(&hex);
             }
         }
         at += width;
         shown_from = at;
     }
-    line.push_str(&text[shown_from..]);
+    line.extend_from_slice(&bytes[shown_from..]);
+}
+
+/// Whether any byte of `word` may start an escape: below 0x20 (tab too: the caller decides),
+/// 0x7F, or 0xC2 (which leads U+0080 to U+009F). Exact, with no false negatives: each test
+/// is the classic "has a byte less than n" / "has a zero byte" on the whole word.
+fn may_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
+    below_space || has_zero(word ^ (ONES * 0x7F)) || has_zero(word ^ (ONES * 0xC2))
 }
 
 #[cfg(test)]

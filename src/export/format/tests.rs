@@ -327,15 +327,39 @@ fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
         line
     }
     let every: String = (0..0x300u32).filter_map(char::from_u32).collect();
-    for text in [
+    // Each kind of character at each place in and across the eight-byte words scanned whole.
+    let mut placed = Vec::new();
+    for ch in [
+        '\0', '\t', '\r', '\u{1F}', '\u{7F}', '\u{85}', '\u{9F}', '\u{A0}', 'é', '你',
+    ] {
+        for at in 0..20 {
+            placed.push(format!("{}{ch}{}", "a".repeat(at), "b".repeat(19 - at % 7)));
+        }
+    }
+    for text in placed.iter().map(String::as_str).chain([
         every.as_str(),
         "",
         "plain",
         "你好\r\n世界\u{0}\u{7F}\u{85}\u{9F}\t.",
         "\n",
-    ] {
-        let mut line = String::from("> ");
+    ]) {
+        let mut line = b"> ".to_vec();
         push_escaped(&mut line, text);
+        let line = String::from_utf8(line).unwrap();
         assert_eq!(line, format!("> {}", by_character(text)), "{text:?}");
+    }
+}
+
+#[test]
+fn a_word_may_escape_exactly_when_one_of_its_bytes_may() {
+    let may = |byte: u8| byte < 0x20 || byte == 0x7F || byte == 0xC2;
+    for byte in 0..=u8::MAX {
+        for lane in 0..8 {
+            // The other lanes hold bytes that never escape, low and high.
+            let mut bytes = [b'a', 0xFF, b' ', 0x80, b'~', 0xC3, 0x21, 0x7E];
+            bytes[lane] = byte;
+            let word = u64::from_le_bytes(bytes);
+            assert_eq!(may_escape(word), may(byte), "{byte:#04x} in lane {lane}");
+        }
     }
 }
