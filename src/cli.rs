@@ -181,8 +181,8 @@ pub struct Cli {
     pub timeout: Option<f64>,
 
     /// Run this script (Rhai) in the preset's tab: it answers, keeps state and sends on
-    /// timers (examples/scripts/).
-    #[arg(long, value_name = "FILE", value_parser = parse_script, requires = "preset", conflicts_with_all = ["relay", "relay_udp"])]
+    /// timers; in the (TCP) relay it sees and changes each read (examples/scripts/).
+    #[arg(long, value_name = "FILE", value_parser = parse_script, requires = "preset", conflicts_with = "relay_udp")]
     pub script: Option<ScriptStart>,
 
     /// Answer with these auto-reply rules: a file the Auto-reply window's Export wrote (or

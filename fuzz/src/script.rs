@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use sockscope::codec::TextEncoding;
 use sockscope::i18n::Language;
-use sockscope::net::{ClientId, Command, SendTarget};
+use sockscope::net::{ClientId, Command, SendTarget, Toward};
 use sockscope::script::{self, EXAMPLES, ScriptEnd, ScriptInput, ScriptOutput, ScriptPeer};
 use sockscope::session::Mode;
 
@@ -43,25 +43,41 @@ pub fn script(data: &[u8]) {
             .collect(),
         _ => input.text(200),
     };
-    let mode = input.pick(&[Mode::TcpClient, Mode::TcpServer, Mode::Udp]);
+    let mode = input.pick(&[Mode::TcpClient, Mode::TcpServer, Mode::Udp, Mode::Relay]);
     let setup = script::ScriptSetup {
         source: source.clone(),
         mode,
+        datagrams: mode == Mode::Udp,
         encoding: input.pick(&TextEncoding::ALL),
         language: Language::English,
     };
     let Ok(mut run) = script::spawn(setup) else {
         return;
     };
+    let mut passing = 0_usize;
     for _ in 0..input.byte() % 8 {
         let port = u16::from(input.byte() % 3) + 1;
         let peer = ScriptPeer {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            client: (mode == Mode::TcpServer).then_some(ClientId(u64::from(port))),
+            client: matches!(mode, Mode::TcpServer | Mode::Relay)
+                .then_some(ClientId(u64::from(port))),
+        };
+        let toward = if input.byte() % 2 == 0 {
+            Toward::Upstream
+        } else {
+            Toward::Client
         };
         run.feed(match input.byte() % 4 {
             0 => ScriptInput::Connected(peer),
             1 => ScriptInput::Disconnected(peer),
+            _ if mode == Mode::Relay => {
+                passing += 1;
+                ScriptInput::Passing {
+                    peer,
+                    toward,
+                    bytes: input.bytes(64).to_vec(),
+                }
+            }
             _ => ScriptInput::Message {
                 peer,
                 bytes: input.bytes(64).to_vec(),
@@ -88,12 +104,19 @@ pub fn script(data: &[u8]) {
                     (Mode::TcpClient, SendTarget::Peer) => true,
                     (Mode::TcpServer, SendTarget::Clients(_)) => true,
                     (Mode::Udp, SendTarget::Datagram(_)) => true,
+                    (Mode::Relay, SendTarget::Relay { pairs, .. }) => pairs.len() == 1,
                     _ => false,
                 };
                 assert!(fits, "{mode:?} sent to {to:?}");
             }
             ScriptOutput::Command(Command::DisconnectClient(_)) => {
-                assert_eq!(mode, Mode::TcpServer);
+                assert!(matches!(mode, Mode::TcpServer | Mode::Relay), "{mode:?}");
+            }
+            // One verdict for each read passing through, at most (none once it failed).
+            ScriptOutput::Command(Command::Pass { .. }) => {
+                assert_eq!(mode, Mode::Relay);
+                assert!(passing > 0, "a verdict on no read");
+                passing -= 1;
             }
             ScriptOutput::Command(Command::Shutdown) => assert_eq!(mode, Mode::TcpClient),
             ScriptOutput::Command(other) => panic!("a script asked for {other:?}"),

@@ -32,6 +32,10 @@ fn queued_size(event: &Event) -> usize {
         EventKind::Received { bytes, .. }
         | EventKind::Forwarded { bytes, .. }
         | EventKind::Injected { bytes, .. }
+        | EventKind::Gated { bytes, .. }
+        | EventKind::ScriptChanged {
+            bytes: Some(bytes), ..
+        }
         | EventKind::Rewritten {
             bytes: Some(bytes), ..
         } => bytes.len(),

@@ -134,6 +134,16 @@ pub enum Command {
     },
     /// Relay: forward the read held longest `toward` one side, and keep holding.
     Step(Toward),
+    /// Relay: each read waits for a script's [`Verdict`] (`Pass`) before it goes on, or (false)
+    /// goes on as it comes again, what waits going on as it is.
+    Gate(bool),
+    /// Relay: what becomes of the read of pair `id` that has waited longest `toward` one side
+    /// for the script.
+    Pass {
+        id: ClientId,
+        toward: Toward,
+        verdict: Verdict,
+    },
     /// Relay: rewrite what goes `toward` one side by these rules, from now on.
     Rewrite {
         toward: Toward,
@@ -146,6 +156,17 @@ pub enum Command {
     },
     /// End the session: close every socket and stop the worker.
     Shutdown,
+}
+
+/// A relay script's word on a read passing through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// It goes on as it is.
+    AsItIs,
+    /// These bytes go on in its place.
+    Instead(Vec<u8>),
+    /// Nothing goes on.
+    Drop,
 }
 
 /// Recorded messages to send again: each with its time from the first.
@@ -330,6 +351,22 @@ pub enum EventKind {
         peer: SocketAddr,
         toward: Toward,
         rule: usize,
+        bytes: Option<Vec<u8>>,
+    },
+    /// Relay: a read of pair `id` (whose client is `peer`) waits `toward` one side for the
+    /// script's verdict (the gate is on): `bytes` as they would go on.
+    Gated {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
+        bytes: Vec<u8>,
+    },
+    /// Relay: the script's verdict on a gated read was not "as it is": `bytes` went on in its
+    /// place, or nothing (`None`: dropped).
+    ScriptChanged {
+        id: ClientId,
+        peer: SocketAddr,
+        toward: Toward,
         bytes: Option<Vec<u8>>,
     },
     /// Relay: bytes of `origin`'s put into pair `id` (whose client is `peer`) `toward` one

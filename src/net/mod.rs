@@ -45,7 +45,7 @@ pub use flow::QUEUE_LIMIT;
 pub use message::{
     ClientId, CloseReason, Command, CycleSpec, Event, EventKind, FileSpec, HALF_CLOSED_LINGER,
     NetError, RemoteTarget, ReplaySpec, SEND_BACKLOG_LIMIT, SendOrigin, SendTarget, Toward,
-    WrittenIn,
+    Verdict, WrittenIn,
 };
 pub use multicast::{Group, Interface, MulticastSend};
 use recycle::ReadBuffer;

@@ -257,6 +257,8 @@ impl Server {
             | Command::CancelFile
             | Command::Hold { .. }
             | Command::Step(_)
+            | Command::Gate(_)
+            | Command::Pass { .. }
             | Command::Faults { .. }
             | Command::Rewrite { .. } => {}
         }

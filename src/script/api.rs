@@ -10,7 +10,7 @@ use rhai::{Blob, Dynamic, Engine, EvalAltResult, FnPtr};
 use super::outbox::{Callee, Due, Outbox};
 use super::{ScriptOutput, ScriptPeer};
 use crate::codec::{self, Checksum, TextEncoding};
-use crate::net::{Command, RemoteTarget, SendOrigin, SendTarget, WrittenIn};
+use crate::net::{Command, RemoteTarget, SendOrigin, SendTarget, Toward, Verdict, WrittenIn};
 use crate::session::Mode;
 
 type Fallible<T> = Result<T, Box<EvalAltResult>>;
@@ -23,6 +23,8 @@ const SHORTEST_PERIOD: Duration = Duration::from_millis(1);
 #[derive(Clone)]
 pub(super) struct Peer {
     pub who: ScriptPeer,
+    /// Relay: where the read `on_message` is given goes (from the other side).
+    pub toward: Option<Toward>,
     /// What the script keeps for this peer (a shared map: changes stay).
     pub state: Dynamic,
     pub outbox: Rc<Outbox>,
@@ -89,6 +91,18 @@ fn register_peer(engine: &mut Engine) {
                 .map_or(Dynamic::UNIT, |client| Dynamic::from(client.0 as i64))
         })
         .register_get("state", |peer: &mut Peer| peer.state.clone())
+        // Relay: who sent the read `on_message` is given.
+        .register_get("from", |peer: &mut Peer| match peer.toward {
+            Some(Toward::Upstream) => Dynamic::from("client"),
+            Some(Toward::Client) => Dynamic::from("upstream"),
+            None => Dynamic::UNIT,
+        })
+        .register_fn("to_client", |peer: &mut Peer, data: Dynamic| {
+            inject(peer, data, Toward::Client)
+        })
+        .register_fn("to_upstream", |peer: &mut Peer, data: Dynamic| {
+            inject(peer, data, Toward::Upstream)
+        })
         .register_fn("to_string", |peer: &mut Peer| peer.who.addr.to_string())
         .register_fn("to_debug", |peer: &mut Peer| peer.who.addr.to_string())
         .register_fn("send", |peer: &mut Peer, data: Dynamic| {
@@ -104,7 +118,7 @@ fn register_peer(engine: &mut Engine) {
         })
         .register_fn("close", |peer: &mut Peer| {
             let command = match (peer.outbox.mode, peer.who.client) {
-                (Mode::TcpServer, Some(client)) => Command::DisconnectClient(client),
+                (Mode::TcpServer | Mode::Relay, Some(client)) => Command::DisconnectClient(client),
                 (Mode::TcpClient, _) => Command::Shutdown,
                 // A UDP sender has no connection to close.
                 _ => return Ok(()),
@@ -113,9 +127,45 @@ fn register_peer(engine: &mut Engine) {
         });
 }
 
+/// Relay: `data` put into `peer`'s pair `toward` one side, as if the other side had sent it.
+fn inject(peer: &Peer, data: Dynamic, toward: Toward) -> Fallible<()> {
+    let (Mode::Relay, Some(pair)) = (peer.outbox.mode, peer.who.client) else {
+        return error("to_client() and to_upstream() work only in the relay");
+    };
+    let to = SendTarget::Relay {
+        pairs: vec![pair],
+        toward,
+    };
+    let command = send_command(&peer.outbox, data, to)?;
+    peer.outbox.put(ScriptOutput::Command(command))
+}
+
+/// Relay: what becomes of a read, by what `on_message` returned: nothing (or true) lets it go
+/// on as it is, a blob or a string (in the tab's encoding) goes on in its place, false drops
+/// it.
+pub(super) fn verdict(value: Dynamic, encoding: TextEncoding) -> Result<Verdict, String> {
+    if value.is_unit() || value.as_bool() == Ok(true) {
+        return Ok(Verdict::AsItIs);
+    }
+    if value.as_bool() == Ok(false) {
+        return Ok(Verdict::Drop);
+    }
+    if value.is_blob() || value.is_string() {
+        return payload(value, encoding)
+            .map(|(bytes, _)| Verdict::Instead(bytes))
+            .map_err(|error| error.to_string());
+    }
+    Err(format!(
+        "in the relay, on_message returns nothing (the read goes on), a blob or a string (in \
+         its place) or false (dropped), not {}",
+        value.type_name()
+    ))
+}
+
 /// Where `peer.send` goes in the tab's mode.
 fn peer_target(peer: &Peer) -> Fallible<SendTarget> {
     match (peer.outbox.mode, peer.who.client) {
+        (Mode::Relay, _) => error("in the relay, send with peer.to_client() or peer.to_upstream()"),
         (Mode::TcpClient, _) => Ok(SendTarget::Peer),
         (Mode::TcpServer, Some(client)) => Ok(SendTarget::Clients(vec![client])),
         (Mode::Udp, _) => Ok(SendTarget::Datagram(Some(RemoteTarget {

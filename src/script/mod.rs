@@ -26,7 +26,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::codec::TextEncoding;
 use crate::i18n::Language;
-use crate::net::{ClientId, Command};
+use crate::net::{ClientId, Command, Toward};
 use crate::session::Mode;
 
 /// The longest one handler may run before the script is stopped.
@@ -51,7 +51,7 @@ pub const INPUT_BYTES_LIMIT: usize = 1024 * 1024;
 const OUTPUT_LIMIT: usize = 256;
 
 /// The file names and sources of the examples shipped with Sockscope.
-pub const EXAMPLES: [(&str, &str); 5] = [
+pub const EXAMPLES: [(&str, &str); 6] = [
     (
         "modbus_slave.rhai",
         include_str!("../../examples/scripts/modbus_slave.rhai"),
@@ -71,6 +71,10 @@ pub const EXAMPLES: [(&str, &str); 5] = [
     (
         "delayed_echo.rhai",
         include_str!("../../examples/scripts/delayed_echo.rhai"),
+    ),
+    (
+        "relay_tamper.rhai",
+        include_str!("../../examples/scripts/relay_tamper.rhai"),
     ),
 ];
 
@@ -101,8 +105,8 @@ pub fn read_source(path: &std::path::Path) -> Result<String, ReadError> {
     Ok(source)
 }
 
-/// Who a script talks to: a TCP client's server, one of a TCP server's clients, or the sender
-/// of a UDP datagram.
+/// Who a script talks to: a TCP client's server, one of a TCP server's clients, the sender
+/// of a UDP datagram, or a relay's pair (its client's address and the pair's number).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ScriptPeer {
     pub addr: SocketAddr,
@@ -119,6 +123,13 @@ pub enum ScriptInput {
     Disconnected(ScriptPeer),
     /// A received message, as the tab frames it.
     Message { peer: ScriptPeer, bytes: Vec<u8> },
+    /// Relay: a read of pair `peer` on its way `toward` one side, waiting for the script's
+    /// verdict (what `on_message` returns).
+    Passing {
+        peer: ScriptPeer,
+        toward: Toward,
+        bytes: Vec<u8>,
+    },
 }
 
 /// What a running script asks of the host.
@@ -172,6 +183,8 @@ impl std::fmt::Display for ScriptError {
 pub struct ScriptSetup {
     pub source: String,
     pub mode: Mode,
+    /// The tab's reads are datagrams (UDP, a UDP relay).
+    pub datagrams: bool,
     /// Text the script sends or reads is in it.
     pub encoding: TextEncoding,
     pub language: Language,
@@ -197,7 +210,7 @@ pub(crate) struct Backlog {
 impl Backlog {
     fn size(input: &ScriptInput) -> usize {
         match input {
-            ScriptInput::Message { bytes, .. } => bytes.len(),
+            ScriptInput::Message { bytes, .. } | ScriptInput::Passing { bytes, .. } => bytes.len(),
             _ => 0,
         }
     }

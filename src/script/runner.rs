@@ -16,6 +16,7 @@ use super::outbox::{Callee, Due, Outbox, STOP_ASKED, TOO_MUCH_MEMORY, Timer};
 use super::{HANDLER_MEMORY_LIMIT, HANDLER_TIME_LIMIT, STATE_LIMIT, ScriptSetup};
 use super::{ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
 use crate::i18n::tr;
+use crate::net::{Command, Toward, Verdict};
 
 /// Peers a script keeps state for at most (UDP senders come and go unannounced): past it, the
 /// one heard from longest ago is forgotten.
@@ -181,7 +182,45 @@ impl Runner {
                 let peer = self.peer(who);
                 self.call("on_message", (peer, Dynamic::from_blob(bytes)))
             }
+            ScriptInput::Passing {
+                peer: who,
+                toward,
+                bytes,
+            } => self.judge(who, toward, bytes),
         }
+    }
+
+    /// Relay: calls `on_message` with a read passing through, and tells the relay what its
+    /// value says becomes of the read (no handler: it goes on as it is).
+    fn judge(&mut self, who: ScriptPeer, toward: Toward, bytes: Vec<u8>) -> Result<(), Halt> {
+        let Some(id) = who.client else {
+            return Ok(());
+        };
+        let mut peer = self.peer(who);
+        if let Some(mut passing) = peer.write_lock::<Peer>() {
+            passing.toward = Some(toward);
+        }
+        let value = self.call_for("on_message", (peer, Dynamic::from_blob(bytes)))?;
+        let verdict = match value {
+            None => Verdict::AsItIs,
+            Some(value) => api::verdict(value, self.outbox.encoding).map_err(|message| {
+                let handler = "on_message";
+                let message = tr!(
+                    self.outbox.language,
+                    "script.in_handler",
+                    handler = handler,
+                    message = message
+                );
+                Halt::Failed(located(Position::NONE, message.into_owned()))
+            })?,
+        };
+        let pass = Command::Pass {
+            id,
+            toward,
+            verdict,
+        };
+        let put = self.outbox.put(ScriptOutput::Command(pass));
+        put.map_err(|error| self.halt(*error, Some("on_message")))
     }
 
     /// Runs what is due (timers' handlers, later sends), at most [`TIMERS_IN_A_ROW`].
@@ -268,6 +307,7 @@ impl Runner {
         self.peers.insert(who, state.clone());
         Dynamic::from(Peer {
             who,
+            toward: None,
             state,
             outbox: Rc::clone(&self.outbox),
         })
@@ -276,6 +316,12 @@ impl Runner {
     /// Calls `name` if the script has it (with `this` bound), under the time limit; then
     /// measures what the script keeps.
     fn call(&mut self, name: &str, args: impl FuncArgs) -> Result<(), Halt> {
+        self.call_for(name, args).map(drop)
+    }
+
+    /// [`Self::call`], returning what the function returned (`None`: the script has no
+    /// such function).
+    fn call_for(&mut self, name: &str, args: impl FuncArgs) -> Result<Option<Dynamic>, Halt> {
         if self.outbox.stopped() {
             return Err(Halt::Stopped);
         }
@@ -284,7 +330,7 @@ impl Runner {
             .iter_functions()
             .any(|function| function.name == name)
         {
-            return Ok(());
+            return Ok(None);
         }
         self.outbox.handler_starts();
         let options = CallFnOptions::new()
@@ -298,10 +344,9 @@ impl Runner {
             name,
             args,
         );
-        result
-            .map(drop)
-            .map_err(|error| self.halt(*error, Some(name)))?;
-        self.measure()
+        let value = result.map_err(|error| self.halt(*error, Some(name)))?;
+        self.measure()?;
+        Ok(Some(value))
     }
 
     /// Fails the script if what it keeps from call to call (`this`, each `peer.state`) has

@@ -2,7 +2,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::*;
-use crate::net::{RemoteTarget, SendOrigin, SendTarget};
+use crate::net::{RemoteTarget, SendOrigin, SendTarget, Verdict};
 
 fn start(source: &str, mode: Mode) -> ScriptRun {
     start_in(source, mode, TextEncoding::Utf8)
@@ -12,6 +12,7 @@ fn start_in(source: &str, mode: Mode, encoding: TextEncoding) -> ScriptRun {
     spawn(ScriptSetup {
         source: source.to_owned(),
         mode,
+        datagrams: mode == Mode::Udp,
         encoding,
         language: Language::English,
     })
@@ -391,4 +392,99 @@ fn a_timer_may_call_a_closure_with_what_it_captured() {
     let error = failure(next(&run));
     assert!(error.message.contains("past the end"), "{error}");
     assert_eq!(error.line, Some(2), "{error}");
+}
+
+#[test]
+fn in_the_relay_what_on_message_returns_decides_what_goes_on() {
+    let source = r#"
+        fn on_message(peer, data) {
+            let line = text(data);
+            if line == "keep" { return; }
+            if line == "yes" { return true; }
+            if line == "drop" { return false; }
+            if line == "text" { return `${peer.from}!`; }
+            if line == "poke" { peer.to_client("hi"); peer.to_upstream(blob(1, 7)); return; }
+            if line == "send" { peer.send("x"); }
+            if line == "odd" { return 42; }
+            data + blob(1, 0x21)
+        }
+    "#;
+    let run = start(source, Mode::Relay);
+    let pass = |line: &str, toward: Toward| {
+        run.feed(ScriptInput::Passing {
+            peer: peer(5000, Some(3)),
+            toward,
+            bytes: line.as_bytes().to_vec(),
+        });
+    };
+    let verdict = |output: ScriptOutput| match output {
+        ScriptOutput::Command(Command::Pass {
+            id: ClientId(3),
+            verdict,
+            ..
+        }) => verdict,
+        other => panic!("not a verdict on pair 3: {other:?}"),
+    };
+    pass("keep", Toward::Upstream);
+    assert_eq!(verdict(next(&run)), Verdict::AsItIs);
+    pass("yes", Toward::Upstream);
+    assert_eq!(verdict(next(&run)), Verdict::AsItIs);
+    pass("drop", Toward::Client);
+    assert_eq!(verdict(next(&run)), Verdict::Drop);
+    pass("text", Toward::Upstream);
+    assert_eq!(verdict(next(&run)), Verdict::Instead(b"client!".to_vec()));
+    pass("text", Toward::Client);
+    assert_eq!(verdict(next(&run)), Verdict::Instead(b"upstream!".to_vec()));
+    pass("ab", Toward::Client);
+    assert_eq!(verdict(next(&run)), Verdict::Instead(b"ab!".to_vec()));
+    pass("poke", Toward::Upstream);
+    let pairs = vec![ClientId(3)];
+    let (bytes, to, _) = sent(next(&run));
+    assert_eq!(
+        (bytes.as_slice(), to),
+        (
+            &b"hi"[..],
+            SendTarget::Relay {
+                pairs: pairs.clone(),
+                toward: Toward::Client
+            }
+        )
+    );
+    let (bytes, to, _) = sent(next(&run));
+    assert_eq!(
+        (bytes.as_slice(), to),
+        (
+            &[7][..],
+            SendTarget::Relay {
+                pairs,
+                toward: Toward::Upstream
+            }
+        )
+    );
+    assert_eq!(verdict(next(&run)), Verdict::AsItIs);
+    pass("odd", Toward::Upstream);
+    let error = failure(next(&run));
+    assert!(error.message.contains("not i64"), "{error}");
+    assert!(error.message.contains("on_message"), "{error}");
+}
+
+#[test]
+fn in_the_relay_peer_send_says_what_to_use() {
+    let run = start(
+        "fn on_message(peer, data) { peer.send(data); }",
+        Mode::Relay,
+    );
+    run.feed(ScriptInput::Passing {
+        peer: peer(5000, Some(1)),
+        toward: Toward::Upstream,
+        bytes: b"x".to_vec(),
+    });
+    let error = failure(next(&run));
+    assert!(
+        error
+            .message
+            .contains("peer.to_client() or peer.to_upstream()"),
+        "{error}"
+    );
+    assert_eq!(error.line, Some(1), "{error}");
 }

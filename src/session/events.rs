@@ -104,11 +104,13 @@ impl Session {
             EventKind::ClientDisconnected { id, peer, reason } => {
                 self.client_disconnected(id, peer, &reason)
             }
-            // Taken by the stage.
+            // Taken by the stage, or (a read at the relay's gate) the script's: the read was
+            // logged as it came.
             EventKind::Received { .. }
             | EventKind::Sent { .. }
             | EventKind::Forwarded { .. }
-            | EventKind::Injected { .. } => return,
+            | EventKind::Injected { .. }
+            | EventKind::Gated { .. } => return,
             // A rule's replacement is taken by the stage; what is left: a dropped read.
             EventKind::Rewritten {
                 peer, toward, rule, ..
@@ -117,6 +119,14 @@ impl Session {
                 let text = match toward {
                     Toward::Upstream => tr!(lang, "relay.rewrite.dropped_up", rule = rule),
                     Toward::Client => tr!(lang, "relay.rewrite.dropped_down", rule = rule),
+                };
+                (Some(peer), info(text))
+            }
+            // The script's replacement is taken by the stage; what is left: a dropped read.
+            EventKind::ScriptChanged { peer, toward, .. } => {
+                let text = match toward {
+                    Toward::Upstream => tr!(lang, "relay.script_dropped_up"),
+                    Toward::Client => tr!(lang, "relay.script_dropped_down"),
                 };
                 (Some(peer), info(text))
             }

@@ -101,20 +101,16 @@ impl Stage {
             self.take_forwarded(time, read, bytes, clients, record);
             return None;
         }
-        if let EventKind::Rewritten {
-            peer,
-            toward,
-            bytes: Some(bytes),
-            ..
-        } = kind
-        {
-            // Counted once, as the read it replaces was.
-            let origin = SendOrigin::AutoReply(None);
-            let entry = injected_entry(time, (peer, toward), bytes, origin, clients);
-            record(&entry);
-            self.stage(Staged::Show(entry));
-            return None;
-        }
+        // Counted once, as the read it replaces was.
+        let kind = match replacement(kind) {
+            Ok((peer, toward, bytes, origin)) => {
+                let entry = injected_entry(time, (peer, toward), bytes, origin, clients);
+                record(&entry);
+                self.stage(Staged::Show(entry));
+                return None;
+            }
+            Err(kind) => kind,
+        };
         if let EventKind::Injected {
             id,
             peer,
@@ -424,6 +420,26 @@ impl Stage {
             // Shown as it came, with where it was sent.
             entry => self.stage(Staged::Show(entry)),
         }
+    }
+}
+
+/// What went on in a read's place (by a rewrite rule, or the relay's script), toward which
+/// side and as whose; any other event comes back.
+fn replacement(kind: EventKind) -> Result<(SocketAddr, Toward, Vec<u8>, SendOrigin), EventKind> {
+    match kind {
+        EventKind::Rewritten {
+            peer,
+            toward,
+            bytes: Some(bytes),
+            ..
+        } => Ok((peer, toward, bytes, SendOrigin::AutoReply(None))),
+        EventKind::ScriptChanged {
+            peer,
+            toward,
+            bytes: Some(bytes),
+            ..
+        } => Ok((peer, toward, bytes, SendOrigin::Script(None))),
+        other => Err(other),
     }
 }
 

@@ -167,6 +167,7 @@ impl Host {
             // Its thread ended without saying how: say it failed.
             Wait::ScriptGone => {
                 self.script.stop();
+                self.gate(false);
                 self.held = Some(Held::ScriptMissed(Missed::Vanished));
             }
             Wait::Timeout => {}
@@ -235,6 +236,7 @@ impl Host {
             },
             ScriptOutput::Ended(end) => {
                 self.script.stop();
+                self.gate(false);
                 self.held = Some(Held::Script(ScriptOutput::Ended(end)));
             }
             say @ ScriptOutput::Say(_) => self.held = Some(Held::Script(say)),
@@ -259,6 +261,21 @@ impl Host {
         let until = Instant::now() + BATCH_TIME;
         let mut next = Some(first);
         while let Some(event) = next {
+            // A read at the relay's gate is the script's alone (the log had the read).
+            if let EventKind::Gated {
+                id,
+                peer,
+                toward,
+                bytes,
+            } = event.kind
+            {
+                self.script.judge(id, peer, toward, bytes);
+                if self.script.is_behind() {
+                    break;
+                }
+                next = worker.try_next_event();
+                continue;
+            }
             let mark = self.stage.mark();
             let outputs = &self.outputs;
             let record = &mut |entry: &_| outputs.keep(entry);
@@ -386,6 +403,13 @@ impl Host {
         }
     }
 
+    /// Relay: each read waits for the script's verdict (`on`), or goes on as it comes.
+    fn gate(&self, on: bool) {
+        if self.mode == Mode::Relay {
+            self.command(Command::Gate(on));
+        }
+    }
+
     fn apply(&mut self, session: &mut Session, request: Request) {
         let outputs = &mut self.outputs;
         match request {
@@ -426,10 +450,12 @@ impl Host {
             Request::Script(Some(setup)) => {
                 let keep = |entry: &_| outputs.keep(entry);
                 self.script.start_in(session, self.mode, setup, keep);
+                self.gate(self.script.is_running());
             }
             Request::Script(None) => {
                 if self.script.stop() {
                     scripting::ended(session, ScriptEnd::Stopped, |entry| outputs.keep(entry));
+                    self.gate(false);
                 }
             }
             Request::Finish(done) => match &self.worker {
@@ -463,6 +489,8 @@ impl Host {
                 self.stage = Stage::new(self.mode, framing).of_datagrams(datagrams);
                 self.worker = Some(worker);
                 self.unsent_said = false;
+                // A new relay's reads wait for the running script too.
+                self.gate(self.script.is_running());
             }
             Err(error) => {
                 let text = tr!(session.language(), "events.worker_failed", error = error);

@@ -235,6 +235,7 @@ impl Tab {
         self.ask(Request::Script(Some(crate::script::ScriptSetup {
             source: self.settings.script.source.clone(),
             mode: self.mode,
+            datagrams: self.settings.datagrams(self.mode),
             encoding: self.settings.encoding,
             language: self.language,
         })));

@@ -1,10 +1,13 @@
 //! The tab's script as its session host sees it: started and stopped on request, fed the
-//! connections and the received messages (as the tab frames them) without waiting.
+//! connections and the received messages (as the tab frames them) without waiting; in the
+//! relay, each read waiting at the gate for its verdict.
 
 use crossbeam_channel::Receiver;
 
 use crate::i18n::tr;
-use crate::net::EventKind;
+use std::net::SocketAddr;
+
+use crate::net::{ClientId, EventKind, Toward};
 use crate::script::{self, ScriptEnd, ScriptError, ScriptInput, ScriptOutput, ScriptPeer};
 use crate::script::{ScriptRun, ScriptSetup, ScriptState};
 use crate::session::{Clients, EntryKind, LogEntry, Mode, Session, Stage};
@@ -29,8 +32,8 @@ impl Scripting {
         keep: impl FnOnce(&LogEntry),
     ) {
         let language = session.language();
-        let started = if mode == Mode::Relay {
-            Err(tr!(language, "script.not_in_relay").into_owned())
+        let started = if mode == Mode::Relay && setup.datagrams {
+            Err(tr!(language, "script.not_in_udp_relay").into_owned())
         } else {
             let spawned = self.start(setup, &session.clients);
             spawned
@@ -74,6 +77,27 @@ impl Scripting {
         self.run.take().is_some()
     }
 
+    pub fn is_running(&self) -> bool {
+        self.run.is_some()
+    }
+
+    /// Relay: hands the script a read of pair `id` waiting for its verdict `toward` one side.
+    /// With no script, the read is let go when the gate opens (the host opens it as the
+    /// script ends).
+    pub fn judge(&self, id: ClientId, addr: SocketAddr, toward: Toward, bytes: Vec<u8>) {
+        if let Some(run) = &self.run {
+            let peer = ScriptPeer {
+                addr,
+                client: Some(id),
+            };
+            run.feed(ScriptInput::Passing {
+                peer,
+                toward,
+                bytes,
+            });
+        }
+    }
+
     /// Where the running script's outputs come from.
     pub fn outputs(&self) -> Option<&Receiver<ScriptOutput>> {
         self.run.as_ref().map(ScriptRun::outputs)
@@ -88,6 +112,10 @@ impl Scripting {
     /// sent it (a TCP server's client, from `clients`).
     pub fn messages(&mut self, stage: &Stage, clients: &Clients, mark: usize) {
         let Some(run) = &self.run else { return };
+        // The relay's script is handed each read as it waits at the gate instead.
+        if stage.mode() == Mode::Relay {
+            return;
+        }
         for entry in stage.shown_since(mark) {
             let Some(addr) = entry.peer else { continue };
             let client = match stage.mode() {

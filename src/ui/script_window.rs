@@ -67,7 +67,9 @@ fn controls(
 ) {
     let running = *state == ScriptState::Running;
     ui.horizontal(|ui| {
-        let can_run = mode != Mode::Relay && !settings.script.source.trim().is_empty();
+        // The UDP relay has no gate for a script to stand at.
+        let udp_relay = mode == Mode::Relay && settings.relay.udp;
+        let can_run = !udp_relay && !settings.script.source.trim().is_empty();
         let run_label = if running {
             tr!(lang, "script.run_again")
         } else {
@@ -76,8 +78,8 @@ fn controls(
         let run = ui
             .add_enabled(can_run, egui::Button::new(run_label))
             .on_hover_text(tr!(lang, "script.run_hint"));
-        let run = if mode == Mode::Relay {
-            run.on_disabled_hover_text(tr!(lang, "script.not_in_relay"))
+        let run = if udp_relay {
+            run.on_disabled_hover_text(tr!(lang, "script.not_in_udp_relay"))
         } else {
             run
         };

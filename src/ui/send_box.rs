@@ -125,6 +125,9 @@ fn toolbar(
         {
             *asked = Some(UiCommand::ToggleAutoReply);
         }
+    }
+    // The TCP relay's script sees and changes each read passing through.
+    if !(tab.mode == crate::session::Mode::Relay && settings.relay.udp) {
         let script_label = if tab.session().script == crate::script::ScriptState::Running {
             tr!(lang, "script.button_running")
         } else {

@@ -36,6 +36,7 @@ mod net_tls;
 mod net_tls_openssl;
 mod net_udp;
 mod script_peers;
+mod script_relay;
 mod ui_auto_reply;
 #[cfg(target_os = "linux")]
 mod ui_broadcast;

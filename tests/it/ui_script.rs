@@ -1,6 +1,7 @@
 //! The Script window in the real App against real peers: the Modbus example, picked from the
 //! Examples menu and run, serves pymodbus; an error is shown beside the editor with its line
-//! and in the log; a runaway script is stopped while the tab's sends and log go on.
+//! and in the log; a runaway script is stopped while the tab's sends and log go on; the relay
+//! example, run in the Relay tab, changes what passes between a client and a Python server.
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -172,4 +173,42 @@ fn a_burst_of_requests_is_answered_one_by_one_none_dropped() {
         script_state(&harness, Mode::TcpServer),
         ScriptState::Running
     );
+}
+
+#[test]
+fn the_relay_example_run_from_the_relay_tab_changes_what_passes() {
+    let (mut server, upstream_port) = super::script_relay::upstream();
+    let mut harness = app_harness();
+    let relay = start_relay(&mut harness, ([127, 0, 0, 1], upstream_port).into());
+    click(&mut harness, "Script");
+    click(&mut harness, "Examples");
+    click(&mut harness, "relay_tamper.rhai");
+    click(&mut harness, "Run");
+    step_until(&mut harness, "the script running", |h| {
+        script_state(h, Mode::Relay) == ScriptState::Running
+    });
+    let client = std::thread::spawn(move || {
+        let mut client = TcpStream::connect(relay).expect("connect");
+        client
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .expect("timeout");
+        let mut answers = Vec::new();
+        for (line, len) in [("REBOOT\r\n", 21), ("TEMP 1\r\n", 17)] {
+            client.write_all(line.as_bytes()).expect("send");
+            answers.push(String::from_utf8(read_exactly(&mut client, len)).expect("text"));
+        }
+        answers
+    });
+    step_until(&mut harness, "both answers", |_| client.is_finished());
+    let answers = client.join().expect("the client");
+    assert_eq!(answers, ["DENIED by the relay\r\n", "ERROR 42 TEMP 1\r\n"]);
+    step_until(&mut harness, "the drop logged", |h| {
+        log_has(
+            h,
+            Mode::Relay,
+            "The script dropped a read toward the upstream",
+        )
+    });
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -33,7 +33,7 @@ use super::replay::Reach;
 use super::socket::Stack;
 use super::{
     ClientId, CloseReason, Command, EventKind, NetError, ReadBuffer, SendOrigin, SendTarget,
-    Toward, WorkerContext,
+    Toward, Verdict, WorkerContext,
 };
 
 /// Bytes of one direction of a pair that may wait for the receiving side: past it the relay
@@ -258,6 +258,12 @@ impl Relay {
                 origin,
             } => self.inject(context, pairs, toward, bytes, origin),
             Ask::Release { toward, one } => self.release(context, toward, one),
+            Ask::Pass {
+                id,
+                toward,
+                verdict,
+            } => self.pass(context, id, toward, verdict.clone()),
+            Ask::OpenGate => self.open_gate(context),
             Ask::Nothing => {}
         }
         None
@@ -426,6 +432,37 @@ impl Relay {
         }
     }
 
+    /// Carries out the script's verdict on pair `id`'s read that has waited longest `toward`
+    /// one side, and says what it changed.
+    fn pass(&mut self, context: &WorkerContext, id: ClientId, toward: Toward, verdict: Verdict) {
+        let Some(pair) = self.pairs.get_mut(&id) else {
+            // The pair ended while the script judged: its reads went with it.
+            return;
+        };
+        let (holding, faults) = (&self.steering.holding, self.steering.faults(toward));
+        if let Some(bytes) = pair.pass(toward, verdict, holding, faults) {
+            let peer = pair.peer();
+            context.sink.emit(EventKind::ScriptChanged {
+                id,
+                peer,
+                toward,
+                bytes,
+            });
+        }
+        self.pump(context, id);
+    }
+
+    /// Lets every read waiting for the script go on as it is.
+    fn open_gate(&mut self, context: &WorkerContext) {
+        let ids: Vec<ClientId> = self.pairs.keys().copied().collect();
+        for id in ids {
+            if let Some(pair) = self.pairs.get_mut(&id) {
+                pair.open_gate(&self.steering.holding, &self.steering.faults);
+            }
+            self.pump(context, id);
+        }
+    }
+
     /// Lets the paced reads whose time has come go on.
     fn release_paced(&mut self, context: &WorkerContext) {
         for id in steering::release_paced(&mut self.pairs) {
@@ -471,6 +508,7 @@ impl Relay {
             registry: context.poll.registry(),
             tokens: [token_of(id, Side::Client), token_of(id, Side::Upstream)],
             holding: &self.steering.holding,
+            gated: self.steering.gated,
             faults: &self.steering.faults,
             rewrites: &self.steering.rewrites,
         };

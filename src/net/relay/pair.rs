@@ -14,7 +14,7 @@ use super::way::{End, Failure, Side, Waiting, Way};
 use crate::net::stream::Stream;
 use crate::net::{
     ClientId, EventKind, EventSink, NetError, ReadBuffer, SEND_BACKLOG_LIMIT, SendOrigin, Toward,
-    want_writable,
+    Verdict, want_writable,
 };
 
 /// A pair's backlog is said again at most this often while it changes (and at once when it
@@ -39,6 +39,8 @@ pub(super) struct Pair {
     reported: ([usize; 2], Instant),
     /// What is held each way (toward the upstream, toward the client).
     held: [Held; 2],
+    /// What waits each way for the script's verdict, while the gate is on.
+    gated: [Held; 2],
     /// What waits for its time each way (a delay or bandwidth fault).
     paced: [Paced; 2],
     /// Bytes read each way so far, for a cut.
@@ -56,6 +58,8 @@ pub(super) struct PumpContext<'a> {
     /// The client's token and the upstream's.
     pub tokens: [mio::Token; 2],
     pub holding: &'a Holding,
+    /// Reads wait for the script's verdict.
+    pub gated: bool,
     /// Toward the upstream, toward the client.
     pub faults: &'a [Faults; 2],
     pub rewrites: &'a [Vec<RewriteRule>; 2],
@@ -70,6 +74,7 @@ impl Pair {
             dial: Some(dial),
             reported: ([0, 0], Instant::now()),
             held: [Held::default(), Held::default()],
+            gated: [Held::default(), Held::default()],
             paced: [Paced::default(), Paced::default()],
             read: [0, 0],
             cut: [None, None],
@@ -84,7 +89,12 @@ impl Pair {
             .upstream
             .as_ref()
             .map_or(0, |end| end.outbox.unwritten());
-        let waiting: usize = self.held.iter().map(Held::bytes).sum::<usize>()
+        let waiting: usize = self
+            .held
+            .iter()
+            .chain(&self.gated)
+            .map(Held::bytes)
+            .sum::<usize>()
             + self.paced.iter().map(Paced::bytes).sum::<usize>();
         upstream + self.client.outbox.unwritten() + waiting
     }
@@ -165,9 +175,11 @@ impl Pair {
             peer: self.peer,
             sink: context.sink,
             holding: context.holding,
+            gated: context.gated,
         };
         let client = &mut self.client;
         let [held_up, held_down] = &mut self.held;
+        let [gated_up, gated_down] = &mut self.gated;
         let [paced_up, paced_down] = &mut self.paced;
         let [read_up, read_down] = &mut self.read;
         let [cut_up, cut_down] = &mut self.cut;
@@ -176,6 +188,7 @@ impl Pair {
         let ends = (&mut *client, &mut *upstream);
         let mut waiting = Waiting {
             held: held_up,
+            gated: gated_up,
             paced: paced_up,
             faults: faults_up,
             rules: rules_up,
@@ -186,6 +199,7 @@ impl Pair {
         let ends = (&mut *upstream, &mut *client);
         let mut waiting = Waiting {
             held: held_down,
+            gated: gated_down,
             paced: paced_down,
             faults: faults_down,
             rules: rules_down,
@@ -283,6 +297,58 @@ impl Pair {
             paced.push_from(Instant::now(), &Faults::default(), bytes, Some(origin));
         }
         Ok(())
+    }
+
+    /// Carries out the script's verdict on the read that has waited longest `toward` one
+    /// side: it (or what the script made of it) goes on as a read would, held where the way
+    /// is held. Returns what the script changed, to be said (`Some(None)`: dropped).
+    pub fn pass(
+        &mut self,
+        toward: Toward,
+        verdict: Verdict,
+        holding: &Holding,
+        faults: &Faults,
+    ) -> Option<Option<Vec<u8>>> {
+        let read = self.gated[slot(toward)].pop()?;
+        let (goes_on, changed) = match verdict {
+            Verdict::AsItIs => (Some(read), None),
+            Verdict::Instead(bytes) => (Some(bytes.clone()), Some(Some(bytes))),
+            Verdict::Drop => (None, Some(None)),
+        };
+        if let Some(bytes) = goes_on.filter(|bytes| !bytes.is_empty()) {
+            self.go_on(toward, bytes, holding, faults);
+        }
+        changed
+    }
+
+    /// Every read waiting for the script goes on as it is (the gate opened).
+    pub fn open_gate(&mut self, holding: &Holding, faults: &[Faults; 2]) {
+        for toward in [Toward::Upstream, Toward::Client] {
+            while let Some(read) = self.gated[slot(toward)].pop() {
+                self.go_on(toward, read, holding, &faults[slot(toward)]);
+            }
+        }
+    }
+
+    /// A read let go by the script goes on `toward` one side: held, behind what waits for
+    /// its time, or to the outbox.
+    fn go_on(&mut self, toward: Toward, bytes: Vec<u8>, holding: &Holding, faults: &Faults) {
+        let way = slot(toward);
+        if holding.is_held(toward) {
+            self.held[way].push(holding, bytes);
+            return;
+        }
+        let target = match toward {
+            Toward::Client => Some(&mut self.client),
+            Toward::Upstream => self.upstream.as_mut(),
+        };
+        let Some(target) = target else { return };
+        let paced = &mut self.paced[way];
+        if faults.paces() || !paced.is_empty() {
+            paced.push(Instant::now(), faults, bytes);
+        } else {
+            target.outbox.push(bytes, None);
+        }
     }
 
     /// Makes `side`'s close a reset (RST), as the other side's was.

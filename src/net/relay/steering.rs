@@ -10,11 +10,13 @@ use super::fault::Faults;
 use super::hold::{Held, Holding, slot};
 use super::rewrite::RewriteRule;
 use super::{RelayConfig, SendTarget};
-use crate::net::{ClientId, Command, EventKind, EventSink, SendOrigin, Toward};
+use crate::net::{ClientId, Command, EventKind, EventSink, SendOrigin, Toward, Verdict};
 
 /// Each way's holding, faults and rules (toward the upstream, toward the client).
 pub(super) struct Steering {
     pub holding: Holding,
+    /// Each read waits for the script's verdict before it goes on.
+    pub gated: bool,
     pub faults: [Faults; 2],
     pub rewrites: [Vec<RewriteRule>; 2],
     /// What was last said held each way: whether held, reads, bytes.
@@ -41,6 +43,15 @@ pub(super) enum Ask<'a> {
         toward: Toward,
         one: bool,
     },
+    /// The script's verdict on the read of pair `id` that has waited longest `toward` one
+    /// side.
+    Pass {
+        id: ClientId,
+        toward: Toward,
+        verdict: &'a Verdict,
+    },
+    /// The gate is open again: every read waiting for the script goes on as it is.
+    OpenGate,
     /// Nothing left to do: done here, or not a relay's (the worker context runs cyclic
     /// sends, replays and files and never passes them on; Broadcast and groups are UDP's).
     Nothing,
@@ -50,6 +61,7 @@ impl Steering {
     pub fn new(config: &RelayConfig) -> Self {
         Self {
             holding: Holding::default(),
+            gated: false,
             faults: config.faults,
             rewrites: config.rewrites.clone(),
             held_said: [(false, 0, 0); 2],
@@ -96,6 +108,19 @@ impl Steering {
             Command::Step(toward) => Ask::Release {
                 toward: *toward,
                 one: true,
+            },
+            Command::Gate(gated) => {
+                self.gated = *gated;
+                if *gated { Ask::Nothing } else { Ask::OpenGate }
+            }
+            Command::Pass {
+                id,
+                toward,
+                verdict,
+            } => Ask::Pass {
+                id: *id,
+                toward: *toward,
+                verdict,
             },
             Command::Faults { toward, faults } => {
                 self.faults[slot(*toward)] = *faults;

@@ -141,6 +141,8 @@ impl Failure {
 /// faults and rules put into it, and the bytes read so far.
 pub(super) struct Waiting<'a> {
     pub held: &'a mut Held,
+    /// Reads waiting for the script's verdict.
+    pub gated: &'a mut Held,
     pub paced: &'a mut Paced,
     pub faults: &'a Faults,
     pub rules: &'a [RewriteRule],
@@ -160,11 +162,11 @@ struct Taken {
 impl Waiting<'_> {
     /// Bytes read and not yet handed to the target's outbox.
     fn bytes(&self) -> usize {
-        self.held.bytes() + self.paced.bytes()
+        self.held.bytes() + self.gated.bytes() + self.paced.bytes()
     }
 
     fn is_empty(&self) -> bool {
-        self.held.is_empty() && self.paced.is_empty()
+        self.held.is_empty() && self.gated.is_empty() && self.paced.is_empty()
     }
 
     /// Whether the target can take more: what waits for it, in its outbox or here, is under
@@ -203,6 +205,8 @@ pub(super) struct Way<'a> {
     pub peer: SocketAddr,
     pub sink: &'a EventSink,
     pub holding: &'a Holding,
+    /// Each read waits for the script's verdict.
+    pub gated: bool,
 }
 
 impl Way<'_> {
@@ -272,10 +276,15 @@ impl Way<'_> {
         let holding = self.holding.is_held(toward);
         let now = Instant::now();
         let mut failed = None;
+        let mut judged = None;
         let on_data = |mut bytes: Vec<u8>| {
             let taken = waiting.take(&mut bytes, toward);
             if let Some(goes_on) = taken.goes_on.filter(|goes_on| !goes_on.is_empty()) {
-                if holding {
+                if self.gated {
+                    // Said after the read itself, so the script hears of it in that order.
+                    judged = Some(goes_on.clone());
+                    waiting.gated.push(self.holding, goes_on);
+                } else if holding {
                     waiting.held.push(self.holding, goes_on);
                 } else if waiting.faults.paces() || !waiting.paced.is_empty() {
                     // Behind what waits for its time, even once the delay is lifted.
@@ -287,6 +296,16 @@ impl Way<'_> {
             }
             let went_on = taken.rewritten.is_none() && taken.cut.is_none();
             self.say(bytes, toward, went_on, taken.rewritten);
+            if let Some(bytes) = judged.take() {
+                let (id, peer) = (self.id, self.peer);
+                let gated = EventKind::Gated {
+                    id,
+                    peer,
+                    toward,
+                    bytes,
+                };
+                self.sink.emit(gated);
+            }
             if let Some(error) = taken.cut {
                 // Ends the pair once what came before it went on.
                 *waiting.cut = Some(error);

@@ -167,7 +167,8 @@ impl UdpRelay {
                 origin,
             } => self.inject(context, pairs, toward, bytes, origin),
             Ask::Release { toward, one } => self.release(context, toward, one),
-            Ask::Nothing => {}
+            // No script's gate over UDP (a tab refuses the script): nothing waits for one.
+            Ask::Pass { .. } | Ask::OpenGate | Ask::Nothing => {}
         }
         None
     }
