@@ -26,8 +26,6 @@ use crate::tab::{SendFields, Tab, TabAction, TabSettings, Wake};
 const FINISH_WAIT: Duration = Duration::from_secs(2);
 /// How often the loop looks at the session when nothing woke it.
 const LOOK_EVERY: Duration = Duration::from_millis(100);
-/// The log kept in memory, in MiB, unless `--keep-mib` says otherwise.
-const KEEP_MIB: u64 = 8;
 /// Chunks of stdin waiting to be sent at most: a peer that does not read slows the reader.
 const STDIN_QUEUE: usize = 64;
 
@@ -72,11 +70,10 @@ pub fn run(options: &StartOptions, start: &HeadlessStart) -> ExitCode {
     tab.set_record_all(recorder.feed());
     display_options(&mut tab, options, &wake);
     if options.keep_mib.is_none() {
-        // The log kept in memory is the window's to show; here only `--keep-mib` asks for
-        // more. A small one hands its buffers back to the worker's reads within megabytes,
-        // where a large one has each read fault in fresh memory until it is full.
-        tab.edit_settings(|settings| settings.memory_cap_mib = KEEP_MIB.to_string());
-        tab.handle(TabAction::ApplyMemoryCap, &wake);
+        // The log kept in memory is the window's to show: here nothing reads it. Keeping none
+        // hands each read's buffer straight back to the worker (where a log filling up has
+        // each read fault in fresh memory) and skips indexing lines no one will draw.
+        tab.handle(TabAction::KeepNoLog, &wake);
     }
     fill_preset(&mut tab, options, &wake);
     if let Some(rules) = &options.auto_reply {

@@ -384,13 +384,16 @@ fn push_escaped(line: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     let (mut at, mut shown_from) = (0, 0);
     while at < bytes.len() {
-        // Eight bytes at a time past those that cannot start an escape.
+        // Eight bytes at a time past those that cannot start an escape, then straight to the
+        // first that may.
         if let Some(word) = bytes.get(at..at + 8) {
             let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            if !may_escape(word) {
+            let mask = escape_mask(word);
+            if mask == 0 {
                 at += 8;
                 continue;
             }
+            at += (mask.trailing_zeros() / 8) as usize;
         }
         let byte = bytes[at];
         let (code, width) = match byte {
@@ -422,15 +425,17 @@ fn push_escaped(line: &mut Vec<u8>, text: &str) {
     line.extend_from_slice(&bytes[shown_from..]);
 }
 
-/// Whether any byte of `word` may start an escape: below 0x20 (tab too: the caller decides),
-/// 0x7F, or 0xC2 (which leads U+0080 to U+009F). Exact, with no false negatives: each test
-/// is the classic "has a byte less than n" / "has a zero byte" on the whole word.
-fn may_escape(word: u64) -> bool {
+/// The bytes of `word` (little-endian: lane 0 first) that may start an escape, as the high
+/// bit of their lane: below 0x20 (tab too: the caller decides), 0x7F, or 0xC2 (which leads
+/// U+0080 to U+009F). Each test is the classic "has a byte less than n" / "has a zero byte"
+/// on the whole word: it is 0 exactly when no byte may, and its lowest bit is the first byte
+/// that may (a borrow can only mark lanes above one that truly may).
+fn escape_mask(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS != 0;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS != 0;
-    below_space || has_zero(word ^ (ONES * 0x7F)) || has_zero(word ^ (ONES * 0xC2))
+    let zero_lanes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+    below_space | zero_lanes(word ^ (ONES * 0x7F)) | zero_lanes(word ^ (ONES * 0xC2))
 }
 
 #[cfg(test)]

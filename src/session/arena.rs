@@ -221,6 +221,13 @@ impl Arena {
         self.free_if_unused(span.chunk);
     }
 
+    /// Hands a buffer never kept here to the recycler, if there is one.
+    pub fn recycle(&self, bytes: Vec<u8>) {
+        if let Some(recycler) = &self.recycler {
+            recycler.give(bytes);
+        }
+    }
+
     fn free_if_unused(&mut self, number: u32) {
         let packing = self.packing;
         if let Some(chunk) = self.chunk_mut(number)

@@ -57,6 +57,9 @@ pub enum TabAction {
     ToggleRawCapture,
     /// The memory cap field changed: use it if it is valid.
     ApplyMemoryCap,
+    /// Keep no log in memory (`--headless`: no window shows it). Counters, files, rules and
+    /// scripts go on as before.
+    KeepNoLog,
     /// UDP: the Broadcast switch changed; an open socket follows it at once.
     ApplyBroadcast,
     /// UDP: join the multicast group typed in (now if open, else as it opens).

@@ -393,6 +393,9 @@ impl Tab {
                 }
             }
             TabAction::ApplyMemoryCap => self.apply_memory_cap(),
+            TabAction::KeepNoLog => {
+                self.ask(Request::KeepAtMost(0));
+            }
             TabAction::ApplyBroadcast => {
                 self.command(Command::SetBroadcast(self.settings.udp.broadcast));
             }

@@ -351,15 +351,28 @@ fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
 }
 
 #[test]
-fn a_word_may_escape_exactly_when_one_of_its_bytes_may() {
+fn the_escape_mask_finds_the_first_byte_that_may_escape() {
     let may = |byte: u8| byte < 0x20 || byte == 0x7F || byte == 0xC2;
+    let first = |mask: u64| (mask != 0).then(|| mask.trailing_zeros() / 8);
     for byte in 0..=u8::MAX {
         for lane in 0..8 {
             // The other lanes hold bytes that never escape, low and high.
             let mut bytes = [b'a', 0xFF, b' ', 0x80, b'~', 0xC3, 0x21, 0x7E];
             bytes[lane] = byte;
-            let word = u64::from_le_bytes(bytes);
-            assert_eq!(may_escape(word), may(byte), "{byte:#04x} in lane {lane}");
+            let mask = escape_mask(u64::from_le_bytes(bytes));
+            let expected = may(byte).then_some(lane as u32);
+            assert_eq!(first(mask), expected, "{byte:#04x} in lane {lane}");
+            // Behind another that may, the first is still the first.
+            for before in 0..lane {
+                bytes[before] = b'\n';
+                let mask = escape_mask(u64::from_le_bytes(bytes));
+                assert_eq!(
+                    first(mask),
+                    Some(before as u32),
+                    "{byte:#04x} in lane {lane}"
+                );
+                bytes[before] = b'a';
+            }
         }
     }
 }

@@ -200,8 +200,19 @@ impl LogStore {
         .written_in(header.written_in)
     }
 
-    /// Appends an entry, first evicting the oldest ones it would not fit beside, and returns it.
-    pub fn push(&mut self, entry: LogEntry) -> EntryRef<'_> {
+    /// Appends an entry, first evicting the oldest ones it would not fit beside. A store
+    /// that keeps nothing (a cap of 0: no window shows it) counts it as pushed and evicted.
+    pub fn push(&mut self, entry: LogEntry) {
+        if self.cap_bytes == 0 {
+            self.pushed += 1;
+            self.evicted_entries += 1;
+            let (tag, payload) = entry.kind.into_parts();
+            if tag.is_data() {
+                self.evicted_bytes += payload.len() as u64;
+            }
+            self.payloads.recycle(payload);
+            return;
+        }
         let LogEntry {
             time,
             peer,
@@ -256,7 +267,6 @@ impl LogStore {
         };
         self.headers.push_back(header);
         self.pushed += 1;
-        self.entry(&header)
     }
 
     fn evict_oldest(&mut self) {

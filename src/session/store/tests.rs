@@ -243,3 +243,28 @@ fn clear_empties_without_counting_evictions() {
         Some(&b"y"[..])
     );
 }
+
+/// `--headless` keeps no log: each entry is counted as pushed and evicted, its buffer goes
+/// back to the worker's reads, and a cap set again keeps entries from then on.
+#[test]
+fn a_store_that_keeps_nothing_counts_what_passed() {
+    let recycler = crate::net::Recycler::default();
+    let mut store = LogStore::with_cap(0);
+    store.recycle_into(recycler.clone());
+    store.push(rx(&[1; 100]));
+    store.push(LogEntry::new(
+        SystemTime::now(),
+        None,
+        EntryKind::Info("note".into()),
+    ));
+    assert_eq!((store.len(), store.pushed()), (0, 2));
+    assert_eq!(store.evicted(), (2, 100));
+    assert_eq!(store.lines_before(Layout::Text, store.pushed()), 0);
+    store.set_cap(1024);
+    store.push(rx(b"kept"));
+    assert_eq!((store.len(), store.pushed()), (1, 3));
+    assert_eq!(
+        store.get(0).map(|entry| entry.bytes().to_vec()),
+        Some(b"kept".to_vec())
+    );
+}
