@@ -248,7 +248,7 @@ fn clear_empties_without_counting_evictions() {
 /// back to the worker's reads, and a cap set again keeps entries from then on.
 #[test]
 fn a_store_that_keeps_nothing_counts_what_passed() {
-    let recycler = crate::net::Recycler::default();
+    let recycler = Recycler::default();
     let mut store = LogStore::with_cap(0);
     store.recycle_into(recycler.clone());
     store.push(rx(&[1; 100]));
