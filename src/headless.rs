@@ -26,6 +26,8 @@ use crate::tab::{SendFields, Tab, TabAction, TabSettings, Wake};
 const FINISH_WAIT: Duration = Duration::from_secs(2);
 /// How often the loop looks at the session when nothing woke it.
 const LOOK_EVERY: Duration = Duration::from_millis(100);
+/// stdin's sends waiting in the worker at most (each up to 64 KiB): past it, stdin waits.
+const STDIN_IN_FLIGHT: u64 = 64;
 /// Chunks of stdin waiting to be sent at most: a peer that does not read slows the reader.
 const STDIN_QUEUE: usize = 64;
 
@@ -146,6 +148,7 @@ fn serve(
 ) -> Ended {
     let mut started = false;
     let mut stdin_ended = false;
+    let mut pacing = Pacing::default();
     let asked = Instant::now();
     let mut said = None;
     loop {
@@ -163,7 +166,7 @@ fn serve(
             eprintln!("sockscope: {}", error.as_deref().unwrap_or_default());
         }
         said = error;
-        loop {
+        while pacing.has_room(&tab.session()) {
             let chunk = match stdin.try_recv() {
                 Ok(chunk) => chunk,
                 Err(TryRecvError::Empty) => break,
@@ -174,6 +177,10 @@ fn serve(
             };
             if let Some(payload) = stdin_payload(stdin_mode, &chunk, &tab.settings().send) {
                 tab.handle(TabAction::SendPayload("stdin".to_owned(), payload), wake);
+                // Refused by the tab (said below): it never reached the worker.
+                if tab.view.errors.send.is_none() {
+                    pacing.handed += 1;
+                }
             }
         }
         let session = tab.session();
@@ -195,6 +202,36 @@ fn serve(
                 return Ended::NotStarted(errors);
             }
         }
+    }
+}
+
+/// stdin paced by the peer: at most [`STDIN_IN_FLIGHT`] of its sends wait in the worker,
+/// counted out as the session says sends went (or failed). Past it, stdin's queue fills and its
+/// reader stops reading, so the pipe into `sockscope` slows its writer, as with `nc`.
+#[derive(Default)]
+struct Pacing {
+    /// stdin's sends handed to the tab since `done_before`.
+    handed: u64,
+    /// Sends done (sent or failed) when counting began.
+    done_before: u64,
+    /// The connections then (clients, connections made): a change starts the count over, as
+    /// sends waiting for a client that left are neither sent nor failed.
+    link: (usize, u64),
+}
+
+impl Pacing {
+    fn has_room(&mut self, session: &crate::session::Session) -> bool {
+        let done = session.counters.tx_messages + session.counters.send_failed;
+        let link = (session.clients.len(), session.came_up);
+        // Counters reset, or another peer: count afresh (one window more at most).
+        if done < self.done_before || link != self.link {
+            *self = Self {
+                handed: 0,
+                done_before: done,
+                link,
+            };
+        }
+        self.handed.saturating_sub(done - self.done_before) < STDIN_IN_FLIGHT
     }
 }
 

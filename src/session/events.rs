@@ -165,6 +165,7 @@ impl Session {
                 return;
             }
             EventKind::SendFailed { peer, error, .. } => {
+                self.counters.send_failed += 1;
                 let error = messages::net_error(&error, lang);
                 let text = tr!(lang, "events.send_failed", error = error);
                 (peer, EntryKind::Error(text.into_owned()))

@@ -44,6 +44,8 @@ pub struct Counters {
     pub tx_messages: u64,
     /// UDP: datagrams the OS dropped because the socket's buffer was full.
     pub dropped: u64,
+    /// Sends that failed (each said in the log).
+    pub send_failed: u64,
 }
 
 pub struct Session {

@@ -138,6 +138,7 @@ fn counts_traffic_per_session_and_per_client() {
             rx_messages: 1,
             tx_messages: 1,
             dropped: 0,
+            send_failed: 0,
         }
     );
     assert_eq!(

@@ -42,8 +42,13 @@ pub(super) fn run_with_input(mut command: Command, input: &[u8]) -> Output {
 }
 
 /// The child's output once it exits (killed, and failing the test, past the deadline).
-pub(super) fn wait_output(mut child: Child) -> Output {
-    let deadline = Instant::now() + DEADLINE;
+pub(super) fn wait_output(child: Child) -> Output {
+    wait_output_within(child, DEADLINE)
+}
+
+/// [`wait_output`] with a deadline of its own.
+fn wait_output_within(mut child: Child, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
     while child.try_wait().expect("wait").is_none() {
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -468,4 +473,69 @@ fn colour_only_on_a_terminal_and_not_with_no_color() {
         plain.contains(" RX ") && !plain.contains(r"\x1b"),
         "{plain}"
     );
+}
+
+/// A Python server that waits `secs` before reading `len` bytes, then prints how many came and
+/// their sha256, and closes.
+const SLOW_READER: &str = r#"
+import hashlib, socket, sys, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen(1)
+print(server.getsockname()[1], flush=True)
+conn, _ = server.accept()
+time.sleep(float(sys.argv[2]))
+want, got, digest = int(sys.argv[1]), 0, hashlib.sha256()
+while got < want:
+    data = conn.recv(1 << 20)
+    if not data:
+        break
+    got += len(data)
+    digest.update(data)
+print(got, digest.hexdigest(), flush=True)
+conn.close()
+"#;
+
+#[test]
+fn stdin_waits_for_a_peer_that_reads_slowly_and_nothing_is_lost() {
+    use sha2::Digest;
+    // More than the worker would queue (64 MiB) while the peer does not read.
+    let len = 80 * 1024 * 1024;
+    let input: Vec<u8> = (0..len)
+        .map(|n| b"abcdefghijklmnopqrstuvwxyz\n"[n % 27])
+        .collect();
+    let digest = sha2::Sha256::digest(&input);
+    let digest: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    let expected = format!("{len} {digest}");
+    let mut server = Command::new("python3")
+        .args(["-c", SLOW_READER, &len.to_string(), "2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut said = BufReader::new(server.stdout.take().expect("its stdout"));
+    let mut port = String::new();
+    said.read_line(&mut port).expect("its port");
+    let target = format!("127.0.0.1:{}", port.trim());
+    // Its log (80 MiB of TX lines) goes nowhere: a reader here would have to keep up.
+    let mut client = headless(&["--tcp-client", &target])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sockscope");
+    let mut stdin = client.stdin.take().expect("its stdin");
+    // Written from a thread: it blocks while sockscope waits for the peer, as it should.
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    // A debug build logs 80 MiB of sends on its way: seconds, more on a busy machine.
+    let output = wait_output_within(client, DEADLINE * 12);
+    writer
+        .join()
+        .expect("the writer")
+        .expect("stdin taken whole");
+    let mut got = String::new();
+    said.read_line(&mut got).expect("what it got");
+    let _ = server.wait();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(got.trim(), expected, "{stderr}");
+    assert!(!stderr.contains("ailed"), "no send failed: {stderr}");
 }
