@@ -448,6 +448,13 @@ impl Host {
                 outputs.record_all = None;
             }
             Request::Script(Some(setup)) => {
+                // Reads the script that runs now was given will have no verdict from it: they
+                // go on as they are before the new one starts judging.
+                if let (true, Mode::Relay, Some(worker)) =
+                    (self.script.is_running(), self.mode, &self.worker)
+                {
+                    worker.send(Command::Gate(false));
+                }
                 let keep = |entry: &_| outputs.keep(entry);
                 self.script.start_in(session, self.mode, setup, keep);
                 self.gate(self.script.is_running());

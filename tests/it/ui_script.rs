@@ -212,3 +212,50 @@ fn the_relay_example_run_from_the_relay_tab_changes_what_passes() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// Run again while reads wait for the script that runs: they go on as they are, then the new
+/// script judges what follows (none is left waiting for a verdict that will never come).
+#[test]
+fn run_again_in_the_relay_lets_the_reads_the_old_script_had_go_on() {
+    let (mut server, upstream_port) = super::script_relay::upstream();
+    let mut harness = app_harness();
+    let relay = start_relay(&mut harness, ([127, 0, 0, 1], upstream_port).into());
+    // A slow judge: half a second per read.
+    let slow = "fn on_message(peer, data) { let t = now_ms(); while now_ms() - t < 500 {} }";
+    harness
+        .state_mut()
+        .tab_mut(Mode::Relay)
+        .edit_settings(|settings| settings.script.source = slow.to_owned());
+    click(&mut harness, "Script");
+    click(&mut harness, "Run");
+    step_until(&mut harness, "the script running", |h| {
+        script_state(h, Mode::Relay) == ScriptState::Running
+    });
+    let mut client = TcpStream::connect(relay).expect("connect");
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    client.write_all(b"A\r\n").expect("send");
+    client.write_all(b"B\r\n").expect("send");
+    step_until(&mut harness, "the reads at the gate", |h| {
+        h.state().tab(Mode::Relay).session().counters.rx_messages >= 1
+    });
+    harness
+        .state_mut()
+        .tab_mut(Mode::Relay)
+        .edit_settings(|settings| settings.script.source = "fn on_message(peer, data) {}".into());
+    click(&mut harness, "Run again");
+    let answers = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        while got.len() < 12 {
+            got.extend(read_exactly(&mut client, 1));
+        }
+        got
+    });
+    step_until(&mut harness, "both answers", |_| answers.is_finished());
+    let got = answers.join().expect("the answers");
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("OK A") && text.contains("OK B"), "{text:?}");
+    let _ = server.kill();
+    let _ = server.wait();
+}
