@@ -206,7 +206,7 @@ fn serve(
 }
 
 /// stdin paced by the peer: at most [`STDIN_IN_FLIGHT`] of its sends wait in the worker,
-/// counted out as the session says sends went (or failed). Past it, stdin's queue fills and its
+/// counted out as the session says the send box's sends went (or failed). Past it, stdin's queue fills and its
 /// reader stops reading, so the pipe into `sockscope` slows its writer, as with `nc`.
 #[derive(Default)]
 struct Pacing {
@@ -214,15 +214,21 @@ struct Pacing {
     handed: u64,
     /// Sends done (sent or failed) when counting began.
     done_before: u64,
-    /// The connections then (clients, connections made): a change starts the count over, as
-    /// sends waiting for a client that left are neither sent nor failed.
-    link: (usize, u64),
+    /// The connections then (the clients' ids summed, connections made): a change starts the
+    /// count over, as sends waiting for a client that left are neither sent nor failed.
+    link: (u64, u64),
 }
 
 impl Pacing {
     fn has_room(&mut self, session: &crate::session::Session) -> bool {
-        let done = session.counters.tx_messages + session.counters.send_failed;
-        let link = (session.clients.len(), session.came_up);
+        let done = session.counters.typed_done;
+        // Which clients (ids only grow): one leaving as another comes is a change too.
+        let clients = session
+            .clients
+            .iter()
+            .map(|client| client.id.0)
+            .sum::<u64>();
+        let link = (clients, session.came_up);
         // Counters reset, or another peer: count afresh (one window more at most).
         if done < self.done_before || link != self.link {
             *self = Self {

@@ -75,6 +75,7 @@ pub fn script(data: &[u8]) {
                 ScriptInput::Passing {
                     peer,
                     toward,
+                    number: 1,
                     bytes: input.bytes(64).to_vec(),
                 }
             }

@@ -1,6 +1,7 @@
 //! The small files the windows read and write (scripts, auto-reply rules, quick commands), on
 //! a thread each: a file on a slow disk or a network share must not hold a frame. The outcome
-//! comes back as a [`Done`], taken in at the next frame.
+//! comes back as a [`Done`], taken in at the next frame. Files are replaced whole (written
+//! beside, then renamed), so the app closing while one is written leaves the old one.
 
 use std::path::{Path, PathBuf};
 
@@ -64,14 +65,16 @@ impl App {
     pub(super) fn save_script(&mut self, mode: Mode, path: PathBuf) {
         let lang = self.language;
         let source = self.tab(mode).settings().script.source.clone();
-        self.on_file_thread(move || match std::fs::write(&path, source) {
-            Ok(()) => Done::ScriptSaved { mode, path },
-            Err(error) => {
-                let path = path.display();
-                let text = tr!(lang, "script.cannot_save", path = path, error = error);
-                failed(text.into_owned())
-            }
-        });
+        self.on_file_thread(
+            move || match crate::export::replace_file(&path, source.as_bytes()) {
+                Ok(()) => Done::ScriptSaved { mode, path },
+                Err(error) => {
+                    let path = path.display();
+                    let text = tr!(lang, "script.cannot_save", path = path, error = error);
+                    failed(text.into_owned())
+                }
+            },
+        );
     }
 
     /// Adds the rules in `path` after `mode`'s tab's own.

@@ -61,6 +61,20 @@ pub fn export_log<E: Borrow<LogEntry>>(
     write_log(&mut writer, format, ctx, entries).map_err(ExportError::io(path))
 }
 
+/// Replaces the file at `path` with `contents` whole, or leaves it as it was: written beside
+/// it first, then renamed over it (a process ended halfway leaves the old file, never half a
+/// new one).
+pub fn replace_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let mut beside = path.as_os_str().to_owned();
+    beside.push(".part");
+    let beside = PathBuf::from(beside);
+    let written = std::fs::write(&beside, contents).and_then(|()| std::fs::rename(&beside, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&beside);
+    }
+    written
+}
+
 fn write_log<E: Borrow<LogEntry>>(
     w: &mut impl Write,
     format: LogFormat,
@@ -90,6 +104,20 @@ mod tests {
     use crate::session::{EntryKind, Mode};
     use std::fs;
     use std::time::SystemTime;
+
+    #[test]
+    fn a_file_is_replaced_whole_and_nothing_is_left_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rules.json");
+        fs::write(&path, "old").unwrap();
+        replace_file(&path, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "new");
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no .part left");
+        // Into a folder that is not there: an error, and nothing written.
+        let nowhere = dir.path().join("none").join("x.json");
+        assert!(replace_file(&nowhere, b"x").is_err());
+    }
 
     fn entries() -> Vec<LogEntry> {
         let peer = "127.0.0.1:50412".parse().ok();

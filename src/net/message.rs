@@ -137,11 +137,12 @@ pub enum Command {
     /// Relay: each read waits for a script's [`Verdict`] (`Pass`) before it goes on, or (false)
     /// goes on as it comes again, what waits going on as it is.
     Gate(bool),
-    /// Relay: what becomes of the read of pair `id` that has waited longest `toward` one side
-    /// for the script.
+    /// Relay: what becomes of read `number` of pair `id`, waiting `toward` one side for the
+    /// script (ignored when that read is no longer the one waiting longest: the gate opened).
     Pass {
         id: ClientId,
         toward: Toward,
+        number: u64,
         verdict: Verdict,
     },
     /// Relay: rewrite what goes `toward` one side by these rules, from now on.
@@ -359,6 +360,8 @@ pub enum EventKind {
         id: ClientId,
         peer: SocketAddr,
         toward: Toward,
+        /// The read's number, which its verdict names.
+        number: u64,
         bytes: Vec<u8>,
     },
     /// Relay: the script's verdict on a gated read was not "as it is": `bytes` went on in its

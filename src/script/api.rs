@@ -151,8 +151,12 @@ pub(super) fn verdict(value: Dynamic, encoding: TextEncoding) -> Result<Verdict,
         return Ok(Verdict::Drop);
     }
     if value.is_blob() || value.is_string() {
+        // Nothing in its place is a drop, and said as one.
         return payload(value, encoding)
-            .map(|(bytes, _)| Verdict::Instead(bytes))
+            .map(|(bytes, _)| match bytes.is_empty() {
+                true => Verdict::Drop,
+                false => Verdict::Instead(bytes),
+            })
             .map_err(|error| error.to_string());
     }
     Err(format!(

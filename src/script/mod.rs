@@ -128,6 +128,8 @@ pub enum ScriptInput {
     Passing {
         peer: ScriptPeer,
         toward: Toward,
+        /// The read's number, which the verdict names.
+        number: u64,
         bytes: Vec<u8>,
     },
 }

@@ -185,14 +185,20 @@ impl Runner {
             ScriptInput::Passing {
                 peer: who,
                 toward,
+                number,
                 bytes,
-            } => self.judge(who, toward, bytes),
+            } => self.judge(who, (toward, number), bytes),
         }
     }
 
     /// Relay: calls `on_message` with a read passing through, and tells the relay what its
     /// value says becomes of the read (no handler: it goes on as it is).
-    fn judge(&mut self, who: ScriptPeer, toward: Toward, bytes: Vec<u8>) -> Result<(), Halt> {
+    fn judge(
+        &mut self,
+        who: ScriptPeer,
+        (toward, number): (Toward, u64),
+        bytes: Vec<u8>,
+    ) -> Result<(), Halt> {
         let Some(id) = who.client else {
             return Ok(());
         };
@@ -217,6 +223,7 @@ impl Runner {
         let pass = Command::Pass {
             id,
             toward,
+            number,
             verdict,
         };
         let put = self.outbox.put(ScriptOutput::Command(pass));

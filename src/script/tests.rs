@@ -406,6 +406,7 @@ fn in_the_relay_what_on_message_returns_decides_what_goes_on() {
             if line == "poke" { peer.to_client("hi"); peer.to_upstream(blob(1, 7)); return; }
             if line == "send" { peer.send("x"); }
             if line == "odd" { return 42; }
+            if line == "empty" { return ""; }
             data + blob(1, 0x21)
         }
     "#;
@@ -414,6 +415,7 @@ fn in_the_relay_what_on_message_returns_decides_what_goes_on() {
         run.feed(ScriptInput::Passing {
             peer: peer(5000, Some(3)),
             toward,
+            number: 1,
             bytes: line.as_bytes().to_vec(),
         });
     };
@@ -462,6 +464,8 @@ fn in_the_relay_what_on_message_returns_decides_what_goes_on() {
         )
     );
     assert_eq!(verdict(next(&run)), Verdict::AsItIs);
+    pass("empty", Toward::Upstream);
+    assert_eq!(verdict(next(&run)), Verdict::Drop, "nothing in its place");
     pass("odd", Toward::Upstream);
     let error = failure(next(&run));
     assert!(error.message.contains("not i64"), "{error}");
@@ -477,6 +481,7 @@ fn in_the_relay_peer_send_says_what_to_use() {
     run.feed(ScriptInput::Passing {
         peer: peer(5000, Some(1)),
         toward: Toward::Upstream,
+        number: 1,
         bytes: b"x".to_vec(),
     });
     let error = failure(next(&run));

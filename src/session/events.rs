@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use super::clients::Upstream;
 use super::{ClientInfo, EntryKind, LogEntry, Mode, ReplayState, Session, Status, messages};
 use crate::i18n::tr;
-use crate::net::{ClientId, CloseReason, Event, EventKind, Toward};
+use crate::net::{ClientId, CloseReason, Event, EventKind, SendOrigin, Toward};
 use crate::units::group_digits;
 
 /// What one event logs: the peer it is about, and the entry.
@@ -164,8 +164,15 @@ impl Session {
                 }
                 return;
             }
-            EventKind::SendFailed { peer, error, .. } => {
+            EventKind::SendFailed {
+                peer,
+                error,
+                origin,
+            } => {
                 self.counters.send_failed += 1;
+                if matches!(origin, SendOrigin::Typed(_)) {
+                    self.counters.typed_done += 1;
+                }
                 let error = messages::net_error(&error, lang);
                 let text = tr!(lang, "events.send_failed", error = error);
                 (peer, EntryKind::Error(text.into_owned()))

@@ -46,6 +46,9 @@ pub struct Counters {
     pub dropped: u64,
     /// Sends that failed (each said in the log).
     pub send_failed: u64,
+    /// Sends from the send box (typed, a quick command, stdin) that went whole or failed:
+    /// what `--headless` paces stdin by.
+    pub typed_done: u64,
 }
 
 pub struct Session {

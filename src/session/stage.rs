@@ -33,6 +33,8 @@ pub enum Staged {
     },
     /// An entry to show in the log, as framed.
     Show(LogEntry),
+    /// A send from the send box (or stdin) went whole.
+    TypedSent,
 }
 
 /// Received and sent bytes on their way to a session.
@@ -154,6 +156,9 @@ impl Stage {
             way,
             bytes: len,
         });
+        if matches!(origin, Some(SendOrigin::Typed(_))) {
+            self.stage(Staged::TypedSent);
+        }
         let local = match self.mode {
             Mode::TcpServer | Mode::Relay => clients.at(peer).map(|client| client.local),
             Mode::TcpClient | Mode::Udp => self.own,
@@ -224,6 +229,9 @@ impl Stage {
             Toward::Client => Way::UntimedIn,
         };
         self.count_pair(id, peer, time, way, bytes.len() as u64);
+        if matches!(origin, SendOrigin::Typed(_)) {
+            self.stage(Staged::TypedSent);
+        }
         let entry = injected_entry(time, (peer, toward), bytes, origin, clients);
         record(&entry);
         self.stage(Staged::Show(entry));
@@ -497,6 +505,7 @@ impl Session {
                 Staged::Show(entry) => {
                     self.log.push(entry);
                 }
+                Staged::TypedSent => self.counters.typed_done += 1,
             }
         }
     }

@@ -139,6 +139,7 @@ fn counts_traffic_per_session_and_per_client() {
             tx_messages: 1,
             dropped: 0,
             send_failed: 0,
+            typed_done: 1,
         }
     );
     assert_eq!(

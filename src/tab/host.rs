@@ -266,10 +266,11 @@ impl Host {
                 id,
                 peer,
                 toward,
+                number,
                 bytes,
             } = event.kind
             {
-                self.script.judge(id, peer, toward, bytes);
+                self.script.judge((id, peer), (toward, number), bytes);
                 if self.script.is_behind() {
                     break;
                 }
@@ -448,8 +449,9 @@ impl Host {
                 outputs.record_all = None;
             }
             Request::Script(Some(setup)) => {
-                // Reads the script that runs now was given will have no verdict from it: they
-                // go on as they are before the new one starts judging.
+                // What the script that runs now has said is done; the reads it was given and
+                // did not judge go on as they are before the new one starts judging.
+                hand_over_given(self.worker.as_ref(), &self.script);
                 if let (true, Mode::Relay, Some(worker)) =
                     (self.script.is_running(), self.mode, &self.worker)
                 {
@@ -460,6 +462,7 @@ impl Host {
                 self.gate(self.script.is_running());
             }
             Request::Script(None) => {
+                hand_over_given(self.worker.as_ref(), &self.script);
                 if self.script.stop() {
                     scripting::ended(session, ScriptEnd::Stopped, |entry| outputs.keep(entry));
                     self.gate(false);
@@ -525,6 +528,16 @@ impl Host {
                 });
             }
             _ => self.command(Command::Shutdown),
+        }
+    }
+}
+
+/// Carries out the sends and verdicts `script` has given that wait for the host, before it is
+/// stopped or replaced.
+fn hand_over_given(worker: Option<&Worker>, script: &Scripting) {
+    if let Some(worker) = worker {
+        for command in script.given() {
+            worker.send(command);
         }
     }
 }

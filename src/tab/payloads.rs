@@ -117,7 +117,7 @@ pub fn export_commands(
     lang: Language,
 ) -> Result<(), String> {
     let json = commands_json(commands).map_err(|error| error.to_string())?;
-    std::fs::write(path, json + "\n").map_err(|error| {
+    crate::export::replace_file(path, (json + "\n").as_bytes()).map_err(|error| {
         let path = path.display();
         tr!(
             lang,

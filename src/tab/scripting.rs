@@ -77,14 +77,34 @@ impl Scripting {
         self.run.take().is_some()
     }
 
+    /// The sends and verdicts the running script has given and the host has not carried out
+    /// yet (what else it said is let go): for the worker before the script is stopped.
+    pub fn given(&self) -> Vec<crate::net::Command> {
+        let Some(run) = &self.run else {
+            return Vec::new();
+        };
+        let outputs = run.outputs().try_iter();
+        outputs
+            .filter_map(|output| match output {
+                ScriptOutput::Command(command) => Some(command),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub fn is_running(&self) -> bool {
         self.run.is_some()
     }
 
-    /// Relay: hands the script a read of pair `id` waiting for its verdict `toward` one side.
-    /// With no script, the read is let go when the gate opens (the host opens it as the
-    /// script ends).
-    pub fn judge(&self, id: ClientId, addr: SocketAddr, toward: Toward, bytes: Vec<u8>) {
+    /// Relay: hands the script read `number` of pair `id` (whose client is `addr`), waiting
+    /// for its verdict `toward` one side. With no script, the read is let go when the gate
+    /// opens (the host opens it as the script ends).
+    pub fn judge(
+        &self,
+        (id, addr): (ClientId, SocketAddr),
+        (toward, number): (Toward, u64),
+        bytes: Vec<u8>,
+    ) {
         if let Some(run) = &self.run {
             let peer = ScriptPeer {
                 addr,
@@ -93,6 +113,7 @@ impl Scripting {
             run.feed(ScriptInput::Passing {
                 peer,
                 toward,
+                number,
                 bytes,
             });
         }

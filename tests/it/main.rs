@@ -21,6 +21,7 @@ mod fault_tcp;
 mod fault_udp_peers;
 mod headless;
 mod headless_device;
+mod headless_relay;
 mod i18n;
 mod net_cycle;
 mod net_file;

@@ -45,9 +45,24 @@ pub(super) struct Held {
 }
 
 impl Held {
-    pub fn push(&mut self, holding: &Holding, bytes: Vec<u8>) {
+    /// Adds a read that arrives now; returns the number it got.
+    pub fn push(&mut self, holding: &Holding, bytes: Vec<u8>) -> u64 {
+        let number = holding.number();
+        self.push_numbered(number, bytes);
+        number
+    }
+
+    /// Adds a read that keeps the number it got when it arrived (it waited elsewhere first).
+    pub fn push_numbered(&mut self, number: u64, bytes: Vec<u8>) {
         self.bytes += bytes.len();
-        self.reads.push_back((holding.number(), bytes));
+        self.reads.push_back((number, bytes));
+    }
+
+    /// The oldest read with its number.
+    pub fn pop_numbered(&mut self) -> Option<(u64, Vec<u8>)> {
+        let (number, bytes) = self.reads.pop_front()?;
+        self.bytes -= bytes.len();
+        Some((number, bytes))
     }
 
     /// The oldest read's number, if any waits.

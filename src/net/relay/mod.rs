@@ -261,8 +261,9 @@ impl Relay {
             Ask::Pass {
                 id,
                 toward,
+                number,
                 verdict,
-            } => self.pass(context, id, toward, verdict.clone()),
+            } => self.pass(context, id, (toward, number), verdict.clone()),
             Ask::OpenGate => self.open_gate(context),
             Ask::Nothing => {}
         }
@@ -434,13 +435,19 @@ impl Relay {
 
     /// Carries out the script's verdict on pair `id`'s read that has waited longest `toward`
     /// one side, and says what it changed.
-    fn pass(&mut self, context: &WorkerContext, id: ClientId, toward: Toward, verdict: Verdict) {
+    fn pass(
+        &mut self,
+        context: &WorkerContext,
+        id: ClientId,
+        (toward, number): (Toward, u64),
+        verdict: Verdict,
+    ) {
         let Some(pair) = self.pairs.get_mut(&id) else {
             // The pair ended while the script judged: its reads went with it.
             return;
         };
         let (holding, faults) = (&self.steering.holding, self.steering.faults(toward));
-        if let Some(bytes) = pair.pass(toward, verdict, holding, faults) {
+        if let Some(bytes) = pair.pass((toward, number), verdict, holding, faults) {
             let peer = pair.peer();
             context.sink.emit(EventKind::ScriptChanged {
                 id,

@@ -299,24 +299,29 @@ impl Pair {
         Ok(())
     }
 
-    /// Carries out the script's verdict on the read that has waited longest `toward` one
-    /// side: it (or what the script made of it) goes on as a read would, held where the way
-    /// is held. Returns what the script changed, to be said (`Some(None)`: dropped).
+    /// Carries out the script's verdict on read `number`, if it is the one that has waited
+    /// longest `toward` one side (a verdict given before the gate opened names a read gone
+    /// on since): it (or what the script made of it) goes on as a read would, held where the
+    /// way is held. Returns what the script changed, to be said (`Some(None)`: dropped).
     pub fn pass(
         &mut self,
-        toward: Toward,
+        (toward, number): (Toward, u64),
         verdict: Verdict,
         holding: &Holding,
         faults: &Faults,
     ) -> Option<Option<Vec<u8>>> {
-        let read = self.gated[slot(toward)].pop()?;
+        let gated = &mut self.gated[slot(toward)];
+        if gated.oldest() != Some(number) {
+            return None;
+        }
+        let (number, read) = gated.pop_numbered()?;
         let (goes_on, changed) = match verdict {
             Verdict::AsItIs => (Some(read), None),
             Verdict::Instead(bytes) => (Some(bytes.clone()), Some(Some(bytes))),
             Verdict::Drop => (None, Some(None)),
         };
         if let Some(bytes) = goes_on.filter(|bytes| !bytes.is_empty()) {
-            self.go_on(toward, bytes, holding, faults);
+            self.go_on(toward, (number, bytes), holding, faults);
         }
         changed
     }
@@ -324,18 +329,24 @@ impl Pair {
     /// Every read waiting for the script goes on as it is (the gate opened).
     pub fn open_gate(&mut self, holding: &Holding, faults: &[Faults; 2]) {
         for toward in [Toward::Upstream, Toward::Client] {
-            while let Some(read) = self.gated[slot(toward)].pop() {
+            while let Some(read) = self.gated[slot(toward)].pop_numbered() {
                 self.go_on(toward, read, holding, &faults[slot(toward)]);
             }
         }
     }
 
-    /// A read let go by the script goes on `toward` one side: held, behind what waits for
-    /// its time, or to the outbox.
-    fn go_on(&mut self, toward: Toward, bytes: Vec<u8>, holding: &Holding, faults: &Faults) {
+    /// A read let go by the script goes on `toward` one side: held (in the order it
+    /// arrived), behind what waits for its time, or to the outbox.
+    fn go_on(
+        &mut self,
+        toward: Toward,
+        (number, bytes): (u64, Vec<u8>),
+        holding: &Holding,
+        faults: &Faults,
+    ) {
         let way = slot(toward);
         if holding.is_held(toward) {
-            self.held[way].push(holding, bytes);
+            self.held[way].push_numbered(number, bytes);
             return;
         }
         let target = match toward {

@@ -48,6 +48,7 @@ pub(super) enum Ask<'a> {
     Pass {
         id: ClientId,
         toward: Toward,
+        number: u64,
         verdict: &'a Verdict,
     },
     /// The gate is open again: every read waiting for the script goes on as it is.
@@ -116,10 +117,12 @@ impl Steering {
             Command::Pass {
                 id,
                 toward,
+                number,
                 verdict,
             } => Ask::Pass {
                 id: *id,
                 toward: *toward,
+                number: *number,
                 verdict,
             },
             Command::Faults { toward, faults } => {

@@ -282,8 +282,8 @@ impl Way<'_> {
             if let Some(goes_on) = taken.goes_on.filter(|goes_on| !goes_on.is_empty()) {
                 if self.gated {
                     // Said after the read itself, so the script hears of it in that order.
-                    judged = Some(goes_on.clone());
-                    waiting.gated.push(self.holding, goes_on);
+                    let number = waiting.gated.push(self.holding, goes_on.clone());
+                    judged = Some((number, goes_on));
                 } else if holding {
                     waiting.held.push(self.holding, goes_on);
                 } else if waiting.faults.paces() || !waiting.paced.is_empty() {
@@ -296,12 +296,13 @@ impl Way<'_> {
             }
             let went_on = taken.rewritten.is_none() && taken.cut.is_none();
             self.say(bytes, toward, went_on, taken.rewritten);
-            if let Some(bytes) = judged.take() {
+            if let Some((number, bytes)) = judged.take() {
                 let (id, peer) = (self.id, self.peer);
                 let gated = EventKind::Gated {
                     id,
                     peer,
                     toward,
+                    number,
                     bytes,
                 };
                 self.sink.emit(gated);

@@ -126,7 +126,7 @@ fn a_relay_frame_keeps_its_end_and_a_rewritten_read_stands_before_its_replacemen
         .iter()
         .map(|item| match item {
             Staged::Traffic { bytes, .. } => *bytes,
-            Staged::Show(_) => 0,
+            Staged::Show(_) | Staged::TypedSent => 0,
         })
         .sum();
     assert_eq!(
@@ -138,7 +138,7 @@ fn a_relay_frame_keeps_its_end_and_a_rewritten_read_stands_before_its_replacemen
         .into_iter()
         .filter_map(|item| match item {
             Staged::Show(entry) => Some((entry.kind.tag(), entry.bytes().to_vec(), entry.local)),
-            Staged::Traffic { .. } => None,
+            Staged::Traffic { .. } | Staged::TypedSent => None,
         })
         .collect();
     assert_eq!(

@@ -2,6 +2,7 @@
 //! and `--auto-reply FILE` read. JSON with a version, so later formats can still read this
 //! one; a rule's missing fields take their defaults, so a file written by hand may be short.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::ReplyRule;
@@ -20,15 +21,25 @@ struct RuleFile {
 /// The text a rules file holds (without its final line end).
 pub fn rules_json(rules: &[ReplyRule]) -> Result<String, serde_json::Error> {
     let file = RuleFile {
-        sockscope_auto_replies: 1,
+        sockscope_auto_replies: VERSION,
         rules: rules.to_vec(),
     };
     serde_json::to_string_pretty(&file)
 }
 
-/// The rules in the text of a rules file (the fuzz target reads it without a file).
+/// The file format's version this build writes and reads.
+const VERSION: u32 = 1;
+
+/// The rules in the text of a rules file (the fuzz target reads it without a file); a later
+/// version than this build knows is refused, not half read.
 pub fn parse_rules(json: &str) -> Result<Vec<ReplyRule>, serde_json::Error> {
-    serde_json::from_str::<RuleFile>(json).map(|file| file.rules)
+    let file = serde_json::from_str::<RuleFile>(json)?;
+    if file.sockscope_auto_replies != VERSION {
+        let version = file.sockscope_auto_replies;
+        let error = format!("version {version}: this build reads version {VERSION}");
+        return Err(serde::de::Error::custom(error));
+    }
+    Ok(file.rules)
 }
 
 /// Writes `rules` to `path`, or says why not in `lang` (the OS's reason as it gives it).
@@ -44,7 +55,7 @@ pub fn write_rules(path: &Path, rules: &[ReplyRule], lang: Language) -> Result<(
         .into_owned()
     };
     let json = rules_json(rules).map_err(|error| cannot(&error))?;
-    std::fs::write(path, json + "\n").map_err(|error| cannot(&error))
+    crate::export::replace_file(path, (json + "\n").as_bytes()).map_err(|error| cannot(&error))
 }
 
 /// Reads the rules in `path`, or says why not in `lang`: the OS's reason, or the line and
@@ -60,14 +71,16 @@ pub fn read_rules(path: &Path, lang: Language) -> Result<Vec<ReplyRule>, String>
         )
         .into_owned()
     };
-    let size = std::fs::metadata(path)
-        .map_err(|error| cannot(&error))?
-        .len();
-    if size > RULES_FILE_LIMIT {
-        let error = tr!(lang, "errors.rules.too_big", size = size);
+    // Read through a limit, not by the size the file says: a pipe or a device says 0.
+    let file = std::fs::File::open(path).map_err(|error| cannot(&error))?;
+    let mut json = String::new();
+    file.take(RULES_FILE_LIMIT + 1)
+        .read_to_string(&mut json)
+        .map_err(|error| cannot(&error))?;
+    if json.len() as u64 > RULES_FILE_LIMIT {
+        let error = tr!(lang, "errors.rules.too_big");
         return Err(cannot(&error));
     }
-    let json = std::fs::read_to_string(path).map_err(|error| cannot(&error))?;
     parse_rules(&json).map_err(|error| {
         tr!(lang, "errors.rules.not_rules", path = shown, error = error).into_owned()
     })
@@ -116,6 +129,13 @@ mod tests {
     fn other_files_are_refused_with_where() {
         let quick = r#"{"sockscope_quick_commands": 1, "commands": []}"#;
         assert!(parse_rules(quick).is_err());
+        let later = r#"{"sockscope_auto_replies": 2, "rules": []}"#;
+        assert!(
+            parse_rules(later)
+                .unwrap_err()
+                .to_string()
+                .contains("version 2")
+        );
         let broken = "{\"sockscope_auto_replies\": 1,\n \"rules\": [{\"when\": \"Sometimes\"}]}";
         let error = parse_rules(broken).unwrap_err().to_string();
         assert!(error.contains("line 2"), "{error}");
