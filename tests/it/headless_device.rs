@@ -1,6 +1,6 @@
 //! Devices played by `sockscope --headless`: auto-reply rules from a file (as the window's
 //! Export writes them) answering a Python client, and rules that cannot be used refused before
-//! anything starts. [`Served`] runs a headless TCP server for these tests and the scripts'.
+//! anything starts. [`Served`] runs a headless TCP server or relay for these tests and others.
 
 use std::io::{BufReader, Read};
 use std::process::{Child, Command, Stdio};
@@ -8,8 +8,8 @@ use std::thread::JoinHandle;
 
 use super::headless::{headless, listening_port, run_with_input, wait_output};
 
-/// A headless TCP server on 127.0.0.1 (with more `args`), its port, and a thread keeping
-/// its stderr (the log's INFO and ERROR lines).
+/// A headless TCP server or relay on 127.0.0.1, its port, and a thread keeping its stderr
+/// (the log's INFO and ERROR lines).
 pub(super) struct Served {
     child: Child,
     pub(super) port: u16,
@@ -17,10 +17,17 @@ pub(super) struct Served {
 }
 
 impl Served {
+    /// A TCP server with more `args`.
     pub(super) fn tcp_server(args: &[&str]) -> Self {
-        let mut child = headless(&["--tcp-server", "127.0.0.1:0"])
-            .args(args)
-            .stdin(Stdio::null())
+        let mut all = vec!["--tcp-server", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Self::start(&all, Stdio::null())
+    }
+
+    /// The preset and options in `args` (listening on 127.0.0.1), with `stdin`.
+    pub(super) fn start(args: &[&str], stdin: Stdio) -> Self {
+        let mut child = headless(args)
+            .stdin(stdin)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -38,6 +45,11 @@ impl Served {
             port,
             stderr,
         }
+    }
+
+    /// Its stdin, when it was started with a pipe there.
+    pub(super) fn stdin(&mut self) -> Option<std::process::ChildStdin> {
+        self.child.stdin.take()
     }
 
     /// Ends it (SIGTERM) and returns what it said on stderr.

@@ -2,10 +2,11 @@
 //! Python server on loopback: it drops, replaces and answers reads passing through, and when
 //! it fails, the gate opens and everything goes on as it comes.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use super::headless::{headless, listening_port, wait_output};
+use super::headless::wait_output;
+use super::headless_device::Served;
 
 /// A line server on 127.0.0.1 (Python's): prints its port, answers each line with `OK <line>`, and once
 /// the client has gone prints every line it got, one per line after `GOT:`.
@@ -65,22 +66,16 @@ pub(super) fn upstream() -> (Child, u16) {
 fn through_relay(script: &str, lines: &[&str]) -> (Vec<String>, Vec<String>, String) {
     let (server, upstream_port) = upstream();
     let upstream = format!("127.0.0.1:{upstream_port}");
-    let mut relay = headless(&[
+    let args = [
         "--relay",
         "127.0.0.1:0",
         "--upstream",
         &upstream,
         "--script",
         script,
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start sockscope");
-    let mut stderr = BufReader::new(relay.stderr.take().expect("its stderr"));
-    let mut said = String::new();
-    let port = listening_port(&mut stderr, &mut said).to_string();
+    ];
+    let relay = Served::start(&args, Stdio::null());
+    let port = relay.port.to_string();
     let mut args = vec!["-c", CLIENT, &port];
     args.extend_from_slice(lines);
     let client = Command::new("python3")
@@ -93,13 +88,7 @@ fn through_relay(script: &str, lines: &[&str]) -> (Vec<String>, Vec<String>, Str
         String::from_utf8_lossy(&client.stderr)
     );
     let served = wait_output(server);
-    let status = Command::new("kill")
-        .args(["-TERM", &relay.id().to_string()])
-        .status()
-        .expect("kill");
-    assert!(status.success());
-    let _ = stderr.read_to_string(&mut said);
-    assert_eq!(wait_output(relay).status.code(), Some(0), "{said}");
+    let said = relay.end();
     let got = String::from_utf8_lossy(&client.stdout)
         .lines()
         .map(str::to_owned)
