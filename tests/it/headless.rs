@@ -158,6 +158,24 @@ fn exit_codes_say_what_happened() {
     assert_eq!(output.status.code(), Some(2), "no preset");
 }
 
+/// A Python server (`program`, with `args`) that prints the port it listens on first: the
+/// process, the rest of its stdout, and that port.
+pub(super) fn python_server(
+    program: &str,
+    args: &[&str],
+) -> (Child, BufReader<std::process::ChildStdout>, u16) {
+    let mut child = Command::new("python3")
+        .args(["-c", program])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let mut stdout = BufReader::new(child.stdout.take().expect("its stdout"));
+    let mut port = String::new();
+    stdout.read_line(&mut port).expect("its port");
+    (child, stdout, port.trim().parse().expect("a port"))
+}
+
 /// The port a headless TCP server (or relay) says it listens on, from its stderr; what it
 /// said until then goes into `said`.
 pub(super) fn listening_port(stderr: &mut impl BufRead, said: &mut String) -> u16 {
@@ -507,15 +525,8 @@ fn stdin_waits_for_a_peer_that_reads_slowly_and_nothing_is_lost() {
     let digest = sha2::Sha256::digest(&input);
     let digest: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
     let expected = format!("{len} {digest}");
-    let mut server = Command::new("python3")
-        .args(["-c", SLOW_READER, &len.to_string(), "2"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut said = BufReader::new(server.stdout.take().expect("its stdout"));
-    let mut port = String::new();
-    said.read_line(&mut port).expect("its port");
-    let target = format!("127.0.0.1:{}", port.trim());
+    let (mut server, mut said, port) = python_server(SLOW_READER, &[&len.to_string(), "2"]);
+    let target = format!("127.0.0.1:{port}");
     // Its log (80 MiB of TX lines) goes nowhere: a reader here would have to keep up.
     let mut client = headless(&["--tcp-client", &target])
         .stdin(Stdio::piped())

@@ -2,10 +2,9 @@
 //! Python server on loopback: it drops, replaces and answers reads passing through, and when
 //! it fails, the gate opens and everything goes on as it comes.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use super::headless::wait_output;
+use super::headless::{python_server, wait_output};
 use super::headless_device::Served;
 
 /// A line server on 127.0.0.1 (Python's): prints its port, answers each line with `OK <line>`, and once
@@ -49,16 +48,10 @@ s.close()
 "#;
 
 pub(super) fn upstream() -> (Child, u16) {
-    let mut child = Command::new("python3")
-        .args(["-c", UPSTREAM])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let mut stdout = BufReader::new(child.stdout.take().expect("its stdout"));
-    let mut port = String::new();
-    stdout.read_line(&mut port).expect("its port");
+    let (mut child, stdout, port) = python_server(UPSTREAM, &[]);
+    // It says nothing more until its client has gone: nothing is left in the reader.
     child.stdout = Some(stdout.into_inner());
-    (child, port.trim().parse().expect("a port"))
+    (child, port)
 }
 
 /// Runs the relay toward `upstream_port` with `script`; the client sends `lines`. Returns
