@@ -376,66 +376,77 @@ fn shade_of(tag: EntryTag) -> &'static str {
 /// Appends text with line breaks and other control characters (but not tab)
 /// escaped, so a record stays on one line and cannot drive a terminal.
 fn push_escaped(line: &mut Vec<u8>, text: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    line.reserve(text.len());
     // Looked for byte by byte, without decoding: the control characters are U+0000 to U+001F
     // and U+007F (one byte each) and U+0080 to U+009F (0xC2 then 0x80 to 0x9F). Runs of
     // everything else go in one copy: a flood of text is mostly that.
     let bytes = text.as_bytes();
-    let (mut at, mut shown_from) = (0, 0);
-    while at < bytes.len() {
-        // Eight bytes at a time past those that cannot start an escape, then straight to the
-        // first that may.
-        if let Some(word) = bytes.get(at..at + 8) {
-            let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-            let mask = escape_mask(word);
-            if mask == 0 {
-                at += 8;
-                continue;
-            }
-            at += (mask.trailing_zeros() / 8) as usize;
+    line.reserve(bytes.len());
+    let (blocks, rest) = bytes.as_chunks::<64>();
+    let mut shown_from = 0;
+    for (index, block) in blocks.iter().enumerate() {
+        let mut candidates = candidates_in(block);
+        while candidates != 0 {
+            let at = index * 64 + candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            shown_from = escape_at(line, bytes, at, shown_from);
         }
-        let byte = bytes[at];
-        let (code, width) = match byte {
-            b'\t' => {
-                at += 1;
-                continue;
-            }
-            0x00..=0x1F | 0x7F => (byte, 1),
-            0xC2 if matches!(bytes.get(at + 1), Some(0x80..=0x9F)) => (bytes[at + 1], 2),
-            _ => {
-                at += 1;
-                continue;
-            }
-        };
-        // `at` starts a character (an ASCII byte or a lead byte), so the run is whole text.
-        line.extend_from_slice(&bytes[shown_from..at]);
-        match code {
-            b'\r' => line.extend_from_slice(b"\\r"),
-            b'\n' => line.extend_from_slice(b"\\n"),
-            code => {
-                let hex = [HEX[usize::from(code >> 4)], HEX[usize::from(code & 0xF)]];
-                line.extend_from_slice(b"\\x");
-                line.extend_from_slice(&hex);
-            }
+    }
+    let rest_at = blocks.len() * 64;
+    for (offset, &byte) in rest.iter().enumerate() {
+        if may_escape(byte) {
+            shown_from = escape_at(line, bytes, rest_at + offset, shown_from);
         }
-        at += width;
-        shown_from = at;
     }
     line.extend_from_slice(&bytes[shown_from..]);
 }
 
-/// The bytes of `word` (little-endian: lane 0 first) that may start an escape, as the high
-/// bit of their lane: below 0x20 (tab too: the caller decides), 0x7F, or 0xC2 (which leads
-/// U+0080 to U+009F). Each test is the classic "has a byte less than n" / "has a zero byte"
-/// on the whole word: it is 0 exactly when no byte may, and its lowest bit is the first byte
-/// that may (a borrow can only mark lanes above one that truly may).
-fn escape_mask(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let zero_lanes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
-    below_space | zero_lanes(word ^ (ONES * 0x7F)) | zero_lanes(word ^ (ONES * 0xC2))
+/// A byte that may start an escape: below 0x20 but tab, 0x7F, or 0xC2 (which leads U+0080
+/// to U+009F).
+fn may_escape(byte: u8) -> bool {
+    (byte < 0x20 && byte != b'\t') | (byte == 0x7F) | (byte == 0xC2)
+}
+
+/// The bytes of `block` that may start an escape, as bit i for byte i. The tests go into an
+/// array of flags first: that loop the compiler turns into vector compares, 16 or 32 bytes at
+/// a time, where testing and packing in one loop stays byte by byte (measured: 0.25 s of CPU
+/// per GiB of text with line breaks, against 0.45 for eight-byte words).
+fn candidates_in(block: &[u8; 64]) -> u64 {
+    let mut flags = [0u8; 64];
+    for (flag, &byte) in flags.iter_mut().zip(block) {
+        *flag = u8::from(may_escape(byte));
+    }
+    let mut candidates = 0;
+    for (index, eight) in flags.as_chunks::<8>().0.iter().enumerate() {
+        // Flag k (bit 8k) lands on bit 56 + k; no two of the products meet, so none carries.
+        let packed = u64::from_le_bytes(*eight).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+        candidates |= packed << (8 * index);
+    }
+    candidates
+}
+
+/// Writes the text shown since `shown_from` up to `at`, then the escape at `at` if there is
+/// one there; returns where the shown text goes on.
+fn escape_at(line: &mut Vec<u8>, bytes: &[u8], at: usize, shown_from: usize) -> usize {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let (code, width) = match (bytes[at], bytes.get(at + 1)) {
+        // Not expected: the second byte of an escape is never a candidate.
+        _ if at < shown_from => return shown_from,
+        (0xC2, Some(&code @ 0x80..=0x9F)) => (code, 2),
+        // The lead byte of a character that is not a control.
+        (0xC2, _) => return shown_from,
+        (code, _) => (code, 1),
+    };
+    // `at` starts a character (an ASCII byte or a lead byte), so the run is whole text.
+    line.extend_from_slice(&bytes[shown_from..at]);
+    match code {
+        b'\r' => line.extend_from_slice(b"\\r"),
+        b'\n' => line.extend_from_slice(b"\\n"),
+        code => {
+            let hex = [HEX[usize::from(code >> 4)], HEX[usize::from(code & 0xF)]];
+            line.extend_from_slice(&[b'\\', b'x', hex[0], hex[1]]);
+        }
+    }
+    at + width
 }
 
 #[cfg(test)]

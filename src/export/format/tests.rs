@@ -327,12 +327,13 @@ fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
         line
     }
     let every: String = (0..0x300u32).filter_map(char::from_u32).collect();
-    // Each kind of character at each place in and across the eight-byte words scanned whole.
+    // Each kind of character at each place near and across the edges of the 64-byte blocks
+    // scanned whole.
     let mut placed = Vec::new();
     for ch in [
         '\0', '\t', '\r', '\u{1F}', '\u{7F}', '\u{85}', '\u{9F}', '\u{A0}', 'é', '你',
     ] {
-        for at in 0..20 {
+        for at in (0..20).chain(56..72).chain(120..136) {
             placed.push(format!("{}{ch}{}", "a".repeat(at), "b".repeat(19 - at % 7)));
         }
     }
@@ -351,28 +352,20 @@ fn escaping_copies_runs_and_escapes_every_control_character_as_before() {
 }
 
 #[test]
-fn the_escape_mask_finds_the_first_byte_that_may_escape() {
-    let may = |byte: u8| byte < 0x20 || byte == 0x7F || byte == 0xC2;
-    let first = |mask: u64| (mask != 0).then(|| mask.trailing_zeros() / 8);
+fn a_block_marks_exactly_the_bytes_that_may_escape() {
     for byte in 0..=u8::MAX {
-        for lane in 0..8 {
-            // The other lanes hold bytes that never escape, low and high.
-            let mut bytes = [b'a', 0xFF, b' ', 0x80, b'~', 0xC3, 0x21, 0x7E];
-            bytes[lane] = byte;
-            let mask = escape_mask(u64::from_le_bytes(bytes));
-            let expected = may(byte).then_some(lane as u32);
-            assert_eq!(first(mask), expected, "{byte:#04x} in lane {lane}");
-            // Behind another that may, the first is still the first.
-            for before in 0..lane {
-                bytes[before] = b'\n';
-                let mask = escape_mask(u64::from_le_bytes(bytes));
-                assert_eq!(
-                    first(mask),
-                    Some(before as u32),
-                    "{byte:#04x} in lane {lane}"
-                );
-                bytes[before] = b'a';
-            }
+        let expected = byte < 0x20 && byte != b'\t' || byte == 0x7F || byte == 0xC2;
+        for at in 0..64 {
+            // The others hold bytes that never escape, low and high.
+            let mut block: [u8; 64] = std::array::from_fn(|i| b"a\xFF ~\x80\xC3!\x7E\t"[i % 9]);
+            block[at] = byte;
+            let alone = if expected { 1 << at } else { 0 };
+            assert_eq!(candidates_in(&block), alone, "{byte:#04x} at {at}");
+            // Beside others that may, each is marked.
+            block[(at + 1) % 64] = b'\n';
+            block[(at + 63) % 64] = 0xC2;
+            let marked = alone | 1 << ((at + 1) % 64) | 1 << ((at + 63) % 64);
+            assert_eq!(candidates_in(&block), marked, "{byte:#04x} at {at}");
         }
     }
 }
