@@ -3,8 +3,10 @@
 # SIZE MiB from one client, twice: a device's text lines (ASCII readings, CRLF), and random
 # bytes (the worst case for text: almost every byte an escape). The rate is from the first
 # byte until the receiver took the last (the sender's send queue empty). Contenders: nc -l >
-# /dev/null; sockscope --headless (the .txt log) > /dev/null; the same with --format jsonl.
-# Target: headless >= 80% of nc (said, never failed on). RSS printed. No display is used.
+# /dev/null; the floor (examples/headless_floor.rs: Sockscope's .txt formatting on one thread,
+# straight from the socket to stdout, no worker, session or recorder between them);
+# sockscope --headless (the .txt log) > /dev/null; the same with --format jsonl.
+# Target: headless >= 80% of nc (said, never failed on). RSS and CPU printed. No display.
 # Usage: bash benches/headless.sh [--mib N] [--runs N] [--short]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +28,10 @@ if [ -z "${SOCKSCOPE_BIN:-}" ] && { [ ! -x "$BIN" ] \
     || [ -n "$(find src Cargo.toml Cargo.lock -newer "$BIN" -print -quit)" ]; }; then
     cargo build --release --quiet
 fi
+FLOOR=target/release/examples/headless_floor
+if [ ! -x "$FLOOR" ] || [ -n "$(find src examples Cargo.toml Cargo.lock -newer "$FLOOR" -print -quit)" ]; then
+    cargo build --release --quiet --example headless_floor
+fi
 temp_dir work
 $PY data "$work/random" "$mib" >/dev/null
 $PY text "$work/text" "$mib"
@@ -36,10 +42,12 @@ results="$work/results"
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'; }
 for run in $(seq "$runs"); do
   for data in text random; do
-    for who in nc headless headless-jsonl; do
+    for who in nc floor headless headless-jsonl; do
         port=$(free_port)
         case $who in
-            nc) nc -l 127.0.0.1 "$port" >/dev/null & pid=$! ;;
+            # -k: it stays after the connection, so its CPU time can be read as the others'.
+            nc) nc -k -l 127.0.0.1 "$port" >/dev/null & pid=$! ;;
+            floor) "$FLOOR" "$port" >/dev/null & pid=$! ;;
             headless) env -u DISPLAY -u WAYLAND_DISPLAY "$BIN" --headless --tcp-server "127.0.0.1:$port" >/dev/null 2>"$work/err" & pid=$! ;;
             headless-jsonl) env -u DISPLAY -u WAYLAND_DISPLAY "$BIN" --headless --tcp-server "127.0.0.1:$port" --format jsonl >/dev/null 2>"$work/err" & pid=$! ;;
         esac
@@ -61,7 +69,7 @@ median() { awk -v w="$1" '$1 == w { print $2 }' "$results" | sort -n \
 echo
 for data in text random; do
     nc_rate=$(median "$data/nc")
-    for who in nc headless headless-jsonl; do
+    for who in nc floor headless headless-jsonl; do
         m=$(median "$data/$who")
         ratio=$(awk -v m="$m" -v s="$nc_rate" 'BEGIN { printf "%.2f", m / s }')
         verdict=""
