@@ -5,7 +5,8 @@
 # byte until the receiver took the last (the sender's send queue empty). Contenders: nc -l >
 # /dev/null; the floor (examples/headless_floor.rs: Sockscope's .txt formatting on one thread,
 # straight from the socket to stdout, no worker, session or recorder between them);
-# sockscope --headless (the .txt log) > /dev/null; the same with --format jsonl.
+# sockscope --headless (the .txt log) > /dev/null; the same with --hex (the view binary
+# floods want), and with --format jsonl.
 # Target: headless >= 80% of nc (said, never failed on). RSS and CPU printed. No display.
 # Usage: bash benches/headless.sh [--mib N] [--runs N] [--short]
 set -euo pipefail
@@ -42,13 +43,14 @@ results="$work/results"
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'; }
 for run in $(seq "$runs"); do
   for data in text random; do
-    for who in nc floor headless headless-jsonl; do
+    for who in nc floor headless headless-hex headless-jsonl; do
         port=$(free_port)
         case $who in
             # -k: it stays after the connection, so its CPU time can be read as the others'.
             nc) nc -k -l 127.0.0.1 "$port" >/dev/null & pid=$! ;;
             floor) "$FLOOR" "$port" >/dev/null & pid=$! ;;
             headless) env -u DISPLAY -u WAYLAND_DISPLAY "$BIN" --headless --tcp-server "127.0.0.1:$port" >/dev/null 2>"$work/err" & pid=$! ;;
+            headless-hex) env -u DISPLAY -u WAYLAND_DISPLAY "$BIN" --headless --tcp-server "127.0.0.1:$port" --hex >/dev/null 2>"$work/err" & pid=$! ;;
             headless-jsonl) env -u DISPLAY -u WAYLAND_DISPLAY "$BIN" --headless --tcp-server "127.0.0.1:$port" --format jsonl >/dev/null 2>"$work/err" & pid=$! ;;
         esac
         BACKGROUND_PIDS+=($pid)
@@ -69,7 +71,7 @@ median() { awk -v w="$1" '$1 == w { print $2 }' "$results" | sort -n \
 echo
 for data in text random; do
     nc_rate=$(median "$data/nc")
-    for who in nc floor headless headless-jsonl; do
+    for who in nc floor headless headless-hex headless-jsonl; do
         m=$(median "$data/$who")
         ratio=$(awk -v m="$m" -v s="$nc_rate" 'BEGIN { printf "%.2f", m / s }')
         verdict=""

@@ -17,15 +17,39 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Uppercase hex with single spaces, as in the log view: `48 65 6C`.
 pub fn to_spaced_hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() * 3);
-    for (index, byte) in bytes.iter().enumerate() {
-        if index > 0 {
-            out.push(' ');
+    let mut out = Vec::new();
+    push_spaced_hex(&mut out, bytes);
+    // Only hex digits and spaces were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `bytes` as [`to_spaced_hex`] writes them. Eight bytes go through a buffer on the
+/// stack and into `out` in one copy: a `--hex` flood's lines were written three bytes at a time.
+pub fn push_spaced_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    let Some((&first, rest)) = bytes.split_first() else {
+        return;
+    };
+    out.reserve(bytes.len() * 3);
+    out.extend_from_slice(&hex_pair(first));
+    let (eights, tail) = rest.as_chunks::<8>();
+    for eight in eights {
+        let mut spaced = [b' '; 24];
+        for (slot, &byte) in spaced.chunks_exact_mut(3).zip(eight) {
+            slot[1..].copy_from_slice(&hex_pair(byte));
         }
-        out.push(char::from(UPPER_DIGITS[usize::from(byte >> 4)]));
-        out.push(char::from(UPPER_DIGITS[usize::from(byte & 0x0F)]));
+        out.extend_from_slice(&spaced);
     }
-    out
+    for &byte in tail {
+        out.push(b' ');
+        out.extend_from_slice(&hex_pair(byte));
+    }
+}
+
+fn hex_pair(byte: u8) -> [u8; 2] {
+    [
+        UPPER_DIGITS[usize::from(byte >> 4)],
+        UPPER_DIGITS[usize::from(byte & 0x0F)],
+    ]
 }
 
 const UPPER_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
@@ -165,6 +189,24 @@ mod tests {
         assert_eq!(to_hex(&bytes), expected);
         let spaced: Vec<String> = bytes.iter().map(|byte| format!("{byte:02X}")).collect();
         assert_eq!(to_spaced_hex(&bytes), spaced.join(" "));
+    }
+
+    #[test]
+    fn spaced_hex_of_every_length_across_the_eight_byte_steps_appends_the_same() {
+        let bytes: Vec<u8> = (0..40u8)
+            .map(|n| n.wrapping_mul(37).wrapping_add(5))
+            .collect();
+        for len in 0..bytes.len() {
+            let part = &bytes[..len];
+            let expected: Vec<String> = part.iter().map(|byte| format!("{byte:02X}")).collect();
+            let mut out = b"> ".to_vec();
+            push_spaced_hex(&mut out, part);
+            assert_eq!(
+                out,
+                format!("> {}", expected.join(" ")).into_bytes(),
+                "{len}"
+            );
+        }
     }
 
     use super::*;

@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, Local, SecondsFormat, TimeZone, Utc};
 
 use super::pcapng::{PacketBuffer, PacketMeta, PcapngState};
-use crate::codec::{TextEncoding, to_hex, to_spaced_hex};
+use crate::codec::{TextEncoding, push_spaced_hex, to_hex};
 use crate::session::{Direction, EntryTag, LogEntry, Mode};
 
 /// A log file format, chosen by the file's extension.
@@ -189,7 +189,14 @@ fn write_record(
     entry: &LogEntry,
     starts_odd: bool,
 ) -> io::Result<()> {
-    let text = data_text(ctx, entry, starts_odd);
+    // A .txt line in hex shows no text: decoding a flood only to drop it cost as much as the
+    // rest of the line.
+    let hex_line = style.0 == LogFormat::Txt && ctx.hex_text && entry.message().is_none();
+    let text = if hex_line {
+        Cow::Borrowed("")
+    } else {
+        data_text(ctx, entry, starts_odd)
+    };
     write_record_in(out, style, ctx, entry, &text, &Local)
 }
 
@@ -353,7 +360,7 @@ fn write_txt_line(
         let bytes = entry.bytes();
         let _ = write!(out, "{} B  ", bytes.len());
         if ctx.hex_text {
-            out.extend_from_slice(to_spaced_hex(bytes).as_bytes());
+            push_spaced_hex(out, bytes);
         } else {
             push_escaped(out, text);
         }
