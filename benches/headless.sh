@@ -7,7 +7,9 @@
 # straight from the socket to stdout, no worker, session or recorder between them);
 # sockscope --headless (the .txt log) > /dev/null; the same with --hex (the view binary
 # floods want), and with --format jsonl.
-# Target: headless >= 80% of nc (said, never failed on). RSS and CPU printed. No display.
+# Target: headless >= 80% of nc (said, never failed on). RSS and CPU printed, the sender's
+# too: with 2 cores and the sender on one, a receiver keeps up with it only while its CPU
+# stays under about 1.5 times the sender's (docs/performance.md). No display is used.
 # Usage: bash benches/headless.sh [--mib N] [--runs N] [--short]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +39,7 @@ temp_dir work
 $PY data "$work/random" "$mib" >/dev/null
 $PY text "$work/text" "$mib"
 echo "headless bench: $mib MiB x $runs runs; $(nproc) CPUs, load $(cut -d" " -f1-3 /proc/loadavg)"
-printf '%-6s %-18s %4s %9s %9s %8s\n' data contender run "MiB/s" "RSS MiB" "CPU s"
+printf '%-6s %-18s %4s %9s %9s %8s %10s\n' data contender run "MiB/s" "RSS MiB" "CPU s" "sender s"
 results="$work/results"
 : >"$results"
 cpu_s() { sed 's/.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }'; }
@@ -55,14 +57,15 @@ for run in $(seq "$runs"); do
         esac
         BACKGROUND_PIDS+=($pid)
         for _ in $(seq 100); do ss -Htln "sport = :$port" | grep -q . && break; sleep 0.05; done
-        took=$(timeout 300 $PY flood "$port" "$work/$data") || { echo "FAIL: $who did not take the flood"; cat "$work/err" 2>/dev/null; exit 1; }
+        flood=$(timeout 300 $PY flood "$port" "$work/$data") || { echo "FAIL: $who did not take the flood"; cat "$work/err" 2>/dev/null; exit 1; }
+        read -r took sender_cpu <<<"$flood"
         rss=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' "/proc/$pid/status" 2>/dev/null || echo -)
         cpu=$(cpu_s "$pid" 2>/dev/null || echo -)
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         rate=$(awk -v m="$mib" -v t="$took" 'BEGIN { printf "%.0f", m / t }')
         echo "$data/$who $rate" >>"$results"
-        printf '%-6s %-18s %4s %9s %9s %8s\n' "$data" "$who" "$run" "$rate" "$rss" "$cpu"
+        printf '%-6s %-18s %4s %9s %9s %8s %10s\n' "$data" "$who" "$run" "$rate" "$rss" "$cpu" "$sender_cpu"
     done
   done
 done

@@ -10,7 +10,8 @@
   pairs PORT N KIB STATUS GO     N clients at once, each sends KIB KiB and reads them back; holds
                                  them open until file GO exists, then closes them
   flood PORT FILE                sends FILE, then prints seconds from its first byte until the
-                                 peer took the last (send queue empty), and closes
+                                 peer took the last (send queue empty) and its CPU seconds
+                                 meanwhile, and closes
   datagrams RELAY SINK N RATE    N datagrams of 500 bytes at RATE a second from one client
                                  through RELAY to a sink on SINK; prints sent, received, seconds
 Times are CLOCK_MONOTONIC, so one process's first byte and another's last byte compare."""
@@ -173,10 +174,10 @@ def pairs(port, n, kib, status, go):
 def flood(port, path):
     payload = memoryview(open(path, "rb").read())
     s = socket.create_connection(("127.0.0.1", port))
-    first = time.monotonic()
+    first, cpu_before = time.monotonic(), cpu()
     s.sendall(payload)
     wait_taken(s)
-    print(f"{time.monotonic() - first:.3f}")
+    print(f"{time.monotonic() - first:.3f} {cpu() - cpu_before:.2f}")
     s.close()
 
 def datagrams(relay, sink_port, count, rate):
