@@ -30,6 +30,7 @@ use super::link::Shared;
 use super::outputs::Outputs;
 use super::request::{Launch, Request};
 use super::scripting::{self, Scripting};
+use crate::export::Backlog;
 use crate::i18n::tr;
 use crate::net::{Command, Event, EventKind, Next, Worker};
 use crate::script::{ScriptEnd, ScriptOutput};
@@ -48,7 +49,8 @@ const HAND_OVER_WAIT: Duration = Duration::from_millis(2);
 /// How soon the host tries again to hand the session what waits in the stage.
 const HAND_OVER_RETRY: Duration = Duration::from_millis(1);
 
-/// How often a host whose files are behind looks whether they have room.
+/// How often a host whose files are behind looks whether they have room, at the latest: the
+/// file's bell wakes it sooner (a file fed by several tabs rings for one of them).
 const BACKLOG_CHECK: Duration = Duration::from_millis(5);
 
 /// Starts the host of a tab in `mode`. It ends once the tab's request sender is gone.
@@ -105,6 +107,8 @@ enum Wait {
     Script(ScriptOutput),
     ScriptGone,
     Timeout,
+    /// A full file has room again.
+    Room,
     WorkerEnded,
     TabGone,
 }
@@ -147,7 +151,8 @@ impl Host {
         self.shared.set_queued_bytes(queued);
         // A file or the script behind: take nothing until they catch up, so the worker stops
         // reading.
-        let held_back = self.outputs.full_backlog().is_some() || self.script.is_behind();
+        let full = self.outputs.full_backlog();
+        let held_back = full.is_some() || self.script.is_behind();
         let due = self.frame_due();
         let now = Instant::now();
         // Idle, it sleeps until an event or a request comes: nothing else needs it.
@@ -160,7 +165,8 @@ impl Host {
             deadline = deadline.min(now + BACKLOG_CHECK);
         }
         let take_events = !held_back && self.stage.staged_bytes() < STAGE_LIMIT;
-        match self.wait(take_events, deadline) {
+        let room = full.as_deref().map(Backlog::room_bell);
+        match self.wait(take_events, room, deadline) {
             Wait::Event(event) => self.take_batch(event),
             Wait::Request(request) => self.held = Some(Held::Request(request)),
             Wait::Script(output) => self.take_script(output),
@@ -170,7 +176,7 @@ impl Host {
                 self.gate(false);
                 self.held = Some(Held::ScriptMissed(Missed::Vanished));
             }
-            Wait::Timeout => {}
+            Wait::Timeout | Wait::Room => {}
             Wait::WorkerEnded => self.worker_gone(),
             Wait::TabGone => return false,
         }
@@ -183,17 +189,21 @@ impl Host {
     }
 
     /// Waits until `deadline` for the worker's next event (if `take_events`), the UI's next
-    /// request or the script's next output.
-    fn wait(&self, take_events: bool, deadline: Instant) -> Wait {
+    /// request, the script's next output or room in a file (`room`, the bell of one that is
+    /// full).
+    fn wait(&self, take_events: bool, room: Option<&Receiver<()>>, deadline: Instant) -> Wait {
         let worker = self.worker.as_ref().filter(|_| take_events);
         if let Some(event) = worker.and_then(Worker::try_next_event) {
             return Wait::Event(event);
         }
         let never = crossbeam_channel::never();
         let script = self.script.outputs().unwrap_or(&never);
+        let never_room = crossbeam_channel::never();
+        let room = room.unwrap_or(&never_room);
         let mut select = Select::new();
         let requests = select.recv(&self.requests);
         let script_index = select.recv(script);
+        let room_index = select.recv(room);
         if let Some(worker) = worker {
             worker.select_events(&mut select);
         }
@@ -212,6 +222,10 @@ impl Host {
                 Ok(output) => Wait::Script(output),
                 Err(_) => Wait::ScriptGone,
             };
+        }
+        if index == room_index {
+            let _ = operation.recv(room);
+            return Wait::Room;
         }
         match worker.map(|worker| worker.take_selected::<()>(operation)) {
             Some(Next::Event(event)) => Wait::Event(event),
