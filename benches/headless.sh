@@ -64,13 +64,14 @@ for run in $(seq "$runs"); do
         kill -TERM "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
         rate=$(awk -v m="$mib" -v t="$took" 'BEGIN { printf "%.0f", m / t }')
-        echo "$data/$who $rate" >>"$results"
+        echo "$data/$who $rate $cpu $sender_cpu" >>"$results"
         printf '%-6s %-18s %4s %9s %9s %8s %10s\n' "$data" "$who" "$run" "$rate" "$rss" "$cpu" "$sender_cpu"
     done
   done
 done
-median() { awk -v w="$1" '$1 == w { print $2 }' "$results" | sort -n \
-    | awk '{ v[NR] = $1 } END { printf "%.0f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# `median WHO [COLUMN] [DECIMALS]`: of the rates, or of another column of the results.
+median() { awk -v w="$1" -v c="${2:-2}" '$1 == w { print $c }' "$results" | sort -n \
+    | awk -v d="${3:-0}" '{ v[NR] = $1 } END { printf "%.*f", d, NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
 for data in text random; do
     nc_rate=$(median "$data/nc")
@@ -81,4 +82,11 @@ for data in text random; do
         [ "$who" != headless ] || verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8 ? "target met" : "below target") " (>= 0.80)" }')
         printf '%-6s %-18s median %6s MiB/s  %5s of nc  %s\n' "$data" "$who" "$m" "$ratio" "$verdict"
     done
+    # 0.80 of nc's rate is nc's time / 0.80 on 2 cores, and the sender needs its share of them.
+    budget=$(awk -v m="$mib" -v r="$nc_rate" -v s="$(median "$data/nc" 4 2)" \
+        'BEGIN { printf "%.2f", 2 * (m / r) / 0.8 - s }')
+    printf '%-6s CPU the target leaves the receiver: %s s (2 cores x nc time / 0.80 - the sender'"'"'s %s s);' \
+        "$data" "$budget" "$(median "$data/nc" 4 2)"
+    printf ' medians used: nc %s s, floor %s s, headless %s s\n' "$(median "$data/nc" 3 2)" \
+        "$(median "$data/floor" 3 2)" "$(median "$data/headless" 3 2)"
 done
