@@ -23,33 +23,45 @@ pub fn to_spaced_hex(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Appends `bytes` as [`to_spaced_hex`] writes them. Eight bytes go through a buffer on the
-/// stack and into `out` in one copy: a `--hex` flood's lines were written three bytes at a time.
+/// Appends `bytes` as [`to_spaced_hex`] writes them. 32 bytes go through a buffer on the
+/// stack and into `out` in one copy: a `--hex` flood's lines were written three bytes at a
+/// time, and a copy per 8 bytes still took twice as long (1.0 s of CPU per GiB against 0.49).
 pub fn push_spaced_hex(out: &mut Vec<u8>, bytes: &[u8]) {
     let Some((&first, rest)) = bytes.split_first() else {
         return;
     };
     out.reserve(bytes.len() * 3);
-    out.extend_from_slice(&hex_pair(first));
-    let (eights, tail) = rest.as_chunks::<8>();
-    for eight in eights {
-        let mut spaced = [b' '; 24];
-        for (slot, &byte) in spaced.chunks_exact_mut(3).zip(eight) {
-            slot[1..].copy_from_slice(&hex_pair(byte));
+    out.extend_from_slice(&SPACED[usize::from(first)][1..3]);
+    let (chunks, tail) = rest.as_chunks::<32>();
+    for chunk in chunks {
+        let mut spaced = [0; 32 * 3 + 1];
+        for (at, &byte) in chunk.iter().enumerate() {
+            spaced[3 * at..3 * at + 4].copy_from_slice(&SPACED[usize::from(byte)]);
         }
-        out.extend_from_slice(&spaced);
+        out.extend_from_slice(&spaced[..32 * 3]);
     }
     for &byte in tail {
-        out.push(b' ');
-        out.extend_from_slice(&hex_pair(byte));
+        out.extend_from_slice(&SPACED[usize::from(byte)][..3]);
     }
 }
 
-fn hex_pair(byte: u8) -> [u8; 2] {
-    [
-        UPPER_DIGITS[usize::from(byte >> 4)],
-        UPPER_DIGITS[usize::from(byte & 0x0F)],
-    ]
+/// Each byte as a space, its two digits, and a space more: written four bytes at a time, each
+/// over the last one's extra space, they need no shifting.
+static SPACED: [[u8; 4]; 256] = spaced_table();
+
+const fn spaced_table() -> [[u8; 4]; 256] {
+    let mut table = [[0; 4]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = [
+            b' ',
+            UPPER_DIGITS[byte >> 4],
+            UPPER_DIGITS[byte & 0x0F],
+            b' ',
+        ];
+        byte += 1;
+    }
+    table
 }
 
 const UPPER_DIGITS: &[u8; 16] = b"0123456789ABCDEF";
@@ -192,7 +204,7 @@ mod tests {
     }
 
     #[test]
-    fn spaced_hex_of_every_length_across_the_eight_byte_steps_appends_the_same() {
+    fn spaced_hex_of_every_length_across_the_32_byte_steps_appends_the_same() {
         let bytes: Vec<u8> = (0..40u8)
             .map(|n| n.wrapping_mul(37).wrapping_add(5))
             .collect();
