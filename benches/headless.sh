@@ -8,8 +8,8 @@
 # sockscope --headless (the .txt log) > /dev/null; the same with --hex (the view binary
 # floods want), and with --format jsonl.
 # Target: headless >= 80% of nc (said, never failed on). RSS and CPU printed, the sender's
-# too: with 2 cores and the sender on one, a receiver keeps up with it only while its CPU
-# stays under about 1.5 times the sender's (docs/performance.md). No display is used.
+# too, and the CPU the target leaves the receiver: 2 cores x nc's time / 0.80, less the
+# sender's (docs/performance.md, third pass). No display is used.
 # Usage: bash benches/headless.sh [--mib N] [--runs N] [--short]
 set -euo pipefail
 cd "$(dirname "$0")/.."
