@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn spaced_hex_of_every_length_across_the_32_byte_steps_appends_the_same() {
-        let bytes: Vec<u8> = (0..40u8)
+        let bytes: Vec<u8> = (0..80u8)
             .map(|n| n.wrapping_mul(37).wrapping_add(5))
             .collect();
         for len in 0..bytes.len() {
