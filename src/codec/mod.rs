@@ -12,7 +12,7 @@ use std::fmt;
 
 pub use checksum::{ByteOrder, Checksum};
 pub use escape::{EscapeError, EscapedError, encode_escaped};
-pub use hex::{HexError, parse_hex, push_spaced_hex, to_hex, to_spaced_hex};
+pub use hex::{HexError, parse_hex, push_hex, push_spaced_hex, to_hex, to_spaced_hex};
 pub use marked::MarkedText;
 pub use template::{Template, TemplateError};
 pub use text::{EncodeError, TextEncoding, Utf16Order};

@@ -179,6 +179,19 @@ fn jsonl_gbk_text_is_decoded() {
     assert_eq!(line, format!("{expected}\n"));
 }
 
+#[test]
+fn jsonl_of_every_byte_parses_back_to_its_hex_and_text() {
+    let bytes: Vec<u8> = (0..=u8::MAX).chain(0..=u8::MAX).collect();
+    let entry = new_entry(Some("127.0.0.1:7"), EntryKind::Rx(bytes.clone()));
+    let value: serde_json::Value =
+        serde_json::from_str(&line(LogFormat::Jsonl, &utf8(), &entry)).unwrap();
+    let hex: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+    assert_eq!(value["hex"], hex);
+    assert_eq!(value["len"], 512);
+    assert_eq!(value["text"], String::from_utf8_lossy(&bytes).as_ref());
+    assert_eq!(value["peer"], "127.0.0.1:7");
+}
+
 /// Writes with the real local time zone and reads the line back as JSON.
 #[test]
 fn jsonl_parses_back() {
