@@ -297,17 +297,25 @@ impl<'a> Fields<'a> {
 /// digits need no escape, and serde's look at each of them for one took most of the CPU of a
 /// .jsonl flood.
 fn write_jsonl_line(out: &mut Vec<u8>, fields: &Fields<'_>) -> io::Result<()> {
-    serde_json::to_writer(&mut *out, &fields.head)?;
-    // The head's closing brace: the object goes on.
-    if out.pop() != Some(b'}') {
-        return Err(io::Error::other("a record's head is not a JSON object"));
+    let start = out.len();
+    let written = (|| {
+        serde_json::to_writer(&mut *out, &fields.head)?;
+        // The head's closing brace: the object goes on.
+        if out.pop() != Some(b'}') {
+            return Err(io::Error::other("a record's head is not a JSON object"));
+        }
+        out.extend_from_slice(b",\"hex\":\"");
+        push_hex(out, fields.bytes);
+        out.extend_from_slice(b"\",\"text\":");
+        serde_json::to_writer(&mut *out, fields.text)?;
+        out.extend_from_slice(b"}\n");
+        Ok(())
+    })();
+    // Never half a record (see `RecordWriter::write_record`).
+    if written.is_err() {
+        out.truncate(start);
     }
-    out.extend_from_slice(b",\"hex\":\"");
-    push_hex(out, fields.bytes);
-    out.extend_from_slice(b"\",\"text\":");
-    serde_json::to_writer(&mut *out, fields.text)?;
-    out.extend_from_slice(b"}\n");
-    Ok(())
+    written
 }
 
 fn csv_line(fields: &Fields<'_>) -> String {
