@@ -410,7 +410,7 @@ fn shade_of(tag: EntryTag) -> &'static str {
 /// Appends text with line breaks and other control characters (but not tab)
 /// escaped, so a record stays on one line and cannot drive a terminal.
 fn push_escaped(line: &mut Vec<u8>, text: &str) {
-    // Looked for byte by byte, without decoding: the control characters are U+0000 to U+001F
+    // Looked for in the bytes, without decoding: the control characters are U+0000 to U+001F
     // and U+007F (one byte each) and U+0080 to U+009F (0xC2 then 0x80 to 0x9F). Runs of
     // everything else go in one copy: a flood of text is mostly that.
     let bytes = text.as_bytes();

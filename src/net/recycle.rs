@@ -3,6 +3,9 @@
 //! allocator those frees went back to the kernel and each new buffer was faulted in again,
 //! a third of the worker's time. Here a buffer the log let go carries the next full read.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use super::READ_BUFFER_SIZE;
@@ -19,21 +22,35 @@ const KEPT: usize = super::flow::QUEUE_LIMIT / READ_BUFFER_SIZE;
 pub struct Recycler {
     kept: Sender<Vec<u8>>,
     reuse: Receiver<Vec<u8>>,
+    /// The worker has ended: nothing more is kept (a tab's log, which still frees buffers
+    /// into the pool, would otherwise hold up to [`KEPT`] of them for no one).
+    closed: Arc<AtomicBool>,
 }
 
 impl Default for Recycler {
     fn default() -> Self {
         let (kept, reuse) = bounded(KEPT);
-        Self { kept, reuse }
+        Self {
+            kept,
+            reuse,
+            closed: Arc::default(),
+        }
     }
 }
 
 impl Recycler {
-    /// Keeps a buffer no longer needed, if it is a read buffer's size and there is room.
+    /// Keeps a buffer no longer needed, if it is a read buffer's size, the worker is still
+    /// there and there is room.
     pub fn give(&self, buffer: Vec<u8>) {
-        if buffer.capacity() == READ_BUFFER_SIZE {
+        if buffer.capacity() == READ_BUFFER_SIZE && !self.closed.load(Ordering::Relaxed) {
             let _ = self.kept.try_send(buffer);
         }
+    }
+
+    /// The worker ends: the buffers kept are freed, and those given later are not kept.
+    pub(super) fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        while self.reuse.try_recv().is_ok() {}
     }
 
     /// A buffer to read into: a reused one, or a new one.
@@ -99,6 +116,17 @@ mod tests {
             at,
             "the given buffer is the space again"
         );
+    }
+
+    #[test]
+    fn a_closed_pool_frees_what_it_kept_and_keeps_nothing_more() {
+        let recycler = Recycler::default();
+        recycler.give(Vec::with_capacity(READ_BUFFER_SIZE));
+        assert_eq!(recycler.reuse.len(), 1);
+        recycler.close();
+        assert_eq!(recycler.reuse.len(), 0, "freed");
+        recycler.clone().give(Vec::with_capacity(READ_BUFFER_SIZE));
+        assert_eq!(recycler.reuse.len(), 0, "not kept");
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub(super) const BATCH_BYTES_MAX: usize = 16 * 1024;
 impl Drop for EventSink {
     fn drop(&mut self) {
         self.flush();
+        // The worker is ending: its read buffers are no one's to reuse.
+        self.recycler.close();
     }
 }
 
